@@ -1,0 +1,137 @@
+package dev.mlapi.core;
+
+import dev.mlapi.core.auth.Authenticator;
+import dev.mlapi.core.auth.JwtService;
+import dev.mlapi.core.auth.PasswordHasher;
+import dev.mlapi.core.aws.AwsClients;
+import dev.mlapi.core.aws.DynamoDbRequestLog;
+import dev.mlapi.core.aws.DynamoDbTokenStore;
+import dev.mlapi.core.aws.DynamoDbUserStore;
+import dev.mlapi.core.aws.SecretResolver;
+import dev.mlapi.core.config.Config;
+import dev.mlapi.core.requestlog.RequestLog;
+import dev.mlapi.core.users.TokenStore;
+import dev.mlapi.core.users.UserStore;
+import java.time.Clock;
+import java.util.function.Supplier;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+
+/**
+ * Builds the collaborators every function shares from one {@link Config}: SDK clients, stores,
+ * token service. Each is built on first use and then kept for the container's life, so a
+ * function that never touches S3 never builds an S3 client.
+ */
+public final class Wiring {
+
+    private final Config config;
+    private final Clock clock;
+    private final AwsClients clients;
+    private final Supplier<DynamoDbClient> dynamoDb;
+    private final Supplier<S3Client> s3;
+    private final Supplier<S3Presigner> s3Presigner;
+    private final Supplier<UserStore> userStore;
+    private final Supplier<TokenStore> tokenStore;
+    private final Supplier<RequestLog> requestLog;
+    private final Supplier<JwtService> jwt;
+    private final Supplier<PasswordHasher> passwordHasher;
+    private final SecretResolver secrets;
+
+    private Wiring(Config config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+        this.clients = new AwsClients(config);
+        this.dynamoDb = memoize(clients::dynamoDb);
+        this.s3 = memoize(clients::s3);
+        this.s3Presigner = memoize(clients::s3Presigner);
+        this.secrets = new SecretResolver(clients::secretsManager);
+        this.userStore = memoize(() -> new DynamoDbUserStore(dynamoDb.get(), config.usersTable()));
+        this.tokenStore = memoize(() -> new DynamoDbTokenStore(dynamoDb.get(), config.tokensTable(), clock));
+        this.requestLog = memoize(() -> new DynamoDbRequestLog(dynamoDb.get(), config.requestLogTable()));
+        this.jwt = memoize(() -> new JwtService(secrets.resolve(config.jwtSecret()), config.tokenTtl(), clock));
+        this.passwordHasher = memoize(PasswordHasher::new);
+    }
+
+    public static Wiring fromEnvironment() {
+        return create(Config.fromEnvironment());
+    }
+
+    public static Wiring create(Config config) {
+        return new Wiring(config, Clock.systemUTC());
+    }
+
+    public static Wiring create(Config config, Clock clock) {
+        return new Wiring(config, clock);
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public DynamoDbClient dynamoDb() {
+        return dynamoDb.get();
+    }
+
+    public S3Client s3() {
+        return s3.get();
+    }
+
+    public S3Presigner s3Presigner() {
+        return s3Presigner.get();
+    }
+
+    public SecretResolver secrets() {
+        return secrets;
+    }
+
+    public UserStore userStore() {
+        return userStore.get();
+    }
+
+    public TokenStore tokenStore() {
+        return tokenStore.get();
+    }
+
+    public RequestLog requestLog() {
+        return requestLog.get();
+    }
+
+    public JwtService jwt() {
+        return jwt.get();
+    }
+
+    public PasswordHasher passwordHasher() {
+        return passwordHasher.get();
+    }
+
+    public Authenticator authenticator() {
+        return new Authenticator(jwt(), userStore(), tokenStore());
+    }
+
+    /** A thread-safe supplier that computes its value once. */
+    public static <T> Supplier<T> memoize(Supplier<T> factory) {
+        return new Supplier<>() {
+            private volatile T value;
+
+            @Override
+            public T get() {
+                T result = value;
+                if (result == null) {
+                    synchronized (this) {
+                        result = value;
+                        if (result == null) {
+                            result = factory.get();
+                            value = result;
+                        }
+                    }
+                }
+                return result;
+            }
+        };
+    }
+}

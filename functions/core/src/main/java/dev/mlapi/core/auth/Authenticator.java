@@ -1,0 +1,50 @@
+package dev.mlapi.core.auth;
+
+import dev.mlapi.core.error.ApiException.Unauthorized;
+import dev.mlapi.core.users.TokenStore;
+import dev.mlapi.core.users.User;
+import dev.mlapi.core.users.UserStore;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Turns an {@code Authorization} header into a {@link Principal}: the one verification path of
+ * every function. A token must be well signed and unexpired, not revoked, and issued to the
+ * user as it is now (same id, role and token version).
+ */
+public final class Authenticator {
+
+    private final JwtService jwt;
+    private final UserStore users;
+    private final TokenStore tokens;
+
+    public Authenticator(JwtService jwt, UserStore users, TokenStore tokens) {
+        this.jwt = jwt;
+        this.users = users;
+        this.tokens = tokens;
+    }
+
+    /** Empty when there is no Authorization header; 401 when there is one and it does not prove a user. */
+    public Optional<Principal> authenticate(Optional<String> authorizationHeader) {
+        if (authorizationHeader.isEmpty()) {
+            return Optional.empty();
+        }
+        String header = authorizationHeader.get().trim();
+        if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw new Unauthorized("the Authorization header must be 'Bearer <token>'");
+        }
+        Principal principal = jwt.verify(header.substring(7).trim());
+        User user = users.find(principal.username().toLowerCase(Locale.ROOT))
+                .orElseThrow(() -> new Unauthorized("the token's user no longer exists"));
+        if (!user.id().equals(principal.userId()) || user.role() != principal.role()) {
+            throw new Unauthorized("the token does not match the user");
+        }
+        if (user.tokenVersion() != principal.tokenVersion()) {
+            throw new Unauthorized("the token was revoked by a password change");
+        }
+        if (tokens.isRevoked(principal.tokenId())) {
+            throw new Unauthorized("the token has been revoked");
+        }
+        return Optional.of(principal);
+    }
+}

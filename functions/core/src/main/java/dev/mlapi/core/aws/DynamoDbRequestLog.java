@@ -1,0 +1,89 @@
+package dev.mlapi.core.aws;
+
+import dev.mlapi.core.requestlog.RequestLog;
+import dev.mlapi.core.requestlog.RequestLogEntry;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+
+/**
+ * {@link RequestLog} on a DynamoDB table keyed by request id, with a {@code by_day} index
+ * ({@code day}, {@code created_at}) so history, report and stats read a time range with queries,
+ * not scans; items expire through TTL after the configured retention.
+ */
+public final class DynamoDbRequestLog implements RequestLog {
+
+    static final String REQUEST_ID = "request_id";
+    static final String CREATED_AT = "created_at";
+    static final String DAY = "day";
+    static final String ROUTE = "route";
+    static final String METHOD = "method";
+    static final String PATH = "path";
+    static final String USER = "user";
+    static final String STATUS_CODE = "status_code";
+    static final String PROCESSING_TIME = "processing_time";
+    static final String INPUT_SIZE = "input_size";
+    static final String IMAGE_URL = "image_url";
+    static final String IMAGE_WIDTH = "image_width";
+    static final String IMAGE_HEIGHT = "image_height";
+    static final String MODEL = "model";
+    static final String RESULT = "result";
+    static final String ERROR_MESSAGE = "error_message";
+    static final String SOURCE_IP = "source_ip";
+    static final String EXPIRES_AT = "expires_at";
+    static final String BY_DAY_INDEX = "by_day";
+
+    private final DynamoDbClient dynamoDb;
+    private final String table;
+
+    public DynamoDbRequestLog(DynamoDbClient dynamoDb, String table) {
+        this.dynamoDb = dynamoDb;
+        this.table = table;
+    }
+
+    @Override
+    public void record(RequestLogEntry entry) {
+        try {
+            dynamoDb.putItem(r -> r.tableName(table).item(toItem(entry))
+                    .conditionExpression("attribute_not_exists(#id)")
+                    .expressionAttributeNames(Map.of("#id", REQUEST_ID)));
+        } catch (ConditionalCheckFailedException duplicate) {
+            // A retried invocation with the same request id: the first record stands.
+        }
+    }
+
+    static Map<String, AttributeValue> toItem(RequestLogEntry e) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put(REQUEST_ID, s(e.requestId()));
+        item.put(CREATED_AT, s(e.createdAt().toString()));
+        item.put(DAY, s(e.createdAt().atOffset(ZoneOffset.UTC).toLocalDate().toString()));
+        item.put(ROUTE, s(e.route()));
+        item.put(METHOD, s(e.method()));
+        item.put(PATH, s(e.path()));
+        e.user().ifPresent(v -> item.put(USER, s(v)));
+        item.put(STATUS_CODE, n(e.statusCode()));
+        item.put(PROCESSING_TIME, AttributeValue.fromN(String.format(Locale.ROOT, "%.6f", e.processingTime())));
+        item.put(INPUT_SIZE, n(e.inputSize()));
+        e.imageUrl().ifPresent(v -> item.put(IMAGE_URL, s(v)));
+        e.imageWidth().ifPresent(v -> item.put(IMAGE_WIDTH, n(v)));
+        e.imageHeight().ifPresent(v -> item.put(IMAGE_HEIGHT, n(v)));
+        e.model().ifPresent(v -> item.put(MODEL, s(v)));
+        e.result().ifPresent(v -> item.put(RESULT, s(v)));
+        e.errorMessage().ifPresent(v -> item.put(ERROR_MESSAGE, s(v)));
+        e.sourceIp().ifPresent(v -> item.put(SOURCE_IP, s(v)));
+        item.put(EXPIRES_AT, n(e.expiresAt().getEpochSecond()));
+        return item;
+    }
+
+    private static AttributeValue s(String value) {
+        return AttributeValue.fromS(value);
+    }
+
+    private static AttributeValue n(long value) {
+        return AttributeValue.fromN(Long.toString(value));
+    }
+}

@@ -1,0 +1,44 @@
+package dev.mlapi.core.http;
+
+import dev.mlapi.core.error.ApiException;
+import dev.mlapi.core.json.Json;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Renders every error as RFC 9457 problem+json, for Lambda and the local server alike.
+ * Unexpected exceptions become a 500 whose detail names only the request id, never a stack trace.
+ */
+public final class ProblemMapper {
+
+    public static final String TYPE_PREFIX = "https://mlapi.dev/problems/";
+
+    private ProblemMapper() {
+    }
+
+    public static ApiResponse render(ApiException e, String instance, String requestId) {
+        return problem(e.status(), e.slug(), e.title(), e.detail(), instance, requestId, e.errors());
+    }
+
+    public static ApiResponse internalError(String instance, String requestId) {
+        return problem(500, "internal-error", "Internal server error",
+                "an unexpected error occurred; quote request id " + requestId + " when reporting it",
+                instance, requestId, List.of());
+    }
+
+    public static ApiResponse problem(int status, String slug, String title, String detail, String instance,
+            String requestId, List<ApiException.FieldError> errors) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", TYPE_PREFIX + slug);
+        body.put("title", title);
+        body.put("status", status);
+        body.put("detail", detail);
+        body.put("instance", instance);
+        body.put("request_id", requestId);
+        if (!errors.isEmpty()) {
+            body.put("errors", errors);
+        }
+        return new ApiResponse(status, Map.of("content-type", ApiResponse.PROBLEM_JSON), Json.write(body));
+    }
+}

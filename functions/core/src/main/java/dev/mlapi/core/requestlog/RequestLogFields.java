@@ -1,0 +1,59 @@
+package dev.mlapi.core.requestlog;
+
+import java.util.Optional;
+
+/**
+ * What a route handler adds to its request's history entry. Only these fields reach the log:
+ * bodies, headers and query strings never do, so passwords and tokens cannot.
+ */
+public final class RequestLogFields {
+
+    private String imageUrl;
+    private Integer imageWidth;
+    private Integer imageHeight;
+    private String model;
+    private String result;
+
+    public RequestLogFields imageUrl(String value) {
+        this.imageUrl = value;
+        return this;
+    }
+
+    public RequestLogFields imageSize(int width, int height) {
+        this.imageWidth = width;
+        this.imageHeight = height;
+        return this;
+    }
+
+    /** The model that served the request, as {@code name:version}. */
+    public RequestLogFields model(String value) {
+        this.model = value;
+        return this;
+    }
+
+    /** A short summary of the answer (e.g. the top label); cut to 1 KB. */
+    public RequestLogFields result(String value) {
+        this.result = value == null || value.length() <= 1024 ? value : value.substring(0, 1024);
+        return this;
+    }
+
+    public Optional<String> imageUrl() {
+        return Optional.ofNullable(imageUrl);
+    }
+
+    public Optional<Integer> imageWidth() {
+        return Optional.ofNullable(imageWidth);
+    }
+
+    public Optional<Integer> imageHeight() {
+        return Optional.ofNullable(imageHeight);
+    }
+
+    public Optional<String> model() {
+        return Optional.ofNullable(model);
+    }
+
+    public Optional<String> result() {
+        return Optional.ofNullable(result);
+    }
+}

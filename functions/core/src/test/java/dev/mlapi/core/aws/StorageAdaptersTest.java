@@ -1,0 +1,131 @@
+package dev.mlapi.core.aws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mlapi.core.auth.Role;
+import dev.mlapi.core.error.ApiException.Conflict;
+import dev.mlapi.core.requestlog.RequestLogEntry;
+import dev.mlapi.core.testkit.TestStack;
+import dev.mlapi.core.users.User;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+/** The DynamoDB adapters against DynamoDB Local, and the S3 client against the embedded S3 server. */
+class StorageAdaptersTest {
+
+    static TestStack stack;
+
+    @BeforeAll
+    static void start() {
+        stack = TestStack.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        stack.close();
+    }
+
+    static User user(String name) {
+        return new User("id-" + name, name, Optional.of(name + "@example.com"), Role.USER, "hash-1",
+                Instant.parse("2026-01-01T00:00:00Z"), 0);
+    }
+
+    @Test
+    void create_whenUsernameTaken_conflicts() {
+        var users = stack.wiring().userStore();
+        users.create(user("carol"));
+        assertThatThrownBy(() -> users.create(user("carol"))).isInstanceOf(Conflict.class)
+                .hasMessageContaining("carol");
+        assertThat(users.find("carol")).contains(user("carol"));
+    }
+
+    @Test
+    void replacePassword_whenHashMatches_bumpsTokenVersion_elseConflicts() {
+        var users = stack.wiring().userStore();
+        users.create(user("dave"));
+        users.replacePassword(user("dave").withPassword("hash-2"), "hash-1");
+        assertThat(users.find("dave").orElseThrow().tokenVersion()).isEqualTo(1);
+        assertThat(users.find("dave").orElseThrow().passwordHash()).isEqualTo("hash-2");
+        assertThatThrownBy(() -> users.replacePassword(user("dave").withPassword("hash-3"), "hash-1"))
+                .isInstanceOf(Conflict.class);
+    }
+
+    @Test
+    void list_pagesThroughEveryUserOnce() {
+        var users = stack.wiring().userStore();
+        for (int i = 0; i < 7; i++) {
+            users.create(user("page" + i));
+        }
+        Set<String> seen = new HashSet<>();
+        Optional<String> cursor = Optional.empty();
+        int pages = 0;
+        do {
+            var page = users.list(3, cursor);
+            page.items().forEach(u -> assertThat(seen.add(u.username())).isTrue());
+            cursor = page.nextCursor();
+            pages++;
+        } while (cursor.isPresent());
+        assertThat(seen).contains("page0", "page1", "page2", "page3", "page4", "page5", "page6");
+        assertThat(pages).isGreaterThan(2);
+    }
+
+    @Test
+    void delete_reportsWhetherTheUserExisted() {
+        var users = stack.wiring().userStore();
+        users.create(user("erin"));
+        assertThat(users.delete("erin")).isTrue();
+        assertThat(users.delete("erin")).isFalse();
+        assertThat(users.find("erin")).isEmpty();
+    }
+
+    @Test
+    void isRevoked_onlyForRevokedTokens() {
+        var tokens = stack.wiring().tokenStore();
+        tokens.revoke("t-1", Instant.now().plus(1, ChronoUnit.HOURS));
+        assertThat(tokens.isRevoked("t-1")).isTrue();
+        assertThat(tokens.isRevoked("t-2")).isFalse();
+    }
+
+    @Test
+    void record_storesOnceAndIsQueryableByDay() {
+        var log = stack.wiring().requestLog();
+        Instant at = Instant.parse("2026-03-04T05:06:07Z");
+        var entry = new RequestLogEntry("req-1", at, "POST /classify", "POST", "/classify", Optional.of("alice"), 200,
+                0.031, 1234, Optional.of("https://example.com/cat.jpg"), Optional.of(640), Optional.of(480),
+                Optional.of("mobilenetv2:1"), Optional.of("tabby"), Optional.empty(), Optional.of("127.0.0.1"),
+                at.plus(90, ChronoUnit.DAYS));
+        log.record(entry);
+        log.record(new RequestLogEntry("req-1", at, "GET /health", "GET", "/health", Optional.empty(), 500, 9,
+                0, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.of("x"), Optional.empty(), at));
+        var items = stack.wiring().dynamoDb().query(r -> r.tableName(stack.config().requestLogTable())
+                .indexName(Tables.REQUEST_LOG_BY_DAY)
+                .keyConditionExpression("#d = :d")
+                .expressionAttributeNames(Map.of("#d", "day"))
+                .expressionAttributeValues(Map.of(":d", AttributeValue.fromS("2026-03-04")))).items();
+        assertThat(items).hasSize(1);
+        assertThat(items.get(0).get("route").s()).isEqualTo("POST /classify");
+        assertThat(items.get(0).get("status_code").n()).isEqualTo("200");
+        assertThat(items.get(0).get("image_width").n()).isEqualTo("640");
+    }
+
+    @Test
+    void s3_roundTripsAnObject() {
+        var s3 = stack.wiring().s3();
+        String bucket = stack.config().modelsBucket();
+        s3.putObject(r -> r.bucket(bucket).key("a/b.txt"), RequestBody.fromString("hello"));
+        assertThat(s3.getObjectAsBytes(r -> r.bucket(bucket).key("a/b.txt")).asString(StandardCharsets.UTF_8))
+                .isEqualTo("hello");
+    }
+}

@@ -1,0 +1,73 @@
+package dev.mlapi.core.testkit;
+
+import java.net.URI;
+import java.nio.file.Path;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.blobstore.BlobStore;
+import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
+import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
+
+/** An S3-compatible server (S3Proxy) in this JVM on a free loopback port: in memory, or on disk. */
+public final class EmbeddedS3 implements AutoCloseable {
+
+    public static final String ACCESS_KEY = "local";
+    public static final String SECRET_KEY = "local";
+
+    private final S3Proxy proxy;
+    private final URI endpoint;
+
+    private EmbeddedS3(S3Proxy proxy, URI endpoint) {
+        this.proxy = proxy;
+        this.endpoint = endpoint;
+    }
+
+    public static EmbeddedS3 inMemory() {
+        return start(new TransientNio2BlobStore());
+    }
+
+    public static EmbeddedS3 persistedIn(Path folder) {
+        folder.toFile().mkdirs();
+        return start(new FilesystemNio2BlobStore(folder.toAbsolutePath().toString()));
+    }
+
+    private static EmbeddedS3 start(BlobStore store) {
+        URI endpoint = URI.create("http://127.0.0.1:" + EmbeddedDynamoDb.freePort());
+        S3Proxy proxy = S3Proxy.builder()
+                .blobStore(store)
+                .endpoint(endpoint)
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+                .ignoreUnknownHeaders(true)
+                .stopTimeout(0)
+                .build();
+        try {
+            proxy.start();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!"STARTED".equals(proxy.getState())) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("S3Proxy did not start: " + proxy.getState());
+                }
+                Thread.sleep(5);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start S3Proxy", e);
+        }
+        return new EmbeddedS3(proxy, endpoint);
+    }
+
+    public URI endpoint() {
+        return endpoint;
+    }
+
+    @Override
+    public void close() {
+        try {
+            proxy.stop();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not stop S3Proxy", e);
+        }
+    }
+}
