@@ -1,9 +1,11 @@
 package dev.mlapi.core.auth;
 
+import dev.mlapi.core.Wiring;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.function.Supplier;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
 
@@ -23,7 +25,7 @@ public final class PasswordHasher {
     private final int iterations;
     private final SecureRandom random = new SecureRandom();
     /** Verified against when a user does not exist, so that a miss costs as much as a hit. */
-    private final String decoy;
+    private final Supplier<String> decoy = Wiring.memoize(() -> hash("decoy-password-for-timing"));
 
     public PasswordHasher() {
         this(DEFAULT_ITERATIONS);
@@ -31,7 +33,6 @@ public final class PasswordHasher {
 
     public PasswordHasher(int iterations) {
         this.iterations = iterations;
-        this.decoy = hash("decoy-password-for-timing");
     }
 
     public String hash(String password) {
@@ -56,7 +57,7 @@ public final class PasswordHasher {
 
     /** Spends the same time as a real verification, for unknown users. */
     public void verifyDecoy(String password) {
-        verify(password, decoy);
+        verify(password, decoy.get());
     }
 
     private static byte[] derive(String password, byte[] salt, int iterations) {
