@@ -1,0 +1,32 @@
+package dev.mlapi.health;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import dev.mlapi.core.Wiring;
+import dev.mlapi.core.http.Access;
+import dev.mlapi.core.http.ApiPipeline;
+import dev.mlapi.core.http.ApiResponse;
+
+/** The health function: {@code GET /health}. */
+public final class CheckHealthHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+
+    private final ApiPipeline pipeline;
+
+    public CheckHealthHandler() {
+        this(Wiring.fromEnvironment());
+    }
+
+    public CheckHealthHandler(Wiring wiring) {
+        HealthService health = new HealthService(wiring.config().appVersion(), wiring.clock());
+        this.pipeline = ApiPipeline.builder(wiring)
+                .route("GET /health", Access.PUBLIC, request -> ApiResponse.ok(health.report(request.principal())))
+                .build();
+    }
+
+    @Override
+    public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+        return pipeline.handle(event);
+    }
+}

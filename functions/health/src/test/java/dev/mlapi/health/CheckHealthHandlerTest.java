@@ -1,0 +1,68 @@
+package dev.mlapi.health;
+
+import static dev.mlapi.core.testkit.Events.body;
+import static dev.mlapi.core.testkit.Events.load;
+import static dev.mlapi.core.testkit.Events.withBearer;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mlapi.core.auth.Role;
+import dev.mlapi.core.testkit.TestStack;
+import dev.mlapi.core.users.User;
+import java.time.Instant;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class CheckHealthHandlerTest {
+
+    static TestStack stack;
+    static CheckHealthHandler handler;
+
+    @BeforeAll
+    static void start() {
+        stack = TestStack.start();
+        handler = new CheckHealthHandler(stack.wiring());
+    }
+
+    @AfterAll
+    static void stop() {
+        stack.close();
+    }
+
+    static String tokenFor(String name, Role role) {
+        User user = new User("id-" + name, name, Optional.empty(), role, "unused", Instant.now(), 0);
+        stack.wiring().userStore().create(user);
+        return stack.wiring().jwt().issue(user).token();
+    }
+
+    @Test
+    void health_anonymous_isOkWithVersionOnly() {
+        var response = handler.handleRequest(load("health-check.json"), null);
+        assertThat(response.getStatusCode()).isEqualTo(200);
+        var json = body(response);
+        assertThat(json.get("status").asText()).isEqualTo("ok");
+        assertThat(json.get("version").asText()).isNotBlank();
+        assertThat(json.has("memory")).isFalse();
+    }
+
+    @Test
+    void health_withAdminToken_addsRuntimeDetails_butNotForUsers() {
+        var admin = body(handler.handleRequest(withBearer(load("health-check.json"), tokenFor("hadmin", Role.ADMIN)), null));
+        assertThat(admin.get("memory").get("heap_max_bytes").asLong()).isPositive();
+        assertThat(admin.get("cpu").get("available_processors").asInt()).isPositive();
+        assertThat(admin.get("tmp_disk").get("free_bytes").asLong()).isPositive();
+        assertThat(admin.get("cold_start").isBoolean()).isTrue();
+        assertThat(admin.get("loaded_models").isArray()).isTrue();
+
+        var user = body(handler.handleRequest(withBearer(load("health-check.json"), tokenFor("huser", Role.USER)), null));
+        assertThat(user.has("memory")).isFalse();
+    }
+
+    @Test
+    void health_withBrokenToken_stillAnswersPublicly() {
+        var response = handler.handleRequest(withBearer(load("health-check.json"), "broken"), null);
+        assertThat(response.getStatusCode()).isEqualTo(200);
+        assertThat(body(response).has("memory")).isFalse();
+    }
+}
