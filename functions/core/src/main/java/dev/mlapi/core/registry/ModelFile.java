@@ -47,10 +47,10 @@ public record ModelFile(String name, byte[] data) {
 
     /** Lower-case hex SHA-256 of {@code data}. */
     public static String sha256Hex(byte[] data) {
-        return HexFormat.of().formatHex(sha256().digest(data));
+        return HexFormat.of().formatHex(newSha256Digest().digest(data));
     }
 
-    static MessageDigest sha256() {
+    static MessageDigest newSha256Digest() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

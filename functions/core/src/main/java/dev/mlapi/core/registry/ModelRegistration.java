@@ -50,12 +50,12 @@ public record ModelRegistration(
         description = description == null ? "" : description;
         ModelFile.requireFileName("model_file", modelFile);
         labelsFile.ifPresent(f -> ModelFile.requireFileName("labels_file", f));
-        inputs = List.copyOf(inputs);
-        outputs = List.copyOf(outputs);
-        labels = List.copyOf(labels);
-        featureNames = List.copyOf(featureNames);
-        metrics = Map.copyOf(metrics);
-        parameters = Map.copyOf(parameters);
+        inputs = List.copyOf(noNulls("inputs", inputs));
+        outputs = List.copyOf(noNulls("outputs", outputs));
+        labels = List.copyOf(noNulls("labels", labels));
+        featureNames = List.copyOf(noNulls("feature_names", featureNames));
+        metrics = Map.copyOf(noNulls("metrics", metrics));
+        parameters = Map.copyOf(noNulls("parameters", parameters));
         if (createdBy == null || createdBy.isBlank()) {
             throw new IllegalArgumentException("createdBy is required");
         }
@@ -64,6 +64,24 @@ public record ModelRegistration(
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    private static <T> List<T> noNulls(String field, List<T> values) {
+        for (int i = 0; i < values.size(); i++) {
+            if (values.get(i) == null) {
+                throw InvalidInput.field(field + "[" + i + "]", "must not be null");
+            }
+        }
+        return values;
+    }
+
+    private static Map<String, Object> noNulls(String field, Map<String, Object> values) {
+        values.forEach((key, value) -> {
+            if (key == null || value == null) {
+                throw InvalidInput.field(field + "." + key, "must not be null");
+            }
+        });
+        return values;
     }
 
     private static void validate(ModelKind kind, String description, List<TensorSpec> inputs,
@@ -83,16 +101,16 @@ public record ModelRegistration(
             errors.add(new FieldError("labels", "at most " + MAX_LABELS + " labels"));
         }
         for (int i = 0; i < labels.size(); i++) {
-            if (labels.get(i) == null || labels.get(i).isBlank()) {
+            if (labels.get(i).isBlank()) {
                 errors.add(new FieldError("labels[" + i + "]", "must not be blank"));
             }
         }
         for (int i = 0; i < featureNames.size(); i++) {
-            if (featureNames.get(i) == null || featureNames.get(i).isBlank()) {
+            if (featureNames.get(i).isBlank()) {
                 errors.add(new FieldError("feature_names[" + i + "]", "must not be blank"));
             }
         }
-        if (featureNames.stream().filter(Objects::nonNull).distinct().count() != featureNames.size()) {
+        if (featureNames.stream().distinct().count() != featureNames.size()) {
             errors.add(new FieldError("feature_names", "must not repeat a name"));
         }
         if (!errors.isEmpty()) {

@@ -19,15 +19,17 @@ public final class EmbeddedDynamoDb implements AutoCloseable {
     }
 
     public static EmbeddedDynamoDb inMemory() {
-        return start(null);
+        return start(null, 0);
     }
 
-    public static EmbeddedDynamoDb persistedIn(Path folder) {
-        return start(folder);
+    /** Persisted to {@code folder}, on {@code port} (0 = any free port). */
+    public static EmbeddedDynamoDb persistedIn(Path folder, int port) {
+        folder.toFile().mkdirs();
+        return start(folder, port);
     }
 
-    private static EmbeddedDynamoDb start(Path folder) {
-        int port = freePort();
+    private static EmbeddedDynamoDb start(Path folder, int requestedPort) {
+        int port = requestedPort == 0 ? freePort() : requestedPort;
         String[] args = folder == null
                 ? new String[] {"-inMemory", "-port", Integer.toString(port), "-disableTelemetry"}
                 : new String[] {"-dbPath", folder.toAbsolutePath().toString(), "-sharedDb", "-port",

@@ -23,16 +23,18 @@ public final class EmbeddedS3 implements AutoCloseable {
     }
 
     public static EmbeddedS3 inMemory() {
-        return start(new TransientNio2BlobStore());
+        return start(new TransientNio2BlobStore(), 0);
     }
 
-    public static EmbeddedS3 persistedIn(Path folder) {
+    /** Persisted to {@code folder}, on {@code port} (0 = any free port). */
+    public static EmbeddedS3 persistedIn(Path folder, int port) {
         folder.toFile().mkdirs();
-        return start(new FilesystemNio2BlobStore(folder.toAbsolutePath().toString()));
+        return start(new FilesystemNio2BlobStore(folder.toAbsolutePath().toString()), port);
     }
 
-    private static EmbeddedS3 start(BlobStore store) {
-        URI endpoint = URI.create("http://127.0.0.1:" + EmbeddedDynamoDb.freePort());
+    private static EmbeddedS3 start(BlobStore store, int requestedPort) {
+        int port = requestedPort == 0 ? EmbeddedDynamoDb.freePort() : requestedPort;
+        URI endpoint = URI.create("http://127.0.0.1:" + port);
         S3Proxy proxy = S3Proxy.builder()
                 .blobStore(store)
                 .endpoint(endpoint)

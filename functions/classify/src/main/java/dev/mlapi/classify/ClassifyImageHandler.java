@@ -1,0 +1,74 @@
+package dev.mlapi.classify;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import dev.mlapi.core.Wiring;
+import dev.mlapi.core.http.Access;
+import dev.mlapi.core.http.ApiPipeline;
+import dev.mlapi.core.http.ApiRequest;
+import dev.mlapi.core.http.ApiResponse;
+import dev.mlapi.core.registry.S3ModelRegistry;
+import org.crac.Core;
+import org.crac.Resource;
+
+/**
+ * {@code POST /classify}: the top classes of an image sent as JSON ({@code image_url} or
+ * {@code image_base64}), multipart ({@code image}) or a raw {@code image/*} body.
+ *
+ * <p>Cold start and SnapStart: Lambda's constructor and {@code beforeCheckpoint} load the default
+ * model, classify one generated image and prime the storage clients, so the first request finds
+ * everything warm; {@code afterRestore} forgets what model references pointed at, since aliases
+ * may have moved while the snapshot waited.
+ */
+public final class ClassifyImageHandler
+        implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, Resource {
+
+    private final ClassifyService service;
+    private final StoragePrimer storage;
+    private final ApiPipeline pipeline;
+
+    /** Lambda's entry point: configuration from the environment, everything warmed during init. */
+    public ClassifyImageHandler() {
+        this(Wiring.fromEnvironment());
+        warmUp();
+    }
+
+    public ClassifyImageHandler(Wiring wiring) {
+        this(wiring, ClassifyService.create(wiring.config(), S3ModelRegistry.create(wiring), wiring.clock()));
+        Core.getGlobalContext().register(this);
+    }
+
+    ClassifyImageHandler(Wiring wiring, ClassifyService service) {
+        this.service = service;
+        this.storage = new StoragePrimer(wiring);
+        this.pipeline = ApiPipeline.builder(wiring)
+                .route("POST /classify", Access.USER, this::classify)
+                .build();
+    }
+
+    @Override
+    public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+        return pipeline.handle(event);
+    }
+
+    private ApiResponse classify(ApiRequest request) {
+        return ApiResponse.ok(service.classify(ClassifyRequest.from(request), request.logFields()));
+    }
+
+    private void warmUp() {
+        service.warmUp();
+        storage.prime();
+    }
+
+    @Override
+    public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
+        warmUp();
+    }
+
+    @Override
+    public void afterRestore(org.crac.Context<? extends Resource> context) {
+        service.afterRestore();
+    }
+}

@@ -1,0 +1,24 @@
+package dev.mlapi.classify;
+
+import java.util.List;
+
+/**
+ * The answer of {@code POST /classify}, rendered in snake_case:
+ * {@code {"classification","confidence","predictions":[{"class_id","label","probability"}],
+ * "model":{"name","version"},"image":{"width","height","bytes"},"processing_time"}}.
+ */
+public record ClassifyResult(String classification, double confidence, List<Prediction> predictions,
+        ModelInfo model, ImageInfo image, double processingTime) {
+
+    /** One class with its probability. */
+    public record Prediction(int classId, String label, double probability) {
+    }
+
+    /** The model version that answered; the version is a string, as in the registry's URLs. */
+    public record ModelInfo(String name, String version) {
+    }
+
+    /** The image as decoded: pixel size and encoded size in bytes. */
+    public record ImageInfo(int width, int height, int bytes) {
+    }
+}

@@ -1,0 +1,163 @@
+package dev.mlapi.classify;
+
+import dev.mlapi.classify.ClassifyRequest.Upload;
+import dev.mlapi.classify.ClassifyRequest.Url;
+import dev.mlapi.classify.ClassifyResult.ImageInfo;
+import dev.mlapi.classify.ClassifyResult.ModelInfo;
+import dev.mlapi.classify.ClassifyResult.Prediction;
+import dev.mlapi.classify.fetch.FetchedImage;
+import dev.mlapi.classify.fetch.SafeUrlFetcher;
+import dev.mlapi.classify.image.DecodedImage;
+import dev.mlapi.classify.image.ImageDecoder;
+import dev.mlapi.classify.image.ImagePreprocessor;
+import dev.mlapi.classify.image.ImageTensor;
+import dev.mlapi.classify.inference.Djl;
+import dev.mlapi.classify.inference.ModelCache;
+import dev.mlapi.classify.inference.OnnxImageClassifier;
+import dev.mlapi.core.config.Config;
+import dev.mlapi.core.error.ApiException;
+import dev.mlapi.core.error.ApiException.InvalidInput;
+import dev.mlapi.core.error.ApiException.Unprocessable;
+import dev.mlapi.core.registry.Manifest;
+import dev.mlapi.core.registry.ModelRegistry;
+import dev.mlapi.core.requestlog.RequestLogFields;
+import java.awt.Color;
+import java.awt.GradientPaint;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import javax.imageio.ImageIO;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Classifies one image with a registered image model: obtain the bytes (upload or safe fetch),
+ * decode, resolve the model, preprocess as its manifest says, infer, rank.
+ */
+public final class ClassifyService implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClassifyService.class);
+
+    private final ImageModels models;
+    private final ModelCache cache;
+    private final ImageDecoder decoder;
+    private final SafeUrlFetcher fetcher;
+
+    ClassifyService(ImageModels models, ModelCache cache, ImageDecoder decoder, SafeUrlFetcher fetcher) {
+        this.models = models;
+        this.cache = cache;
+        this.decoder = decoder;
+        this.fetcher = fetcher;
+    }
+
+    /** The service as configured: default model, model-cache budget, loopback for tests. */
+    public static ClassifyService create(Config config, ModelRegistry registry, Clock clock) {
+        return create(config, registry, clock, SafeUrlFetcher.create(config.urlFetchAllowLoopback()));
+    }
+
+    static ClassifyService create(Config config, ModelRegistry registry, Clock clock, SafeUrlFetcher fetcher) {
+        Djl.startEngine();
+        ModelCache cache = new ModelCache(config.modelCacheMaxBytes(),
+                manifest -> OnnxImageClassifier.load(manifest, registry.readFile(manifest, manifest.modelFile())));
+        return new ClassifyService(new ImageModels(registry, config.defaultImageModel(), clock), cache,
+                ImageDecoder.withDefaultLimits(), fetcher);
+    }
+
+    /** Classifies the request's image, adding the image URL, size, model and top label to its history entry. */
+    public ClassifyResult classify(ClassifyRequest request, RequestLogFields log) {
+        long started = System.nanoTime();
+        if (request.image() instanceof Url url) {
+            log.imageUrl(url.url());
+        }
+        Manifest manifest = models.resolve(request.model());
+        log.model(manifest.ref());
+        DecodedImage image = decode(request.image());
+        log.imageSize(image.width(), image.height());
+        List<Prediction> predictions = predict(manifest, image, request.topK());
+        Prediction best = predictions.get(0);
+        log.result(best.label());
+        double seconds = (System.nanoTime() - started) / 1e9;
+        return new ClassifyResult(best.label(), best.probability(), predictions,
+                new ModelInfo(manifest.name(), String.valueOf(manifest.version())),
+                new ImageInfo(image.width(), image.height(), image.bytes()), seconds);
+    }
+
+    /**
+     * Loads the default model and runs one classification of a generated JPEG through the whole
+     * path (codec, preprocessing, ONNX Runtime), so a SnapStart snapshot holds a warm container.
+     * Never fails: without a default model there is simply nothing to warm.
+     */
+    public void warmUp() {
+        try {
+            Manifest manifest = models.resolve(Optional.empty());
+            DecodedImage image = decoder.decode(warmUpJpeg());
+            predict(manifest, image, ClassifyRequest.DEFAULT_TOP_K);
+            LOG.info("warmed up with image model {}", manifest.ref());
+        } catch (ApiException e) {
+            LOG.info("no warm-up: {}", e.detail());
+        } catch (RuntimeException e) {
+            LOG.warn("warm-up failed; models load on first use instead", e);
+        }
+    }
+
+    /** Drops state that may be stale after a SnapStart restore: what model references point at. */
+    public void afterRestore() {
+        models.forgetResolutions();
+    }
+
+    /** Keys of the models loaded in this container. */
+    public List<String> loadedModels() {
+        return cache.loadedModels();
+    }
+
+    @Override
+    public void close() {
+        cache.close();
+    }
+
+    private List<Prediction> predict(Manifest manifest, DecodedImage image, int topK) {
+        ImageTensor tensor = ImagePreprocessor.toTensor(image.pixels(), manifest.preprocessing().orElseThrow());
+        float[] probabilities;
+        try (ModelCache.Lease lease = cache.acquire(manifest)) {
+            probabilities = lease.classifier().probabilities(tensor);
+        }
+        if (probabilities.length == 0) {
+            throw new Unprocessable("model '" + manifest.ref() + "' returned no scores");
+        }
+        return Ranking.top(probabilities, topK, manifest.labels());
+    }
+
+    private DecodedImage decode(ClassifyRequest.Image image) {
+        if (image instanceof Upload upload) {
+            return decoder.decode(upload.bytes());
+        }
+        FetchedImage fetched = fetcher.fetch(((Url) image).url());
+        try {
+            return decoder.decode(fetched.body());
+        } catch (Unprocessable | InvalidInput e) {
+            String type = fetched.contentType().isEmpty() ? "no content type" : fetched.contentType();
+            throw new Unprocessable("image_url: what the URL returned (" + type + ", " + fetched.body().length
+                    + " bytes) is not a usable image: " + e.detail());
+        }
+    }
+
+    private static byte[] warmUpJpeg() {
+        BufferedImage image = new BufferedImage(320, 240, BufferedImage.TYPE_3BYTE_BGR);
+        Graphics2D g = image.createGraphics();
+        g.setPaint(new GradientPaint(0, 0, Color.ORANGE, 320, 240, Color.BLUE));
+        g.fillRect(0, 0, 320, 240);
+        g.dispose();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            ImageIO.write(image, "jpeg", out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+}

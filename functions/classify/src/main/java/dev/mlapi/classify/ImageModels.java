@@ -1,0 +1,94 @@
+package dev.mlapi.classify;
+
+import dev.mlapi.classify.image.ImagePreprocessor;
+import dev.mlapi.core.error.ApiException.InvalidInput;
+import dev.mlapi.core.error.ApiException.NotFound;
+import dev.mlapi.core.error.ApiException.Unprocessable;
+import dev.mlapi.core.registry.Manifest;
+import dev.mlapi.core.registry.ModelKind;
+import dev.mlapi.core.registry.ModelRef;
+import dev.mlapi.core.registry.ModelRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Finds the image model a request names (or the deployment's default) in the registry and checks
+ * it can serve classify: kind {@code image_classifier} with valid preprocessing.
+ *
+ * <p>What a reference points at is remembered for {@link #RESOLUTION_TTL}, so a warm container
+ * does not read the registry on every request; an alias moved (deploy or roll back) takes effect
+ * within that time. {@link #forgetResolutions()} drops them all, e.g. after a SnapStart restore.
+ */
+final class ImageModels {
+
+    static final Duration RESOLUTION_TTL = Duration.ofSeconds(5);
+
+    private final ModelRegistry registry;
+    private final ModelRef defaultModel;
+    private final Clock clock;
+    private final ConcurrentHashMap<ModelRef, Resolution> resolutions = new ConcurrentHashMap<>();
+
+    ImageModels(ModelRegistry registry, String defaultModel, Clock clock) {
+        this.registry = registry;
+        try {
+            this.defaultModel = ModelRef.parse("DEFAULT_IMAGE_MODEL", defaultModel);
+        } catch (InvalidInput e) {
+            throw new IllegalArgumentException("the configured default image model is invalid: " + e.detail(), e);
+        }
+        this.clock = clock;
+    }
+
+    ModelRef defaultModel() {
+        return defaultModel;
+    }
+
+    /** The manifest to serve {@code requested} (or the default model) with; 400, 404 or 422 when there is none. */
+    Manifest resolve(Optional<String> requested) {
+        ModelRef ref = requested.map(text -> ModelRef.parse("model", text.trim())).orElse(defaultModel);
+        Manifest manifest;
+        try {
+            manifest = lookUp(ref);
+        } catch (NotFound e) {
+            if (requested.isEmpty()) {
+                throw new NotFound("no image model is registered: the default model '" + defaultModel
+                        + "' does not exist; upload one with POST /models/{name}/versions (kind image_classifier)"
+                        + " and point the alias at it, or name a model with 'model'");
+            }
+            throw new NotFound("model '" + ref + "' was not found in the registry");
+        }
+        if (manifest.kind() != ModelKind.IMAGE_CLASSIFIER) {
+            throw InvalidInput.field("model", "'" + manifest.ref() + "' is a " + manifest.kind().value()
+                    + " model; classify needs an image_classifier");
+        }
+        Manifest.ImagePreprocessing preprocessing = manifest.preprocessing().orElseThrow(() -> new Unprocessable(
+                "model '" + manifest.ref() + "' has no image preprocessing in its manifest"));
+        try {
+            ImagePreprocessor.validate(preprocessing);
+        } catch (IllegalArgumentException e) {
+            throw new Unprocessable("model '" + manifest.ref() + "' has invalid preprocessing: " + e.getMessage());
+        }
+        return manifest;
+    }
+
+    /** Forgets what every reference pointed at: the next request reads the registry again. */
+    void forgetResolutions() {
+        resolutions.clear();
+    }
+
+    private Manifest lookUp(ModelRef ref) {
+        Instant now = clock.instant();
+        Resolution cached = resolutions.get(ref);
+        if (cached != null && now.isBefore(cached.expiresAt())) {
+            return cached.manifest();
+        }
+        Manifest manifest = registry.resolve(ref);
+        resolutions.put(ref, new Resolution(manifest, now.plus(RESOLUTION_TTL)));
+        return manifest;
+    }
+
+    private record Resolution(Manifest manifest, Instant expiresAt) {
+    }
+}

@@ -1,0 +1,190 @@
+package dev.mlapi.classify;
+
+import static dev.mlapi.core.testkit.Events.body;
+import static dev.mlapi.core.testkit.Events.load;
+import static dev.mlapi.core.testkit.Events.withBearer;
+import static dev.mlapi.core.testkit.Events.withBinaryBody;
+import static dev.mlapi.core.testkit.Events.withJson;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mlapi.core.auth.Role;
+import dev.mlapi.core.config.Config;
+import dev.mlapi.core.registry.Manifest;
+import dev.mlapi.core.registry.S3ModelRegistry;
+import dev.mlapi.core.testkit.TestStack;
+import dev.mlapi.core.users.User;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The real ImageNet models in {@code shared/models} on the photos in {@code shared/images},
+ * through the real handler: MobileNetV2 int8 in every input form, and SqueezeNet 1.1 float16
+ * registered with its Caffe-style preprocessing. Top-1 must fall in each photo's accepted set
+ * (see {@code shared/images/README.md}). Skipped, with a message, without {@code shared/}.
+ */
+class SharedPhotosTest {
+
+    /** Accepted top-1 class ids per photo, from shared/images/README.md. */
+    static final Map<String, Set<Integer>> ACCEPTED = Map.of(
+            "cat.jpg", Set.of(281, 282, 285),
+            "dog_beagle.jpg", Set.of(161, 162, 166, 167),
+            "banana.jpg", Set.of(954),
+            "pizza.jpg", Set.of(963),
+            "espresso.jpg", Set.of(967, 504, 968),
+            "taxi_cab.jpg", Set.of(468),
+            "kitten_224.png", Set.of(281, 282, 285));
+
+    static TestStack stack;
+    static ClassifyService service;
+    static ClassifyImageHandler handler;
+    static LoopbackServer photos;
+    static String token;
+    static Path shared;
+    static String squeezeNet;
+    static final Map<String, String> results = new TreeMap<>();
+
+    @BeforeAll
+    static void start() throws IOException {
+        shared = SharedFolder.require();
+        stack = TestStack.start(Map.of(Config.Env.URL_FETCH_ALLOW_LOOPBACK, "true",
+                Config.Env.DEFAULT_IMAGE_MODEL, "mobilenetv2@production"));
+        S3ModelRegistry registry = S3ModelRegistry.create(stack.wiring());
+        Manifest mobileNet = TestModels.register(registry, TestModels.mobileNet(shared, "mobilenetv2", 1), true);
+        registry.setAlias("mobilenetv2", "production", mobileNet.version(), "tests");
+        squeezeNet = TestModels.register(registry, TestModels.squeezeNet(shared, "squeezenet", 1), true).ref();
+        service = ClassifyService.create(stack.config(), registry, Clock.systemUTC());
+        handler = new ClassifyImageHandler(stack.wiring(), service);
+        User user = new User("id-photos", "photos", Optional.empty(), Role.USER, "unused", Instant.now(), 0);
+        stack.wiring().userStore().create(user);
+        token = stack.wiring().jwt().issue(user).token();
+        photos = LoopbackServer.start();
+        for (String photo : ACCEPTED.keySet()) {
+            photos.serve("/" + photo, photo.endsWith(".png") ? "image/png" : "image/jpeg", photo(photo));
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        if (stack == null) {
+            return;
+        }
+        results.forEach((key, value) -> System.out.println("top-1 " + key + ": " + value));
+        photos.close();
+        service.close();
+        stack.close();
+    }
+
+    static byte[] photo(String name) {
+        try {
+            return Files.readAllBytes(shared.resolve("images").resolve(name));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Stream<Arguments> photosAndForms() {
+        return ACCEPTED.keySet().stream().sorted()
+                .flatMap(photo -> Stream.of("base64", "multipart", "raw", "url").map(form -> Arguments.of(photo, form)));
+    }
+
+    static Stream<String> photoNames() {
+        return ACCEPTED.keySet().stream().sorted();
+    }
+
+    @ParameterizedTest(name = "{0} as {1}")
+    @MethodSource("photosAndForms")
+    void classify_mobileNetV2_whenPhotoInAnyInputForm_topOneIsAccepted(String photo, String form) {
+        JsonNode body = classify(request(photo, form, Optional.empty()));
+
+        assertTopOneAccepted(photo, body, "mobilenetv2");
+        assertThat(body.get("model").get("name").asText()).isEqualTo("mobilenetv2");
+        assertThat(body.get("predictions")).hasSize(5);
+        assertThat(body.get("image").get("bytes").asInt()).isEqualTo(photo(photo).length);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("photoNames")
+    void classify_squeezeNetFloat16_withCaffePreprocessing_topOneIsAccepted(String photo) {
+        JsonNode body = classify(request(photo, "raw", Optional.of(squeezeNet)));
+
+        assertTopOneAccepted(photo, body, "squeezenet");
+        double total = 0;
+        for (JsonNode p : body.get("predictions")) {
+            total += p.get("probability").asDouble();
+        }
+        assertThat(total).isBetween(0.0, 1.01);
+    }
+
+    static void assertTopOneAccepted(String photo, JsonNode body, String model) {
+        JsonNode top = body.get("predictions").get(0);
+        results.merge(photo + " " + model, top.get("class_id").asInt() + " " + top.get("label").asText() + " "
+                + String.format("%.3f", top.get("probability").asDouble()), (a, b) -> a);
+        assertThat(ACCEPTED.get(photo)).as(photo + " with " + model + ": " + body).contains(top.get("class_id").asInt());
+        assertThat(body.get("classification").asText()).isEqualTo(top.get("label").asText());
+    }
+
+    static JsonNode classify(APIGatewayV2HTTPEvent event) {
+        var response = handler.handleRequest(event, null);
+        assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(200);
+        return body(response);
+    }
+
+    static APIGatewayV2HTTPEvent request(String photo, String form, Optional<String> model) {
+        byte[] bytes = photo(photo);
+        String type = photo.endsWith(".png") ? "image/png" : "image/jpeg";
+        Map<String, Object> json = new HashMap<>();
+        model.ifPresent(m -> json.put("model", m));
+        return switch (form) {
+            case "base64" -> {
+                json.put("image_base64", Base64.getEncoder().encodeToString(bytes));
+                yield withJson(withBearer(load("classify-image-base64.json"), token), json);
+            }
+            case "url" -> {
+                json.put("image_url", photos.url("/" + photo));
+                yield withJson(withBearer(load("classify-image-url.json"), token), json);
+            }
+            case "multipart" -> withBinaryBody(withBearer(load("classify-multipart.json"), token),
+                    "multipart/form-data; boundary=photo-boundary", multipart(photo, type, bytes, model));
+            case "raw" -> {
+                APIGatewayV2HTTPEvent event = withBinaryBody(withBearer(load("classify-raw-image.json"), token), type, bytes);
+                Map<String, String> query = new HashMap<>();
+                model.ifPresent(m -> query.put("model", m));
+                event.setQueryStringParameters(query);
+                yield event;
+            }
+            default -> throw new IllegalArgumentException(form);
+        };
+    }
+
+    static byte[] multipart(String photo, String type, byte[] bytes, Optional<String> model) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(("--photo-boundary\r\nContent-Disposition: form-data; name=\"image\"; filename=\"" + photo
+                + "\"\r\nContent-Type: " + type + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        out.writeBytes(bytes);
+        model.ifPresent(m -> out.writeBytes(("\r\n--photo-boundary\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\n"
+                + m).getBytes(StandardCharsets.UTF_8)));
+        out.writeBytes("\r\n--photo-boundary--\r\n".getBytes(StandardCharsets.UTF_8));
+        return out.toByteArray();
+    }
+
+}

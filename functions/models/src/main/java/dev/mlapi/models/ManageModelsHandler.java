@@ -1,0 +1,92 @@
+package dev.mlapi.models;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import dev.mlapi.core.Wiring;
+import dev.mlapi.core.http.Access;
+import dev.mlapi.core.http.ApiPipeline;
+import dev.mlapi.core.http.ApiRequest;
+import dev.mlapi.core.http.ApiResponse;
+import dev.mlapi.models.ModelRequests.AliasRequest;
+import dev.mlapi.models.ModelViews.UploadView;
+import dev.mlapi.models.ModelViews.VersionView;
+
+/** The models function: the S3 model registry's routes. */
+public final class ManageModelsHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+
+    private final ModelRegistryService models;
+    private final ApiPipeline pipeline;
+
+    public ManageModelsHandler() {
+        this(Wiring.fromEnvironment());
+    }
+
+    public ManageModelsHandler(Wiring wiring) {
+        this(wiring, ModelRegistryService.create(wiring));
+    }
+
+    ManageModelsHandler(Wiring wiring, ModelRegistryService models) {
+        this.models = models;
+        this.pipeline = ApiPipeline.builder(wiring)
+                .route("GET /models", Access.USER, this::list)
+                .route("GET /models/{name}", Access.USER, this::describe)
+                .route("GET /models/{name}/versions/{version}", Access.USER, this::version)
+                .route("POST /models/{name}/versions", Access.ADMIN, this::register)
+                .route("POST /models/{name}/versions/{version}/commit", Access.ADMIN, this::commit)
+                .route("PUT /models/{name}/aliases/{alias}", Access.ADMIN, this::setAlias)
+                .route("DELETE /models/{name}/versions/{version}", Access.ADMIN, this::delete)
+                .build();
+    }
+
+    @Override
+    public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+        return pipeline.handle(event);
+    }
+
+    private ApiResponse list(ApiRequest request) {
+        return ApiResponse.ok(models.list(request.queryInt("limit", 20, 1, 100), request.query("cursor")));
+    }
+
+    private ApiResponse describe(ApiRequest request) {
+        return ApiResponse.ok(models.describe(ModelRequests.name(request), request.queryInt("limit", 20, 1, 100),
+                request.query("cursor")));
+    }
+
+    private ApiResponse version(ApiRequest request) {
+        VersionView version = models.version(ModelRequests.name(request), ModelRequests.version(request));
+        request.logFields().model(version.ref());
+        return ApiResponse.ok(version);
+    }
+
+    /** Multipart: the files are in the body (201). JSON: declared files get presigned upload URLs (202). */
+    private ApiResponse register(ApiRequest request) {
+        String name = ModelRequests.name(request);
+        String caller = request.requirePrincipal().username();
+        if (request.isMultipart()) {
+            VersionView created = models.register(name, ModelRequests.directUpload(request), caller);
+            request.logFields().model(created.ref());
+            return ApiResponse.created(created, created.location());
+        }
+        UploadView pending = models.reserve(name, ModelRequests.uploadRequest(request), caller);
+        request.logFields().model(name + ":" + pending.version());
+        return ApiResponse.json(202, pending).withHeader("location", pending.commitUrl());
+    }
+
+    private ApiResponse commit(ApiRequest request) {
+        VersionView committed = models.commit(ModelRequests.name(request), ModelRequests.version(request));
+        request.logFields().model(committed.ref());
+        return ApiResponse.ok(committed);
+    }
+
+    private ApiResponse setAlias(ApiRequest request) {
+        return ApiResponse.ok(models.setAlias(ModelRequests.name(request), ModelRequests.alias(request),
+                request.json(AliasRequest.class), request.requirePrincipal().username()));
+    }
+
+    private ApiResponse delete(ApiRequest request) {
+        models.delete(ModelRequests.name(request), ModelRequests.version(request));
+        return ApiResponse.noContent();
+    }
+}

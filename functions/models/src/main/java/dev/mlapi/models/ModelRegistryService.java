@@ -1,0 +1,118 @@
+package dev.mlapi.models;
+
+import dev.mlapi.core.Wiring;
+import dev.mlapi.core.page.Page;
+import dev.mlapi.core.registry.Manifest;
+import dev.mlapi.core.registry.Manifest.FileEntry;
+import dev.mlapi.core.registry.ModelAlias;
+import dev.mlapi.core.registry.ModelCatalog;
+import dev.mlapi.core.registry.ModelFile;
+import dev.mlapi.core.registry.ModelRef;
+import dev.mlapi.core.registry.ModelRegistration;
+import dev.mlapi.core.registry.ModelRegistryWriter;
+import dev.mlapi.core.registry.ModelSummary;
+import dev.mlapi.core.registry.S3ModelRegistry;
+import dev.mlapi.models.ModelRequests.AliasRequest;
+import dev.mlapi.models.ModelRequests.DirectUpload;
+import dev.mlapi.models.ModelRequests.UploadRequest;
+import dev.mlapi.models.ModelViews.AliasView;
+import dev.mlapi.models.ModelViews.ModelDetail;
+import dev.mlapi.models.ModelViews.ModelItem;
+import dev.mlapi.models.ModelViews.ModelPage;
+import dev.mlapi.models.ModelViews.PendingView;
+import dev.mlapi.models.ModelViews.UploadView;
+import dev.mlapi.models.ModelViews.VersionSummary;
+import dev.mlapi.models.ModelViews.VersionView;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/** What the models function does: browse the registry, register versions, move aliases, delete versions. */
+public final class ModelRegistryService {
+
+    static final Duration DOWNLOAD_URL_VALIDITY = Duration.ofMinutes(15);
+
+    private final ModelRegistryWriter registry;
+    private final ModelCatalog catalog;
+
+    public ModelRegistryService(ModelRegistryWriter registry, ModelCatalog catalog) {
+        this.registry = registry;
+        this.catalog = catalog;
+    }
+
+    public static ModelRegistryService create(Wiring wiring) {
+        S3ModelRegistry registry = S3ModelRegistry.create(wiring);
+        return new ModelRegistryService(registry, registry);
+    }
+
+    ModelPage list(int limit, Optional<String> cursor) {
+        Page<ModelSummary> page = catalog.listModels(limit, cursor);
+        return new ModelPage(page.items().stream().map(ModelItem::of).toList(), page.nextCursor().orElse(null));
+    }
+
+    ModelDetail describe(String name, int limit, Optional<String> cursor) {
+        Page<Manifest> versions = catalog.versions(name, limit, cursor);
+        Map<String, Integer> aliases = aliasMap(name);
+        Integer latest = cursor.isEmpty() && !versions.items().isEmpty()
+                ? Integer.valueOf(versions.items().get(0).version())
+                : registry.find(ModelRef.parse("name", name)).map(Manifest::version).orElse(null);
+        return new ModelDetail(name, latest, aliases,
+                versions.items().stream().map(m -> VersionSummary.of(m, aliasesOf(aliases, m.version()))).toList(),
+                catalog.pendingVersions(name).stream().map(PendingView::of).toList(),
+                versions.nextCursor().orElse(null));
+    }
+
+    VersionView version(String name, int version) {
+        Manifest manifest = registry.resolve(versionRef(name, version));
+        return VersionView.of(manifest, aliasesOf(aliasMap(name), version),
+                catalog.downloadUrls(manifest, DOWNLOAD_URL_VALIDITY));
+    }
+
+    VersionView register(String name, DirectUpload upload, String createdBy) {
+        List<ModelFile> files = upload.files();
+        ModelRegistration registration = ModelRequests.registration(name, upload.kind(), upload.description(),
+                Optional.of(upload.modelFile().name()), files.stream().map(ModelFile::name).toList(),
+                upload.metadata(), createdBy);
+        return VersionView.of(registry.register(registration, files), List.of(), null);
+    }
+
+    UploadView reserve(String name, UploadRequest request, String createdBy) {
+        List<FileEntry> files = ModelRequests.declaredFiles(request);
+        ModelRegistration registration = ModelRequests.registration(name, request.kind(), request.description(),
+                Optional.ofNullable(request.modelFile()), files.stream().map(FileEntry::name).toList(),
+                request.metadata(), createdBy);
+        return UploadView.of(registry.reserve(registration, files));
+    }
+
+    VersionView commit(String name, int version) {
+        Manifest manifest = registry.commit(name, version);
+        return VersionView.of(manifest, aliasesOf(aliasMap(name), version), null);
+    }
+
+    AliasView setAlias(String name, String alias, AliasRequest body, String updatedBy) {
+        return AliasView.of(registry.setAlias(name, alias, ModelRequests.aliasVersion(body), updatedBy));
+    }
+
+    void delete(String name, int version) {
+        registry.deleteVersion(name, version);
+    }
+
+    private Map<String, Integer> aliasMap(String name) {
+        Map<String, Integer> aliases = new LinkedHashMap<>();
+        for (ModelAlias alias : catalog.aliases(name)) {
+            aliases.put(alias.alias(), alias.version());
+        }
+        return aliases;
+    }
+
+    private static List<String> aliasesOf(Map<String, Integer> aliases, int version) {
+        return aliases.entrySet().stream().filter(e -> e.getValue() == version).map(Map.Entry::getKey).toList();
+    }
+
+    private static ModelRef versionRef(String name, int version) {
+        return new ModelRef(name, OptionalInt.of(version), Optional.empty());
+    }
+}

@@ -1,0 +1,390 @@
+package dev.mlapi.models;
+
+import static dev.mlapi.core.testkit.Events.body;
+import static dev.mlapi.core.testkit.Events.header;
+import static dev.mlapi.core.testkit.Events.load;
+import static dev.mlapi.core.testkit.Events.withBearer;
+import static dev.mlapi.core.testkit.Events.withBinaryBody;
+import static dev.mlapi.core.testkit.Events.withBody;
+import static dev.mlapi.core.testkit.Events.withJson;
+import static dev.mlapi.core.testkit.Events.withPath;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mlapi.core.auth.Role;
+import dev.mlapi.core.registry.ModelFile;
+import dev.mlapi.core.registry.TestModels;
+import dev.mlapi.core.testkit.Events;
+import dev.mlapi.core.testkit.TestStack;
+import dev.mlapi.core.users.User;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The models function end to end through its Lambda handler: API Gateway events from
+ * {@code events/}, tokens of real users, the S3 registry on S3Proxy.
+ */
+class ManageModelsHandlerTest {
+
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final byte[] SYNSET = "n01440764 tench, Tinca tinca\nn01443537 goldfish, Carassius auratus\nn01484850 great white shark\n"
+            .getBytes(StandardCharsets.UTF_8);
+    static TestStack stack;
+    static ManageModelsHandler handler;
+    static String admin;
+    static String user;
+
+    @BeforeAll
+    static void start() {
+        stack = TestStack.start();
+        handler = new ManageModelsHandler(stack.wiring());
+        admin = token("root", Role.ADMIN);
+        user = token("bob", Role.USER);
+    }
+
+    @AfterAll
+    static void stop() {
+        stack.close();
+    }
+
+    static String token(String username, Role role) {
+        User account = new User(UUID.randomUUID().toString(), username, Optional.empty(), role, "not-a-login",
+                Instant.now(), 0);
+        stack.wiring().userStore().create(account);
+        return stack.wiring().jwt().issue(account).token();
+    }
+
+    /** Runs one event; every answer carries the request id, every error is problem+json with a detail. */
+    static APIGatewayV2HTTPResponse call(APIGatewayV2HTTPEvent event) {
+        APIGatewayV2HTTPResponse response = handler.handleRequest(event, null);
+        assertThat(header(response, "x-request-id")).isEqualTo(event.getRequestContext().getRequestId());
+        assertThat(response.getStatusCode()).as(response.getBody()).isNotEqualTo(500);
+        if (response.getStatusCode() >= 400) {
+            assertThat(header(response, "content-type")).isEqualTo("application/problem+json");
+            JsonNode problem = body(response);
+            assertThat(problem.get("status").asInt()).isEqualTo(response.getStatusCode());
+            assertThat(problem.get("detail").asText()).isNotBlank();
+        } else if (response.getStatusCode() != 204) {
+            assertThat(header(response, "content-type")).startsWith("application/json");
+            assertSnakeCase(body(response));
+        }
+        return response;
+    }
+
+    static void assertSnakeCase(JsonNode node) {
+        if (node.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> field = it.next();
+                boolean userKeys = Stream.of("metrics", "parameters", "aliases", "headers")
+                        .anyMatch(field.getKey()::equals);
+                if (!userKeys) {
+                    assertThat(field.getKey()).as("JSON field name").matches("[a-z0-9_]+");
+                    assertSnakeCase(field.getValue());
+                }
+            }
+        } else if (node.isArray()) {
+            node.forEach(ManageModelsHandlerTest::assertSnakeCase);
+        }
+    }
+
+    static APIGatewayV2HTTPEvent event(String file, String token, String rawPath, Map<String, String> parameters) {
+        APIGatewayV2HTTPEvent event = withPath(load(file), rawPath, parameters);
+        return token == null ? event : withBearer(event, token);
+    }
+
+    static APIGatewayV2HTTPResponse registerMultipart(String token, String name, MultipartBody form) {
+        return call(withBinaryBody(event("models-register-multipart.json", token, "/models/" + name + "/versions",
+                Map.of("name", name)), form.contentType(), form.bytes()));
+    }
+
+    static MultipartBody tabularForm(int features) {
+        return new MultipartBody().field("kind", "tabular").field("description", "test model")
+                .file("model_file", "model.onnx", TestModels.tabular(features, 2));
+    }
+
+    static APIGatewayV2HTTPResponse reserve(String name, Object body) {
+        return call(withJson(event("models-register-presigned.json", admin, "/models/" + name + "/versions",
+                Map.of("name", name)), body));
+    }
+
+    static APIGatewayV2HTTPResponse commit(String name, int version) {
+        return call(event("models-commit.json", admin, "/models/" + name + "/versions/" + version + "/commit",
+                Map.of("name", name, "version", String.valueOf(version))));
+    }
+
+    static APIGatewayV2HTTPResponse getVersion(String token, String name, String version) {
+        return call(event("models-get-version.json", token, "/models/" + name + "/versions/" + version,
+                Map.of("name", name, "version", version)));
+    }
+
+    static APIGatewayV2HTTPResponse setAlias(String name, String alias, Object body) {
+        return call(withJson(event("models-set-alias.json", admin, "/models/" + name + "/aliases/" + alias,
+                Map.of("name", name, "alias", alias)), body));
+    }
+
+    static APIGatewayV2HTTPResponse delete(String token, String name, int version) {
+        return call(event("models-delete-version.json", token, "/models/" + name + "/versions/" + version,
+                Map.of("name", name, "version", String.valueOf(version))));
+    }
+
+    static int put(JsonNode upload, byte[] data) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(upload.get("url").asText()))
+                .method(upload.get("method").asText(), HttpRequest.BodyPublishers.ofByteArray(data));
+        upload.get("headers").fields().forEachRemaining(h -> request.header(h.getKey(), h.getValue().asText()));
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    static Map<String, Object> declared(String name, byte[] data) {
+        return Map.of("name", name, "size", data.length, "sha256", ModelFile.sha256Hex(data));
+    }
+
+    @Test
+    void register_whenMultipartImageClassifierWithSynset_201AndListedDescribedDownloadable() throws Exception {
+        byte[] model = TestModels.tabular(3, 3);
+        MultipartBody form = new MultipartBody().field("kind", "image_classifier").field("description", "fish")
+                .file("model_file", "fish.onnx", model).file("artifact_files", "synset.txt", SYNSET);
+
+        APIGatewayV2HTTPResponse created = registerMultipart(admin, "fish", form);
+
+        assertThat(created.getStatusCode()).as(created.getBody()).isEqualTo(201);
+        assertThat(header(created, "location")).isEqualTo("/models/fish/versions/1");
+        JsonNode manifest = body(created);
+        assertThat(manifest.get("ref").asText()).isEqualTo("fish:1");
+        assertThat(manifest.get("model_file").asText()).isEqualTo("fish.onnx");
+        assertThat(manifest.get("labels")).extracting(JsonNode::asText).containsExactly("tench", "goldfish",
+                "great white shark");
+        assertThat(manifest.at("/preprocessing/color_order").asText()).isEqualTo("RGB");
+        assertThat(manifest.at("/inputs/0/shape").toString()).isEqualTo("[-1,3]");
+        assertThat(manifest.get("files")).hasSize(2);
+
+        JsonNode listing = body(call(event("models-list.json", user, "/models", Map.of())));
+        assertThat(listing.get("items")).anySatisfy(item -> {
+            assertThat(item.get("name").asText()).isEqualTo("fish");
+            assertThat(item.get("latest_version").asInt()).isEqualTo(1);
+        });
+
+        JsonNode detail = body(call(event("models-describe.json", user, "/models/fish", Map.of("name", "fish"))));
+        assertThat(detail.get("latest_version").asInt()).isEqualTo(1);
+        assertThat(detail.at("/versions/0/labels_count").asInt()).isEqualTo(3);
+        assertThat(detail.at("/versions/0/kind").asText()).isEqualTo("image_classifier");
+
+        APIGatewayV2HTTPResponse version = getVersion(user, "fish", "1");
+        assertThat(version.getStatusCode()).isEqualTo(200);
+        JsonNode download = body(version).get("downloads").findValues("url").stream()
+                .filter(u -> u.asText().contains("fish.onnx")).findFirst().orElseThrow();
+        HttpResponse<byte[]> fetched = HTTP.send(HttpRequest.newBuilder(URI.create(download.asText())).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(fetched.body()).isEqualTo(model);
+    }
+
+    @Test
+    void sampleEvents_whenSentWithAnAdminToken_runTheirRoutes() throws Exception {
+        List<String> inOrder = List.of("models-register-multipart.json", "models-register-presigned.json",
+                "models-commit.json", "models-get-version.json", "models-describe.json", "models-list.json",
+                "models-set-alias.json", "models-delete-version.json");
+        try (Stream<Path> files = Files.list(Events.folder())) {
+            assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("models-")))
+                    .containsExactlyInAnyOrderElementsOf(inOrder);
+        }
+        Map<String, Integer> statuses = new LinkedHashMap<>();
+        for (String file : inOrder) {
+            statuses.put(file, call(withBearer(load(file), admin)).getStatusCode());
+        }
+        assertThat(statuses).containsExactly(
+                Map.entry("models-register-multipart.json", 201),
+                Map.entry("models-register-presigned.json", 202),
+                Map.entry("models-commit.json", 400), // its files were never uploaded
+                Map.entry("models-get-version.json", 200),
+                Map.entry("models-describe.json", 200),
+                Map.entry("models-list.json", 200),
+                Map.entry("models-set-alias.json", 200),
+                Map.entry("models-delete-version.json", 204)); // abandons the pending upload
+        JsonNode iris = body(getVersion(user, "iris", "1"));
+        assertThat(iris.get("labels")).extracting(JsonNode::asText).containsExactly("setosa", "versicolor", "virginica");
+        assertThat(iris.get("feature_names")).hasSize(4);
+        assertThat(iris.get("aliases")).extracting(JsonNode::asText).containsExactly("production");
+    }
+
+    @Test
+    void adminRoutes_whenCalledWithAUserToken_403_andWithoutAToken_401() {
+        assertThat(registerMultipart(user, "forbidden", tabularForm(4)).getStatusCode()).isEqualTo(403);
+        assertThat(call(event("models-commit.json", user, "/models/forbidden/versions/1/commit",
+                Map.of("name", "forbidden", "version", "1"))).getStatusCode()).isEqualTo(403);
+        assertThat(call(withJson(event("models-set-alias.json", user, "/models/forbidden/aliases/production",
+                Map.of("name", "forbidden", "alias", "production")), Map.of("version", 1))).getStatusCode())
+                .isEqualTo(403);
+        assertThat(delete(user, "forbidden", 1).getStatusCode()).isEqualTo(403);
+        assertThat(call(event("models-list.json", null, "/models", Map.of())).getStatusCode()).isEqualTo(401);
+        assertThat(getVersion(null, "forbidden", "1").getStatusCode()).isEqualTo(401);
+        assertThat(getVersion(user, "forbidden", "1").getStatusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void routes_whenNamesOrVersionsAreNotPathSafe_400() {
+        for (String name : List.of("../etc", "a/b", "..", "Upper", ".hidden", "a b")) {
+            APIGatewayV2HTTPResponse response = call(event("models-describe.json", user, "/models/x",
+                    Map.of("name", name)));
+            assertThat(response.getStatusCode()).as(name).isEqualTo(400);
+            assertThat(body(response).at("/errors/0/field").asText()).isEqualTo("name");
+        }
+        for (String version : List.of("0", "-1", "abc", "1.5", "99999999999")) {
+            assertThat(getVersion(user, "fine", version).getStatusCode()).as(version).isEqualTo(400);
+        }
+        assertThat(setAlias("fine", "../prod", Map.of("version", 1)).getStatusCode()).isEqualTo(400);
+        MultipartBody traversal = new MultipartBody().field("kind", "tabular")
+                .file("model_file", "../../evil.onnx", TestModels.tabular(4, 2));
+        APIGatewayV2HTTPResponse response = registerMultipart(admin, "fine", traversal);
+        assertThat(response.getStatusCode()).isEqualTo(400);
+        assertThat(body(response).at("/errors/0/field").asText()).isEqualTo("model_file");
+        APIGatewayV2HTTPResponse declared = reserve("fine", Map.of("kind", "tabular",
+                "files", List.of(Map.of("name", "sub/model.onnx", "size", 1, "sha256", "0".repeat(64)))));
+        assertThat(declared.getStatusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void register_whenInputIsBad_4xxNamingTheProblem() {
+        assertThat(registerMultipart(admin, "bad", new MultipartBody().field("kind", "tabular")).getStatusCode())
+                .as("no model file").isEqualTo(400);
+        assertThat(registerMultipart(admin, "bad", new MultipartBody()
+                .file("model_file", "m.onnx", TestModels.tabular(4, 2))).getStatusCode()).as("no kind").isEqualTo(400);
+        assertThat(registerMultipart(admin, "bad", tabularForm(4).field("kind", "tabular")).getStatusCode())
+                .as("kind twice").isEqualTo(400);
+        assertThat(registerMultipart(admin, "bad", new MultipartBody().field("kind", "regression")
+                .file("model_file", "m.onnx", TestModels.tabular(4, 2))).getStatusCode()).isEqualTo(400);
+        assertThat(registerMultipart(admin, "bad", new MultipartBody().field("kind", "tabular")
+                .file("model_file", "m.onnx", "not onnx".getBytes(StandardCharsets.UTF_8))).getStatusCode())
+                .as("not an ONNX graph").isEqualTo(400);
+
+        APIGatewayV2HTTPResponse badMetadata = registerMultipart(admin, "bad", tabularForm(4)
+                .field("metadata", "{\"inputs\":[{\"name\":\"x\",\"type\":\"float33\",\"shape\":[-1,4]}]}"));
+        assertThat(badMetadata.getStatusCode()).isEqualTo(400);
+        assertThat(body(badMetadata).at("/errors/0/field").asText()).isEqualTo("inputs[0].type");
+        APIGatewayV2HTTPResponse unknownField = registerMultipart(admin, "bad", tabularForm(4)
+                .field("metadata", "{\"colour\":\"red\"}"));
+        assertThat(unknownField.getStatusCode()).isEqualTo(400);
+        assertThat(body(unknownField).at("/errors/0/field").asText()).isEqualTo("metadata.colour");
+        assertThat(registerMultipart(admin, "bad", tabularForm(4).field("metadata", "{not json")).getStatusCode())
+                .isEqualTo(400);
+
+        byte[] large = new byte[ModelRequests.MAX_DIRECT_UPLOAD_BYTES + 1];
+        assertThat(registerMultipart(admin, "bad", new MultipartBody().field("kind", "tabular")
+                .file("model_file", "m.onnx", large)).getStatusCode()).isEqualTo(413);
+        assertThat(call(withBody(event("models-register-presigned.json", admin, "/models/bad/versions",
+                Map.of("name", "bad")), "text/plain", "hello")).getStatusCode()).isEqualTo(415);
+        assertThat(reserve("bad", Map.of("kind", "tabular")).getStatusCode()).as("no files").isEqualTo(400);
+
+        assertThat(getVersion(user, "bad", "1").getStatusCode()).as("nothing was registered").isEqualTo(404);
+    }
+
+    @Test
+    void presignedUpload_whenFilesArePutAndCommitted_theVersionBecomesResolvable() throws Exception {
+        byte[] model = TestModels.tabular(4, 3);
+        byte[] labels = "a\nb\nc\n".getBytes(StandardCharsets.UTF_8);
+        APIGatewayV2HTTPResponse reserved = reserve("big", Map.of("kind", "tabular", "description", "large model",
+                "files", List.of(declared("model.onnx", model), declared("classes.txt", labels)),
+                "metadata", Map.of("labels_file", "classes.txt", "feature_names", List.of("w", "x", "y", "z"))));
+
+        assertThat(reserved.getStatusCode()).as(reserved.getBody()).isEqualTo(202);
+        JsonNode pending = body(reserved);
+        assertThat(pending.get("status").asText()).isEqualTo("pending");
+        assertThat(pending.get("commit_url").asText()).isEqualTo("/models/big/versions/1/commit");
+        assertThat(getVersion(user, "big", "1").getStatusCode()).as("pending is never resolvable").isEqualTo(404);
+        JsonNode detail = body(call(event("models-describe.json", user, "/models/big", Map.of("name", "big"))));
+        assertThat(detail.get("pending_versions")).hasSize(1);
+        assertThat(detail.get("versions")).isEmpty();
+
+        for (JsonNode upload : pending.get("uploads")) {
+            byte[] data = upload.get("file").asText().equals("model.onnx") ? model : labels;
+            assertThat(put(upload, data)).isEqualTo(200);
+        }
+        APIGatewayV2HTTPResponse committed = commit("big", 1);
+
+        assertThat(committed.getStatusCode()).as(committed.getBody()).isEqualTo(200);
+        assertThat(body(committed).get("labels")).extracting(JsonNode::asText).containsExactly("a", "b", "c");
+        assertThat(getVersion(user, "big", "1").getStatusCode()).isEqualTo(200);
+        assertThat(commit("big", 1).getStatusCode()).as("idempotent").isEqualTo(200);
+    }
+
+    @Test
+    void commit_whenDeclaredSha256IsWrong_400AndNothingResolvable() throws Exception {
+        byte[] model = TestModels.tabular(4, 2);
+        Map<String, Object> wrong = Map.of("name", "model.onnx", "size", model.length,
+                "sha256", ModelFile.sha256Hex("something else".getBytes(StandardCharsets.UTF_8)));
+        JsonNode pending = body(reserve("wrong", Map.of("kind", "tabular", "files", List.of(wrong))));
+
+        int status = put(pending.at("/uploads/0"), model);
+        APIGatewayV2HTTPResponse committed = commit("wrong", 1);
+
+        assertThat(status).as("storage refuses bytes that differ from the signed checksum").isBetween(400, 499);
+        assertThat(committed.getStatusCode()).isEqualTo(400);
+        assertThat(body(committed).at("/errors/0/field").asText()).isEqualTo("files[0]");
+        assertThat(getVersion(user, "wrong", "1").getStatusCode()).isEqualTo(404);
+        assertThat(body(call(event("models-list.json", user, "/models", Map.of()))).get("items"))
+                .noneSatisfy(item -> assertThat(item.get("name").asText()).isEqualTo("wrong"));
+    }
+
+    @Test
+    void setAlias_whenMovedAndRolledBack_followsTheVersion_andBadBodies400() {
+        registerMultipart(admin, "rollout", tabularForm(4));
+        registerMultipart(admin, "rollout", tabularForm(5));
+
+        JsonNode first = body(setAlias("rollout", "production", Map.of("version", "1")));
+        assertThat(first.get("version").asInt()).isEqualTo(1);
+        assertThat(first.has("previous_version")).isFalse();
+        JsonNode moved = body(setAlias("rollout", "production", Map.of("version", 2)));
+        assertThat(moved.get("previous_version").asInt()).isEqualTo(1);
+        assertThat(body(getVersion(user, "rollout", "2")).get("aliases")).extracting(JsonNode::asText)
+                .containsExactly("production");
+        JsonNode rolledBack = body(setAlias("rollout", "production", Map.of("version", "1")));
+        assertThat(rolledBack.get("previous_version").asInt()).isEqualTo(2);
+        JsonNode detail = body(call(event("models-describe.json", user, "/models/rollout", Map.of("name", "rollout"))));
+        assertThat(detail.at("/aliases/production").asInt()).isEqualTo(1);
+        assertThat(detail.get("latest_version").asInt()).isEqualTo(2);
+
+        for (Object bad : List.of(Map.of("version", "abc"), Map.of("version", true), Map.of(), Map.of("version", 0),
+                Map.of("version", 1.5), Map.of("version", 1, "extra", 2))) {
+            assertThat(setAlias("rollout", "production", bad).getStatusCode()).as(bad.toString()).isEqualTo(400);
+        }
+        assertThat(setAlias("rollout", "production", Map.of("version", 9)).getStatusCode()).isEqualTo(404);
+        assertThat(setAlias("nonexistent", "production", Map.of("version", 1)).getStatusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void delete_whenAliased_409_andAfterTheAliasMoves_204AndGone() {
+        registerMultipart(admin, "retire", tabularForm(4));
+        registerMultipart(admin, "retire", tabularForm(5));
+        setAlias("retire", "production", Map.of("version", 1));
+
+        APIGatewayV2HTTPResponse refused = delete(admin, "retire", 1);
+        assertThat(refused.getStatusCode()).isEqualTo(409);
+        assertThat(body(refused).get("detail").asText()).contains("production");
+
+        setAlias("retire", "production", Map.of("version", 2));
+        assertThat(delete(admin, "retire", 1).getStatusCode()).isEqualTo(204);
+        assertThat(getVersion(user, "retire", "1").getStatusCode()).isEqualTo(404);
+        assertThat(delete(admin, "retire", 1).getStatusCode()).isEqualTo(404);
+        List<Integer> versions = new ArrayList<>();
+        body(call(event("models-describe.json", user, "/models/retire", Map.of("name", "retire")))).get("versions")
+                .forEach(v -> versions.add(v.get("version").asInt()));
+        assertThat(versions).containsExactly(2);
+    }
+}

@@ -1,0 +1,209 @@
+package dev.mlapi.infra;
+
+import static dev.mlapi.infra.support.Cfn.at;
+import static dev.mlapi.infra.support.Cfn.list;
+import static dev.mlapi.infra.support.Cfn.map;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mlapi.infra.support.Cfn;
+import dev.mlapi.infra.support.DeploymentView;
+import dev.mlapi.infra.support.DeploymentView.FunctionView;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every IAM statement of both synthesized stacks, walked: no wildcards, and each function holds
+ * exactly the grants its work needs.
+ */
+class LeastPrivilegeTest {
+
+    private static final TestStacks STACKS = TestStacks.get();
+    private static final List<DeploymentView> VIEWS = List.of(STACKS.view, STACKS.variantView);
+    private static final Map<String, String> RESOURCE_TYPE_BY_SERVICE = Map.of(
+            "dynamodb", "AWS::DynamoDB::Table",
+            "s3", "AWS::S3::Bucket",
+            "secretsmanager", "AWS::SecretsManager::Secret",
+            "logs", "AWS::Logs::LogGroup");
+
+    /** A statement as found: where, its actions and its resources' expressions. */
+    private record Statement(String where, String effect, List<String> actions, List<Object> resources) {
+    }
+
+    @Test
+    void noStatement_usesWildcardActionsOrResources() {
+        for (DeploymentView view : VIEWS) {
+            List<Statement> statements = identityStatements(view);
+            assertThat(statements).isNotEmpty();
+            for (Statement statement : statements) {
+                assertThat(statement.effect()).as(statement.where()).isEqualTo("Allow");
+                for (String action : statement.actions()) {
+                    assertThat(action).as("%s: action", statement.where()).doesNotContain("*");
+                }
+                for (Object resource : statement.resources()) {
+                    assertThat(resource).as("%s: resource", statement.where()).isNotEqualTo("*");
+                    assertThat(Cfn.referencedIds(resource)).as("%s: resource %s names a resource of this stack",
+                            statement.where(), resource).hasSize(1);
+                }
+            }
+        }
+    }
+
+    @Test
+    void everyStatement_pointsAtAResourceOfItsOwnService() {
+        for (DeploymentView view : VIEWS) {
+            for (Statement statement : identityStatements(view)) {
+                Set<String> services = new TreeSet<>();
+                statement.actions().forEach(action -> services.add(action.substring(0, action.indexOf(':'))));
+                assertThat(services).as("%s mixes services", statement.where()).hasSize(1);
+                String expectedType = RESOURCE_TYPE_BY_SERVICE.get(services.iterator().next());
+                assertThat(expectedType).as("%s: unexpected service %s", statement.where(), services).isNotNull();
+                for (Object resource : statement.resources()) {
+                    String id = Cfn.singleReference(resource).orElseThrow();
+                    assertThat(view.resource(id).get("Type")).as("%s: %s", statement.where(), resource).isEqualTo(expectedType);
+                }
+            }
+        }
+    }
+
+    @Test
+    void roles_haveNoManagedPoliciesAndTrustOnlyLambda() {
+        for (DeploymentView view : VIEWS) {
+            Cfn.resourcesOfType(view.template(), "AWS::IAM::Role").forEach((id, role) -> {
+                assertThat(role).as(id).doesNotContainKey("ManagedPolicyArns");
+                assertThat(Cfn.flatten(at(role, "AssumeRolePolicyDocument"))).as(id).contains("lambda.amazonaws.com");
+            });
+        }
+    }
+
+    @Test
+    void everyFunction_verifiesTokensRecordsRequestsAndWritesItsOwnLogs() {
+        for (DeploymentView view : VIEWS) {
+            for (FunctionView fn : view.functions().values()) {
+                Map<String, Set<String>> grants = grants(view, fn);
+                assertThat(grants.get(table(view, FunctionEnvironment.USERS_TABLE))).as(fn.module()).contains("dynamodb:GetItem");
+                assertThat(grants.get(table(view, FunctionEnvironment.TOKENS_TABLE))).as(fn.module()).contains("dynamodb:GetItem");
+                assertThat(grants.get(table(view, FunctionEnvironment.REQUEST_LOG_TABLE))).as(fn.module())
+                        .containsExactly("dynamodb:PutItem");
+                assertThat(grants.get(view.referencedBy(FunctionEnvironment.JWT_SECRET_ARN))).as(fn.module())
+                        .containsExactly("secretsmanager:GetSecretValue");
+                String logGroup = Cfn.singleReference(at(fn.properties(), "LoggingConfig").get("LogGroup")).orElseThrow();
+                assertThat(grants.get(logGroup)).as(fn.module()).containsExactly("logs:CreateLogStream", "logs:PutLogEvents");
+            }
+        }
+    }
+
+    @Test
+    void login_managesUsersAndTokens_andTouchesNoS3() {
+        DeploymentView view = STACKS.view;
+        Map<String, Set<String>> grants = grants(view, view.functions().get("login"));
+        assertThat(grants.get(table(view, FunctionEnvironment.USERS_TABLE))).containsExactly(
+                "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan", "dynamodb:UpdateItem");
+        assertThat(grants.get(table(view, FunctionEnvironment.TOKENS_TABLE))).containsExactly("dynamodb:GetItem", "dynamodb:PutItem");
+        assertThat(actions(grants)).noneMatch(action -> action.startsWith("s3:"));
+        assertThat(grants).containsKey(Cfn.singleReference(
+                view.functions().get("login").environment().get(FunctionEnvironment.ADMIN_PASSWORD_SECRET_ARN)).orElseThrow());
+    }
+
+    @Test
+    void onlyLogin_writesUsersOrTokensOrReadsTheAdminPassword() {
+        for (DeploymentView view : VIEWS) {
+            String adminSecret = Cfn.singleReference(view.functions().get("login").environment()
+                    .get(FunctionEnvironment.ADMIN_PASSWORD_SECRET_ARN)).orElseThrow();
+            view.functions().values().stream().filter(fn -> !fn.module().equals("login")).forEach(fn -> {
+                Map<String, Set<String>> grants = grants(view, fn);
+                assertThat(grants.get(table(view, FunctionEnvironment.USERS_TABLE))).as(fn.module()).containsExactly("dynamodb:GetItem");
+                assertThat(grants.get(table(view, FunctionEnvironment.TOKENS_TABLE))).as(fn.module()).containsExactly("dynamodb:GetItem");
+                assertThat(grants).as(fn.module()).doesNotContainKey(adminSecret);
+            });
+        }
+    }
+
+    @Test
+    void onlyModelWriters_writeTheBucket_readersOnlyRead() {
+        for (DeploymentView view : VIEWS) {
+            String bucket = view.referencedBy(FunctionEnvironment.MODELS_BUCKET);
+            for (FunctionView fn : view.functions().values()) {
+                FunctionSpec spec = specOf(fn.module());
+                Map<String, Set<String>> grants = grants(view, fn);
+                Set<String> s3 = new TreeSet<>(actions(grants).stream().filter(a -> a.startsWith("s3:")).toList());
+                if (spec.can(Capability.WRITE_MODELS)) {
+                    assertThat(grants.get(bucket)).as(fn.module()).containsExactly("s3:ListBucket");
+                    assertThat(grants.get(bucket + "/*")).as(fn.module())
+                            .containsExactly("s3:DeleteObject", "s3:GetObject", "s3:PutObject");
+                } else if (spec.can(Capability.READ_MODELS)) {
+                    assertThat(grants.get(bucket)).as(fn.module()).containsExactly("s3:ListBucket");
+                    assertThat(grants.get(bucket + "/*")).as(fn.module()).containsExactly("s3:GetObject");
+                } else {
+                    assertThat(s3).as("%s has no business with the bucket", fn.module()).isEmpty();
+                }
+            }
+        }
+        assertThat(STACKS.variantView.functions()).containsKeys(TestStacks.MODEL_WRITER, TestStacks.MODEL_READER);
+    }
+
+    private static FunctionSpec specOf(String module) {
+        return FunctionCatalog.find(module).orElseGet(() -> STACKS.variant.functions().stream()
+                .map(MlApiStack.JavaFunction::spec).filter(spec -> spec.name().equals(module)).findFirst().orElseThrow());
+    }
+
+    /** Resource key ({@code logicalId}, or {@code logicalId/*} for objects) → actions the function may take on it. */
+    private static Map<String, Set<String>> grants(DeploymentView view, FunctionView fn) {
+        String role = Cfn.singleReference(fn.properties().get("Role")).orElseThrow();
+        Map<String, Set<String>> grants = new TreeMap<>();
+        for (Statement statement : identityStatements(view)) {
+            if (statement.where().startsWith(role + ":")) {
+                for (Object resource : statement.resources()) {
+                    grants.computeIfAbsent(resourceKey(resource), key -> new TreeSet<>()).addAll(statement.actions());
+                }
+            }
+        }
+        return grants;
+    }
+
+    private static Set<String> actions(Map<String, Set<String>> grants) {
+        Set<String> all = new TreeSet<>();
+        grants.values().forEach(all::addAll);
+        return all;
+    }
+
+    private static String resourceKey(Object resource) {
+        String id = Cfn.singleReference(resource).orElseThrow();
+        return Cfn.flatten(resource).endsWith("/*") ? id + "/*" : id;
+    }
+
+    private static String table(DeploymentView view, String envName) {
+        return view.referencedBy(envName);
+    }
+
+    /** Every statement of every identity policy: standalone policies and roles' inline ones, keyed by role. */
+    private static List<Statement> identityStatements(DeploymentView view) {
+        List<Statement> statements = new ArrayList<>();
+        Cfn.resourcesOfType(view.template(), "AWS::IAM::Policy").forEach((id, policy) -> {
+            for (Object role : list(policy.get("Roles"))) {
+                String roleId = Cfn.singleReference(role).orElseThrow();
+                statements.addAll(statements(roleId + ":" + id, at(policy, "PolicyDocument")));
+            }
+        });
+        Cfn.resourcesOfType(view.template(), "AWS::IAM::Role").forEach((id, role) ->
+                list(role.get("Policies")).forEach(inline ->
+                        statements.addAll(statements(id + ":inline", at(map(inline), "PolicyDocument")))));
+        return statements;
+    }
+
+    private static List<Statement> statements(String where, Map<String, Object> document) {
+        List<Statement> statements = new ArrayList<>();
+        for (Object raw : list(document.get("Statement"))) {
+            Map<String, Object> statement = new LinkedHashMap<>(map(raw));
+            List<String> actions = list(statement.get("Action")).stream().map(String::valueOf).toList();
+            assertThat(statement).as("%s uses NotAction/NotResource", where).doesNotContainKeys("NotAction", "NotResource");
+            statements.add(new Statement(where, String.valueOf(statement.get("Effect")), actions, list(statement.get("Resource"))));
+        }
+        return statements;
+    }
+}

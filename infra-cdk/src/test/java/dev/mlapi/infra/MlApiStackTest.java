@@ -1,0 +1,340 @@
+package dev.mlapi.infra;
+
+import static dev.mlapi.infra.support.Cfn.at;
+import static dev.mlapi.infra.support.Cfn.list;
+import static dev.mlapi.infra.support.Cfn.map;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mlapi.infra.support.Cfn;
+import dev.mlapi.infra.support.DeploymentView;
+import dev.mlapi.infra.support.DeploymentView.FunctionView;
+import dev.mlapi.infra.support.Repository;
+import java.nio.file.Files;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import software.amazon.awscdk.Stage;
+import software.amazon.awscdk.assertions.Match;
+import software.amazon.awscdk.assertions.Template;
+
+/** The synthesized stack, resource by resource. */
+class MlApiStackTest {
+
+    private static final TestStacks STACKS = TestStacks.get();
+    private static final Template TEMPLATE = STACKS.template;
+    private static final DeploymentView VIEW = STACKS.view;
+
+    @Test
+    void functions_areExactlyTheCatalog() {
+        assertThat(VIEW.functions().keySet())
+                .containsExactlyInAnyOrderElementsOf(FunctionCatalog.ALL.stream().map(FunctionSpec::name).toList());
+        TEMPLATE.resourceCountIs("AWS::Lambda::Function", FunctionCatalog.ALL.size());
+    }
+
+    @Test
+    void everyFunction_runsJava21WithItsHandlerSizeAndSnapStart() {
+        for (FunctionSpec spec : FunctionCatalog.ALL) {
+            TEMPLATE.hasResourceProperties("AWS::Lambda::Function", Match.objectLike(Map.of(
+                    "Handler", spec.handler(),
+                    "Runtime", "java21",
+                    "Architectures", List.of("x86_64"),
+                    "MemorySize", spec.memoryMb(),
+                    "Timeout", spec.timeout().toSeconds(),
+                    "SnapStart", Map.of("ApplyOn", "PublishedVersions"),
+                    "Description", spec.lambdaDescription(),
+                    "Tags", Match.arrayWith(List.of(Map.of("Key", MlApiStack.FUNCTION_TAG, "Value", spec.name()))))));
+        }
+    }
+
+    @Test
+    void builtJars_areDeployedAsThemselves_thePlaceholderOnlyStandsInForMissingOnes() {
+        for (FunctionSpec spec : FunctionCatalog.ALL) {
+            String s3Key = String.valueOf(at(VIEW.functions().get(spec.name()).properties(), "Code").get("S3Key"));
+            boolean built = Files.isRegularFile(Repository.ROOT.resolve(spec.jarPath()));
+            assertThat(s3Key).as("%s code asset (jar built: %s)", spec.name(), built).endsWith(built ? ".jar" : ".zip");
+        }
+    }
+
+    @Test
+    void everyFunction_isPublishedBehindTheLiveAlias() {
+        Map<String, Map<String, Object>> versions = Cfn.resourcesOfType(VIEW.template(), "AWS::Lambda::Version");
+        Map<String, Map<String, Object>> aliases = Cfn.resourcesOfType(VIEW.template(), "AWS::Lambda::Alias");
+        for (FunctionView fn : VIEW.functions().values()) {
+            List<Map<String, Object>> own = aliases.values().stream()
+                    .filter(alias -> Cfn.referencedIds(alias.get("FunctionName")).contains(fn.logicalId()))
+                    .toList();
+            assertThat(own).as("%s's aliases", fn.module()).hasSize(1);
+            assertThat(own.get(0).get("Name")).isEqualTo(MlApiStack.LIVE_ALIAS);
+            String versionId = Cfn.singleReference(own.get(0).get("FunctionVersion")).orElseThrow();
+            assertThat(Cfn.referencedIds(versions.get(versionId).get("FunctionName"))).containsExactly(fn.logicalId());
+        }
+    }
+
+    @Test
+    void everyFunction_logsToItsOwnGroupWithRetention() {
+        Map<String, Map<String, Object>> groups = Cfn.resourcesOfType(VIEW.template(), "AWS::Logs::LogGroup");
+        Set<String> used = new HashSet<>();
+        for (FunctionView fn : VIEW.functions().values()) {
+            String group = Cfn.singleReference(at(fn.properties(), "LoggingConfig").get("LogGroup")).orElseThrow();
+            assertThat(used.add(group)).as("%s shares a log group", fn.module()).isTrue();
+            assertThat(groups.get(group).get("RetentionInDays")).isEqualTo(30);
+        }
+    }
+
+    @Test
+    void everyFunction_getsTheTablesBucketAndJwtSecretByReference() {
+        for (FunctionView fn : VIEW.functions().values()) {
+            assertThat(fn.environment()).containsKeys(FunctionEnvironment.USERS_TABLE, FunctionEnvironment.TOKENS_TABLE,
+                    FunctionEnvironment.REQUEST_LOG_TABLE, FunctionEnvironment.MODELS_BUCKET, FunctionEnvironment.JWT_SECRET_ARN);
+            assertThat(typeOfReference(fn.environment().get(FunctionEnvironment.USERS_TABLE))).isEqualTo("AWS::DynamoDB::Table");
+            assertThat(typeOfReference(fn.environment().get(FunctionEnvironment.MODELS_BUCKET))).isEqualTo("AWS::S3::Bucket");
+            assertThat(typeOfReference(fn.environment().get(FunctionEnvironment.JWT_SECRET_ARN)))
+                    .isEqualTo("AWS::SecretsManager::Secret");
+            assertThat(fn.environment()).containsEntry(FunctionEnvironment.TOKEN_TTL_SECONDS, "3600")
+                    .containsEntry(FunctionEnvironment.REQUEST_LOG_RETENTION_DAYS, "90");
+        }
+    }
+
+    @Test
+    void jvmOptions_fullJitForLogin_c1OnlyElsewhere() {
+        for (FunctionSpec spec : FunctionCatalog.ALL) {
+            assertThat(VIEW.functions().get(spec.name()).environment())
+                    .containsEntry(FunctionEnvironment.JAVA_TOOL_OPTIONS, spec.jvmOptions());
+        }
+        assertThat(env("login").get(FunctionEnvironment.JAVA_TOOL_OPTIONS)).asString().contains("TieredStopAtLevel=4");
+        assertThat(env("health").get(FunctionEnvironment.JAVA_TOOL_OPTIONS)).asString().contains("TieredStopAtLevel=1");
+    }
+
+    @Test
+    void onlyLogin_getsTheFirstAdmin() {
+        assertThat(env("login")).containsEntry(FunctionEnvironment.ADMIN_USERNAME, "admin");
+        assertThat(typeOfReference(env("login").get(FunctionEnvironment.ADMIN_PASSWORD_SECRET_ARN)))
+                .isEqualTo("AWS::SecretsManager::Secret");
+        assertThat(env("login").get(FunctionEnvironment.ADMIN_PASSWORD_SECRET_ARN))
+                .isNotEqualTo(env("login").get(FunctionEnvironment.JWT_SECRET_ARN));
+        VIEW.functions().values().stream().filter(fn -> !fn.module().equals("login")).forEach(fn ->
+                assertThat(fn.environment()).doesNotContainKeys(FunctionEnvironment.ADMIN_USERNAME,
+                        FunctionEnvironment.ADMIN_PASSWORD_SECRET_ARN));
+    }
+
+    @Test
+    void onnxFunctions_runDjlOfflineWithTheDefaultModel() {
+        for (FunctionSpec spec : FunctionCatalog.ALL) {
+            Map<String, Object> env = env(spec.name());
+            if (spec.can(Capability.RUN_ONNX)) {
+                assertThat(env).containsEntry(FunctionEnvironment.DJL_OFFLINE, "true");
+            } else {
+                assertThat(env).doesNotContainKey(FunctionEnvironment.DJL_OFFLINE);
+            }
+            if (spec.can(Capability.CLASSIFY_IMAGES)) {
+                assertThat(env).containsEntry(FunctionEnvironment.DEFAULT_IMAGE_MODEL, "mobilenetv2@production");
+            }
+        }
+        assertThat(STACKS.variantView.functions().get(TestStacks.MODEL_READER).environment())
+                .containsEntry(FunctionEnvironment.DEFAULT_IMAGE_MODEL, "resnet@staging")
+                .containsEntry(FunctionEnvironment.DJL_OFFLINE, "true");
+    }
+
+    @Test
+    void secrets_areGeneratedAndNeverPlainText() {
+        TEMPLATE.resourceCountIs("AWS::SecretsManager::Secret", 2);
+        TEMPLATE.hasResourceProperties("AWS::SecretsManager::Secret", Map.of(
+                "Description", "mlapi JWT signing key",
+                "GenerateSecretString", Map.of("PasswordLength", 64, "ExcludePunctuation", true),
+                "Tags", Match.anyValue()));
+        TEMPLATE.hasResourceProperties("AWS::SecretsManager::Secret", Match.objectLike(Map.of(
+                "GenerateSecretString", Map.of("PasswordLength", 24, "ExcludePunctuation", true))));
+        Pattern secretLike = Pattern.compile(".*(SECRET|PASSWORD|TOKEN_KEY|PRIVATE).*");
+        for (DeploymentView view : List.of(VIEW, STACKS.variantView)) {
+            for (FunctionView fn : view.functions().values()) {
+                fn.environment().forEach((name, value) -> {
+                    if (secretLike.matcher(name).matches()) {
+                        assertThat(name).as("%s: a secret goes by ARN only", fn.module()).endsWith("_ARN");
+                        assertThat(map(value)).as("%s's %s", fn.module(), name).containsOnlyKeys("Ref");
+                        assertThat(view.resource(Cfn.singleReference(value).orElseThrow()).get("Type"))
+                                .isEqualTo("AWS::SecretsManager::Secret");
+                    }
+                });
+            }
+            assertThat(Cfn.flatten(view.template())).doesNotContain("{{resolve:secretsmanager");
+        }
+    }
+
+    @Test
+    void httpApi_allowsBrowsersAndExposesTheRequestId() {
+        TEMPLATE.resourceCountIs("AWS::ApiGatewayV2::Api", 1);
+        TEMPLATE.hasResourceProperties("AWS::ApiGatewayV2::Api", Match.objectLike(Map.of(
+                "ProtocolType", "HTTP",
+                "CorsConfiguration", Map.of(
+                        "AllowOrigins", List.of("*"),
+                        "AllowHeaders", List.of("authorization", "content-type"),
+                        "AllowMethods", List.of("GET", "POST", "PUT", "DELETE", "OPTIONS"),
+                        "ExposeHeaders", List.of("x-request-id"),
+                        "MaxAge", 3600))));
+        STACKS.variantTemplate.hasResourceProperties("AWS::ApiGatewayV2::Api", Match.objectLike(Map.of(
+                "CorsConfiguration", Match.objectLike(Map.of("AllowOrigins", List.of("https://app.example.com"))))));
+    }
+
+    @Test
+    void defaultStage_isThrottledAndWritesAccessLogs() {
+        TEMPLATE.resourceCountIs("AWS::ApiGatewayV2::Stage", 1);
+        TEMPLATE.hasResourceProperties("AWS::ApiGatewayV2::Stage", Match.objectLike(Map.of(
+                "StageName", "$default",
+                "AutoDeploy", true,
+                "DefaultRouteSettings", Map.of("ThrottlingRateLimit", 100, "ThrottlingBurstLimit", 200),
+                "AccessLogSettings", Map.of(
+                        "DestinationArn", Match.anyValue(),
+                        "Format", Match.stringLikeRegexp(".*\\$context\\.requestId.*\\$context\\.status.*")))));
+    }
+
+    @Test
+    void everyRoute_invokesALiveAliasWithPayloadV2() {
+        Map<String, Map<String, Object>> integrations = Cfn.resourcesOfType(VIEW.template(), "AWS::ApiGatewayV2::Integration");
+        assertThat(integrations).isNotEmpty();
+        integrations.values().forEach(integration -> {
+            assertThat(integration).containsEntry("IntegrationType", "AWS_PROXY").containsEntry("PayloadFormatVersion", "2.0");
+            assertThat(typeOfReference(integration.get("IntegrationUri"))).isEqualTo("AWS::Lambda::Alias");
+        });
+        Cfn.resourcesOfType(VIEW.template(), "AWS::Lambda::Permission").values().forEach(permission -> {
+            assertThat(permission).containsEntry("Principal", "apigateway.amazonaws.com");
+            assertThat(typeOfReference(permission.get("FunctionName"))).isEqualTo("AWS::Lambda::Alias");
+        });
+        assertThat(VIEW.routes()).hasSameSizeAs(STACKS.stack.routes());
+    }
+
+    @Test
+    void tables_areOnDemandRecoverableAndProtected() {
+        TEMPLATE.resourceCountIs("AWS::DynamoDB::Table", 3);
+        TEMPLATE.allResources("AWS::DynamoDB::Table", Match.objectLike(Map.of(
+                "DeletionPolicy", "Retain",
+                "Properties", Match.objectLike(Map.of(
+                        "BillingMode", "PAY_PER_REQUEST",
+                        "PointInTimeRecoverySpecification", Map.of("PointInTimeRecoveryEnabled", true),
+                        "DeletionProtectionEnabled", true)))));
+        TEMPLATE.allResources("AWS::SecretsManager::Secret", Match.objectLike(Map.of("DeletionPolicy", "Retain")));
+    }
+
+    @Test
+    void requestLog_hasTheByDayIndexAndTtl() {
+        TEMPLATE.hasResourceProperties("AWS::DynamoDB::Table", Match.objectLike(Map.of(
+                "KeySchema", List.of(Map.of("AttributeName", "request_id", "KeyType", "HASH")),
+                "GlobalSecondaryIndexes", List.of(Map.of(
+                        "IndexName", "by_day",
+                        "KeySchema", List.of(Map.of("AttributeName", "day", "KeyType", "HASH"),
+                                Map.of("AttributeName", "created_at", "KeyType", "RANGE")),
+                        "Projection", Map.of("ProjectionType", "ALL"))),
+                "TimeToLiveSpecification", Map.of("AttributeName", "expires_at", "Enabled", true))));
+    }
+
+    @Test
+    void withoutDeletionProtection_tablesAndSecretsGoWithTheStack() {
+        Template variant = STACKS.variantTemplate;
+        variant.allResources("AWS::DynamoDB::Table", Match.objectLike(Map.of(
+                "DeletionPolicy", "Delete",
+                "Properties", Match.objectLike(Map.of("DeletionProtectionEnabled", false)))));
+        variant.allResources("AWS::SecretsManager::Secret", Match.objectLike(Map.of("DeletionPolicy", "Delete")));
+        variant.allResources("AWS::S3::Bucket", Match.objectLike(Map.of("DeletionPolicy", "Retain")));
+    }
+
+    @Test
+    void modelsBucket_isPrivateEncryptedTlsOnlyAndReadyForPresignedUrls() {
+        TEMPLATE.resourceCountIs("AWS::S3::Bucket", 1);
+        TEMPLATE.hasResource("AWS::S3::Bucket", Match.objectLike(Map.of(
+                "DeletionPolicy", "Retain",
+                "Properties", Match.objectLike(Map.of(
+                        "PublicAccessBlockConfiguration", Map.of("BlockPublicAcls", true, "BlockPublicPolicy", true,
+                                "IgnorePublicAcls", true, "RestrictPublicBuckets", true),
+                        "BucketEncryption", Map.of("ServerSideEncryptionConfiguration", List.of(
+                                Map.of("ServerSideEncryptionByDefault", Map.of("SSEAlgorithm", "AES256")))),
+                        "OwnershipControls", Map.of("Rules", List.of(Map.of("ObjectOwnership", "BucketOwnerEnforced"))),
+                        "CorsConfiguration", Map.of("CorsRules", List.of(Match.objectLike(Map.of(
+                                "AllowedMethods", List.of("GET", "PUT"),
+                                "AllowedOrigins", List.of("*"),
+                                "ExposedHeaders", List.of("ETag"))))),
+                        "LifecycleConfiguration", Map.of("Rules", List.of(Map.of(
+                                "Id", "abort-incomplete-multipart-uploads",
+                                "Status", "Enabled",
+                                "AbortIncompleteMultipartUpload", Map.of("DaysAfterInitiation", 1)))))))));
+        TEMPLATE.hasResourceProperties("AWS::S3::BucketPolicy", Match.objectLike(Map.of(
+                "PolicyDocument", Match.objectLike(Map.of("Statement", Match.arrayWith(List.of(Match.objectLike(Map.of(
+                        "Effect", "Deny",
+                        "Action", "s3:*",
+                        "Condition", Map.of("Bool", Map.of("aws:SecureTransport", "false")))))))))));
+    }
+
+    @Test
+    void alarms_watchServerErrorsThrottlesAndErrorRates() {
+        TEMPLATE.hasResourceProperties("AWS::CloudWatch::Alarm", Match.objectLike(Map.of(
+                "Namespace", "AWS/ApiGateway", "MetricName", "5xx", "Statistic", "Sum")));
+        for (FunctionView fn : VIEW.functions().values()) {
+            Map<String, Object> byFunction = Map.of("Dimensions", List.of(Map.of("Name", "FunctionName",
+                    "Value", Map.of("Ref", fn.logicalId()))));
+            TEMPLATE.hasResourceProperties("AWS::CloudWatch::Alarm", Match.objectLike(Map.of(
+                    "Namespace", "AWS/Lambda", "MetricName", "Throttles", "Dimensions", byFunction.get("Dimensions"))));
+            TEMPLATE.hasResourceProperties("AWS::CloudWatch::Alarm", Match.objectLike(Map.of(
+                    "Metrics", Match.arrayWith(List.of(
+                            Match.objectLike(Map.of("Expression", "IF(invocations > 0, 100 * errors / invocations, 0)")),
+                            Match.objectLike(Map.of("Id", "errors", "MetricStat", Match.objectLike(Map.of("Metric",
+                                    Match.objectLike(Map.of("MetricName", "Errors", "Dimensions", byFunction.get("Dimensions")))))))
+                    )))));
+        }
+        TEMPLATE.resourceCountIs("AWS::CloudWatch::Alarm", 1 + 2 * VIEW.functions().size());
+        String topic = Cfn.resourcesOfType(VIEW.template(), "AWS::SNS::Topic").keySet().iterator().next();
+        Cfn.resourcesOfType(VIEW.template(), "AWS::CloudWatch::Alarm").forEach((id, alarm) ->
+                assertThat(list(alarm.get("AlarmActions"))).as(id).containsExactly(Map.of("Ref", topic)));
+        STACKS.variantTemplate.hasResourceProperties("AWS::SNS::Subscription",
+                Map.of("Protocol", "email", "Endpoint", "ops@example.com", "TopicArn", Match.anyValue()));
+        TEMPLATE.resourceCountIs("AWS::SNS::Subscription", 0);
+    }
+
+    @Test
+    void dashboard_showsLatencyErrorsAndColdStartsPerFunction() {
+        Map<String, Map<String, Object>> dashboards = Cfn.resourcesOfType(VIEW.template(), "AWS::CloudWatch::Dashboard");
+        assertThat(dashboards).hasSize(1);
+        Object body = dashboards.values().iterator().next().get("DashboardBody");
+        String text = Cfn.flatten(body);
+        assertThat(text).contains("\"AWS/ApiGateway\",\"Latency\"", "\"AWS/Lambda\",\"Errors\"", "\"AWS/Lambda\",\"Throttles\"",
+                "Restore Duration", "Init Duration", "filter @type = \\\"REPORT\\\"");
+        Set<String> referenced = Cfn.referencedIds(body);
+        for (FunctionView fn : VIEW.functions().values()) {
+            assertThat(text).contains(fn.module() + " duration (ms)");
+            assertThat(referenced).contains(fn.logicalId(),
+                    Cfn.singleReference(at(fn.properties(), "LoggingConfig").get("LogGroup")).orElseThrow());
+        }
+    }
+
+    @Test
+    void outputs_nameTheApiTheBucketAndTheAdminSecretOnly() {
+        TEMPLATE.hasOutput("ApiUrl", Match.objectLike(Map.of("Value", Match.objectLike(Map.of("Fn::Join", Match.anyValue())))));
+        String bucket = VIEW.referencedBy(FunctionEnvironment.MODELS_BUCKET);
+        TEMPLATE.hasOutput("ModelsBucketName", Match.objectLike(Map.of("Value", Map.of("Ref", bucket))));
+        Object adminSecret = env("login").get(FunctionEnvironment.ADMIN_PASSWORD_SECRET_ARN);
+        TEMPLATE.hasOutput("AdminPasswordSecretArn", Match.objectLike(Map.of("Value", adminSecret)));
+        map(VIEW.template().get("Outputs")).forEach((name, output) -> {
+            Object value = map(output).get("Value");
+            for (String id : Cfn.referencedIds(value)) {
+                if ("AWS::SecretsManager::Secret".equals(VIEW.resource(id).get("Type"))) {
+                    assertThat(value).as("output %s may give a secret's ARN, nothing else", name).isEqualTo(Map.of("Ref", id));
+                }
+            }
+        });
+    }
+
+    @Test
+    void synthesis_needsNoLookups() {
+        assertThat(Stage.of(STACKS.stack).synth().getManifest().getMissing()).isNullOrEmpty();
+        assertThat(STACKS.stack.getAccount()).startsWith("${Token[");
+    }
+
+    private static Map<String, Object> env(String module) {
+        return VIEW.functions().get(module).environment();
+    }
+
+    private static String typeOfReference(Object expression) {
+        return String.valueOf(VIEW.resource(Cfn.singleReference(expression).orElseThrow(
+                () -> new AssertionError("not a single reference: " + expression))).get("Type"));
+    }
+}

@@ -1,0 +1,313 @@
+package dev.mlapi.infra;
+
+import static dev.mlapi.infra.support.Cfn.at;
+import static dev.mlapi.infra.support.Cfn.list;
+import static dev.mlapi.infra.support.Cfn.map;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mlapi.infra.support.Cfn;
+import dev.mlapi.infra.support.CloudFormationYaml;
+import dev.mlapi.infra.support.CoreSource;
+import dev.mlapi.infra.support.CoreSource.ExpectedTable;
+import dev.mlapi.infra.support.DeploymentView;
+import dev.mlapi.infra.support.DeploymentView.FunctionView;
+import dev.mlapi.infra.support.DeploymentView.TableView;
+import dev.mlapi.infra.support.Repository;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.zip.ZipFile;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * One deployment described three times — {@code openapi.yaml}, {@code template.yaml} (SAM) and
+ * the CDK stack — and expected by the code in {@code functions/core}: these tests hold them to
+ * each other.
+ */
+class ParityTest {
+
+    /**
+     * Set only for {@code sam local} (env.json), the local server and tests; empty or absent in AWS:
+     * endpoints of local storage, secrets in plain text, and the SSRF guard's test-only loophole.
+     */
+    static final Set<String> LOCAL_ONLY_ENV = Set.of("DYNAMODB_ENDPOINT", "S3_ENDPOINT", "JWT_SECRET", "ADMIN_PASSWORD",
+            "URL_FETCH_ALLOW_LOOPBACK");
+
+    private static final Map<String, String> OPENAPI_ROUTES = OpenApiRoutes.read(Repository.OPENAPI).stream()
+            .collect(Collectors.toMap(ApiRoute::routeKey, ApiRoute::function, (a, b) -> a, TreeMap::new));
+    private static final DeploymentView SAM = DeploymentView.ofSam(CloudFormationYaml.load(Repository.SAM_TEMPLATE));
+    private static final DeploymentView STACK = TestStacks.get().view;
+    private static final CoreSource CORE = CoreSource.ofRepository();
+
+    // --- routes -------------------------------------------------------------------------------
+
+    @Test
+    void routes_openApiAndTemplateYamlAgree() {
+        assertSameRoutes("openapi.yaml", OPENAPI_ROUTES, SAM.source(), SAM.routes());
+    }
+
+    @Test
+    void routes_openApiAndTheStackAgree() {
+        assertSameRoutes("openapi.yaml", OPENAPI_ROUTES, STACK.source(), STACK.routes());
+    }
+
+    @Test
+    void routes_templateYamlAndTheStackAgree() {
+        assertSameRoutes(SAM.source(), SAM.routes(), STACK.source(), STACK.routes());
+    }
+
+    // --- functions ----------------------------------------------------------------------------
+
+    @Test
+    void everyFunctionModule_hasAFunctionInTheStackAndInTemplateYaml() {
+        List<String> modules = Repository.functionModules();
+        assertThat(modules).as("function modules under functions/").isNotEmpty();
+        assertThat(STACK.functions().keySet())
+                .as("functions in the CDK stack (FunctionCatalog) against modules under functions/")
+                .containsExactlyInAnyOrderElementsOf(modules);
+        assertThat(SAM.functions().keySet())
+                .as("functions in template.yaml against modules under functions/")
+                .containsExactlyInAnyOrderElementsOf(modules);
+    }
+
+    @Test
+    void everyFunction_servesARouteOfOpenApi() {
+        Set<String> withoutRoutes = new TreeSet<>(STACK.functions().keySet());
+        withoutRoutes.removeAll(OPENAPI_ROUTES.values());
+        assertThat(withoutRoutes).as("functions no operation of openapi.yaml names in x-function").isEmpty();
+    }
+
+    @Test
+    void handlersSizesAndTimeouts_matchTemplateYaml() {
+        forEachFunctionInBoth((stack, sam) -> {
+            assertThat(sam.handler()).as("%s handler", stack.module()).isEqualTo(stack.handler());
+            assertThat(sam.memoryMb()).as("%s MemorySize", stack.module()).isEqualTo(stack.memoryMb());
+            assertThat(sam.timeoutSeconds()).as("%s Timeout", stack.module()).isEqualTo(stack.timeoutSeconds());
+            assertThat(sam.runtime()).as("%s Runtime", stack.module()).isEqualTo(stack.runtime());
+            assertThat(list(sam.properties().get("Architectures"))).as("%s Architectures", stack.module())
+                    .isEqualTo(list(stack.properties().get("Architectures")));
+            assertThat(at(sam.properties(), "SnapStart")).as("%s SnapStart", stack.module())
+                    .isEqualTo(at(stack.properties(), "SnapStart"));
+            assertThat(sam.properties().get("AutoPublishAlias")).as("%s AutoPublishAlias", stack.module())
+                    .isEqualTo(MlApiStack.LIVE_ALIAS);
+        });
+    }
+
+    @Test
+    void handlerClasses_existInTheBuiltJars() throws IOException {
+        List<String> unbuilt = new ArrayList<>();
+        for (FunctionView fn : SAM.functions().values()) {
+            Path jar = Repository.ROOT.resolve(String.valueOf(fn.properties().get("CodeUri")));
+            if (!Files.isRegularFile(jar)) {
+                unbuilt.add(fn.module());
+                continue;
+            }
+            String classFile = fn.handler().substring(0, fn.handler().indexOf("::")).replace('.', '/') + ".class";
+            try (ZipFile zip = new ZipFile(jar.toFile())) {
+                assertThat(zip.getEntry(classFile)).as("%s in %s", classFile, jar).isNotNull();
+            }
+        }
+        if (!unbuilt.isEmpty()) {
+            System.err.println("[infra-cdk tests] handler class not checked, jar not built: " + unbuilt);
+        }
+    }
+
+    // --- environment --------------------------------------------------------------------------
+
+    @Test
+    void environmentNames_areOnesTheCodeOrPlatformReads() {
+        Set<String> known = new TreeSet<>(CORE.configEnvNames());
+        known.addAll(FunctionEnvironment.READ_OUTSIDE_CONFIG);
+        for (DeploymentView view : List.of(STACK, SAM)) {
+            view.functions().values().forEach(fn -> assertThat(fn.environment().keySet())
+                    .as("%s: %s's variables that neither Config.Env nor the JVM/DJL read", view.source(), fn.module())
+                    .isSubsetOf(known));
+        }
+        assertThat(constantsOf(FunctionEnvironment.class)).as("FunctionEnvironment's names").isSubsetOf(known);
+    }
+
+    @Test
+    void environmentNames_matchTemplateYaml_lessTheLocalOnlyOnes() {
+        forEachFunctionInBoth((stack, sam) -> {
+            Set<String> samNames = new TreeSet<>(sam.environment().keySet());
+            samNames.removeAll(LOCAL_ONLY_ENV);
+            assertThat(new TreeSet<>(stack.environment().keySet())).as("%s environment", stack.module()).isEqualTo(samNames);
+        });
+    }
+
+    @Test
+    void environmentValues_matchTemplateYamlWhereBothAreLiterals() {
+        forEachFunctionInBoth((stack, sam) -> stack.environment().forEach((name, value) -> {
+            Object samValue = sam.environment().get(name);
+            if (value instanceof String && samValue instanceof String) {
+                assertThat(samValue).as("%s %s", stack.module(), name).isEqualTo(value);
+            }
+        }));
+    }
+
+    @Test
+    void theStack_setsNoLocalOnlyVariable_andTemplateYamlLeavesThemEmpty() {
+        STACK.functions().values().forEach(fn ->
+                assertThat(fn.environment()).as(fn.module()).doesNotContainKeys(LOCAL_ONLY_ENV.toArray(String[]::new)));
+        SAM.functions().values().forEach(fn -> LOCAL_ONLY_ENV.forEach(name -> {
+            if (fn.environment().containsKey(name)) {
+                assertThat(fn.environment().get(name)).as("template.yaml %s %s: set through env.json only", fn.module(), name)
+                        .isEqualTo("");
+            }
+        }));
+    }
+
+    @Test
+    void envJson_pointsEveryFunctionAtTheLocalServers() throws IOException {
+        Map<String, Object> envJson = map(new Yaml().load(Files.readString(Repository.SAM_ENV)));
+        Map<String, Object> everyFunction = map(envJson.get("Parameters"));
+        assertThat(everyFunction).containsEntry("DYNAMODB_ENDPOINT", "http://host.docker.internal:8000")
+                .containsEntry("S3_ENDPOINT", "http://host.docker.internal:9000")
+                .containsEntry("JWT_SECRET_ARN", "");
+        assertThat(String.valueOf(everyFunction.get("JWT_SECRET"))).hasSizeGreaterThanOrEqualTo(32);
+        Set<String> logicalIds = SAM.functions().values().stream().map(FunctionView::logicalId).collect(Collectors.toSet());
+        for (FunctionView fn : SAM.functions().values()) {
+            assertThat(fn.environment().keySet()).as("%s must declare the variables env.json overrides (SAM ignores others)", fn.logicalId())
+                    .containsAll(everyFunction.keySet());
+        }
+        envJson.forEach((key, overrides) -> {
+            if (!key.equals("Parameters")) {
+                assertThat(logicalIds).as("env.json entry %s names a function of template.yaml", key).contains(key);
+                FunctionView fn = SAM.functions().values().stream().filter(f -> f.logicalId().equals(key)).findFirst().orElseThrow();
+                assertThat(fn.environment().keySet()).as("%s declares what env.json sets", key).containsAll(map(overrides).keySet());
+            }
+        });
+        for (ExpectedTable table : CORE.tables()) {
+            assertThat(everyFunction).as("env.json names the local server's tables").containsKey(table.envName());
+        }
+    }
+
+    // --- tables, bucket, secrets, outputs -----------------------------------------------------
+
+    @Test
+    void tables_haveTheKeysIndexesAndTtlTablesJavaDefines() {
+        List<ExpectedTable> expected = CORE.tables();
+        assertThat(expected).extracting(ExpectedTable::envName)
+                .containsExactlyInAnyOrder("USERS_TABLE", "TOKENS_TABLE", "REQUEST_LOG_TABLE");
+        for (DeploymentView view : List.of(STACK, SAM)) {
+            assertThat(Cfn.resourcesOfType(view.template(), "AWS::DynamoDB::Table")).as(view.source()).hasSameSizeAs(expected);
+            for (ExpectedTable table : expected) {
+                TableView actual = view.tableNamedBy(table.envName());
+                String what = view.source() + " " + table.envName();
+                assertThat(actual.partitionKey()).as(what + " key").isEqualTo(table.partitionKey());
+                assertThat(actual.sortKey()).as(what + " sort key").isEmpty();
+                assertThat(actual.ttlAttribute()).as(what + " TTL").isEqualTo(table.ttlAttribute());
+                Map<String, List<String>> indexes = new TreeMap<>();
+                table.indexes().forEach(index -> indexes.put(index.name(),
+                        List.of(index.partitionKey(), index.sortKey().orElse("-"), "ALL")));
+                assertThat(actual.indexes()).as(what + " indexes").isEqualTo(indexes);
+                assertThat(actual.attributeTypes().values()).as(what + " attribute types").containsOnly("S");
+                assertThat(actual.billingMode()).as(what).isEqualTo("PAY_PER_REQUEST");
+                assertThat(actual.pointInTimeRecovery()).as(what + " point-in-time recovery").isTrue();
+            }
+        }
+        assertThat(List.of(DynamoDbSchema.USERS_KEY, DynamoDbSchema.TOKENS_KEY, DynamoDbSchema.REQUEST_LOG_KEY))
+                .containsExactlyElementsOf(expected.stream().map(ExpectedTable::partitionKey).toList());
+    }
+
+    @Test
+    void modelsBucket_hasTheSameProtectionsInTheStackAndTemplateYaml() {
+        for (DeploymentView view : List.of(STACK, SAM)) {
+            String bucket = view.referencedBy(FunctionEnvironment.MODELS_BUCKET);
+            Map<String, Object> properties = at(view.resource(bucket), "Properties");
+            assertThat(at(properties, "PublicAccessBlockConfiguration")).as(view.source()).isEqualTo(Map.of(
+                    "BlockPublicAcls", true, "BlockPublicPolicy", true, "IgnorePublicAcls", true, "RestrictPublicBuckets", true));
+            assertThat(Cfn.flatten(at(properties, "BucketEncryption"))).as(view.source()).contains("AES256");
+            List<Object> cors = list(at(properties, "CorsConfiguration").get("CorsRules"));
+            assertThat(cors).as(view.source() + " CORS").hasSize(1);
+            assertThat(list(map(cors.get(0)).get("AllowedMethods"))).as(view.source()).containsExactlyInAnyOrder("GET", "PUT");
+            assertThat(list(at(properties, "LifecycleConfiguration").get("Rules"))).as(view.source())
+                    .anySatisfy(rule -> assertThat(map(rule)).containsEntry("Status", "Enabled")
+                            .containsEntry("AbortIncompleteMultipartUpload", Map.of("DaysAfterInitiation", 1)));
+            boolean tlsOnly = Cfn.resourcesOfType(view.template(), "AWS::S3::BucketPolicy").values().stream()
+                    .filter(policy -> Cfn.referencedIds(policy.get("Bucket")).contains(bucket))
+                    .flatMap(policy -> list(at(policy, "PolicyDocument").get("Statement")).stream())
+                    .map(Cfn::map)
+                    .anyMatch(s -> "Deny".equals(s.get("Effect"))
+                            && "false".equals(at(s, "Condition", "Bool").get("aws:SecureTransport")));
+            assertThat(tlsOnly).as("%s denies plain-HTTP access to the bucket", view.source()).isTrue();
+        }
+    }
+
+    @Test
+    void secrets_areGeneratedInBoth() {
+        for (DeploymentView view : List.of(STACK, SAM)) {
+            for (String envName : List.of(FunctionEnvironment.JWT_SECRET_ARN, FunctionEnvironment.ADMIN_PASSWORD_SECRET_ARN)) {
+                Map<String, Object> secret = view.resource(view.referencedBy(envName));
+                assertThat(secret.get("Type")).as("%s %s", view.source(), envName).isEqualTo("AWS::SecretsManager::Secret");
+                assertThat(at(secret, "Properties")).as("%s %s", view.source(), envName)
+                        .containsKey("GenerateSecretString").doesNotContainKey("SecretString");
+            }
+        }
+    }
+
+    @Test
+    void outputs_ofTemplateYamlAreOutputsOfTheStack() {
+        assertThat(STACK.outputNames()).containsAll(SAM.outputNames())
+                .contains("ApiUrl", "ModelsBucketName", "AdminPasswordSecretArn");
+    }
+
+    // --- helpers ------------------------------------------------------------------------------
+
+    private static void assertSameRoutes(String leftName, Map<String, String> left, String rightName, Map<String, String> right) {
+        Set<String> onlyLeft = new TreeSet<>(difference(left, right));
+        Set<String> onlyRight = new TreeSet<>(difference(right, left));
+        assertThat(onlyLeft).as("routes (→ function) in %s but not in %s", leftName, rightName).isEmpty();
+        assertThat(onlyRight).as("routes (→ function) in %s but not in %s", rightName, leftName).isEmpty();
+    }
+
+    private static Set<String> difference(Map<String, String> a, Map<String, String> b) {
+        Set<String> result = new LinkedHashSet<>();
+        a.forEach((route, function) -> {
+            if (!function.equals(b.get(route))) {
+                result.add(route + " → " + function);
+            }
+        });
+        return result;
+    }
+
+    private interface FunctionPair {
+        void check(FunctionView stack, FunctionView sam);
+    }
+
+    /** Every function both describe; a function only one has fails {@link #everyFunctionModule_hasAFunctionInTheStackAndInTemplateYaml}. */
+    private static void forEachFunctionInBoth(FunctionPair check) {
+        STACK.functions().forEach((module, stack) -> {
+            FunctionView sam = SAM.functions().get(module);
+            if (sam != null) {
+                check.check(stack, sam);
+            }
+        });
+    }
+
+    private static Set<String> constantsOf(Class<?> type) {
+        Set<String> names = new TreeSet<>();
+        for (var field : type.getFields()) {
+            if (field.getType() == String.class && field.getName().equals(field.getName().toUpperCase())) {
+                try {
+                    String value = (String) field.get(null);
+                    if (value.matches("[A-Z][A-Z0-9_]*")) {
+                        names.add(value);
+                    }
+                } catch (IllegalAccessException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        }
+        return names;
+    }
+}

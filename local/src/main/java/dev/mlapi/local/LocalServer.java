@@ -1,0 +1,227 @@
+package dev.mlapi.local;
+
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.sun.net.httpserver.HttpServer;
+import dev.mlapi.core.Wiring;
+import dev.mlapi.core.aws.Tables;
+import dev.mlapi.core.config.Config;
+import dev.mlapi.core.http.RouteTemplate;
+import dev.mlapi.core.testkit.EmbeddedDynamoDb;
+import dev.mlapi.core.testkit.EmbeddedS3;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+
+/**
+ * Every function of {@code template.yaml} in one JVM, behind an API-Gateway-faithful router, with
+ * DynamoDB Local and an S3 server embedded and persisted under {@code .local/}. Only assembles:
+ * the functions run the same code as in Lambda, pointed at local endpoints by configuration.
+ */
+public final class LocalServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalServer.class);
+
+    private final EmbeddedDynamoDb dynamoDb;
+    private final EmbeddedS3 s3;
+    private final HttpServer http;
+    private final ExecutorService executor;
+    private final Wiring wiring;
+    private final ApiGatewayRouter router;
+
+    private LocalServer(EmbeddedDynamoDb dynamoDb, EmbeddedS3 s3, HttpServer http, ExecutorService executor,
+            Wiring wiring, ApiGatewayRouter router) {
+        this.dynamoDb = dynamoDb;
+        this.s3 = s3;
+        this.http = http;
+        this.executor = executor;
+        this.wiring = wiring;
+        this.router = router;
+    }
+
+    public static void main(String[] args) {
+        Path root = repositoryRoot();
+        LocalSettings settings = LocalSettings.fromMap(System.getenv(), root);
+        LocalServer server = start(settings, root, System.getenv());
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "local-server-shutdown"));
+        System.out.printf("%nmlapi local server is ready on %s  (Swagger UI: %s/docs, data: %s, admin: '%s'%s)%n",
+                server.baseUri(), server.baseUri(), settings.dataDir(), server.wiring.config().adminUsername().orElse("-"),
+                System.getenv("ADMIN_PASSWORD") == null
+                        ? ", password in " + settings.dataDir().resolve("admin-password") : "");
+    }
+
+    /** Starts storage, functions and the HTTP listener; {@code env} supplies the functions' settings. */
+    public static LocalServer start(LocalSettings settings, Path root, Map<String, String> env) {
+        System.setProperty("ai.djl.offline", "true");
+        createDirectories(settings.dataDir());
+        EmbeddedDynamoDb dynamoDb = EmbeddedDynamoDb.persistedIn(settings.dataDir().resolve("dynamodb"),
+                settings.dynamoDbPort());
+        EmbeddedS3 s3 = EmbeddedS3.persistedIn(settings.dataDir().resolve("s3"), settings.s3Port());
+
+        Map<String, String> functionEnv = new HashMap<>(env);
+        functionEnv.put(Config.Env.DYNAMODB_ENDPOINT, dynamoDb.endpoint().toString());
+        functionEnv.put(Config.Env.S3_ENDPOINT, s3.endpoint().toString());
+        functionEnv.remove(Config.Env.JWT_SECRET_ARN);
+        functionEnv.remove(Config.Env.ADMIN_PASSWORD_SECRET_ARN);
+        functionEnv.computeIfAbsent(Config.Env.JWT_SECRET, k -> secretFile(settings.dataDir().resolve("jwt-secret"), 48));
+        functionEnv.putIfAbsent(Config.Env.ADMIN_USERNAME, "admin");
+        functionEnv.computeIfAbsent(Config.Env.ADMIN_PASSWORD,
+                k -> secretFile(settings.dataDir().resolve("admin-password"), 18));
+        Config config = Config.fromMap(functionEnv);
+        Wiring wiring = Wiring.create(config);
+        Tables.createMissing(wiring.dynamoDb(), config);
+        createBucket(wiring, config.modelsBucket());
+
+        SamTemplate template = SamTemplate.read(root.resolve("template.yaml"));
+        ApiGatewayRouter router = new ApiGatewayRouter(targets(template, wiring));
+        LocalStartup.afterFunctionsStarted(wiring, root);
+
+        ExecutorService executor = Executors.newFixedThreadPool(32);
+        try {
+            HttpServer http = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 64);
+            http.createContext("/", router);
+            DocsHandler docs = new DocsHandler(root.resolve("openapi.yaml"), swaggerUiVersion());
+            http.createContext("/docs", docs);
+            http.createContext("/openapi.yaml", docs);
+            http.setExecutor(executor);
+            http.start();
+            return new LocalServer(dynamoDb, s3, http, executor, wiring, router);
+        } catch (IOException e) {
+            dynamoDb.close();
+            s3.close();
+            throw new UncheckedIOException("cannot listen on " + settings.host() + ":" + settings.port(), e);
+        }
+    }
+
+    /** Instantiates each template function's handler with the shared wiring, one target per route. */
+    static List<ApiGatewayRouter.Target> targets(SamTemplate template, Wiring wiring) {
+        List<ApiGatewayRouter.Target> targets = new ArrayList<>();
+        for (SamTemplate.Function function : template.functions()) {
+            RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler = instantiate(function, wiring);
+            for (String routeKey : function.routeKeys()) {
+                targets.add(new ApiGatewayRouter.Target(RouteTemplate.parse(routeKey), function.logicalId(), handler));
+            }
+        }
+        return targets;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> instantiate(
+            SamTemplate.Function function, Wiring wiring) {
+        try {
+            Class<?> type = Class.forName(function.handlerClass());
+            return (RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>)
+                    type.getConstructor(Wiring.class).newInstance(wiring);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot start " + function.logicalId() + " (" + function.handlerClass()
+                    + "): is its module a dependency of local/ and does it have a public (Wiring) constructor?", e);
+        }
+    }
+
+    public URI baseUri() {
+        return URI.create("http://" + http.getAddress().getHostString() + ":" + http.getAddress().getPort());
+    }
+
+    public Wiring wiring() {
+        return wiring;
+    }
+
+    /** The routes served, e.g. {@code POST /auth/login}. */
+    public List<String> routeKeys() {
+        return router.targets().stream().map(t -> t.route().routeKey()).toList();
+    }
+
+    @Override
+    public void close() {
+        http.stop(0);
+        executor.shutdownNow();
+        try {
+            s3.close();
+        } finally {
+            dynamoDb.close();
+        }
+    }
+
+    /** The checkout this server runs from: the nearest folder above the working directory with template.yaml. */
+    static Path repositoryRoot() {
+        Path dir = Path.of("").toAbsolutePath();
+        for (Path candidate = dir; candidate != null; candidate = candidate.getParent()) {
+            if (Files.isRegularFile(candidate.resolve("template.yaml"))) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("run the local server from the repository (no template.yaml above " + dir + ")");
+    }
+
+    /** A random secret kept in {@code file} (owner-only) so that restarts keep it. */
+    private static String secretFile(Path file, int bytes) {
+        try {
+            if (Files.exists(file)) {
+                return Files.readString(file, StandardCharsets.UTF_8).trim();
+            }
+            byte[] random = new byte[bytes];
+            new SecureRandom().nextBytes(random);
+            String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+            Files.writeString(file, secret + "\n", StandardCharsets.UTF_8);
+            try {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException notPosix) {
+                LOG.debug("cannot restrict permissions of {}", file);
+            }
+            return secret;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep a secret in " + file, e);
+        }
+    }
+
+    private static void createBucket(Wiring wiring, String bucket) {
+        try {
+            wiring.s3().headBucket(r -> r.bucket(bucket));
+        } catch (NoSuchBucketException missing) {
+            try {
+                wiring.s3().createBucket(r -> r.bucket(bucket));
+            } catch (BucketAlreadyOwnedByYouException raced) {
+                LOG.debug("bucket {} already exists", bucket);
+            }
+        }
+    }
+
+    private static void createDirectories(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir, e);
+        }
+    }
+
+    private static String swaggerUiVersion() {
+        try (InputStream in = LocalServer.class.getClassLoader()
+                .getResourceAsStream("META-INF/maven/org.webjars/swagger-ui/pom.properties")) {
+            Properties properties = new Properties();
+            properties.load(in);
+            return properties.getProperty("version");
+        } catch (IOException | NullPointerException e) {
+            throw new IllegalStateException("the swagger-ui webjar is missing from the classpath", e);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package dev.mlapi.local;
+
+import dev.mlapi.core.Wiring;
+import dev.mlapi.core.registry.S3ModelRegistry;
+import dev.mlapi.models.DefaultImageModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One-time work after the functions are up: what a fresh local install needs to be useful. */
+final class LocalStartup {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalStartup.class);
+
+    private LocalStartup() {
+    }
+
+    /**
+     * Registers MobileNetV2 as {@code mobilenetv2@production} unless a model of that name exists:
+     * from {@code ../shared/models} beside the checkout when present, otherwise downloaded from
+     * the ONNX Model Zoo with its sha256 checked. Without either, the server still starts and
+     * classify says that no image model is registered.
+     */
+    static void afterFunctionsStarted(Wiring wiring, Path root) {
+        Path shared = root.toAbsolutePath().resolveSibling("shared").resolve("models");
+        Optional<Path> sharedModels = Files.isDirectory(shared) ? Optional.of(shared) : Optional.empty();
+        DefaultImageModel.ensureRegistered(S3ModelRegistry.create(wiring), sharedModels, DefaultImageModel.httpClient())
+                .ifPresentOrElse(
+                        manifest -> LOG.info("default image model: {}@{}", manifest.ref(), DefaultImageModel.ALIAS),
+                        () -> LOG.warn("no default image model: classify answers 404 until one is registered"));
+    }
+}

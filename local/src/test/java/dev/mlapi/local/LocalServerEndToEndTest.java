@@ -1,0 +1,163 @@
+package dev.mlapi.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mlapi.core.json.Json;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole local server over real HTTP, as a newcomer's curl would use it. */
+class LocalServerEndToEndTest {
+
+    static final String ADMIN_PASSWORD = "local-admin-password";
+    @TempDir
+    static Path data;
+    static LocalServer server;
+    static HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() {
+        server = startServer(data);
+    }
+
+    static LocalServer startServer(Path dataDir) {
+        return LocalServer.start(new LocalSettings(0, "127.0.0.1", dataDir, 0, 0), LocalServer.repositoryRoot(),
+                Map.of("ADMIN_PASSWORD", ADMIN_PASSWORD));
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    static HttpResponse<String> send(String method, String path, String contentType, String body, String token)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(server.baseUri().resolve(path))
+                .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body));
+        if (contentType != null) {
+            request.header("content-type", contentType);
+        }
+        if (token != null) {
+            request.header("authorization", "Bearer " + token);
+        }
+        HttpResponse<String> response = http.send(request.build(), BodyHandlers.ofString());
+        assertThat(response.headers().firstValue("x-request-id")).as("x-request-id on " + path).isPresent();
+        assertThat(response.statusCode()).as(method + " " + path + " → " + response.body()).isLessThan(500);
+        if (response.statusCode() >= 400) {
+            assertThat(response.headers().firstValue("content-type")).contains("application/problem+json");
+        }
+        return response;
+    }
+
+    static JsonNode json(HttpResponse<String> response) {
+        return Json.readTree(response.body().getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String login(String username, String password) throws Exception {
+        var response = send("POST", "/auth/login", "application/x-www-form-urlencoded",
+                "username=" + username + "&password=" + password, null);
+        assertThat(response.statusCode()).isEqualTo(200);
+        return json(response).get("access_token").asText();
+    }
+
+    @Test
+    void userJourney_registerLoginMePasswordLogout_overHttp() throws Exception {
+        var created = send("POST", "/auth/users", "application/json",
+                "{\"username\":\"journey\",\"password\":\"journey-pass-1\",\"email\":\"j@example.com\"}", null);
+        assertThat(created.statusCode()).isEqualTo(201);
+        assertThat(json(created).get("role").asText()).isEqualTo("user");
+        assertThat(send("POST", "/auth/users", "application/json",
+                "{\"username\":\"journey\",\"password\":\"journey-pass-1\"}", null).statusCode()).isEqualTo(409);
+
+        String token = login("journey", "journey-pass-1");
+        assertThat(json(send("GET", "/auth/users/me", null, null, token)).get("username").asText()).isEqualTo("journey");
+        assertThat(send("GET", "/auth/users", null, null, token).statusCode()).isEqualTo(403);
+
+        assertThat(send("POST", "/auth/password", "application/json",
+                "{\"current_password\":\"journey-pass-1\",\"new_password\":\"journey-pass-2\"}", token).statusCode())
+                .isEqualTo(204);
+        assertThat(send("GET", "/auth/users/me", null, null, token).statusCode()).isEqualTo(401);
+        String fresh = login("journey", "journey-pass-2");
+        assertThat(send("POST", "/auth/logout", null, null, fresh).statusCode()).isEqualTo(204);
+        assertThat(send("GET", "/auth/users/me", null, null, fresh).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void admin_fromConfiguration_listsUsers() throws Exception {
+        String admin = login("admin", ADMIN_PASSWORD);
+        var users = send("GET", "/auth/users?limit=100", null, null, admin);
+        assertThat(users.statusCode()).isEqualTo(200);
+        assertThat(json(users).get("items").findValuesAsText("username")).contains("admin");
+    }
+
+    @Test
+    void router_unknownRoute404_wrongMethod405_hugeBody413_allProblemJson() throws Exception {
+        assertThat(send("GET", "/no/such/route", null, null, null).statusCode()).isEqualTo(404);
+        assertThat(send("PUT", "/auth/login", "application/json", "{}", null).statusCode()).isEqualTo(405);
+        String eleven = "x".repeat(11 * 1024 * 1024);
+        var tooLarge = send("POST", "/auth/users", "application/json", eleven, null);
+        assertThat(tooLarge.statusCode()).isEqualTo(413);
+        assertThat(json(tooLarge).get("detail").asText()).contains("6291456");
+        // the server keeps serving
+        assertThat(send("GET", "/health", null, null, null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void badInput_overHttp_isClear4xx() throws Exception {
+        assertThat(send("POST", "/auth/users", "application/json", "{\"username\":", null).statusCode()).isEqualTo(400);
+        assertThat(send("POST", "/auth/users", "application/json", "", null).statusCode()).isEqualTo(400);
+        assertThat(send("POST", "/auth/users", "application/json", "{\"username\":[1],\"password\":true}", null).statusCode())
+                .isEqualTo(400);
+        assertThat(send("POST", "/auth/users", "application/json", "[".repeat(100_000), null).statusCode()).isEqualTo(400);
+        assertThat(send("POST", "/auth/users", "application/xml", "<user/>", null).statusCode()).isEqualTo(415);
+        assertThat(send("POST", "/auth/login", "application/x-www-form-urlencoded", "username=%zz", null).statusCode())
+                .isEqualTo(400);
+    }
+
+    @Test
+    void docs_serveSwaggerUiAndTheOpenApiFile() throws Exception {
+        var index = http.send(HttpRequest.newBuilder(server.baseUri().resolve("/docs/")).build(), BodyHandlers.ofString());
+        assertThat(index.statusCode()).isEqualTo(200);
+        assertThat(index.body()).contains("SwaggerUIBundle", "/openapi.yaml");
+        var bundle = http.send(HttpRequest.newBuilder(server.baseUri().resolve("/docs/swagger-ui-bundle.js")).build(),
+                BodyHandlers.ofByteArray());
+        assertThat(bundle.statusCode()).isEqualTo(200);
+        assertThat(bundle.body().length).isGreaterThan(100_000);
+        var spec = http.send(HttpRequest.newBuilder(server.baseUri().resolve("/openapi.yaml")).build(), BodyHandlers.ofString());
+        assertThat(spec.body()).startsWith("openapi:");
+    }
+
+    @Test
+    void restart_keepsUsersAndSecrets() throws Exception {
+        Path dir = Files.createTempDirectory(data, "restart");
+        try (LocalServer first = startServer(dir)) {
+            var response = http.send(HttpRequest.newBuilder(first.baseUri().resolve("/auth/users"))
+                    .header("content-type", "application/json")
+                    .POST(BodyPublishers.ofString("{\"username\":\"survivor\",\"password\":\"survivor-pass\"}")).build(),
+                    BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(201);
+        }
+        assertThat(Files.readString(dir.resolve("jwt-secret")).trim()).hasSizeGreaterThan(32);
+        try (LocalServer second = startServer(dir)) {
+            var response = http.send(HttpRequest.newBuilder(second.baseUri().resolve("/auth/login"))
+                    .header("content-type", "application/json")
+                    .POST(BodyPublishers.ofString("{\"username\":\"survivor\",\"password\":\"survivor-pass\"}")).build(),
+                    BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(200);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package dev.mlapi.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs the README's "Try it" curl blocks with bash and curl against a real local server, as a
+ * newcomer would paste them. Every curl without {@code -w} must succeed (2xx).
+ */
+class ReadmeExamplesTest {
+
+    @TempDir
+    static Path workDir;
+    static LocalServer server;
+    static List<String> blocks;
+
+    @BeforeAll
+    static void start() throws IOException {
+        Path root = LocalServer.repositoryRoot();
+        blocks = shellBlocks(Files.readString(root.resolve("README.md")), "## Try it");
+        // The server keeps its generated admin password in .local/ under the folder the examples run in.
+        server = LocalServer.start(new LocalSettings(0, "127.0.0.1", workDir.resolve(".local"), 0, 0), root, Map.of());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    static List<String> shellBlocks(String readme, String heading) {
+        String section = readme.substring(readme.indexOf(heading));
+        section = section.substring(0, section.indexOf("\n## ", heading.length()));
+        List<String> found = new ArrayList<>();
+        Matcher m = Pattern.compile("```sh\\n(.*?)```", Pattern.DOTALL).matcher(section);
+        while (m.find()) {
+            found.add(m.group(1));
+        }
+        return found;
+    }
+
+    static String run(String block) throws IOException, InterruptedException {
+        assumeTrue(new ProcessBuilder("curl", "--version").start().waitFor() == 0, "curl is not installed: README examples not run");
+        String script = """
+                set -euo pipefail
+                curl() { if [[ " $* " == *" -w "* ]]; then command curl "$@"; else command curl --fail-with-body "$@"; fi; }
+                """ + block.replace("API=http://127.0.0.1:3000", "API=" + server.baseUri());
+        Process process = new ProcessBuilder("bash", "-c", script).directory(workDir.toFile()).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as("README block failed:\n" + output).isZero();
+        return output;
+    }
+
+    @Test
+    void accountsBlock_runsAsWritten() throws Exception {
+        String output = run(blocks.get(0));
+        assertThat(output).contains("\"username\":\"alice\"", "\"role\":\"user\"", "\"items\":[");
+        assertThat(output.lines().filter(l -> l.endsWith("401")).count()).as("two refused tokens").isEqualTo(2);
+    }
+
+    @Test
+    void modelsAndClassifyBlock_runsAsWritten_exceptTheInternetUrl() throws Exception {
+        Path shared = LocalServer.repositoryRoot().resolveSibling("shared");
+        assumeTrue(Files.isDirectory(shared.resolve("models")), "../shared is absent: the models block needs its model and photo");
+        Files.copy(shared.resolve("images/cat.jpg"), workDir.resolve("cat.jpg"));
+        Files.copy(shared.resolve("models/mobilenetv2-12-int8.onnx"), workDir.resolve("mobilenetv2-12-int8.onnx"));
+        Files.copy(shared.resolve("models/imagenet-synset.txt"), workDir.resolve("imagenet-synset.txt"));
+        String block = blocks.get(1);
+        // The last example fetches a photo from the internet, which tests never reach.
+        String offline = block.substring(0, block.indexOf("# classify by URL"));
+        String output = run(offline);
+        assertThat(output).containsPattern("\"classification\":\"(tabby|tiger cat|Egyptian cat)\"")
+                .contains("\"name\":\"my-mobilenet\"");
+    }
+}

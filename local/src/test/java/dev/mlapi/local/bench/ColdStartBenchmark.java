@@ -1,0 +1,123 @@
+package dev.mlapi.local.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mlapi.core.auth.Role;
+import dev.mlapi.core.bench.ColdStartProbe;
+import dev.mlapi.core.config.Config;
+import dev.mlapi.core.json.Json;
+import dev.mlapi.core.testkit.Events;
+import dev.mlapi.core.testkit.TestStack;
+import dev.mlapi.core.users.User;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Cold start of each function's own Lambda jar: a fresh JVM per run, {@link ColdStartProbe} as
+ * main, the function's jar as the whole classpath, storage embedded in this process. Prints a
+ * Markdown table (the one in BENCHMARKS.md).
+ *
+ * <pre>./mvnw -q -DskipTests install &amp;&amp; ./mvnw -q -pl local exec:exec -Dexec.classpathScope=test \
+ *     -Drun.main=dev.mlapi.local.bench.ColdStartBenchmark [-Drun.args=5]</pre>
+ */
+public final class ColdStartBenchmark {
+
+    /** What each measured function is asked on its first request. */
+    record Case(String function, String handler, String event) {
+    }
+
+    static final List<Case> CASES = List.of(
+            new Case("login", "dev.mlapi.login.LoginHandler", "login-login-json.json"),
+            new Case("health", "dev.mlapi.health.CheckHealthHandler", "health-check.json"));
+
+    /** JVM flags as in template.yaml's Globals (JAVA_TOOL_OPTIONS); login overrides to full C2. */
+    static final Map<String, String> JVM_FLAGS = Map.of(
+            "login", "-XX:+TieredCompilation -XX:TieredStopAtLevel=4",
+            "health", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1");
+
+    private ColdStartBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int runs = args.length > 0 && !args[0].isBlank() ? Integer.parseInt(args[0].trim()) : 5;
+        Path root = Events.repositoryRoot();
+        try (TestStack stack = TestStack.start()) {
+            var hasher = stack.wiring().passwordHasher();
+            stack.wiring().userStore().create(new User("bench-alice", "alice", Optional.empty(), Role.USER,
+                    hasher.hash("correct-horse-battery"), Instant.now(), 0));
+            Map<String, String> env = environment(stack.config());
+            System.out.printf("%nCold start, %d fresh JVMs per function (%s, %d cores)%n%n", runs,
+                    System.getProperty("java.vm.name") + " " + Runtime.version(), Runtime.getRuntime().availableProcessors());
+            System.out.println("| function | jar (MB) | JVM start → first response, median (min–max) ms | init ms | first invoke ms | second invoke ms |");
+            System.out.println("|---|---:|---:|---:|---:|---:|");
+            for (Case c : CASES) {
+                Path jar = root.resolve("functions/" + c.function() + "/target/" + c.function() + ".jar");
+                List<JsonNode> samples = new ArrayList<>();
+                for (int i = 0; i < runs; i++) {
+                    samples.add(probe(jar, c, root.resolve("events").resolve(c.event()), env));
+                }
+                System.out.printf(Locale.ROOT, "| %s | %.1f | %d (%d–%d) | %d | %d | %d |%n", c.function(),
+                        Files.size(jar) / 1e6, median(samples, "jvm_to_first_response_ms"),
+                        min(samples, "jvm_to_first_response_ms"), max(samples, "jvm_to_first_response_ms"),
+                        median(samples, "init_ms"), median(samples, "first_invoke_ms"), median(samples, "second_invoke_ms"));
+            }
+        }
+    }
+
+    static Map<String, String> environment(Config config) {
+        Map<String, String> env = new HashMap<>();
+        env.put(Config.Env.DYNAMODB_ENDPOINT, config.dynamoDbEndpoint().orElseThrow().toString());
+        env.put(Config.Env.S3_ENDPOINT, config.s3Endpoint().orElseThrow().toString());
+        env.put(Config.Env.USERS_TABLE, config.usersTable());
+        env.put(Config.Env.TOKENS_TABLE, config.tokensTable());
+        env.put(Config.Env.REQUEST_LOG_TABLE, config.requestLogTable());
+        env.put(Config.Env.MODELS_BUCKET, config.modelsBucket());
+        env.put(Config.Env.JWT_SECRET, TestStack.JWT_SECRET);
+        env.put(Config.Env.ADMIN_USERNAME, "admin");
+        env.put(Config.Env.ADMIN_PASSWORD, "bench-admin-password");
+        env.put("DJL_OFFLINE", "true");
+        return env;
+    }
+
+    static JsonNode probe(Path jar, Case c, Path event, Map<String, String> env) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of(JVM_FLAGS.getOrDefault(c.function(), "").split(" ")));
+        command.addAll(List.of("-cp", jar.toString(), ColdStartProbe.class.getName(), c.handler(), event.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().putAll(env);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (process.waitFor() != 0) {
+            throw new IllegalStateException(c.function() + " probe failed: " + output);
+        }
+        String line = output.lines().filter(l -> l.startsWith("{\"status\"")).reduce((a, b) -> b).orElseThrow(
+                () -> new IllegalStateException(c.function() + " printed no result: " + output));
+        JsonNode result = Json.mapper().readTree(line);
+        if (result.get("status").asInt() >= 400) {
+            throw new IllegalStateException(c.function() + " answered " + line);
+        }
+        return result;
+    }
+
+    static long median(List<JsonNode> samples, String field) {
+        List<Long> values = samples.stream().map(s -> s.get(field).asLong()).sorted().toList();
+        return values.get(values.size() / 2);
+    }
+
+    static long min(List<JsonNode> samples, String field) {
+        return samples.stream().mapToLong(s -> s.get(field).asLong()).min().orElseThrow();
+    }
+
+    static long max(List<JsonNode> samples, String field) {
+        return samples.stream().mapToLong(s -> s.get(field).asLong()).max().orElseThrow();
+    }
+}
