@@ -72,7 +72,7 @@ public final class ClassifyService implements AutoCloseable {
     public ClassifyResult classify(ClassifyRequest request, RequestLogFields log) {
         long started = System.nanoTime();
         if (request.image() instanceof Url url) {
-            log.imageUrl(url.url());
+            log.imageUrl(HistoryUrl.of(url.url()));
         }
         Manifest manifest = models.resolve(request.model());
         log.model(manifest.ref());

@@ -11,6 +11,7 @@ import dev.mlapi.core.registry.ModelRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -67,10 +68,28 @@ final class ImageModels {
                 "model '" + manifest.ref() + "' has no image preprocessing in its manifest"));
         try {
             ImagePreprocessor.validate(preprocessing);
+            checkInputShape(manifest, preprocessing);
         } catch (IllegalArgumentException e) {
             throw new Unprocessable("model '" + manifest.ref() + "' has invalid preprocessing: " + e.getMessage());
         }
         return manifest;
+    }
+
+    /** Where the graph's input has fixed dimensions, the preprocessed tensor must fit them. */
+    private static void checkInputShape(Manifest manifest, Manifest.ImagePreprocessing p) {
+        if (manifest.inputs().isEmpty() || manifest.inputs().get(0).shape().size() != 4) {
+            return;
+        }
+        List<Long> shape = manifest.inputs().get(0).shape();
+        List<Long> produced = p.layout().equalsIgnoreCase("NHWC")
+                ? List.of(1L, (long) p.crop(), (long) p.crop(), 3L)
+                : List.of(1L, 3L, (long) p.crop(), (long) p.crop());
+        for (int i = 1; i < 4; i++) {
+            if (shape.get(i) > 0 && !shape.get(i).equals(produced.get(i))) {
+                throw new IllegalArgumentException("it makes a " + produced + " tensor but the input '"
+                        + manifest.inputs().get(0).name() + "' is " + shape);
+            }
+        }
     }
 
     /** Forgets what every reference pointed at: the next request reads the registry again. */

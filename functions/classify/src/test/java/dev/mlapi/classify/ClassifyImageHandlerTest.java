@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -67,6 +68,7 @@ class ClassifyImageHandlerTest {
         registry.setAlias("tiny", "production", tinyRgb.version(), "tests");
         tinyFloat16 = TestModels.register(registry, TestModels.tinyFloat16("tiny16", 1), true);
         TestModels.register(registry, TestModels.tabular("iris", 1), false);
+        TestModels.register(registry, TestModels.mismatched("mismatched", 1), false);
         service = ClassifyService.create(stack.config(), registry, Clock.systemUTC());
         handler = new ClassifyImageHandler(stack.wiring(), service);
         token = tokenFor("carol");
@@ -233,6 +235,7 @@ class ClassifyImageHandlerTest {
                 Arguments.of("unknown version", Map.of("image_base64", png, "model", "tiny:999"), 404),
                 Arguments.of("malformed model reference", Map.of("image_base64", png, "model", "../etc"), 400),
                 Arguments.of("tabular model", Map.of("image_base64", png, "model", "iris"), 400),
+                Arguments.of("preprocessing unfit for the graph", Map.of("image_base64", png, "model", "mismatched"), 422),
                 Arguments.of("URL to a non-image", Map.of("image_url", images.url("/page.html")), 422),
                 Arguments.of("URL answering 404", Map.of("image_url", images.url("/missing.png")), 422),
                 Arguments.of("SSRF: metadata service", Map.of("image_url", "http://169.254.169.254/latest/meta-data/"), 400),
@@ -324,6 +327,25 @@ class ClassifyImageHandlerTest {
 
             assertThat(fresh.loadedModels()).singleElement().asString().startsWith(tinyRgb.ref() + "#");
             assertThat(empty.loadedModels()).isEmpty();
+        }
+    }
+
+    @Test
+    void afterRestore_whenAnAliasMovedMeanwhile_servesTheVersionItPointsAtNow() {
+        registry.setAlias("tiny", "staging", tinyRgb.version(), "tests");
+        Clock frozen = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
+        try (ClassifyService snapshotted = ClassifyService.create(stack.config(), registry, frozen)) {
+            ClassifyImageHandler restored = new ClassifyImageHandler(stack.wiring(), snapshotted);
+            Map<String, String> request = Map.of("image_base64", base64(TestImages.png(Color.RED, 8, 8)),
+                    "model", "tiny@staging");
+            assertThat(body(restored.handleRequest(json(request), null)).get("classification").asText()).isEqualTo("red");
+
+            registry.setAlias("tiny", "staging", tinyBgr.version(), "tests");
+            // the clock stands still, so the remembered resolution would live forever without the restore hook
+            assertThat(body(restored.handleRequest(json(request), null)).get("classification").asText()).isEqualTo("red");
+            restored.afterRestore(null);
+
+            assertThat(body(restored.handleRequest(json(request), null)).get("classification").asText()).isEqualTo("blue");
         }
     }
 

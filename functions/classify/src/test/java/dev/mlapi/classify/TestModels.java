@@ -60,6 +60,13 @@ public final class TestModels {
                 List.of(new TensorSpec("probs", "float16", List.of(1L, 3L))), Optional.of(TINY_FP16), TinyOnnx.LABELS);
     }
 
+    /** The tiny graph declared with a fixed 64×64 input while its preprocessing crops 32×32. */
+    public static Model mismatched(String name, int version) {
+        return model(name, version, ModelKind.IMAGE_CLASSIFIER, TinyOnnx.logitsModel(),
+                List.of(new TensorSpec("image", "float32", List.of(1L, 3L, 64L, 64L))),
+                List.of(new TensorSpec("logits", "float32", List.of(1L, 3L))), Optional.of(TINY), TinyOnnx.LABELS);
+    }
+
     public static Model tabular(String name, int version) {
         return model(name, version, ModelKind.TABULAR, TinyOnnx.logitsModel(), List.of(), List.of(), Optional.empty(),
                 List.of());
