@@ -332,8 +332,9 @@ public final class MlApiStack extends Stack {
     private void grantLeastPrivilege(FunctionSpec spec, Function function, LogGroup logGroup) {
         Permissions permissions = new Permissions();
         permissions.allow(logGroup.getLogGroupArn(), "logs:CreateLogStream", "logs:PutLogEvents");
-        permissions.allow(usersTable.getTableArn(), "dynamodb:GetItem");
-        permissions.allow(tokensTable.getTableArn(), "dynamodb:GetItem");
+        // Token verification reads the user and the revocation entry in one BatchGetItem.
+        permissions.allow(usersTable.getTableArn(), "dynamodb:GetItem", "dynamodb:BatchGetItem");
+        permissions.allow(tokensTable.getTableArn(), "dynamodb:GetItem", "dynamodb:BatchGetItem");
         permissions.allow(requestLogTable.getTableArn(), "dynamodb:PutItem");
         permissions.allow(jwtSecret.getSecretArn(), "secretsmanager:GetSecretValue");
         if (spec.can(MANAGE_USERS)) {

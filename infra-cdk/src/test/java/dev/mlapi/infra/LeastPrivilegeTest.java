@@ -86,8 +86,10 @@ class LeastPrivilegeTest {
         for (DeploymentView view : VIEWS) {
             for (FunctionView fn : view.functions().values()) {
                 Map<String, Set<String>> grants = grants(view, fn);
-                assertThat(grants.get(table(view, FunctionEnvironment.USERS_TABLE))).as(fn.module()).contains("dynamodb:GetItem");
-                assertThat(grants.get(table(view, FunctionEnvironment.TOKENS_TABLE))).as(fn.module()).contains("dynamodb:GetItem");
+                assertThat(grants.get(table(view, FunctionEnvironment.USERS_TABLE))).as(fn.module())
+                        .contains("dynamodb:GetItem", "dynamodb:BatchGetItem");
+                assertThat(grants.get(table(view, FunctionEnvironment.TOKENS_TABLE))).as(fn.module())
+                        .contains("dynamodb:GetItem", "dynamodb:BatchGetItem");
                 assertThat(grants.get(table(view, FunctionEnvironment.REQUEST_LOG_TABLE))).as(fn.module())
                         .containsExactly("dynamodb:PutItem");
                 assertThat(grants.get(view.referencedBy(FunctionEnvironment.JWT_SECRET_ARN))).as(fn.module())
@@ -103,8 +105,10 @@ class LeastPrivilegeTest {
         DeploymentView view = STACKS.view;
         Map<String, Set<String>> grants = grants(view, view.functions().get("login"));
         assertThat(grants.get(table(view, FunctionEnvironment.USERS_TABLE))).containsExactly(
-                "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan", "dynamodb:UpdateItem");
-        assertThat(grants.get(table(view, FunctionEnvironment.TOKENS_TABLE))).containsExactly("dynamodb:GetItem", "dynamodb:PutItem");
+                "dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan",
+                "dynamodb:UpdateItem");
+        assertThat(grants.get(table(view, FunctionEnvironment.TOKENS_TABLE)))
+                .containsExactly("dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem");
         assertThat(actions(grants)).noneMatch(action -> action.startsWith("s3:"));
         assertThat(grants).containsKey(Cfn.singleReference(
                 view.functions().get("login").environment().get(FunctionEnvironment.ADMIN_PASSWORD_SECRET_ARN)).orElseThrow());
@@ -117,8 +121,10 @@ class LeastPrivilegeTest {
                     .get(FunctionEnvironment.ADMIN_PASSWORD_SECRET_ARN)).orElseThrow();
             view.functions().values().stream().filter(fn -> !fn.module().equals("login")).forEach(fn -> {
                 Map<String, Set<String>> grants = grants(view, fn);
-                assertThat(grants.get(table(view, FunctionEnvironment.USERS_TABLE))).as(fn.module()).containsExactly("dynamodb:GetItem");
-                assertThat(grants.get(table(view, FunctionEnvironment.TOKENS_TABLE))).as(fn.module()).containsExactly("dynamodb:GetItem");
+                assertThat(grants.get(table(view, FunctionEnvironment.USERS_TABLE))).as(fn.module())
+                        .containsExactly("dynamodb:BatchGetItem", "dynamodb:GetItem");
+                assertThat(grants.get(table(view, FunctionEnvironment.TOKENS_TABLE))).as(fn.module())
+                        .containsExactly("dynamodb:BatchGetItem", "dynamodb:GetItem");
                 assertThat(grants).as(fn.module()).doesNotContainKey(adminSecret);
             });
         }

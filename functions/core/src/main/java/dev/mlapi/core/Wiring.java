@@ -4,12 +4,14 @@ import dev.mlapi.core.auth.Authenticator;
 import dev.mlapi.core.auth.JwtService;
 import dev.mlapi.core.auth.PasswordHasher;
 import dev.mlapi.core.aws.AwsClients;
+import dev.mlapi.core.aws.DynamoDbCredentialLookup;
 import dev.mlapi.core.aws.DynamoDbRequestLog;
 import dev.mlapi.core.aws.DynamoDbTokenStore;
 import dev.mlapi.core.aws.DynamoDbUserStore;
 import dev.mlapi.core.aws.SecretResolver;
 import dev.mlapi.core.config.Config;
 import dev.mlapi.core.requestlog.RequestLog;
+import dev.mlapi.core.users.CredentialLookup;
 import dev.mlapi.core.users.TokenStore;
 import dev.mlapi.core.users.UserStore;
 import java.time.Clock;
@@ -34,6 +36,7 @@ public final class Wiring {
     private final Supplier<UserStore> userStore;
     private final Supplier<TokenStore> tokenStore;
     private final Supplier<RequestLog> requestLog;
+    private final Supplier<CredentialLookup> credentialLookup;
     private final Supplier<JwtService> jwt;
     private final Supplier<PasswordHasher> passwordHasher;
     private final SecretResolver secrets;
@@ -49,6 +52,8 @@ public final class Wiring {
         this.userStore = memoize(() -> new DynamoDbUserStore(dynamoDb.get(), config.usersTable()));
         this.tokenStore = memoize(() -> new DynamoDbTokenStore(dynamoDb.get(), config.tokensTable(), clock));
         this.requestLog = memoize(() -> new DynamoDbRequestLog(dynamoDb.get(), config.requestLogTable()));
+        this.credentialLookup = memoize(() -> new DynamoDbCredentialLookup(dynamoDb.get(), config.usersTable(),
+                config.tokensTable(), clock));
         this.jwt = memoize(() -> new JwtService(secrets.resolve(config.jwtSecret()), config.tokenTtl(), clock));
         this.passwordHasher = memoize(PasswordHasher::new);
     }
@@ -110,7 +115,7 @@ public final class Wiring {
     }
 
     public Authenticator authenticator() {
-        return new Authenticator(jwt(), userStore(), tokenStore());
+        return new Authenticator(jwt(), credentialLookup.get());
     }
 
     /** A thread-safe supplier that computes its value once. */

@@ -1,9 +1,9 @@
 package dev.mlapi.core.auth;
 
 import dev.mlapi.core.error.ApiException.Unauthorized;
-import dev.mlapi.core.users.TokenStore;
+import dev.mlapi.core.users.CredentialLookup;
+import dev.mlapi.core.users.CredentialLookup.Credentials;
 import dev.mlapi.core.users.User;
-import dev.mlapi.core.users.UserStore;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -15,13 +15,11 @@ import java.util.Optional;
 public final class Authenticator {
 
     private final JwtService jwt;
-    private final UserStore users;
-    private final TokenStore tokens;
+    private final CredentialLookup credentials;
 
-    public Authenticator(JwtService jwt, UserStore users, TokenStore tokens) {
+    public Authenticator(JwtService jwt, CredentialLookup credentials) {
         this.jwt = jwt;
-        this.users = users;
-        this.tokens = tokens;
+        this.credentials = credentials;
     }
 
     /** Empty when there is no Authorization header; 401 when there is one and it does not prove a user. */
@@ -34,15 +32,15 @@ public final class Authenticator {
             throw new Unauthorized("the Authorization header must be 'Bearer <token>'");
         }
         Principal principal = jwt.verify(header.substring(7).trim());
-        User user = users.find(principal.username().toLowerCase(Locale.ROOT))
-                .orElseThrow(() -> new Unauthorized("the token's user no longer exists"));
+        Credentials stored = credentials.lookup(principal.username().toLowerCase(Locale.ROOT), principal.tokenId());
+        User user = stored.user().orElseThrow(() -> new Unauthorized("the token's user no longer exists"));
         if (!user.id().equals(principal.userId()) || user.role() != principal.role()) {
             throw new Unauthorized("the token does not match the user");
         }
         if (user.tokenVersion() != principal.tokenVersion()) {
             throw new Unauthorized("the token was revoked by a password change");
         }
-        if (tokens.isRevoked(principal.tokenId())) {
+        if (stored.revoked()) {
             throw new Unauthorized("the token has been revoked");
         }
         return Optional.of(principal);

@@ -37,10 +37,14 @@ public final class DynamoDbTokenStore implements TokenStore {
     public boolean isRevoked(String tokenId) {
         var item = dynamoDb.getItem(r -> r.tableName(table).key(Map.of(TOKEN_ID, AttributeValue.fromS(tokenId)))
                 .consistentRead(true)).item();
-        if (item == null || item.isEmpty()) {
-            return false;
-        }
-        // Past its expiry the token is refused for being expired anyway; the record only matters until then.
+        return item != null && !item.isEmpty() && stillRevoked(item, clock);
+    }
+
+    /**
+     * Whether a revocation record still matters: past the token's expiry it is refused for being
+     * expired anyway, and DynamoDB's TTL deletes such records only eventually (DynamoDB Local never).
+     */
+    static boolean stillRevoked(Map<String, AttributeValue> item, Clock clock) {
         long expiresAt = Long.parseLong(item.get(EXPIRES_AT).n());
         return expiresAt >= clock.instant().getEpochSecond() - 60;
     }

@@ -106,7 +106,7 @@ public final class DynamoDbUserStore implements UserStore {
         return item;
     }
 
-    private static User fromItem(Map<String, AttributeValue> item) {
+    static User fromItem(Map<String, AttributeValue> item) {
         return new User(
                 item.get(ID).s(),
                 item.get(USERNAME).s(),

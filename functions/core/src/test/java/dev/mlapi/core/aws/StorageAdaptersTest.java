@@ -98,6 +98,21 @@ class StorageAdaptersTest {
     }
 
     @Test
+    void credentialLookup_readsUserAndRevocationInOneCall() {
+        var users = stack.wiring().userStore();
+        users.create(user("frank"));
+        var lookup = new DynamoDbCredentialLookup(stack.wiring().dynamoDb(), stack.config().usersTable(),
+                stack.config().tokensTable(), java.time.Clock.systemUTC());
+        assertThat(lookup.lookup("frank", "t-frank").user()).contains(user("frank"));
+        assertThat(lookup.lookup("frank", "t-frank").revoked()).isFalse();
+        stack.wiring().tokenStore().revoke("t-frank", Instant.now().plus(1, ChronoUnit.HOURS));
+        assertThat(lookup.lookup("frank", "t-frank").revoked()).isTrue();
+        stack.wiring().tokenStore().revoke("t-old", Instant.now().minus(2, ChronoUnit.HOURS));
+        assertThat(lookup.lookup("frank", "t-old").revoked()).as("revocation of an expired token").isFalse();
+        assertThat(lookup.lookup("nobody", "t-frank").user()).isEmpty();
+    }
+
+    @Test
     void record_storesOnceAndIsQueryableByDay() {
         var log = stack.wiring().requestLog();
         Instant at = Instant.parse("2026-03-04T05:06:07Z");
