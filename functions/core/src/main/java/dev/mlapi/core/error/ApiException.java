@@ -141,7 +141,7 @@ public abstract sealed class ApiException extends RuntimeException
         }
     }
 
-    /** 503: a dependency is not ready (e.g. no image model registered yet). */
+    /** 503: a dependency is unavailable for now (e.g. storage throttling); retrying later may succeed. */
     public static final class ServiceUnavailable extends ApiException {
         public ServiceUnavailable(String detail) {
             super(503, "service-unavailable", "Service unavailable", detail, null);
