@@ -1,7 +1,7 @@
 package dev.mlapi.login;
 
 import static dev.mlapi.core.testkit.Events.body;
-import static dev.mlapi.core.testkit.Events.header;
+import static dev.mlapi.core.testkit.Events.invoke;
 import static dev.mlapi.core.testkit.Events.load;
 import static dev.mlapi.core.testkit.Events.withBearer;
 import static dev.mlapi.core.testkit.Events.withBody;
@@ -54,16 +54,7 @@ class LoginHandlerTest {
     }
 
     static APIGatewayV2HTTPResponse call(APIGatewayV2HTTPEvent event) {
-        APIGatewayV2HTTPResponse response = handler.handleRequest(event, null);
-        assertThat(header(response, "x-request-id")).isEqualTo(event.getRequestContext().getRequestId());
-        if (response.getStatusCode() >= 400) {
-            assertThat(header(response, "content-type")).isEqualTo("application/problem+json");
-            JsonNode problem = body(response);
-            assertThat(problem.get("status").asInt()).isEqualTo(response.getStatusCode());
-            assertThat(problem.get("detail").asText()).isNotBlank();
-            assertThat(problem.get("type").asText()).startsWith("https://");
-        }
-        return response;
+        return invoke(handler, event);
     }
 
     static APIGatewayV2HTTPResponse register(String username, String password) {

@@ -1,5 +1,8 @@
 package dev.mlapi.core.testkit;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
@@ -84,6 +87,24 @@ public final class Events {
         event.getRequestContext().getHttp().setPath(rawPath);
         event.setPathParameters(parameters);
         return event;
+    }
+
+    /**
+     * Invokes {@code handler} and checks what every answer must carry: the event's request id in
+     * {@code X-Request-Id}, and for errors an RFC 9457 problem whose status matches the response.
+     */
+    public static APIGatewayV2HTTPResponse invoke(
+            RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler, APIGatewayV2HTTPEvent event) {
+        APIGatewayV2HTTPResponse response = handler.handleRequest(event, null);
+        assertThat(header(response, "x-request-id")).isEqualTo(event.getRequestContext().getRequestId());
+        if (response.getStatusCode() >= 400) {
+            assertThat(header(response, "content-type")).isEqualTo("application/problem+json");
+            JsonNode problem = body(response);
+            assertThat(problem.get("status").asInt()).isEqualTo(response.getStatusCode());
+            assertThat(problem.get("detail").asText()).isNotBlank();
+            assertThat(problem.get("type").asText()).startsWith("https://");
+        }
+        return response;
     }
 
     public static JsonNode body(APIGatewayV2HTTPResponse response) {
