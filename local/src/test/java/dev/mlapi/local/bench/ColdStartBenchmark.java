@@ -53,7 +53,9 @@ public final class ColdStartBenchmark {
             var hasher = stack.wiring().passwordHasher();
             stack.wiring().userStore().create(new User("bench-alice", "alice", Optional.empty(), Role.USER,
                     hasher.hash("correct-horse-battery"), Instant.now(), 0));
-            Map<String, String> env = environment(stack.config());
+            Map<String, String> env = new HashMap<>(stack.environment());
+            env.put(Config.Env.ADMIN_USERNAME, "admin");
+            env.put(Config.Env.ADMIN_PASSWORD, "bench-admin-password");
             System.out.printf("%nCold start, %d fresh JVMs per function (%s, %d cores)%n%n", runs,
                     System.getProperty("java.vm.name") + " " + Runtime.version(), Runtime.getRuntime().availableProcessors());
             System.out.println("| function | jar (MB) | JVM start → first response, median (min–max) ms | init ms | first invoke ms | second invoke ms |");
@@ -70,21 +72,6 @@ public final class ColdStartBenchmark {
                         median(samples, "init_ms"), median(samples, "first_invoke_ms"), median(samples, "second_invoke_ms"));
             }
         }
-    }
-
-    static Map<String, String> environment(Config config) {
-        Map<String, String> env = new HashMap<>();
-        env.put(Config.Env.DYNAMODB_ENDPOINT, config.dynamoDbEndpoint().orElseThrow().toString());
-        env.put(Config.Env.S3_ENDPOINT, config.s3Endpoint().orElseThrow().toString());
-        env.put(Config.Env.USERS_TABLE, config.usersTable());
-        env.put(Config.Env.TOKENS_TABLE, config.tokensTable());
-        env.put(Config.Env.REQUEST_LOG_TABLE, config.requestLogTable());
-        env.put(Config.Env.MODELS_BUCKET, config.modelsBucket());
-        env.put(Config.Env.JWT_SECRET, TestStack.JWT_SECRET);
-        env.put(Config.Env.ADMIN_USERNAME, "admin");
-        env.put(Config.Env.ADMIN_PASSWORD, "bench-admin-password");
-        env.put("DJL_OFFLINE", "true");
-        return env;
     }
 
     static JsonNode probe(Path jar, Case c, Path event, Map<String, String> env) throws IOException, InterruptedException {

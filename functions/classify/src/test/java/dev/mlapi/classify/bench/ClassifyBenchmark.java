@@ -194,9 +194,9 @@ public final class ClassifyBenchmark {
             List<Long> cold = new ArrayList<>();
             List<String> coldLines = new ArrayList<>();
             for (int i = 0; i < COLD_RUNS; i++) {
-                coldLines.add(coldStart(stack.config(), shared.resolve("images").resolve(PHOTO), token, cold, "handler"));
+                coldLines.add(coldStart(stack, shared.resolve("images").resolve(PHOTO), token, cold, "handler"));
             }
-            coldLines.add(coldStart(stack.config(), shared.resolve("images").resolve(PHOTO), token, new ArrayList<>(),
+            coldLines.add(coldStart(stack, shared.resolve("images").resolve(PHOTO), token, new ArrayList<>(),
                     "stages"));
 
             System.out.printf("%nclassify benchmark: MobileNetV2 int8, %s (%d bytes), %d warm iterations after %d warm-up, "
@@ -222,7 +222,7 @@ public final class ClassifyBenchmark {
     }
 
     /** Runs {@link ColdStartMain} on the shaded jar in a fresh JVM; adds JVM-start-to-answer millis to {@code cold}. */
-    static String coldStart(Config config, Path photo, String token, List<Long> cold, String mode) throws Exception {
+    static String coldStart(TestStack stack, Path photo, String token, List<Long> cold, String mode) throws Exception {
         String jar = System.getProperty("bench.jar", "target/classify.jar");
         String testClasses = System.getProperty("bench.testClasses", "target/test-classes");
         if (!Files.isRegularFile(Path.of(jar))) {
@@ -231,17 +231,7 @@ public final class ClassifyBenchmark {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder builder = new ProcessBuilder(java, "-cp", jar + File.pathSeparator + testClasses,
                 ColdStartMain.class.getName(), photo.toString(), token, mode).redirectErrorStream(true);
-        Map<String, String> env = builder.environment();
-        env.put("DJL_OFFLINE", "true");
-        env.put(Config.Env.AWS_REGION, config.region());
-        env.put(Config.Env.DYNAMODB_ENDPOINT, config.dynamoDbEndpoint().orElseThrow().toString());
-        env.put(Config.Env.S3_ENDPOINT, config.s3Endpoint().orElseThrow().toString());
-        env.put(Config.Env.USERS_TABLE, config.usersTable());
-        env.put(Config.Env.TOKENS_TABLE, config.tokensTable());
-        env.put(Config.Env.REQUEST_LOG_TABLE, config.requestLogTable());
-        env.put(Config.Env.MODELS_BUCKET, config.modelsBucket());
-        env.put(Config.Env.JWT_SECRET, TestStack.JWT_SECRET);
-        env.put(Config.Env.DEFAULT_IMAGE_MODEL, config.defaultImageModel());
+        builder.environment().putAll(stack.environment());
         Process process = builder.start();
         String result = null;
         StringBuilder output = new StringBuilder();

@@ -53,6 +53,25 @@ public final class TestStack implements AutoCloseable {
         return config;
     }
 
+    /**
+     * The environment variables that point a function in another JVM (a cold-start benchmark's
+     * child process) at this stack's storage, tables, bucket and signing key.
+     */
+    public Map<String, String> environment() {
+        Map<String, String> env = new HashMap<>();
+        env.put(Config.Env.AWS_REGION, config.region());
+        env.put(Config.Env.DYNAMODB_ENDPOINT, config.dynamoDbEndpoint().orElseThrow().toString());
+        env.put(Config.Env.S3_ENDPOINT, config.s3Endpoint().orElseThrow().toString());
+        env.put(Config.Env.USERS_TABLE, config.usersTable());
+        env.put(Config.Env.TOKENS_TABLE, config.tokensTable());
+        env.put(Config.Env.REQUEST_LOG_TABLE, config.requestLogTable());
+        env.put(Config.Env.MODELS_BUCKET, config.modelsBucket());
+        env.put(Config.Env.JWT_SECRET, JWT_SECRET);
+        env.put(Config.Env.DEFAULT_IMAGE_MODEL, config.defaultImageModel());
+        env.put("DJL_OFFLINE", "true");
+        return env;
+    }
+
     /** The wiring the code under test would build from this configuration. */
     public Wiring wiring() {
         return wiring;
