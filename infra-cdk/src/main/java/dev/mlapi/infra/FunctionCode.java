@@ -1,5 +1,6 @@
 package dev.mlapi.infra;
 
+import dev.mlapi.catalog.FunctionSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;

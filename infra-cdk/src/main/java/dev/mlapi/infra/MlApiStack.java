@@ -1,13 +1,20 @@
 package dev.mlapi.infra;
 
-import static dev.mlapi.infra.Capability.BOOTSTRAP_ADMIN;
-import static dev.mlapi.infra.Capability.CLASSIFY_IMAGES;
-import static dev.mlapi.infra.Capability.MANAGE_USERS;
-import static dev.mlapi.infra.Capability.READ_MODELS;
-import static dev.mlapi.infra.Capability.RUN_ONNX;
-import static dev.mlapi.infra.Capability.WRITE_MODELS;
 
+import dev.mlapi.catalog.OpenApiRoutes;
+import dev.mlapi.catalog.ApiRoute;
+import dev.mlapi.catalog.EnvValue;
+import dev.mlapi.catalog.FunctionCatalog;
+import dev.mlapi.catalog.FunctionSpec;
+import dev.mlapi.catalog.Grant;
+import dev.mlapi.catalog.Resource;
+import dev.mlapi.catalog.StackParameter;
+import dev.mlapi.catalog.TableCatalog;
+import dev.mlapi.catalog.TableSpec;
+import dev.mlapi.catalog.Trigger;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.Optional;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -52,11 +59,14 @@ import software.amazon.awscdk.services.dynamodb.BillingMode;
 import software.amazon.awscdk.services.dynamodb.GlobalSecondaryIndexProps;
 import software.amazon.awscdk.services.dynamodb.PointInTimeRecoverySpecification;
 import software.amazon.awscdk.services.dynamodb.ProjectionType;
+import software.amazon.awscdk.services.dynamodb.CfnTable;
+import software.amazon.awscdk.services.dynamodb.StreamViewType;
 import software.amazon.awscdk.services.dynamodb.Table;
 import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
 import software.amazon.awscdk.services.lambda.Alias;
+import software.amazon.awscdk.services.lambda.CfnEventSourceMapping;
 import software.amazon.awscdk.services.lambda.Architecture;
 import software.amazon.awscdk.services.lambda.Code;
 import software.amazon.awscdk.services.lambda.Function;
@@ -65,6 +75,7 @@ import software.amazon.awscdk.services.lambda.SnapStartConf;
 import software.amazon.awscdk.services.lambda.VersionOptions;
 import software.amazon.awscdk.services.logs.LogGroup;
 import software.amazon.awscdk.services.logs.RetentionDays;
+import software.amazon.awscdk.CfnResource;
 import software.amazon.awscdk.services.s3.BlockPublicAccess;
 import software.amazon.awscdk.services.s3.Bucket;
 import software.amazon.awscdk.services.s3.BucketEncryption;
@@ -75,6 +86,8 @@ import software.amazon.awscdk.services.s3.ObjectOwnership;
 import software.amazon.awscdk.services.secretsmanager.Secret;
 import software.amazon.awscdk.services.secretsmanager.SecretStringGenerator;
 import software.amazon.awscdk.services.sns.Topic;
+import software.amazon.awscdk.services.sqs.Queue;
+import software.amazon.awscdk.services.sqs.QueueEncryption;
 import software.amazon.awscdk.services.sns.subscriptions.EmailSubscription;
 import software.constructs.Construct;
 
@@ -118,17 +131,19 @@ public final class MlApiStack extends Stack {
     private final List<ApiRoute> routes;
     private final Secret jwtSecret;
     private final Secret adminPasswordSecret;
-    private final Table usersTable;
-    private final Table tokensTable;
-    private final Table requestLogTable;
+    private final Map<TableSpec, Table> tables;
     private final Bucket modelsBucket;
     private final List<JavaFunction> functions;
     private final HttpApi httpApi;
     private final HttpStage apiStage;
     private final Topic alarmTopic;
 
-    /** A deployed function: its spec, the Lambda, the alias the API invokes and its log group. */
-    public record JavaFunction(FunctionSpec spec, Function function, Alias alias, LogGroup logGroup) {
+    /**
+     * A deployed function: its spec, the Lambda, the alias the API or its event source invokes,
+     * its log group and, for an event function, its on-failure queue.
+     */
+    public record JavaFunction(FunctionSpec spec, Function function, Alias alias, LogGroup logGroup,
+                               Optional<Queue> failureQueue) {
     }
 
     public MlApiStack(Construct scope, String id, StackProps props, StackSettings settings) {
@@ -143,9 +158,7 @@ public final class MlApiStack extends Stack {
 
         this.jwtSecret = createJwtSecret();
         this.adminPasswordSecret = createAdminPasswordSecret();
-        this.usersTable = createUsersTable();
-        this.tokensTable = createTokensTable();
-        this.requestLogTable = createRequestLogTable();
+        this.tables = createTables();
         this.modelsBucket = createModelsBucket();
         this.functions = createFunctions(catalog);
         this.httpApi = createHttpApi();
@@ -168,59 +181,71 @@ public final class MlApiStack extends Stack {
     // --- secrets ------------------------------------------------------------------------------
 
     private Secret createJwtSecret() {
-        return Secret.Builder.create(this, "JwtSecret")
+        return withLogicalId(Resource.JWT_SECRET, Secret.Builder.create(this, "JwtSecret")
                 .description("mlapi JWT signing key")
                 .generateSecretString(SecretStringGenerator.builder()
                         .passwordLength(64)
                         .excludePunctuation(true)
                         .build())
                 .removalPolicy(dataRemovalPolicy())
-                .build();
+                .build());
     }
 
     private Secret createAdminPasswordSecret() {
-        return Secret.Builder.create(this, "AdminPasswordSecret")
+        return withLogicalId(Resource.ADMIN_PASSWORD_SECRET, Secret.Builder.create(this, "AdminPasswordSecret")
                 .description("mlapi first admin's password (user " + settings.adminUsername() + ")")
                 .generateSecretString(SecretStringGenerator.builder()
                         .passwordLength(24)
                         .excludePunctuation(true)
                         .build())
                 .removalPolicy(dataRemovalPolicy())
-                .build();
+                .build());
+    }
+
+    /**
+     * Shared resources keep the logical id they have in {@code template.yaml}, so both
+     * deployments name them alike and the parity tests compare them directly.
+     */
+    private static <T extends software.constructs.IConstruct> T withLogicalId(Resource resource, T construct) {
+        ((CfnResource) construct.getNode().getDefaultChild()).overrideLogicalId(resource.logicalId().orElseThrow());
+        return construct;
     }
 
     // --- tables -------------------------------------------------------------------------------
 
-    private Table createUsersTable() {
-        return table("UsersTable", DynamoDbSchema.USERS_KEY, null);
+    /** Every table of {@link TableCatalog}, under the same logical id as in {@code template.yaml}. */
+    private Map<TableSpec, Table> createTables() {
+        Map<TableSpec, Table> created = new LinkedHashMap<>();
+        for (TableSpec spec : TableCatalog.ALL) {
+            Table table = Table.Builder.create(this, spec.logicalId())
+                    .partitionKey(stringAttribute(spec.partitionKey()))
+                    .sortKey(spec.sortKey().map(MlApiStack::stringAttribute).orElse(null))
+                    .billingMode(BillingMode.PAY_PER_REQUEST)
+                    .pointInTimeRecoverySpecification(PointInTimeRecoverySpecification.builder()
+                            .pointInTimeRecoveryEnabled(true)
+                            .build())
+                    .timeToLiveAttribute(spec.ttlAttribute().orElse(null))
+                    .stream(spec.streamsNewImages() ? StreamViewType.NEW_IMAGE : null)
+                    .deletionProtection(settings.deletionProtection())
+                    .removalPolicy(dataRemovalPolicy())
+                    .build();
+            for (TableSpec.IndexSpec index : spec.indexes()) {
+                table.addGlobalSecondaryIndex(GlobalSecondaryIndexProps.builder()
+                        .indexName(index.name())
+                        .partitionKey(stringAttribute(index.partitionKey()))
+                        .sortKey(stringAttribute(index.sortKey()))
+                        .projectionType(ProjectionType.ALL)
+                        .build());
+            }
+            ((CfnTable) table.getNode().getDefaultChild()).overrideLogicalId(spec.logicalId());
+
+            created.put(spec, table);
+        }
+        return created;
     }
 
-    private Table createTokensTable() {
-        return table("TokensTable", DynamoDbSchema.TOKENS_KEY, DynamoDbSchema.TOKENS_TTL);
-    }
-
-    private Table createRequestLogTable() {
-        Table table = table("RequestLogTable", DynamoDbSchema.REQUEST_LOG_KEY, DynamoDbSchema.REQUEST_LOG_TTL);
-        table.addGlobalSecondaryIndex(GlobalSecondaryIndexProps.builder()
-                .indexName(DynamoDbSchema.REQUEST_LOG_BY_DAY)
-                .partitionKey(stringAttribute(DynamoDbSchema.REQUEST_LOG_DAY))
-                .sortKey(stringAttribute(DynamoDbSchema.REQUEST_LOG_CREATED_AT))
-                .projectionType(ProjectionType.ALL)
-                .build());
-        return table;
-    }
-
-    private Table table(String id, String partitionKey, String ttlAttribute) {
-        return Table.Builder.create(this, id)
-                .partitionKey(stringAttribute(partitionKey))
-                .billingMode(BillingMode.PAY_PER_REQUEST)
-                .pointInTimeRecoverySpecification(PointInTimeRecoverySpecification.builder()
-                        .pointInTimeRecoveryEnabled(true)
-                        .build())
-                .timeToLiveAttribute(ttlAttribute)
-                .deletionProtection(settings.deletionProtection())
-                .removalPolicy(dataRemovalPolicy())
-                .build();
+    private Table table(TableSpec spec) {
+        return tables.get(spec);
     }
 
     private static Attribute stringAttribute(String name) {
@@ -235,7 +260,7 @@ public final class MlApiStack extends Stack {
     // --- model registry bucket ----------------------------------------------------------------
 
     private Bucket createModelsBucket() {
-        return Bucket.Builder.create(this, "ModelsBucket")
+        return withLogicalId(Resource.MODELS_BUCKET, Bucket.Builder.create(this, "ModelsBucket")
                 .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
                 .objectOwnership(ObjectOwnership.BUCKET_OWNER_ENFORCED)
                 .encryption(BucketEncryption.S3_MANAGED)
@@ -254,7 +279,7 @@ public final class MlApiStack extends Stack {
                         .build()))
                 // Models are data: a non-empty bucket cannot be deleted by CloudFormation anyway.
                 .removalPolicy(RemovalPolicy.RETAIN)
-                .build();
+                .build());
     }
 
     // --- functions ----------------------------------------------------------------------------
@@ -298,60 +323,80 @@ public final class MlApiStack extends Stack {
                 .aliasName(LIVE_ALIAS)
                 .version(function.getCurrentVersion())
                 .build();
-        grantLeastPrivilege(spec, function, logGroup);
-        return new JavaFunction(spec, function, alias, logGroup);
+        Optional<Queue> failureQueue = spec.trigger().map(trigger -> createFailureQueue(id));
+        grantLeastPrivilege(spec, function, logGroup, failureQueue);
+        spec.trigger().ifPresent(trigger -> createEventSource(id, trigger, alias, failureQueue.orElseThrow()));
+        return new JavaFunction(spec, function, alias, logGroup, failureQueue);
     }
 
+    /** The catalog's environment, with resource names and deployment choices resolved. */
     private Map<String, String> environmentOf(FunctionSpec spec) {
         Map<String, String> env = new LinkedHashMap<>();
-        env.put(FunctionEnvironment.USERS_TABLE, usersTable.getTableName());
-        env.put(FunctionEnvironment.TOKENS_TABLE, tokensTable.getTableName());
-        env.put(FunctionEnvironment.REQUEST_LOG_TABLE, requestLogTable.getTableName());
-        env.put(FunctionEnvironment.MODELS_BUCKET, modelsBucket.getBucketName());
-        env.put(FunctionEnvironment.JWT_SECRET_ARN, jwtSecret.getSecretArn());
-        env.put(FunctionEnvironment.TOKEN_TTL_SECONDS, FunctionEnvironment.TOKEN_TTL);
-        env.put(FunctionEnvironment.REQUEST_LOG_RETENTION_DAYS, FunctionEnvironment.REQUEST_LOG_RETENTION);
-        env.put(FunctionEnvironment.JAVA_TOOL_OPTIONS, spec.jvmOptions());
-        if (spec.can(BOOTSTRAP_ADMIN)) {
-            env.put(FunctionEnvironment.ADMIN_USERNAME, settings.adminUsername());
-            env.put(FunctionEnvironment.ADMIN_PASSWORD_SECRET_ARN, adminPasswordSecret.getSecretArn());
-        }
-        if (spec.can(RUN_ONNX)) {
-            env.put(FunctionEnvironment.DJL_OFFLINE, "true");
-        }
-        if (spec.can(CLASSIFY_IMAGES)) {
-            env.put(FunctionEnvironment.DEFAULT_IMAGE_MODEL, settings.defaultImageModel());
-        }
+        spec.environment().forEach((name, value) -> env.put(name, valueOf(value)));
         return env;
     }
 
-    /**
-     * Exact actions on exact resources. Every function verifies tokens (reads the user and the
-     * token's revocation entry, and the JWT key) and records its requests; capabilities add the rest.
-     */
-    private void grantLeastPrivilege(FunctionSpec spec, Function function, LogGroup logGroup) {
+    private String valueOf(EnvValue value) {
+        if (value instanceof EnvValue.Literal literal) {
+            return literal.value();
+        }
+        if (value instanceof EnvValue.ResourceName resource) {
+            return nameOf(resource.resource());
+        }
+        return parameterValue(((EnvValue.Parameter) value).parameter());
+    }
+
+    private String parameterValue(StackParameter parameter) {
+        return switch (parameter) {
+            case ADMIN_USERNAME -> settings.adminUsername();
+            case DEFAULT_IMAGE_MODEL -> settings.defaultImageModel();
+        };
+    }
+
+    /** What a function is told a resource is called: a table's or bucket's name, a secret's ARN. */
+    private String nameOf(Resource resource) {
+        return switch (resource.kind()) {
+            case TABLE, TABLE_INDEXES, TABLE_STREAM -> tableOf(resource).getTableName();
+            case BUCKET, BUCKET_OBJECTS -> modelsBucket.getBucketName();
+            case SECRET -> secretOf(resource).getSecretArn();
+            case LOG_GROUP, QUEUE -> throw new IllegalArgumentException(resource + " has no name to pass on");
+        };
+    }
+
+    private String arnOf(Resource resource, LogGroup logGroup, Optional<Queue> failureQueue) {
+        return switch (resource.kind()) {
+            case TABLE -> tableOf(resource).getTableArn();
+            case TABLE_INDEXES -> tableOf(resource).getTableArn() + "/index/*";
+            case TABLE_STREAM -> tableOf(resource).getTableStreamArn();
+            case BUCKET -> modelsBucket.getBucketArn();
+            case BUCKET_OBJECTS -> modelsBucket.arnForObjects("*");
+            case SECRET -> secretOf(resource).getSecretArn();
+            case LOG_GROUP -> logGroup.getLogGroupArn();
+            case QUEUE -> failureQueue.orElseThrow(() -> new IllegalStateException(resource + " needs a trigger"))
+                    .getQueueArn();
+        };
+    }
+
+    private Table tableOf(Resource resource) {
+        String logicalId = resource.logicalId().orElseThrow();
+        return TableCatalog.ALL.stream().filter(t -> t.logicalId().equals(logicalId)).findFirst()
+                .map(this::table)
+                .orElseThrow(() -> new IllegalStateException(resource + " names no table of TableCatalog"));
+    }
+
+    private Secret secretOf(Resource resource) {
+        return switch (resource) {
+            case JWT_SECRET -> jwtSecret;
+            case ADMIN_PASSWORD_SECRET -> adminPasswordSecret;
+            default -> throw new IllegalArgumentException(resource + " is not a secret");
+        };
+    }
+
+    /** Exactly the catalog's actions, each on its exact resource: no managed policy, no wildcard action. */
+    private void grantLeastPrivilege(FunctionSpec spec, Function function, LogGroup logGroup, Optional<Queue> failureQueue) {
         Permissions permissions = new Permissions();
-        permissions.allow(logGroup.getLogGroupArn(), "logs:CreateLogStream", "logs:PutLogEvents");
-        // Token verification reads the user and the revocation entry in one BatchGetItem.
-        permissions.allow(usersTable.getTableArn(), "dynamodb:GetItem", "dynamodb:BatchGetItem");
-        permissions.allow(tokensTable.getTableArn(), "dynamodb:GetItem", "dynamodb:BatchGetItem");
-        permissions.allow(requestLogTable.getTableArn(), "dynamodb:PutItem");
-        permissions.allow(jwtSecret.getSecretArn(), "secretsmanager:GetSecretValue");
-        if (spec.can(MANAGE_USERS)) {
-            permissions.allow(usersTable.getTableArn(),
-                    "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan");
-            permissions.allow(tokensTable.getTableArn(), "dynamodb:PutItem");
-        }
-        if (spec.can(BOOTSTRAP_ADMIN)) {
-            permissions.allow(usersTable.getTableArn(), "dynamodb:PutItem");
-            permissions.allow(adminPasswordSecret.getSecretArn(), "secretsmanager:GetSecretValue");
-        }
-        if (spec.can(READ_MODELS) || spec.can(WRITE_MODELS)) {
-            permissions.allow(modelsBucket.getBucketArn(), "s3:ListBucket");
-            permissions.allow(modelsBucket.arnForObjects("*"), "s3:GetObject");
-        }
-        if (spec.can(WRITE_MODELS)) {
-            permissions.allow(modelsBucket.arnForObjects("*"), "s3:PutObject", "s3:DeleteObject");
+        for (Grant grant : spec.grants()) {
+            permissions.allow(arnOf(grant.resource(), logGroup, failureQueue), grant.actions().toArray(String[]::new));
         }
         permissions.statements().forEach(function::addToRolePolicy);
     }
@@ -371,6 +416,39 @@ public final class MlApiStack extends Stack {
                             .resources(List.of(entry.getKey()))
                             .build())
                     .toList();
+        }
+    }
+
+    /** Where an event function's batches go when every retry failed: kept 14 days for a look and a replay. */
+    private Queue createFailureQueue(String id) {
+        return Queue.Builder.create(this, id + "FailureQueue")
+                .encryption(QueueEncryption.SQS_MANAGED)
+                .enforceSsl(true)
+                .retentionPeriod(Duration.days(14))
+                .build();
+    }
+
+    /**
+     * The event source mapping, written out (not CDK's event-source helpers, which add grants of
+     * their own) so that the role holds exactly the catalog's actions, as in {@code template.yaml}.
+     */
+    private void createEventSource(String id, Trigger trigger, Alias alias, Queue failureQueue) {
+        if (trigger instanceof Trigger.DynamoDbStream stream) {
+            CfnEventSourceMapping.Builder.create(this, id + "EventSource")
+                    .functionName(alias.getFunctionArn())
+                    .eventSourceArn(table(stream.table()).getTableStreamArn())
+                    .startingPosition("TRIM_HORIZON")
+                    .batchSize(stream.batchSize())
+                    .maximumBatchingWindowInSeconds((int) stream.maxBatchingWindow().toSeconds())
+                    .maximumRetryAttempts(stream.maxRetries())
+                    .bisectBatchOnFunctionError(false)
+                    .functionResponseTypes(List.of("ReportBatchItemFailures"))
+                    .destinationConfig(CfnEventSourceMapping.DestinationConfigProperty.builder()
+                            .onFailure(CfnEventSourceMapping.OnFailureProperty.builder()
+                                    .destination(failureQueue.getQueueArn())
+                                    .build())
+                            .build())
+                    .build();
         }
     }
 
@@ -435,6 +513,10 @@ public final class MlApiStack extends Stack {
         Map<String, HttpLambdaIntegration> integrations = new LinkedHashMap<>();
         for (ApiRoute route : routes) {
             JavaFunction target = byName.get(route.function());
+            if (target != null && target.spec().kind() != FunctionSpec.Kind.HTTP) {
+                throw new IllegalStateException("openapi.yaml routes " + route.routeKey() + " to '" + route.function()
+                        + "', an event function: only HTTP functions serve routes");
+            }
             if (target == null) {
                 throw new IllegalStateException("openapi.yaml routes " + route.routeKey() + " to function '"
                         + route.function() + "', which the stack does not deploy: add it to FunctionCatalog");
@@ -479,6 +561,15 @@ public final class MlApiStack extends Stack {
                     .datapointsToAlarm(2)
                     .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
                     .treatMissingData(TreatMissingData.NOT_BREACHING));
+            fn.failureQueue().ifPresent(queue -> alarm(Alarm.Builder.create(this, id + "FailedBatchesAlarm")
+                    .alarmDescription(fn.spec().name() + ": a batch failed every retry and went to its on-failure"
+                            + " queue; its records were not processed.")
+                    .metric(queue.metricApproximateNumberOfMessagesVisible(MetricOptions.builder()
+                            .statistic("Maximum").period(ALARM_PERIOD).build()))
+                    .threshold(1)
+                    .evaluationPeriods(1)
+                    .comparisonOperator(ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
+                    .treatMissingData(TreatMissingData.NOT_BREACHING)));
             alarm(Alarm.Builder.create(this, id + "ThrottlesAlarm")
                     .alarmDescription(fn.spec().name() + ": Lambda throttled invocations (concurrency limit reached).")
                     .metric(fn.function().metricThrottles(sum()))

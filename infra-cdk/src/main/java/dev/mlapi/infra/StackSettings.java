@@ -1,5 +1,6 @@
 package dev.mlapi.infra;
 
+import dev.mlapi.catalog.StackParameter;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -30,9 +31,9 @@ public record StackSettings(
 
     public static final String REPOSITORY_ROOT = "repositoryRoot";
     public static final String DELETION_PROTECTION = "deletionProtection";
-    public static final String ADMIN_USERNAME = "adminUsername";
+    public static final String ADMIN_USERNAME = StackParameter.ADMIN_USERNAME.contextKey();
     public static final String CORS_ALLOW_ORIGINS = "corsAllowOrigins";
-    public static final String DEFAULT_IMAGE_MODEL = "defaultImageModel";
+    public static final String DEFAULT_IMAGE_MODEL = StackParameter.DEFAULT_IMAGE_MODEL.contextKey();
     public static final String ALARM_EMAIL = "alarmEmail";
     public static final String MISSING_JAR_PLACEHOLDER = "missingJarPlaceholder";
 
@@ -52,11 +53,11 @@ public record StackSettings(
         return new StackSettings(
                 Path.of(string(node, REPOSITORY_ROOT).orElse("..")),
                 string(node, DELETION_PROTECTION).map(StackSettings::bool).orElse(true),
-                string(node, ADMIN_USERNAME).orElse("admin"),
+                string(node, ADMIN_USERNAME).orElse(StackParameter.ADMIN_USERNAME.defaultValue()),
                 string(node, CORS_ALLOW_ORIGINS)
                         .map(value -> Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList())
                         .orElse(List.of("*")),
-                string(node, DEFAULT_IMAGE_MODEL).orElse("mobilenetv2@production"),
+                string(node, DEFAULT_IMAGE_MODEL).orElse(StackParameter.DEFAULT_IMAGE_MODEL.defaultValue()),
                 string(node, ALARM_EMAIL),
                 string(node, MISSING_JAR_PLACEHOLDER).map(Path::of));
     }

@@ -5,6 +5,12 @@ import static dev.mlapi.infra.support.Cfn.list;
 import static dev.mlapi.infra.support.Cfn.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mlapi.catalog.Env;
+import dev.mlapi.catalog.FunctionCatalog;
+import dev.mlapi.catalog.FunctionSpec;
+import dev.mlapi.catalog.Resource;
+import dev.mlapi.infra.support.CloudFormationYaml;
+import dev.mlapi.infra.support.Repository;
 import dev.mlapi.infra.support.Cfn;
 import dev.mlapi.infra.support.DeploymentView;
 import dev.mlapi.infra.support.DeploymentView.FunctionView;
@@ -24,12 +30,14 @@ import org.junit.jupiter.api.Test;
 class LeastPrivilegeTest {
 
     private static final TestStacks STACKS = TestStacks.get();
-    private static final List<DeploymentView> VIEWS = List.of(STACKS.view, STACKS.variantView);
+    private static final DeploymentView SAM = DeploymentView.ofSam(CloudFormationYaml.load(Repository.SAM_TEMPLATE));
+    private static final List<DeploymentView> VIEWS = List.of(STACKS.view, STACKS.variantView, SAM);
     private static final Map<String, String> RESOURCE_TYPE_BY_SERVICE = Map.of(
             "dynamodb", "AWS::DynamoDB::Table",
             "s3", "AWS::S3::Bucket",
             "secretsmanager", "AWS::SecretsManager::Secret",
-            "logs", "AWS::Logs::LogGroup");
+            "logs", "AWS::Logs::LogGroup",
+            "sqs", "AWS::SQS::Queue");
 
     /** A statement as found: where, its actions and its resources' expressions. */
     private record Statement(String where, String effect, List<String> actions, List<Object> resources) {
@@ -82,20 +90,25 @@ class LeastPrivilegeTest {
     }
 
     @Test
-    void everyFunction_verifiesTokensRecordsRequestsAndWritesItsOwnLogs() {
+    void everyHttpFunction_verifiesTokensRecordsRequests_andEveryFunctionWritesItsOwnLogs() {
         for (DeploymentView view : VIEWS) {
             for (FunctionView fn : view.functions().values()) {
                 Map<String, Set<String>> grants = grants(view, fn);
-                assertThat(grants.get(table(view, FunctionEnvironment.USERS_TABLE))).as(fn.module())
-                        .contains("dynamodb:GetItem", "dynamodb:BatchGetItem");
-                assertThat(grants.get(table(view, FunctionEnvironment.TOKENS_TABLE))).as(fn.module())
-                        .contains("dynamodb:GetItem", "dynamodb:BatchGetItem");
-                assertThat(grants.get(table(view, FunctionEnvironment.REQUEST_LOG_TABLE))).as(fn.module())
-                        .containsExactly("dynamodb:PutItem");
-                assertThat(grants.get(view.referencedBy(FunctionEnvironment.JWT_SECRET_ARN))).as(fn.module())
-                        .containsExactly("secretsmanager:GetSecretValue");
                 String logGroup = Cfn.singleReference(at(fn.properties(), "LoggingConfig").get("LogGroup")).orElseThrow();
                 assertThat(grants.get(logGroup)).as(fn.module()).containsExactly("logs:CreateLogStream", "logs:PutLogEvents");
+                if (specOf(fn.module()).kind() != FunctionSpec.Kind.HTTP) {
+                    assertThat(grants.keySet()).as("%s verifies no token", fn.module())
+                            .doesNotContain(table(view, Env.USERS_TABLE), view.referencedBy(Env.JWT_SECRET_ARN));
+                    continue;
+                }
+                assertThat(grants.get(table(view, Env.USERS_TABLE))).as(fn.module())
+                        .contains("dynamodb:GetItem", "dynamodb:BatchGetItem");
+                assertThat(grants.get(table(view, Env.TOKENS_TABLE))).as(fn.module())
+                        .contains("dynamodb:GetItem", "dynamodb:BatchGetItem");
+                assertThat(grants.get(table(view, Env.REQUEST_LOG_TABLE))).as(fn.module())
+                        .containsExactly("dynamodb:PutItem");
+                assertThat(grants.get(view.referencedBy(Env.JWT_SECRET_ARN))).as(fn.module())
+                        .containsExactly("secretsmanager:GetSecretValue");
             }
         }
     }
@@ -104,26 +117,27 @@ class LeastPrivilegeTest {
     void login_managesUsersAndTokens_andTouchesNoS3() {
         DeploymentView view = STACKS.view;
         Map<String, Set<String>> grants = grants(view, view.functions().get("login"));
-        assertThat(grants.get(table(view, FunctionEnvironment.USERS_TABLE))).containsExactly(
+        assertThat(grants.get(table(view, Env.USERS_TABLE))).containsExactly(
                 "dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan",
                 "dynamodb:UpdateItem");
-        assertThat(grants.get(table(view, FunctionEnvironment.TOKENS_TABLE)))
+        assertThat(grants.get(table(view, Env.TOKENS_TABLE)))
                 .containsExactly("dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem");
         assertThat(actions(grants)).noneMatch(action -> action.startsWith("s3:"));
         assertThat(grants).containsKey(Cfn.singleReference(
-                view.functions().get("login").environment().get(FunctionEnvironment.ADMIN_PASSWORD_SECRET_ARN)).orElseThrow());
+                view.functions().get("login").environment().get(Env.ADMIN_PASSWORD_SECRET_ARN)).orElseThrow());
     }
 
     @Test
     void onlyLogin_writesUsersOrTokensOrReadsTheAdminPassword() {
         for (DeploymentView view : VIEWS) {
             String adminSecret = Cfn.singleReference(view.functions().get("login").environment()
-                    .get(FunctionEnvironment.ADMIN_PASSWORD_SECRET_ARN)).orElseThrow();
-            view.functions().values().stream().filter(fn -> !fn.module().equals("login")).forEach(fn -> {
+                    .get(Env.ADMIN_PASSWORD_SECRET_ARN)).orElseThrow();
+            view.functions().values().stream().filter(fn -> !fn.module().equals("login"))
+                    .filter(fn -> specOf(fn.module()).kind() == FunctionSpec.Kind.HTTP).forEach(fn -> {
                 Map<String, Set<String>> grants = grants(view, fn);
-                assertThat(grants.get(table(view, FunctionEnvironment.USERS_TABLE))).as(fn.module())
+                assertThat(grants.get(table(view, Env.USERS_TABLE))).as(fn.module())
                         .containsExactly("dynamodb:BatchGetItem", "dynamodb:GetItem");
-                assertThat(grants.get(table(view, FunctionEnvironment.TOKENS_TABLE))).as(fn.module())
+                assertThat(grants.get(table(view, Env.TOKENS_TABLE))).as(fn.module())
                         .containsExactly("dynamodb:BatchGetItem", "dynamodb:GetItem");
                 assertThat(grants).as(fn.module()).doesNotContainKey(adminSecret);
             });
@@ -133,16 +147,16 @@ class LeastPrivilegeTest {
     @Test
     void onlyModelWriters_writeTheBucket_readersOnlyRead() {
         for (DeploymentView view : VIEWS) {
-            String bucket = view.referencedBy(FunctionEnvironment.MODELS_BUCKET);
+            String bucket = view.referencedBy(Env.MODELS_BUCKET);
             for (FunctionView fn : view.functions().values()) {
                 FunctionSpec spec = specOf(fn.module());
                 Map<String, Set<String>> grants = grants(view, fn);
                 Set<String> s3 = new TreeSet<>(actions(grants).stream().filter(a -> a.startsWith("s3:")).toList());
-                if (spec.can(Capability.WRITE_MODELS)) {
+                if (spec.actionsOn(Resource.MODELS_OBJECTS).contains("s3:PutObject")) {
                     assertThat(grants.get(bucket)).as(fn.module()).containsExactly("s3:ListBucket");
                     assertThat(grants.get(bucket + "/*")).as(fn.module())
                             .containsExactly("s3:DeleteObject", "s3:GetObject", "s3:PutObject");
-                } else if (spec.can(Capability.READ_MODELS)) {
+                } else if (spec.actionsOn(Resource.MODELS_OBJECTS).contains("s3:GetObject")) {
                     assertThat(grants.get(bucket)).as(fn.module()).containsExactly("s3:ListBucket");
                     assertThat(grants.get(bucket + "/*")).as(fn.module()).containsExactly("s3:GetObject");
                 } else {
@@ -150,12 +164,32 @@ class LeastPrivilegeTest {
                 }
             }
         }
-        assertThat(STACKS.variantView.functions()).containsKeys(TestStacks.MODEL_WRITER, TestStacks.MODEL_READER);
+        assertThat(FunctionCatalog.MODELS.actionsOn(Resource.MODELS_OBJECTS)).contains("s3:PutObject");
+        assertThat(FunctionCatalog.CLASSIFY.actionsOn(Resource.MODELS_OBJECTS)).containsExactly("s3:GetObject");
+    }
+
+    @Test
+    void everyFunction_holdsTheSameGrantsInTheStackAndInTemplateYaml_exactlyTheCatalogs() {
+        for (FunctionSpec spec : FunctionCatalog.ALL) {
+            Map<String, Set<String>> stack = normalized(grants(STACKS.view, STACKS.view.functions().get(spec.name())));
+            Map<String, Set<String>> sam = normalized(grants(SAM, SAM.functions().get(spec.name())));
+            assertThat(sam).as("%s: template.yaml's grants against the CDK stack's", spec.name()).isEqualTo(stack);
+            assertThat(stack.size()).as("%s: one resource per catalog grant", spec.name()).isEqualTo(spec.grants().size());
+            Set<String> catalogActions = new TreeSet<>();
+            spec.grants().forEach(grant -> catalogActions.addAll(grant.actions()));
+            assertThat(actions(stack)).as(spec.name()).isEqualTo(catalogActions);
+        }
+    }
+
+    /** CDK suffixes a function's own log group and queue with a hash; template.yaml does not. */
+    private static Map<String, Set<String>> normalized(Map<String, Set<String>> grants) {
+        Map<String, Set<String>> normalized = new TreeMap<>();
+        grants.forEach((key, actions) -> normalized.put(key.replaceAll("[A-F0-9]{8}(?=$|/|#)", ""), actions));
+        return normalized;
     }
 
     private static FunctionSpec specOf(String module) {
-        return FunctionCatalog.find(module).orElseGet(() -> STACKS.variant.functions().stream()
-                .map(MlApiStack.JavaFunction::spec).filter(spec -> spec.name().equals(module)).findFirst().orElseThrow());
+        return FunctionCatalog.find(module).orElseThrow();
     }
 
     /** Resource key ({@code logicalId}, or {@code logicalId/*} for objects) → actions the function may take on it. */
@@ -180,7 +214,14 @@ class LeastPrivilegeTest {
 
     private static String resourceKey(Object resource) {
         String id = Cfn.singleReference(resource).orElseThrow();
-        return Cfn.flatten(resource).endsWith("/*") ? id + "/*" : id;
+        String flat = Cfn.flatten(resource);
+        if (flat.contains("StreamArn")) {
+            return id + "#stream";
+        }
+        if (flat.endsWith("/index/*")) {
+            return id + "/index/*";
+        }
+        return flat.endsWith("/*") ? id + "/*" : id;
     }
 
     private static String table(DeploymentView view, String envName) {

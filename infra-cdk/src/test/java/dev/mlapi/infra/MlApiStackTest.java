@@ -5,6 +5,10 @@ import static dev.mlapi.infra.support.Cfn.list;
 import static dev.mlapi.infra.support.Cfn.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mlapi.catalog.Env;
+import dev.mlapi.catalog.FunctionCatalog;
+import dev.mlapi.catalog.FunctionSpec;
+import dev.mlapi.catalog.Resource;
 import dev.mlapi.infra.support.Cfn;
 import dev.mlapi.infra.support.DeploymentView;
 import dev.mlapi.infra.support.DeploymentView.FunctionView;
@@ -85,16 +89,21 @@ class MlApiStackTest {
     }
 
     @Test
-    void everyFunction_getsTheTablesBucketAndJwtSecretByReference() {
-        for (FunctionView fn : VIEW.functions().values()) {
-            assertThat(fn.environment()).containsKeys(FunctionEnvironment.USERS_TABLE, FunctionEnvironment.TOKENS_TABLE,
-                    FunctionEnvironment.REQUEST_LOG_TABLE, FunctionEnvironment.MODELS_BUCKET, FunctionEnvironment.JWT_SECRET_ARN);
-            assertThat(typeOfReference(fn.environment().get(FunctionEnvironment.USERS_TABLE))).isEqualTo("AWS::DynamoDB::Table");
-            assertThat(typeOfReference(fn.environment().get(FunctionEnvironment.MODELS_BUCKET))).isEqualTo("AWS::S3::Bucket");
-            assertThat(typeOfReference(fn.environment().get(FunctionEnvironment.JWT_SECRET_ARN)))
+    void everyHttpFunction_getsTheTablesAndJwtSecretByReference_andTheBucketOnlyWhenItUsesIt() {
+        for (FunctionSpec spec : FunctionCatalog.ofKind(FunctionSpec.Kind.HTTP)) {
+            FunctionView fn = VIEW.functions().get(spec.name());
+            assertThat(fn.environment()).containsKeys(Env.USERS_TABLE, Env.TOKENS_TABLE,
+                    Env.REQUEST_LOG_TABLE, Env.JWT_SECRET_ARN);
+            assertThat(typeOfReference(fn.environment().get(Env.USERS_TABLE))).isEqualTo("AWS::DynamoDB::Table");
+            if (spec.actionsOn(Resource.MODELS_OBJECTS).isEmpty()) {
+                assertThat(fn.environment()).as(spec.name()).doesNotContainKey(Env.MODELS_BUCKET);
+            } else {
+                assertThat(typeOfReference(fn.environment().get(Env.MODELS_BUCKET))).isEqualTo("AWS::S3::Bucket");
+            }
+            assertThat(typeOfReference(fn.environment().get(Env.JWT_SECRET_ARN)))
                     .isEqualTo("AWS::SecretsManager::Secret");
-            assertThat(fn.environment()).containsEntry(FunctionEnvironment.TOKEN_TTL_SECONDS, "3600")
-                    .containsEntry(FunctionEnvironment.REQUEST_LOG_RETENTION_DAYS, "90");
+            assertThat(fn.environment()).containsEntry(Env.TOKEN_TTL_SECONDS, "3600")
+                    .containsEntry(Env.REQUEST_LOG_RETENTION_DAYS, "90");
         }
     }
 
@@ -102,40 +111,40 @@ class MlApiStackTest {
     void jvmOptions_fullJitForLogin_c1OnlyElsewhere() {
         for (FunctionSpec spec : FunctionCatalog.ALL) {
             assertThat(VIEW.functions().get(spec.name()).environment())
-                    .containsEntry(FunctionEnvironment.JAVA_TOOL_OPTIONS, spec.jvmOptions());
+                    .containsEntry(Env.JAVA_TOOL_OPTIONS, spec.jvmOptions());
         }
-        assertThat(env("login").get(FunctionEnvironment.JAVA_TOOL_OPTIONS)).asString().contains("TieredStopAtLevel=4");
-        assertThat(env("health").get(FunctionEnvironment.JAVA_TOOL_OPTIONS)).asString().contains("TieredStopAtLevel=1");
+        assertThat(env("login").get(Env.JAVA_TOOL_OPTIONS)).asString().contains("TieredStopAtLevel=4");
+        assertThat(env("health").get(Env.JAVA_TOOL_OPTIONS)).asString().contains("TieredStopAtLevel=1");
     }
 
     @Test
     void onlyLogin_getsTheFirstAdmin() {
-        assertThat(env("login")).containsEntry(FunctionEnvironment.ADMIN_USERNAME, "admin");
-        assertThat(typeOfReference(env("login").get(FunctionEnvironment.ADMIN_PASSWORD_SECRET_ARN)))
+        assertThat(env("login")).containsEntry(Env.ADMIN_USERNAME, "admin");
+        assertThat(typeOfReference(env("login").get(Env.ADMIN_PASSWORD_SECRET_ARN)))
                 .isEqualTo("AWS::SecretsManager::Secret");
-        assertThat(env("login").get(FunctionEnvironment.ADMIN_PASSWORD_SECRET_ARN))
-                .isNotEqualTo(env("login").get(FunctionEnvironment.JWT_SECRET_ARN));
+        assertThat(env("login").get(Env.ADMIN_PASSWORD_SECRET_ARN))
+                .isNotEqualTo(env("login").get(Env.JWT_SECRET_ARN));
         VIEW.functions().values().stream().filter(fn -> !fn.module().equals("login")).forEach(fn ->
-                assertThat(fn.environment()).doesNotContainKeys(FunctionEnvironment.ADMIN_USERNAME,
-                        FunctionEnvironment.ADMIN_PASSWORD_SECRET_ARN));
+                assertThat(fn.environment()).doesNotContainKeys(Env.ADMIN_USERNAME,
+                        Env.ADMIN_PASSWORD_SECRET_ARN));
     }
 
     @Test
     void onnxFunctions_runDjlOfflineWithTheDefaultModel() {
         for (FunctionSpec spec : FunctionCatalog.ALL) {
             Map<String, Object> env = env(spec.name());
-            if (spec.can(Capability.RUN_ONNX)) {
-                assertThat(env).containsEntry(FunctionEnvironment.DJL_OFFLINE, "true");
+            if (spec == FunctionCatalog.CLASSIFY) {
+                assertThat(env).containsEntry(Env.DJL_OFFLINE, "true");
             } else {
-                assertThat(env).doesNotContainKey(FunctionEnvironment.DJL_OFFLINE);
+                assertThat(env).doesNotContainKey(Env.DJL_OFFLINE);
             }
-            if (spec.can(Capability.CLASSIFY_IMAGES)) {
-                assertThat(env).containsEntry(FunctionEnvironment.DEFAULT_IMAGE_MODEL, "mobilenetv2@production");
+            if (spec == FunctionCatalog.CLASSIFY) {
+                assertThat(env).containsEntry(Env.DEFAULT_IMAGE_MODEL, "mobilenetv2@production");
             }
         }
-        assertThat(STACKS.variantView.functions().get(TestStacks.MODEL_READER).environment())
-                .containsEntry(FunctionEnvironment.DEFAULT_IMAGE_MODEL, "resnet@staging")
-                .containsEntry(FunctionEnvironment.DJL_OFFLINE, "true");
+        assertThat(STACKS.variantView.functions().get("classify").environment())
+                .containsEntry(Env.DEFAULT_IMAGE_MODEL, "resnet@staging")
+                .containsEntry(Env.DJL_OFFLINE, "true");
     }
 
     @Test
@@ -207,7 +216,7 @@ class MlApiStackTest {
 
     @Test
     void tables_areOnDemandRecoverableAndProtected() {
-        TEMPLATE.resourceCountIs("AWS::DynamoDB::Table", 3);
+        TEMPLATE.resourceCountIs("AWS::DynamoDB::Table", dev.mlapi.catalog.TableCatalog.ALL.size());
         TEMPLATE.allResources("AWS::DynamoDB::Table", Match.objectLike(Map.of(
                 "DeletionPolicy", "Retain",
                 "Properties", Match.objectLike(Map.of(
@@ -281,7 +290,16 @@ class MlApiStackTest {
                                     Match.objectLike(Map.of("MetricName", "Errors", "Dimensions", byFunction.get("Dimensions")))))))
                     )))));
         }
-        TEMPLATE.resourceCountIs("AWS::CloudWatch::Alarm", 1 + 2 * VIEW.functions().size());
+        int eventFunctions = FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT).size();
+        for (FunctionSpec spec : FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT)) {
+            String queue = Cfn.resourcesOfType(VIEW.template(), "AWS::SQS::Queue").keySet().stream()
+                    .filter(id -> id.startsWith(MlApiStackTest.constructIdOf(spec.name()) + "FailureQueue")).findFirst()
+                    .orElseThrow(() -> new AssertionError(spec.name() + " has no on-failure queue"));
+            TEMPLATE.hasResourceProperties("AWS::CloudWatch::Alarm", Match.objectLike(Map.of(
+                    "Namespace", "AWS/SQS", "MetricName", "ApproximateNumberOfMessagesVisible",
+                    "Dimensions", List.of(Map.of("Name", "QueueName", "Value", Map.of("Fn::GetAtt", List.of(queue, "QueueName")))))));
+        }
+        TEMPLATE.resourceCountIs("AWS::CloudWatch::Alarm", 1 + 2 * VIEW.functions().size() + eventFunctions);
         String topic = Cfn.resourcesOfType(VIEW.template(), "AWS::SNS::Topic").keySet().iterator().next();
         Cfn.resourcesOfType(VIEW.template(), "AWS::CloudWatch::Alarm").forEach((id, alarm) ->
                 assertThat(list(alarm.get("AlarmActions"))).as(id).containsExactly(Map.of("Ref", topic)));
@@ -309,9 +327,9 @@ class MlApiStackTest {
     @Test
     void outputs_nameTheApiTheBucketAndTheAdminSecretOnly() {
         TEMPLATE.hasOutput("ApiUrl", Match.objectLike(Map.of("Value", Match.objectLike(Map.of("Fn::Join", Match.anyValue())))));
-        String bucket = VIEW.referencedBy(FunctionEnvironment.MODELS_BUCKET);
+        String bucket = VIEW.referencedBy(Env.MODELS_BUCKET);
         TEMPLATE.hasOutput("ModelsBucketName", Match.objectLike(Map.of("Value", Map.of("Ref", bucket))));
-        Object adminSecret = env("login").get(FunctionEnvironment.ADMIN_PASSWORD_SECRET_ARN);
+        Object adminSecret = env("login").get(Env.ADMIN_PASSWORD_SECRET_ARN);
         TEMPLATE.hasOutput("AdminPasswordSecretArn", Match.objectLike(Map.of("Value", adminSecret)));
         map(VIEW.template().get("Outputs")).forEach((name, output) -> {
             Object value = map(output).get("Value");
@@ -336,5 +354,9 @@ class MlApiStackTest {
     private static String typeOfReference(Object expression) {
         return String.valueOf(VIEW.resource(Cfn.singleReference(expression).orElseThrow(
                 () -> new AssertionError("not a single reference: " + expression))).get("Type"));
+    }
+
+    private static String constructIdOf(String module) {
+        return module.substring(0, 1).toUpperCase(java.util.Locale.ROOT) + module.substring(1);
     }
 }

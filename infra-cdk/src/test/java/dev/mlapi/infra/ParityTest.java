@@ -1,14 +1,21 @@
 package dev.mlapi.infra;
 
+import dev.mlapi.catalog.OpenApiRoutes;
+import dev.mlapi.catalog.ApiRoute;
 import static dev.mlapi.infra.support.Cfn.at;
 import static dev.mlapi.infra.support.Cfn.list;
 import static dev.mlapi.infra.support.Cfn.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mlapi.catalog.Env;
+import dev.mlapi.catalog.FunctionCatalog;
+import dev.mlapi.catalog.FunctionSpec;
+import dev.mlapi.catalog.TableCatalog;
+import dev.mlapi.catalog.TableSpec;
+import dev.mlapi.catalog.Trigger;
+import dev.mlapi.infra.sam.SamTemplateGenerator;
 import dev.mlapi.infra.support.Cfn;
 import dev.mlapi.infra.support.CloudFormationYaml;
-import dev.mlapi.infra.support.CoreSource;
-import dev.mlapi.infra.support.CoreSource.ExpectedTable;
 import dev.mlapi.infra.support.DeploymentView;
 import dev.mlapi.infra.support.DeploymentView.FunctionView;
 import dev.mlapi.infra.support.DeploymentView.TableView;
@@ -46,7 +53,6 @@ class ParityTest {
             .collect(Collectors.toMap(ApiRoute::routeKey, ApiRoute::function, (a, b) -> a, TreeMap::new));
     private static final DeploymentView SAM = DeploymentView.ofSam(CloudFormationYaml.load(Repository.SAM_TEMPLATE));
     private static final DeploymentView STACK = TestStacks.get().view;
-    private static final CoreSource CORE = CoreSource.ofRepository();
 
     // --- routes -------------------------------------------------------------------------------
 
@@ -68,22 +74,22 @@ class ParityTest {
     // --- functions ----------------------------------------------------------------------------
 
     @Test
-    void everyFunctionModule_hasAFunctionInTheStackAndInTemplateYaml() {
-        List<String> modules = Repository.functionModules();
-        assertThat(modules).as("function modules under functions/").isNotEmpty();
-        assertThat(STACK.functions().keySet())
-                .as("functions in the CDK stack (FunctionCatalog) against modules under functions/")
-                .containsExactlyInAnyOrderElementsOf(modules);
-        assertThat(SAM.functions().keySet())
-                .as("functions in template.yaml against modules under functions/")
-                .containsExactlyInAnyOrderElementsOf(modules);
+    void everyCatalogFunction_isInTheStackAndInTemplateYaml() {
+        List<String> functions = FunctionCatalog.ALL.stream().map(FunctionSpec::name).toList();
+        assertThat(STACK.functions().keySet()).as("functions in the CDK stack against FunctionCatalog")
+                .containsExactlyInAnyOrderElementsOf(functions);
+        assertThat(SAM.functions().keySet()).as("functions in template.yaml against FunctionCatalog")
+                .containsExactlyInAnyOrderElementsOf(functions);
     }
 
     @Test
-    void everyFunction_servesARouteOfOpenApi() {
-        Set<String> withoutRoutes = new TreeSet<>(STACK.functions().keySet());
+    void everyHttpFunction_servesARouteOfOpenApi_andNoEventFunctionDoes() {
+        Set<String> withoutRoutes = new TreeSet<>();
+        FunctionCatalog.ofKind(FunctionSpec.Kind.HTTP).forEach(spec -> withoutRoutes.add(spec.name()));
         withoutRoutes.removeAll(OPENAPI_ROUTES.values());
-        assertThat(withoutRoutes).as("functions no operation of openapi.yaml names in x-function").isEmpty();
+        assertThat(withoutRoutes).as("HTTP functions no operation of openapi.yaml names in x-function").isEmpty();
+        FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT).forEach(spec ->
+                assertThat(OPENAPI_ROUTES.values()).as("routes of the event function " + spec.name()).doesNotContain(spec.name()));
     }
 
     @Test
@@ -124,15 +130,56 @@ class ParityTest {
     // --- environment --------------------------------------------------------------------------
 
     @Test
-    void environmentNames_areOnesTheCodeOrPlatformReads() {
-        Set<String> known = new TreeSet<>(CORE.configEnvNames());
-        known.addAll(FunctionEnvironment.READ_OUTSIDE_CONFIG);
+    void environmentNames_areAllNamedInTheCatalogsEnv() throws IllegalAccessException {
+        Set<String> known = new TreeSet<>();
+        for (var field : Env.class.getFields()) {
+            if (field.getName().equals(field.get(null))) {
+                known.add((String) field.get(null));
+            }
+        }
         for (DeploymentView view : List.of(STACK, SAM)) {
             view.functions().values().forEach(fn -> assertThat(fn.environment().keySet())
-                    .as("%s: %s's variables that neither Config.Env nor the JVM/DJL read", view.source(), fn.module())
+                    .as("%s: %s's variables that dev.mlapi.catalog.Env does not name", view.source(), fn.module())
                     .isSubsetOf(known));
         }
-        assertThat(constantsOf(FunctionEnvironment.class)).as("FunctionEnvironment's names").isSubsetOf(known);
+    }
+
+    @Test
+    void templateYaml_isWhatTheGeneratorWritesFromTheCatalogAndOpenApi() throws IOException {
+        String generated = SamTemplateGenerator.forRepository(Repository.ROOT);
+        String committed = Files.readString(Repository.SAM_TEMPLATE);
+        assertThat(committed).as("template.yaml is stale: regenerate it with `" + SamTemplateGenerator.COMMAND
+                + "` and commit it").isEqualTo(generated);
+    }
+
+    @Test
+    void eventFunctions_areTriggeredAlikeInTheStackAndTemplateYaml() {
+        for (FunctionSpec spec : FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT)) {
+            Trigger.DynamoDbStream stream = (Trigger.DynamoDbStream) spec.trigger().orElseThrow();
+            Map<String, Object> mapping = Cfn.resourcesOfType(STACK.template(), "AWS::Lambda::EventSourceMapping").values()
+                    .stream().filter(m -> Cfn.referencedIds(m.get("FunctionName"))
+                            .stream().anyMatch(id -> id.startsWith(STACK.functions().get(spec.name()).logicalId().substring(0, 4))))
+                    .findFirst().orElseThrow(() -> new AssertionError("no event source mapping for " + spec.name()));
+            assertThat(Cfn.referencedIds(mapping.get("EventSourceArn"))).containsExactly(stream.table().logicalId());
+            Map<String, Object> samEvent = map(map(SAM.functions().get(spec.name()).properties().get("Events"))
+                    .get(stream.table().logicalId() + "Stream"));
+            Map<String, Object> samProperties = at(samEvent, "Properties");
+            assertThat(samEvent.get("Type")).isEqualTo("DynamoDB");
+            assertThat(Cfn.referencedIds(samProperties.get("Stream"))).containsExactly(stream.table().logicalId());
+            for (String property : List.of("StartingPosition", "BatchSize", "MaximumBatchingWindowInSeconds",
+                    "MaximumRetryAttempts", "BisectBatchOnFunctionError", "FunctionResponseTypes")) {
+                assertThat(samProperties.get(property)).as("%s %s", spec.name(), property).isEqualTo(mapping.get(property));
+            }
+            assertThat(mapping.get("BatchSize")).isEqualTo(stream.batchSize());
+            assertThat(mapping.get("FunctionResponseTypes")).isEqualTo(List.of("ReportBatchItemFailures"));
+            String stackQueue = Cfn.referencedIds(at(mapping, "DestinationConfig", "OnFailure").get("Destination"))
+                    .iterator().next();
+            String samQueue = Cfn.referencedIds(at(samProperties, "DestinationConfig", "OnFailure").get("Destination"))
+                    .iterator().next();
+            assertThat(STACK.resource(stackQueue).get("Type")).isEqualTo("AWS::SQS::Queue");
+            assertThat(SAM.resource(samQueue).get("Type")).isEqualTo("AWS::SQS::Queue");
+            assertThat(stackQueue).startsWith(samQueue);
+        }
     }
 
     @Test
@@ -176,8 +223,8 @@ class ParityTest {
         assertThat(String.valueOf(everyFunction.get("JWT_SECRET"))).hasSizeGreaterThanOrEqualTo(32);
         Set<String> logicalIds = SAM.functions().values().stream().map(FunctionView::logicalId).collect(Collectors.toSet());
         for (FunctionView fn : SAM.functions().values()) {
-            assertThat(fn.environment().keySet()).as("%s must declare the variables env.json overrides (SAM ignores others)", fn.logicalId())
-                    .containsAll(everyFunction.keySet());
+            assertThat(fn.environment().keySet()).as("%s must declare the local endpoints env.json sets (SAM ignores others)",
+                    fn.logicalId()).contains("DYNAMODB_ENDPOINT", "S3_ENDPOINT");
         }
         envJson.forEach((key, overrides) -> {
             if (!key.equals("Parameters")) {
@@ -186,8 +233,9 @@ class ParityTest {
                 assertThat(fn.environment().keySet()).as("%s declares what env.json sets", key).containsAll(map(overrides).keySet());
             }
         });
-        for (ExpectedTable table : CORE.tables()) {
-            assertThat(everyFunction).as("env.json names the local server's tables").containsKey(table.envName());
+        for (TableSpec table : TableCatalog.ALL) {
+            assertThat(everyFunction).as("env.json names the local server's tables")
+                    .containsEntry(table.envVar(), table.defaultName());
         }
     }
 
@@ -195,34 +243,33 @@ class ParityTest {
 
     @Test
     void tables_haveTheKeysIndexesAndTtlTablesJavaDefines() {
-        List<ExpectedTable> expected = CORE.tables();
-        assertThat(expected).extracting(ExpectedTable::envName)
-                .containsExactlyInAnyOrder("USERS_TABLE", "TOKENS_TABLE", "REQUEST_LOG_TABLE");
+        List<TableSpec> expected = TableCatalog.ALL;
         for (DeploymentView view : List.of(STACK, SAM)) {
             assertThat(Cfn.resourcesOfType(view.template(), "AWS::DynamoDB::Table")).as(view.source()).hasSameSizeAs(expected);
-            for (ExpectedTable table : expected) {
-                TableView actual = view.tableNamedBy(table.envName());
-                String what = view.source() + " " + table.envName();
+            for (TableSpec table : expected) {
+                TableView actual = view.tableNamedBy(table.envVar());
+                String what = view.source() + " " + table.envVar();
+                assertThat(actual.logicalId()).as(what).isEqualTo(table.logicalId());
                 assertThat(actual.partitionKey()).as(what + " key").isEqualTo(table.partitionKey());
-                assertThat(actual.sortKey()).as(what + " sort key").isEmpty();
+                assertThat(actual.sortKey()).as(what + " sort key").isEqualTo(table.sortKey());
+                assertThat(Cfn.at(view.resource(table.logicalId()), "Properties", "StreamSpecification").get("StreamViewType"))
+                        .as(what + " stream").isEqualTo(table.streamsNewImages() ? "NEW_IMAGE" : null);
                 assertThat(actual.ttlAttribute()).as(what + " TTL").isEqualTo(table.ttlAttribute());
                 Map<String, List<String>> indexes = new TreeMap<>();
                 table.indexes().forEach(index -> indexes.put(index.name(),
-                        List.of(index.partitionKey(), index.sortKey().orElse("-"), "ALL")));
+                        List.of(index.partitionKey(), index.sortKey(), "ALL")));
                 assertThat(actual.indexes()).as(what + " indexes").isEqualTo(indexes);
                 assertThat(actual.attributeTypes().values()).as(what + " attribute types").containsOnly("S");
                 assertThat(actual.billingMode()).as(what).isEqualTo("PAY_PER_REQUEST");
                 assertThat(actual.pointInTimeRecovery()).as(what + " point-in-time recovery").isTrue();
             }
         }
-        assertThat(List.of(DynamoDbSchema.USERS_KEY, DynamoDbSchema.TOKENS_KEY, DynamoDbSchema.REQUEST_LOG_KEY))
-                .containsExactlyElementsOf(expected.stream().map(ExpectedTable::partitionKey).toList());
     }
 
     @Test
     void modelsBucket_hasTheSameProtectionsInTheStackAndTemplateYaml() {
         for (DeploymentView view : List.of(STACK, SAM)) {
-            String bucket = view.referencedBy(FunctionEnvironment.MODELS_BUCKET);
+            String bucket = view.referencedBy(Env.MODELS_BUCKET);
             Map<String, Object> properties = at(view.resource(bucket), "Properties");
             assertThat(at(properties, "PublicAccessBlockConfiguration")).as(view.source()).isEqualTo(Map.of(
                     "BlockPublicAcls", true, "BlockPublicPolicy", true, "IgnorePublicAcls", true, "RestrictPublicBuckets", true));
@@ -246,7 +293,7 @@ class ParityTest {
     @Test
     void secrets_areGeneratedInBoth() {
         for (DeploymentView view : List.of(STACK, SAM)) {
-            for (String envName : List.of(FunctionEnvironment.JWT_SECRET_ARN, FunctionEnvironment.ADMIN_PASSWORD_SECRET_ARN)) {
+            for (String envName : List.of(Env.JWT_SECRET_ARN, Env.ADMIN_PASSWORD_SECRET_ARN)) {
                 Map<String, Object> secret = view.resource(view.referencedBy(envName));
                 assertThat(secret.get("Type")).as("%s %s", view.source(), envName).isEqualTo("AWS::SecretsManager::Secret");
                 assertThat(at(secret, "Properties")).as("%s %s", view.source(), envName)

@@ -1,5 +1,9 @@
 package dev.mlapi.infra;
 
+import dev.mlapi.catalog.FunctionCatalog;
+import dev.mlapi.catalog.FunctionSpec;
+import dev.mlapi.catalog.OpenApiRoutes;
+import dev.mlapi.catalog.ApiRoute;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -109,8 +113,8 @@ class ReadersTest {
     }
 
     private static FunctionSpec spec(String name, Duration timeout, String reason) {
-        return new FunctionSpec(name, "A function.", "dev.example.Handler::handleRequest", 512, timeout, reason,
-                FunctionSpec.FAST_START_JVM, Set.of());
+        return FunctionSpec.http(name).setDescription("A function.").setHandler("dev.example.Handler::handleRequest")
+                .setSize(512, timeout, reason).build();
     }
 
     private Path write(String name, String content) throws IOException {

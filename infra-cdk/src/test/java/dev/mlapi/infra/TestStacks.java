@@ -1,10 +1,7 @@
 package dev.mlapi.infra;
 
-import static dev.mlapi.infra.Capability.CLASSIFY_IMAGES;
-import static dev.mlapi.infra.Capability.READ_MODELS;
-import static dev.mlapi.infra.Capability.RUN_ONNX;
-import static dev.mlapi.infra.Capability.WRITE_MODELS;
 
+import dev.mlapi.catalog.FunctionCatalog;
 import dev.mlapi.infra.support.DeploymentView;
 import dev.mlapi.infra.support.Repository;
 import java.io.IOException;
@@ -28,15 +25,12 @@ import software.amazon.awscdk.assertions.Template;
 
 /**
  * The stacks under test, synthesized once per test JVM (synthesis costs seconds, the tests
- * only read): the app as deployed, and a variant without deletion protection whose catalog adds
- * two sample functions holding the model-registry capabilities, so their grants are tested before
- * the real modules exist.
+ * only read): the app as deployed, and a variant with other settings (no deletion protection,
+ * another admin, origin and default model).
  */
 final class TestStacks {
 
     static final Path PLACEHOLDER = Path.of("src/test/resources/placeholder-code").toAbsolutePath();
-    static final String MODEL_WRITER = "sample-model-writer";
-    static final String MODEL_READER = "sample-model-reader";
 
     private static TestStacks instance;
 
@@ -59,13 +53,10 @@ final class TestStacks {
                         + " is not built: synthesizing with a placeholder"));
         this.stack = new MlApiStack(app, MlApiApp.STACK_ID, StackProps.builder().build(), settings);
 
-        List<FunctionSpec> catalog = new ArrayList<>(FunctionCatalog.ALL);
-        catalog.add(sample(MODEL_WRITER, Set.of(WRITE_MODELS)));
-        catalog.add(sample(MODEL_READER, Set.of(READ_MODELS, RUN_ONNX, CLASSIFY_IMAGES)));
         StackSettings unprotected = new StackSettings(settings.repositoryRoot(), false, "root",
                 List.of("https://app.example.com"), "resnet@staging", Optional.of("ops@example.com"),
                 settings.missingJarPlaceholder());
-        this.variant = new MlApiStack(app, "Variant", StackProps.builder().build(), unprotected, catalog);
+        this.variant = new MlApiStack(app, "Variant", StackProps.builder().build(), unprotected, FunctionCatalog.ALL);
 
         this.template = Template.fromStack(stack);
         this.variantTemplate = Template.fromStack(variant);
@@ -89,10 +80,5 @@ final class TestStacks {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private static FunctionSpec sample(String name, Set<Capability> capabilities) {
-        return new FunctionSpec(name, "A sample holding " + capabilities + ".", "dev.mlapi.sample.Handler::handleRequest",
-                1024, Duration.ofSeconds(20), "sample.", FunctionSpec.FAST_START_JVM, capabilities);
     }
 }

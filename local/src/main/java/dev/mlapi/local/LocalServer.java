@@ -1,13 +1,11 @@
 package dev.mlapi.local;
 
-import com.amazonaws.services.lambda.runtime.RequestHandler;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.sun.net.httpserver.HttpServer;
+import dev.mlapi.catalog.FunctionCatalog;
+import dev.mlapi.catalog.OpenApiRoutes;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.aws.Tables;
 import dev.mlapi.core.config.Config;
-import dev.mlapi.core.http.RouteTemplate;
 import dev.mlapi.core.testkit.EmbeddedDynamoDb;
 import dev.mlapi.core.testkit.EmbeddedS3;
 import java.io.IOException;
@@ -20,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -34,7 +31,7 @@ import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 
 /**
- * Every function of {@code template.yaml} in one JVM, behind an API-Gateway-faithful router, with
+ * Every function of the catalog in one JVM, behind an API-Gateway-faithful router, with
  * DynamoDB Local and an S3 server embedded and persisted under {@code .local/}. Only assembles:
  * the functions run the same code as in Lambda, pointed at local endpoints by configuration.
  */
@@ -48,15 +45,17 @@ public final class LocalServer implements AutoCloseable {
     private final ExecutorService executor;
     private final Wiring wiring;
     private final ApiGatewayRouter router;
+    private final FunctionHost functions;
 
     private LocalServer(EmbeddedDynamoDb dynamoDb, EmbeddedS3 s3, HttpServer http, ExecutorService executor,
-            Wiring wiring, ApiGatewayRouter router) {
+            Wiring wiring, ApiGatewayRouter router, FunctionHost functions) {
         this.dynamoDb = dynamoDb;
         this.s3 = s3;
         this.http = http;
         this.executor = executor;
         this.wiring = wiring;
         this.router = router;
+        this.functions = functions;
     }
 
     public static void main(String[] args) {
@@ -92,9 +91,11 @@ public final class LocalServer implements AutoCloseable {
         Tables.createMissing(wiring.dynamoDb(), config);
         createBucket(wiring, config.modelsBucket());
 
-        SamTemplate template = SamTemplate.read(root.resolve("template.yaml"));
-        ApiGatewayRouter router = new ApiGatewayRouter(targets(template, wiring));
+        FunctionHost functions = FunctionHost.create(FunctionCatalog.ALL, OpenApiRoutes.read(root.resolve("openapi.yaml")),
+                wiring, createDirectories(settings.dataDir().resolve("event-sources")));
+        ApiGatewayRouter router = new ApiGatewayRouter(functions.routes());
         LocalStartup.afterFunctionsStarted(wiring, root);
+        functions.startEventSources();
 
         ExecutorService executor = Executors.newFixedThreadPool(32);
         try {
@@ -105,36 +106,12 @@ public final class LocalServer implements AutoCloseable {
             http.createContext("/openapi.yaml", docs);
             http.setExecutor(executor);
             http.start();
-            return new LocalServer(dynamoDb, s3, http, executor, wiring, router);
+            return new LocalServer(dynamoDb, s3, http, executor, wiring, router, functions);
         } catch (IOException e) {
+            functions.close();
             dynamoDb.close();
             s3.close();
             throw new UncheckedIOException("cannot listen on " + settings.host() + ":" + settings.port(), e);
-        }
-    }
-
-    /** Instantiates each template function's handler with the shared wiring, one target per route. */
-    static List<ApiGatewayRouter.Target> targets(SamTemplate template, Wiring wiring) {
-        List<ApiGatewayRouter.Target> targets = new ArrayList<>();
-        for (SamTemplate.Function function : template.functions()) {
-            RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler = instantiate(function, wiring);
-            for (String routeKey : function.routeKeys()) {
-                targets.add(new ApiGatewayRouter.Target(RouteTemplate.parse(routeKey), function.logicalId(), handler));
-            }
-        }
-        return targets;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> instantiate(
-            SamTemplate.Function function, Wiring wiring) {
-        try {
-            Class<?> type = Class.forName(function.handlerClass());
-            return (RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>)
-                    type.getConstructor(Wiring.class).newInstance(wiring);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot start " + function.logicalId() + " (" + function.handlerClass()
-                    + "): is its module a dependency of local/ and does it have a public (Wiring) constructor?", e);
         }
     }
 
@@ -151,10 +128,16 @@ public final class LocalServer implements AutoCloseable {
         return router.targets().stream().map(t -> t.route().routeKey()).toList();
     }
 
+    /** The functions this server runs, with their event sources. */
+    FunctionHost functions() {
+        return functions;
+    }
+
     @Override
     public void close() {
         http.stop(0);
         executor.shutdownNow();
+        functions.close();
         try {
             s3.close();
         } finally {
@@ -162,15 +145,15 @@ public final class LocalServer implements AutoCloseable {
         }
     }
 
-    /** The checkout this server runs from: the nearest folder above the working directory with template.yaml. */
+    /** The checkout this server runs from: the nearest folder above the working directory with openapi.yaml. */
     static Path repositoryRoot() {
         Path dir = Path.of("").toAbsolutePath();
         for (Path candidate = dir; candidate != null; candidate = candidate.getParent()) {
-            if (Files.isRegularFile(candidate.resolve("template.yaml"))) {
+            if (Files.isRegularFile(candidate.resolve("openapi.yaml"))) {
                 return candidate;
             }
         }
-        throw new IllegalStateException("run the local server from the repository (no template.yaml above " + dir + ")");
+        throw new IllegalStateException("run the local server from the repository (no openapi.yaml above " + dir + ")");
     }
 
     /** A random secret kept in {@code file} (owner-only) so that restarts keep it. */
@@ -206,9 +189,9 @@ public final class LocalServer implements AutoCloseable {
         }
     }
 
-    private static void createDirectories(Path dir) {
+    private static Path createDirectories(Path dir) {
         try {
-            Files.createDirectories(dir);
+            return Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + dir, e);
         }

@@ -6,14 +6,19 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.events.DynamodbEvent;
+import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
-import dev.mlapi.core.aws.Tables;
-import dev.mlapi.core.config.Config;
+import dev.mlapi.catalog.ApiRoute;
+import dev.mlapi.catalog.FunctionCatalog;
+import dev.mlapi.catalog.FunctionSpec;
+import dev.mlapi.catalog.OpenApiRoutes;
+import dev.mlapi.catalog.TableCatalog;
+import dev.mlapi.catalog.TableSpec;
 import dev.mlapi.core.http.ApiPipeline;
 import dev.mlapi.core.http.RouteTemplate;
 import dev.mlapi.core.testkit.TestStack;
 import java.io.IOException;
-import java.io.Reader;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -21,8 +26,6 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -34,102 +37,98 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yaml.snakeyaml.Yaml;
 
 /**
- * Holds {@code template.yaml}, the built jars, {@code openapi.yaml}, {@code events/}, the local
- * router and the code's own route tables and settings to one another.
+ * Holds the function catalog, the built jars, {@code openapi.yaml}, {@code events/}, the local
+ * server and the code's own route tables and tables to one another. Which modules are functions,
+ * and of which kind, comes from {@link FunctionCatalog}, never from folder names.
  */
 class ProjectConsistencyTest {
 
     static Path root;
-    static SamTemplate template;
+    static List<ApiRoute> apiRoutes;
 
     @BeforeAll
     static void read() {
         root = LocalServer.repositoryRoot();
-        template = SamTemplate.read(root.resolve("template.yaml"));
+        apiRoutes = OpenApiRoutes.read(root.resolve("openapi.yaml"));
     }
 
-    static Map<String, String> templateRoutes() {
+    static Map<String, String> routes() {
         Map<String, String> routes = new TreeMap<>();
-        template.functions().forEach(f -> f.routeKeys().forEach(r -> routes.put(r, f.module())));
-        return routes;
-    }
-
-    @SuppressWarnings("unchecked")
-    static Map<String, String> openApiRoutes() throws IOException {
-        Map<String, Object> spec;
-        try (Reader reader = Files.newBufferedReader(root.resolve("openapi.yaml"))) {
-            spec = new Yaml().load(reader);
-        }
-        Map<String, String> routes = new TreeMap<>();
-        ((Map<String, Map<String, Object>>) spec.get("paths")).forEach((path, operations) ->
-                operations.forEach((method, operation) -> {
-                    if (Set.of("get", "post", "put", "delete", "patch").contains(method)) {
-                        Object function = ((Map<String, Object>) operation).get("x-function");
-                        routes.put(method.toUpperCase(Locale.ROOT) + " " + path, String.valueOf(function));
-                    }
-                }));
+        apiRoutes.forEach(route -> routes.put(route.routeKey(), route.function()));
         return routes;
     }
 
     @Test
-    void everyFunctionModule_isInTheTemplate_andEveryCodeUriJarExists() throws IOException {
+    void everyModuleUnderFunctions_isACatalogFunctionOrALibrary_andEveryFunctionJarExists() throws IOException {
         Set<String> modules;
         try (Stream<Path> dirs = Files.list(root.resolve("functions"))) {
             modules = dirs.filter(d -> Files.isRegularFile(d.resolve("pom.xml")))
-                    .map(d -> d.getFileName().toString()).filter(m -> !m.equals("core"))
+                    .map(d -> d.getFileName().toString())
                     .collect(Collectors.toCollection(TreeSet::new));
         }
-        assertThat(template.functions()).extracting(SamTemplate.Function::module)
-                .containsExactlyInAnyOrderElementsOf(modules);
-        for (SamTemplate.Function function : template.functions()) {
-            assertThat(function.codeUri()).isEqualTo("functions/" + function.module() + "/target/" + function.module() + ".jar");
-            assertThat(root.resolve(function.codeUri())).as("CodeUri of " + function.logicalId()).isRegularFile();
+        Set<String> declared = new TreeSet<>(FunctionCatalog.LIBRARIES);
+        FunctionCatalog.ALL.forEach(spec -> declared.add(spec.name()));
+        assertThat(modules).as("modules under functions/ against FunctionCatalog (functions and LIBRARIES)")
+                .containsExactlyInAnyOrderElementsOf(declared);
+        for (FunctionSpec spec : FunctionCatalog.ALL) {
+            assertThat(root.resolve(spec.jarPath())).as("jar of " + spec.name()).isRegularFile();
         }
     }
 
     @Test
-    void everyHandler_existsInItsOwnJar_withTheLambdaSignature() throws Exception {
-        for (SamTemplate.Function function : template.functions()) {
-            Path jar = root.resolve(function.codeUri());
+    void everyHandler_existsInItsOwnJar_withTheSignatureOfItsKind() throws Exception {
+        for (FunctionSpec spec : FunctionCatalog.ALL) {
+            Path jar = root.resolve(spec.jarPath());
             try (URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, null)) {
-                Class<?> handler = Class.forName(function.handlerClass(), false, loader);
+                Class<?> handler = Class.forName(spec.handlerClass(), false, loader);
                 assertThat(Modifier.isPublic(handler.getModifiers())).isTrue();
                 assertThat(handler.getConstructor()).as("public no-arg constructor of " + handler).isNotNull();
-                Method method = handler.getMethod(function.handlerMethod(),
-                        Class.forName(APIGatewayV2HTTPEvent.class.getName(), false, loader),
+                Class<?> input = spec.kind() == FunctionSpec.Kind.HTTP ? APIGatewayV2HTTPEvent.class : DynamodbEvent.class;
+                Class<?> output = spec.kind() == FunctionSpec.Kind.HTTP ? APIGatewayV2HTTPResponse.class
+                        : StreamsEventResponse.class;
+                Method method = handler.getMethod(spec.handlerMethod(),
+                        Class.forName(input.getName(), false, loader),
                         Class.forName(Context.class.getName(), false, loader));
-                assertThat(method.getReturnType().getName()).isEqualTo(APIGatewayV2HTTPResponse.class.getName());
+                assertThat(method.getReturnType().getName()).as(spec.name()).isEqualTo(output.getName());
                 assertThat(Class.forName(RequestHandler.class.getName(), false, loader).isAssignableFrom(handler)).isTrue();
             }
         }
     }
 
     @Test
-    void loginJar_carriesNoDjlOnnxRuntimeOrTribuo() throws IOException {
-        try (JarFile jar = new JarFile(root.resolve("functions/login/target/login.jar").toFile())) {
-            List<String> heavy = jar.stream().map(e -> e.getName())
-                    .filter(n -> n.startsWith("ai/djl/") || n.startsWith("ai/onnxruntime/") || n.startsWith("org/tribuo/"))
-                    .toList();
-            assertThat(heavy).isEmpty();
+    void loginAndHealthJars_carryNoDjlOnnxRuntimeOrTribuo() throws IOException {
+        for (FunctionSpec spec : List.of(FunctionCatalog.LOGIN, FunctionCatalog.HEALTH)) {
+            try (JarFile jar = new JarFile(root.resolve(spec.jarPath()).toFile())) {
+                List<String> heavy = jar.stream().map(e -> e.getName())
+                        .filter(n -> n.startsWith("ai/djl/") || n.startsWith("ai/onnxruntime/") || n.startsWith("org/tribuo/"))
+                        .toList();
+                assertThat(heavy).as(spec.name()).isEmpty();
+            }
         }
     }
 
     @Test
-    void routes_templateOpenApiAndHandlers_agree() throws Exception {
-        assertThat(openApiRoutes()).isEqualTo(templateRoutes());
+    void routes_openApiTheLocalServerAndHandlers_agree() throws Exception {
         try (TestStack stack = TestStack.start()) {
-            var targets = LocalServer.targets(template, stack.wiring());
-            for (SamTemplate.Function function : template.functions()) {
-                Object handler = targets.stream().filter(t -> t.functionName().equals(function.logicalId()))
-                        .findFirst().orElseThrow().handler();
-                assertThat(declaredRoutes(handler)).as("routes declared by " + function.handlerClass())
-                        .containsExactlyInAnyOrderElementsOf(function.routeKeys());
+            FunctionHost host = FunctionHost.create(FunctionCatalog.ALL, apiRoutes, stack.wiring(),
+                    Files.createTempDirectory("event-sources"));
+            for (FunctionSpec spec : FunctionCatalog.ofKind(FunctionSpec.Kind.HTTP)) {
+                Set<String> expected = new TreeSet<>();
+                routes().forEach((route, function) -> {
+                    if (function.equals(spec.name())) {
+                        expected.add(route);
+                    }
+                });
+                assertThat(expected).as(spec.name() + " serves at least one route of openapi.yaml").isNotEmpty();
+                assertThat(declaredRoutes(host.handler(spec.name()))).as("routes declared by " + spec.handlerClass())
+                        .containsExactlyInAnyOrderElementsOf(expected);
             }
-            assertThat(targets).extracting(t -> t.route().routeKey())
-                    .containsExactlyInAnyOrderElementsOf(templateRoutes().keySet());
+            assertThat(host.routes()).extracting(t -> t.route().routeKey())
+                    .containsExactlyInAnyOrderElementsOf(routes().keySet());
+            assertThat(host.streamSources()).hasSize(FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT).size());
+            host.close();
         }
     }
 
@@ -143,20 +142,37 @@ class ProjectConsistencyTest {
         throw new AssertionError(handler.getClass() + " declares its routes without an ApiPipeline field");
     }
 
-    @Test
-    void events_coverEveryRoute_andLookLikeApiGatewayPayload2() throws IOException {
-        Map<String, String> routes = templateRoutes();
-        Set<String> covered = new TreeSet<>();
-        List<Path> files;
+    static List<Path> eventFiles() throws IOException {
         try (Stream<Path> list = Files.list(root.resolve("events"))) {
-            files = list.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+            return list.filter(p -> p.toString().endsWith(".json")).sorted().toList();
         }
-        for (Path file : files) {
-            APIGatewayV2HTTPEvent event = EventLoader.loadApiGatewayHttpEvent(file.toString());
+    }
+
+    @Test
+    void events_coverEveryRouteAndEveryEventFunction_andLookLikeWhatAwsSends() throws IOException {
+        Map<String, String> routes = routes();
+        Set<String> covered = new TreeSet<>();
+        Set<String> eventFunctionsCovered = new TreeSet<>();
+        for (Path file : eventFiles()) {
             String name = file.getFileName().toString();
+            String function = name.substring(0, name.indexOf('-'));
+            FunctionSpec spec = FunctionCatalog.find(function)
+                    .orElseThrow(() -> new AssertionError(name + " does not start with a catalog function's name"));
+            if (spec.kind() == FunctionSpec.Kind.EVENT) {
+                DynamodbEvent event = EventLoader.loadDynamoDbEvent(file.toString());
+                assertThat(event.getRecords()).as(name).isNotEmpty();
+                event.getRecords().forEach(record -> {
+                    assertThat(record.getEventSource()).as(name).isEqualTo("aws:dynamodb");
+                    assertThat(record.getDynamodb().getSequenceNumber()).as(name).isNotBlank();
+                });
+                eventFunctionsCovered.add(function);
+                continue;
+            }
+            APIGatewayV2HTTPEvent event = EventLoader.loadApiGatewayHttpEvent(file.toString());
             assertThat(event.getVersion()).as(name).isEqualTo("2.0");
             assertThat(routes).as(name + " routeKey").containsKey(event.getRouteKey());
-            assertThat(name).as("file name starts with its function").startsWith(routes.get(event.getRouteKey()) + "-");
+            assertThat(function).as(name + ": file name starts with the function of its route")
+                    .isEqualTo(routes.get(event.getRouteKey()));
             RouteTemplate route = RouteTemplate.parse(event.getRouteKey());
             assertThat(event.getRequestContext().getHttp().getMethod()).as(name).isEqualTo(route.method());
             assertThat(event.getRequestContext().getRouteKey()).as(name).isEqualTo(event.getRouteKey());
@@ -169,56 +185,24 @@ class ProjectConsistencyTest {
             covered.add(event.getRouteKey());
         }
         assertThat(covered).as("routes with a sample event").containsExactlyInAnyOrderElementsOf(routes.keySet());
+        assertThat(eventFunctionsCovered).as("event functions with a sample event")
+                .containsExactlyInAnyOrderElementsOf(FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT).stream()
+                        .map(FunctionSpec::name).toList());
     }
 
     @Test
-    @SuppressWarnings("unchecked")
-    void templateEnvironment_namesOnlySettingsTheCodeReads() throws IllegalAccessException {
-        Set<String> known = new TreeSet<>();
-        for (Field field : Config.Env.class.getFields()) {
-            known.add((String) field.get(null));
+    void tablesTheLocalServerCreates_areTheCatalogs_withTheirStreams() {
+        try (TestStack stack = TestStack.start()) {
+            for (TableSpec table : TableCatalog.ALL) {
+                var description = stack.wiring().dynamoDb()
+                        .describeTable(r -> r.tableName(stack.config().environment().tableName(table))).table();
+                assertThat(description.keySchema().get(0).attributeName()).as(table.logicalId())
+                        .isEqualTo(table.partitionKey());
+                assertThat(description.globalSecondaryIndexes()).extracting(i -> i.indexName()).as(table.logicalId())
+                        .containsExactlyInAnyOrderElementsOf(table.indexes().stream().map(TableSpec.IndexSpec::name).toList());
+                assertThat(description.streamSpecification() != null && description.streamSpecification().streamEnabled())
+                        .as(table.logicalId() + " stream").isEqualTo(table.streamsNewImages());
+            }
         }
-        known.addAll(List.of("JAVA_TOOL_OPTIONS", "DJL_OFFLINE"));
-        Map<String, Object> doc = template.document();
-        List<Map<String, Object>> environments = new ArrayList<>();
-        environments.add((Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) doc.get("Globals"))
-                .get("Function")).get("Environment"));
-        ((Map<String, Map<String, Object>>) doc.get("Resources")).values().stream()
-                .filter(r -> "AWS::Serverless::Function".equals(r.get("Type")))
-                .map(r -> (Map<String, Object>) ((Map<String, Object>) r.get("Properties")).get("Environment"))
-                .filter(e -> e != null)
-                .forEach(environments::add);
-        for (Map<String, Object> environment : environments) {
-            assertThat(((Map<String, Object>) environment.get("Variables")).keySet()).isSubsetOf(known);
-        }
-    }
-
-    @Test
-    @SuppressWarnings("unchecked")
-    void templateTables_matchWhatTheCodeCreates() {
-        Map<String, Map<String, Object>> resources = (Map<String, Map<String, Object>>) template.document().get("Resources");
-        Config config = Config.fromMap(Map.of(Config.Env.JWT_SECRET, "x".repeat(32)));
-        Map<String, String> logicalIds = Map.of(config.usersTable(), "UsersTable", config.tokensTable(), "TokensTable",
-                config.requestLogTable(), "RequestLogTable");
-        for (var definition : Tables.definitions(config)) {
-            Map<String, Object> table = (Map<String, Object>) resources.get(logicalIds.get(definition.tableName())).get("Properties");
-            assertThat(table.get("KeySchema").toString()).as(definition.tableName())
-                    .isEqualTo(definition.keySchema().stream()
-                            .map(k -> "{AttributeName=" + k.attributeName() + ", KeyType=" + k.keyTypeAsString() + "}")
-                            .collect(Collectors.joining(", ", "[", "]")));
-            List<String> templateIndexes = ((List<Map<String, Object>>) table.getOrDefault("GlobalSecondaryIndexes", List.of()))
-                    .stream().map(i -> i.get("IndexName") + ":" + i.get("KeySchema")).toList();
-            List<String> codeIndexes = definition.globalSecondaryIndexes().stream()
-                    .map(i -> i.indexName() + ":" + i.keySchema().stream()
-                            .map(k -> "{AttributeName=" + k.attributeName() + ", KeyType=" + k.keyTypeAsString() + "}")
-                            .collect(Collectors.joining(", ", "[", "]")))
-                    .toList();
-            assertThat(templateIndexes).as(definition.tableName() + " indexes").isEqualTo(codeIndexes);
-        }
-        assertThat(((Map<String, Object>) resources.get("TokensTable").get("Properties")).get("TimeToLiveSpecification").toString())
-                .contains("AttributeName=" + Tables.TOKENS_TTL);
-        assertThat(((Map<String, Object>) resources.get("RequestLogTable").get("Properties")).get("TimeToLiveSpecification").toString())
-                .contains("AttributeName=" + Tables.REQUEST_LOG_TTL);
-        assertThat(Arrays.asList("UsersTable", "TokensTable", "RequestLogTable")).allMatch(resources::containsKey);
     }
 }

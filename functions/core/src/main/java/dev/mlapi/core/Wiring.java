@@ -17,6 +17,7 @@ import dev.mlapi.core.users.UserStore;
 import java.time.Clock;
 import java.util.function.Supplier;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
@@ -54,7 +55,7 @@ public final class Wiring {
         this.requestLog = memoize(() -> new DynamoDbRequestLog(dynamoDb.get(), config.requestLogTable()));
         this.credentialLookup = memoize(() -> new DynamoDbCredentialLookup(dynamoDb.get(), config.usersTable(),
                 config.tokensTable(), clock));
-        this.jwt = memoize(() -> new JwtService(secrets.resolve(config.jwtSecret()), config.tokenTtl(), clock));
+        this.jwt = memoize(() -> new JwtService(secrets.resolve(requireJwtSecret(config)), config.tokenTtl(), clock));
         this.passwordHasher = memoize(PasswordHasher::new);
     }
 
@@ -80,6 +81,11 @@ public final class Wiring {
 
     public DynamoDbClient dynamoDb() {
         return dynamoDb.get();
+    }
+
+    /** Built on each call: only the local server's event sources read streams. */
+    public DynamoDbStreamsClient dynamoDbStreams() {
+        return clients.dynamoDbStreams();
     }
 
     public S3Client s3() {
@@ -116,6 +122,15 @@ public final class Wiring {
 
     public Authenticator authenticator() {
         return new Authenticator(jwt(), credentialLookup.get());
+    }
+
+    /** Only HTTP functions verify tokens; an event function starts without the key. */
+    private static Config.Secret requireJwtSecret(Config config) {
+        if (config.jwtSecret() == null) {
+            throw new IllegalStateException("a JWT signing secret is required (" + Config.Env.JWT_SECRET
+                    + " or " + Config.Env.JWT_SECRET_ARN + ")");
+        }
+        return config.jwtSecret();
     }
 
     /** A thread-safe supplier that computes its value once. */

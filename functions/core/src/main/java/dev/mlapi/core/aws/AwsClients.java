@@ -13,6 +13,7 @@ import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
@@ -43,6 +44,17 @@ public final class AwsClients {
 
     public DynamoDbClient dynamoDb() {
         var builder = DynamoDbClient.builder()
+                .httpClient(httpClient)
+                .region(region())
+                .credentialsProvider(credentials(config.dynamoDbEndpoint()))
+                .overrideConfiguration(overrides());
+        config.dynamoDbEndpoint().ifPresent(builder::endpointOverride);
+        return builder.build();
+    }
+
+    /** Reads table streams; the local server's event sources use it, as Lambda's event source mappings do in AWS. */
+    public DynamoDbStreamsClient dynamoDbStreams() {
+        var builder = DynamoDbStreamsClient.builder()
                 .httpClient(httpClient)
                 .region(region())
                 .credentialsProvider(credentials(config.dynamoDbEndpoint()))

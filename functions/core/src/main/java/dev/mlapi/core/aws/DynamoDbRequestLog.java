@@ -1,5 +1,6 @@
 package dev.mlapi.core.aws;
 
+import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.requestlog.RequestLog;
 import dev.mlapi.core.requestlog.RequestLogEntry;
 import java.time.ZoneOffset;
@@ -17,25 +18,25 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
  */
 public final class DynamoDbRequestLog implements RequestLog {
 
-    static final String REQUEST_ID = "request_id";
-    static final String CREATED_AT = "created_at";
-    static final String DAY = "day";
-    static final String ROUTE = "route";
-    static final String METHOD = "method";
-    static final String PATH = "path";
-    static final String USER = "user";
-    static final String STATUS_CODE = "status_code";
-    static final String PROCESSING_TIME = "processing_time";
-    static final String INPUT_SIZE = "input_size";
-    static final String IMAGE_URL = "image_url";
-    static final String IMAGE_WIDTH = "image_width";
-    static final String IMAGE_HEIGHT = "image_height";
-    static final String MODEL = "model";
-    static final String RESULT = "result";
-    static final String ERROR_MESSAGE = "error_message";
-    static final String SOURCE_IP = "source_ip";
-    static final String EXPIRES_AT = "expires_at";
-    static final String BY_DAY_INDEX = "by_day";
+    public static final String REQUEST_ID = TableCatalog.REQUEST_LOG.partitionKey();
+    public static final String CREATED_AT = TableCatalog.REQUEST_LOG.indexes().get(0).sortKey();
+    public static final String DAY = TableCatalog.REQUEST_LOG.indexes().get(0).partitionKey();
+    public static final String ROUTE = "route";
+    public static final String METHOD = "method";
+    public static final String PATH = "path";
+    public static final String USER = "user";
+    public static final String STATUS_CODE = "status_code";
+    public static final String PROCESSING_TIME = "processing_time";
+    public static final String INPUT_SIZE = "input_size";
+    public static final String IMAGE_URL = "image_url";
+    public static final String IMAGE_WIDTH = "image_width";
+    public static final String IMAGE_HEIGHT = "image_height";
+    public static final String MODEL = "model";
+    public static final String RESULT = "result";
+    public static final String ERROR_MESSAGE = "error_message";
+    public static final String SOURCE_IP = "source_ip";
+    public static final String EXPIRES_AT = TableCatalog.REQUEST_LOG.ttlAttribute().orElseThrow();
+    public static final String BY_DAY_INDEX = TableCatalog.REQUEST_LOG_BY_DAY;
 
     private final DynamoDbClient dynamoDb;
     private final String table;

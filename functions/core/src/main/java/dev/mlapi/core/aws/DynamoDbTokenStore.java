@@ -1,5 +1,6 @@
 package dev.mlapi.core.aws;
 
+import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.users.TokenStore;
 import java.time.Clock;
 import java.time.Instant;
@@ -13,8 +14,8 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  */
 public final class DynamoDbTokenStore implements TokenStore {
 
-    static final String TOKEN_ID = "jti";
-    static final String EXPIRES_AT = "expires_at";
+    static final String TOKEN_ID = TableCatalog.TOKENS.partitionKey();
+    static final String EXPIRES_AT = TableCatalog.TOKENS.ttlAttribute().orElseThrow();
 
     private final DynamoDbClient dynamoDb;
     private final String table;

@@ -1,5 +1,6 @@
 package dev.mlapi.core.aws;
 
+import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.auth.Role;
 import dev.mlapi.core.error.ApiException.Conflict;
 import dev.mlapi.core.error.ApiException.InvalidInput;
@@ -22,7 +23,7 @@ import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
 /** {@link UserStore} on a DynamoDB table keyed by {@code username}. */
 public final class DynamoDbUserStore implements UserStore {
 
-    static final String USERNAME = "username";
+    static final String USERNAME = TableCatalog.USERS.partitionKey();
     static final String ID = "id";
     static final String EMAIL = "email";
     static final String ROLE = "role";

@@ -1,6 +1,10 @@
 package dev.mlapi.core.aws;
 
+import dev.mlapi.catalog.TableCatalog;
+import dev.mlapi.catalog.TableSpec;
 import dev.mlapi.core.config.Config;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -13,59 +17,82 @@ import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.Projection;
 import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.dynamodb.model.StreamSpecification;
+import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
 /**
- * The DynamoDB tables the code expects: keys, indexes and TTL attributes. The local server and
- * tests create them from here; {@code template.yaml} and the CDK stack declare the same, and a
- * test holds them to it.
+ * Creates the tables of {@link TableCatalog} where they are missing (the local server and
+ * tests); in AWS the stack creates the same from the same catalog.
  */
 public final class Tables {
 
-    public static final String USERS_KEY = DynamoDbUserStore.USERNAME;
-    public static final String TOKENS_KEY = DynamoDbTokenStore.TOKEN_ID;
-    public static final String TOKENS_TTL = DynamoDbTokenStore.EXPIRES_AT;
-    public static final String REQUEST_LOG_KEY = DynamoDbRequestLog.REQUEST_ID;
-    public static final String REQUEST_LOG_TTL = DynamoDbRequestLog.EXPIRES_AT;
-    public static final String REQUEST_LOG_BY_DAY = DynamoDbRequestLog.BY_DAY_INDEX;
+    public static final String USERS_KEY = TableCatalog.USERS.partitionKey();
+    public static final String TOKENS_KEY = TableCatalog.TOKENS.partitionKey();
+    public static final String TOKENS_TTL = TableCatalog.TOKENS.ttlAttribute().orElseThrow();
+    public static final String REQUEST_LOG_KEY = TableCatalog.REQUEST_LOG.partitionKey();
+    public static final String REQUEST_LOG_TTL = TableCatalog.REQUEST_LOG.ttlAttribute().orElseThrow();
+    public static final String REQUEST_LOG_BY_DAY = TableCatalog.REQUEST_LOG_BY_DAY;
 
     private Tables() {
     }
 
     public static List<CreateTableRequest> definitions(Config config) {
-        return List.of(
-                table(config.usersTable(), USERS_KEY).build(),
-                table(config.tokensTable(), TOKENS_KEY).build(),
-                table(config.requestLogTable(), REQUEST_LOG_KEY)
-                        .attributeDefinitions(
-                                attribute(REQUEST_LOG_KEY),
-                                attribute(DynamoDbRequestLog.DAY),
-                                attribute(DynamoDbRequestLog.CREATED_AT))
-                        .globalSecondaryIndexes(GlobalSecondaryIndex.builder()
-                                .indexName(REQUEST_LOG_BY_DAY)
-                                .keySchema(
-                                        key(DynamoDbRequestLog.DAY, KeyType.HASH),
-                                        key(DynamoDbRequestLog.CREATED_AT, KeyType.RANGE))
-                                .projection(Projection.builder().projectionType(ProjectionType.ALL).build())
-                                .build())
-                        .build());
+        return TableCatalog.ALL.stream()
+                .map(table -> definition(table, config.environment().tableName(table)))
+                .toList();
     }
 
-    /** Creates every table that does not exist yet; existing tables are left as they are. */
+    static CreateTableRequest definition(TableSpec table, String name) {
+        Set<String> attributes = new LinkedHashSet<>();
+        attributes.add(table.partitionKey());
+        List<KeySchemaElement> keys = new ArrayList<>(List.of(key(table.partitionKey(), KeyType.HASH)));
+        table.sortKey().ifPresent(sortKey -> {
+            attributes.add(sortKey);
+            keys.add(key(sortKey, KeyType.RANGE));
+        });
+        List<GlobalSecondaryIndex> indexes = new ArrayList<>();
+        for (TableSpec.IndexSpec index : table.indexes()) {
+            attributes.add(index.partitionKey());
+            attributes.add(index.sortKey());
+            indexes.add(GlobalSecondaryIndex.builder()
+                    .indexName(index.name())
+                    .keySchema(key(index.partitionKey(), KeyType.HASH), key(index.sortKey(), KeyType.RANGE))
+                    .projection(Projection.builder().projectionType(ProjectionType.ALL).build())
+                    .build());
+        }
+        CreateTableRequest.Builder request = CreateTableRequest.builder()
+                .tableName(name)
+                .billingMode(BillingMode.PAY_PER_REQUEST)
+                .keySchema(keys)
+                .attributeDefinitions(attributes.stream().map(Tables::attribute).toList());
+        if (!indexes.isEmpty()) {
+            request.globalSecondaryIndexes(indexes);
+        }
+        if (table.streamsNewImages()) {
+            request.streamSpecification(newImages());
+        }
+        return request.build();
+    }
+
+    /**
+     * Creates every table that does not exist yet, and turns on the stream of an existing table
+     * that should have one (data kept from before the table had it).
+     */
     public static void createMissing(DynamoDbClient dynamoDb, Config config) {
         Set<String> existing = Set.copyOf(dynamoDb.listTablesPaginator().tableNames().stream().toList());
-        for (CreateTableRequest request : definitions(config)) {
-            if (!existing.contains(request.tableName())) {
-                dynamoDb.createTable(request);
+        for (TableSpec table : TableCatalog.ALL) {
+            String name = config.environment().tableName(table);
+            if (!existing.contains(name)) {
+                dynamoDb.createTable(definition(table, name));
+            } else if (table.streamsNewImages()
+                    && dynamoDb.describeTable(r -> r.tableName(name)).table().streamSpecification() == null) {
+                dynamoDb.updateTable(r -> r.tableName(name).streamSpecification(newImages()));
             }
         }
     }
 
-    private static CreateTableRequest.Builder table(String name, String hashKey) {
-        return CreateTableRequest.builder()
-                .tableName(name)
-                .billingMode(BillingMode.PAY_PER_REQUEST)
-                .keySchema(key(hashKey, KeyType.HASH))
-                .attributeDefinitions(attribute(hashKey));
+    private static StreamSpecification newImages() {
+        return StreamSpecification.builder().streamEnabled(true).streamViewType(StreamViewType.NEW_IMAGE).build();
     }
 
     private static KeySchemaElement key(String name, KeyType type) {

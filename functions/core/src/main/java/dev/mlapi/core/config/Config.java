@@ -1,5 +1,7 @@
 package dev.mlapi.core.config;
 
+import dev.mlapi.catalog.StackParameter;
+import dev.mlapi.catalog.TableCatalog;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -28,46 +30,40 @@ public record Config(
         Duration requestLogRetention,
         String defaultImageModel,
         boolean urlFetchAllowLoopback,
-        long modelCacheMaxBytes) {
+        long modelCacheMaxBytes,
+        Environment environment) {
 
-    /** Names of the environment variables, shared with the SAM template and the CDK stack. */
+    /** Names of the environment variables; the list is {@link dev.mlapi.catalog.Env}'s. */
     public static final class Env {
-        public static final String APP_VERSION = "APP_VERSION";
-        public static final String AWS_REGION = "AWS_REGION";
-        public static final String DYNAMODB_ENDPOINT = "DYNAMODB_ENDPOINT";
-        public static final String S3_ENDPOINT = "S3_ENDPOINT";
-        public static final String USERS_TABLE = "USERS_TABLE";
-        public static final String TOKENS_TABLE = "TOKENS_TABLE";
-        public static final String REQUEST_LOG_TABLE = "REQUEST_LOG_TABLE";
-        public static final String MODELS_BUCKET = "MODELS_BUCKET";
-        public static final String JWT_SECRET = "JWT_SECRET";
-        public static final String JWT_SECRET_ARN = "JWT_SECRET_ARN";
-        public static final String ADMIN_USERNAME = "ADMIN_USERNAME";
-        public static final String ADMIN_PASSWORD = "ADMIN_PASSWORD";
-        public static final String ADMIN_PASSWORD_SECRET_ARN = "ADMIN_PASSWORD_SECRET_ARN";
-        public static final String TOKEN_TTL_SECONDS = "TOKEN_TTL_SECONDS";
-        public static final String REQUEST_LOG_RETENTION_DAYS = "REQUEST_LOG_RETENTION_DAYS";
-        public static final String DEFAULT_IMAGE_MODEL = "DEFAULT_IMAGE_MODEL";
-        public static final String URL_FETCH_ALLOW_LOOPBACK = "URL_FETCH_ALLOW_LOOPBACK";
-        public static final String MODEL_CACHE_MAX_BYTES = "MODEL_CACHE_MAX_BYTES";
+        public static final String APP_VERSION = dev.mlapi.catalog.Env.APP_VERSION;
+        public static final String AWS_REGION = dev.mlapi.catalog.Env.AWS_REGION;
+        public static final String DYNAMODB_ENDPOINT = dev.mlapi.catalog.Env.DYNAMODB_ENDPOINT;
+        public static final String S3_ENDPOINT = dev.mlapi.catalog.Env.S3_ENDPOINT;
+        public static final String USERS_TABLE = dev.mlapi.catalog.Env.USERS_TABLE;
+        public static final String TOKENS_TABLE = dev.mlapi.catalog.Env.TOKENS_TABLE;
+        public static final String REQUEST_LOG_TABLE = dev.mlapi.catalog.Env.REQUEST_LOG_TABLE;
+        public static final String MODELS_BUCKET = dev.mlapi.catalog.Env.MODELS_BUCKET;
+        public static final String JWT_SECRET = dev.mlapi.catalog.Env.JWT_SECRET;
+        public static final String JWT_SECRET_ARN = dev.mlapi.catalog.Env.JWT_SECRET_ARN;
+        public static final String ADMIN_USERNAME = dev.mlapi.catalog.Env.ADMIN_USERNAME;
+        public static final String ADMIN_PASSWORD = dev.mlapi.catalog.Env.ADMIN_PASSWORD;
+        public static final String ADMIN_PASSWORD_SECRET_ARN = dev.mlapi.catalog.Env.ADMIN_PASSWORD_SECRET_ARN;
+        public static final String TOKEN_TTL_SECONDS = dev.mlapi.catalog.Env.TOKEN_TTL_SECONDS;
+        public static final String REQUEST_LOG_RETENTION_DAYS = dev.mlapi.catalog.Env.REQUEST_LOG_RETENTION_DAYS;
+        public static final String DEFAULT_IMAGE_MODEL = dev.mlapi.catalog.Env.DEFAULT_IMAGE_MODEL;
+        public static final String URL_FETCH_ALLOW_LOOPBACK = dev.mlapi.catalog.Env.URL_FETCH_ALLOW_LOOPBACK;
+        public static final String MODEL_CACHE_MAX_BYTES = dev.mlapi.catalog.Env.MODEL_CACHE_MAX_BYTES;
 
         private Env() {
         }
     }
 
     public static final String DEFAULT_REGION = "us-east-1";
-    public static final String DEFAULT_USERS_TABLE = "mlapi-users";
-    public static final String DEFAULT_TOKENS_TABLE = "mlapi-tokens";
-    public static final String DEFAULT_REQUEST_LOG_TABLE = "mlapi-request-log";
+    public static final String DEFAULT_USERS_TABLE = TableCatalog.USERS.defaultName();
+    public static final String DEFAULT_TOKENS_TABLE = TableCatalog.TOKENS.defaultName();
+    public static final String DEFAULT_REQUEST_LOG_TABLE = TableCatalog.REQUEST_LOG.defaultName();
     public static final String DEFAULT_MODELS_BUCKET = "mlapi-models";
-    public static final String DEFAULT_IMAGE_MODEL_REF = "mobilenetv2@production";
-
-    public Config {
-        if (jwtSecret == null) {
-            throw new IllegalArgumentException("a JWT signing secret is required (" + Env.JWT_SECRET
-                    + " or " + Env.JWT_SECRET_ARN + ")");
-        }
-    }
+    public static final String DEFAULT_IMAGE_MODEL_REF = StackParameter.DEFAULT_IMAGE_MODEL.defaultValue();
 
     /** Reads the process environment: what Lambda, SAM and the CDK stack set. */
     public static Config fromEnvironment() {
@@ -93,18 +89,20 @@ public record Config(
                 jwt,
                 Optional.ofNullable(blankToNull(env.get(Env.ADMIN_USERNAME))),
                 adminPassword,
-                Duration.ofSeconds(Long.parseLong(env.getOrDefault(Env.TOKEN_TTL_SECONDS, "3600"))),
-                Duration.ofDays(Long.parseLong(env.getOrDefault(Env.REQUEST_LOG_RETENTION_DAYS, "90"))),
+                Duration.ofSeconds(Long.parseLong(env.getOrDefault(Env.TOKEN_TTL_SECONDS, dev.mlapi.catalog.Env.DEFAULT_TOKEN_TTL_SECONDS))),
+                Duration.ofDays(Long.parseLong(env.getOrDefault(Env.REQUEST_LOG_RETENTION_DAYS, dev.mlapi.catalog.Env.DEFAULT_REQUEST_LOG_RETENTION_DAYS))),
                 env.getOrDefault(Env.DEFAULT_IMAGE_MODEL, DEFAULT_IMAGE_MODEL_REF),
                 Boolean.parseBoolean(env.getOrDefault(Env.URL_FETCH_ALLOW_LOOPBACK, "false")),
-                Long.parseLong(env.getOrDefault(Env.MODEL_CACHE_MAX_BYTES, String.valueOf(512L * 1024 * 1024))));
+                Long.parseLong(env.getOrDefault(Env.MODEL_CACHE_MAX_BYTES, String.valueOf(512L * 1024 * 1024))),
+                Environment.of(env));
     }
 
     /** The same configuration with another DynamoDB endpoint, S3 endpoint and JWT secret; for local assembly. */
     public Config withLocalEndpoints(URI dynamoDb, URI s3) {
         return new Config(appVersion, region, Optional.of(dynamoDb), Optional.of(s3), usersTable, tokensTable,
                 requestLogTable, modelsBucket, jwtSecret, adminUsername, adminPassword, tokenTtl, requestLogRetention,
-                defaultImageModel, urlFetchAllowLoopback, modelCacheMaxBytes);
+                defaultImageModel, urlFetchAllowLoopback, modelCacheMaxBytes,
+                environment.with(Env.DYNAMODB_ENDPOINT, dynamoDb.toString()).with(Env.S3_ENDPOINT, s3.toString()));
     }
 
     private static Optional<URI> uri(String value) {

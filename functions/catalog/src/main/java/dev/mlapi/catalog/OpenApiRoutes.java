@@ -1,4 +1,4 @@
-package dev.mlapi.infra;
+package dev.mlapi.catalog;
 
 import java.io.IOException;
 import java.io.Reader;

@@ -1,0 +1,54 @@
+package dev.mlapi.catalog;
+
+/**
+ * Names of the environment variables the functions read: the one list, shared by the code that
+ * reads them ({@code dev.mlapi.core.config}), the CDK stack, the SAM template generator and the
+ * local server.
+ */
+public final class Env {
+
+    public static final String APP_VERSION = "APP_VERSION";
+    public static final String AWS_REGION = "AWS_REGION";
+    public static final String USERS_TABLE = "USERS_TABLE";
+    public static final String TOKENS_TABLE = "TOKENS_TABLE";
+    public static final String REQUEST_LOG_TABLE = "REQUEST_LOG_TABLE";
+    public static final String REQUEST_STATS_TABLE = "REQUEST_STATS_TABLE";
+    public static final String MODELS_BUCKET = "MODELS_BUCKET";
+    public static final String JWT_SECRET_ARN = "JWT_SECRET_ARN";
+    public static final String ADMIN_USERNAME = "ADMIN_USERNAME";
+    public static final String ADMIN_PASSWORD_SECRET_ARN = "ADMIN_PASSWORD_SECRET_ARN";
+    public static final String TOKEN_TTL_SECONDS = "TOKEN_TTL_SECONDS";
+    public static final String REQUEST_LOG_RETENTION_DAYS = "REQUEST_LOG_RETENTION_DAYS";
+    public static final String DEFAULT_IMAGE_MODEL = "DEFAULT_IMAGE_MODEL";
+    public static final String MODEL_CACHE_MAX_BYTES = "MODEL_CACHE_MAX_BYTES";
+
+    /** Local only (the local server, tests, {@code sam local} through env.json): never set in AWS. */
+    public static final String DYNAMODB_ENDPOINT = "DYNAMODB_ENDPOINT";
+    /** Local only. */
+    public static final String S3_ENDPOINT = "S3_ENDPOINT";
+    /** Local only: the JWT key in plain text instead of {@link #JWT_SECRET_ARN}. */
+    public static final String JWT_SECRET = "JWT_SECRET";
+    /** Local only: the first admin's password in plain text instead of {@link #ADMIN_PASSWORD_SECRET_ARN}. */
+    public static final String ADMIN_PASSWORD = "ADMIN_PASSWORD";
+    /** Tests only: let classify fetch from 127.0.0.0/8. */
+    public static final String URL_FETCH_ALLOW_LOOPBACK = "URL_FETCH_ALLOW_LOOPBACK";
+
+    /** Read by the JVM at start-up. */
+    public static final String JAVA_TOOL_OPTIONS = "JAVA_TOOL_OPTIONS";
+    /** Read by DJL: without it DJL probes the network for telemetry at class load. */
+    public static final String DJL_OFFLINE = "DJL_OFFLINE";
+    /** Read by Powertools: the service name on every log line and metric. */
+    public static final String POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME";
+    /** Read by Powertools: the CloudWatch namespace of the EMF metrics. */
+    public static final String POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE";
+
+    /** How long a token lives, in seconds. */
+    public static final String DEFAULT_TOKEN_TTL_SECONDS = "3600";
+    /** How long a request stays in the request log, in days. */
+    public static final String DEFAULT_REQUEST_LOG_RETENTION_DAYS = "90";
+    /** The namespace of every metric the functions emit. */
+    public static final String METRICS_NAMESPACE = "mlapi";
+
+    private Env() {
+    }
+}

@@ -1,0 +1,56 @@
+package dev.mlapi.catalog;
+
+import java.util.Optional;
+
+/**
+ * What a function can be granted actions on. The CDK stack and the SAM template generator each
+ * turn a resource into its ARN; a function granted anything on a resource that has an
+ * {@link #envVar()} also gets that variable, set to the resource's name (or the secret's ARN).
+ */
+public enum Resource {
+    USERS_TABLE(Kind.TABLE, TableCatalog.USERS.logicalId(), TableCatalog.USERS.envVar()),
+    TOKENS_TABLE(Kind.TABLE, TableCatalog.TOKENS.logicalId(), TableCatalog.TOKENS.envVar()),
+    REQUEST_LOG_TABLE(Kind.TABLE, TableCatalog.REQUEST_LOG.logicalId(), TableCatalog.REQUEST_LOG.envVar()),
+    /** The request log's indexes ({@code by_day}): queries by time range. */
+    REQUEST_LOG_INDEXES(Kind.TABLE_INDEXES, TableCatalog.REQUEST_LOG.logicalId(), TableCatalog.REQUEST_LOG.envVar()),
+    /** The request log's stream, read by event functions it triggers. */
+    REQUEST_LOG_STREAM(Kind.TABLE_STREAM, TableCatalog.REQUEST_LOG.logicalId(), null),
+    REQUEST_STATS_TABLE(Kind.TABLE, TableCatalog.REQUEST_STATS.logicalId(), TableCatalog.REQUEST_STATS.envVar()),
+    /** The registry bucket itself (listing). */
+    MODELS_BUCKET(Kind.BUCKET, "ModelsBucket", Env.MODELS_BUCKET),
+    /** The registry bucket's objects. */
+    MODELS_OBJECTS(Kind.BUCKET_OBJECTS, "ModelsBucket", Env.MODELS_BUCKET),
+    JWT_SECRET(Kind.SECRET, "JwtSecret", Env.JWT_SECRET_ARN),
+    ADMIN_PASSWORD_SECRET(Kind.SECRET, "AdminPasswordSecret", Env.ADMIN_PASSWORD_SECRET_ARN),
+    /** The function's own log group. */
+    OWN_LOG_GROUP(Kind.LOG_GROUP, null, null),
+    /** An event function's own on-failure destination: an SQS queue that keeps what could not be processed. */
+    OWN_FAILURE_QUEUE(Kind.QUEUE, null, null);
+
+    /** The shape of a resource, which decides how its ARN is written. */
+    public enum Kind { TABLE, TABLE_INDEXES, TABLE_STREAM, BUCKET, BUCKET_OBJECTS, SECRET, LOG_GROUP, QUEUE }
+
+    private final Kind kind;
+    private final String logicalId;
+    private final String envVar;
+
+    Resource(Kind kind, String logicalId, String envVar) {
+        this.kind = kind;
+        this.logicalId = logicalId;
+        this.envVar = envVar;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** The shared resource's CloudFormation logical id; empty for a function's own log group or queue. */
+    public Optional<String> logicalId() {
+        return Optional.ofNullable(logicalId);
+    }
+
+    /** The variable that names this resource to the function, if any. */
+    public Optional<String> envVar() {
+        return Optional.ofNullable(envVar);
+    }
+}

@@ -1,0 +1,32 @@
+package dev.mlapi.catalog;
+
+import dev.mlapi.catalog.TableSpec.IndexSpec;
+import java.util.List;
+import java.util.Optional;
+
+/** Every DynamoDB table of the deployment. */
+public final class TableCatalog {
+
+    public static final TableSpec USERS = new TableSpec("UsersTable", Env.USERS_TABLE, "mlapi-users",
+            "username", Optional.empty(), Optional.empty(), List.of(), false);
+
+    public static final TableSpec TOKENS = new TableSpec("TokensTable", Env.TOKENS_TABLE, "mlapi-tokens",
+            "jti", Optional.empty(), Optional.of("expires_at"), List.of(), false);
+
+    /** Index of the request log by calendar day (UTC), newest last: time ranges without scans. */
+    public static final String REQUEST_LOG_BY_DAY = "by_day";
+
+    /** One entry per request; its stream feeds the request-log aggregator. */
+    public static final TableSpec REQUEST_LOG = new TableSpec("RequestLogTable", Env.REQUEST_LOG_TABLE,
+            "mlapi-request-log", "request_id", Optional.empty(), Optional.of("expires_at"),
+            List.of(new IndexSpec(REQUEST_LOG_BY_DAY, "day", "created_at")), true);
+
+    /** Per-day counters written by the aggregator from the request log's stream. */
+    public static final TableSpec REQUEST_STATS = new TableSpec("RequestStatsTable", Env.REQUEST_STATS_TABLE,
+            "mlapi-request-stats", "day", Optional.empty(), Optional.empty(), List.of(), false);
+
+    public static final List<TableSpec> ALL = List.of(USERS, TOKENS, REQUEST_LOG, REQUEST_STATS);
+
+    private TableCatalog() {
+    }
+}

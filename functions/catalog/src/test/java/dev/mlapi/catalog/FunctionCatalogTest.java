@@ -1,0 +1,63 @@
+package dev.mlapi.catalog;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class FunctionCatalogTest {
+
+    @Test
+    void names_areUniqueAndNoneIsALibrary() {
+        Set<String> names = FunctionCatalog.ALL.stream().map(FunctionSpec::name).collect(Collectors.toSet());
+        assertThat(names).hasSize(FunctionCatalog.ALL.size()).doesNotContainAnyElementsOf(FunctionCatalog.LIBRARIES);
+    }
+
+    @Test
+    void httpFunctions_getTheBaseline_eventFunctionsDoNot() {
+        for (FunctionSpec spec : FunctionCatalog.ofKind(FunctionSpec.Kind.HTTP)) {
+            assertThat(spec.actionsOn(Resource.USERS_TABLE)).as(spec.name()).contains("dynamodb:BatchGetItem");
+            assertThat(spec.actionsOn(Resource.REQUEST_LOG_TABLE)).as(spec.name()).contains("dynamodb:PutItem");
+            assertThat(spec.environment()).as(spec.name()).containsKeys(Env.JWT_SECRET_ARN, Env.USERS_TABLE);
+        }
+        FunctionSpec aggregator = FunctionCatalog.AGGREGATOR;
+        assertThat(aggregator.actionsOn(Resource.USERS_TABLE)).isEmpty();
+        assertThat(aggregator.actionsOn(Resource.JWT_SECRET)).isEmpty();
+        assertThat(aggregator.actionsOn(Resource.REQUEST_LOG_STREAM)).contains("dynamodb:GetRecords");
+        assertThat(aggregator.actionsOn(Resource.OWN_FAILURE_QUEUE)).containsExactly("sqs:SendMessage");
+        assertThat(aggregator.environment()).containsKey(Env.REQUEST_STATS_TABLE).doesNotContainKey(Env.JWT_SECRET_ARN);
+    }
+
+    @Test
+    void environment_namesEveryGrantedResource_andOnlyThose() {
+        assertThat(FunctionCatalog.HEALTH.environment()).doesNotContainKey(Env.MODELS_BUCKET);
+        assertThat(FunctionCatalog.CLASSIFY.environment().get(Env.MODELS_BUCKET))
+                .isEqualTo(new EnvValue.ResourceName(Resource.MODELS_BUCKET));
+        assertThat(FunctionCatalog.LOGIN.environment().get(Env.ADMIN_PASSWORD_SECRET_ARN))
+                .isEqualTo(new EnvValue.ResourceName(Resource.ADMIN_PASSWORD_SECRET));
+    }
+
+    @Test
+    void spec_refusesTimeoutsItsKindCannotHave_andUnexplainedSizes() {
+        assertThatThrownBy(() -> FunctionSpec.http("x").setDescription("d").setHandler("a.B::c")
+                .setSize(512, Duration.ofSeconds(30), "why").build())
+                .hasMessageContaining("API Gateway waits 30 s");
+        assertThatThrownBy(() -> FunctionSpec.event("x").setDescription("d").setHandler("a.B::c")
+                .setSize(512, Duration.ofMinutes(16), "why")
+                .setTrigger(new Trigger.DynamoDbStream(TableCatalog.REQUEST_LOG, 10, Duration.ZERO, 1)).build())
+                .hasMessageContaining("1..900 s");
+        assertThatThrownBy(() -> FunctionSpec.event("x").setDescription("d").setHandler("a.B::c")
+                .setSize(512, Duration.ofMinutes(1), "why").build())
+                .hasMessageContaining("needs a trigger");
+        assertThatThrownBy(() -> FunctionSpec.http("x").setDescription("d").setHandler("a.B::c")
+                .setSize(512, Duration.ofSeconds(5), " ").build())
+                .hasMessageContaining("say in one line why");
+        assertThatThrownBy(() -> new Trigger.DynamoDbStream(TableCatalog.USERS, 10, Duration.ZERO, 1))
+                .hasMessageContaining("has no stream");
+        assertThatThrownBy(() -> Grant.of(Resource.USERS_TABLE, "dynamodb:*"))
+                .hasMessageContaining("not one exact IAM action");
+    }
+}

@@ -1,0 +1,60 @@
+package dev.mlapi.core.config;
+
+import dev.mlapi.catalog.TableSpec;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The settings a function was started with, by the names of {@link dev.mlapi.catalog.Env}: each
+ * module reads its own from here (a table it alone uses, a model cache bound) instead of every
+ * setting growing {@link Config}. Blank values count as absent.
+ */
+public final class Environment {
+
+    private final Map<String, String> values;
+
+    private Environment(Map<String, String> values) {
+        this.values = Map.copyOf(values);
+    }
+
+    public static Environment of(Map<String, String> values) {
+        return new Environment(values);
+    }
+
+    public Optional<String> string(String name) {
+        String value = values.get(name);
+        return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+    }
+
+    public String string(String name, String defaultValue) {
+        return string(name).orElse(defaultValue);
+    }
+
+    public long number(String name, long defaultValue) {
+        Optional<String> value = string(name);
+        if (value.isEmpty()) {
+            return defaultValue;
+        }
+        try {
+            return Long.parseLong(value.get());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number, got '" + value.get() + "'");
+        }
+    }
+
+    public boolean flag(String name) {
+        return string(name).map(Boolean::parseBoolean).orElse(false);
+    }
+
+    /** The name of {@code table} in this deployment: its variable, else its default name. */
+    public String tableName(TableSpec table) {
+        return string(table.envVar(), table.defaultName());
+    }
+
+    /** A copy with {@code name} set to {@code value}. */
+    public Environment with(String name, String value) {
+        var copy = new java.util.HashMap<>(values);
+        copy.put(name, value);
+        return new Environment(copy);
+    }
+}

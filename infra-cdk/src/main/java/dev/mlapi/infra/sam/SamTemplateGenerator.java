@@ -1,0 +1,355 @@
+package dev.mlapi.infra.sam;
+
+import dev.mlapi.catalog.Env;
+import dev.mlapi.catalog.EnvValue;
+import dev.mlapi.catalog.FunctionCatalog;
+import dev.mlapi.catalog.FunctionSpec;
+import dev.mlapi.catalog.Grant;
+import dev.mlapi.catalog.Resource;
+import dev.mlapi.catalog.StackParameter;
+import dev.mlapi.catalog.TableCatalog;
+import dev.mlapi.catalog.TableSpec;
+import dev.mlapi.catalog.Trigger;
+import dev.mlapi.catalog.ApiRoute;
+import dev.mlapi.infra.MlApiStack;
+import dev.mlapi.catalog.OpenApiRoutes;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.representer.Representer;
+
+/**
+ * Writes {@code template.yaml} for SAM users from the two descriptions of the deployment:
+ * {@code openapi.yaml} (routes) and {@link FunctionCatalog} (functions, triggers, sizes,
+ * environment, exact IAM actions). Each function gets its own role holding exactly the catalog's
+ * statements, as in the CDK stack, so SAM adds no managed policy of its own.
+ */
+public final class SamTemplateGenerator {
+
+    /** How to regenerate the committed template (printed by the test that finds it stale). */
+    public static final String COMMAND = "./mvnw -q -pl infra-cdk -am compile exec:java@sam-template";
+
+    private static final String HEADER = """
+            # GENERATED from openapi.yaml (routes) and functions/catalog (FunctionCatalog): do not edit.
+            # Regenerate with: %s
+            # Build the jars first (./mvnw -DskipTests package); then `sam local invoke -e events/<file>.json`
+            # or `sam local start-api --env-vars env.json` run them against the local server's storage.
+            """.formatted(COMMAND);
+
+    private static final java.util.regex.Pattern PLAIN_TAGGED =
+            java.util.regex.Pattern.compile("(!(?:Ref|GetAtt|Sub)) '([A-Za-z0-9$][A-Za-z0-9.:/${}*_-]*)'");
+    private static final int LOG_RETENTION_DAYS = 30;
+    private static final int FAILURE_RETENTION_SECONDS = 14 * 24 * 3600;
+
+    private final List<ApiRoute> routes;
+
+    public SamTemplateGenerator(List<ApiRoute> routes) {
+        this.routes = routes;
+    }
+
+    /** Writes {@code template.yaml} into the repository given as the first argument (default: the parent folder). */
+    public static void main(String[] args) throws IOException {
+        Path root = Path.of(args.length > 0 ? args[0] : "..").toAbsolutePath().normalize();
+        Path target = root.resolve("template.yaml");
+        String yaml = forRepository(root);
+        Files.writeString(target, yaml, StandardCharsets.UTF_8);
+        System.out.println("wrote " + target);
+    }
+
+    public static String forRepository(Path root) {
+        return new SamTemplateGenerator(OpenApiRoutes.read(root.resolve("openapi.yaml"))).render();
+    }
+
+    public String render() {
+        Map<String, Object> template = new LinkedHashMap<>();
+        template.put("AWSTemplateFormatVersion", "2010-09-09");
+        template.put("Transform", "AWS::Serverless-2016-10-31");
+        template.put("Description", "mlapi - a serverless ML API: one Java Lambda per function behind an HTTP API,"
+                + " DynamoDB for users, tokens and the request log, S3 as the model registry. The same deployment as"
+                + " the CDK stack in infra-cdk/.");
+        template.put("Parameters", parameters());
+        template.put("Globals", globals());
+        Map<String, Object> resources = new LinkedHashMap<>();
+        resources.put("HttpApi", httpApi());
+        resources.put(Resource.JWT_SECRET.logicalId().orElseThrow(), secret("mlapi JWT signing key", 64));
+        resources.put(Resource.ADMIN_PASSWORD_SECRET.logicalId().orElseThrow(), secret("mlapi first admin's password", 24));
+        TableCatalog.ALL.forEach(table -> resources.put(table.logicalId(), table(table)));
+        resources.put(Resource.MODELS_BUCKET.logicalId().orElseThrow(), modelsBucket());
+        resources.put("ModelsBucketPolicy", denyInsecureTransport("AWS::S3::BucketPolicy", "Bucket",
+                Intrinsic.ref("ModelsBucket"), "s3:*",
+                List.of(Intrinsic.getAtt("ModelsBucket", "Arn"), Intrinsic.sub("${ModelsBucket.Arn}/*"))));
+        for (FunctionSpec spec : FunctionCatalog.ALL) {
+            String id = constructId(spec.name());
+            resources.put(id + "Logs", map("Type", "AWS::Logs::LogGroup",
+                    "Properties", map("RetentionInDays", LOG_RETENTION_DAYS)));
+            if (spec.trigger().isPresent()) {
+                resources.put(id + "FailureQueue", map("Type", "AWS::SQS::Queue", "Properties", map(
+                        "SqsManagedSseEnabled", true,
+                        "MessageRetentionPeriod", FAILURE_RETENTION_SECONDS)));
+                resources.put(id + "FailureQueuePolicy", denyInsecureTransport("AWS::SQS::QueuePolicy", "Queues",
+                        List.of(Intrinsic.ref(id + "FailureQueue")), "sqs:*",
+                        List.of(Intrinsic.getAtt(id + "FailureQueue", "Arn"))));
+            }
+            resources.put(id + "Role", role(spec, id));
+            resources.put(id + "Function", function(spec, id));
+        }
+        template.put("Resources", resources);
+        template.put("Outputs", map(
+                "ApiUrl", map("Description", "Base URL of the HTTP API",
+                        "Value", Intrinsic.sub("https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}")),
+                "ModelsBucketName", map("Description", "The model registry bucket", "Value", Intrinsic.ref("ModelsBucket")),
+                "AdminPasswordSecretArn", map("Description",
+                        "Read the first admin's password: aws secretsmanager get-secret-value --secret-id <this>",
+                        "Value", Intrinsic.ref("AdminPasswordSecret"))));
+        // SnakeYAML quotes every scalar with an explicit tag; CloudFormation reads both alike, people read plain better.
+        return HEADER + PLAIN_TAGGED.matcher(yaml().dump(template)).replaceAll("$1 $2");
+    }
+
+    private static Map<String, Object> parameters() {
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        for (StackParameter parameter : StackParameter.values()) {
+            parameters.put(parameter.samName(), map("Type", "String", "Default", parameter.defaultValue(),
+                    "Description", parameter.description()));
+        }
+        return parameters;
+    }
+
+    private static Map<String, Object> globals() {
+        // sam local reads env.json only for variables the template declares: the local-only ones are declared
+        // here, empty, and never set in AWS.
+        Map<String, Object> localOnly = new LinkedHashMap<>();
+        for (String name : List.of(Env.DYNAMODB_ENDPOINT, Env.S3_ENDPOINT, Env.JWT_SECRET, Env.ADMIN_PASSWORD)) {
+            localOnly.put(name, "");
+        }
+        return map("Function", map(
+                "Runtime", "java21",
+                "Architectures", List.of("x86_64"),
+                "AutoPublishAlias", MlApiStack.LIVE_ALIAS,
+                "SnapStart", map("ApplyOn", "PublishedVersions"),
+                "Environment", map("Variables", localOnly)));
+    }
+
+    private static Map<String, Object> httpApi() {
+        return map("Type", "AWS::Serverless::HttpApi", "Properties", map(
+                "DefaultRouteSettings", map("ThrottlingBurstLimit", 200, "ThrottlingRateLimit", 100),
+                "CorsConfiguration", map(
+                        "AllowOrigins", List.of("*"),
+                        "AllowHeaders", List.of("authorization", "content-type"),
+                        "AllowMethods", List.of("GET", "POST", "PUT", "DELETE", "OPTIONS"),
+                        "ExposeHeaders", List.of("x-request-id"))));
+    }
+
+    private static Map<String, Object> secret(String description, int length) {
+        return map("Type", "AWS::SecretsManager::Secret", "Properties", map(
+                "Description", description,
+                "GenerateSecretString", map("PasswordLength", length, "ExcludePunctuation", true)));
+    }
+
+    private static Map<String, Object> table(TableSpec table) {
+        Map<String, Object> attributes = new LinkedHashMap<>();
+        attributes.put(table.partitionKey(), "S");
+        table.sortKey().ifPresent(key -> attributes.put(key, "S"));
+        List<Object> indexes = new ArrayList<>();
+        for (TableSpec.IndexSpec index : table.indexes()) {
+            attributes.put(index.partitionKey(), "S");
+            attributes.put(index.sortKey(), "S");
+            indexes.add(map("IndexName", index.name(),
+                    "KeySchema", List.of(key(index.partitionKey(), "HASH"), key(index.sortKey(), "RANGE")),
+                    "Projection", map("ProjectionType", "ALL")));
+        }
+        List<Object> keySchema = new ArrayList<>(List.of(key(table.partitionKey(), "HASH")));
+        table.sortKey().ifPresent(sortKey -> keySchema.add(key(sortKey, "RANGE")));
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put("BillingMode", "PAY_PER_REQUEST");
+        List<Object> definitions = new ArrayList<>();
+        attributes.forEach((name, type) -> definitions.add(map("AttributeName", name, "AttributeType", type)));
+        properties.put("AttributeDefinitions", definitions);
+        properties.put("KeySchema", keySchema);
+        if (!indexes.isEmpty()) {
+            properties.put("GlobalSecondaryIndexes", indexes);
+        }
+        table.ttlAttribute().ifPresent(ttl -> properties.put("TimeToLiveSpecification",
+                map("AttributeName", ttl, "Enabled", true)));
+        if (table.streamsNewImages()) {
+            properties.put("StreamSpecification", map("StreamViewType", "NEW_IMAGE"));
+        }
+        properties.put("PointInTimeRecoverySpecification", map("PointInTimeRecoveryEnabled", true));
+        return map("Type", "AWS::DynamoDB::Table", "Properties", properties);
+    }
+
+    private static Map<String, Object> key(String name, String type) {
+        return map("AttributeName", name, "KeyType", type);
+    }
+
+    private static Map<String, Object> modelsBucket() {
+        return map("Type", "AWS::S3::Bucket", "Properties", map(
+                "PublicAccessBlockConfiguration", map("BlockPublicAcls", true, "BlockPublicPolicy", true,
+                        "IgnorePublicAcls", true, "RestrictPublicBuckets", true),
+                "BucketEncryption", map("ServerSideEncryptionConfiguration", List.of(
+                        map("ServerSideEncryptionByDefault", map("SSEAlgorithm", "AES256")))),
+                "CorsConfiguration", map("CorsRules", List.of(map(
+                        "AllowedMethods", List.of("GET", "PUT"),
+                        "AllowedOrigins", List.of("*"),
+                        "AllowedHeaders", List.of("*"),
+                        "ExposedHeaders", List.of("ETag"),
+                        "MaxAge", 3000))),
+                "LifecycleConfiguration", map("Rules", List.of(map(
+                        "Id", "abort-incomplete-multipart-uploads",
+                        "Status", "Enabled",
+                        "AbortIncompleteMultipartUpload", map("DaysAfterInitiation", 1))))));
+    }
+
+    private static Map<String, Object> denyInsecureTransport(String type, String targetProperty, Object target,
+            String actions, List<Object> resources) {
+        return map("Type", type, "Properties", map(
+                targetProperty, target,
+                "PolicyDocument", map("Statement", List.of(map(
+                        "Sid", "DenyInsecureTransport",
+                        "Effect", "Deny",
+                        "Principal", "*",
+                        "Action", actions,
+                        "Resource", resources,
+                        "Condition", map("Bool", map("aws:SecureTransport", "false")))))));
+    }
+
+    /** The function's own role: trusted by Lambda only, exactly the catalog's statements, no managed policy. */
+    private static Map<String, Object> role(FunctionSpec spec, String id) {
+        List<Object> statements = new ArrayList<>();
+        for (Grant grant : spec.grants()) {
+            statements.add(map("Effect", "Allow", "Action", List.copyOf(grant.actions()),
+                    "Resource", arnOf(grant.resource(), id)));
+        }
+        return map("Type", "AWS::IAM::Role", "Properties", map(
+                "Description", "mlapi " + spec.name() + " function: only what it needs, no managed policies",
+                "AssumeRolePolicyDocument", map("Version", "2012-10-17", "Statement", List.of(map(
+                        "Effect", "Allow",
+                        "Principal", map("Service", "lambda.amazonaws.com"),
+                        "Action", "sts:AssumeRole"))),
+                "Policies", List.of(map("PolicyName", "least-privilege",
+                        "PolicyDocument", map("Version", "2012-10-17", "Statement", statements)))));
+    }
+
+    private static Object arnOf(Resource resource, String functionId) {
+        String logicalId = resource.logicalId().orElse("");
+        return switch (resource.kind()) {
+            case TABLE, BUCKET -> Intrinsic.getAtt(logicalId, "Arn");
+            case TABLE_INDEXES -> Intrinsic.sub("${" + logicalId + ".Arn}/index/*");
+            case TABLE_STREAM -> Intrinsic.getAtt(logicalId, "StreamArn");
+            case BUCKET_OBJECTS -> Intrinsic.sub("${" + logicalId + ".Arn}/*");
+            case SECRET -> Intrinsic.ref(logicalId);
+            case LOG_GROUP -> Intrinsic.getAtt(functionId + "Logs", "Arn");
+            case QUEUE -> Intrinsic.getAtt(functionId + "FailureQueue", "Arn");
+        };
+    }
+
+    private Map<String, Object> function(FunctionSpec spec, String id) {
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put("Description", spec.lambdaDescription());
+        properties.put("CodeUri", spec.jarPath());
+        properties.put("Handler", spec.handler());
+        properties.put("MemorySize", spec.memoryMb());
+        properties.put("Timeout", (int) spec.timeout().toSeconds());
+        properties.put("Role", Intrinsic.getAtt(id + "Role", "Arn"));
+        properties.put("LoggingConfig", map("LogGroup", Intrinsic.ref(id + "Logs")));
+        Map<String, Object> variables = new LinkedHashMap<>();
+        spec.environment().forEach((name, value) -> variables.put(name, valueOf(value)));
+        properties.put("Environment", map("Variables", variables));
+        Map<String, Object> events = new LinkedHashMap<>();
+        if (spec.kind() == FunctionSpec.Kind.HTTP) {
+            for (ApiRoute route : routes) {
+                if (route.function().equals(spec.name())) {
+                    events.put(eventName(route), map("Type", "HttpApi", "Properties", map(
+                            "ApiId", Intrinsic.ref("HttpApi"),
+                            "Method", route.method(),
+                            "Path", route.path())));
+                }
+            }
+        }
+        if (spec.trigger().orElse(null) instanceof Trigger.DynamoDbStream stream) {
+            events.put(stream.table().logicalId() + "Stream", map("Type", "DynamoDB", "Properties", map(
+                    "Stream", Intrinsic.getAtt(stream.table().logicalId(), "StreamArn"),
+                    "StartingPosition", "TRIM_HORIZON",
+                    "BatchSize", stream.batchSize(),
+                    "MaximumBatchingWindowInSeconds", (int) stream.maxBatchingWindow().toSeconds(),
+                    "MaximumRetryAttempts", stream.maxRetries(),
+                    "BisectBatchOnFunctionError", false,
+                    "FunctionResponseTypes", List.of("ReportBatchItemFailures"),
+                    "DestinationConfig", map("OnFailure", map(
+                            "Type", "SQS",
+                            "Destination", Intrinsic.getAtt(id + "FailureQueue", "Arn"))))));
+        }
+        if (!events.isEmpty()) {
+            properties.put("Events", events);
+        }
+        return map("Type", "AWS::Serverless::Function", "Properties", properties);
+    }
+
+    private static Object valueOf(EnvValue value) {
+        if (value instanceof EnvValue.Literal literal) {
+            return literal.value();
+        }
+        if (value instanceof EnvValue.Parameter parameter) {
+            return Intrinsic.ref(parameter.parameter().samName());
+        }
+        Resource resource = ((EnvValue.ResourceName) value).resource();
+        return Intrinsic.ref(resource.logicalId().orElseThrow());
+    }
+
+    /** {@code GET /models/{name}/versions} → {@code GetModelsNameVersions}: stable and unique per route. */
+    private static String eventName(ApiRoute route) {
+        StringBuilder name = new StringBuilder(capitalize(route.method().toLowerCase(Locale.ROOT)));
+        for (String part : route.path().split("[^A-Za-z0-9]+")) {
+            if (!part.isEmpty()) {
+                name.append(capitalize(part));
+            }
+        }
+        return name.toString();
+    }
+
+    private static String constructId(String moduleName) {
+        StringBuilder id = new StringBuilder();
+        for (String part : moduleName.split("-")) {
+            id.append(capitalize(part));
+        }
+        return id.toString();
+    }
+
+    private static String capitalize(String word) {
+        return word.substring(0, 1).toUpperCase(Locale.ROOT) + word.substring(1);
+    }
+
+    private static Map<String, Object> map(Object... keysAndValues) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            map.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return map;
+    }
+
+    private static Yaml yaml() {
+        DumperOptions options = new DumperOptions();
+        options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+        options.setIndent(2);
+        options.setIndicatorIndent(0);
+        options.setWidth(120);
+        options.setSplitLines(false);
+        Representer representer = new Representer(options) {
+            {
+                this.representers.put(Intrinsic.class, data -> {
+                    Intrinsic intrinsic = (Intrinsic) data;
+                    return representScalar(new Tag(intrinsic.tag()), intrinsic.value(), DumperOptions.ScalarStyle.PLAIN);
+                });
+            }
+        };
+        return new Yaml(representer, options);
+    }
+}

@@ -1,0 +1,107 @@
+package dev.mlapi.local;
+
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.events.DynamodbEvent;
+import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
+import dev.mlapi.catalog.ApiRoute;
+import dev.mlapi.catalog.FunctionCatalog;
+import dev.mlapi.catalog.FunctionSpec;
+import dev.mlapi.catalog.Trigger;
+import dev.mlapi.core.Wiring;
+import dev.mlapi.core.http.RouteTemplate;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every function of {@link FunctionCatalog} in this JVM: HTTP functions behind the routes
+ * {@code openapi.yaml} gives them, event functions behind a poller of their real trigger. Each
+ * handler is built once, with the shared wiring, as Lambda builds it once per container.
+ */
+final class FunctionHost implements AutoCloseable {
+
+    private final Map<String, Object> handlers;
+    private final List<ApiGatewayRouter.Target> routes;
+    private final List<DynamoDbStreamSource> streamSources;
+
+    private FunctionHost(Map<String, Object> handlers, List<ApiGatewayRouter.Target> routes,
+            List<DynamoDbStreamSource> streamSources) {
+        this.handlers = handlers;
+        this.routes = routes;
+        this.streamSources = streamSources;
+    }
+
+    /** Builds every function; event sources are created but not started. */
+    static FunctionHost create(List<FunctionSpec> catalog, List<ApiRoute> apiRoutes, Wiring wiring, Path stateDir) {
+        Map<String, Object> handlers = new LinkedHashMap<>();
+        for (FunctionSpec spec : catalog) {
+            handlers.put(spec.name(), instantiate(spec, wiring));
+        }
+        List<ApiGatewayRouter.Target> routes = new ArrayList<>();
+        for (ApiRoute route : apiRoutes) {
+            FunctionSpec spec = catalog.stream().filter(s -> s.name().equals(route.function())).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("openapi.yaml routes " + route.routeKey()
+                            + " to '" + route.function() + "', which is not in FunctionCatalog"));
+            if (spec.kind() != FunctionSpec.Kind.HTTP) {
+                throw new IllegalStateException("openapi.yaml routes " + route.routeKey() + " to the event function '"
+                        + spec.name() + "'");
+            }
+            routes.add(new ApiGatewayRouter.Target(RouteTemplate.parse(route.routeKey()), spec.name(),
+                    httpHandler(handlers.get(spec.name()))));
+        }
+        List<DynamoDbStreamSource> streamSources = new ArrayList<>();
+        for (FunctionSpec spec : catalog) {
+            if (spec.trigger().orElse(null) instanceof Trigger.DynamoDbStream stream) {
+                streamSources.add(new DynamoDbStreamSource(spec, stream, streamHandler(handlers.get(spec.name())),
+                        wiring.dynamoDb(), wiring.dynamoDbStreams(),
+                        wiring.config().environment().tableName(stream.table()), wiring.config().region(), stateDir));
+            }
+        }
+        return new FunctionHost(handlers, List.copyOf(routes), List.copyOf(streamSources));
+    }
+
+    void startEventSources() {
+        streamSources.forEach(DynamoDbStreamSource::start);
+    }
+
+    List<ApiGatewayRouter.Target> routes() {
+        return routes;
+    }
+
+    List<DynamoDbStreamSource> streamSources() {
+        return streamSources;
+    }
+
+    /** The handler instance of a function, by catalog name. */
+    Object handler(String function) {
+        return handlers.get(function);
+    }
+
+    private static Object instantiate(FunctionSpec spec, Wiring wiring) {
+        try {
+            return Class.forName(spec.handlerClass()).getConstructor(Wiring.class).newInstance(wiring);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot start " + spec.name() + " (" + spec.handlerClass()
+                    + "): is its module a dependency of local/ and does it have a public (Wiring) constructor?", e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> httpHandler(Object handler) {
+        return (RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>) handler;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static RequestHandler<DynamodbEvent, StreamsEventResponse> streamHandler(Object handler) {
+        return (RequestHandler<DynamodbEvent, StreamsEventResponse>) handler;
+    }
+
+    @Override
+    public void close() {
+        streamSources.forEach(DynamoDbStreamSource::close);
+    }
+}
