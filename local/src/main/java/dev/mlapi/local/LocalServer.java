@@ -10,6 +10,7 @@ import dev.mlapi.core.config.Config;
 import dev.mlapi.core.http.RouteTemplate;
 import dev.mlapi.core.testkit.EmbeddedDynamoDb;
 import dev.mlapi.core.testkit.EmbeddedS3;
+import dev.mlapi.registry.RegistrySettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -30,8 +31,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
-import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 
 /**
  * Every function of {@code template.yaml} in one JVM, behind an API-Gateway-faithful router, with
@@ -90,11 +89,11 @@ public final class LocalServer implements AutoCloseable {
         Config config = Config.fromMap(functionEnv);
         Wiring wiring = Wiring.create(config);
         Tables.createMissing(wiring.dynamoDb(), config);
-        createBucket(wiring, config.modelsBucket());
+        s3.createBucket(config.modelsBucket());
 
         SamTemplate template = SamTemplate.read(root.resolve("template.yaml"));
         ApiGatewayRouter router = new ApiGatewayRouter(targets(template, wiring));
-        LocalStartup.afterFunctionsStarted(wiring, root);
+        LocalStartup.afterFunctionsStarted(RegistrySettings.from(config), wiring.clock(), root);
 
         ExecutorService executor = Executors.newFixedThreadPool(32);
         try {
@@ -191,18 +190,6 @@ public final class LocalServer implements AutoCloseable {
             return secret;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot keep a secret in " + file, e);
-        }
-    }
-
-    private static void createBucket(Wiring wiring, String bucket) {
-        try {
-            wiring.s3().headBucket(r -> r.bucket(bucket));
-        } catch (NoSuchBucketException missing) {
-            try {
-                wiring.s3().createBucket(r -> r.bucket(bucket));
-            } catch (BucketAlreadyOwnedByYouException raced) {
-                LOG.debug("bucket {} already exists", bucket);
-            }
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.mlapi.classify.inference;
 
-import dev.mlapi.core.registry.Manifest;
+import dev.mlapi.registry.Manifest;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.mlapi.classify.TestModels;
 import dev.mlapi.classify.image.ImageTensor;
 import dev.mlapi.core.error.ApiException.Unprocessable;
-import dev.mlapi.core.registry.Manifest;
+import dev.mlapi.registry.Manifest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

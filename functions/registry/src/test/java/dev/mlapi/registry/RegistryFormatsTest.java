@@ -1,10 +1,10 @@
-package dev.mlapi.core.registry;
+package dev.mlapi.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mlapi.core.error.ApiException.InvalidInput;
-import dev.mlapi.core.registry.Manifest.TensorSpec;
+import dev.mlapi.registry.Manifest.TensorSpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,10 +1,10 @@
-package dev.mlapi.core.registry;
+package dev.mlapi.registry;
 
 import dev.mlapi.core.error.ApiException.FieldError;
 import dev.mlapi.core.error.ApiException.InvalidInput;
-import dev.mlapi.core.registry.Manifest.FileEntry;
-import dev.mlapi.core.registry.Manifest.ImagePreprocessing;
-import dev.mlapi.core.registry.Manifest.TensorSpec;
+import dev.mlapi.registry.Manifest.FileEntry;
+import dev.mlapi.registry.Manifest.ImagePreprocessing;
+import dev.mlapi.registry.Manifest.TensorSpec;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -1,4 +1,4 @@
-package dev.mlapi.core.registry;
+package dev.mlapi.registry;
 
 import dev.mlapi.core.error.ApiException.InvalidInput;
 

@@ -1,4 +1,4 @@
-package dev.mlapi.core.registry;
+package dev.mlapi.registry;
 
 import java.time.Instant;
 import java.util.OptionalInt;

@@ -1,11 +1,11 @@
-package dev.mlapi.core.registry;
+package dev.mlapi.registry;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectReader;
 import dev.mlapi.core.json.Json;
-import dev.mlapi.core.registry.Manifest.FileEntry;
-import dev.mlapi.core.registry.Manifest.ImagePreprocessing;
-import dev.mlapi.core.registry.Manifest.TensorSpec;
+import dev.mlapi.registry.Manifest.FileEntry;
+import dev.mlapi.registry.Manifest.ImagePreprocessing;
+import dev.mlapi.registry.Manifest.TensorSpec;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;

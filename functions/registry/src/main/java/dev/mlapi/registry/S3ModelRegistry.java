@@ -1,19 +1,18 @@
-package dev.mlapi.core.registry;
+package dev.mlapi.registry;
 
-import static dev.mlapi.core.registry.RegistryKeys.ROOT;
-import static dev.mlapi.core.registry.RegistryKeys.aliasKey;
-import static dev.mlapi.core.registry.RegistryKeys.aliasesFolder;
-import static dev.mlapi.core.registry.RegistryKeys.claimKey;
-import static dev.mlapi.core.registry.RegistryKeys.claimsFolder;
-import static dev.mlapi.core.registry.RegistryKeys.fileKey;
-import static dev.mlapi.core.registry.RegistryKeys.filesFolder;
-import static dev.mlapi.core.registry.RegistryKeys.manifestKey;
-import static dev.mlapi.core.registry.RegistryKeys.manifestsFolder;
-import static dev.mlapi.core.registry.RegistryKeys.pendingFolder;
-import static dev.mlapi.core.registry.RegistryKeys.pendingKey;
-import static dev.mlapi.core.registry.RegistryKeys.versionOf;
+import static dev.mlapi.registry.RegistryKeys.ROOT;
+import static dev.mlapi.registry.RegistryKeys.aliasKey;
+import static dev.mlapi.registry.RegistryKeys.aliasesFolder;
+import static dev.mlapi.registry.RegistryKeys.claimKey;
+import static dev.mlapi.registry.RegistryKeys.claimsFolder;
+import static dev.mlapi.registry.RegistryKeys.fileKey;
+import static dev.mlapi.registry.RegistryKeys.filesFolder;
+import static dev.mlapi.registry.RegistryKeys.manifestKey;
+import static dev.mlapi.registry.RegistryKeys.manifestsFolder;
+import static dev.mlapi.registry.RegistryKeys.pendingFolder;
+import static dev.mlapi.registry.RegistryKeys.pendingKey;
+import static dev.mlapi.registry.RegistryKeys.versionOf;
 
-import dev.mlapi.core.Wiring;
 import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.error.ApiException.Conflict;
 import dev.mlapi.core.error.ApiException.FieldError;
@@ -23,12 +22,12 @@ import dev.mlapi.core.error.ApiException.PayloadTooLarge;
 import dev.mlapi.core.error.ApiException.ServiceUnavailable;
 import dev.mlapi.core.error.ApiException.TooManyRequests;
 import dev.mlapi.core.page.Page;
-import dev.mlapi.core.registry.Manifest.FileEntry;
-import dev.mlapi.core.registry.RegistryDocuments.AliasDocument;
-import dev.mlapi.core.registry.RegistryDocuments.ClaimDocument;
-import dev.mlapi.core.registry.RegistryDocuments.ManifestDocument;
-import dev.mlapi.core.registry.RegistryDocuments.PendingDocument;
-import dev.mlapi.core.registry.RegistryDocuments.RegistrationDocument;
+import dev.mlapi.registry.Manifest.FileEntry;
+import dev.mlapi.registry.RegistryDocuments.AliasDocument;
+import dev.mlapi.registry.RegistryDocuments.ClaimDocument;
+import dev.mlapi.registry.RegistryDocuments.ManifestDocument;
+import dev.mlapi.registry.RegistryDocuments.PendingDocument;
+import dev.mlapi.registry.RegistryDocuments.RegistrationDocument;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -127,10 +126,14 @@ public final class S3ModelRegistry implements ModelRegistryWriter, ModelCatalog 
         this.uploadValidity = uploadValidity;
     }
 
-    /** The registry in the configured bucket, with the wiring's shared clients. */
-    public static S3ModelRegistry create(Wiring wiring) {
-        return new S3ModelRegistry(wiring.s3(), wiring.s3Presigner(), wiring.config().modelsBucket(), wiring.clock(),
-                DEFAULT_UPLOAD_VALIDITY);
+    /** The registry in the settings' bucket, with clients built once per container (see {@link S3Clients}). */
+    public static S3ModelRegistry create(RegistrySettings settings, S3Client s3, S3Presigner presigner, Clock clock) {
+        return new S3ModelRegistry(s3, presigner, settings.bucket(), clock, DEFAULT_UPLOAD_VALIDITY);
+    }
+
+    /** The registry in the settings' bucket, with S3 clients of its own. */
+    public static S3ModelRegistry create(RegistrySettings settings, Clock clock) {
+        return create(settings, S3Clients.s3(settings), S3Clients.presigner(settings), clock);
     }
 
     // ---------------------------------------------------------------- reading

@@ -1,6 +1,6 @@
-package dev.mlapi.core.registry;
+package dev.mlapi.registry;
 
-import dev.mlapi.core.registry.Manifest.TensorSpec;
+import dev.mlapi.registry.Manifest.TensorSpec;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

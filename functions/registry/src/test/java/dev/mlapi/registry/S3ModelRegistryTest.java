@@ -1,4 +1,4 @@
-package dev.mlapi.core.registry;
+package dev.mlapi.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,9 +9,9 @@ import dev.mlapi.core.error.ApiException.InvalidInput;
 import dev.mlapi.core.error.ApiException.NotFound;
 import dev.mlapi.core.error.ApiException.ServiceUnavailable;
 import dev.mlapi.core.page.Page;
-import dev.mlapi.core.registry.Manifest.FileEntry;
-import dev.mlapi.core.registry.Manifest.TensorSpec;
 import dev.mlapi.core.testkit.TestStack;
+import dev.mlapi.registry.Manifest.FileEntry;
+import dev.mlapi.registry.Manifest.TensorSpec;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,6 +37,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /** The S3 registry against S3Proxy: allocation, uploads, commit, aliases, deletion, failures. */
 class S3ModelRegistryTest {
@@ -44,19 +45,24 @@ class S3ModelRegistryTest {
     static TestStack stack;
     static S3ModelRegistry registry;
     static S3Client s3;
+    static S3Presigner presigner;
     static String bucket;
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
     static void start() {
         stack = TestStack.start();
-        registry = S3ModelRegistry.create(stack.wiring());
-        s3 = stack.wiring().s3();
-        bucket = stack.config().modelsBucket();
+        RegistrySettings settings = RegistrySettings.from(stack.config());
+        s3 = S3Clients.s3(settings);
+        presigner = S3Clients.presigner(settings);
+        registry = S3ModelRegistry.create(settings, s3, presigner, Clock.systemUTC());
+        bucket = settings.bucket();
     }
 
     @AfterAll
     static void stop() {
+        presigner.close();
+        s3.close();
         stack.close();
     }
 
@@ -158,7 +164,7 @@ class S3ModelRegistryTest {
     @Test
     void register_whenAWriteFailsMidway_leavesNothingResolvable() {
         S3ModelRegistry faulty = new S3ModelRegistry(new FaultInjectingS3Client(s3, k -> k.endsWith("/second.bin")),
-                stack.wiring().s3Presigner(), bucket, Clock.systemUTC(), Duration.ofHours(1));
+                presigner, bucket, Clock.systemUTC(), Duration.ofHours(1));
         List<ModelFile> files = List.of(onnx(4), new ModelFile("first.bin", new byte[] {1}),
                 new ModelFile("second.bin", new byte[] {2}));
 
@@ -285,7 +291,7 @@ class S3ModelRegistryTest {
         byte[] model = TestModels.tabular(4, 2);
         PendingUpload pending = registry.reserve(tabular("late").build(), List.of(entry("model.onnx", model)));
         upload(pending, "model.onnx", model);
-        S3ModelRegistry later = new S3ModelRegistry(s3, stack.wiring().s3Presigner(), bucket,
+        S3ModelRegistry later = new S3ModelRegistry(s3, presigner, bucket,
                 Clock.offset(Clock.systemUTC(), Duration.ofHours(2)), Duration.ofHours(1));
 
         assertThatThrownBy(() -> later.commit("late", 1)).isInstanceOf(Conflict.class).hasMessageContaining("expired");

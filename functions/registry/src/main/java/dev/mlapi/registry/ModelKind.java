@@ -1,4 +1,4 @@
-package dev.mlapi.core.registry;
+package dev.mlapi.registry;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
