@@ -12,15 +12,14 @@ import static dev.mlapi.registry.RegistryKeys.manifestsFolder;
 import static dev.mlapi.registry.RegistryKeys.pendingFolder;
 import static dev.mlapi.registry.RegistryKeys.pendingKey;
 import static dev.mlapi.registry.RegistryKeys.versionOf;
+import static dev.mlapi.registry.S3Errors.call;
 
 import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.error.ApiException.Conflict;
 import dev.mlapi.core.error.ApiException.FieldError;
 import dev.mlapi.core.error.ApiException.InvalidInput;
 import dev.mlapi.core.error.ApiException.NotFound;
-import dev.mlapi.core.error.ApiException.PayloadTooLarge;
 import dev.mlapi.core.error.ApiException.ServiceUnavailable;
-import dev.mlapi.core.error.ApiException.TooManyRequests;
 import dev.mlapi.core.page.Page;
 import dev.mlapi.registry.Manifest.FileEntry;
 import dev.mlapi.registry.RegistryDocuments.AliasDocument;
@@ -30,7 +29,6 @@ import dev.mlapi.registry.RegistryDocuments.PendingDocument;
 import dev.mlapi.registry.RegistryDocuments.RegistrationDocument;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URL;
@@ -51,9 +49,9 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -61,9 +59,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 import software.amazon.awssdk.services.s3.presigner.model.PresignedGetObjectRequest;
@@ -102,7 +98,7 @@ import software.amazon.awssdk.services.s3.presigner.model.PresignedPutObjectRequ
  * version still exists, deleting a version re-checks that no alias appeared, and each undoes
  * its own write on a lost race, so no alias is left pointing at a deleted version.</li>
  * </ul>
- * Every SDK failure becomes an {@link ApiException}.
+ * Every SDK failure becomes an {@link ApiException} through {@link S3Errors}.
  */
 public final class S3ModelRegistry implements ModelRegistryWriter, ModelCatalog {
 
@@ -641,14 +637,14 @@ public final class S3ModelRegistry implements ModelRegistryWriter, ModelCatalog 
             s3.putObject(r -> r.bucket(bucket).key(key).contentType(JSON).ifNoneMatch("*"),
                     RequestBody.fromBytes(json));
             return true;
-        } catch (S3Exception e) {
+        } catch (AwsServiceException e) {
             // 412: the key exists. 409: a concurrent conditional write to it is in flight; either way it is taken.
             if (e.statusCode() == 412 || e.statusCode() == 409) {
                 return getBytes(key).map(stored -> Arrays.equals(stored, json)).orElse(false);
             }
-            throw translate(e, "writing " + key);
+            throw S3Errors.translate(e, "writing " + key);
         } catch (SdkClientException e) {
-            throw unreachable(e, "writing " + key);
+            throw S3Errors.unreachable(e, "writing " + key);
         }
     }
 
@@ -687,51 +683,6 @@ public final class S3ModelRegistry implements ModelRegistryWriter, ModelCatalog 
             return null;
         });
         return objects;
-    }
-
-    private <T> T call(String action, Supplier<T> operation) {
-        try {
-            return operation.get();
-        } catch (S3Exception e) {
-            throw translate(e, action);
-        } catch (SdkClientException e) {
-            throw unreachable(e, action);
-        } catch (UncheckedIOException e) {
-            throw new ServiceUnavailable(action + " failed: " + e.getMessage());
-        }
-    }
-
-    /** The domain error of an S3 failure; the detail names the action, never credentials or the bucket's contents. */
-    static ApiException translate(S3Exception e, String action) {
-        String code = e.awsErrorDetails() == null ? "" : String.valueOf(e.awsErrorDetails().errorCode());
-        if (e instanceof NoSuchKeyException || code.equals("NoSuchKey") || (e.statusCode() == 404
-                && !code.equals("NoSuchBucket"))) {
-            return new NotFound(action + ": not found");
-        }
-        return switch (code) {
-            case "NoSuchBucket" -> unavailable(e, "the model registry bucket does not exist (" + action + ")");
-            case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken" ->
-                    unavailable(e, "the model registry refused access (" + action + ")");
-            case "PreconditionFailed", "ConditionalRequestConflict", "OperationAborted" ->
-                    new Conflict(action + ": the object was changed concurrently; retry");
-            case "BadDigest", "InvalidDigest", "XAmzContentSHA256Mismatch", "InvalidRequest", "InvalidArgument" ->
-                    new InvalidInput(action + ": storage rejected the request: " + e.awsErrorDetails().errorMessage());
-            case "EntityTooLarge" -> new PayloadTooLarge(action + ": the file is too large for one upload");
-            case "SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded" ->
-                    new TooManyRequests("the model registry is throttling requests; retry shortly");
-            default -> unavailable(e, "the model registry failed while " + action + " (HTTP " + e.statusCode()
-                    + (code.isEmpty() ? "" : ", " + code) + "); retry later");
-        };
-    }
-
-    private static ServiceUnavailable unavailable(S3Exception e, String detail) {
-        LOG.error("S3 error: {} (status {}, request id {})", detail, e.statusCode(), e.requestId(), e);
-        return new ServiceUnavailable(detail);
-    }
-
-    private static ServiceUnavailable unreachable(SdkClientException e, String action) {
-        LOG.error("S3 unreachable while {}", action, e);
-        return new ServiceUnavailable("the model registry is unreachable (" + action + "); retry later");
     }
 
     private static String base64(String sha256Hex) {
