@@ -1,5 +1,6 @@
 package dev.mlapi.classify;
 
+import dev.mlapi.inference.TinyOnnx;
 import dev.mlapi.registry.Manifest;
 import dev.mlapi.registry.Manifest.FileEntry;
 import dev.mlapi.registry.Manifest.ImagePreprocessing;

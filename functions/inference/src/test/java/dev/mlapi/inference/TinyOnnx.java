@@ -1,4 +1,4 @@
-package dev.mlapi.classify;
+package dev.mlapi.inference;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * Writes tiny ONNX image classifiers by hand-encoding the protobuf, so the default build can
- * prove classify end to end without any downloaded model: {@code GlobalAveragePool → Flatten →
+ * prove loading, caching and classify end to end without any downloaded model (shared with the
+ * classify and local tests through this module's test-jar): {@code GlobalAveragePool → Flatten →
  * Gemm(10·I)} over three classes. The mean value of each RGB channel decides the class, so a red
  * image is class 0, green 1, blue 2.
  */

@@ -1,4 +1,4 @@
-package dev.mlapi.classify.inference;
+package dev.mlapi.inference;
 
 import ai.djl.engine.Engine;
 
