@@ -110,13 +110,19 @@ class ProjectConsistencyTest {
         }
     }
 
+    /** Login and health use neither the model registry nor inference: their jars carry neither library. */
     @Test
-    void loginJar_carriesNoDjlOnnxRuntimeOrTribuo() throws IOException {
-        try (JarFile jar = new JarFile(root.resolve("functions/login/target/login.jar").toFile())) {
-            List<String> heavy = jar.stream().map(e -> e.getName())
-                    .filter(n -> n.startsWith("ai/djl/") || n.startsWith("ai/onnxruntime/") || n.startsWith("org/tribuo/"))
-                    .toList();
-            assertThat(heavy).isEmpty();
+    void loginAndHealthJars_carryNoS3SdkDjlOnnxRuntimeOrTribuo() throws IOException {
+        List<String> heavyPrefixes = List.of("software/amazon/awssdk/services/s3/", "dev/mlapi/registry/", "ai/djl/",
+                "ai/onnxruntime/", "dev/mlapi/inference/", "org/tribuo/");
+        for (String function : List.of("login", "health")) {
+            try (JarFile jar = new JarFile(root.resolve("functions/" + function + "/target/" + function + ".jar").toFile())) {
+                List<String> heavy = jar.stream().map(e -> e.getName())
+                        .filter(n -> heavyPrefixes.stream().anyMatch(n::startsWith))
+                        .toList();
+                assertThat(heavy).as(function + ".jar").isEmpty();
+                assertThat(jar.getEntry("dev/mlapi/core/Wiring.class")).as(function + ".jar has core").isNotNull();
+            }
         }
     }
 
