@@ -8,6 +8,7 @@ import dev.mlapi.core.aws.Tables;
 import dev.mlapi.core.config.Config;
 import dev.mlapi.core.testkit.EmbeddedDynamoDb;
 import dev.mlapi.core.testkit.EmbeddedS3;
+import dev.mlapi.registry.RegistrySettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -27,8 +28,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
-import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 
 /**
  * Every function of the catalog in one JVM, behind an API-Gateway-faithful router, with
@@ -89,12 +88,12 @@ public final class LocalServer implements AutoCloseable {
         Config config = Config.fromMap(functionEnv);
         Wiring wiring = Wiring.create(config);
         Tables.createMissing(wiring.dynamoDb(), config);
-        createBucket(wiring, config.modelsBucket());
+        s3.createBucket(config.modelsBucket());
 
         FunctionHost functions = FunctionHost.create(FunctionCatalog.ALL, OpenApiRoutes.read(root.resolve("openapi.yaml")),
                 wiring, createDirectories(settings.dataDir().resolve("event-sources")));
         ApiGatewayRouter router = new ApiGatewayRouter(functions.routes());
-        LocalStartup.afterFunctionsStarted(wiring, root);
+        LocalStartup.afterFunctionsStarted(RegistrySettings.from(config), wiring.clock(), root);
         functions.startEventSources();
 
         ExecutorService executor = Executors.newFixedThreadPool(32);
@@ -174,18 +173,6 @@ public final class LocalServer implements AutoCloseable {
             return secret;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot keep a secret in " + file, e);
-        }
-    }
-
-    private static void createBucket(Wiring wiring, String bucket) {
-        try {
-            wiring.s3().headBucket(r -> r.bucket(bucket));
-        } catch (NoSuchBucketException missing) {
-            try {
-                wiring.s3().createBucket(r -> r.bucket(bucket));
-            } catch (BucketAlreadyOwnedByYouException raced) {
-                LOG.debug("bucket {} already exists", bucket);
-            }
         }
     }
 

@@ -1,13 +1,17 @@
 package dev.mlapi.local;
 
-import dev.mlapi.core.Wiring;
-import dev.mlapi.core.registry.S3ModelRegistry;
 import dev.mlapi.models.DefaultImageModel;
+import dev.mlapi.registry.RegistrySettings;
+import dev.mlapi.registry.S3Clients;
+import dev.mlapi.registry.S3ModelRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /** One-time work after the functions are up: what a fresh local install needs to be useful. */
 final class LocalStartup {
@@ -23,12 +27,15 @@ final class LocalStartup {
      * the ONNX Model Zoo with its sha256 checked. Without either, the server still starts and
      * classify says that no image model is registered.
      */
-    static void afterFunctionsStarted(Wiring wiring, Path root) {
+    static void afterFunctionsStarted(RegistrySettings registry, Clock clock, Path root) {
         Path shared = root.toAbsolutePath().resolveSibling("shared").resolve("models");
         Optional<Path> sharedModels = Files.isDirectory(shared) ? Optional.of(shared) : Optional.empty();
-        DefaultImageModel.ensureRegistered(S3ModelRegistry.create(wiring), sharedModels, DefaultImageModel.httpClient())
-                .ifPresentOrElse(
-                        manifest -> LOG.info("default image model: {}@{}", manifest.ref(), DefaultImageModel.ALIAS),
-                        () -> LOG.warn("no default image model: classify answers 404 until one is registered"));
+        try (S3Client s3 = S3Clients.s3(registry); S3Presigner presigner = S3Clients.presigner(registry)) {
+            DefaultImageModel.ensureRegistered(S3ModelRegistry.create(registry, s3, presigner, clock), sharedModels,
+                            DefaultImageModel.httpClient())
+                    .ifPresentOrElse(
+                            manifest -> LOG.info("default image model: {}@{}", manifest.ref(), DefaultImageModel.ALIAS),
+                            () -> LOG.warn("no default image model: classify answers 404 until one is registered"));
+        }
     }
 }

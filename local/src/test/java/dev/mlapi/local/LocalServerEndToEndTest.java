@@ -4,6 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.core.json.Json;
+import dev.mlapi.inference.TinyOnnx;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -126,6 +132,44 @@ class LocalServerEndToEndTest {
         assertThat(send("POST", "/auth/users", "application/xml", "<user/>", null).statusCode()).isEqualTo(415);
         assertThat(send("POST", "/auth/login", "application/x-www-form-urlencoded", "username=%zz", null).statusCode())
                 .isEqualTo(400);
+    }
+
+    @Test
+    void health_asAdmin_listsTheModelClassifyLoadedInThisProcess() throws Exception {
+        String admin = login("admin", ADMIN_PASSWORD);
+        String boundary = "----health-e2e";
+        String metadata = "{\"labels\":[\"red\",\"green\",\"blue\"],\"preprocessing\":{\"resize\":40,\"crop\":32,"
+                + "\"scale\":0.00392156862745098,\"mean\":[0,0,0],\"std\":[1,1,1],\"output_is_probability\":false}}";
+        ByteArrayOutputStream form = new ByteArrayOutputStream();
+        form.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nimage_classifier\r\n"
+                + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n" + metadata + "\r\n"
+                + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"model_file\"; filename=\"tiny.onnx\"\r\n"
+                + "Content-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        form.writeBytes(TinyOnnx.logitsModel());
+        form.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        var registered = http.send(HttpRequest.newBuilder(server.baseUri().resolve("/models/health-tiny/versions"))
+                .header("authorization", "Bearer " + admin)
+                .header("content-type", "multipart/form-data; boundary=" + boundary)
+                .POST(BodyPublishers.ofByteArray(form.toByteArray())).build(), BodyHandlers.ofString());
+        assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
+        String version = json(registered).get("version").asText();
+
+        BufferedImage blue = new BufferedImage(48, 40, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = blue.createGraphics();
+        g.setColor(Color.BLUE);
+        g.fillRect(0, 0, 48, 40);
+        g.dispose();
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(blue, "png", png);
+        var classified = http.send(HttpRequest.newBuilder(server.baseUri().resolve("/classify?model=health-tiny:" + version))
+                .header("authorization", "Bearer " + admin).header("content-type", "image/png")
+                .POST(BodyPublishers.ofByteArray(png.toByteArray())).build(), BodyHandlers.ofString());
+        assertThat(classified.statusCode()).as(classified.body()).isEqualTo(200);
+        assertThat(json(classified).get("classification").asText()).isEqualTo("blue");
+
+        var health = json(send("GET", "/health", null, null, admin));
+        assertThat(health.get("loaded_models")).extracting(JsonNode::asText).contains("health-tiny:" + version);
+        assertThat(json(send("GET", "/health", null, null, null)).has("loaded_models")).isFalse();
     }
 
     @Test

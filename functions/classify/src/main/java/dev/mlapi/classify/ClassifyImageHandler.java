@@ -9,7 +9,8 @@ import dev.mlapi.core.http.Access;
 import dev.mlapi.core.http.ApiPipeline;
 import dev.mlapi.core.http.ApiRequest;
 import dev.mlapi.core.http.ApiResponse;
-import dev.mlapi.core.registry.S3ModelRegistry;
+import dev.mlapi.registry.RegistrySettings;
+import dev.mlapi.registry.S3ModelRegistry;
 import org.crac.Core;
 import org.crac.Resource;
 
@@ -36,7 +37,8 @@ public final class ClassifyImageHandler
     }
 
     public ClassifyImageHandler(Wiring wiring) {
-        this(wiring, ClassifyService.create(wiring.config(), S3ModelRegistry.create(wiring), wiring.clock()));
+        this(wiring, ClassifyService.create(wiring.config(),
+                S3ModelRegistry.create(RegistrySettings.from(wiring.config()), wiring.clock()), wiring.clock()));
         Core.getGlobalContext().register(this);
     }
 

@@ -11,16 +11,17 @@ import dev.mlapi.classify.image.DecodedImage;
 import dev.mlapi.classify.image.ImageDecoder;
 import dev.mlapi.classify.image.ImagePreprocessor;
 import dev.mlapi.classify.image.ImageTensor;
-import dev.mlapi.classify.inference.Djl;
-import dev.mlapi.classify.inference.ModelCache;
 import dev.mlapi.classify.inference.OnnxImageClassifier;
 import dev.mlapi.core.config.Config;
 import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.error.ApiException.InvalidInput;
 import dev.mlapi.core.error.ApiException.Unprocessable;
-import dev.mlapi.core.registry.Manifest;
-import dev.mlapi.core.registry.ModelRegistry;
 import dev.mlapi.core.requestlog.RequestLogFields;
+import dev.mlapi.inference.Djl;
+import dev.mlapi.inference.ModelCache;
+import dev.mlapi.inference.ModelKey;
+import dev.mlapi.registry.Manifest;
+import dev.mlapi.registry.ModelRegistry;
 import java.awt.Color;
 import java.awt.GradientPaint;
 import java.awt.Graphics2D;
@@ -44,11 +45,12 @@ public final class ClassifyService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClassifyService.class);
 
     private final ImageModels models;
-    private final ModelCache cache;
+    private final ModelCache<OnnxImageClassifier> cache;
     private final ImageDecoder decoder;
     private final SafeUrlFetcher fetcher;
 
-    ClassifyService(ImageModels models, ModelCache cache, ImageDecoder decoder, SafeUrlFetcher fetcher) {
+    ClassifyService(ImageModels models, ModelCache<OnnxImageClassifier> cache, ImageDecoder decoder,
+            SafeUrlFetcher fetcher) {
         this.models = models;
         this.cache = cache;
         this.decoder = decoder;
@@ -62,10 +64,8 @@ public final class ClassifyService implements AutoCloseable {
 
     static ClassifyService create(Config config, ModelRegistry registry, Clock clock, SafeUrlFetcher fetcher) {
         Djl.startEngine();
-        ModelCache cache = new ModelCache(config.modelCacheMaxBytes(),
-                manifest -> OnnxImageClassifier.load(manifest, registry.readFile(manifest, manifest.modelFile())));
-        return new ClassifyService(new ImageModels(registry, config.defaultImageModel(), clock), cache,
-                ImageDecoder.withDefaultLimits(), fetcher);
+        return new ClassifyService(new ImageModels(registry, config.defaultImageModel(), clock),
+                new ModelCache<>(config.modelCacheMaxBytes()), ImageDecoder.withDefaultLimits(), fetcher);
     }
 
     /** Classifies the request's image, adding the image URL, size, model and top label to its history entry. */
@@ -110,9 +110,9 @@ public final class ClassifyService implements AutoCloseable {
         models.forgetResolutions();
     }
 
-    /** Keys of the models loaded in this container. */
+    /** {@code name:version#checksum} of the models loaded in this container. */
     public List<String> loadedModels() {
-        return cache.loadedModels();
+        return cache.loadedModels().stream().map(ModelKey::toString).toList();
     }
 
     @Override
@@ -123,8 +123,8 @@ public final class ClassifyService implements AutoCloseable {
     private List<Prediction> predict(Manifest manifest, DecodedImage image, int topK) {
         ImageTensor tensor = ImagePreprocessor.toTensor(image.pixels(), manifest.preprocessing().orElseThrow());
         float[] probabilities;
-        try (ModelCache.Lease lease = cache.acquire(manifest)) {
-            probabilities = lease.classifier().probabilities(tensor);
+        try (var lease = cache.acquire(ImageModels.cacheKey(manifest), () -> models.load(manifest))) {
+            probabilities = lease.model().probabilities(tensor);
         }
         if (probabilities.length == 0) {
             throw new Unprocessable("model '" + manifest.ref() + "' returned no scores");

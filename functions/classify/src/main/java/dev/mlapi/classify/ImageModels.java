@@ -1,13 +1,15 @@
 package dev.mlapi.classify;
 
 import dev.mlapi.classify.image.ImagePreprocessor;
+import dev.mlapi.classify.inference.OnnxImageClassifier;
 import dev.mlapi.core.error.ApiException.InvalidInput;
 import dev.mlapi.core.error.ApiException.NotFound;
 import dev.mlapi.core.error.ApiException.Unprocessable;
-import dev.mlapi.core.registry.Manifest;
-import dev.mlapi.core.registry.ModelKind;
-import dev.mlapi.core.registry.ModelRef;
-import dev.mlapi.core.registry.ModelRegistry;
+import dev.mlapi.inference.ModelKey;
+import dev.mlapi.registry.Manifest;
+import dev.mlapi.registry.ModelKind;
+import dev.mlapi.registry.ModelRef;
+import dev.mlapi.registry.ModelRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,8 +18,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Finds the image model a request names (or the deployment's default) in the registry and checks
- * it can serve classify: kind {@code image_classifier} with valid preprocessing.
+ * Finds the image model a request names (or the deployment's default) in the registry, checks
+ * it can serve classify (kind {@code image_classifier} with valid preprocessing), and loads it.
  *
  * <p>What a reference points at is remembered for {@link #RESOLUTION_TTL}, so a warm container
  * does not read the registry on every request; an alias moved (deploy or roll back) takes effect
@@ -90,6 +92,18 @@ final class ImageModels {
                         + manifest.inputs().get(0).name() + "' is " + shape);
             }
         }
+    }
+
+    /** Reads the model file of a resolved manifest from the registry and loads it into ONNX Runtime. */
+    OnnxImageClassifier load(Manifest manifest) {
+        return OnnxImageClassifier.load(manifest, registry.readFile(manifest, manifest.modelFile()));
+    }
+
+    /** What the model cache knows a version by: its name, version and model file's sha256. */
+    static ModelKey cacheKey(Manifest manifest) {
+        String sha256 = manifest.files().stream().filter(f -> f.name().equals(manifest.modelFile()))
+                .map(Manifest.FileEntry::sha256).findFirst().orElse("");
+        return new ModelKey(manifest.name(), manifest.version(), sha256);
     }
 
     /** Forgets what every reference pointed at: the next request reads the registry again. */

@@ -1,8 +1,8 @@
 package dev.mlapi.classify;
 
 import static dev.mlapi.core.testkit.Events.body;
-import static dev.mlapi.core.testkit.Events.invoke;
 import static dev.mlapi.core.testkit.Events.header;
+import static dev.mlapi.core.testkit.Events.invoke;
 import static dev.mlapi.core.testkit.Events.load;
 import static dev.mlapi.core.testkit.Events.withBearer;
 import static dev.mlapi.core.testkit.Events.withBinaryBody;
@@ -15,10 +15,12 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.core.auth.Role;
 import dev.mlapi.core.config.Config;
-import dev.mlapi.core.registry.Manifest;
-import dev.mlapi.core.registry.S3ModelRegistry;
 import dev.mlapi.core.testkit.TestStack;
 import dev.mlapi.core.users.User;
+import dev.mlapi.registry.Manifest;
+import dev.mlapi.registry.RegistrySettings;
+import dev.mlapi.registry.S3Clients;
+import dev.mlapi.registry.S3ModelRegistry;
 import java.awt.Color;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -62,7 +64,7 @@ class ClassifyImageHandlerTest {
     static void start() {
         stack = TestStack.start(Map.of(Config.Env.URL_FETCH_ALLOW_LOOPBACK, "true",
                 Config.Env.DEFAULT_IMAGE_MODEL, "tiny@production"));
-        registry = S3ModelRegistry.create(stack.wiring());
+        registry = S3ModelRegistry.create(RegistrySettings.from(stack.config()), Clock.systemUTC());
         // the registry numbers versions; tests use the numbers it gave
         tinyRgb = TestModels.register(registry, TestModels.tiny("tiny", 1), true);
         tinyBgr = TestModels.register(registry, TestModels.tiny("tiny", 2, TestModels.TINY_BGR), true);
@@ -292,8 +294,9 @@ class ClassifyImageHandlerTest {
     /** A registry on a bucket of its own that holds no model. */
     static S3ModelRegistry emptyRegistry() {
         String bucket = "empty-" + UUID.randomUUID().toString().substring(0, 8);
-        stack.wiring().s3().createBucket(r -> r.bucket(bucket));
-        return new S3ModelRegistry(stack.wiring().s3(), stack.wiring().s3Presigner(), bucket, Clock.systemUTC(),
+        stack.createBucket(bucket);
+        RegistrySettings settings = RegistrySettings.from(stack.config());
+        return new S3ModelRegistry(S3Clients.s3(settings), S3Clients.presigner(settings), bucket, Clock.systemUTC(),
                 Duration.ofMinutes(5));
     }
 

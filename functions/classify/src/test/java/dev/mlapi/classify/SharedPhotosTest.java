@@ -11,10 +11,11 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.core.auth.Role;
 import dev.mlapi.core.config.Config;
-import dev.mlapi.core.registry.Manifest;
-import dev.mlapi.core.registry.S3ModelRegistry;
 import dev.mlapi.core.testkit.TestStack;
 import dev.mlapi.core.users.User;
+import dev.mlapi.registry.Manifest;
+import dev.mlapi.registry.RegistrySettings;
+import dev.mlapi.registry.S3ModelRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -72,7 +73,7 @@ class SharedPhotosTest {
         shared = folder.get();
         stack = TestStack.start(Map.of(Config.Env.URL_FETCH_ALLOW_LOOPBACK, "true",
                 Config.Env.DEFAULT_IMAGE_MODEL, "mobilenetv2@production"));
-        S3ModelRegistry registry = S3ModelRegistry.create(stack.wiring());
+        S3ModelRegistry registry = S3ModelRegistry.create(RegistrySettings.from(stack.config()), Clock.systemUTC());
         Manifest mobileNet = TestModels.register(registry, TestModels.mobileNet(shared, "mobilenetv2", 1), true);
         registry.setAlias("mobilenetv2", "production", mobileNet.version(), "tests");
         squeezeNet = TestModels.register(registry, TestModels.squeezeNet(shared, "squeezenet", 1), true).ref();

@@ -1,13 +1,14 @@
 package dev.mlapi.classify;
 
-import dev.mlapi.core.registry.Manifest;
-import dev.mlapi.core.registry.Manifest.FileEntry;
-import dev.mlapi.core.registry.Manifest.ImagePreprocessing;
-import dev.mlapi.core.registry.Manifest.TensorSpec;
-import dev.mlapi.core.registry.ModelFile;
-import dev.mlapi.core.registry.ModelKind;
-import dev.mlapi.core.registry.ModelRegistration;
-import dev.mlapi.core.registry.ModelRegistryWriter;
+import dev.mlapi.inference.TinyOnnx;
+import dev.mlapi.registry.Manifest;
+import dev.mlapi.registry.Manifest.FileEntry;
+import dev.mlapi.registry.Manifest.ImagePreprocessing;
+import dev.mlapi.registry.Manifest.TensorSpec;
+import dev.mlapi.registry.ModelFile;
+import dev.mlapi.registry.ModelKind;
+import dev.mlapi.registry.ModelRegistration;
+import dev.mlapi.registry.ModelRegistryWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

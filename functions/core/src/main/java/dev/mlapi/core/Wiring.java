@@ -18,13 +18,11 @@ import java.time.Clock;
 import java.util.function.Supplier;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
- * Builds the collaborators every function shares from one {@link Config}: SDK clients, stores,
- * token service. Each is built on first use and then kept for the container's life, so a
- * function that never touches S3 never builds an S3 client.
+ * Builds the collaborators every function shares from one {@link Config}: the DynamoDB client,
+ * stores, token service. Each is built on first use and then kept for the container's life.
+ * Libraries such as the model registry build their own clients from the same {@link Config}.
  */
 public final class Wiring {
 
@@ -32,8 +30,6 @@ public final class Wiring {
     private final Clock clock;
     private final AwsClients clients;
     private final Supplier<DynamoDbClient> dynamoDb;
-    private final Supplier<S3Client> s3;
-    private final Supplier<S3Presigner> s3Presigner;
     private final Supplier<UserStore> userStore;
     private final Supplier<TokenStore> tokenStore;
     private final Supplier<RequestLog> requestLog;
@@ -47,8 +43,6 @@ public final class Wiring {
         this.clock = clock;
         this.clients = new AwsClients(config);
         this.dynamoDb = memoize(clients::dynamoDb);
-        this.s3 = memoize(clients::s3);
-        this.s3Presigner = memoize(clients::s3Presigner);
         this.secrets = new SecretResolver(clients::secretsManager);
         this.userStore = memoize(() -> new DynamoDbUserStore(dynamoDb.get(), config.usersTable()));
         this.tokenStore = memoize(() -> new DynamoDbTokenStore(dynamoDb.get(), config.tokensTable(), clock));
@@ -86,14 +80,6 @@ public final class Wiring {
     /** Built on each call: only the local server's event sources read streams. */
     public DynamoDbStreamsClient dynamoDbStreams() {
         return clients.dynamoDbStreams();
-    }
-
-    public S3Client s3() {
-        return s3.get();
-    }
-
-    public S3Presigner s3Presigner() {
-        return s3Presigner.get();
     }
 
     public SecretResolver secrets() {

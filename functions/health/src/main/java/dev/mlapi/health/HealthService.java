@@ -4,6 +4,7 @@ import dev.mlapi.core.auth.Principal;
 import dev.mlapi.core.runtime.ProcessInfo;
 import java.time.Clock;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -33,8 +34,16 @@ public final class HealthService {
             report.put("memory", ProcessInfo.memory());
             report.put("cpu", ProcessInfo.cpu());
             report.put("tmp_disk", ProcessInfo.tmpDisk());
-            report.put("loaded_models", ProcessInfo.loadedModels());
+            report.put("loaded_models", loadedModels());
         }
         return report;
+    }
+
+    /**
+     * {@code name:version} of each model in this process's memory, as {@code openapi.yaml}
+     * declares them: none in a health-only Lambda container, classify's in the local server.
+     */
+    private static List<String> loadedModels() {
+        return ProcessInfo.loadedModels().stream().map(m -> m.name() + ":" + m.version()).distinct().toList();
     }
 }

@@ -5,7 +5,9 @@ import static dev.mlapi.core.testkit.Events.load;
 import static dev.mlapi.core.testkit.Events.withBearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.core.auth.Role;
+import dev.mlapi.core.runtime.LoadedModels;
 import dev.mlapi.core.testkit.TestStack;
 import dev.mlapi.core.users.User;
 import java.time.Instant;
@@ -57,6 +59,20 @@ class CheckHealthHandlerTest {
 
         var user = body(handler.handleRequest(withBearer(load("health-check.json"), tokenFor("huser", Role.USER)), null));
         assertThat(user.has("memory")).isFalse();
+    }
+
+    @Test
+    void health_withAdminToken_listsTheModelsLoadedInThisProcess() {
+        var model = new LoadedModels.Entry("health-probe", 7, 1024, Instant.now());
+        LoadedModels.process().register(model);
+        try {
+            var admin = body(handler.handleRequest(withBearer(load("health-check.json"), tokenFor("hadmin2", Role.ADMIN)), null));
+            assertThat(admin.get("loaded_models")).extracting(JsonNode::asText).contains("health-probe:7");
+        } finally {
+            LoadedModels.process().unregister(model);
+        }
+        var after = body(handler.handleRequest(withBearer(load("health-check.json"), tokenFor("hadmin3", Role.ADMIN)), null));
+        assertThat(after.get("loaded_models")).extracting(JsonNode::asText).doesNotContain("health-probe:7");
     }
 
     @Test

@@ -12,6 +12,8 @@ import dev.mlapi.core.http.ApiResponse;
 import dev.mlapi.models.ModelRequests.AliasRequest;
 import dev.mlapi.models.ModelViews.UploadView;
 import dev.mlapi.models.ModelViews.VersionView;
+import dev.mlapi.registry.RegistrySettings;
+import dev.mlapi.registry.S3ModelRegistry;
 
 /** The models function: the S3 model registry's routes. */
 public final class ManageModelsHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
@@ -24,7 +26,8 @@ public final class ManageModelsHandler implements RequestHandler<APIGatewayV2HTT
     }
 
     public ManageModelsHandler(Wiring wiring) {
-        this(wiring, ModelRegistryService.create(wiring));
+        this(wiring, ModelRegistryService.create(
+                S3ModelRegistry.create(RegistrySettings.from(wiring.config()), wiring.clock())));
     }
 
     ManageModelsHandler(Wiring wiring, ModelRegistryService models) {

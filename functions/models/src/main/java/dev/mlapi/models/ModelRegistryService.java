@@ -1,17 +1,6 @@
 package dev.mlapi.models;
 
-import dev.mlapi.core.Wiring;
 import dev.mlapi.core.page.Page;
-import dev.mlapi.core.registry.Manifest;
-import dev.mlapi.core.registry.Manifest.FileEntry;
-import dev.mlapi.core.registry.ModelAlias;
-import dev.mlapi.core.registry.ModelCatalog;
-import dev.mlapi.core.registry.ModelFile;
-import dev.mlapi.core.registry.ModelRef;
-import dev.mlapi.core.registry.ModelRegistration;
-import dev.mlapi.core.registry.ModelRegistryWriter;
-import dev.mlapi.core.registry.ModelSummary;
-import dev.mlapi.core.registry.S3ModelRegistry;
 import dev.mlapi.models.ModelRequests.AliasRequest;
 import dev.mlapi.models.ModelRequests.DirectUpload;
 import dev.mlapi.models.ModelRequests.UploadRequest;
@@ -23,6 +12,16 @@ import dev.mlapi.models.ModelViews.PendingView;
 import dev.mlapi.models.ModelViews.UploadView;
 import dev.mlapi.models.ModelViews.VersionSummary;
 import dev.mlapi.models.ModelViews.VersionView;
+import dev.mlapi.registry.Manifest;
+import dev.mlapi.registry.Manifest.FileEntry;
+import dev.mlapi.registry.ModelAlias;
+import dev.mlapi.registry.ModelCatalog;
+import dev.mlapi.registry.ModelFile;
+import dev.mlapi.registry.ModelRef;
+import dev.mlapi.registry.ModelRegistration;
+import dev.mlapi.registry.ModelRegistryWriter;
+import dev.mlapi.registry.ModelSummary;
+import dev.mlapi.registry.S3ModelRegistry;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,8 +42,8 @@ public final class ModelRegistryService {
         this.catalog = catalog;
     }
 
-    public static ModelRegistryService create(Wiring wiring) {
-        S3ModelRegistry registry = S3ModelRegistry.create(wiring);
+    /** The service over one S3 registry, which is both its writer and its catalog. */
+    public static ModelRegistryService create(S3ModelRegistry registry) {
         return new ModelRegistryService(registry, registry);
     }
 

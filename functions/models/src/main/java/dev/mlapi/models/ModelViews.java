@@ -1,14 +1,14 @@
 package dev.mlapi.models;
 
-import dev.mlapi.core.registry.DownloadUrl;
-import dev.mlapi.core.registry.Manifest;
-import dev.mlapi.core.registry.Manifest.FileEntry;
-import dev.mlapi.core.registry.Manifest.ImagePreprocessing;
-import dev.mlapi.core.registry.Manifest.TensorSpec;
-import dev.mlapi.core.registry.ModelAlias;
-import dev.mlapi.core.registry.ModelSummary;
-import dev.mlapi.core.registry.PendingUpload;
-import dev.mlapi.core.registry.PendingVersion;
+import dev.mlapi.registry.DownloadUrl;
+import dev.mlapi.registry.Manifest;
+import dev.mlapi.registry.Manifest.FileEntry;
+import dev.mlapi.registry.Manifest.ImagePreprocessing;
+import dev.mlapi.registry.Manifest.TensorSpec;
+import dev.mlapi.registry.ModelAlias;
+import dev.mlapi.registry.ModelSummary;
+import dev.mlapi.registry.PendingUpload;
+import dev.mlapi.registry.PendingVersion;
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;

@@ -3,14 +3,16 @@ package dev.mlapi.models;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.mlapi.core.registry.Manifest;
-import dev.mlapi.core.registry.Manifest.TensorSpec;
-import dev.mlapi.core.registry.ModelFile;
-import dev.mlapi.core.registry.ModelRef;
-import dev.mlapi.core.registry.S3ModelRegistry;
-import dev.mlapi.core.registry.TestModels;
 import dev.mlapi.core.testkit.TestStack;
 import dev.mlapi.models.DefaultImageModel.RemoteFile;
+import dev.mlapi.registry.Manifest;
+import dev.mlapi.registry.Manifest.TensorSpec;
+import dev.mlapi.registry.ModelFile;
+import dev.mlapi.registry.ModelRef;
+import dev.mlapi.registry.RegistrySettings;
+import dev.mlapi.registry.S3Clients;
+import dev.mlapi.registry.S3ModelRegistry;
+import dev.mlapi.registry.TestModels;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -31,6 +33,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /** Seeding the default image model from the shared folder or a download, with its sha256 checked. */
 class DefaultImageModelTest {
@@ -45,12 +49,17 @@ class DefaultImageModelTest {
     static HttpServer server;
     static final Map<String, byte[]> SERVED = new ConcurrentHashMap<>();
     static final Map<String, Integer> HITS = new ConcurrentHashMap<>();
+    static S3Client s3;
+    static S3Presigner presigner;
     S3ModelRegistry registry;
     final HttpClient http = DefaultImageModel.httpClient();
 
     @BeforeAll
     static void start() throws IOException {
         stack = TestStack.start();
+        RegistrySettings settings = RegistrySettings.from(stack.config());
+        s3 = S3Clients.s3(settings);
+        presigner = S3Clients.presigner(settings);
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", exchange -> {
             String path = exchange.getRequestURI().getPath();
@@ -75,6 +84,8 @@ class DefaultImageModelTest {
     @AfterAll
     static void stop() {
         server.stop(0);
+        presigner.close();
+        s3.close();
         stack.close();
     }
 
@@ -82,9 +93,8 @@ class DefaultImageModelTest {
     @BeforeEach
     void freshBucket() {
         String bucket = "seed-" + UUID.randomUUID().toString().substring(0, 8);
-        stack.wiring().s3().createBucket(r -> r.bucket(bucket));
-        registry = new S3ModelRegistry(stack.wiring().s3(), stack.wiring().s3Presigner(), bucket, Clock.systemUTC(),
-                S3ModelRegistry.DEFAULT_UPLOAD_VALIDITY);
+        stack.createBucket(bucket);
+        registry = new S3ModelRegistry(s3, presigner, bucket, Clock.systemUTC(), S3ModelRegistry.DEFAULT_UPLOAD_VALIDITY);
     }
 
     @AfterEach

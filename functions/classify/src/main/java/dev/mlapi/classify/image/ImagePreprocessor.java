@@ -1,6 +1,6 @@
 package dev.mlapi.classify.image;
 
-import dev.mlapi.core.registry.Manifest.ImagePreprocessing;
+import dev.mlapi.registry.Manifest.ImagePreprocessing;
 import java.awt.image.BufferedImage;
 import java.util.Arrays;
 import java.util.Locale;

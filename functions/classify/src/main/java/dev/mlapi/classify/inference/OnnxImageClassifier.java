@@ -1,53 +1,33 @@
 package dev.mlapi.classify.inference;
 
-import ai.djl.Device;
-import ai.djl.MalformedModelException;
-import ai.djl.Model;
-import ai.djl.engine.EngineException;
-import ai.djl.inference.Predictor;
-import ai.djl.translate.TranslateException;
 import dev.mlapi.classify.image.ImageTensor;
 import dev.mlapi.core.error.ApiException.Unprocessable;
-import dev.mlapi.core.registry.Manifest;
-import dev.mlapi.core.registry.Manifest.TensorSpec;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
+import dev.mlapi.inference.LoadedModel;
+import dev.mlapi.inference.OnnxModel;
+import dev.mlapi.registry.Manifest;
+import dev.mlapi.registry.Manifest.TensorSpec;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
- * One image-classification model loaded into ONNX Runtime through DJL: tensor in, class
- * probabilities out.
+ * One image-classification model loaded into ONNX Runtime: tensor in, class probabilities out.
  *
- * <p>Thread-safe: the loaded model is shared, and every call gets its own predictor (DJL
- * predictors are not thread-safe), closed by try-with-resources.
+ * <p>Thread-safe: the loaded {@link OnnxModel} is shared and gives every call its own predictor.
  */
-public final class OnnxImageClassifier implements AutoCloseable {
+public final class OnnxImageClassifier implements LoadedModel {
 
-    private static final Map<String, String> SESSION_OPTIONS = Map.of("optLevel", "ALL_OPT");
-
-    private final String ref;
-    private final Model model;
+    private final OnnxModel model;
     private final ImageClassifierTranslator translator;
     private final boolean outputIsProbability;
-    private final long footprintBytes;
 
-    private OnnxImageClassifier(String ref, Model model, ImageClassifierTranslator translator,
-            boolean outputIsProbability, long footprintBytes) {
-        this.ref = ref;
+    private OnnxImageClassifier(OnnxModel model, ImageClassifierTranslator translator, boolean outputIsProbability) {
         this.model = model;
         this.translator = translator;
         this.outputIsProbability = outputIsProbability;
-        this.footprintBytes = footprintBytes;
     }
 
-    /**
-     * Loads {@code onnx} (the manifest's model file) from memory: no file is written, so it works
-     * on Lambda where only {@code /tmp} is writable.
-     */
+    /** Loads {@code onnx} (the manifest's model file) from memory, fed as the manifest's first input says. */
     public static OnnxImageClassifier load(Manifest manifest, byte[] onnx) {
-        Djl.offline();
         Manifest.ImagePreprocessing preprocessing = manifest.preprocessing()
                 .orElseThrow(() -> new Unprocessable("model '" + manifest.ref() + "' has no image preprocessing"));
         TensorSpec input = first(manifest.inputs());
@@ -55,36 +35,24 @@ public final class OnnxImageClassifier implements AutoCloseable {
         boolean float16 = input != null && "float16".equals(String.valueOf(input.type()).toLowerCase(Locale.ROOT));
         var translator = new ImageClassifierTranslator(input == null ? null : input.name(),
                 output == null ? null : output.name(), float16);
-        Model model = Model.newInstance(manifest.ref(), Device.cpu(), Djl.ENGINE);
-        try {
-            model.load(new ByteArrayInputStream(onnx), SESSION_OPTIONS);
-        } catch (IOException | MalformedModelException | RuntimeException e) {
-            model.close();
-            throw new Unprocessable("model '" + manifest.ref() + "' could not be loaded by ONNX Runtime: "
-                    + rootMessage(e), e);
-        }
-        return new OnnxImageClassifier(manifest.ref(), model, translator, preprocessing.outputIsProbability(),
-                onnx.length);
+        return new OnnxImageClassifier(OnnxModel.load(manifest.ref(), onnx), translator,
+                preprocessing.outputIsProbability());
     }
 
     /** The class probabilities for one image (softmax applied unless the model outputs probabilities). */
     public float[] probabilities(ImageTensor tensor) {
-        float[] scores;
-        try (Predictor<ImageTensor, float[]> predictor = model.newPredictor(translator)) {
-            scores = predictor.predict(tensor);
-        } catch (TranslateException | EngineException | IllegalArgumentException | IllegalStateException e) {
-            throw new Unprocessable("model '" + ref + "' could not process the image: " + rootMessage(e), e);
-        }
+        float[] scores = model.predict(translator, tensor);
         return outputIsProbability ? scores : softmax(scores);
     }
 
     public String ref() {
-        return ref;
+        return model.ref();
     }
 
     /** An estimate of the memory the loaded model holds: the size of its ONNX file. */
+    @Override
     public long footprintBytes() {
-        return footprintBytes;
+        return model.footprintBytes();
     }
 
     @Override
@@ -112,14 +80,5 @@ public final class OnnxImageClassifier implements AutoCloseable {
 
     private static TensorSpec first(List<TensorSpec> specs) {
         return specs.isEmpty() ? null : specs.get(0);
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String message = root.getMessage();
-        return message == null || message.isBlank() ? root.getClass().getSimpleName() : message;
     }
 }

@@ -18,13 +18,14 @@ import dev.mlapi.core.config.Config;
 import dev.mlapi.core.http.ApiRequest;
 import dev.mlapi.core.http.ApiResponse;
 import dev.mlapi.core.http.EventCodec;
-import dev.mlapi.core.registry.Manifest;
-import dev.mlapi.core.registry.S3ModelRegistry;
 import dev.mlapi.core.testkit.TestStack;
 import dev.mlapi.core.users.User;
+import dev.mlapi.registry.Manifest;
+import dev.mlapi.registry.RegistrySettings;
+import dev.mlapi.registry.S3ModelRegistry;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.ByteArrayInputStream;
+import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
@@ -74,7 +75,7 @@ public final class ClassifyBenchmark {
         TestModels.Model mobileNet = TestModels.mobileNet(shared, "mobilenetv2", 1);
 
         try (TestStack stack = TestStack.start(Map.of(Config.Env.DEFAULT_IMAGE_MODEL, "mobilenetv2@production"))) {
-            S3ModelRegistry registry = S3ModelRegistry.create(stack.wiring());
+            S3ModelRegistry registry = S3ModelRegistry.create(RegistrySettings.from(stack.config()), Clock.systemUTC());
             Manifest manifest = TestModels.register(registry, mobileNet, false);
             registry.setAlias("mobilenetv2", "production", manifest.version(), "bench");
             User user = new User("id-bench", "bench", Optional.empty(), Role.USER, "unused", Instant.now(), 0);

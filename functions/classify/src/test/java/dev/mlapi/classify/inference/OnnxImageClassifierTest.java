@@ -9,7 +9,7 @@ import dev.mlapi.classify.TestModels;
 import dev.mlapi.classify.image.ImagePreprocessor;
 import dev.mlapi.classify.image.ImageTensor;
 import dev.mlapi.core.error.ApiException.Unprocessable;
-import dev.mlapi.core.registry.Manifest;
+import dev.mlapi.registry.Manifest;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import org.junit.jupiter.api.Test;

@@ -14,13 +14,11 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.S3Configuration;
-import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
- * The one factory of AWS SDK clients, and the only code that knows {@code endpointOverride}.
+ * The factory of core's AWS SDK clients (DynamoDB, Secrets Manager), and the only core code that
+ * knows {@code endpointOverride}. The model registry has its own factory of S3 clients.
  *
  * <p>Clients are built once per container (at init, so SnapStart snapshots them) with the
  * lightweight URL-connection HTTP client and explicit timeouts.
@@ -60,29 +58,6 @@ public final class AwsClients {
                 .credentialsProvider(credentials(config.dynamoDbEndpoint()))
                 .overrideConfiguration(overrides());
         config.dynamoDbEndpoint().ifPresent(builder::endpointOverride);
-        return builder.build();
-    }
-
-    public S3Client s3() {
-        var builder = S3Client.builder()
-                .httpClient(httpClient)
-                .region(region())
-                .credentialsProvider(credentials(config.s3Endpoint()))
-                .forcePathStyle(config.s3Endpoint().isPresent())
-                .overrideConfiguration(overrides());
-        config.s3Endpoint().ifPresent(builder::endpointOverride);
-        return builder.build();
-    }
-
-    /** Presigned URLs point at the same endpoint as {@link #s3()}, so they work against the local server too. */
-    public S3Presigner s3Presigner() {
-        var builder = S3Presigner.builder()
-                .region(region())
-                .credentialsProvider(credentials(config.s3Endpoint()))
-                .serviceConfiguration(S3Configuration.builder()
-                        .pathStyleAccessEnabled(config.s3Endpoint().isPresent())
-                        .build());
-        config.s3Endpoint().ifPresent(builder::endpointOverride);
         return builder.build();
     }
 

@@ -7,35 +7,24 @@ import java.lang.management.MemoryUsage;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Facts about this process (one Lambda container, or the whole local server): memory, CPU,
- * {@code /tmp} space, uptime, and the models that functions in this process have loaded.
+ * {@code /tmp} space, uptime, and the models that functions in this process have loaded
+ * ({@link LoadedModels}).
  */
 public final class ProcessInfo {
 
     private static final Instant STARTED = Instant.now();
-    private static final Set<String> LOADED_MODELS = ConcurrentHashMap.newKeySet();
 
     private ProcessInfo() {
     }
 
-    /** Called by a function when it loads a model into memory ({@code name:version}). */
-    public static void modelLoaded(String ref) {
-        LOADED_MODELS.add(ref);
-    }
-
-    /** Called by a function when it evicts a model from memory. */
-    public static void modelUnloaded(String ref) {
-        LOADED_MODELS.remove(ref);
-    }
-
-    public static Set<String> loadedModels() {
-        return new TreeSet<>(LOADED_MODELS);
+    /** The models in this process's memory now, by name and version. */
+    public static List<LoadedModels.Entry> loadedModels() {
+        return LoadedModels.process().snapshot();
     }
 
     public static Duration uptime() {

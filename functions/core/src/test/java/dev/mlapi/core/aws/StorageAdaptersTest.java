@@ -8,7 +8,6 @@ import dev.mlapi.core.error.ApiException.Conflict;
 import dev.mlapi.core.requestlog.RequestLogEntry;
 import dev.mlapi.core.testkit.TestStack;
 import dev.mlapi.core.users.User;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
@@ -18,10 +17,9 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
-/** The DynamoDB adapters against DynamoDB Local, and the S3 client against the embedded S3 server. */
+/** The DynamoDB adapters against DynamoDB Local. */
 class StorageAdaptersTest {
 
     static TestStack stack;
@@ -133,14 +131,5 @@ class StorageAdaptersTest {
         assertThat(items.get(0).get("route").s()).isEqualTo("POST /classify");
         assertThat(items.get(0).get("status_code").n()).isEqualTo("200");
         assertThat(items.get(0).get("image_width").n()).isEqualTo("640");
-    }
-
-    @Test
-    void s3_roundTripsAnObject() {
-        var s3 = stack.wiring().s3();
-        String bucket = stack.config().modelsBucket();
-        s3.putObject(r -> r.bucket(bucket).key("a/b.txt"), RequestBody.fromString("hello"));
-        assertThat(s3.getObjectAsBytes(r -> r.bucket(bucket).key("a/b.txt")).asString(StandardCharsets.UTF_8))
-                .isEqualTo("hello");
     }
 }

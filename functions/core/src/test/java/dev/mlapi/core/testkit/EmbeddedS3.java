@@ -15,10 +15,12 @@ public final class EmbeddedS3 implements AutoCloseable {
     public static final String SECRET_KEY = "local";
 
     private final S3Proxy proxy;
+    private final BlobStore store;
     private final URI endpoint;
 
-    private EmbeddedS3(S3Proxy proxy, URI endpoint) {
+    private EmbeddedS3(S3Proxy proxy, BlobStore store, URI endpoint) {
         this.proxy = proxy;
+        this.store = store;
         this.endpoint = endpoint;
     }
 
@@ -57,11 +59,18 @@ public final class EmbeddedS3 implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("could not start S3Proxy", e);
         }
-        return new EmbeddedS3(proxy, endpoint);
+        return new EmbeddedS3(proxy, store, endpoint);
     }
 
     public URI endpoint() {
         return endpoint;
+    }
+
+    /** Creates {@code bucket} unless it exists: straight in the store, so the test kit needs no S3 client. */
+    public void createBucket(String bucket) {
+        if (!store.containerExists(bucket)) {
+            store.createContainer(bucket);
+        }
     }
 
     @Override

@@ -38,7 +38,7 @@ public final class TestStack implements AutoCloseable {
         this.config = Config.fromMap(env);
         this.wiring = Wiring.create(config);
         Tables.createMissing(wiring.dynamoDb(), config);
-        wiring.s3().createBucket(r -> r.bucket(config.modelsBucket()));
+        s3.createBucket(config.modelsBucket());
     }
 
     public static TestStack start() {
@@ -71,6 +71,11 @@ public final class TestStack implements AutoCloseable {
         env.put(Config.Env.DEFAULT_IMAGE_MODEL, config.defaultImageModel());
         env.put("DJL_OFFLINE", "true");
         return env;
+    }
+
+    /** A bucket of its own for a test that needs an empty registry. */
+    public void createBucket(String bucket) {
+        s3.createBucket(bucket);
     }
 
     /** The wiring the code under test would build from this configuration. */

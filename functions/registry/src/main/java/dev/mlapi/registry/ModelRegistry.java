@@ -1,0 +1,26 @@
+package dev.mlapi.registry;
+
+import dev.mlapi.core.error.ApiException.NotFound;
+import java.util.Optional;
+
+/**
+ * Port to the model registry (S3 in every mode). The consumers' view: resolve a reference to an
+ * immutable manifest and read its files. The models function adds the write side.
+ */
+public interface ModelRegistry {
+
+    /** The manifest a reference points at now; {@code NotFound} naming the reference if none. */
+    Manifest resolve(ModelRef ref);
+
+    /** The bytes of one stored file of a version (checked against the manifest's sha256). */
+    byte[] readFile(Manifest manifest, String fileName);
+
+    /** The manifest a reference points at now, or empty where {@link #resolve(ModelRef)} would answer 404. */
+    default Optional<Manifest> find(ModelRef ref) {
+        try {
+            return Optional.of(resolve(ref));
+        } catch (NotFound e) {
+            return Optional.empty();
+        }
+    }
+}

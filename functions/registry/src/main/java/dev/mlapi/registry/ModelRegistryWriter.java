@@ -1,0 +1,46 @@
+package dev.mlapi.registry;
+
+import java.util.List;
+
+/**
+ * The write side of the model registry: new versions (directly, or by presigned upload and
+ * commit), aliases and deletion. The models function administers the registry through it; train
+ * registers the models it fits; the local server seeds the default image model.
+ *
+ * <p>Guarantees of every implementation: version numbers are positive, allocated atomically and
+ * never reused, so concurrent registrations to one name never share or overwrite a version; a
+ * version becomes resolvable only once every file is stored and verified; a failed registration
+ * leaves nothing resolvable behind.
+ */
+public interface ModelRegistryWriter extends ModelRegistry {
+
+    /**
+     * Stores {@code files} as the next version of {@code registration.name()} and returns its
+     * manifest. Validation errors (missing model file, unreadable ONNX graph, bad labels file) are
+     * a 400 before any version number is taken.
+     */
+    Manifest register(ModelRegistration registration, List<ModelFile> files);
+
+    /**
+     * Reserves the next version for files the caller uploads itself, to the returned presigned
+     * URLs; nothing is resolvable until {@link #commit(String, int)}.
+     *
+     * @param files every file of the version with its exact size and sha256
+     */
+    PendingUpload reserve(ModelRegistration registration, List<Manifest.FileEntry> files);
+
+    /**
+     * Verifies the size and sha256 of every uploaded file of a reserved version and makes it
+     * resolvable. Idempotent: committing a committed version returns its manifest.
+     */
+    Manifest commit(String name, int version);
+
+    /** Points {@code alias} at a committed version (deploy, or roll back by pointing it at an older one). */
+    ModelAlias setAlias(String name, String alias, int version, String updatedBy);
+
+    /**
+     * Deletes a version's manifest and every file, or abandons a pending upload. A 409 while an
+     * alias points at the version. The number is never given out again.
+     */
+    void deleteVersion(String name, int version);
+}

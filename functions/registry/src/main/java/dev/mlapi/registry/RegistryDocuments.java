@@ -1,0 +1,122 @@
+package dev.mlapi.registry;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectReader;
+import dev.mlapi.core.json.Json;
+import dev.mlapi.registry.Manifest.FileEntry;
+import dev.mlapi.registry.Manifest.ImagePreprocessing;
+import dev.mlapi.registry.Manifest.TensorSpec;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * The JSON documents the S3 registry stores, and their mapping to the domain records. The stored
+ * format is its own (snake_case, nulls left out, unknown fields ignored so that older code reads
+ * newer documents), independent of the API's views.
+ */
+final class RegistryDocuments {
+
+    /** Written into every document; bump when a change is not backward compatible. */
+    static final int FORMAT = 1;
+
+    private static final ObjectReader LENIENT = Json.mapper().reader()
+            .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private RegistryDocuments() {
+    }
+
+    static byte[] write(Object document) {
+        return Json.write(document);
+    }
+
+    static <T> T read(byte[] json, Class<T> type, String key) {
+        try {
+            return LENIENT.readValue(json, type);
+        } catch (IOException e) {
+            throw new IllegalStateException("the registry document " + key + " is not readable as "
+                    + type.getSimpleName(), e);
+        }
+    }
+
+    /** {@code models/{name}/manifests/{v}.json}. */
+    record ManifestDocument(int format, String name, int version, String kind, String description, String modelFile,
+            List<FileEntry> files, List<TensorSpec> inputs, List<TensorSpec> outputs, ImagePreprocessing preprocessing,
+            List<String> labels, List<String> featureNames, String target, Map<String, Object> metrics,
+            Map<String, Object> parameters, String createdBy, Instant createdAt) {
+
+        static ManifestDocument of(Manifest m) {
+            return new ManifestDocument(FORMAT, m.name(), m.version(), m.kind().value(), m.description(), m.modelFile(),
+                    m.files(), m.inputs(), m.outputs(), m.preprocessing().orElse(null), m.labels(), m.featureNames(),
+                    m.target().orElse(null), m.metrics(), m.parameters(), m.createdBy(), m.createdAt());
+        }
+
+        Manifest toManifest() {
+            return new Manifest(name, version, ModelKind.parse(kind), orEmpty(description), modelFile, list(files),
+                    list(inputs), list(outputs), Optional.ofNullable(preprocessing), list(labels), list(featureNames),
+                    Optional.ofNullable(target), map(metrics), map(parameters), createdBy, createdAt);
+        }
+    }
+
+    /** A registration as kept in a pending upload until its commit. */
+    record RegistrationDocument(String kind, String description, String modelFile, List<TensorSpec> inputs,
+            List<TensorSpec> outputs, ImagePreprocessing preprocessing, List<String> labels, String labelsFile,
+            List<String> featureNames, String target, Map<String, Object> metrics, Map<String, Object> parameters,
+            String createdBy) {
+
+        static RegistrationDocument of(ModelRegistration r) {
+            return new RegistrationDocument(r.kind().value(), r.description(), r.modelFile(), r.inputs(), r.outputs(),
+                    r.preprocessing().orElse(null), r.labels(), r.labelsFile().orElse(null), r.featureNames(),
+                    r.target().orElse(null), r.metrics(), r.parameters(), r.createdBy());
+        }
+
+        ModelRegistration toRegistration(String name) {
+            return new ModelRegistration(name, ModelKind.parse(kind), orEmpty(description), modelFile, list(inputs),
+                    list(outputs), Optional.ofNullable(preprocessing), list(labels), Optional.ofNullable(labelsFile),
+                    list(featureNames), Optional.ofNullable(target), map(metrics), map(parameters), createdBy);
+        }
+    }
+
+    /** {@code models/{name}/pending/{v}.json}: a reserved version waiting for its uploads. */
+    record PendingDocument(int format, String name, int version, RegistrationDocument registration,
+            List<FileEntry> files, Instant createdAt, Instant expiresAt) {
+
+        PendingVersion toPendingVersion() {
+            return new PendingVersion(name, version, list(files), registration.createdBy(), createdAt, expiresAt);
+        }
+    }
+
+    /**
+     * {@code models/{name}/claims/{v}}: who took a version number, when, and for what kind of
+     * registration; {@code token} makes every claim attempt's bytes unique.
+     */
+    record ClaimDocument(int format, String name, int version, String claimedBy, Instant claimedAt, String mode,
+            String token) {
+    }
+
+    /** {@code models/{name}/aliases/{alias}.json}. */
+    record AliasDocument(int format, String model, String alias, int version, Integer previousVersion,
+            Instant updatedAt, String updatedBy) {
+
+        ModelAlias toAlias() {
+            return new ModelAlias(model, alias, version,
+                    previousVersion == null ? OptionalInt.empty() : OptionalInt.of(previousVersion), updatedAt,
+                    updatedBy);
+        }
+    }
+
+    private static <T> List<T> list(List<T> values) {
+        return values == null ? List.of() : values;
+    }
+
+    private static Map<String, Object> map(Map<String, Object> values) {
+        return values == null ? Map.of() : values;
+    }
+
+    private static String orEmpty(String value) {
+        return value == null ? "" : value;
+    }
+}
