@@ -25,8 +25,8 @@ import java.util.Optional;
  * main, the function's jar as the whole classpath, storage embedded in this process. Prints a
  * Markdown table (the one in BENCHMARKS.md).
  *
- * <pre>./mvnw -q -DskipTests install &amp;&amp; ./mvnw -q -pl local exec:exec -Dexec.classpathScope=test \
- *     -Drun.main=dev.mlapi.local.bench.ColdStartBenchmark [-Drun.args=5]</pre>
+ * <pre>./mvnw -q -DskipTests package &amp;&amp; ./mvnw -q -pl local exec:exec -Dexec.classpathScope=test \
+ *     -Drun.main=dev.mlapi.local.bench.ColdStartBenchmark [-Drun.args="11 /path/to/other/checkout"]</pre>
  */
 public final class ColdStartBenchmark {
 
@@ -47,8 +47,13 @@ public final class ColdStartBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        int runs = args.length > 0 && !args[0].isBlank() ? Integer.parseInt(args[0].trim()) : 5;
+        // exec:exec passes -Drun.args as one argument: split it.
+        List<String> words = java.util.Arrays.stream(String.join(" ", args).trim().split("\\s+"))
+                .filter(w -> !w.isEmpty()).toList();
+        int runs = words.isEmpty() ? 5 : Integer.parseInt(words.get(0));
         Path root = Events.repositoryRoot();
+        // Optional: another checkout whose jars are measured in the same run, interleaved, for before/after.
+        Optional<Path> other = words.size() > 1 ? Optional.of(Path.of(words.get(1))) : Optional.empty();
         try (TestStack stack = TestStack.start()) {
             var hasher = stack.wiring().passwordHasher();
             stack.wiring().userStore().create(new User("bench-alice", "alice", Optional.empty(), Role.USER,
@@ -56,22 +61,38 @@ public final class ColdStartBenchmark {
             Map<String, String> env = new HashMap<>(stack.environment());
             env.put(Config.Env.ADMIN_USERNAME, "admin");
             env.put(Config.Env.ADMIN_PASSWORD, "bench-admin-password");
-            System.out.printf("%nCold start, %d fresh JVMs per function (%s, %d cores)%n%n", runs,
-                    System.getProperty("java.vm.name") + " " + Runtime.version(), Runtime.getRuntime().availableProcessors());
-            System.out.println("| function | jar (MB) | JVM start → first response, median (min–max) ms | init ms | first invoke ms | second invoke ms |");
-            System.out.println("|---|---:|---:|---:|---:|---:|");
-            for (Case c : CASES) {
-                Path jar = root.resolve("functions/" + c.function() + "/target/" + c.function() + ".jar");
-                List<JsonNode> samples = new ArrayList<>();
-                for (int i = 0; i < runs; i++) {
-                    samples.add(probe(jar, c, root.resolve("events").resolve(c.event()), env));
+            System.out.printf("%nCold start, %d fresh JVMs per jar, interleaved, the first of each discarded (%s, %d cores)%n%n",
+                    runs, System.getProperty("java.vm.name") + " " + Runtime.version(), Runtime.getRuntime().availableProcessors());
+            System.out.println("| function | checkout | jar (MB) | JVM start → first response, median (min–max) ms | init ms | first invoke ms | second invoke ms |");
+            System.out.println("|---|---|---:|---:|---:|---:|---:|");
+            Map<String, Path> checkouts = new java.util.LinkedHashMap<>();
+            other.ifPresent(path -> checkouts.put("before: " + path.getFileName(), path));
+            checkouts.put("this", root);
+            Map<String, List<JsonNode>> samples = new java.util.LinkedHashMap<>();
+            for (int i = 0; i <= runs; i++) {
+                for (Case c : CASES) {
+                    for (var checkout : checkouts.entrySet()) {
+                        Path jar = checkout.getValue().resolve("functions/" + c.function() + "/target/" + c.function() + ".jar");
+                        JsonNode sample = probe(jar, c, root.resolve("events").resolve(c.event()), env);
+                        if (i > 0) {
+                            samples.computeIfAbsent(c.function() + "\t" + checkout.getKey(), k -> new ArrayList<>()).add(sample);
+                        }
+                    }
                 }
-                System.out.printf(Locale.ROOT, "| %s | %.1f | %d (%d–%d) | %d | %d | %d |%n", c.function(),
-                        Files.size(jar) / 1e6, median(samples, "jvm_to_first_response_ms"),
-                        min(samples, "jvm_to_first_response_ms"), max(samples, "jvm_to_first_response_ms"),
-                        median(samples, "init_ms"), median(samples, "first_invoke_ms"), median(samples, "second_invoke_ms"));
+            }
+            for (Case c : CASES) {
+                for (var checkout : checkouts.entrySet()) {
+                    Path jar = checkout.getValue().resolve("functions/" + c.function() + "/target/" + c.function() + ".jar");
+                    List<JsonNode> s = samples.get(c.function() + "\t" + checkout.getKey());
+                    System.out.printf(Locale.ROOT, "| %s | %s | %.1f | %d (%d–%d) | %d | %d | %d |%n", c.function(),
+                            checkout.getKey(), Files.size(jar) / 1e6, median(s, "jvm_to_first_response_ms"),
+                            min(s, "jvm_to_first_response_ms"), max(s, "jvm_to_first_response_ms"),
+                            median(s, "init_ms"), median(s, "first_invoke_ms"), median(s, "second_invoke_ms"));
+                }
             }
         }
+        // DynamoDB Local's scheduler thread is not a daemon: without this the command hangs after printing.
+        System.exit(0);
     }
 
     static JsonNode probe(Path jar, Case c, Path event, Map<String, String> env) throws IOException, InterruptedException {
