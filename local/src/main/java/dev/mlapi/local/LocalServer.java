@@ -119,7 +119,7 @@ public final class LocalServer implements AutoCloseable {
         for (SamTemplate.Function function : template.functions()) {
             RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler = instantiate(function, wiring);
             for (String routeKey : function.routeKeys()) {
-                targets.add(new ApiGatewayRouter.Target(RouteTemplate.parse(routeKey), function.logicalId(), handler));
+                targets.add(new ApiGatewayRouter.Target(RouteTemplate.parse(routeKey), function.module(), handler));
             }
         }
         return targets;

@@ -123,7 +123,7 @@ class ProjectConsistencyTest {
         try (TestStack stack = TestStack.start()) {
             var targets = LocalServer.targets(template, stack.wiring());
             for (SamTemplate.Function function : template.functions()) {
-                Object handler = targets.stream().filter(t -> t.functionName().equals(function.logicalId()))
+                Object handler = targets.stream().filter(t -> t.functionName().equals(function.module()))
                         .findFirst().orElseThrow().handler();
                 assertThat(declaredRoutes(handler)).as("routes declared by " + function.handlerClass())
                         .containsExactlyInAnyOrderElementsOf(function.routeKeys());
