@@ -18,6 +18,7 @@ import dev.mlapi.core.config.Config;
 import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.error.ApiException.InvalidInput;
 import dev.mlapi.core.error.ApiException.Unprocessable;
+import dev.mlapi.core.observability.Telemetry;
 import dev.mlapi.core.registry.Manifest;
 import dev.mlapi.core.registry.ModelRegistry;
 import dev.mlapi.core.requestlog.RequestLogFields;
@@ -63,7 +64,8 @@ public final class ClassifyService implements AutoCloseable {
     static ClassifyService create(Config config, ModelRegistry registry, Clock clock, SafeUrlFetcher fetcher) {
         Djl.startEngine();
         ModelCache cache = new ModelCache(config.modelCacheMaxBytes(),
-                manifest -> OnnxImageClassifier.load(manifest, registry.readFile(manifest, manifest.modelFile())));
+                manifest -> Telemetry.timeModelLoad(manifest.ref(),
+                        () -> OnnxImageClassifier.load(manifest, registry.readFile(manifest, manifest.modelFile()))));
         return new ClassifyService(new ImageModels(registry, config.defaultImageModel(), clock), cache,
                 ImageDecoder.withDefaultLimits(), fetcher);
     }
@@ -124,7 +126,7 @@ public final class ClassifyService implements AutoCloseable {
         ImageTensor tensor = ImagePreprocessor.toTensor(image.pixels(), manifest.preprocessing().orElseThrow());
         float[] probabilities;
         try (ModelCache.Lease lease = cache.acquire(manifest)) {
-            probabilities = lease.classifier().probabilities(tensor);
+            probabilities = Telemetry.timeInference(manifest.ref(), () -> lease.classifier().probabilities(tensor));
         }
         if (probabilities.length == 0) {
             throw new Unprocessable("model '" + manifest.ref() + "' returned no scores");
