@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import dev.mlapi.core.auth.Authenticator;
 import dev.mlapi.core.auth.Principal;
+import dev.mlapi.core.aws.SdkErrors;
 import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.error.ApiException.Forbidden;
 import dev.mlapi.core.error.ApiException.MethodNotAllowed;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
+import software.amazon.awssdk.core.exception.SdkException;
 
 /**
  * {@code GET /metrics}: every function's request, error, latency, cold-start and model timings
@@ -48,6 +50,9 @@ final class MetricsEndpoint implements HttpHandler {
                     registry.prometheusText().getBytes(StandardCharsets.UTF_8));
         } catch (ApiException e) {
             response = ProblemMapper.render(e, path, requestId);
+        } catch (SdkException e) {
+            ApiException unavailable = SdkErrors.transientFailure(e).orElseThrow(() -> e);
+            response = ProblemMapper.render(unavailable, path, requestId);
         }
         try (exchange) {
             response.withHeader("x-request-id", requestId).headers()

@@ -6,6 +6,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.auth.Authenticator;
 import dev.mlapi.core.auth.Principal;
+import dev.mlapi.core.aws.SdkErrors;
 import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.error.ApiException.Forbidden;
 import dev.mlapi.core.error.ApiException.MethodNotAllowed;
@@ -31,6 +32,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.lambda.powertools.logging.PowertoolsLogging;
 
 /**
@@ -130,6 +132,18 @@ public final class ApiPipeline {
             } catch (ApiException e) {
                 response = ProblemMapper.render(e, request.path(), request.requestId());
                 error = Optional.of(e.detail());
+            } catch (SdkException e) {
+                Optional<ApiException> unavailable = SdkErrors.transientFailure(e);
+                if (unavailable.isPresent()) {
+                    LOG.warn("dependency unavailable in {} (request {}): {}", request.routeKey(), request.requestId(),
+                            e.toString());
+                    response = ProblemMapper.render(unavailable.get(), request.path(), request.requestId());
+                    error = Optional.of(unavailable.get().detail());
+                } else {
+                    LOG.error("AWS SDK error in {} (request {})", request.routeKey(), request.requestId(), e);
+                    response = ProblemMapper.internalError(request.path(), request.requestId());
+                    error = Optional.of("internal error: " + e.getClass().getSimpleName());
+                }
             } catch (RuntimeException | StackOverflowError e) {
                 LOG.error("unhandled error in {} (request {})", request.routeKey(), request.requestId(), e);
                 response = ProblemMapper.internalError(request.path(), request.requestId());
