@@ -25,8 +25,19 @@ public final class FunctionEnvironment {
     /** Read by DJL: without it DJL probes the network for telemetry at class load. */
     public static final String DJL_OFFLINE = "DJL_OFFLINE";
 
+    /** Read by Powertools: the log field {@code service} and the metrics' {@code function} dimension. */
+    public static final String POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME";
+    /** Read by Powertools' metrics singleton; the pipeline's records name the same namespace. */
+    public static final String POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE";
+    /** Read by Powertools logging: the root log level. */
+    public static final String POWERTOOLS_LOG_LEVEL = "POWERTOOLS_LOG_LEVEL";
+
     /** Read by the platform or a library rather than by {@code Config}. */
-    public static final Set<String> READ_OUTSIDE_CONFIG = Set.of(JAVA_TOOL_OPTIONS, DJL_OFFLINE);
+    public static final Set<String> READ_OUTSIDE_CONFIG = Set.of(JAVA_TOOL_OPTIONS, DJL_OFFLINE,
+            POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_LOG_LEVEL);
+
+    /** The CloudWatch namespace of the functions' metrics ({@code dev.mlapi.core.observability.Telemetry.NAMESPACE}). */
+    public static final String METRICS_NAMESPACE = "mlapi";
 
     /** How long a token lives; the login function stamps it into each token's {@code exp}. */
     public static final String TOKEN_TTL = "3600";

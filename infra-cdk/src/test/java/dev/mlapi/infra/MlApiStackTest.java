@@ -94,7 +94,10 @@ class MlApiStackTest {
             assertThat(typeOfReference(fn.environment().get(FunctionEnvironment.JWT_SECRET_ARN)))
                     .isEqualTo("AWS::SecretsManager::Secret");
             assertThat(fn.environment()).containsEntry(FunctionEnvironment.TOKEN_TTL_SECONDS, "3600")
-                    .containsEntry(FunctionEnvironment.REQUEST_LOG_RETENTION_DAYS, "90");
+                    .containsEntry(FunctionEnvironment.REQUEST_LOG_RETENTION_DAYS, "90")
+                    .containsEntry(FunctionEnvironment.POWERTOOLS_SERVICE_NAME, fn.module())
+                    .containsEntry(FunctionEnvironment.POWERTOOLS_METRICS_NAMESPACE, "mlapi")
+                    .containsEntry(FunctionEnvironment.POWERTOOLS_LOG_LEVEL, "INFO");
         }
     }
 
@@ -280,8 +283,11 @@ class MlApiStackTest {
                             Match.objectLike(Map.of("Id", "errors", "MetricStat", Match.objectLike(Map.of("Metric",
                                     Match.objectLike(Map.of("MetricName", "Errors", "Dimensions", byFunction.get("Dimensions")))))))
                     )))));
+            TEMPLATE.hasResourceProperties("AWS::CloudWatch::Alarm", Match.objectLike(Map.of(
+                    "Namespace", "mlapi", "MetricName", "errors_5xx", "Statistic", "Sum",
+                    "Dimensions", List.of(Map.of("Name", "function", "Value", fn.module())))));
         }
-        TEMPLATE.resourceCountIs("AWS::CloudWatch::Alarm", 1 + 2 * VIEW.functions().size());
+        TEMPLATE.resourceCountIs("AWS::CloudWatch::Alarm", 1 + 3 * VIEW.functions().size());
         String topic = Cfn.resourcesOfType(VIEW.template(), "AWS::SNS::Topic").keySet().iterator().next();
         Cfn.resourcesOfType(VIEW.template(), "AWS::CloudWatch::Alarm").forEach((id, alarm) ->
                 assertThat(list(alarm.get("AlarmActions"))).as(id).containsExactly(Map.of("Ref", topic)));
@@ -291,18 +297,24 @@ class MlApiStackTest {
     }
 
     @Test
-    void dashboard_showsLatencyErrorsAndColdStartsPerFunction() {
+    void dashboard_showsRequestsErrorsRouteLatencyAndColdStartsPerFunction_fromTheFunctionsMetrics() {
         Map<String, Map<String, Object>> dashboards = Cfn.resourcesOfType(VIEW.template(), "AWS::CloudWatch::Dashboard");
         assertThat(dashboards).hasSize(1);
         Object body = dashboards.values().iterator().next().get("DashboardBody");
         String text = Cfn.flatten(body);
-        assertThat(text).contains("\"AWS/ApiGateway\",\"Latency\"", "\"AWS/Lambda\",\"Errors\"", "\"AWS/Lambda\",\"Throttles\"",
-                "Restore Duration", "Init Duration", "filter @type = \\\"REPORT\\\"");
+        assertThat(text).contains("\"AWS/ApiGateway\",\"Latency\"", "\"AWS/Lambda\",\"Errors\"", "\"AWS/Lambda\",\"Throttles\"")
+                .doesNotContain("REPORT", "Restore Duration");
         Set<String> referenced = Cfn.referencedIds(body);
         for (FunctionView fn : VIEW.functions().values()) {
-            assertThat(text).contains(fn.module() + " duration (ms)");
-            assertThat(referenced).contains(fn.logicalId(),
-                    Cfn.singleReference(at(fn.properties(), "LoggingConfig").get("LogGroup")).orElseThrow());
+            assertThat(text).contains(fn.module() + " duration (ms)", fn.module() + " p99 latency per route (ms)",
+                    "[\"mlapi\",\"requests\",\"function\",\"" + fn.module() + "\"",
+                    "[\"mlapi\",\"errors_5xx\",\"function\",\"" + fn.module() + "\"",
+                    "[\"mlapi\",\"cold_start\",\"function\",\"" + fn.module() + "\"");
+            assertThat(referenced).contains(fn.logicalId());
+        }
+        for (ApiRoute route : STACKS.stack.routes()) {
+            assertThat(text).as("p99 latency of %s", route.routeKey())
+                    .contains("\"route\",\"" + route.routeKey().replace(' ', ':') + "\"");
         }
     }
 
