@@ -178,7 +178,9 @@ class ProjectConsistencyTest {
         for (Field field : Config.Env.class.getFields()) {
             known.add((String) field.get(null));
         }
-        known.addAll(List.of("JAVA_TOOL_OPTIONS", "DJL_OFFLINE"));
+        // Read by the JVM, by DJL and by Powertools (service name, metrics namespace, log level).
+        known.addAll(List.of("JAVA_TOOL_OPTIONS", "DJL_OFFLINE", "POWERTOOLS_SERVICE_NAME",
+                "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"));
         Map<String, Object> doc = template.document();
         List<Map<String, Object>> environments = new ArrayList<>();
         environments.add((Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) doc.get("Globals"))
