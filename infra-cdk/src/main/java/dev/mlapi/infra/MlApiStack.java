@@ -3,6 +3,7 @@ package dev.mlapi.infra;
 
 import dev.mlapi.catalog.OpenApiRoutes;
 import dev.mlapi.catalog.ApiRoute;
+import dev.mlapi.catalog.Env;
 import dev.mlapi.catalog.EnvValue;
 import dev.mlapi.catalog.FunctionCatalog;
 import dev.mlapi.catalog.FunctionSpec;
@@ -46,9 +47,8 @@ import software.amazon.awscdk.services.cloudwatch.Dashboard;
 import software.amazon.awscdk.services.cloudwatch.GraphWidget;
 import software.amazon.awscdk.services.cloudwatch.IMetric;
 import software.amazon.awscdk.services.cloudwatch.IWidget;
-import software.amazon.awscdk.services.cloudwatch.LogQueryVisualizationType;
-import software.amazon.awscdk.services.cloudwatch.LogQueryWidget;
 import software.amazon.awscdk.services.cloudwatch.MathExpression;
+import software.amazon.awscdk.services.cloudwatch.Metric;
 import software.amazon.awscdk.services.cloudwatch.MetricOptions;
 import software.amazon.awscdk.services.cloudwatch.TextWidget;
 import software.amazon.awscdk.services.cloudwatch.TreatMissingData;
@@ -120,12 +120,12 @@ public final class MlApiStack extends Stack {
 
     /** What the dashboard measures, said on the dashboard itself. */
     private static final String DASHBOARD_NOTE = """
-            **mlapi.** Function latency is Lambda's `Duration` (handler time; excludes init and restore). \
-            API latency is API Gateway's end-to-end `Latency`. *Errors* counts invocations that failed \
-            (uncaught exception, timeout, out of memory); handled 4xx/5xx answers are in the API graph. \
-            **Cold starts** come from the REPORT log lines: with SnapStart a cold start restores a snapshot \
-            and reports `Restore Duration`; `Init Duration` appears only when a function starts without a \
-            snapshot. Neither is a CloudWatch metric, so they are counted with Logs Insights.""";
+            **mlapi.** *Requests*, *5xx* and *route latency* are the functions' own metrics (namespace \
+            `mlapi`, one EMF record per request, dimensions `function` and `function, route`): every \
+            answer counts, including handled 4xx/5xx. Function duration is Lambda's `Duration` (handler \
+            time); API latency is API Gateway's end-to-end `Latency`. *Errors (uncaught)* counts failed \
+            invocations (uncaught exception, timeout, out of memory). **Cold starts** is `cold_start`: \
+            the first request each container serves, so SnapStart restores count too.""";
 
     private final StackSettings settings;
     private final List<ApiRoute> routes;
@@ -570,6 +570,16 @@ public final class MlApiStack extends Stack {
                     .evaluationPeriods(1)
                     .comparisonOperator(ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
                     .treatMissingData(TreatMissingData.NOT_BREACHING)));
+            if (fn.spec().kind() == FunctionSpec.Kind.HTTP) {
+                alarm(Alarm.Builder.create(this, id + "ServerErrorsAlarm")
+                        .alarmDescription(fn.spec().name() + ": answered 5xx at least 5 times in 5 minutes (its own"
+                                + " errors_5xx metric: bugs and unavailable dependencies, handled or not).")
+                        .metric(functionMetric(fn, "errors_5xx", sum()))
+                        .threshold(5)
+                        .evaluationPeriods(1)
+                        .comparisonOperator(ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
+                        .treatMissingData(TreatMissingData.NOT_BREACHING));
+            }
             alarm(Alarm.Builder.create(this, id + "ThrottlesAlarm")
                     .alarmDescription(fn.spec().name() + ": Lambda throttled invocations (concurrency limit reached).")
                     .metric(fn.function().metricThrottles(sum()))
@@ -630,38 +640,51 @@ public final class MlApiStack extends Stack {
         }
         dashboard.addWidgets(latency.toArray(IWidget[]::new));
         dashboard.addWidgets(
+                graph("Requests (mlapi)", 8, perFunction(fn -> functionMetric(fn, "requests", stat("Sum", fn.spec().name())))),
+                graph("5xx answers (mlapi)", 8, perFunction(fn -> functionMetric(fn, "errors_5xx", stat("Sum", fn.spec().name())))),
+                graph("Cold starts (mlapi)", 8, perFunction(fn -> functionMetric(fn, "cold_start", stat("Sum", fn.spec().name())))));
+        List<IWidget> routeLatency = new ArrayList<>();
+        for (JavaFunction fn : functions) {
+            IMetric[] perRoute = routes.stream()
+                    .filter(route -> route.function().equals(fn.spec().name()))
+                    .map(route -> routeMetric(fn, route, "latency", stat("p99", route.routeKey())))
+                    .toArray(IMetric[]::new);
+            routeLatency.add(graph(fn.spec().name() + " p99 latency per route (ms)", 6, perRoute));
+        }
+        dashboard.addWidgets(routeLatency.toArray(IWidget[]::new));
+        dashboard.addWidgets(
                 graph("Invocations", 8, perFunction(fn -> fn.function().metricInvocations(stat("Sum", fn.spec().name())))),
                 graph("Errors (uncaught, timeouts)", 8, perFunction(fn -> fn.function().metricErrors(stat("Sum", fn.spec().name())))),
                 graph("Throttles", 8, perFunction(fn -> fn.function().metricThrottles(stat("Sum", fn.spec().name())))));
-        List<String> logGroups = functions.stream().map(fn -> fn.logGroup().getLogGroupName()).toList();
-        dashboard.addWidgets(
-                LogQueryWidget.Builder.create()
-                        .title("Cold starts per function (REPORT lines)")
-                        .logGroupNames(logGroups)
-                        .queryLines(List.of(
-                                "filter @type = \"REPORT\"",
-                                "parse @message /Restore Duration: (?<restoreMs>[0-9.]+) ms/",
-                                "parse @message /Init Duration: (?<initMs>[0-9.]+) ms/",
-                                "stats count(*) as invocations, count(restoreMs) as snapstartRestores,"
-                                        + " pct(restoreMs, 99) as restoreP99Ms, count(initMs) as fullInits,"
-                                        + " pct(initMs, 99) as initP99Ms, pct(@duration, 99) as durationP99Ms by @log"))
-                        .view(LogQueryVisualizationType.TABLE)
-                        .width(12).height(6)
-                        .build(),
-                LogQueryWidget.Builder.create()
-                        .title("Cold starts over time")
-                        .logGroupNames(logGroups)
-                        .queryLines(List.of(
-                                "filter @type = \"REPORT\"",
-                                "parse @message /Restore Duration: (?<restoreMs>[0-9.]+) ms/",
-                                "parse @message /Init Duration: (?<initMs>[0-9.]+) ms/",
-                                "stats count(restoreMs) as snapstartRestores, count(initMs) as fullInits by bin(5m)"))
-                        .view(LogQueryVisualizationType.LINE)
-                        .width(12).height(6)
-                        .build());
         return dashboard;
     }
 
+
+    /** A metric the function emits itself (EMF, namespace mlapi), for the whole function. */
+    private static Metric functionMetric(JavaFunction fn, String name, MetricOptions options) {
+        return mlapiMetric(name, Map.of("function", fn.spec().name()), options);
+    }
+
+    /**
+     * A metric the function emits itself for one route. The route dimension is the route key with
+     * a colon for the space ({@code POST:/auth/login}): Powertools refuses whitespace in dimension
+     * values (dev.mlapi.core.observability.EmfMetrics#routeDimension).
+     */
+    private static Metric routeMetric(JavaFunction fn, ApiRoute route, String name, MetricOptions options) {
+        return mlapiMetric(name, Map.of("function", fn.spec().name(), "route", route.routeKey().replace(' ', ':')),
+                options);
+    }
+
+    private static Metric mlapiMetric(String name, Map<String, String> dimensions, MetricOptions options) {
+        return Metric.Builder.create()
+                .namespace(Env.METRICS_NAMESPACE)
+                .metricName(name)
+                .dimensionsMap(dimensions)
+                .statistic(options.getStatistic())
+                .period(options.getPeriod())
+                .label(options.getLabel())
+                .build();
+    }
 
     private GraphWidget graph(String title, int width, IMetric... metrics) {
         return GraphWidget.Builder.create().title(title).left(List.of(metrics)).width(width).height(6).build();
@@ -691,7 +714,7 @@ public final class MlApiStack extends Stack {
                 .value(alarmTopic.getTopicArn())
                 .build();
         CfnOutput.Builder.create(this, "DashboardName")
-                .description("The CloudWatch dashboard: latency, errors and cold starts per function")
+                .description("The CloudWatch dashboard: requests, errors, latency per route and cold starts per function")
                 .value(dashboard.getDashboardName())
                 .build();
     }

@@ -5,6 +5,7 @@ import static dev.mlapi.infra.support.Cfn.list;
 import static dev.mlapi.infra.support.Cfn.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mlapi.catalog.ApiRoute;
 import dev.mlapi.catalog.Env;
 import dev.mlapi.catalog.FunctionCatalog;
 import dev.mlapi.catalog.FunctionSpec;
@@ -103,7 +104,10 @@ class MlApiStackTest {
             assertThat(typeOfReference(fn.environment().get(Env.JWT_SECRET_ARN)))
                     .isEqualTo("AWS::SecretsManager::Secret");
             assertThat(fn.environment()).containsEntry(Env.TOKEN_TTL_SECONDS, "3600")
-                    .containsEntry(Env.REQUEST_LOG_RETENTION_DAYS, "90");
+                    .containsEntry(Env.REQUEST_LOG_RETENTION_DAYS, "90")
+                    .containsEntry(Env.POWERTOOLS_SERVICE_NAME, spec.name())
+                    .containsEntry(Env.POWERTOOLS_METRICS_NAMESPACE, "mlapi")
+                    .containsEntry(Env.POWERTOOLS_LOG_LEVEL, "INFO");
         }
     }
 
@@ -289,6 +293,9 @@ class MlApiStackTest {
                             Match.objectLike(Map.of("Id", "errors", "MetricStat", Match.objectLike(Map.of("Metric",
                                     Match.objectLike(Map.of("MetricName", "Errors", "Dimensions", byFunction.get("Dimensions")))))))
                     )))));
+            TEMPLATE.hasResourceProperties("AWS::CloudWatch::Alarm", Match.objectLike(Map.of(
+                    "Namespace", "mlapi", "MetricName", "errors_5xx", "Statistic", "Sum",
+                    "Dimensions", List.of(Map.of("Name", "function", "Value", fn.module())))));
         }
         int eventFunctions = FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT).size();
         for (FunctionSpec spec : FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT)) {
@@ -299,7 +306,8 @@ class MlApiStackTest {
                     "Namespace", "AWS/SQS", "MetricName", "ApproximateNumberOfMessagesVisible",
                     "Dimensions", List.of(Map.of("Name", "QueueName", "Value", Map.of("Fn::GetAtt", List.of(queue, "QueueName")))))));
         }
-        TEMPLATE.resourceCountIs("AWS::CloudWatch::Alarm", 1 + 2 * VIEW.functions().size() + eventFunctions);
+        TEMPLATE.resourceCountIs("AWS::CloudWatch::Alarm", 1 + 2 * VIEW.functions().size() + eventFunctions
+                + FunctionCatalog.ofKind(FunctionSpec.Kind.HTTP).size());
         String topic = Cfn.resourcesOfType(VIEW.template(), "AWS::SNS::Topic").keySet().iterator().next();
         Cfn.resourcesOfType(VIEW.template(), "AWS::CloudWatch::Alarm").forEach((id, alarm) ->
                 assertThat(list(alarm.get("AlarmActions"))).as(id).containsExactly(Map.of("Ref", topic)));
@@ -309,18 +317,24 @@ class MlApiStackTest {
     }
 
     @Test
-    void dashboard_showsLatencyErrorsAndColdStartsPerFunction() {
+    void dashboard_showsRequestsErrorsRouteLatencyAndColdStartsPerFunction_fromTheFunctionsMetrics() {
         Map<String, Map<String, Object>> dashboards = Cfn.resourcesOfType(VIEW.template(), "AWS::CloudWatch::Dashboard");
         assertThat(dashboards).hasSize(1);
         Object body = dashboards.values().iterator().next().get("DashboardBody");
         String text = Cfn.flatten(body);
-        assertThat(text).contains("\"AWS/ApiGateway\",\"Latency\"", "\"AWS/Lambda\",\"Errors\"", "\"AWS/Lambda\",\"Throttles\"",
-                "Restore Duration", "Init Duration", "filter @type = \\\"REPORT\\\"");
+        assertThat(text).contains("\"AWS/ApiGateway\",\"Latency\"", "\"AWS/Lambda\",\"Errors\"", "\"AWS/Lambda\",\"Throttles\"")
+                .doesNotContain("REPORT", "Restore Duration");
         Set<String> referenced = Cfn.referencedIds(body);
         for (FunctionView fn : VIEW.functions().values()) {
-            assertThat(text).contains(fn.module() + " duration (ms)");
-            assertThat(referenced).contains(fn.logicalId(),
-                    Cfn.singleReference(at(fn.properties(), "LoggingConfig").get("LogGroup")).orElseThrow());
+            assertThat(text).contains(fn.module() + " duration (ms)", fn.module() + " p99 latency per route (ms)",
+                    "[\"mlapi\",\"requests\",\"function\",\"" + fn.module() + "\"",
+                    "[\"mlapi\",\"errors_5xx\",\"function\",\"" + fn.module() + "\"",
+                    "[\"mlapi\",\"cold_start\",\"function\",\"" + fn.module() + "\"");
+            assertThat(referenced).contains(fn.logicalId());
+        }
+        for (ApiRoute route : STACKS.stack.routes()) {
+            assertThat(text).as("p99 latency of %s", route.routeKey())
+                    .contains("\"route\",\"" + route.routeKey().replace(' ', ':') + "\"");
         }
     }
 

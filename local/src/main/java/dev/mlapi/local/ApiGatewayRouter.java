@@ -9,6 +9,7 @@ import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.http.ApiResponse;
 import dev.mlapi.core.http.ProblemMapper;
 import dev.mlapi.core.http.RouteTemplate;
+import dev.mlapi.core.testkit.LocalContext;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,7 +50,7 @@ final class ApiGatewayRouter implements HttpHandler {
             DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ENGLISH);
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** One route and the function behind it. */
+    /** One route and the function behind it, named by its module (also its Lambda context's function name). */
     record Target(RouteTemplate route, String functionName,
             RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler) {
     }

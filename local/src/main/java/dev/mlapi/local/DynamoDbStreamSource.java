@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.events.DynamodbEvent;
 import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
 import dev.mlapi.catalog.FunctionSpec;
 import dev.mlapi.catalog.Trigger;
+import dev.mlapi.core.testkit.LocalContext;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;

@@ -6,6 +6,7 @@ import dev.mlapi.catalog.OpenApiRoutes;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.aws.Tables;
 import dev.mlapi.core.config.Config;
+import dev.mlapi.core.observability.Telemetry;
 import dev.mlapi.core.testkit.EmbeddedDynamoDb;
 import dev.mlapi.core.testkit.EmbeddedS3;
 import dev.mlapi.registry.RegistrySettings;
@@ -71,6 +72,8 @@ public final class LocalServer implements AutoCloseable {
     /** Starts storage, functions and the HTTP listener; {@code env} supplies the functions' settings. */
     public static LocalServer start(LocalSettings settings, Path root, Map<String, String> env) {
         System.setProperty("ai.djl.offline", "true");
+        // Metrics are read at GET /metrics here; EMF records would only clutter the console.
+        Telemetry.disableEmf();
         createDirectories(settings.dataDir());
         EmbeddedDynamoDb dynamoDb = EmbeddedDynamoDb.persistedIn(settings.dataDir().resolve("dynamodb"),
                 settings.dynamoDbPort());
@@ -103,6 +106,7 @@ public final class LocalServer implements AutoCloseable {
             DocsHandler docs = new DocsHandler(root.resolve("openapi.yaml"), swaggerUiVersion());
             http.createContext("/docs", docs);
             http.createContext("/openapi.yaml", docs);
+            http.createContext(MetricsEndpoint.PATH, new MetricsEndpoint(wiring::authenticator, Telemetry.registry()));
             http.setExecutor(executor);
             http.start();
             return new LocalServer(dynamoDb, s3, http, executor, wiring, router, functions);

@@ -9,6 +9,7 @@ import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
+import dev.mlapi.core.testkit.Stdout;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -170,6 +171,47 @@ class LocalServerEndToEndTest {
         var health = json(send("GET", "/health", null, null, admin));
         assertThat(health.get("loaded_models")).extracting(JsonNode::asText).contains("health-tiny:" + version);
         assertThat(json(send("GET", "/health", null, null, null)).has("loaded_models")).isFalse();
+    }
+
+    @Test
+    void metrics_forAdmins_isPrometheusTextWithTheRoutesJustCalled_401WithoutToken_403ForUsers() throws Exception {
+        String admin = login("admin", ADMIN_PASSWORD);
+        assertThat(send("GET", "/health", null, null, null).statusCode()).isEqualTo(200);
+
+        var metrics = send("GET", "/metrics", null, null, admin);
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.headers().firstValue("content-type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("text/plain; version=0.0.4"));
+        assertThat(metrics.body())
+                .contains("# TYPE mlapi_requests_total counter")
+                .containsPattern("(?m)^mlapi_requests_total\\{function=\"health\",route=\"GET /health\"} [1-9][0-9]*$")
+                .containsPattern("(?m)^mlapi_requests_total\\{function=\"login\",route=\"POST /auth/login\"} [1-9]")
+                .containsPattern("(?m)^mlapi_latency_seconds_count\\{function=\"health\",route=\"GET /health\"} [1-9]")
+                .containsPattern("(?m)^mlapi_cold_starts_total\\{function=\"login\"} 1$");
+
+        var anonymous = send("GET", "/metrics", null, null, null);
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(json(anonymous).get("status").asInt()).isEqualTo(401);
+        assertThat(send("GET", "/metrics", null, null, "not-a-token").statusCode()).isEqualTo(401);
+        assertThat(send("POST", "/auth/users", "application/json",
+                "{\"username\":\"metrics-reader\",\"password\":\"metrics-pass-1\"}", null).statusCode()).isEqualTo(201);
+        var user = send("GET", "/metrics", null, null, login("metrics-reader", "metrics-pass-1"));
+        assertThat(user.statusCode()).isEqualTo(403);
+        assertThat(json(user).get("type").asText()).endsWith("/forbidden");
+    }
+
+    @Test
+    void logLines_ofTheLocalServer_areForPeople_notJson() throws Exception {
+        var printed = Stdout.capture(() -> {
+            try {
+                return send("GET", "/health", null, null, null);
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertThat(printed.value().statusCode()).isEqualTo(200);
+        String line = printed.lines().stream().filter(l -> l.contains("GET /health 200")).findFirst().orElseThrow();
+        assertThat(line).doesNotStartWith("{").contains("INFO", "[health]", "ApiPipeline");
     }
 
     @Test

@@ -39,6 +39,8 @@ public final class Env {
     public static final String DJL_OFFLINE = "DJL_OFFLINE";
     /** Read by Powertools: the service name on every log line and metric. */
     public static final String POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME";
+    /** Read by Powertools: the lowest level logged. */
+    public static final String POWERTOOLS_LOG_LEVEL = "POWERTOOLS_LOG_LEVEL";
     /** Read by Powertools: the CloudWatch namespace of the EMF metrics. */
     public static final String POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE";
 
@@ -46,6 +48,8 @@ public final class Env {
     public static final String DEFAULT_TOKEN_TTL_SECONDS = "3600";
     /** How long a request stays in the request log, in days. */
     public static final String DEFAULT_REQUEST_LOG_RETENTION_DAYS = "90";
+    /** The level functions log at in AWS. */
+    public static final String DEFAULT_LOG_LEVEL = "INFO";
     /** The namespace of every metric the functions emit. */
     public static final String METRICS_NAMESPACE = "mlapi";
 

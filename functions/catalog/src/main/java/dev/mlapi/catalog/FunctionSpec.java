@@ -223,6 +223,7 @@ public record FunctionSpec(
             environment.put(Env.JAVA_TOOL_OPTIONS, new EnvValue.Literal(jvmOptions));
             environment.put(Env.POWERTOOLS_SERVICE_NAME, new EnvValue.Literal(name));
             environment.put(Env.POWERTOOLS_METRICS_NAMESPACE, new EnvValue.Literal(Env.METRICS_NAMESPACE));
+            environment.put(Env.POWERTOOLS_LOG_LEVEL, new EnvValue.Literal(Env.DEFAULT_LOG_LEVEL));
             return new FunctionSpec(name, kind, description, handler, memoryMb, timeout, sizingReason, grantList,
                     environment, Optional.ofNullable(trigger));
         }

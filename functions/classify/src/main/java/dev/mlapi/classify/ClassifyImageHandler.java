@@ -52,7 +52,7 @@ public final class ClassifyImageHandler
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return pipeline.handle(event);
+        return pipeline.handle(event, context);
     }
 
     private ApiResponse classify(ApiRequest request) {

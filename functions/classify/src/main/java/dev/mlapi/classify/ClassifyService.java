@@ -16,6 +16,7 @@ import dev.mlapi.core.config.Config;
 import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.error.ApiException.InvalidInput;
 import dev.mlapi.core.error.ApiException.Unprocessable;
+import dev.mlapi.core.observability.Telemetry;
 import dev.mlapi.core.requestlog.RequestLogFields;
 import dev.mlapi.inference.Djl;
 import dev.mlapi.inference.ModelCache;
@@ -123,8 +124,9 @@ public final class ClassifyService implements AutoCloseable {
     private List<Prediction> predict(Manifest manifest, DecodedImage image, int topK) {
         ImageTensor tensor = ImagePreprocessor.toTensor(image.pixels(), manifest.preprocessing().orElseThrow());
         float[] probabilities;
-        try (var lease = cache.acquire(ImageModels.cacheKey(manifest), () -> models.load(manifest))) {
-            probabilities = lease.model().probabilities(tensor);
+        try (var lease = cache.acquire(ImageModels.cacheKey(manifest),
+                () -> Telemetry.timeModelLoad(manifest.ref(), () -> models.load(manifest)))) {
+            probabilities = Telemetry.timeInference(manifest.ref(), () -> lease.model().probabilities(tensor));
         }
         if (probabilities.length == 0) {
             throw new Unprocessable("model '" + manifest.ref() + "' returned no scores");

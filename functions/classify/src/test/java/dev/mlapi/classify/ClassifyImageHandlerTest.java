@@ -15,6 +15,12 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.core.auth.Role;
 import dev.mlapi.core.config.Config;
+import dev.mlapi.core.json.Json;
+import dev.mlapi.core.observability.Telemetry;
+import dev.mlapi.registry.Manifest;
+import dev.mlapi.registry.S3ModelRegistry;
+import dev.mlapi.core.testkit.LocalContext;
+import dev.mlapi.core.testkit.Stdout;
 import dev.mlapi.core.testkit.TestStack;
 import dev.mlapi.core.users.User;
 import dev.mlapi.registry.Manifest;
@@ -350,5 +356,29 @@ class ClassifyImageHandlerTest {
         env.put(Config.Env.JWT_SECRET, TestStack.JWT_SECRET);
         env.put(key, value);
         return env;
+    }
+
+    @Test
+    void classify_inLambda_emitsModelLoadAndInferenceTimesForTheModel() {
+        try (ClassifyService coldService = ClassifyService.create(stack.config(), registry, Clock.systemUTC())) {
+            ClassifyImageHandler freshContainer = new ClassifyImageHandler(stack.wiring(), coldService);
+            var printed = Stdout.capture(() -> invoke(freshContainer, event("classify-image-base64.json"),
+                    new LocalContext("lambda-invocation-1", "classify", System.currentTimeMillis() + 29_000)));
+            assertThat(printed.value().getStatusCode()).isEqualTo(200);
+
+            List<JsonNode> emf = printed.lines().stream().filter(line -> line.contains("\"_aws\""))
+                    .map(line -> Json.readTree(line.getBytes(StandardCharsets.UTF_8))).toList();
+            for (String metric : List.of("model_load_time", "inference_time")) {
+                JsonNode record = emf.stream().filter(r -> r.has(metric)).findFirst().orElseThrow(
+                        () -> new AssertionError("no EMF record with " + metric + " in " + printed.lines()));
+                assertThat(record.get("_aws").get("CloudWatchMetrics").get(0).get("Dimensions").toString())
+                        .isEqualTo("[[\"function\",\"model\"]]");
+                assertThat(record.get("function").asText()).isEqualTo("classify");
+                assertThat(record.get("model").asText()).isEqualTo(tinyRgb.ref());
+                assertThat(record.get(metric).asDouble()).isPositive();
+            }
+            assertThat(Telemetry.registry().prometheusText()).containsPattern(
+                    "mlapi_inference_time_seconds_count\\{function=\"classify\",model=\"" + tinyRgb.ref() + "\"} [1-9]");
+        }
     }
 }

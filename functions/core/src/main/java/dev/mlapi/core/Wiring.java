@@ -16,6 +16,7 @@ import dev.mlapi.core.users.TokenStore;
 import dev.mlapi.core.users.UserStore;
 import java.time.Clock;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
@@ -38,11 +39,11 @@ public final class Wiring {
     private final Supplier<PasswordHasher> passwordHasher;
     private final SecretResolver secrets;
 
-    private Wiring(Config config, Clock clock) {
+    private Wiring(Config config, Clock clock, UnaryOperator<DynamoDbClient> dynamoDbWrapper) {
         this.config = config;
         this.clock = clock;
         this.clients = new AwsClients(config);
-        this.dynamoDb = memoize(clients::dynamoDb);
+        this.dynamoDb = memoize(() -> dynamoDbWrapper.apply(clients.dynamoDb()));
         this.secrets = new SecretResolver(clients::secretsManager);
         this.userStore = memoize(() -> new DynamoDbUserStore(dynamoDb.get(), config.usersTable()));
         this.tokenStore = memoize(() -> new DynamoDbTokenStore(dynamoDb.get(), config.tokensTable(), clock));
@@ -58,11 +59,19 @@ public final class Wiring {
     }
 
     public static Wiring create(Config config) {
-        return new Wiring(config, Clock.systemUTC());
+        return create(config, Clock.systemUTC());
     }
 
     public static Wiring create(Config config, Clock clock) {
-        return new Wiring(config, clock);
+        return new Wiring(config, clock, UnaryOperator.identity());
+    }
+
+    /**
+     * A wiring like this one whose stores reach DynamoDB through {@code wrapper} around a new
+     * client: for tests that put a fault-injecting client between the code and DynamoDB Local.
+     */
+    public Wiring withDynamoDb(UnaryOperator<DynamoDbClient> wrapper) {
+        return new Wiring(config, clock, wrapper);
     }
 
     public Config config() {

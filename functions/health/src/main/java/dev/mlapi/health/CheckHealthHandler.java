@@ -27,6 +27,6 @@ public final class CheckHealthHandler implements RequestHandler<APIGatewayV2HTTP
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return pipeline.handle(event);
+        return pipeline.handle(event, context);
     }
 }

@@ -45,7 +45,7 @@ public final class LoginHandler implements RequestHandler<APIGatewayV2HTTPEvent,
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return pipeline.handle(event);
+        return pipeline.handle(event, context);
     }
 
     private ApiResponse register(ApiRequest request) {

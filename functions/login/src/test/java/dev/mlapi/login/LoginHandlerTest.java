@@ -17,6 +17,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mlapi.core.config.Config;
 import dev.mlapi.core.json.Json;
+import dev.mlapi.core.testkit.LocalContext;
+import dev.mlapi.core.testkit.Stdout;
 import dev.mlapi.core.testkit.TestStack;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -295,5 +297,54 @@ class LoginHandlerTest {
         String everything = items.stream().map(Map::values).flatMap(java.util.Collection::stream)
                 .map(AttributeValue::toString).reduce("", String::concat);
         assertThat(everything).doesNotContain("password-of-" + name, "secret-wrong-pw", ADMIN_PASSWORD, token);
+    }
+
+    @Test
+    void handleRequest_inLambda_printsJsonLogLinesWithContextRouteAndUser_andOneEmfRecord() {
+        String name = newUser();
+        String token = login(name, "password-of-" + name);
+        LoginHandler freshContainer = new LoginHandler(stack.wiring());
+        var event = withBearer(load("login-current-user.json"), token);
+        var context = new LocalContext("lambda-invocation-1", "login", System.currentTimeMillis() + 15_000);
+
+        var printed = Stdout.capture(() -> invoke(freshContainer, event, context));
+
+        assertThat(printed.value().getStatusCode()).isEqualTo(200);
+        assertThat(printed.lines()).as("everything on stdout is one JSON object per line").isNotEmpty()
+                .allSatisfy(line -> assertThat(line).startsWith("{").endsWith("}"));
+        List<JsonNode> records = printed.lines().stream()
+                .map(line -> Json.readTree(line.getBytes(StandardCharsets.UTF_8))).toList();
+
+        JsonNode logLine = records.stream().filter(r -> r.path("message").asText().startsWith("GET /auth/users/me"))
+                .findFirst().orElseThrow();
+        assertThat(logLine.get("level").asText()).isEqualTo("INFO");
+        assertThat(logLine.get("message").asText()).startsWith("GET /auth/users/me 200 ");
+        assertThat(logLine.get("function_request_id").asText()).isEqualTo("lambda-invocation-1");
+        assertThat(logLine.get("function_name").asText()).isEqualTo("login");
+        assertThat(logLine.get("cold_start").asBoolean()).as("the first request of a new container").isTrue();
+        assertThat(logLine.get("route").asText()).isEqualTo("GET /auth/users/me");
+        assertThat(logLine.get("user").asText()).isEqualTo(name);
+        assertThat(logLine.get("correlation_id").asText()).isEqualTo(event.getRequestContext().getRequestId());
+
+        List<JsonNode> emf = records.stream().filter(r -> r.has("_aws")).toList();
+        assertThat(emf).as("one EMF record per request").hasSize(1);
+        JsonNode record = emf.get(0);
+        JsonNode directive = record.get("_aws").get("CloudWatchMetrics").get(0);
+        assertThat(directive.get("Namespace").asText()).isEqualTo("mlapi");
+        assertThat(directive.get("Dimensions").toString()).isEqualTo("[[\"function\"],[\"function\",\"route\"]]");
+        assertThat(directive.get("Metrics").findValuesAsText("Name"))
+                .containsExactlyInAnyOrder("requests", "errors_4xx", "errors_5xx", "latency", "cold_start");
+        assertThat(record.get("function").asText()).isEqualTo("login");
+        assertThat(record.get("route").asText()).isEqualTo("GET:/auth/users/me");
+        assertThat(record.get("requests").asDouble()).isEqualTo(1);
+        assertThat(record.get("errors_5xx").asDouble()).isZero();
+        assertThat(record.get("latency").asDouble()).isPositive();
+        assertThat(record.get("cold_start").asDouble()).isEqualTo(1);
+        assertThat(record.get("request_id").asText()).isEqualTo(event.getRequestContext().getRequestId());
+
+        var second = Stdout.capture(() -> invoke(freshContainer, withBearer(load("login-current-user.json"), token),
+                new LocalContext("lambda-invocation-2", "login", System.currentTimeMillis() + 15_000)));
+        assertThat(second.lines()).as("no cold start on the container's second request")
+                .noneMatch(line -> line.contains("\"cold_start\":true") || line.contains("\"cold_start\":1"));
     }
 }

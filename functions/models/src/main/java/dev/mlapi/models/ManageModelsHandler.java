@@ -45,7 +45,7 @@ public final class ManageModelsHandler implements RequestHandler<APIGatewayV2HTT
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return pipeline.handle(event);
+        return pipeline.handle(event, context);
     }
 
     private ApiResponse list(ApiRequest request) {

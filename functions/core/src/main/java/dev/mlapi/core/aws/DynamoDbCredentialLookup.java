@@ -1,5 +1,6 @@
 package dev.mlapi.core.aws;
 
+import dev.mlapi.core.error.ApiException.ServiceUnavailable;
 import dev.mlapi.core.users.CredentialLookup;
 import dev.mlapi.core.users.User;
 import java.time.Clock;
@@ -41,7 +42,9 @@ public final class DynamoDbCredentialLookup implements CredentialLookup {
         List<Map<String, AttributeValue>> tokens = new ArrayList<>();
         for (int attempt = 1; !pending.isEmpty(); attempt++) {
             if (attempt > MAX_ATTEMPTS) {
-                throw new IllegalStateException("DynamoDB left keys unprocessed after " + MAX_ATTEMPTS + " attempts");
+                // Unprocessed keys are DynamoDB shedding load: a throttle, as SdkErrors answers one.
+                throw new ServiceUnavailable("DynamoDB left keys unprocessed after " + MAX_ATTEMPTS
+                        + " attempts; retry shortly", SdkErrors.THROTTLED_RETRY_AFTER, null);
             }
             Map<String, KeysAndAttributes> request = pending;
             BatchGetItemResponse response = dynamoDb.batchGetItem(r -> r.requestItems(request));

@@ -7,6 +7,7 @@ import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
@@ -54,6 +55,8 @@ public final class DynamoDbRequestLog implements RequestLog {
                     .expressionAttributeNames(Map.of("#id", REQUEST_ID)));
         } catch (ConditionalCheckFailedException duplicate) {
             // A retried invocation with the same request id: the first record stands.
+        } catch (SdkException e) {
+            throw SdkErrors.translate(e);
         }
     }
 

@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
@@ -47,6 +48,8 @@ public final class DynamoDbUserStore implements UserStore {
                     .expressionAttributeNames(Map.of("#u", USERNAME)));
         } catch (ConditionalCheckFailedException e) {
             throw new Conflict("the username '" + user.username() + "' is already taken");
+        } catch (SdkException e) {
+            throw SdkErrors.translate(e);
         }
     }
 
@@ -82,6 +85,8 @@ public final class DynamoDbUserStore implements UserStore {
                             ":version", n(updated.tokenVersion()))));
         } catch (ConditionalCheckFailedException e) {
             throw new Conflict("the password was changed concurrently; try again");
+        } catch (SdkException e) {
+            throw SdkErrors.translate(e);
         }
     }
 

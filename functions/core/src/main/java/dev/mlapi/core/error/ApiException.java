@@ -1,12 +1,14 @@
 package dev.mlapi.core.error;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A failure the caller can act on, rendered as RFC 9457 problem+json by {@code ProblemMapper}.
  *
- * <p>Storage code translates SDK exceptions into these; anything else that escapes a handler is a
- * bug and becomes a 500.
+ * <p>Storage code translates SDK exceptions into these ({@code SdkErrors}); anything else that
+ * escapes a handler is a bug and becomes a 500.
  */
 public abstract sealed class ApiException extends RuntimeException
         permits ApiException.InvalidInput, ApiException.Unauthorized, ApiException.Forbidden,
@@ -40,6 +42,11 @@ public abstract sealed class ApiException extends RuntimeException
 
     public String detail() {
         return getMessage();
+    }
+
+    /** How long the caller should wait before trying again ({@code Retry-After}); empty unless the failure is temporary. */
+    public Optional<Duration> retryAfter() {
+        return Optional.empty();
     }
 
     /** Field-level validation errors; empty unless the input failed validation. */
@@ -134,17 +141,48 @@ public abstract sealed class ApiException extends RuntimeException
         }
     }
 
-    /** 429: throttled. */
+    /** 429: the caller is sending too fast; it may try again after {@link #retryAfter()}. */
     public static final class TooManyRequests extends ApiException {
+        public static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(1);
+
+        private final Duration retryAfter;
+
         public TooManyRequests(String detail) {
+            this(detail, DEFAULT_RETRY_AFTER);
+        }
+
+        public TooManyRequests(String detail, Duration retryAfter) {
             super(429, "too-many-requests", "Too many requests", detail, null);
+            this.retryAfter = retryAfter;
+        }
+
+        @Override
+        public Optional<Duration> retryAfter() {
+            return Optional.of(retryAfter);
         }
     }
 
-    /** 503: a dependency is unavailable for now (e.g. storage throttling); retrying later may succeed. */
+    /**
+     * 503: a dependency is unavailable for now (storage throttling, a 5xx, unreachable); retrying
+     * after {@link #retryAfter()} may succeed.
+     */
     public static final class ServiceUnavailable extends ApiException {
+        public static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(5);
+
+        private final Duration retryAfter;
+
         public ServiceUnavailable(String detail) {
-            super(503, "service-unavailable", "Service unavailable", detail, null);
+            this(detail, DEFAULT_RETRY_AFTER, null);
+        }
+
+        public ServiceUnavailable(String detail, Duration retryAfter, Throwable cause) {
+            super(503, "service-unavailable", "Service unavailable", detail, cause);
+            this.retryAfter = retryAfter;
+        }
+
+        @Override
+        public Optional<Duration> retryAfter() {
+            return Optional.of(retryAfter);
         }
     }
 }

@@ -1,15 +1,20 @@
 package dev.mlapi.core.http;
 
+import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.auth.Authenticator;
 import dev.mlapi.core.auth.Principal;
+import dev.mlapi.core.aws.SdkErrors;
 import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.error.ApiException.Forbidden;
 import dev.mlapi.core.error.ApiException.MethodNotAllowed;
 import dev.mlapi.core.error.ApiException.NotFound;
 import dev.mlapi.core.error.ApiException.Unauthorized;
+import dev.mlapi.core.observability.RequestLogContext;
+import dev.mlapi.core.observability.RequestMeasurement;
+import dev.mlapi.core.observability.Telemetry;
 import dev.mlapi.core.requestlog.RequestLog;
 import dev.mlapi.core.requestlog.RequestLogEntry;
 import java.time.Clock;
@@ -18,21 +23,26 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.lambda.powertools.logging.PowertoolsLogging;
 
 /**
  * The one place where a request meets the cross-cutting concerns: decoding, routing,
- * authentication and roles, problem+json for every failure, the {@code X-Request-Id} header, and
- * exactly one request-log entry per request — also for 400/401/403/404 answers.
+ * authentication and roles, problem+json for every failure, the {@code X-Request-Id} header,
+ * exactly one request-log entry per request — also for 400/401/403/404 answers — structured log
+ * lines keyed by the Lambda context, route and user, and one metrics record per request.
  *
  * <p>A function's handler declares its routes here (like Javalin's one route table) and
- * delegates {@code handleRequest} to {@link #handle(APIGatewayV2HTTPEvent)}.
+ * delegates {@code handleRequest} to {@link #handle(APIGatewayV2HTTPEvent, Context)}.
  */
 public final class ApiPipeline {
 
@@ -44,6 +54,7 @@ public final class ApiPipeline {
     private final Supplier<RequestLog> requestLog;
     private final Clock clock;
     private final Duration retention;
+    private final AtomicBoolean coldStart = new AtomicBoolean(true);
 
     private ApiPipeline(Builder builder) {
         this.routes = Map.copyOf(builder.routes);
@@ -66,7 +77,24 @@ public final class ApiPipeline {
         return routes.keySet();
     }
 
+    /** Handles an event without a Lambda context (tests): as {@link #handle(APIGatewayV2HTTPEvent, Context)} with none. */
     public APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event) {
+        return handle(event, null);
+    }
+
+    /**
+     * Handles one invocation. Powertools' logging scope keys every log line to the Lambda
+     * {@code context} (request id, function, cold start); {@code context} may be null outside
+     * Lambda. The request's route and user join the log lines once known, and one metrics record
+     * is emitted per request.
+     */
+    public APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, Context context) {
+        Invocation invocation = new Invocation(functionName(context), coldStart.getAndSet(false));
+        return PowertoolsLogging.withLogging(context,
+                () -> Telemetry.inFunction(invocation.function(), () -> EventCodec.encode(respond(event, invocation))));
+    }
+
+    private ApiResponse respond(APIGatewayV2HTTPEvent event, Invocation invocation) {
         Instant receivedAt = clock.instant();
         long started = System.nanoTime();
         ApiRequest request;
@@ -76,39 +104,84 @@ public final class ApiPipeline {
             request = new ApiRequest(UUID.randomUUID().toString(), String.valueOf(event.getRouteKey()), "POST",
                     String.valueOf(event.getRawPath()), event.getHeaders(), Map.of(), Map.of(), new byte[0], null,
                     receivedAt);
-            return EventCodec.encode(finish(request, ProblemMapper.render(e, request.path(), request.requestId()),
-                    Optional.of(e.detail()), started));
+            try (RequestLogContext log = RequestLogContext.open(request.requestId(), invocation.coldStart())) {
+                return finish(invocation, request, RequestMeasurement.UNMATCHED,
+                        ProblemMapper.render(e, request.path(), request.requestId()), Optional.of(e.detail()), started);
+            }
         }
-        return EventCodec.encode(handle(request, started));
+        return respond(request, started, invocation);
     }
 
     /** Runs one decoded request through routing, auth, the handler and the request log. */
     public ApiResponse handle(ApiRequest request) {
-        return handle(request, System.nanoTime());
+        return respond(request, System.nanoTime(), new Invocation(functionName(null), coldStart.getAndSet(false)));
     }
 
-    private ApiResponse handle(ApiRequest request, long started) {
-        ApiResponse response;
-        Optional<String> error = Optional.empty();
-        try {
-            Route route = resolve(request);
-            authorize(route.access(), request);
-            response = route.handler().handle(request);
-        } catch (ApiException e) {
-            response = ProblemMapper.render(e, request.path(), request.requestId());
-            error = Optional.of(e.detail());
-        } catch (RuntimeException | StackOverflowError e) {
-            LOG.error("unhandled error in {} (request {})", request.routeKey(), request.requestId(), e);
-            response = ProblemMapper.internalError(request.path(), request.requestId());
-            error = Optional.of("internal error: " + e.getClass().getSimpleName());
+    private ApiResponse respond(ApiRequest request, long started, Invocation invocation) {
+        try (RequestLogContext log = RequestLogContext.open(request.requestId(), invocation.coldStart())) {
+            String routeKey = RequestMeasurement.UNMATCHED;
+            ApiResponse response;
+            Optional<String> error = Optional.empty();
+            try {
+                Route route = resolve(request);
+                routeKey = route.template().routeKey();
+                log.route(routeKey);
+                authorize(route.access(), request);
+                request.principal().ifPresent(principal -> log.user(principal.username()));
+                response = route.handler().handle(request);
+            } catch (ApiException e) {
+                response = ProblemMapper.render(e, request.path(), request.requestId());
+                error = Optional.of(e.detail());
+            } catch (SdkException e) {
+                Optional<ApiException> unavailable = SdkErrors.transientFailure(e);
+                if (unavailable.isPresent()) {
+                    LOG.warn("dependency unavailable in {} (request {}): {}", request.routeKey(), request.requestId(),
+                            e.toString());
+                    response = ProblemMapper.render(unavailable.get(), request.path(), request.requestId());
+                    error = Optional.of(unavailable.get().detail());
+                } else {
+                    LOG.error("AWS SDK error in {} (request {})", request.routeKey(), request.requestId(), e);
+                    response = ProblemMapper.internalError(request.path(), request.requestId());
+                    error = Optional.of("internal error: " + e.getClass().getSimpleName());
+                }
+            } catch (RuntimeException | StackOverflowError e) {
+                LOG.error("unhandled error in {} (request {})", request.routeKey(), request.requestId(), e);
+                response = ProblemMapper.internalError(request.path(), request.requestId());
+                error = Optional.of("internal error: " + e.getClass().getSimpleName());
+            }
+            return finish(invocation, request, routeKey, response, error, started);
         }
-        return finish(request, response, error, started);
     }
 
-    private ApiResponse finish(ApiRequest request, ApiResponse response, Optional<String> error, long started) {
-        double seconds = (System.nanoTime() - started) / 1e9;
-        record(request, response.status(), seconds, error);
+    private ApiResponse finish(Invocation invocation, ApiRequest request, String routeKey, ApiResponse response,
+            Optional<String> error, long started) {
+        Duration latency = Duration.ofNanos(System.nanoTime() - started);
+        record(request, response.status(), latency.toNanos() / 1e9, error);
+        Telemetry.request(new RequestMeasurement(invocation.function(), routeKey, response.status(), latency,
+                invocation.coldStart(), request.requestId()));
+        LOG.info("{} {} {} {} ms", request.method(), request.path(), response.status(),
+                String.format(Locale.ROOT, "%.1f", latency.toNanos() / 1e6));
         return response.withHeader("x-request-id", request.requestId());
+    }
+
+    /**
+     * The {@code function} of metrics: the service name in AWS ({@code POWERTOOLS_SERVICE_NAME},
+     * the catalog's name, where Lambda's own function name is a generated physical name); the
+     * context's function name where no service is set (the local server, tests).
+     */
+    private static String functionName(Context context) {
+        return Telemetry.serviceName()
+                .or(() -> Optional.ofNullable(context).map(Context::getFunctionName))
+                .orElse("unknown");
+    }
+
+    /**
+     * Which function answers and whether this is its container's first request. Powertools'
+     * own cold-start flag counts on-demand initialisations only, so with SnapStart (every
+     * container restored from a snapshot) it would never report one; the first request a
+     * pipeline serves is what a dashboard means by a cold start, and a snapshot is taken before any.
+     */
+    private record Invocation(String function, boolean coldStart) {
     }
 
     private Route resolve(ApiRequest request) {

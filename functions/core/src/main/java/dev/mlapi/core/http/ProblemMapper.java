@@ -2,6 +2,7 @@ package dev.mlapi.core.http;
 
 import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.json.Json;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +18,18 @@ public final class ProblemMapper {
     private ProblemMapper() {
     }
 
+    /** The problem for {@code e}, with a {@code Retry-After} header (whole seconds) when it is temporary. */
     public static ApiResponse render(ApiException e, String instance, String requestId) {
-        return problem(e.status(), e.slug(), e.title(), e.detail(), instance, requestId, e.errors());
+        ApiResponse problem = problem(e.status(), e.slug(), e.title(), e.detail(), instance, requestId, e.errors());
+        return e.retryAfter()
+                .map(wait -> problem.withHeader("retry-after", Long.toString(retryAfterSeconds(wait))))
+                .orElse(problem);
+    }
+
+    /** Delta-seconds, at least 1: {@code Retry-After: 0} would invite an immediate retry. */
+    static long retryAfterSeconds(Duration wait) {
+        long millis = Math.max(wait.toMillis(), 1);
+        return (millis + 999) / 1000;
     }
 
     public static ApiResponse internalError(String instance, String requestId) {

@@ -3,10 +3,13 @@ package dev.mlapi.core.aws;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.mlapi.core.Wiring;
 import dev.mlapi.core.auth.Role;
 import dev.mlapi.core.error.ApiException.Conflict;
+import dev.mlapi.core.error.ApiException.ServiceUnavailable;
 import dev.mlapi.core.requestlog.RequestLogEntry;
 import dev.mlapi.core.testkit.TestStack;
+import dev.mlapi.core.testkit.ThrottlingDynamoDb;
 import dev.mlapi.core.users.User;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -131,5 +134,26 @@ class StorageAdaptersTest {
         assertThat(items.get(0).get("route").s()).isEqualTo("POST /classify");
         assertThat(items.get(0).get("status_code").n()).isEqualTo("200");
         assertThat(items.get(0).get("image_width").n()).isEqualTo("640");
+    }
+    @Test
+    void adapters_whenDynamoDbThrottles_throw503WithRetryAfter_notSdkExceptions() {
+        ThrottlingDynamoDb throttling = new ThrottlingDynamoDb(stack.wiring().dynamoDb());
+        Wiring wiring = stack.wiring().withDynamoDb(real -> throttling.throttleEverything());
+        var users = wiring.userStore();
+
+        assertThatThrownBy(() -> users.create(user("erin"))).isInstanceOf(ServiceUnavailable.class)
+                .hasMessageContaining("throttling");
+        assertThatThrownBy(() -> users.replacePassword(user("erin").withPassword("hash-2"), "hash-1"))
+                .isInstanceOf(ServiceUnavailable.class);
+        assertThatThrownBy(() -> wiring.requestLog().record(new RequestLogEntry("req-throttled",
+                Instant.parse("2026-01-01T00:00:00Z"), "GET /health", "GET", "/health", Optional.empty(), 200, 0.01,
+                0, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty(), Instant.parse("2026-04-01T00:00:00Z"))))
+                .isInstanceOf(ServiceUnavailable.class)
+                .satisfies(e -> assertThat(((ServiceUnavailable) e).retryAfter()).contains(SdkErrors.THROTTLED_RETRY_AFTER));
+
+        throttling.heal();
+        users.create(user("erin"));
+        assertThat(users.find("erin")).isPresent();
     }
 }

@@ -2,6 +2,7 @@ package dev.mlapi.core.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
@@ -95,7 +96,13 @@ public final class Events {
      */
     public static APIGatewayV2HTTPResponse invoke(
             RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler, APIGatewayV2HTTPEvent event) {
-        APIGatewayV2HTTPResponse response = handler.handleRequest(event, null);
+        return invoke(handler, event, null);
+    }
+
+    /** As {@link #invoke(RequestHandler, APIGatewayV2HTTPEvent)}, with a Lambda context (null: none, as in most tests). */
+    public static APIGatewayV2HTTPResponse invoke(RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler,
+            APIGatewayV2HTTPEvent event, Context context) {
+        APIGatewayV2HTTPResponse response = handler.handleRequest(event, context);
         assertThat(header(response, "x-request-id")).isEqualTo(event.getRequestContext().getRequestId());
         if (response.getStatusCode() >= 400) {
             assertThat(header(response, "content-type")).isEqualTo("application/problem+json");

@@ -1,4 +1,4 @@
-package dev.mlapi.local;
+package dev.mlapi.core.testkit;
 
 import com.amazonaws.services.lambda.runtime.ClientContext;
 import com.amazonaws.services.lambda.runtime.CognitoIdentity;
@@ -6,8 +6,11 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import java.nio.charset.StandardCharsets;
 
-/** The Lambda {@link Context} of one local invocation. */
-record LocalContext(String awsRequestId, String functionName, long deadlineMillis) implements Context {
+/**
+ * The Lambda {@link Context} of one invocation outside Lambda: the local server's, and handler
+ * tests' that look at what the context adds (log fields, metrics).
+ */
+public record LocalContext(String awsRequestId, String functionName, long deadlineMillis) implements Context {
 
     private static final int MEMORY_MB = 1024;
 

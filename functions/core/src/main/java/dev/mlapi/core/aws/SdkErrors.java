@@ -1,0 +1,88 @@
+package dev.mlapi.core.aws;
+
+import dev.mlapi.core.error.ApiException;
+import dev.mlapi.core.error.ApiException.ServiceUnavailable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Optional;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.exception.SdkServiceException;
+
+/**
+ * The one translation of AWS SDK failures (DynamoDB, S3, Secrets Manager) into API errors, by
+ * what the SDK itself knows about them rather than by lists of error codes:
+ * <ul>
+ *   <li>throttled ({@link SdkServiceException#isThrottlingException()}: HTTP 429 or one of the
+ *       SDK's throttling codes, e.g. {@code ThrottlingException},
+ *       {@code ProvisionedThroughputExceededException}, {@code SlowDown}) → 503, retry after
+ *       {@link #THROTTLED_RETRY_AFTER};
+ *   <li>the service failed ({@code statusCode() >= 500}) → 503, retry after {@link #FAILED_RETRY_AFTER};
+ *   <li>the service was not reached or did not answer in time ({@link SdkClientException} caused
+ *       by an I/O error, or an API call (attempt) timeout) → 503, retry after {@link #FAILED_RETRY_AFTER};
+ *   <li>anything else (a 4xx the SDK does not call throttling, a request the SDK could not even
+ *       build) is a bug in this code: not translated, so it becomes a 500.
+ * </ul>
+ * A dependency's throttle is a 503, not a 429: it is not this caller's doing (API Gateway already
+ * answers 429 to a caller over its own rate), and every caller would get it alike.
+ */
+public final class SdkErrors {
+
+    /** The SDK has already retried with back-off; a second is enough for a throttle to ease. */
+    public static final Duration THROTTLED_RETRY_AFTER = Duration.ofSeconds(1);
+    public static final Duration FAILED_RETRY_AFTER = Duration.ofSeconds(5);
+
+    private SdkErrors() {
+    }
+
+    /** The 503 for a failure that retrying later may cure; empty for one that is a bug here. */
+    public static Optional<ApiException> transientFailure(SdkException e) {
+        if (e instanceof SdkServiceException service) {
+            String name = serviceName(service);
+            if (service.isThrottlingException()) {
+                return Optional.of(new ServiceUnavailable(name + " is throttling requests; retry shortly",
+                        THROTTLED_RETRY_AFTER, e));
+            }
+            if (service.statusCode() >= 500) {
+                return Optional.of(new ServiceUnavailable(name + " failed (HTTP " + service.statusCode()
+                        + "); retry later", FAILED_RETRY_AFTER, e));
+            }
+            return Optional.empty();
+        }
+        if (e instanceof ApiCallTimeoutException || e instanceof ApiCallAttemptTimeoutException) {
+            return Optional.of(new ServiceUnavailable("a storage service did not answer in time; retry later",
+                    FAILED_RETRY_AFTER, e));
+        }
+        if (e instanceof SdkClientException && causedByIo(e)) {
+            return Optional.of(new ServiceUnavailable("a storage service could not be reached; retry later",
+                    FAILED_RETRY_AFTER, e));
+        }
+        return Optional.empty();
+    }
+
+    /** What to throw instead of {@code e}: its 503, or {@code e} itself when it is a bug. */
+    public static RuntimeException translate(SdkException e) {
+        return transientFailure(e).<RuntimeException>map(failure -> failure).orElse(e);
+    }
+
+    private static String serviceName(SdkServiceException e) {
+        if (e instanceof AwsServiceException aws && aws.awsErrorDetails() != null
+                && aws.awsErrorDetails().serviceName() != null) {
+            return aws.awsErrorDetails().serviceName();
+        }
+        return "a storage service";
+    }
+
+    private static boolean causedByIo(Throwable e) {
+        for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            if (cause instanceof IOException || cause instanceof UncheckedIOException) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

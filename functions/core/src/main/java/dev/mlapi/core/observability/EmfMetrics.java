@@ -1,0 +1,93 @@
+package dev.mlapi.core.observability;
+
+import java.util.concurrent.CompletableFuture;
+import software.amazon.cloudwatchlogs.emf.environment.Environment;
+import software.amazon.cloudwatchlogs.emf.environment.EnvironmentProvider;
+import software.amazon.cloudwatchlogs.emf.environment.LambdaEnvironment;
+import software.amazon.cloudwatchlogs.emf.model.MetricsContext;
+import software.amazon.lambda.powertools.metrics.Metrics;
+import software.amazon.lambda.powertools.metrics.internal.EmfMetricsLogger;
+import software.amazon.lambda.powertools.metrics.model.DimensionSet;
+import software.amazon.lambda.powertools.metrics.model.MetricUnit;
+import software.amazon.lambda.powertools.metrics.provider.MetricsProvider;
+
+/**
+ * Measurements as CloudWatch Embedded Metric Format records on stdout, through Powertools'
+ * {@link Metrics}: one record per request with the dimension sets {@code [function]} and
+ * {@code [function, route]}, so a dashboard reads both per-function totals and per-route
+ * figures without metric math; one record per model timing with {@code [function, model]}.
+ *
+ * <p>Each record is a fresh {@link Metrics} instance from {@link #STDOUT}, not Powertools'
+ * {@code MetricsFactory} singleton: that one is keyed by X-Ray trace id, so outside Lambda every
+ * concurrent request would share (and flush) one record, and in Lambda an instance that is never
+ * {@code flush()}ed stays in its map. A fresh instance per record is thread-safe and leaves nothing behind.
+ */
+final class EmfMetrics implements MetricsSink {
+
+    /**
+     * Powertools' EMF backend, always in EMF's Lambda environment (records on stdout). Left to
+     * detect its environment, EMF would probe EC2's and ECS's metadata endpoints and then send to a
+     * CloudWatch agent on port 25888 whenever it is not in Lambda: in tests and on a laptop.
+     */
+    static final MetricsProvider STDOUT = new MetricsProvider() {
+        private final EnvironmentProvider lambda = new EnvironmentProvider() {
+            private final Environment environment = new LambdaEnvironment();
+
+            @Override
+            public CompletableFuture<Environment> resolveEnvironment() {
+                return CompletableFuture.completedFuture(environment);
+            }
+        };
+
+        @Override
+        public Metrics getMetricsInstance() {
+            return new EmfMetricsLogger(lambda, new MetricsContext());
+        }
+    };
+
+    private final String namespace;
+
+    EmfMetrics(String namespace) {
+        this.namespace = namespace;
+    }
+
+    @Override
+    public void request(RequestMeasurement m) {
+        Metrics metrics = record(DimensionSet.of(Telemetry.FUNCTION, m.function()));
+        metrics.addDimension(DimensionSet.of(Telemetry.FUNCTION, m.function(), Telemetry.ROUTE, routeDimension(m.route())));
+        metrics.addMetric("requests", 1, MetricUnit.COUNT);
+        // 0 or 1 on every request: Sum counts the errors, Average is the error rate.
+        metrics.addMetric("errors_4xx", m.clientError() ? 1 : 0, MetricUnit.COUNT);
+        metrics.addMetric("errors_5xx", m.serverError() ? 1 : 0, MetricUnit.COUNT);
+        metrics.addMetric("latency", m.latency().toNanos() / 1e6, MetricUnit.MILLISECONDS);
+        if (m.coldStart()) {
+            metrics.addMetric("cold_start", 1, MetricUnit.COUNT);
+        }
+        // Properties, not dimensions: searchable in Logs Insights without creating metrics.
+        metrics.addMetadata("request_id", m.requestId());
+        metrics.addMetadata("status", m.status());
+        metrics.flush();
+    }
+
+    @Override
+    public void timing(ModelTiming t) {
+        Metrics metrics = record(DimensionSet.of(Telemetry.FUNCTION, t.function(), Telemetry.MODEL, t.model()));
+        metrics.addMetric(t.metric().metricName(), t.took().toNanos() / 1e6, MetricUnit.MILLISECONDS);
+        metrics.flush();
+    }
+
+    /**
+     * {@code POST:/auth/login} for {@code POST /auth/login}: Powertools refuses whitespace in a
+     * dimension value. (Log lines and the Prometheus labels keep the route key as declared.)
+     */
+    static String routeDimension(String routeKey) {
+        return routeKey.replace(' ', ':');
+    }
+
+    private Metrics record(DimensionSet dimensions) {
+        Metrics metrics = STDOUT.getMetricsInstance();
+        metrics.setNamespace(namespace);
+        metrics.setDefaultDimensions(dimensions);
+        return metrics;
+    }
+}
