@@ -91,7 +91,7 @@ public final class LocalServer implements AutoCloseable {
         Config config = Config.fromMap(functionEnv);
         Wiring wiring = Wiring.create(config);
         Tables.createMissing(wiring.dynamoDb(), config);
-        s3.createBucket(config.modelsBucket());
+        s3.createBucket(RegistrySettings.from(config).bucket());
 
         FunctionHost functions = FunctionHost.create(FunctionCatalog.ALL, OpenApiRoutes.read(root.resolve("openapi.yaml")),
                 wiring, createDirectories(settings.dataDir().resolve("event-sources")));

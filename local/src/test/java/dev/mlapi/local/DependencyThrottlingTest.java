@@ -12,7 +12,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.mlapi.classify.ClassifyImageHandler;
 import dev.mlapi.core.Wiring;
-import dev.mlapi.core.auth.Role;
+import dev.mlapi.core.users.Role;
 import dev.mlapi.core.testkit.TestStack;
 import dev.mlapi.core.testkit.ThrottlingDynamoDb;
 import dev.mlapi.core.users.User;

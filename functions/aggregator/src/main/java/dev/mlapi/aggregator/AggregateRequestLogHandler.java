@@ -6,11 +6,13 @@ import com.amazonaws.services.lambda.runtime.events.DynamodbEvent;
 import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
 import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.Wiring;
+import dev.mlapi.core.events.EventInvocations;
 
 /** The request-log aggregator: an event function fed by the request log's DynamoDB stream. */
 public final class AggregateRequestLogHandler implements RequestHandler<DynamodbEvent, StreamsEventResponse> {
 
     private final RequestLogAggregator aggregator;
+    private final EventInvocations invocations = new EventInvocations("aggregator");
 
     public AggregateRequestLogHandler() {
         this(Wiring.fromEnvironment());
@@ -27,6 +29,7 @@ public final class AggregateRequestLogHandler implements RequestHandler<Dynamodb
 
     @Override
     public StreamsEventResponse handleRequest(DynamodbEvent event, Context context) {
-        return aggregator.aggregate(event.getRecords() == null ? java.util.List.of() : event.getRecords());
+        return invocations.run(context,
+                () -> aggregator.aggregate(event.getRecords() == null ? java.util.List.of() : event.getRecords()));
     }
 }

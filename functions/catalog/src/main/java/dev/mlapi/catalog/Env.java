@@ -44,6 +44,8 @@ public final class Env {
     /** Read by Powertools: the CloudWatch namespace of the EMF metrics. */
     public static final String POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE";
 
+    /** The registry bucket's name when {@link #MODELS_BUCKET} is not set (local server, tests). */
+    public static final String DEFAULT_MODELS_BUCKET = "mlapi-models";
     /** How long a token lives, in seconds. */
     public static final String DEFAULT_TOKEN_TTL_SECONDS = "3600";
     /** How long a request stays in the request log, in days. */

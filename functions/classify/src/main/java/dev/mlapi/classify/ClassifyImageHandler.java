@@ -37,15 +37,15 @@ public final class ClassifyImageHandler
     }
 
     public ClassifyImageHandler(Wiring wiring) {
-        this(wiring, ClassifyService.create(wiring.config(),
+        this(wiring, ClassifyService.create(ClassifySettings.from(wiring.config().environment()),
                 S3ModelRegistry.create(RegistrySettings.from(wiring.config()), wiring.clock()), wiring.clock()));
         Core.getGlobalContext().register(this);
     }
 
     ClassifyImageHandler(Wiring wiring, ClassifyService service) {
         this.service = service;
-        this.storage = new StoragePrimer(wiring);
-        this.pipeline = ApiPipeline.builder(wiring)
+        this.storage = new StoragePrimer(wiring.userStore(), wiring.tokenStore());
+        this.pipeline = wiring.pipeline()
                 .route("POST /classify", Access.USER, this::classify)
                 .build();
     }

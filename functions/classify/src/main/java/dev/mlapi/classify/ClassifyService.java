@@ -59,14 +59,14 @@ public final class ClassifyService implements AutoCloseable {
     }
 
     /** The service as configured: default model, model-cache budget, loopback for tests. */
-    public static ClassifyService create(Config config, ModelRegistry registry, Clock clock) {
-        return create(config, registry, clock, SafeUrlFetcher.create(config.urlFetchAllowLoopback()));
+    public static ClassifyService create(ClassifySettings settings, ModelRegistry registry, Clock clock) {
+        return create(settings, registry, clock, SafeUrlFetcher.create(settings.urlFetchAllowLoopback()));
     }
 
-    static ClassifyService create(Config config, ModelRegistry registry, Clock clock, SafeUrlFetcher fetcher) {
+    static ClassifyService create(ClassifySettings settings, ModelRegistry registry, Clock clock, SafeUrlFetcher fetcher) {
         Djl.startEngine();
-        return new ClassifyService(new ImageModels(registry, config.defaultImageModel(), clock),
-                new ModelCache<>(config.modelCacheMaxBytes()), ImageDecoder.withDefaultLimits(), fetcher);
+        return new ClassifyService(new ImageModels(registry, settings.defaultImageModel(), clock),
+                new ModelCache<>(settings.modelCacheMaxBytes()), ImageDecoder.withDefaultLimits(), fetcher);
     }
 
     /** Classifies the request's image, adding the image URL, size, model and top label to its history entry. */

@@ -1,6 +1,7 @@
 package dev.mlapi.classify;
 
-import dev.mlapi.core.Wiring;
+import dev.mlapi.core.users.TokenStore;
+import dev.mlapi.core.users.UserStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,16 +15,18 @@ final class StoragePrimer {
     private static final Logger LOG = LoggerFactory.getLogger(StoragePrimer.class);
     private static final String PROBE = "warm-up-probe";
 
-    private final Wiring wiring;
+    private final UserStore users;
+    private final TokenStore tokens;
 
-    StoragePrimer(Wiring wiring) {
-        this.wiring = wiring;
+    StoragePrimer(UserStore users, TokenStore tokens) {
+        this.users = users;
+        this.tokens = tokens;
     }
 
     void prime() {
         try {
-            wiring.userStore().find(PROBE);
-            wiring.tokenStore().isRevoked(PROBE);
+            users.find(PROBE);
+            tokens.isRevoked(PROBE);
         } catch (RuntimeException e) {
             LOG.info("storage not primed: {}", e.toString());
         }

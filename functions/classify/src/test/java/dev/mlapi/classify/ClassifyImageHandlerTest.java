@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.mlapi.core.auth.Role;
+import dev.mlapi.core.users.Role;
 import dev.mlapi.core.config.Config;
 import dev.mlapi.core.json.Json;
 import dev.mlapi.core.observability.Telemetry;
@@ -78,7 +78,7 @@ class ClassifyImageHandlerTest {
         tinyFloat16 = TestModels.register(registry, TestModels.tinyFloat16("tiny16", 1), true);
         TestModels.register(registry, TestModels.tabular("iris", 1), false);
         TestModels.register(registry, TestModels.mismatched("mismatched", 1), false);
-        service = ClassifyService.create(stack.config(), registry, Clock.systemUTC());
+        service = ClassifyService.create(ClassifySettings.from(stack.config().environment()), registry, Clock.systemUTC());
         handler = new ClassifyImageHandler(stack.wiring(), service);
         token = tokenFor("carol");
         images = LoopbackServer.start()
@@ -309,7 +309,7 @@ class ClassifyImageHandlerTest {
     @Test
     void classify_whenNoImageModelIsRegistered_says404AndHowToUploadOne() {
         Config config = Config.fromMap(withEnv(Config.Env.DEFAULT_IMAGE_MODEL, "mobilenetv2@production"));
-        try (ClassifyService empty = ClassifyService.create(config, emptyRegistry(), Clock.systemUTC())) {
+        try (ClassifyService empty = ClassifyService.create(ClassifySettings.from(config.environment()), emptyRegistry(), Clock.systemUTC())) {
             var response = new ClassifyImageHandler(stack.wiring(), empty)
                     .handleRequest(event("classify-image-base64.json"), null);
 
@@ -322,8 +322,8 @@ class ClassifyImageHandlerTest {
     @Test
     void beforeCheckpoint_loadsTheDefaultModel_andSucceedsWithoutOne() {
         Config config = stack.config();
-        try (ClassifyService fresh = ClassifyService.create(config, registry, Clock.systemUTC());
-                ClassifyService empty = ClassifyService.create(config, emptyRegistry(), Clock.systemUTC())) {
+        try (ClassifyService fresh = ClassifyService.create(ClassifySettings.from(config.environment()), registry, Clock.systemUTC());
+                ClassifyService empty = ClassifyService.create(ClassifySettings.from(config.environment()), emptyRegistry(), Clock.systemUTC())) {
             new ClassifyImageHandler(stack.wiring(), fresh).beforeCheckpoint(null);
             new ClassifyImageHandler(stack.wiring(), empty).beforeCheckpoint(null);
 
@@ -336,7 +336,7 @@ class ClassifyImageHandlerTest {
     void afterRestore_whenAnAliasMovedMeanwhile_servesTheVersionItPointsAtNow() {
         registry.setAlias("tiny", "staging", tinyRgb.version(), "tests");
         Clock frozen = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
-        try (ClassifyService snapshotted = ClassifyService.create(stack.config(), registry, frozen)) {
+        try (ClassifyService snapshotted = ClassifyService.create(ClassifySettings.from(stack.config().environment()), registry, frozen)) {
             ClassifyImageHandler restored = new ClassifyImageHandler(stack.wiring(), snapshotted);
             Map<String, String> request = Map.of("image_base64", base64(TestImages.png(Color.RED, 8, 8)),
                     "model", "tiny@staging");
@@ -360,7 +360,7 @@ class ClassifyImageHandlerTest {
 
     @Test
     void classify_inLambda_emitsModelLoadAndInferenceTimesForTheModel() {
-        try (ClassifyService coldService = ClassifyService.create(stack.config(), registry, Clock.systemUTC())) {
+        try (ClassifyService coldService = ClassifyService.create(ClassifySettings.from(stack.config().environment()), registry, Clock.systemUTC())) {
             ClassifyImageHandler freshContainer = new ClassifyImageHandler(stack.wiring(), coldService);
             var printed = Stdout.capture(() -> invoke(freshContainer, event("classify-image-base64.json"),
                     new LocalContext("lambda-invocation-1", "classify", System.currentTimeMillis() + 29_000)));

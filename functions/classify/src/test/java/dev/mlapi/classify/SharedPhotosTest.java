@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.mlapi.core.auth.Role;
+import dev.mlapi.core.users.Role;
 import dev.mlapi.core.config.Config;
 import dev.mlapi.core.testkit.TestStack;
 import dev.mlapi.core.users.User;
@@ -77,7 +77,7 @@ class SharedPhotosTest {
         Manifest mobileNet = TestModels.register(registry, TestModels.mobileNet(shared, "mobilenetv2", 1), true);
         registry.setAlias("mobilenetv2", "production", mobileNet.version(), "tests");
         squeezeNet = TestModels.register(registry, TestModels.squeezeNet(shared, "squeezenet", 1), true).ref();
-        service = ClassifyService.create(stack.config(), registry, Clock.systemUTC());
+        service = ClassifyService.create(ClassifySettings.from(stack.config().environment()), registry, Clock.systemUTC());
         handler = new ClassifyImageHandler(stack.wiring(), service);
         User user = new User("id-photos", "photos", Optional.empty(), Role.USER, "unused", Instant.now(), 0);
         stack.wiring().userStore().create(user);

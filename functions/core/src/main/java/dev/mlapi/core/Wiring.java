@@ -8,8 +8,11 @@ import dev.mlapi.core.aws.DynamoDbCredentialLookup;
 import dev.mlapi.core.aws.DynamoDbRequestLog;
 import dev.mlapi.core.aws.DynamoDbTokenStore;
 import dev.mlapi.core.aws.DynamoDbUserStore;
+import dev.mlapi.core.aws.SdkErrors;
 import dev.mlapi.core.aws.SecretResolver;
 import dev.mlapi.core.config.Config;
+import dev.mlapi.core.http.ApiPipeline;
+import dev.mlapi.core.util.Lazy;
 import dev.mlapi.core.requestlog.RequestLog;
 import dev.mlapi.core.users.CredentialLookup;
 import dev.mlapi.core.users.TokenStore;
@@ -115,6 +118,12 @@ public final class Wiring {
         return passwordHasher.get();
     }
 
+    /** Starts a function's route table over this wiring's token check, request log and clock. */
+    public ApiPipeline.Builder pipeline() {
+        return ApiPipeline.builder(this::authenticator, this::requestLog, clock, config.requestLogRetention())
+                .optDependencyFailures(SdkErrors::dependencyFailure);
+    }
+
     public Authenticator authenticator() {
         return new Authenticator(jwt(), credentialLookup.get());
     }
@@ -129,24 +138,7 @@ public final class Wiring {
     }
 
     /** A thread-safe supplier that computes its value once. */
-    public static <T> Supplier<T> memoize(Supplier<T> factory) {
-        return new Supplier<>() {
-            private volatile T value;
-
-            @Override
-            public T get() {
-                T result = value;
-                if (result == null) {
-                    synchronized (this) {
-                        result = value;
-                        if (result == null) {
-                            result = factory.get();
-                            value = result;
-                        }
-                    }
-                }
-                return result;
-            }
-        };
+    private static <T> Supplier<T> memoize(Supplier<T> factory) {
+        return Lazy.of(factory);
     }
 }

@@ -20,7 +20,7 @@ public final class CheckHealthHandler implements RequestHandler<APIGatewayV2HTTP
 
     public CheckHealthHandler(Wiring wiring) {
         HealthService health = new HealthService(wiring.config().appVersion(), wiring.clock());
-        this.pipeline = ApiPipeline.builder(wiring)
+        this.pipeline = wiring.pipeline()
                 .route("GET /health", Access.PUBLIC, request -> ApiResponse.ok(health.report(request.principal())))
                 .build();
     }

@@ -6,7 +6,7 @@ import static dev.mlapi.core.testkit.Events.withBearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.mlapi.core.auth.Role;
+import dev.mlapi.core.users.Role;
 import dev.mlapi.core.runtime.LoadedModels;
 import dev.mlapi.core.testkit.TestStack;
 import dev.mlapi.core.users.User;

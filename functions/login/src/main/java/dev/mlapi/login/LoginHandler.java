@@ -26,13 +26,16 @@ public final class LoginHandler implements RequestHandler<APIGatewayV2HTTPEvent,
 
     /** Builds the function from {@code wiring} and creates the configured first admin if missing. */
     public LoginHandler(Wiring wiring) {
-        this(wiring, UserService.create(wiring));
-        users.ensureConfiguredAdmin(wiring);
+        this(wiring, new UserService(wiring.userStore(), wiring.tokenStore(), wiring.jwt(), wiring.passwordHasher(),
+                wiring.clock()));
+        var config = wiring.config();
+        users.ensureConfiguredAdmin(config.adminUsername(),
+                config.adminPassword().map(secret -> () -> wiring.secrets().resolve(secret)));
     }
 
     LoginHandler(Wiring wiring, UserService users) {
         this.users = users;
-        this.pipeline = ApiPipeline.builder(wiring)
+        this.pipeline = wiring.pipeline()
                 .route("POST /auth/users", Access.PUBLIC, this::register)
                 .route("POST /auth/login", Access.PUBLIC, this::login)
                 .route("POST /auth/logout", Access.USER, this::logout)

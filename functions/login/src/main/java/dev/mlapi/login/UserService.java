@@ -1,11 +1,10 @@
 package dev.mlapi.login;
 
-import dev.mlapi.core.Wiring;
 import dev.mlapi.core.auth.IssuedToken;
 import dev.mlapi.core.auth.JwtService;
 import dev.mlapi.core.auth.PasswordHasher;
 import dev.mlapi.core.auth.Principal;
-import dev.mlapi.core.auth.Role;
+import dev.mlapi.core.users.Role;
 import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.error.ApiException.Conflict;
 import dev.mlapi.core.error.ApiException.FieldError;
@@ -24,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,11 +49,6 @@ public final class UserService {
         this.jwt = jwt;
         this.hasher = hasher;
         this.clock = clock;
-    }
-
-    public static UserService create(Wiring wiring) {
-        return new UserService(wiring.userStore(), wiring.tokenStore(), wiring.jwt(), wiring.passwordHasher(),
-                wiring.clock());
     }
 
     /** Creates a user; only an admin caller may create another admin. */
@@ -144,11 +139,13 @@ public final class UserService {
         }
     }
 
-    /** Creates the first admin named by the configuration ({@code ADMIN_USERNAME} and its password), if any. */
-    public void ensureConfiguredAdmin(Wiring wiring) {
-        var config = wiring.config();
-        if (config.adminUsername().isPresent() && config.adminPassword().isPresent()) {
-            ensureAdmin(config.adminUsername().get(), wiring.secrets().resolve(config.adminPassword().get()));
+    /**
+     * Creates the first admin named by the configuration ({@code ADMIN_USERNAME} and its password,
+     * resolved only when both are set), if any.
+     */
+    public void ensureConfiguredAdmin(Optional<String> username, Optional<Supplier<String>> password) {
+        if (username.isPresent() && password.isPresent()) {
+            ensureAdmin(username.get(), password.get().get());
         }
     }
 

@@ -1,7 +1,7 @@
 package dev.mlapi.login;
 
 import dev.mlapi.core.auth.IssuedToken;
-import dev.mlapi.core.auth.Role;
+import dev.mlapi.core.users.Role;
 import dev.mlapi.core.page.Page;
 import dev.mlapi.core.users.User;
 import java.time.Instant;

@@ -32,7 +32,7 @@ public final class ManageModelsHandler implements RequestHandler<APIGatewayV2HTT
 
     ManageModelsHandler(Wiring wiring, ModelRegistryService models) {
         this.models = models;
-        this.pipeline = ApiPipeline.builder(wiring)
+        this.pipeline = wiring.pipeline()
                 .route("GET /models", Access.USER, this::list)
                 .route("GET /models/{name}", Access.USER, this::describe)
                 .route("GET /models/{name}/versions/{version}", Access.USER, this::version)

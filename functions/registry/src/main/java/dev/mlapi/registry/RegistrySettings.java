@@ -1,5 +1,6 @@
 package dev.mlapi.registry;
 
+import dev.mlapi.catalog.Env;
 import dev.mlapi.core.config.Config;
 import java.net.URI;
 import java.util.Optional;
@@ -10,8 +11,10 @@ import java.util.Optional;
  */
 public record RegistrySettings(String region, Optional<URI> s3Endpoint, String bucket) {
 
-    /** The registry's part of the function configuration. */
+    /** The registry's settings: {@code S3_ENDPOINT} (local only) and {@code MODELS_BUCKET}, in the configuration's region. */
     public static RegistrySettings from(Config config) {
-        return new RegistrySettings(config.region(), config.s3Endpoint(), config.modelsBucket());
+        var env = config.environment();
+        return new RegistrySettings(config.region(), env.string(Env.S3_ENDPOINT).map(URI::create),
+                env.string(Env.MODELS_BUCKET, Env.DEFAULT_MODELS_BUCKET));
     }
 }

@@ -1,7 +1,7 @@
 package dev.mlapi.local.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.mlapi.core.auth.Role;
+import dev.mlapi.core.users.Role;
 import dev.mlapi.core.bench.ColdStartProbe;
 import dev.mlapi.core.config.Config;
 import dev.mlapi.core.json.Json;

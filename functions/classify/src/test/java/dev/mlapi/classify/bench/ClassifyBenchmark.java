@@ -4,6 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import dev.mlapi.classify.ClassifySettings;
 import dev.mlapi.classify.ClassifyImageHandler;
 import dev.mlapi.classify.ClassifyRequest;
 import dev.mlapi.classify.ClassifyService;
@@ -13,7 +14,7 @@ import dev.mlapi.classify.image.DecodedImage;
 import dev.mlapi.classify.image.ImageDecoder;
 import dev.mlapi.classify.image.ImagePreprocessor;
 import dev.mlapi.classify.image.ImageTensor;
-import dev.mlapi.core.auth.Role;
+import dev.mlapi.core.users.Role;
 import dev.mlapi.core.config.Config;
 import dev.mlapi.core.http.ApiRequest;
 import dev.mlapi.core.http.ApiResponse;
@@ -96,7 +97,7 @@ public final class ClassifyBenchmark {
                 return elapsed;
             };
 
-            ClassifyService service = ClassifyService.create(stack.config(), registry, Clock.systemUTC());
+            ClassifyService service = ClassifyService.create(ClassifySettings.from(stack.config().environment()), registry, Clock.systemUTC());
             LongSupplier withoutPipeline = () -> {
                 APIGatewayV2HTTPEvent event = ColdStartMain.event(jpeg, token);
                 event.setBody(body);

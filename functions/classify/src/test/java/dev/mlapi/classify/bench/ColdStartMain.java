@@ -2,6 +2,7 @@ package dev.mlapi.classify.bench;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import dev.mlapi.classify.ClassifySettings;
 import dev.mlapi.classify.ClassifyImageHandler;
 import dev.mlapi.classify.image.DecodedImage;
 import dev.mlapi.classify.image.ImageDecoder;
@@ -60,7 +61,7 @@ public final class ColdStartMain {
         line.append(" engine=").append(System.currentTimeMillis() - jvmStart);
         Wiring wiring = Wiring.fromEnvironment();
         S3ModelRegistry registry = S3ModelRegistry.create(RegistrySettings.from(wiring.config()), wiring.clock());
-        Manifest manifest = registry.resolve(ModelRef.parse("model", wiring.config().defaultImageModel()));
+        Manifest manifest = registry.resolve(ModelRef.parse("model", ClassifySettings.from(wiring.config().environment()).defaultImageModel()));
         byte[] onnx = registry.readFile(manifest, manifest.modelFile());
         line.append(" s3=").append(System.currentTimeMillis() - jvmStart);
         OnnxImageClassifier classifier = OnnxImageClassifier.load(manifest, onnx);

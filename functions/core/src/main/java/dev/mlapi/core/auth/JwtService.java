@@ -1,5 +1,6 @@
 package dev.mlapi.core.auth;
 
+import dev.mlapi.core.users.Role;
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.JWTVerifier;
 import com.auth0.jwt.algorithms.Algorithm;

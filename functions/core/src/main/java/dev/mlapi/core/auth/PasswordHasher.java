@@ -1,6 +1,6 @@
 package dev.mlapi.core.auth;
 
-import dev.mlapi.core.Wiring;
+import dev.mlapi.core.util.Lazy;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -25,7 +25,7 @@ public final class PasswordHasher {
     private final int iterations;
     private final SecureRandom random = new SecureRandom();
     /** Verified against when a user does not exist, so that a miss costs as much as a hit. */
-    private final Supplier<String> decoy = Wiring.memoize(() -> hash("decoy-password-for-timing"));
+    private final Supplier<String> decoy = Lazy.of(() -> hash("decoy-password-for-timing"));
 
     public PasswordHasher() {
         this(DEFAULT_ITERATIONS);

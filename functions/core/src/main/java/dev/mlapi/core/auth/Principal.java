@@ -1,5 +1,6 @@
 package dev.mlapi.core.auth;
 
+import dev.mlapi.core.users.Role;
 import java.time.Instant;
 
 /** The authenticated caller, as proven by a verified, unrevoked token. */

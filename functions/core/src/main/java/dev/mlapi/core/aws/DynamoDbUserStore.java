@@ -1,7 +1,7 @@
 package dev.mlapi.core.aws;
 
 import dev.mlapi.catalog.TableCatalog;
-import dev.mlapi.core.auth.Role;
+import dev.mlapi.core.users.Role;
 import dev.mlapi.core.error.ApiException.Conflict;
 import dev.mlapi.core.error.ApiException.InvalidInput;
 import dev.mlapi.core.page.Page;

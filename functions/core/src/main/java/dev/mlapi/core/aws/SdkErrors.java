@@ -40,6 +40,11 @@ public final class SdkErrors {
     }
 
     /** The 503 for a failure that retrying later may cure; empty for one that is a bug here. */
+    /** As {@link #transientFailure(SdkException)} for any exception: empty unless it is the SDK's. */
+    public static Optional<ApiException> dependencyFailure(RuntimeException e) {
+        return e instanceof SdkException sdk ? transientFailure(sdk) : Optional.empty();
+    }
+
     public static Optional<ApiException> transientFailure(SdkException e) {
         if (e instanceof SdkServiceException service) {
             String name = serviceName(service);

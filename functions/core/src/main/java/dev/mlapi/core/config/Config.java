@@ -1,6 +1,5 @@
 package dev.mlapi.core.config;
 
-import dev.mlapi.catalog.StackParameter;
 import dev.mlapi.catalog.TableCatalog;
 import java.net.URI;
 import java.time.Duration;
@@ -8,7 +7,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Every setting of every function, read in one place.
+ * The platform's settings (region, DynamoDB endpoint, tables, token and log lifetimes, secrets),
+ * read in one place; a module reads its own settings from {@link #environment()} (the registry's
+ * bucket, classify's default model…) instead of growing this record.
  *
  * <p>{@link #fromEnvironment()} is the only reader of environment variables in the project; the
  * local server and tests build the record directly. A local endpoint (DynamoDB Local, the S3
@@ -18,19 +19,14 @@ public record Config(
         String appVersion,
         String region,
         Optional<URI> dynamoDbEndpoint,
-        Optional<URI> s3Endpoint,
         String usersTable,
         String tokensTable,
         String requestLogTable,
-        String modelsBucket,
         Secret jwtSecret,
         Optional<String> adminUsername,
         Optional<Secret> adminPassword,
         Duration tokenTtl,
         Duration requestLogRetention,
-        String defaultImageModel,
-        boolean urlFetchAllowLoopback,
-        long modelCacheMaxBytes,
         Environment environment) {
 
     /** Names of the environment variables; the list is {@link dev.mlapi.catalog.Env}'s. */
@@ -62,8 +58,7 @@ public record Config(
     public static final String DEFAULT_USERS_TABLE = TableCatalog.USERS.defaultName();
     public static final String DEFAULT_TOKENS_TABLE = TableCatalog.TOKENS.defaultName();
     public static final String DEFAULT_REQUEST_LOG_TABLE = TableCatalog.REQUEST_LOG.defaultName();
-    public static final String DEFAULT_MODELS_BUCKET = "mlapi-models";
-    public static final String DEFAULT_IMAGE_MODEL_REF = StackParameter.DEFAULT_IMAGE_MODEL.defaultValue();
+    public static final String DEFAULT_MODELS_BUCKET = dev.mlapi.catalog.Env.DEFAULT_MODELS_BUCKET;
 
     /** Reads the process environment: what Lambda, SAM and the CDK stack set. */
     public static Config fromEnvironment() {
@@ -81,27 +76,21 @@ public record Config(
                 env.getOrDefault(Env.APP_VERSION, "0.1.0"),
                 env.getOrDefault(Env.AWS_REGION, DEFAULT_REGION),
                 uri(env.get(Env.DYNAMODB_ENDPOINT)),
-                uri(env.get(Env.S3_ENDPOINT)),
                 env.getOrDefault(Env.USERS_TABLE, DEFAULT_USERS_TABLE),
                 env.getOrDefault(Env.TOKENS_TABLE, DEFAULT_TOKENS_TABLE),
                 env.getOrDefault(Env.REQUEST_LOG_TABLE, DEFAULT_REQUEST_LOG_TABLE),
-                env.getOrDefault(Env.MODELS_BUCKET, DEFAULT_MODELS_BUCKET),
                 jwt,
                 Optional.ofNullable(blankToNull(env.get(Env.ADMIN_USERNAME))),
                 adminPassword,
                 Duration.ofSeconds(Long.parseLong(env.getOrDefault(Env.TOKEN_TTL_SECONDS, dev.mlapi.catalog.Env.DEFAULT_TOKEN_TTL_SECONDS))),
                 Duration.ofDays(Long.parseLong(env.getOrDefault(Env.REQUEST_LOG_RETENTION_DAYS, dev.mlapi.catalog.Env.DEFAULT_REQUEST_LOG_RETENTION_DAYS))),
-                env.getOrDefault(Env.DEFAULT_IMAGE_MODEL, DEFAULT_IMAGE_MODEL_REF),
-                Boolean.parseBoolean(env.getOrDefault(Env.URL_FETCH_ALLOW_LOOPBACK, "false")),
-                Long.parseLong(env.getOrDefault(Env.MODEL_CACHE_MAX_BYTES, String.valueOf(512L * 1024 * 1024))),
                 Environment.of(env));
     }
 
     /** The same configuration with another DynamoDB endpoint, S3 endpoint and JWT secret; for local assembly. */
     public Config withLocalEndpoints(URI dynamoDb, URI s3) {
-        return new Config(appVersion, region, Optional.of(dynamoDb), Optional.of(s3), usersTable, tokensTable,
-                requestLogTable, modelsBucket, jwtSecret, adminUsername, adminPassword, tokenTtl, requestLogRetention,
-                defaultImageModel, urlFetchAllowLoopback, modelCacheMaxBytes,
+        return new Config(appVersion, region, Optional.of(dynamoDb), usersTable, tokensTable,
+                requestLogTable, jwtSecret, adminUsername, adminPassword, tokenTtl, requestLogRetention,
                 environment.with(Env.DYNAMODB_ENDPOINT, dynamoDb.toString()).with(Env.S3_ENDPOINT, s3.toString()));
     }
 

@@ -3,11 +3,10 @@ package dev.mlapi.core.http;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import dev.mlapi.core.Wiring;
 import dev.mlapi.core.auth.Authenticator;
 import dev.mlapi.core.auth.Principal;
-import dev.mlapi.core.aws.SdkErrors;
 import dev.mlapi.core.error.ApiException;
+import dev.mlapi.core.util.Lazy;
 import dev.mlapi.core.error.ApiException.Forbidden;
 import dev.mlapi.core.error.ApiException.MethodNotAllowed;
 import dev.mlapi.core.error.ApiException.NotFound;
@@ -29,10 +28,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.lambda.powertools.logging.PowertoolsLogging;
 
 /**
@@ -54,6 +53,7 @@ public final class ApiPipeline {
     private final Supplier<RequestLog> requestLog;
     private final Clock clock;
     private final Duration retention;
+    private final DependencyFailures dependencyFailures;
     private final AtomicBoolean coldStart = new AtomicBoolean(true);
 
     private ApiPipeline(Builder builder) {
@@ -65,11 +65,27 @@ public final class ApiPipeline {
         this.requestLog = builder.requestLog;
         this.clock = builder.clock;
         this.retention = builder.retention;
+        this.dependencyFailures = builder.dependencyFailures;
     }
 
-    public static Builder builder(Wiring wiring) {
-        return new Builder(Wiring.memoize(wiring::authenticator), wiring::requestLog, wiring.clock(),
-                wiring.config().requestLogRetention());
+    /**
+     * Starts a function's route table over what the pipeline uses: the token check, the request
+     * log, the clock and how long log entries live. {@code Wiring.pipeline()} passes the
+     * function's own.
+     */
+    public static Builder builder(Supplier<Authenticator> authenticator, Supplier<RequestLog> requestLog, Clock clock,
+            Duration retention) {
+        return new Builder(Lazy.of(authenticator), requestLog, clock, retention);
+    }
+
+    /**
+     * Tells a failing dependency (throttled, unavailable, timed out) from a bug: what it returns is
+     * answered as such (503 or 429 with Retry-After); everything else escaping a route is a 500.
+     * The pipeline does not know the SDK; {@code Wiring.pipeline()} passes its translator.
+     */
+    @FunctionalInterface
+    public interface DependencyFailures extends Function<RuntimeException, Optional<ApiException>> {
+        DependencyFailures NONE = e -> Optional.empty();
     }
 
     /** The route keys this function serves, e.g. {@code POST /auth/login}. */
@@ -132,22 +148,19 @@ public final class ApiPipeline {
             } catch (ApiException e) {
                 response = ProblemMapper.render(e, request.path(), request.requestId());
                 error = Optional.of(e.detail());
-            } catch (SdkException e) {
-                Optional<ApiException> unavailable = SdkErrors.transientFailure(e);
+            } catch (RuntimeException | StackOverflowError e) {
+                Optional<ApiException> unavailable = e instanceof RuntimeException runtime
+                        ? dependencyFailures.apply(runtime) : Optional.empty();
                 if (unavailable.isPresent()) {
                     LOG.warn("dependency unavailable in {} (request {}): {}", request.routeKey(), request.requestId(),
                             e.toString());
                     response = ProblemMapper.render(unavailable.get(), request.path(), request.requestId());
                     error = Optional.of(unavailable.get().detail());
                 } else {
-                    LOG.error("AWS SDK error in {} (request {})", request.routeKey(), request.requestId(), e);
+                    LOG.error("unhandled error in {} (request {})", request.routeKey(), request.requestId(), e);
                     response = ProblemMapper.internalError(request.path(), request.requestId());
                     error = Optional.of("internal error: " + e.getClass().getSimpleName());
                 }
-            } catch (RuntimeException | StackOverflowError e) {
-                LOG.error("unhandled error in {} (request {})", request.routeKey(), request.requestId(), e);
-                response = ProblemMapper.internalError(request.path(), request.requestId());
-                error = Optional.of("internal error: " + e.getClass().getSimpleName());
             }
             return finish(invocation, request, routeKey, response, error, started);
         }
@@ -253,6 +266,7 @@ public final class ApiPipeline {
         private final Supplier<RequestLog> requestLog;
         private final Clock clock;
         private final Duration retention;
+        private DependencyFailures dependencyFailures = DependencyFailures.NONE;
 
         Builder(Supplier<Authenticator> authenticator, Supplier<RequestLog> requestLog, Clock clock,
                 Duration retention) {
@@ -267,6 +281,12 @@ public final class ApiPipeline {
             if (routes.putIfAbsent(template.routeKey(), new Route(template, access, handler)) != null) {
                 throw new IllegalArgumentException("route declared twice: " + routeKey);
             }
+            return this;
+        }
+
+        /** How to recognise a failing dependency; without it every unexpected exception is a 500. */
+        public Builder optDependencyFailures(DependencyFailures dependencyFailures) {
+            this.dependencyFailures = dependencyFailures;
             return this;
         }
 

@@ -1,6 +1,5 @@
 package dev.mlapi.core.users;
 
-import dev.mlapi.core.auth.Role;
 import java.time.Instant;
 import java.util.Optional;
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mlapi.core.Wiring;
-import dev.mlapi.core.auth.Role;
+import dev.mlapi.core.users.Role;
 import dev.mlapi.core.error.ApiException.Conflict;
 import dev.mlapi.core.error.ApiException.ServiceUnavailable;
 import dev.mlapi.core.requestlog.RequestLogEntry;

@@ -38,7 +38,7 @@ public final class TestStack implements AutoCloseable {
         this.config = Config.fromMap(env);
         this.wiring = Wiring.create(config);
         Tables.createMissing(wiring.dynamoDb(), config);
-        s3.createBucket(config.modelsBucket());
+        s3.createBucket(config.environment().string(Config.Env.MODELS_BUCKET, Config.DEFAULT_MODELS_BUCKET));
     }
 
     public static TestStack start() {
@@ -62,13 +62,13 @@ public final class TestStack implements AutoCloseable {
         Map<String, String> env = new HashMap<>();
         env.put(Config.Env.AWS_REGION, config.region());
         env.put(Config.Env.DYNAMODB_ENDPOINT, config.dynamoDbEndpoint().orElseThrow().toString());
-        env.put(Config.Env.S3_ENDPOINT, config.s3Endpoint().orElseThrow().toString());
+        env.put(Config.Env.S3_ENDPOINT, config.environment().string(Config.Env.S3_ENDPOINT).orElseThrow());
         env.put(Config.Env.USERS_TABLE, config.usersTable());
         env.put(Config.Env.TOKENS_TABLE, config.tokensTable());
         env.put(Config.Env.REQUEST_LOG_TABLE, config.requestLogTable());
-        env.put(Config.Env.MODELS_BUCKET, config.modelsBucket());
+        env.put(Config.Env.MODELS_BUCKET, config.environment().string(Config.Env.MODELS_BUCKET).orElseThrow());
         env.put(Config.Env.JWT_SECRET, JWT_SECRET);
-        env.put(Config.Env.DEFAULT_IMAGE_MODEL, config.defaultImageModel());
+        config.environment().string(Config.Env.DEFAULT_IMAGE_MODEL).ifPresent(model -> env.put(Config.Env.DEFAULT_IMAGE_MODEL, model));
         env.put("DJL_OFFLINE", "true");
         return env;
     }

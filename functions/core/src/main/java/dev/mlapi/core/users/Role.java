@@ -1,4 +1,4 @@
-package dev.mlapi.core.auth;
+package dev.mlapi.core.users;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
