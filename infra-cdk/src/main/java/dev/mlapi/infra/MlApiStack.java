@@ -484,7 +484,7 @@ public final class MlApiStack extends Stack {
                 .retention(LOG_RETENTION)
                 .removalPolicy(RemovalPolicy.DESTROY)
                 .build();
-        return HttpStage.Builder.create(this, "DefaultStage")
+        HttpStage stage = HttpStage.Builder.create(this, "DefaultStage")
                 .httpApi(httpApi)
                 .stageName("$default")
                 .autoDeploy(true)
@@ -504,6 +504,18 @@ public final class MlApiStack extends Stack {
                     }
                 })
                 .build();
+        Map<String, Object> routeSettings = new java.util.TreeMap<>();
+        for (ApiRoute route : routes) {
+            FunctionCatalog.find(route.function()).flatMap(FunctionSpec::routeThrottle).ifPresent(throttle ->
+                    // CloudFormation's own key names: jsii passes a map of structs through untranslated.
+                    routeSettings.put(route.routeKey(), ordered("ThrottlingBurstLimit", throttle.burst(),
+                            "ThrottlingRateLimit", throttle.ratePerSecond())));
+        }
+        if (!routeSettings.isEmpty()) {
+            ((software.amazon.awscdk.services.apigatewayv2.CfnStage) stage.getNode().getDefaultChild())
+                    .setRouteSettings(routeSettings);
+        }
+        return stage;
     }
 
     /** Every operation of {@code openapi.yaml}, to the live alias of the function its {@code x-function} names. */
@@ -597,12 +609,25 @@ public final class MlApiStack extends Stack {
     private static MathExpression errorRate(JavaFunction fn) {
         return MathExpression.Builder.create()
                 .expression("IF(invocations > 0, 100 * errors / invocations, 0)")
-                .usingMetrics(Map.of(
+                .usingMetrics(ordered(
                         "errors", fn.function().metricErrors(sum()),
                         "invocations", fn.function().metricInvocations(sum())))
                 .label(fn.spec().name() + " error rate (%)")
                 .period(ALARM_PERIOD)
                 .build();
+    }
+
+    /**
+     * A map in the order given: {@code Map.of} iterates in an order that changes from run to run,
+     * and the synthesized template (metric ids, dimensions) must not, or every diff shows changes.
+     */
+    @SuppressWarnings("unchecked")
+    private static <V> Map<String, V> ordered(Object... keysAndValues) {
+        Map<String, V> map = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            map.put((String) keysAndValues[i], (V) keysAndValues[i + 1]);
+        }
+        return map;
     }
 
     private static MetricOptions sum() {
@@ -662,7 +687,7 @@ public final class MlApiStack extends Stack {
 
     /** A metric the function emits itself (EMF, namespace mlapi), for the whole function. */
     private static Metric functionMetric(JavaFunction fn, String name, MetricOptions options) {
-        return mlapiMetric(name, Map.of("function", fn.spec().name()), options);
+        return mlapiMetric(name, ordered("function", fn.spec().name()), options);
     }
 
     /**
@@ -671,7 +696,7 @@ public final class MlApiStack extends Stack {
      * values (dev.mlapi.core.observability.EmfMetrics#routeDimension).
      */
     private static Metric routeMetric(JavaFunction fn, ApiRoute route, String name, MetricOptions options) {
-        return mlapiMetric(name, Map.of("function", fn.spec().name(), "route", route.routeKey().replace(' ', ':')),
+        return mlapiMetric(name, ordered("function", fn.spec().name(), "route", route.routeKey().replace(' ', ':')),
                 options);
     }
 

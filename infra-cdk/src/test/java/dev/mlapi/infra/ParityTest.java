@@ -153,6 +153,20 @@ class ParityTest {
     }
 
     @Test
+    void routeThrottles_areTheCatalogs_inTheStackAndTemplateYaml() {
+        Map<String, Object> stackSettings = map(Cfn.resourcesOfType(STACK.template(), "AWS::ApiGatewayV2::Stage")
+                .values().iterator().next().get("RouteSettings"));
+        Map<String, Object> samSettings = map(at(SAM.resource("HttpApi"), "Properties").get("RouteSettings"));
+        assertThat(samSettings).isEqualTo(stackSettings);
+        Map<String, Object> expected = new TreeMap<>();
+        OpenApiRoutes.read(Repository.OPENAPI).forEach(route -> FunctionCatalog.find(route.function())
+                .flatMap(FunctionSpec::routeThrottle).ifPresent(throttle -> expected.put(route.routeKey(),
+                        Map.of("ThrottlingBurstLimit", throttle.burst(), "ThrottlingRateLimit", throttle.ratePerSecond()))));
+        assertThat(expected).as("classify is throttled below the API, so it cannot starve login").containsKey("POST /classify");
+        assertThat(new TreeMap<>(stackSettings)).isEqualTo(expected);
+    }
+
+    @Test
     void eventFunctions_areTriggeredAlikeInTheStackAndTemplateYaml() {
         for (FunctionSpec spec : FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT)) {
             Trigger.DynamoDbStream stream = (Trigger.DynamoDbStream) spec.trigger().orElseThrow();

@@ -49,6 +49,8 @@ public final class FunctionCatalog {
             .setHandler("dev.mlapi.classify.ClassifyImageHandler::handleRequest")
             .setSize(2048, Duration.ofSeconds(29),
                     "ONNX Runtime needs memory beside the heap and CPU grows with it; 29 s covers URL fetch and model load.")
+            // A classify flood is cut at the gateway before it takes the account's concurrency from login.
+            .optRouteThrottle(20, 40)
             .optGrant(MODELS_BUCKET, "s3:ListBucket")
             .optGrant(MODELS_OBJECTS, "s3:GetObject")
             .optEnv(Env.DJL_OFFLINE, new Literal("true"))

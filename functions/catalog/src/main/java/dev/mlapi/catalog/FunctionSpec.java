@@ -34,7 +34,21 @@ public record FunctionSpec(
         String sizingReason,
         List<Grant> grants,
         Map<String, EnvValue> environment,
-        Optional<Trigger> trigger) {
+        Optional<Trigger> trigger,
+        Optional<Throttle> routeThrottle) {
+
+    /**
+     * API Gateway's limit on each of a function's routes, below the API's own: a flood of one
+     * expensive route (classify) is refused with 429 at the gateway before it can take the
+     * account's Lambda concurrency from the others (login).
+     */
+    public record Throttle(int ratePerSecond, int burst) {
+        public Throttle {
+            if (ratePerSecond < 1 || burst < 1) {
+                throw new IllegalArgumentException("a route throttle needs a positive rate and burst");
+            }
+        }
+    }
 
     /** An HTTP function answers routes; an event function consumes a stream or queue. */
     public enum Kind { HTTP, EVENT }
@@ -88,6 +102,9 @@ public record FunctionSpec(
         }
         if ((kind == Kind.EVENT) != trigger.isPresent()) {
             throw new IllegalArgumentException(name + ": an event function needs a trigger, an HTTP function has none");
+        }
+        if (kind == Kind.EVENT && routeThrottle.isPresent()) {
+            throw new IllegalArgumentException(name + ": an event function has no routes to throttle");
         }
         grants = List.copyOf(grants);
         environment = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(environment));
@@ -147,6 +164,7 @@ public record FunctionSpec(
         private String sizingReason;
         private String jvmOptions = FAST_START_JVM;
         private Trigger trigger;
+        private Throttle routeThrottle;
         private final Map<Resource, SortedSet<String>> grants = new TreeMap<>();
         private final Map<String, EnvValue> extraEnvironment = new LinkedHashMap<>();
 
@@ -189,6 +207,12 @@ public record FunctionSpec(
             return this;
         }
 
+        /** Each of the function's routes at most this fast (the API's own limit otherwise). */
+        public Builder optRouteThrottle(int ratePerSecond, int burst) {
+            this.routeThrottle = new Throttle(ratePerSecond, burst);
+            return this;
+        }
+
         /** {@link FunctionSpec#FAST_START_JVM} unless set. */
         public Builder optJvm(String jvmOptions) {
             this.jvmOptions = jvmOptions;
@@ -225,7 +249,7 @@ public record FunctionSpec(
             environment.put(Env.POWERTOOLS_METRICS_NAMESPACE, new EnvValue.Literal(Env.METRICS_NAMESPACE));
             environment.put(Env.POWERTOOLS_LOG_LEVEL, new EnvValue.Literal(Env.DEFAULT_LOG_LEVEL));
             return new FunctionSpec(name, kind, description, handler, memoryMb, timeout, sizingReason, grantList,
-                    environment, Optional.ofNullable(trigger));
+                    environment, Optional.ofNullable(trigger), Optional.ofNullable(routeThrottle));
         }
     }
 }

@@ -79,7 +79,7 @@ public final class SamTemplateGenerator {
         template.put("Parameters", parameters());
         template.put("Globals", globals());
         Map<String, Object> resources = new LinkedHashMap<>();
-        resources.put("HttpApi", httpApi());
+        resources.put("HttpApi", httpApi(routes));
         resources.put(Resource.JWT_SECRET.logicalId().orElseThrow(), secret("mlapi JWT signing key", 64));
         resources.put(Resource.ADMIN_PASSWORD_SECRET.logicalId().orElseThrow(), secret("mlapi first admin's password", 24));
         TableCatalog.ALL.forEach(table -> resources.put(table.logicalId(), table(table)));
@@ -114,8 +114,14 @@ public final class SamTemplateGenerator {
         return HEADER + PLAIN_TAGGED.matcher(yaml().dump(template)).replaceAll("$1 $2");
     }
 
+    /** Browser origins allowed to call the API and the presigned bucket URLs; the CDK's context key corsAllowOrigins. */
+    private static final String CORS_PARAMETER = "CorsAllowOrigins";
+
     private static Map<String, Object> parameters() {
         Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put(CORS_PARAMETER, map("Type", "CommaDelimitedList", "Default", "*",
+                "Description", "Browser origins allowed to call the API and the presigned model URLs, comma-separated"
+                        + " (for example https://app.example.com); * allows any."));
         for (StackParameter parameter : StackParameter.values()) {
             parameters.put(parameter.samName(), map("Type", "String", "Default", parameter.defaultValue(),
                     "Description", parameter.description()));
@@ -138,11 +144,18 @@ public final class SamTemplateGenerator {
                 "Environment", map("Variables", localOnly)));
     }
 
-    private static Map<String, Object> httpApi() {
+    private static Map<String, Object> httpApi(List<ApiRoute> routes) {
+        Map<String, Object> routeSettings = new java.util.TreeMap<>();
+        for (ApiRoute route : routes) {
+            FunctionCatalog.find(route.function()).flatMap(FunctionSpec::routeThrottle).ifPresent(throttle ->
+                    routeSettings.put(route.routeKey(), map("ThrottlingBurstLimit", throttle.burst(),
+                            "ThrottlingRateLimit", throttle.ratePerSecond())));
+        }
         return map("Type", "AWS::Serverless::HttpApi", "Properties", map(
                 "DefaultRouteSettings", map("ThrottlingBurstLimit", 200, "ThrottlingRateLimit", 100),
+                "RouteSettings", routeSettings,
                 "CorsConfiguration", map(
-                        "AllowOrigins", List.of("*"),
+                        "AllowOrigins", Intrinsic.ref(CORS_PARAMETER),
                         "AllowHeaders", List.of("authorization", "content-type"),
                         "AllowMethods", List.of("GET", "POST", "PUT", "DELETE", "OPTIONS"),
                         "ExposeHeaders", List.of("x-request-id"))));
@@ -198,7 +211,7 @@ public final class SamTemplateGenerator {
                         map("ServerSideEncryptionByDefault", map("SSEAlgorithm", "AES256")))),
                 "CorsConfiguration", map("CorsRules", List.of(map(
                         "AllowedMethods", List.of("GET", "PUT"),
-                        "AllowedOrigins", List.of("*"),
+                        "AllowedOrigins", Intrinsic.ref(CORS_PARAMETER),
                         "AllowedHeaders", List.of("*"),
                         "ExposedHeaders", List.of("ETag"),
                         "MaxAge", 3000))),
