@@ -11,6 +11,7 @@ import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.error.ApiException.Forbidden;
 import dev.mlapi.core.error.ApiException.MethodNotAllowed;
 import dev.mlapi.core.error.ApiException.NotFound;
+import dev.mlapi.core.error.ApiException.ServiceUnavailable;
 import dev.mlapi.core.error.ApiException.Unauthorized;
 import dev.mlapi.core.observability.RequestLogContext;
 import dev.mlapi.core.observability.RequestMeasurement;
@@ -145,6 +146,21 @@ public final class ApiPipeline {
                     error = Optional.of("internal error: " + e.getClass().getSimpleName());
                 }
             } catch (RuntimeException | StackOverflowError e) {
+                LOG.error("unhandled error in {} (request {})", request.routeKey(), request.requestId(), e);
+                response = ProblemMapper.internalError(request.path(), request.requestId());
+                error = Optional.of("internal error: " + e.getClass().getSimpleName());
+            } catch (OutOfMemoryError e) {
+                // The failed allocation is garbage by now: answer, so the caller is not left with a closed socket.
+                LOG.error("out of memory in {} (request {})", request.routeKey(), request.requestId(), e);
+                ApiException unavailable = new ServiceUnavailable("the server ran out of memory for this request; "
+                        + "try a smaller input, or again later (request id " + request.requestId() + ")");
+                response = ProblemMapper.render(unavailable, request.path(), request.requestId());
+                error = Optional.of("internal error: OutOfMemoryError");
+            } catch (Error e) {
+                if (e instanceof VirtualMachineError) {
+                    throw e;
+                }
+                // e.g. a LinkageError or an assertion in a library: a bug in this request, not a broken JVM
                 LOG.error("unhandled error in {} (request {})", request.routeKey(), request.requestId(), e);
                 response = ProblemMapper.internalError(request.path(), request.requestId());
                 error = Optional.of("internal error: " + e.getClass().getSimpleName());
