@@ -264,6 +264,38 @@ class LoginHandlerTest {
     }
 
     @Test
+    void badBodies_withSecrets_neverQuoteThemInTheProblemOrTheRequestLog() {
+        List<String> bodies = List.of(
+                "{\"password\":hunter2secret}",
+                "{\"username\":\"bob\",\"password\":98765432109}",
+                "{\"username\":\"bob\",\"password\":\"password-123\"} hunter2secret",
+                "{\"username\":\"bob\",\"password\":\"password-123\"} {\"password\":\"hunter2secret\"}",
+                "{\"username\":\"bob\",\"password\":[\"hunter2secret\", }");
+        for (String json : bodies) {
+            for (String file : List.of("login-login-json.json", "login-register-user.json")) {
+                APIGatewayV2HTTPEvent event = withBody(load(file), "application/json", json);
+                var response = call(event);
+
+                assertThat(response.getStatusCode()).as(json).isEqualTo(400);
+                assertThat(response.getBody()).as(json).doesNotContain("hunter2secret", "98765432109");
+                var logged = stack.wiring().dynamoDb().getItem(r -> r.tableName(stack.config().requestLogTable())
+                        .key(Map.of("request_id", AttributeValue.fromS(event.getRequestContext().getRequestId()))))
+                        .item();
+                assertThat(logged.get("error_message").s()).as(json).doesNotContain("hunter2secret", "98765432109");
+            }
+        }
+    }
+
+    @Test
+    void badBodies_whenANumberIsTooLong_sayThat_notNesting() {
+        var response = call(withBody(load("login-register-user.json"), "application/json",
+                "{\"username\": " + "9".repeat(5000) + "}"));
+
+        assertThat(response.getStatusCode()).isEqualTo(400);
+        assertThat(body(response).get("detail").asText()).doesNotContain("nested").contains("longer");
+    }
+
+    @Test
     void unknownRouteAndWrongMethod_are404And405Problems() {
         var unknown = withPath(load("health-check.json"), "/nope", Map.of());
         unknown.setRouteKey("$default");

@@ -12,6 +12,7 @@ import dev.mlapi.core.error.ApiException.Forbidden;
 import dev.mlapi.core.error.ApiException.MethodNotAllowed;
 import dev.mlapi.core.error.ApiException.NotFound;
 import dev.mlapi.core.error.ApiException.ServiceUnavailable;
+import dev.mlapi.core.error.Redaction;
 import dev.mlapi.core.error.ApiException.Unauthorized;
 import dev.mlapi.core.observability.RequestLogContext;
 import dev.mlapi.core.observability.RequestMeasurement;
@@ -244,7 +245,7 @@ public final class ApiPipeline {
         RequestLogEntry entry = new RequestLogEntry(request.requestId(), request.receivedAt(), request.routeKey(),
                 request.method(), request.path(), request.principal().map(Principal::username), status, seconds,
                 request.body().length, fields.imageUrl(), fields.imageWidth(), fields.imageHeight(), fields.model(),
-                fields.result(), error.map(ApiPipeline::clip), Optional.ofNullable(request.sourceIp()),
+                fields.result(), error.map(Redaction::redact).map(ApiPipeline::clip), Optional.ofNullable(request.sourceIp()),
                 request.receivedAt().plus(retention));
         try {
             requestLog.get().record(entry);

@@ -2,6 +2,7 @@ package dev.mlapi.core.json;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
@@ -22,6 +23,7 @@ import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.error.ApiException.InvalidInput;
+import dev.mlapi.core.error.Redaction;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -88,21 +90,30 @@ public final class Json {
                             + e.getKnownPropertyIds())));
         } catch (InvalidFormatException e) {
             String field = path(e);
-            throw new InvalidInput(field + ": invalid value " + describe(e.getValue()),
-                    List.of(new ApiException.FieldError(field, "invalid value " + describe(e.getValue())
+            // a password sent as a number must not come back (or reach the log) in the error
+            String value = Redaction.isSensitiveField(lastName(e)) ? "" : " " + describe(e.getValue());
+            throw new InvalidInput(field + ": invalid value" + value,
+                    List.of(new ApiException.FieldError(field, "invalid value" + value
                             + ", expected " + simpleType(e.getTargetType()))));
         } catch (MismatchedInputException e) {
             String field = path(e);
             String expected = simpleType(e.getTargetType());
+            if (String.valueOf(e.getOriginalMessage()).startsWith("Trailing token")) {
+                throw new InvalidInput("unexpected data after the JSON value" + location(e));
+            }
             if (field.isEmpty()) {
                 throw new InvalidInput("the request body must be a JSON " + expected);
             }
             throw new InvalidInput(field + ": wrong type, expected " + expected,
                     List.of(new ApiException.FieldError(field, "wrong type, expected " + expected)));
         } catch (StreamConstraintsException e) {
-            throw new InvalidInput("the JSON document is nested deeper than " + MAX_NESTING_DEPTH + " levels");
+            if (String.valueOf(e.getOriginalMessage()).contains("nesting depth")) {
+                throw new InvalidInput("the JSON document is nested deeper than " + MAX_NESTING_DEPTH + " levels");
+            }
+            throw new InvalidInput("a JSON number, string or name is longer than this API accepts" + location(e));
         } catch (JsonProcessingException e) {
-            throw new InvalidInput("malformed JSON: " + e.getOriginalMessage());
+            // Jackson's messages quote the offending token ("Unrecognized token 'hunter2'"): say where, not what.
+            throw new InvalidInput("malformed JSON" + location(e));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -134,6 +145,15 @@ public final class Json {
                 .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
                 .collect(Collectors.joining("."))
                 .replace(".[", "[");
+    }
+
+    private static String lastName(MismatchedInputException e) {
+        return e.getPath().isEmpty() ? null : e.getPath().get(e.getPath().size() - 1).getFieldName();
+    }
+
+    private static String location(JsonProcessingException e) {
+        JsonLocation at = e.getLocation();
+        return at == null || at.getLineNr() < 0 ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
     }
 
     private static String describe(Object value) {
