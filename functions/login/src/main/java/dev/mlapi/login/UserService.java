@@ -17,6 +17,7 @@ import dev.mlapi.core.page.Page;
 import dev.mlapi.core.users.TokenStore;
 import dev.mlapi.core.users.User;
 import dev.mlapi.core.users.UserStore;
+import dev.mlapi.core.users.Usernames;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -32,7 +33,6 @@ import org.slf4j.LoggerFactory;
 public final class UserService {
 
     private static final Logger LOG = LoggerFactory.getLogger(UserService.class);
-    static final Pattern USERNAME = Pattern.compile("[a-z0-9][a-z0-9_.-]{2,31}");
     static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]+\\.[^@\\s]+");
     static final int MIN_PASSWORD = 8;
     static final int MAX_PASSWORD = 128;
@@ -91,6 +91,10 @@ public final class UserService {
         if (request.password() == null || request.password().isEmpty()) {
             errors.add(new FieldError("password", "is required"));
         }
+        if (errors.isEmpty() && !Usernames.isValid(request.username().trim().toLowerCase(Locale.ROOT))) {
+            // no account can have this name: a 400, never a storage call with a key DynamoDB refuses
+            errors.add(new FieldError("username", Usernames.rule()));
+        }
         throwIfAny(errors);
         Optional<User> user = users.find(request.username().trim().toLowerCase(Locale.ROOT));
         if (user.isEmpty()) {
@@ -135,7 +139,7 @@ public final class UserService {
     }
 
     public void delete(Principal caller, String username) {
-        String name = username.toLowerCase(Locale.ROOT);
+        String name = Usernames.require("username", username);
         if (name.equals(caller.username())) {
             throw new Conflict("an admin cannot delete their own account");
         }
@@ -187,9 +191,8 @@ public final class UserService {
             return null;
         }
         String username = raw.trim().toLowerCase(Locale.ROOT);
-        if (!USERNAME.matcher(username).matches()) {
-            errors.add(new FieldError("username",
-                    "must be 3-32 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit"));
+        if (!Usernames.isValid(username)) {
+            errors.add(new FieldError("username", Usernames.rule()));
         }
         return username;
     }

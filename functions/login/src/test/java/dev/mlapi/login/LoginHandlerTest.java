@@ -176,6 +176,36 @@ class LoginHandlerTest {
     }
 
     @Test
+    void keyBearingInputs_whenTooLongOrOddCharacters_are400BeforeAnyStorageCall() {
+        String adminToken = login("root", ADMIN_PASSWORD);
+        for (String username : List.of("a".repeat(3000), "bo\u0000b", "b\u00f6b", "x".repeat(33))) {
+            var login = call(withJson(load("login-login-json.json"), Map.of("username", username, "password", "password-123")));
+            assertThat(login.getStatusCode()).as("login %.40s", username).isEqualTo(400);
+            assertThat(body(login).get("errors").get(0).get("field").asText()).isEqualTo("username");
+
+            var delete = call(withPath(withBearer(load("login-delete-user.json"), adminToken),
+                    "/auth/users/" + username, Map.of("username", username)));
+            assertThat(delete.getStatusCode()).as("delete %.40s", username).isEqualTo(400);
+        }
+        var form = withBody(load("login-login-form.json"), "application/x-www-form-urlencoded",
+                "username=" + "a".repeat(3000) + "&password=password-123");
+        assertThat(call(form).getStatusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void listUsers_whenCursorIsNotOneThisApiReturned_is400() {
+        String adminToken = login("root", ADMIN_PASSWORD);
+        for (String cursor : List.of("zzz", "%%%", "a".repeat(3000), "Ym9i\u00e9")) {
+            var event = withBearer(load("login-list-users.json"), adminToken);
+            event.setQueryStringParameters(Map.of("cursor", cursor));
+
+            var response = call(event);
+
+            assertThat(response.getStatusCode()).as(cursor).isEqualTo(400);
+        }
+    }
+
+    @Test
     void changePassword_revokesOldTokensAndOldPassword_newPasswordWorks() {
         String name = newUser();
         String oldToken = login(name, "password-of-" + name);
