@@ -20,6 +20,7 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
@@ -37,7 +38,9 @@ class LocalServerEndToEndTest {
     static HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
-    static void start() {
+    static void start() throws IOException {
+        // as a plain mkdir leaves .local/ on a fresh clone: readable by everyone
+        Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxr-xr-x"));
         server = startServer(data);
     }
 
@@ -79,6 +82,30 @@ class LocalServerEndToEndTest {
                 "username=" + username + "&password=" + password, null);
         assertThat(response.statusCode()).isEqualTo(200);
         return json(response).get("access_token").asText();
+    }
+
+    @Test
+    void dataDir_isReachableByItsOwnerOnly_andSecretsAreOwnerOnlyFiles() throws IOException {
+        try (var paths = Files.walk(data)) {
+            paths.filter(Files::isDirectory).forEach(dir -> {
+                try {
+                    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).as(dir.toString())
+                            .isEqualTo("rwx------");
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        }
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("jwt-secret"))))
+                .isEqualTo("rw-------");
+    }
+
+    @Test
+    void storage_listensOnLoopbackOnly() throws IOException {
+        var config = server.wiring().config();
+        for (URI endpoint : new URI[] {config.dynamoDbEndpoint().orElseThrow(), config.s3Endpoint().orElseThrow()}) {
+            dev.mlapi.core.testkit.Listeners.assertLoopbackOnly(endpoint);
+        }
     }
 
     @Test
