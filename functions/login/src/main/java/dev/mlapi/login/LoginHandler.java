@@ -13,6 +13,7 @@ import dev.mlapi.login.UserViews.TokenView;
 import dev.mlapi.login.UserViews.UserPage;
 import dev.mlapi.login.UserViews.UserView;
 import java.util.Map;
+import java.util.Optional;
 
 /** The login function: every route of the API's auth section. */
 public final class LoginHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
@@ -57,7 +58,7 @@ public final class LoginHandler implements RequestHandler<APIGatewayV2HTTPEvent,
         UserRequests.Login credentials = request.isForm()
                 ? fromForm(request.form())
                 : request.json(UserRequests.Login.class);
-        return ApiResponse.ok(TokenView.of(users.login(credentials)));
+        return ApiResponse.ok(TokenView.of(users.login(credentials, Optional.ofNullable(request.sourceIp()))));
     }
 
     private static UserRequests.Login fromForm(Map<String, String> form) {

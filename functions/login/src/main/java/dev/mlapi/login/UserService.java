@@ -14,6 +14,7 @@ import dev.mlapi.core.error.ApiException.InvalidInput;
 import dev.mlapi.core.error.ApiException.NotFound;
 import dev.mlapi.core.error.ApiException.Unauthorized;
 import dev.mlapi.core.page.Page;
+import dev.mlapi.core.users.LoginThrottle;
 import dev.mlapi.core.users.TokenStore;
 import dev.mlapi.core.users.User;
 import dev.mlapi.core.users.UserStore;
@@ -42,18 +43,21 @@ public final class UserService {
     private final JwtService jwt;
     private final PasswordHasher hasher;
     private final Clock clock;
+    private final LoginThrottle throttle;
 
-    public UserService(UserStore users, TokenStore tokens, JwtService jwt, PasswordHasher hasher, Clock clock) {
+    public UserService(UserStore users, TokenStore tokens, JwtService jwt, PasswordHasher hasher, Clock clock,
+            LoginThrottle throttle) {
         this.users = users;
         this.tokens = tokens;
         this.jwt = jwt;
         this.hasher = hasher;
         this.clock = clock;
+        this.throttle = throttle;
     }
 
     public static UserService create(Wiring wiring) {
         return new UserService(wiring.userStore(), wiring.tokenStore(), wiring.jwt(), wiring.passwordHasher(),
-                wiring.clock());
+                wiring.clock(), LoginThrottle.withDefaults(wiring.loginAttempts(), wiring.clock()));
     }
 
     /** Creates a user; only an admin caller may create another admin. */
@@ -82,8 +86,11 @@ public final class UserService {
         return user;
     }
 
-    /** Checks the password and issues a token; the same 401 for an unknown user and a wrong password. */
-    public IssuedToken login(UserRequests.Login request) {
+    /**
+     * Checks the password and issues a token; the same 401 for an unknown user and a wrong
+     * password, and the same 429 for both once the username or {@code source} failed too often.
+     */
+    public IssuedToken login(UserRequests.Login request, Optional<String> source) {
         List<FieldError> errors = new ArrayList<>();
         if (request.username() == null || request.username().isBlank()) {
             errors.add(new FieldError("username", "is required"));
@@ -96,12 +103,16 @@ public final class UserService {
             errors.add(new FieldError("username", Usernames.rule()));
         }
         throwIfAny(errors);
-        Optional<User> user = users.find(request.username().trim().toLowerCase(Locale.ROOT));
+        String username = request.username().trim().toLowerCase(Locale.ROOT);
+        throttle.check(username, source);
+        Optional<User> user = users.find(username);
         if (user.isEmpty()) {
             hasher.verifyDecoy(request.password());
+            throttle.recordFailure(username, source);
             throw new Unauthorized("incorrect username or password");
         }
         if (!hasher.verify(request.password(), user.get().passwordHash())) {
+            throttle.recordFailure(username, source);
             throw new Unauthorized("incorrect username or password");
         }
         return jwt.issue(user.get());

@@ -17,6 +17,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mlapi.core.config.Config;
 import dev.mlapi.core.json.Json;
+import dev.mlapi.core.users.LoginThrottle;
+import dev.mlapi.core.testkit.Events;
 import dev.mlapi.core.testkit.LocalContext;
 import dev.mlapi.core.testkit.Stdout;
 import dev.mlapi.core.testkit.TestStack;
@@ -203,6 +205,49 @@ class LoginHandlerTest {
 
             assertThat(response.getStatusCode()).as(cursor).isEqualTo(400);
         }
+    }
+
+    static APIGatewayV2HTTPResponse loginFrom(LoginHandler handler, String source, String username, String password) {
+        var event = withJson(load("login-login-json.json"), Map.of("username", username, "password", password));
+        event.getRequestContext().getHttp().setSourceIp(source);
+        return invoke(handler, event);
+    }
+
+    @Test
+    void login_afterTenFailuresForAUsername_is429WithRetryAfter_evenWithTheRightPassword_knownOrNot() {
+        String name = newUser();
+        String ghost = "ghost-" + UUID.randomUUID().toString().substring(0, 8);
+        for (String username : List.of(name, ghost)) {
+            for (int i = 0; i < LoginThrottle.DEFAULT_PER_USERNAME; i++) {
+                assertThat(loginFrom(handler, "198.51.100.7", username, "wrong-password-" + i).getStatusCode())
+                        .isEqualTo(401);
+            }
+            var locked = loginFrom(handler, "198.51.100.8", username, "password-of-" + username);
+
+            assertThat(locked.getStatusCode()).as(username).isEqualTo(429);
+            long retryAfter = Long.parseLong(Events.header(locked, "retry-after"));
+            assertThat(retryAfter).isPositive()
+                    .isLessThanOrEqualTo(2 * LoginThrottle.DEFAULT_WINDOW.toSeconds());
+            assertThat(body(locked).get("detail").asText()).isEqualTo("too many failed logins; try again later");
+        }
+        // another user is not locked out by it
+        String other = newUser();
+        assertThat(loginFrom(handler, "198.51.100.7", other, "password-of-" + other).getStatusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void login_afterTooManyFailuresFromOneSource_is429ForEveryUsernameFromThere() {
+        var strict = new LoginHandler(stack.wiring(), new UserService(stack.wiring().userStore(),
+                stack.wiring().tokenStore(), stack.wiring().jwt(), stack.wiring().passwordHasher(),
+                stack.wiring().clock(), new LoginThrottle(stack.wiring().loginAttempts(), stack.wiring().clock(),
+                        100, 3, LoginThrottle.DEFAULT_WINDOW)));
+        for (int i = 0; i < 3; i++) {
+            assertThat(loginFrom(strict, "198.51.100.9", "guess-" + i, "wrong-password").getStatusCode()).isEqualTo(401);
+        }
+        String name = newUser();
+
+        assertThat(loginFrom(strict, "198.51.100.9", name, "password-of-" + name).getStatusCode()).isEqualTo(429);
+        assertThat(loginFrom(strict, "198.51.100.10", name, "password-of-" + name).getStatusCode()).isEqualTo(200);
     }
 
     @Test
