@@ -30,6 +30,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,16 @@ import org.slf4j.LoggerFactory;
 public final class LocalServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalServer.class);
+    private static final AtomicInteger THREADS = new AtomicInteger();
+
+    static {
+        // The JDK server's own limits on receiving a request (headers included) and sending an
+        // answer; read once, when the first server of the JVM starts. Off by default.
+        System.setProperty("sun.net.httpserver.maxReqTime",
+                System.getProperty("sun.net.httpserver.maxReqTime", "60"));
+        System.setProperty("sun.net.httpserver.maxRspTime",
+                System.getProperty("sun.net.httpserver.maxRspTime", "120"));
+    }
 
     private final EmbeddedDynamoDb dynamoDb;
     private final EmbeddedS3 s3;
@@ -103,7 +114,13 @@ public final class LocalServer implements AutoCloseable {
         LocalStartup.afterFunctionsStarted(RegistrySettings.from(config), wiring.clock(), root);
         functions.startEventSources();
 
-        ExecutorService executor = Executors.newFixedThreadPool(32);
+        // Threads only wait on clients (reads end at the router's read timeout), so slow clients
+        // cannot take every thread of a fixed pool and leave /health unanswered.
+        ExecutorService executor = Executors.newCachedThreadPool(runnable -> {
+            Thread thread = new Thread(runnable, "local-http-" + THREADS.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
         try {
             HttpServer http = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 64);
             http.createContext("/", router);

@@ -21,6 +21,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
@@ -105,6 +107,24 @@ class LocalServerEndToEndTest {
         var config = server.wiring().config();
         for (URI endpoint : new URI[] {config.dynamoDbEndpoint().orElseThrow(), config.s3Endpoint().orElseThrow()}) {
             dev.mlapi.core.testkit.Listeners.assertLoopbackOnly(endpoint);
+        }
+    }
+
+    @Test
+    void stalledUploads_doNotStopTheServerAnsweringOthers() throws Exception {
+        List<java.net.Socket> stalled = new ArrayList<>();
+        try {
+            for (int i = 0; i < 40; i++) {
+                stalled.add(StalledUploads.open(server.baseUri(), "/auth/login"));
+            }
+            var health = http.send(HttpRequest.newBuilder(server.baseUri().resolve("/health"))
+                    .timeout(java.time.Duration.ofSeconds(20)).GET().build(), BodyHandlers.ofString());
+
+            assertThat(health.statusCode()).isEqualTo(200);
+        } finally {
+            for (java.net.Socket socket : stalled) {
+                socket.close();
+            }
         }
     }
 
