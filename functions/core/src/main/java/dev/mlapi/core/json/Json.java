@@ -61,6 +61,8 @@ public final class Json {
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                // 1.5 where an integer is expected is an error, not 1
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
                 .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
                 .serializationInclusion(JsonInclude.Include.NON_ABSENT)
                 .build();
@@ -166,6 +168,9 @@ public final class Json {
         }
         if (type == String.class) {
             return "string";
+        }
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+            return "integer";
         }
         if (Number.class.isAssignableFrom(type) || (type.isPrimitive() && type != boolean.class)) {
             return "number";
