@@ -17,6 +17,7 @@ import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -28,6 +29,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,12 +60,26 @@ final class ApiGatewayRouter implements HttpHandler {
             RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler) {
     }
 
+    /** How long a client may take to send a request body, like API Gateway's own limit on an idle upload. */
+    static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(30);
+    private static final ScheduledExecutorService DEADLINES = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "local-read-deadlines");
+        thread.setDaemon(true);
+        return thread;
+    });
+
     private final List<Target> targets;
+    private final Duration readTimeout;
 
     ApiGatewayRouter(List<Target> targets) {
+        this(targets, DEFAULT_READ_TIMEOUT);
+    }
+
+    ApiGatewayRouter(List<Target> targets, Duration readTimeout) {
         this.targets = targets.stream()
                 .sorted(Comparator.comparingInt((Target t) -> t.route().specificity()).reversed())
                 .toList();
+        this.readTimeout = readTimeout;
     }
 
     List<Target> targets() {
@@ -82,7 +101,15 @@ final class ApiGatewayRouter implements HttpHandler {
                 write(exchange, ProblemMapper.render(error, rawPath, requestId).withHeader("x-request-id", requestId));
                 return;
             }
-            Optional<byte[]> body = readBody(exchange);
+            Optional<byte[]> body;
+            try (ReadDeadline deadline = new ReadDeadline(readTimeout)) {
+                body = readBody(exchange);
+            } catch (IOException e) {
+                // a stalled or vanished client: its connection is closed, nobody is left to answer
+                LOG.info("request {} {} {}: the body was not received within {} s ({})", requestId, method, rawPath,
+                        readTimeout.toSeconds(), e.toString());
+                return;
+            }
             if (body.isEmpty()) {
                 var tooLarge = new ApiException.PayloadTooLarge("the request body exceeds Lambda's limit of "
                         + MAX_BODY_BYTES + " bytes; upload large files with a presigned URL");
@@ -222,6 +249,38 @@ final class ApiGatewayRouter implements HttpHandler {
             }
         }
         return total > MAX_BODY_BYTES ? Optional.empty() : Optional.of(buffer.toByteArray());
+    }
+
+    /**
+     * Interrupts the reading thread when the body has not arrived in time: the exchange reads from
+     * an interruptible socket channel, so the blocked read ends with the connection closed, and
+     * the pool thread is free again instead of waiting for a client that sends nothing.
+     */
+    private static final class ReadDeadline implements AutoCloseable {
+        private final Thread reader = Thread.currentThread();
+        private final ScheduledFuture<?> timer;
+        private boolean done;
+        private boolean fired;
+
+        ReadDeadline(Duration timeout) {
+            this.timer = DEADLINES.schedule(this::fire, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        private synchronized void fire() {
+            if (!done) {
+                fired = true;
+                reader.interrupt();
+            }
+        }
+
+        @Override
+        public synchronized void close() {
+            done = true;
+            timer.cancel(false);
+            if (fired) {
+                Thread.interrupted();
+            }
+        }
     }
 
     private static void write(HttpExchange exchange, ApiResponse response) throws IOException {

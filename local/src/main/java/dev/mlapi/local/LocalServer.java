@@ -18,15 +18,19 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +42,16 @@ import org.slf4j.LoggerFactory;
 public final class LocalServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalServer.class);
+    private static final AtomicInteger THREADS = new AtomicInteger();
+
+    static {
+        // The JDK server's own limits on receiving a request (headers included) and sending an
+        // answer; read once, when the first server of the JVM starts. Off by default.
+        System.setProperty("sun.net.httpserver.maxReqTime",
+                System.getProperty("sun.net.httpserver.maxReqTime", "60"));
+        System.setProperty("sun.net.httpserver.maxRspTime",
+                System.getProperty("sun.net.httpserver.maxRspTime", "120"));
+    }
 
     private final EmbeddedDynamoDb dynamoDb;
     private final EmbeddedS3 s3;
@@ -74,7 +88,8 @@ public final class LocalServer implements AutoCloseable {
         System.setProperty("ai.djl.offline", "true");
         // Metrics are read at GET /metrics here; EMF records would only clutter the console.
         Telemetry.disableEmf();
-        createDirectories(settings.dataDir());
+        // No one but the owner may read password hashes, tokens, the signing key or models.
+        ownerOnly(createDirectories(settings.dataDir()));
         EmbeddedDynamoDb dynamoDb = EmbeddedDynamoDb.persistedIn(settings.dataDir().resolve("dynamodb"),
                 settings.dynamoDbPort());
         EmbeddedS3 s3 = EmbeddedS3.persistedIn(settings.dataDir().resolve("s3"), settings.s3Port());
@@ -99,7 +114,13 @@ public final class LocalServer implements AutoCloseable {
         LocalStartup.afterFunctionsStarted(RegistrySettings.from(config), wiring.clock(), root);
         functions.startEventSources();
 
-        ExecutorService executor = Executors.newFixedThreadPool(32);
+        // Threads only wait on clients (reads end at the router's read timeout), so slow clients
+        // cannot take every thread of a fixed pool and leave /health unanswered.
+        ExecutorService executor = Executors.newCachedThreadPool(runnable -> {
+            Thread thread = new Thread(runnable, "local-http-" + THREADS.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
         try {
             HttpServer http = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 64);
             http.createContext("/", router);
@@ -109,6 +130,8 @@ public final class LocalServer implements AutoCloseable {
             http.createContext(MetricsEndpoint.PATH, new MetricsEndpoint(wiring::authenticator, Telemetry.registry()));
             http.setExecutor(executor);
             http.start();
+            // the storage servers created their folders and files with the process umask
+            ownerOnly(settings.dataDir());
             return new LocalServer(dynamoDb, s3, http, executor, wiring, router, functions);
         } catch (IOException e) {
             functions.close();
@@ -168,15 +191,36 @@ public final class LocalServer implements AutoCloseable {
             byte[] random = new byte[bytes];
             new SecureRandom().nextBytes(random);
             String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-            Files.writeString(file, secret + "\n", StandardCharsets.UTF_8);
             try {
-                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+                // created owner-only, never readable by others even for a moment
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             } catch (UnsupportedOperationException notPosix) {
                 LOG.debug("cannot restrict permissions of {}", file);
             }
+            Files.writeString(file, secret + "\n", StandardCharsets.UTF_8);
             return secret;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot keep a secret in " + file, e);
+        }
+    }
+
+    /** Takes group and other permissions off {@code dir} and everything in it (no-op where not POSIX). */
+    static void ownerOnly(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            for (Path path : (Iterable<Path>) paths::iterator) {
+                if (Files.isSymbolicLink(path)) {
+                    continue;
+                }
+                Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(path);
+                permissions.removeAll(EnumSet.of(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
+                        PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ,
+                        PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE));
+                Files.setPosixFilePermissions(path, permissions);
+            }
+        } catch (UnsupportedOperationException notPosix) {
+            LOG.debug("cannot restrict permissions under {}", dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot restrict permissions under " + dir, e);
         }
     }
 

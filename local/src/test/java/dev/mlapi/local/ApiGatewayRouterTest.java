@@ -7,11 +7,13 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.sun.net.httpserver.HttpServer;
 import dev.mlapi.core.http.RouteTemplate;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -98,5 +100,41 @@ class ApiGatewayRouterTest {
         assertThat(event.getBody()).isEqualTo("{\"a\":1}");
         assertThat(event.getQueryStringParameters()).isNull();
         assertThat(event.getPathParameters()).isNull();
+    }
+
+    @Test
+    void stalledUploads_areCutOffAtTheReadTimeout_andFreeTheirThreads() throws Exception {
+        ApiGatewayRouter router = new ApiGatewayRouter(List.of(new ApiGatewayRouter.Target(
+                RouteTemplate.parse("POST /upload"), "Upload",
+                (event, context) -> APIGatewayV2HTTPResponse.builder().withStatusCode(204).build())),
+                Duration.ofSeconds(1));
+        HttpServer small = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        small.createContext("/", router);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        small.setExecutor(pool);
+        small.start();
+        URI smallBase = URI.create("http://127.0.0.1:" + small.getAddress().getPort());
+        try {
+            List<Socket> stalled = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                stalled.add(StalledUploads.open(smallBase, "/upload"));
+            }
+            for (Socket socket : stalled) {
+                socket.setSoTimeout(15_000);
+                try (socket) {
+                    // the server closes the connection: end of stream or a reset, not our 15 s timeout
+                    assertThat(socket.getInputStream().read()).isEqualTo(-1);
+                } catch (java.net.SocketException reset) {
+                    // closed by the server as well
+                }
+            }
+            var answer = http.send(HttpRequest.newBuilder(smallBase.resolve("/upload"))
+                    .timeout(Duration.ofSeconds(15)).POST(BodyPublishers.ofString("done")).build(),
+                    BodyHandlers.ofString());
+            assertThat(answer.statusCode()).isEqualTo(204);
+        } finally {
+            small.stop(0);
+            pool.shutdownNow();
+        }
     }
 }

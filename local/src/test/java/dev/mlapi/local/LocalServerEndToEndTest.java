@@ -20,6 +20,9 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
@@ -37,7 +40,9 @@ class LocalServerEndToEndTest {
     static HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
-    static void start() {
+    static void start() throws IOException {
+        // as a plain mkdir leaves .local/ on a fresh clone: readable by everyone
+        Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxr-xr-x"));
         server = startServer(data);
     }
 
@@ -79,6 +84,48 @@ class LocalServerEndToEndTest {
                 "username=" + username + "&password=" + password, null);
         assertThat(response.statusCode()).isEqualTo(200);
         return json(response).get("access_token").asText();
+    }
+
+    @Test
+    void dataDir_isReachableByItsOwnerOnly_andSecretsAreOwnerOnlyFiles() throws IOException {
+        try (var paths = Files.walk(data)) {
+            paths.filter(Files::isDirectory).forEach(dir -> {
+                try {
+                    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).as(dir.toString())
+                            .isEqualTo("rwx------");
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        }
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("jwt-secret"))))
+                .isEqualTo("rw-------");
+    }
+
+    @Test
+    void storage_listensOnLoopbackOnly() throws IOException {
+        var config = server.wiring().config();
+        for (URI endpoint : new URI[] {config.dynamoDbEndpoint().orElseThrow(), URI.create(config.environment().string("S3_ENDPOINT").orElseThrow())}) {
+            dev.mlapi.core.testkit.Listeners.assertLoopbackOnly(endpoint);
+        }
+    }
+
+    @Test
+    void stalledUploads_doNotStopTheServerAnsweringOthers() throws Exception {
+        List<java.net.Socket> stalled = new ArrayList<>();
+        try {
+            for (int i = 0; i < 40; i++) {
+                stalled.add(StalledUploads.open(server.baseUri(), "/auth/login"));
+            }
+            var health = http.send(HttpRequest.newBuilder(server.baseUri().resolve("/health"))
+                    .timeout(java.time.Duration.ofSeconds(20)).GET().build(), BodyHandlers.ofString());
+
+            assertThat(health.statusCode()).isEqualTo(200);
+        } finally {
+            for (java.net.Socket socket : stalled) {
+                socket.close();
+            }
+        }
     }
 
     @Test
@@ -187,6 +234,7 @@ class LocalServerEndToEndTest {
                 .containsPattern("(?m)^mlapi_requests_total\\{function=\"health\",route=\"GET /health\"} [1-9][0-9]*$")
                 .containsPattern("(?m)^mlapi_requests_total\\{function=\"login\",route=\"POST /auth/login\"} [1-9]")
                 .containsPattern("(?m)^mlapi_latency_seconds_count\\{function=\"health\",route=\"GET /health\"} [1-9]")
+                // the registry is the JVM's: another local server started by an earlier test class counts its own
                 .containsPattern("(?m)^mlapi_cold_starts_total\\{function=\"login\"} [1-9][0-9]*$");
 
         var anonymous = send("GET", "/metrics", null, null, null);

@@ -5,6 +5,7 @@ import static dev.mlapi.catalog.Resource.ADMIN_PASSWORD_SECRET;
 import static dev.mlapi.catalog.Resource.MODELS_BUCKET;
 import static dev.mlapi.catalog.Resource.MODELS_OBJECTS;
 import static dev.mlapi.catalog.Resource.REQUEST_STATS_TABLE;
+import static dev.mlapi.catalog.Resource.LOGIN_ATTEMPTS_TABLE;
 import static dev.mlapi.catalog.Resource.TOKENS_TABLE;
 import static dev.mlapi.catalog.Resource.USERS_TABLE;
 
@@ -33,6 +34,8 @@ public final class FunctionCatalog {
             .optJvm(FULL_JIT_JVM)
             .optGrant(USERS_TABLE, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan")
             .optGrant(TOKENS_TABLE, "dynamodb:PutItem")
+            // Failed-login counters: read before the password check, counted after a failure.
+            .optGrant(LOGIN_ATTEMPTS_TABLE, "dynamodb:BatchGetItem", "dynamodb:UpdateItem")
             // The first admin, created at start-up from the generated password secret.
             .optGrant(ADMIN_PASSWORD_SECRET, "secretsmanager:GetSecretValue")
             .optEnv(Env.ADMIN_USERNAME, new Parameter(StackParameter.ADMIN_USERNAME))

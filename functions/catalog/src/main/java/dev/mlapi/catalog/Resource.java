@@ -16,6 +16,8 @@ public enum Resource {
     /** The request log's stream, read by event functions it triggers. */
     REQUEST_LOG_STREAM(Kind.TABLE_STREAM, TableCatalog.REQUEST_LOG.logicalId(), null),
     REQUEST_STATS_TABLE(Kind.TABLE, TableCatalog.REQUEST_STATS.logicalId(), TableCatalog.REQUEST_STATS.envVar()),
+    /** Failed-login counters (brute-force throttling). */
+    LOGIN_ATTEMPTS_TABLE(Kind.TABLE, TableCatalog.LOGIN_ATTEMPTS.logicalId(), TableCatalog.LOGIN_ATTEMPTS.envVar()),
     /** The registry bucket itself (listing). */
     MODELS_BUCKET(Kind.BUCKET, "ModelsBucket", Env.MODELS_BUCKET),
     /** The registry bucket's objects. */

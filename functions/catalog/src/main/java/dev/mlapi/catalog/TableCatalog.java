@@ -25,7 +25,14 @@ public final class TableCatalog {
     public static final TableSpec REQUEST_STATS = new TableSpec("RequestStatsTable", Env.REQUEST_STATS_TABLE,
             "mlapi-request-stats", "day", Optional.empty(), Optional.empty(), List.of(), false);
 
-    public static final List<TableSpec> ALL = List.of(USERS, TOKENS, REQUEST_LOG, REQUEST_STATS);
+    /**
+     * Failed-login counters per username and per source address, one item per key and time
+     * window; expired windows are removed by TTL (and ignored when read: DynamoDB Local keeps them).
+     */
+    public static final TableSpec LOGIN_ATTEMPTS = new TableSpec("LoginAttemptsTable", Env.LOGIN_ATTEMPTS_TABLE,
+            "mlapi-login-attempts", "counter", Optional.empty(), Optional.of("expires_at"), List.of(), false);
+
+    public static final List<TableSpec> ALL = List.of(USERS, TOKENS, REQUEST_LOG, REQUEST_STATS, LOGIN_ATTEMPTS);
 
     private TableCatalog() {
     }

@@ -248,6 +248,8 @@ class ClassifyImageHandlerTest {
                 Arguments.of("top_k 0", Map.of("image_base64", png, "top_k", 0), 400),
                 Arguments.of("top_k 1001", Map.of("image_base64", png, "top_k", 1001), 400),
                 Arguments.of("top_k as text", Map.of("image_base64", png, "top_k", "five"), 400),
+                Arguments.of("top_k fractional", Map.of("image_base64", png, "top_k", 1.5), 400),
+                Arguments.of("float TIFF bomb", Map.of("image_base64", base64(TestImages.floatTiffBomb(6000, 6000, 16))), 413),
                 Arguments.of("unknown field", Map.of("image_base64", png, "colour", "red"), 400));
     }
 

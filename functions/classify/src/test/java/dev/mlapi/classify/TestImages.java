@@ -76,6 +76,73 @@ public final class TestImages {
         return out.toByteArray();
     }
 
+    /**
+     * A decompression bomb: a small deflate TIFF declaring {@code width × height} pixels of
+     * {@code samples} 32-bit float channels, every strip pointing at the same small blob of
+     * deflated zeros (a 6000×6000×16 one is about 2.3 GB decoded).
+     */
+    public static byte[] floatTiffBomb(int width, int height, int samples) {
+        int rowsPerStrip = 100;
+        int strips = (height + rowsPerStrip - 1) / rowsPerStrip;
+        ByteArrayOutputStream zeros = new ByteArrayOutputStream();
+        try (DeflaterOutputStream deflate = new DeflaterOutputStream(zeros)) {
+            deflate.write(new byte[64 * 1024]);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        byte[] blob = zeros.toByteArray();
+        int entries = 12;
+        int ifd = 8;
+        int bitsAt = ifd + 2 + entries * 12 + 4;
+        int offsetsAt = bitsAt + samples * 2;
+        int countsAt = offsetsAt + strips * 4;
+        int extraAt = countsAt + strips * 4;
+        int formatAt = extraAt + samples * 2;
+        int blobAt = formatAt + samples * 2;
+        ByteBuffer tiff = ByteBuffer.allocate(blobAt + blob.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        tiff.put((byte) 'I').put((byte) 'I').putShort((short) 42).putInt(ifd);
+        tiff.putShort((short) entries);
+        tiffEntry(tiff, 256, 4, 1, width);            // ImageWidth
+        tiffEntry(tiff, 257, 4, 1, height);           // ImageLength
+        tiffEntry(tiff, 258, 3, samples, bitsAt);     // BitsPerSample
+        tiffEntry(tiff, 259, 3, 1, 8);                // Compression: deflate
+        tiffEntry(tiff, 262, 3, 1, 1);                // Photometric: black is zero
+        tiffEntry(tiff, 273, 4, strips, offsetsAt);   // StripOffsets
+        tiffEntry(tiff, 277, 3, 1, samples);          // SamplesPerPixel
+        tiffEntry(tiff, 278, 4, 1, rowsPerStrip);     // RowsPerStrip
+        tiffEntry(tiff, 279, 4, strips, countsAt);    // StripByteCounts
+        tiffEntry(tiff, 284, 3, 1, 1);                // PlanarConfiguration: chunky
+        tiffEntry(tiff, 338, 3, samples - 1, extraAt); // ExtraSamples: unspecified
+        tiffEntry(tiff, 339, 3, samples, formatAt);   // SampleFormat
+        tiff.putInt(0);
+        for (int i = 0; i < samples; i++) {
+            tiff.putShort((short) 32);
+        }
+        for (int i = 0; i < strips; i++) {
+            tiff.putInt(blobAt);
+        }
+        for (int i = 0; i < strips; i++) {
+            tiff.putInt(blob.length);
+        }
+        for (int i = 0; i < samples; i++) {
+            tiff.putShort((short) 0);
+        }
+        for (int i = 0; i < samples; i++) {
+            tiff.putShort((short) 3); // IEEE float
+        }
+        tiff.put(blob);
+        return tiff.array();
+    }
+
+    private static void tiffEntry(ByteBuffer out, int tag, int type, int count, int value) {
+        out.putShort((short) tag).putShort((short) type).putInt(count);
+        if (type == 3 && count == 1) {
+            out.putShort((short) value).putShort((short) 0);
+        } else {
+            out.putInt(value);
+        }
+    }
+
     private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
         byte[] typeBytes = type.getBytes(StandardCharsets.US_ASCII);
         CRC32 crc = new CRC32();

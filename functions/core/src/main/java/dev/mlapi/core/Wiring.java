@@ -1,10 +1,12 @@
 package dev.mlapi.core;
 
+import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.auth.Authenticator;
 import dev.mlapi.core.auth.JwtService;
 import dev.mlapi.core.auth.PasswordHasher;
 import dev.mlapi.core.aws.AwsClients;
 import dev.mlapi.core.aws.DynamoDbCredentialLookup;
+import dev.mlapi.core.aws.DynamoDbLoginAttempts;
 import dev.mlapi.core.aws.DynamoDbRequestLog;
 import dev.mlapi.core.aws.DynamoDbTokenStore;
 import dev.mlapi.core.aws.DynamoDbUserStore;
@@ -15,6 +17,7 @@ import dev.mlapi.core.http.ApiPipeline;
 import dev.mlapi.core.util.Lazy;
 import dev.mlapi.core.requestlog.RequestLog;
 import dev.mlapi.core.users.CredentialLookup;
+import dev.mlapi.core.users.LoginAttempts;
 import dev.mlapi.core.users.TokenStore;
 import dev.mlapi.core.users.UserStore;
 import java.time.Clock;
@@ -40,6 +43,7 @@ public final class Wiring {
     private final Supplier<CredentialLookup> credentialLookup;
     private final Supplier<JwtService> jwt;
     private final Supplier<PasswordHasher> passwordHasher;
+    private final Supplier<LoginAttempts> loginAttempts;
     private final SecretResolver secrets;
 
     private Wiring(Config config, Clock clock, UnaryOperator<DynamoDbClient> dynamoDbWrapper) {
@@ -55,6 +59,8 @@ public final class Wiring {
                 config.tokensTable(), clock));
         this.jwt = memoize(() -> new JwtService(secrets.resolve(requireJwtSecret(config)), config.tokenTtl(), clock));
         this.passwordHasher = memoize(PasswordHasher::new);
+        this.loginAttempts = memoize(() -> new DynamoDbLoginAttempts(dynamoDb.get(),
+                config.environment().tableName(TableCatalog.LOGIN_ATTEMPTS)));
     }
 
     public static Wiring fromEnvironment() {
@@ -122,6 +128,10 @@ public final class Wiring {
     public ApiPipeline.Builder pipeline() {
         return ApiPipeline.builder(this::authenticator, this::requestLog, clock, config.requestLogRetention())
                 .optDependencyFailures(SdkErrors::dependencyFailure);
+    }
+
+    public LoginAttempts loginAttempts() {
+        return loginAttempts.get();
     }
 
     public Authenticator authenticator() {

@@ -6,6 +6,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.http.Access;
+import dev.mlapi.core.users.LoginThrottle;
 import dev.mlapi.core.http.ApiPipeline;
 import dev.mlapi.core.http.ApiRequest;
 import dev.mlapi.core.http.ApiResponse;
@@ -13,6 +14,7 @@ import dev.mlapi.login.UserViews.TokenView;
 import dev.mlapi.login.UserViews.UserPage;
 import dev.mlapi.login.UserViews.UserView;
 import java.util.Map;
+import java.util.Optional;
 
 /** The login function: every route of the API's auth section. */
 public final class LoginHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
@@ -27,7 +29,7 @@ public final class LoginHandler implements RequestHandler<APIGatewayV2HTTPEvent,
     /** Builds the function from {@code wiring} and creates the configured first admin if missing. */
     public LoginHandler(Wiring wiring) {
         this(wiring, new UserService(wiring.userStore(), wiring.tokenStore(), wiring.jwt(), wiring.passwordHasher(),
-                wiring.clock()));
+                wiring.clock(), LoginThrottle.withDefaults(wiring.loginAttempts(), wiring.clock())));
         var config = wiring.config();
         users.ensureConfiguredAdmin(config.adminUsername(),
                 config.adminPassword().map(secret -> () -> wiring.secrets().resolve(secret)));
@@ -60,7 +62,7 @@ public final class LoginHandler implements RequestHandler<APIGatewayV2HTTPEvent,
         UserRequests.Login credentials = request.isForm()
                 ? fromForm(request.form())
                 : request.json(UserRequests.Login.class);
-        return ApiResponse.ok(TokenView.of(users.login(credentials)));
+        return ApiResponse.ok(TokenView.of(users.login(credentials, Optional.ofNullable(request.sourceIp()))));
     }
 
     private static UserRequests.Login fromForm(Map<String, String> form) {

@@ -13,9 +13,11 @@ import dev.mlapi.core.error.ApiException.InvalidInput;
 import dev.mlapi.core.error.ApiException.NotFound;
 import dev.mlapi.core.error.ApiException.Unauthorized;
 import dev.mlapi.core.page.Page;
+import dev.mlapi.core.users.LoginThrottle;
 import dev.mlapi.core.users.TokenStore;
 import dev.mlapi.core.users.User;
 import dev.mlapi.core.users.UserStore;
+import dev.mlapi.core.users.Usernames;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -32,7 +34,6 @@ import org.slf4j.LoggerFactory;
 public final class UserService {
 
     private static final Logger LOG = LoggerFactory.getLogger(UserService.class);
-    static final Pattern USERNAME = Pattern.compile("[a-z0-9][a-z0-9_.-]{2,31}");
     static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]+\\.[^@\\s]+");
     static final int MIN_PASSWORD = 8;
     static final int MAX_PASSWORD = 128;
@@ -42,13 +43,16 @@ public final class UserService {
     private final JwtService jwt;
     private final PasswordHasher hasher;
     private final Clock clock;
+    private final LoginThrottle throttle;
 
-    public UserService(UserStore users, TokenStore tokens, JwtService jwt, PasswordHasher hasher, Clock clock) {
+    public UserService(UserStore users, TokenStore tokens, JwtService jwt, PasswordHasher hasher, Clock clock,
+            LoginThrottle throttle) {
         this.users = users;
         this.tokens = tokens;
         this.jwt = jwt;
         this.hasher = hasher;
         this.clock = clock;
+        this.throttle = throttle;
     }
 
     /** Creates a user; only an admin caller may create another admin. */
@@ -77,8 +81,11 @@ public final class UserService {
         return user;
     }
 
-    /** Checks the password and issues a token; the same 401 for an unknown user and a wrong password. */
-    public IssuedToken login(UserRequests.Login request) {
+    /**
+     * Checks the password and issues a token; the same 401 for an unknown user and a wrong
+     * password, and the same 429 for both once the username or {@code source} failed too often.
+     */
+    public IssuedToken login(UserRequests.Login request, Optional<String> source) {
         List<FieldError> errors = new ArrayList<>();
         if (request.username() == null || request.username().isBlank()) {
             errors.add(new FieldError("username", "is required"));
@@ -86,13 +93,21 @@ public final class UserService {
         if (request.password() == null || request.password().isEmpty()) {
             errors.add(new FieldError("password", "is required"));
         }
+        if (errors.isEmpty() && !Usernames.isValid(request.username().trim().toLowerCase(Locale.ROOT))) {
+            // no account can have this name: a 400, never a storage call with a key DynamoDB refuses
+            errors.add(new FieldError("username", Usernames.rule()));
+        }
         throwIfAny(errors);
-        Optional<User> user = users.find(request.username().trim().toLowerCase(Locale.ROOT));
+        String username = request.username().trim().toLowerCase(Locale.ROOT);
+        throttle.check(username, source);
+        Optional<User> user = users.find(username);
         if (user.isEmpty()) {
             hasher.verifyDecoy(request.password());
+            throttle.recordFailure(username, source);
             throw new Unauthorized("incorrect username or password");
         }
         if (!hasher.verify(request.password(), user.get().passwordHash())) {
+            throttle.recordFailure(username, source);
             throw new Unauthorized("incorrect username or password");
         }
         return jwt.issue(user.get());
@@ -130,7 +145,7 @@ public final class UserService {
     }
 
     public void delete(Principal caller, String username) {
-        String name = username.toLowerCase(Locale.ROOT);
+        String name = Usernames.require("username", username);
         if (name.equals(caller.username())) {
             throw new Conflict("an admin cannot delete their own account");
         }
@@ -184,9 +199,8 @@ public final class UserService {
             return null;
         }
         String username = raw.trim().toLowerCase(Locale.ROOT);
-        if (!USERNAME.matcher(username).matches()) {
-            errors.add(new FieldError("username",
-                    "must be 3-32 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit"));
+        if (!Usernames.isValid(username)) {
+            errors.add(new FieldError("username", Usernames.rule()));
         }
         return username;
     }

@@ -17,6 +17,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mlapi.core.config.Config;
 import dev.mlapi.core.json.Json;
+import dev.mlapi.core.users.LoginThrottle;
+import dev.mlapi.core.testkit.Events;
 import dev.mlapi.core.testkit.LocalContext;
 import dev.mlapi.core.testkit.Stdout;
 import dev.mlapi.core.testkit.TestStack;
@@ -176,6 +178,79 @@ class LoginHandlerTest {
     }
 
     @Test
+    void keyBearingInputs_whenTooLongOrOddCharacters_are400BeforeAnyStorageCall() {
+        String adminToken = login("root", ADMIN_PASSWORD);
+        for (String username : List.of("a".repeat(3000), "bo\u0000b", "b\u00f6b", "x".repeat(33))) {
+            var login = call(withJson(load("login-login-json.json"), Map.of("username", username, "password", "password-123")));
+            assertThat(login.getStatusCode()).as("login %.40s", username).isEqualTo(400);
+            assertThat(body(login).get("errors").get(0).get("field").asText()).isEqualTo("username");
+
+            var delete = call(withPath(withBearer(load("login-delete-user.json"), adminToken),
+                    "/auth/users/" + username, Map.of("username", username)));
+            assertThat(delete.getStatusCode()).as("delete %.40s", username).isEqualTo(400);
+        }
+        var form = withBody(load("login-login-form.json"), "application/x-www-form-urlencoded",
+                "username=" + "a".repeat(3000) + "&password=password-123");
+        assertThat(call(form).getStatusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void listUsers_whenCursorIsNotOneThisApiReturned_is400() {
+        String adminToken = login("root", ADMIN_PASSWORD);
+        for (String cursor : List.of("zzz", "%%%", "a".repeat(3000), "Ym9i\u00e9")) {
+            var event = withBearer(load("login-list-users.json"), adminToken);
+            event.setQueryStringParameters(Map.of("cursor", cursor));
+
+            var response = call(event);
+
+            assertThat(response.getStatusCode()).as(cursor).isEqualTo(400);
+        }
+    }
+
+    static APIGatewayV2HTTPResponse loginFrom(LoginHandler handler, String source, String username, String password) {
+        var event = withJson(load("login-login-json.json"), Map.of("username", username, "password", password));
+        event.getRequestContext().getHttp().setSourceIp(source);
+        return invoke(handler, event);
+    }
+
+    @Test
+    void login_afterTenFailuresForAUsername_is429WithRetryAfter_evenWithTheRightPassword_knownOrNot() {
+        String name = newUser();
+        String ghost = "ghost-" + UUID.randomUUID().toString().substring(0, 8);
+        for (String username : List.of(name, ghost)) {
+            for (int i = 0; i < LoginThrottle.DEFAULT_PER_USERNAME; i++) {
+                assertThat(loginFrom(handler, "198.51.100.7", username, "wrong-password-" + i).getStatusCode())
+                        .isEqualTo(401);
+            }
+            var locked = loginFrom(handler, "198.51.100.8", username, "password-of-" + username);
+
+            assertThat(locked.getStatusCode()).as(username).isEqualTo(429);
+            long retryAfter = Long.parseLong(Events.header(locked, "retry-after"));
+            assertThat(retryAfter).isPositive()
+                    .isLessThanOrEqualTo(2 * LoginThrottle.DEFAULT_WINDOW.toSeconds());
+            assertThat(body(locked).get("detail").asText()).isEqualTo("too many failed logins; try again later");
+        }
+        // another user is not locked out by it
+        String other = newUser();
+        assertThat(loginFrom(handler, "198.51.100.7", other, "password-of-" + other).getStatusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void login_afterTooManyFailuresFromOneSource_is429ForEveryUsernameFromThere() {
+        var strict = new LoginHandler(stack.wiring(), new UserService(stack.wiring().userStore(),
+                stack.wiring().tokenStore(), stack.wiring().jwt(), stack.wiring().passwordHasher(),
+                stack.wiring().clock(), new LoginThrottle(stack.wiring().loginAttempts(), stack.wiring().clock(),
+                        100, 3, LoginThrottle.DEFAULT_WINDOW)));
+        for (int i = 0; i < 3; i++) {
+            assertThat(loginFrom(strict, "198.51.100.9", "guess-" + i, "wrong-password").getStatusCode()).isEqualTo(401);
+        }
+        String name = newUser();
+
+        assertThat(loginFrom(strict, "198.51.100.9", name, "password-of-" + name).getStatusCode()).isEqualTo(429);
+        assertThat(loginFrom(strict, "198.51.100.10", name, "password-of-" + name).getStatusCode()).isEqualTo(200);
+    }
+
+    @Test
     void changePassword_revokesOldTokensAndOldPassword_newPasswordWorks() {
         String name = newUser();
         String oldToken = login(name, "password-of-" + name);
@@ -261,6 +336,38 @@ class LoginHandlerTest {
         var typeError = body(call(withBody(load("login-register-user.json"), "application/json",
                 "{\"username\": 42, \"password\": \"password-123\"}")));
         assertThat(typeError.get("errors").get(0).get("field").asText()).isEqualTo("username");
+    }
+
+    @Test
+    void badBodies_withSecrets_neverQuoteThemInTheProblemOrTheRequestLog() {
+        List<String> bodies = List.of(
+                "{\"password\":hunter2secret}",
+                "{\"username\":\"bob\",\"password\":98765432109}",
+                "{\"username\":\"bob\",\"password\":\"password-123\"} hunter2secret",
+                "{\"username\":\"bob\",\"password\":\"password-123\"} {\"password\":\"hunter2secret\"}",
+                "{\"username\":\"bob\",\"password\":[\"hunter2secret\", }");
+        for (String json : bodies) {
+            for (String file : List.of("login-login-json.json", "login-register-user.json")) {
+                APIGatewayV2HTTPEvent event = withBody(load(file), "application/json", json);
+                var response = call(event);
+
+                assertThat(response.getStatusCode()).as(json).isEqualTo(400);
+                assertThat(response.getBody()).as(json).doesNotContain("hunter2secret", "98765432109");
+                var logged = stack.wiring().dynamoDb().getItem(r -> r.tableName(stack.config().requestLogTable())
+                        .key(Map.of("request_id", AttributeValue.fromS(event.getRequestContext().getRequestId()))))
+                        .item();
+                assertThat(logged.get("error_message").s()).as(json).doesNotContain("hunter2secret", "98765432109");
+            }
+        }
+    }
+
+    @Test
+    void badBodies_whenANumberIsTooLong_sayThat_notNesting() {
+        var response = call(withBody(load("login-register-user.json"), "application/json",
+                "{\"username\": " + "9".repeat(5000) + "}"));
+
+        assertThat(response.getStatusCode()).isEqualTo(400);
+        assertThat(body(response).get("detail").asText()).doesNotContain("nested").contains("longer");
     }
 
     @Test

@@ -5,6 +5,8 @@ import dev.mlapi.core.error.ApiException.InvalidInput;
 import dev.mlapi.core.error.ApiException.PayloadTooLarge;
 import dev.mlapi.core.error.ApiException.Unprocessable;
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBuffer;
+import java.awt.image.SampleModel;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -12,18 +14,33 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.stream.ImageInputStream;
 
 /**
  * Decodes untrusted image bytes with ImageIO, refusing decompression bombs before any pixel is
  * decoded and treating the decoder's warnings (e.g. a truncated JPEG) as errors.
+ *
+ * <p>Three bounds apply before a pixel is read: the declared pixels and sides, the declared
+ * decoded size in bytes (width × height × bands × bits, so a small TIFF cannot declare 16 float
+ * channels of 36 megapixels), and the sample layout (8- or 16-bit integer samples, at most 4
+ * bands: what the models read). A large image is subsampled while it is decoded, so a 40 MP
+ * upload materialises about {@link #DEFAULT_MAX_DECODED_PIXELS}, not 40 MP.
  */
 public final class ImageDecoder {
 
     /** 40 megapixels: about 120 MB once decoded, well inside a 2 GB function. */
     public static final long DEFAULT_MAX_PIXELS = 40_000_000L;
     public static final int DEFAULT_MAX_SIDE = 10_000;
+    /** What the declared samples may take decoded: 40 MP of 8-bit RGBA. */
+    public static final long DEFAULT_MAX_DECODED_BYTES = DEFAULT_MAX_PIXELS * 4;
+    /** Larger images are decoded subsampled down to about this many pixels (4 MP). */
+    public static final long DEFAULT_MAX_DECODED_PIXELS = 4_000_000L;
+    /** Subsampling keeps at least this many pixels on the shorter side: models resize to far less. */
+    static final int MIN_SUBSAMPLED_SIDE = 1024;
+    private static final int MAX_BANDS = 4;
 
     static {
         // Decode in memory: ImageIO's default disk cache would write to java.io.tmpdir per image.
@@ -58,14 +75,23 @@ public final class ImageDecoder {
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, true);
-                checkDimensions(reader.getWidth(0), reader.getHeight(0));
+                int width = reader.getWidth(0);
+                int height = reader.getHeight(0);
+                checkDimensions(width, height);
+                checkLayout(width, height, reader.getRawImageType(0));
+                ImageReadParam param = reader.getDefaultReadParam();
+                int step = subsampling(width, height);
+                if (step > 1) {
+                    param.setSourceSubsampling(step, step, 0, 0);
+                }
                 List<String> warnings = new ArrayList<>();
                 reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
-                BufferedImage pixels = reader.read(0);
+                BufferedImage pixels = reader.read(0, param);
                 if (!warnings.isEmpty()) {
                     throw new Unprocessable("the image is truncated or corrupt: " + warnings.get(0));
                 }
-                return new DecodedImage(pixels, reader.getFormatName().toLowerCase(Locale.ROOT), bytes.length);
+                return new DecodedImage(pixels, reader.getFormatName().toLowerCase(Locale.ROOT), bytes.length,
+                        width, height);
             } finally {
                 reader.dispose();
             }
@@ -86,6 +112,63 @@ public final class ImageDecoder {
             throw new PayloadTooLarge("the image is " + width + "×" + height + " pixels; the limit is " + maxSide
                     + " pixels per side and " + maxPixels / 1_000_000 + " megapixels");
         }
+    }
+
+    /**
+     * 413 when the declared samples would take more than {@link #DEFAULT_MAX_DECODED_BYTES}
+     * decoded; 422 unless they are 8- or 16-bit integers in at most 4 bands. A reader that
+     * cannot say its layout before decoding ({@code null}) is refused too.
+     */
+    private void checkLayout(int width, int height, ImageTypeSpecifier type) {
+        if (type == null) {
+            throw new Unprocessable("the image's sample layout cannot be determined before decoding");
+        }
+        SampleModel samples = type.getSampleModel();
+        int bands = samples.getNumBands();
+        long bitsPerPixel = 0;
+        for (int bits : samples.getSampleSize()) {
+            bitsPerPixel += bits;
+        }
+        long decodedBytes = (long) width * height * Math.max(bitsPerPixel, 8) / 8;
+        if (decodedBytes > maxDecodedBytes()) {
+            throw new PayloadTooLarge("the image declares " + width + "×" + height + " pixels of " + bands
+                    + " bands (" + bitsPerPixel + " bits per pixel), " + decodedBytes / 1_000_000
+                    + " MB decoded; the limit is " + maxDecodedBytes() / 1_000_000 + " MB");
+        }
+        int dataType = samples.getDataType();
+        boolean integerSamples = dataType == DataBuffer.TYPE_BYTE || dataType == DataBuffer.TYPE_USHORT
+                || dataType == DataBuffer.TYPE_INT;
+        boolean supportedBits = true;
+        for (int bits : samples.getSampleSize()) {
+            supportedBits &= bits <= 8 || bits == 16;
+        }
+        if (bands > MAX_BANDS || !integerSamples || !supportedBits) {
+            throw new Unprocessable("the image has " + bands + " bands of " + describeSamples(samples)
+                    + "; supported are 8- or 16-bit integer samples in at most " + MAX_BANDS + " bands");
+        }
+    }
+
+    private long maxDecodedBytes() {
+        return Math.min(DEFAULT_MAX_DECODED_BYTES, maxPixels * 4);
+    }
+
+    /** The smallest subsampling step that brings the image near {@link #DEFAULT_MAX_DECODED_PIXELS}, keeping the shorter side ≥ {@link #MIN_SUBSAMPLED_SIDE}. */
+    static int subsampling(int width, int height) {
+        int step = 1;
+        while ((long) width * height / ((long) step * step) > DEFAULT_MAX_DECODED_PIXELS
+                && Math.min(width, height) / (step + 1) >= MIN_SUBSAMPLED_SIDE) {
+            step++;
+        }
+        return step;
+    }
+
+    private static String describeSamples(SampleModel samples) {
+        String type = switch (samples.getDataType()) {
+            case DataBuffer.TYPE_FLOAT -> "float";
+            case DataBuffer.TYPE_DOUBLE -> "double";
+            default -> "integer";
+        };
+        return samples.getSampleSize(0) + "-bit " + type + " samples";
     }
 
     private static String describe(Exception e) {

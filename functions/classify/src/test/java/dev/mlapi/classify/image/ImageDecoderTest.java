@@ -77,4 +77,30 @@ class ImageDecoderTest {
         assertThat(small.decode(TestImages.png(Color.RED, 10, 10)).width()).isEqualTo(10);
         assertThatThrownBy(() -> small.decode(TestImages.png(Color.RED, 11, 9))).isInstanceOf(PayloadTooLarge.class);
     }
+
+    @ParameterizedTest
+    @ValueSource(ints = {16, 48})
+    void decode_whenSmallTiffDeclaresGigabytesOfFloatChannels_isRefusedBeforeDecoding(int channels) {
+        byte[] bomb = TestImages.floatTiffBomb(6000, 6000, channels);
+        assertThat(bomb.length).isLessThan(32 * 1024);
+
+        assertThatThrownBy(() -> DECODER.decode(bomb))
+                .isInstanceOfAny(PayloadTooLarge.class, Unprocessable.class)
+                .hasMessageContaining("6000×6000");
+    }
+
+    @Test
+    void decode_whenLargeImage_subsamplesWhileDecoding_andReportsTheDeclaredSize() {
+        byte[] large = TestImages.png(Color.RED, 8000, 4000);
+
+        DecodedImage image = DECODER.decode(large);
+
+        assertThat(image.width()).isEqualTo(8000);
+        assertThat(image.height()).isEqualTo(4000);
+        long decodedPixels = (long) image.pixels().getWidth() * image.pixels().getHeight();
+        assertThat(decodedPixels).isLessThanOrEqualTo(ImageDecoder.DEFAULT_MAX_DECODED_PIXELS);
+        assertThat(Math.min(image.pixels().getWidth(), image.pixels().getHeight()))
+                .isGreaterThanOrEqualTo(ImageDecoder.MIN_SUBSAMPLED_SIDE);
+        assertThat(image.pixels().getRGB(100, 100)).isEqualTo(Color.RED.getRGB());
+    }
 }

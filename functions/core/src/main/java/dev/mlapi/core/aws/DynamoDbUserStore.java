@@ -7,6 +7,7 @@ import dev.mlapi.core.error.ApiException.InvalidInput;
 import dev.mlapi.core.page.Page;
 import dev.mlapi.core.users.User;
 import dev.mlapi.core.users.UserStore;
+import dev.mlapi.core.users.Usernames;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
@@ -127,12 +128,18 @@ public final class DynamoDbUserStore implements UserStore {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(username.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** The username a cursor of {@link #encodeCursor(String)} holds; anything else is a 400, never a scan key. */
     private static String decodeCursor(String cursor) {
+        String username;
         try {
-            return new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+            username = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
             throw InvalidInput.field("cursor", "is not a cursor this API returned");
         }
+        if (!Usernames.isValid(username) || !encodeCursor(username).equals(cursor)) {
+            throw InvalidInput.field("cursor", "is not a cursor this API returned");
+        }
+        return username;
     }
 
     static AttributeValue s(String value) {

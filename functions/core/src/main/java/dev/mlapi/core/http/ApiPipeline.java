@@ -10,6 +10,8 @@ import dev.mlapi.core.util.Lazy;
 import dev.mlapi.core.error.ApiException.Forbidden;
 import dev.mlapi.core.error.ApiException.MethodNotAllowed;
 import dev.mlapi.core.error.ApiException.NotFound;
+import dev.mlapi.core.error.ApiException.ServiceUnavailable;
+import dev.mlapi.core.error.Redaction;
 import dev.mlapi.core.error.ApiException.Unauthorized;
 import dev.mlapi.core.observability.RequestLogContext;
 import dev.mlapi.core.observability.RequestMeasurement;
@@ -161,6 +163,21 @@ public final class ApiPipeline {
                     response = ProblemMapper.internalError(request.path(), request.requestId());
                     error = Optional.of("internal error: " + e.getClass().getSimpleName());
                 }
+            } catch (OutOfMemoryError e) {
+                // The failed allocation is garbage by now: answer, so the caller is not left with a closed socket.
+                LOG.error("out of memory in {} (request {})", request.routeKey(), request.requestId(), e);
+                ApiException unavailable = new ServiceUnavailable("the server ran out of memory for this request; "
+                        + "try a smaller input, or again later (request id " + request.requestId() + ")");
+                response = ProblemMapper.render(unavailable, request.path(), request.requestId());
+                error = Optional.of("internal error: OutOfMemoryError");
+            } catch (Error e) {
+                if (e instanceof VirtualMachineError) {
+                    throw e;
+                }
+                // e.g. a LinkageError or an assertion in a library: a bug in this request, not a broken JVM
+                LOG.error("unhandled error in {} (request {})", request.routeKey(), request.requestId(), e);
+                response = ProblemMapper.internalError(request.path(), request.requestId());
+                error = Optional.of("internal error: " + e.getClass().getSimpleName());
             }
             return finish(invocation, request, routeKey, response, error, started);
         }
@@ -241,7 +258,7 @@ public final class ApiPipeline {
         RequestLogEntry entry = new RequestLogEntry(request.requestId(), request.receivedAt(), request.routeKey(),
                 request.method(), request.path(), request.principal().map(Principal::username), status, seconds,
                 request.body().length, fields.imageUrl(), fields.imageWidth(), fields.imageHeight(), fields.model(),
-                fields.result(), error.map(ApiPipeline::clip), Optional.ofNullable(request.sourceIp()),
+                fields.result(), error.map(Redaction::redact).map(ApiPipeline::clip), Optional.ofNullable(request.sourceIp()),
                 request.receivedAt().plus(retention));
         try {
             requestLog.get().record(entry);

@@ -1,6 +1,7 @@
 package dev.mlapi.core.http;
 
 import dev.mlapi.core.error.ApiException;
+import dev.mlapi.core.error.Redaction;
 import dev.mlapi.core.json.Json;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -9,7 +10,8 @@ import java.util.Map;
 
 /**
  * Renders every error as RFC 9457 problem+json, for Lambda and the local server alike.
- * Unexpected exceptions become a 500 whose detail names only the request id, never a stack trace.
+ * Unexpected exceptions become a 500 whose detail names only the request id, never a stack trace;
+ * details and field errors pass through {@link Redaction}, the same step as the request log.
  */
 public final class ProblemMapper {
 
@@ -44,11 +46,12 @@ public final class ProblemMapper {
         body.put("type", TYPE_PREFIX + slug);
         body.put("title", title);
         body.put("status", status);
-        body.put("detail", detail);
+        body.put("detail", Redaction.redact(detail));
         body.put("instance", instance);
         body.put("request_id", requestId);
         if (!errors.isEmpty()) {
-            body.put("errors", errors);
+            body.put("errors", errors.stream()
+                    .map(e -> new ApiException.FieldError(e.field(), Redaction.redact(e.message()))).toList());
         }
         return new ApiResponse(status, Map.of("content-type", ApiResponse.PROBLEM_JSON), Json.write(body));
     }

@@ -2,6 +2,7 @@ package dev.mlapi.core.json;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
@@ -22,6 +23,7 @@ import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.error.ApiException.InvalidInput;
+import dev.mlapi.core.error.Redaction;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -59,6 +61,8 @@ public final class Json {
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                // 1.5 where an integer is expected is an error, not 1
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
                 .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
                 .serializationInclusion(JsonInclude.Include.NON_ABSENT)
                 .build();
@@ -88,21 +92,30 @@ public final class Json {
                             + e.getKnownPropertyIds())));
         } catch (InvalidFormatException e) {
             String field = path(e);
-            throw new InvalidInput(field + ": invalid value " + describe(e.getValue()),
-                    List.of(new ApiException.FieldError(field, "invalid value " + describe(e.getValue())
+            // a password sent as a number must not come back (or reach the log) in the error
+            String value = Redaction.isSensitiveField(lastName(e)) ? "" : " " + describe(e.getValue());
+            throw new InvalidInput(field + ": invalid value" + value,
+                    List.of(new ApiException.FieldError(field, "invalid value" + value
                             + ", expected " + simpleType(e.getTargetType()))));
         } catch (MismatchedInputException e) {
             String field = path(e);
             String expected = simpleType(e.getTargetType());
+            if (String.valueOf(e.getOriginalMessage()).startsWith("Trailing token")) {
+                throw new InvalidInput("unexpected data after the JSON value" + location(e));
+            }
             if (field.isEmpty()) {
                 throw new InvalidInput("the request body must be a JSON " + expected);
             }
             throw new InvalidInput(field + ": wrong type, expected " + expected,
                     List.of(new ApiException.FieldError(field, "wrong type, expected " + expected)));
         } catch (StreamConstraintsException e) {
-            throw new InvalidInput("the JSON document is nested deeper than " + MAX_NESTING_DEPTH + " levels");
+            if (String.valueOf(e.getOriginalMessage()).contains("nesting depth")) {
+                throw new InvalidInput("the JSON document is nested deeper than " + MAX_NESTING_DEPTH + " levels");
+            }
+            throw new InvalidInput("a JSON number, string or name is longer than this API accepts" + location(e));
         } catch (JsonProcessingException e) {
-            throw new InvalidInput("malformed JSON: " + e.getOriginalMessage());
+            // Jackson's messages quote the offending token ("Unrecognized token 'hunter2'"): say where, not what.
+            throw new InvalidInput("malformed JSON" + location(e));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -136,6 +149,15 @@ public final class Json {
                 .replace(".[", "[");
     }
 
+    private static String lastName(MismatchedInputException e) {
+        return e.getPath().isEmpty() ? null : e.getPath().get(e.getPath().size() - 1).getFieldName();
+    }
+
+    private static String location(JsonProcessingException e) {
+        JsonLocation at = e.getLocation();
+        return at == null || at.getLineNr() < 0 ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+    }
+
     private static String describe(Object value) {
         return value instanceof String s ? "'" + (s.length() > 40 ? s.substring(0, 40) + "…" : s) + "'" : String.valueOf(value);
     }
@@ -146,6 +168,9 @@ public final class Json {
         }
         if (type == String.class) {
             return "string";
+        }
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+            return "integer";
         }
         if (Number.class.isAssignableFrom(type) || (type.isPrimitive() && type != boolean.class)) {
             return "number";

@@ -3,12 +3,24 @@ package dev.mlapi.core.testkit;
 import com.amazonaws.services.dynamodbv2.local.main.ServerRunner;
 import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
 import java.io.IOException;
+import java.lang.reflect.Field;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 
-/** DynamoDB Local in this JVM on a free loopback port: in memory, or persisted to a folder. */
+/**
+ * DynamoDB Local in this JVM on a loopback port: in memory, or persisted to a folder.
+ *
+ * <p>DynamoDB Local has no authentication and its {@code ServerRunner} takes no host option: its
+ * Jetty connector would listen on every interface, so anyone on the network could read password
+ * hashes or make themselves admin. Its connector is bound to 127.0.0.1 before it starts.
+ */
 public final class EmbeddedDynamoDb implements AutoCloseable {
+
+    static final String LOOPBACK = "127.0.0.1";
 
     private final DynamoDBProxyServer server;
     private final URI endpoint;
@@ -36,10 +48,25 @@ public final class EmbeddedDynamoDb implements AutoCloseable {
                         Integer.toString(port), "-disableTelemetry"};
         try {
             DynamoDBProxyServer server = ServerRunner.createServerFromCommandLineArgs(args);
+            bindToLoopback(server);
             server.start();
             return new EmbeddedDynamoDb(server, URI.create("http://127.0.0.1:" + port));
         } catch (Exception e) {
             throw new IllegalStateException("could not start DynamoDB Local", e);
+        }
+    }
+
+    /** Sets every connector of the server's Jetty to 127.0.0.1; refuses to start the server if it cannot. */
+    private static void bindToLoopback(DynamoDBProxyServer server) throws ReflectiveOperationException {
+        Field jettyField = DynamoDBProxyServer.class.getDeclaredField("server");
+        jettyField.setAccessible(true);
+        Server jetty = (Server) jettyField.get(server);
+        Connector[] connectors = jetty.getConnectors();
+        if (connectors.length == 0) {
+            throw new IllegalStateException("DynamoDB Local has no connector to bind to loopback");
+        }
+        for (Connector connector : connectors) {
+            ((ServerConnector) connector).setHost(LOOPBACK);
         }
     }
 
@@ -57,7 +84,7 @@ public final class EmbeddedDynamoDb implements AutoCloseable {
     }
 
     static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new IllegalStateException(e);

@@ -1,0 +1,41 @@
+package dev.mlapi.core.error;
+
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * The one redaction step for text that leaves the process (problem details, the request log):
+ * values of sensitive fields ({@code password=…}, {@code "token": "…"}), bearer tokens and JWTs
+ * become {@value #REDACTED}. Parsers should not quote such values in the first place
+ * ({@link #isSensitiveField(String)}); this catches what they quote anyway.
+ */
+public final class Redaction {
+
+    public static final String REDACTED = "REDACTED";
+
+    private static final String SENSITIVE_NAME =
+            "(?:[a-z0-9_-]*(?:password|passwd|pwd|secret|token|api[_-]?key|credential|authorization|signature))";
+    private static final Pattern SENSITIVE_FIELD = Pattern.compile(SENSITIVE_NAME);
+    private static final Pattern NAMED_VALUE = Pattern.compile(
+            "(?i)(" + SENSITIVE_NAME + "[\"']?\\s*[:=]\\s*)(\"[^\"]*\"?|'[^']*'?|[^\\s,;&}\\]]+)");
+    private static final Pattern BEARER = Pattern.compile("(?i)(bearer\\s+)[A-Za-z0-9._~+/=-]{8,}");
+    private static final Pattern JWT = Pattern.compile("eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*");
+
+    private Redaction() {
+    }
+
+    /** Whether a field of this name ({@code password}, {@code new_password}, {@code refresh_token}, …) holds a secret. */
+    public static boolean isSensitiveField(String name) {
+        return name != null && SENSITIVE_FIELD.matcher(name.toLowerCase(Locale.ROOT)).matches();
+    }
+
+    /** {@code text} with sensitive values replaced; null stays null. */
+    public static String redact(String text) {
+        if (text == null) {
+            return null;
+        }
+        String redacted = NAMED_VALUE.matcher(text).replaceAll("$1" + REDACTED);
+        redacted = BEARER.matcher(redacted).replaceAll("$1" + REDACTED);
+        return JWT.matcher(redacted).replaceAll(REDACTED);
+    }
+}
