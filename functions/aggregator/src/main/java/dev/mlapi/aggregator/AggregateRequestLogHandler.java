@@ -7,7 +7,10 @@ import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
 import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.Wiring;
 
-/** The request-log aggregator: an event function fed by the request log's DynamoDB stream. */
+/**
+ * The request-log aggregator: an event function fed by the request log's DynamoDB stream. It
+ * counts requests and carries out the history deletions recorded in the log.
+ */
 public final class AggregateRequestLogHandler implements RequestHandler<DynamodbEvent, StreamsEventResponse> {
 
     private final RequestLogAggregator aggregator;
@@ -18,7 +21,8 @@ public final class AggregateRequestLogHandler implements RequestHandler<Dynamodb
 
     public AggregateRequestLogHandler(Wiring wiring) {
         this(new RequestLogAggregator(new DynamoDbRequestStats(wiring.dynamoDb(),
-                wiring.config().environment().tableName(TableCatalog.REQUEST_STATS), wiring.clock())));
+                wiring.config().environment().tableName(TableCatalog.REQUEST_STATS), wiring.clock()),
+                java.util.Optional.of(new HistoryPurges(wiring.requestHistory(), HistoryPurges.PASS_BUDGET))));
     }
 
     AggregateRequestLogHandler(RequestLogAggregator aggregator) {

@@ -5,10 +5,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.amazonaws.services.lambda.runtime.events.DynamodbEvent;
 import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
+import com.amazonaws.services.lambda.runtime.events.models.dynamodb.AttributeValue;
 import dev.mlapi.catalog.TableCatalog;
+import dev.mlapi.core.aws.DynamoDbRequestHistory;
+import dev.mlapi.core.requestlog.HistoryDeletion;
+import dev.mlapi.core.requestlog.HistoryQuery;
+import dev.mlapi.core.requestlog.HistorySlice;
+import dev.mlapi.core.requestlog.RequestHistory;
+import dev.mlapi.core.requestlog.RequestLogEntry;
 import dev.mlapi.core.testkit.TestStack;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -98,5 +113,119 @@ class AggregateRequestLogHandlerTest {
 
         assertThat(stats.read("2026-11-30").requests()).isZero();
         assertThat(stats.read("2026-12-01").requests()).isEqualTo(2);
+    }
+
+    @Test
+    void handleRequest_withAHistoryDeletion_removesTheEntriesItCovers_andMarksItComplete() {
+        Instant now = Instant.now();
+        String old = logEntry(now.minus(Duration.ofDays(2)), "alice");
+        String recent = logEntry(now.minus(Duration.ofHours(1)), "alice");
+        RequestHistory history = stack.wiring().requestHistory();
+        history.requestDeletion(new HistoryDeletion("d1", now.minus(Duration.ofDays(1)), Optional.empty(), now,
+                "root", false));
+        DynamodbEvent event = sample();
+        event.setRecords(List.of(streamRecordOf(DynamoDbRequestHistory.DELETION_ID_PREFIX + "d1", "INSERT")));
+
+        assertThat(new AggregateRequestLogHandler(stack.wiring()).handleRequest(event, null).getBatchItemFailures())
+                .isEmpty();
+
+        assertThat(stored(old)).isFalse();
+        assertThat(stored(recent)).isTrue();
+        assertThat(history.deletions()).singleElement().extracting(HistoryDeletion::completed).isEqualTo(true);
+        // The completion arrives as a MODIFY record: nothing more to do, nothing counted.
+        event.setRecords(List.of(streamRecordOf(DynamoDbRequestHistory.DELETION_ID_PREFIX + "d1", "MODIFY")));
+        assertThat(new AggregateRequestLogHandler(stack.wiring()).handleRequest(event, null).getBatchItemFailures())
+                .isEmpty();
+        assertThat(stats.read(LocalDate.now(ZoneOffset.UTC).toString()).requests()).isZero();
+    }
+
+    @Test
+    void handleRequest_whenAPurgeFails_reportsTheDeletionRecord_soItIsRetried() {
+        Instant now = Instant.now();
+        stack.wiring().requestHistory().requestDeletion(new HistoryDeletion("d2", now, Optional.of("alice"), now,
+                "alice", false));
+        RequestHistory failing = new DelegatingHistory(stack.wiring().requestHistory()) {
+            @Override
+            public boolean purge(HistoryDeletion deletion, Duration budget) {
+                throw new IllegalStateException("injected: storage unavailable");
+            }
+        };
+        RequestLogAggregator aggregator = new RequestLogAggregator(stats,
+                Optional.of(new HistoryPurges(failing, Duration.ofSeconds(5))));
+        DynamodbEvent event = sample();
+        List<DynamodbEvent.DynamodbStreamRecord> records = new java.util.ArrayList<>(event.getRecords().subList(0, 2));
+        records.add(streamRecordOf(DynamoDbRequestHistory.DELETION_ID_PREFIX + "d2", "INSERT"));
+        event.setRecords(records);
+
+        StreamsEventResponse response = new AggregateRequestLogHandler(aggregator).handleRequest(event, null);
+
+        assertThat(response.getBatchItemFailures()).extracting(StreamsEventResponse.BatchItemFailure::getItemIdentifier)
+                .containsExactly(records.get(2).getDynamodb().getSequenceNumber());
+        assertThat(stats.read("2026-11-30").requests()).as("the counts before it are written").isEqualTo(2);
+    }
+
+    private String logEntry(Instant at, String user) {
+        String id = UUID.randomUUID().toString();
+        stack.wiring().requestLog().record(new RequestLogEntry(id, at, "POST /classify", "POST", "/classify",
+                Optional.of(user), 200, 0.02, 10, Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), at.plus(Duration.ofDays(90))));
+        return id;
+    }
+
+    private Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue> item(String requestId) {
+        return stack.wiring().dynamoDb().getItem(r -> r.tableName(stack.config().requestLogTable())
+                .key(Map.of("request_id", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(requestId))))
+                .item();
+    }
+
+    private boolean stored(String requestId) {
+        var item = item(requestId);
+        return item != null && !item.isEmpty();
+    }
+
+    /** The stream record DynamoDB would send for the table's item {@code requestId} (NEW_IMAGE view). */
+    private DynamodbEvent.DynamodbStreamRecord streamRecordOf(String requestId, String eventName) {
+        Map<String, AttributeValue> image = new HashMap<>();
+        item(requestId).forEach((name, value) -> image.put(name, value.s() != null ? new AttributeValue().withS(value.s())
+                : value.n() != null ? new AttributeValue().withN(value.n()) : new AttributeValue().withBOOL(value.bool())));
+        DynamodbEvent.DynamodbStreamRecord record = sample().getRecords().get(0);
+        record.setEventName(eventName);
+        record.getDynamodb().setNewImage(image);
+        record.getDynamodb().setSequenceNumber("999000000000000000" + (eventName.equals("INSERT") ? "1" : "2"));
+        return record;
+    }
+
+    /** A history that forwards every call: tests override the one they break. */
+    private static class DelegatingHistory implements RequestHistory {
+        private final RequestHistory delegate;
+
+        DelegatingHistory(RequestHistory delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public HistorySlice list(HistoryQuery query) {
+            return delegate.list(query);
+        }
+
+        @Override
+        public Optional<RequestLogEntry> find(String requestId) {
+            return delegate.find(requestId);
+        }
+
+        @Override
+        public void requestDeletion(HistoryDeletion deletion) {
+            delegate.requestDeletion(deletion);
+        }
+
+        @Override
+        public List<HistoryDeletion> deletions() {
+            return delegate.deletions();
+        }
+
+        @Override
+        public boolean purge(HistoryDeletion deletion, Duration budget) {
+            return delegate.purge(deletion, budget);
+        }
     }
 }

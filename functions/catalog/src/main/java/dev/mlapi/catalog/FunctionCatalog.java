@@ -4,6 +4,8 @@ import static dev.mlapi.catalog.FunctionSpec.FULL_JIT_JVM;
 import static dev.mlapi.catalog.Resource.ADMIN_PASSWORD_SECRET;
 import static dev.mlapi.catalog.Resource.MODELS_BUCKET;
 import static dev.mlapi.catalog.Resource.MODELS_OBJECTS;
+import static dev.mlapi.catalog.Resource.REQUEST_LOG_INDEXES;
+import static dev.mlapi.catalog.Resource.REQUEST_LOG_TABLE;
 import static dev.mlapi.catalog.Resource.REQUEST_STATS_TABLE;
 import static dev.mlapi.catalog.Resource.TOKENS_TABLE;
 import static dev.mlapi.catalog.Resource.USERS_TABLE;
@@ -72,9 +74,24 @@ public final class FunctionCatalog {
                     "Sums a batch in memory and writes one update per day; 60 s covers DynamoDB retries.")
             .setTrigger(new Trigger.DynamoDbStream(TableCatalog.REQUEST_LOG, 100, Duration.ofSeconds(5), 5))
             .optGrant(REQUEST_STATS_TABLE, "dynamodb:UpdateItem")
+            // History deletions: find the covered entries by index, delete them, record progress.
+            .optGrant(REQUEST_LOG_TABLE, "dynamodb:BatchWriteItem", "dynamodb:UpdateItem")
+            .optGrant(REQUEST_LOG_INDEXES, "dynamodb:Query")
+            // How far back a deletion has to look for entries.
+            .optEnv(Env.REQUEST_LOG_RETENTION_DAYS, new Literal(Env.DEFAULT_REQUEST_LOG_RETENTION_DAYS))
             .build();
 
-    public static final List<FunctionSpec> ALL = List.of(LOGIN, HEALTH, CLASSIFY, MODELS, AGGREGATOR);
+    public static final FunctionSpec HISTORY = FunctionSpec.http("history")
+            .setDescription("The request history: list (by time or by user), read and delete logged requests.")
+            .setHandler("dev.mlapi.history.ManageHistoryHandler::handleRequest")
+            .setSize(1024, Duration.ofSeconds(29),
+                    "A page of up to 1000 entries may take several index queries; deletions only record a marker.")
+            .optJvm(FULL_JIT_JVM)
+            .optGrant(REQUEST_LOG_TABLE, "dynamodb:GetItem", "dynamodb:PutItem")
+            .optGrant(REQUEST_LOG_INDEXES, "dynamodb:Query")
+            .build();
+
+    public static final List<FunctionSpec> ALL = List.of(LOGIN, HEALTH, CLASSIFY, MODELS, AGGREGATOR, HISTORY);
 
     private FunctionCatalog() {
     }

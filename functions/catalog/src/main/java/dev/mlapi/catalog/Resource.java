@@ -11,7 +11,7 @@ public enum Resource {
     USERS_TABLE(Kind.TABLE, TableCatalog.USERS.logicalId(), TableCatalog.USERS.envVar()),
     TOKENS_TABLE(Kind.TABLE, TableCatalog.TOKENS.logicalId(), TableCatalog.TOKENS.envVar()),
     REQUEST_LOG_TABLE(Kind.TABLE, TableCatalog.REQUEST_LOG.logicalId(), TableCatalog.REQUEST_LOG.envVar()),
-    /** The request log's indexes ({@code by_day}): queries by time range. */
+    /** The request log's indexes ({@code by_day}, {@code by_user}): queries by time range and by user. */
     REQUEST_LOG_INDEXES(Kind.TABLE_INDEXES, TableCatalog.REQUEST_LOG.logicalId(), TableCatalog.REQUEST_LOG.envVar()),
     /** The request log's stream, read by event functions it triggers. */
     REQUEST_LOG_STREAM(Kind.TABLE_STREAM, TableCatalog.REQUEST_LOG.logicalId(), null),

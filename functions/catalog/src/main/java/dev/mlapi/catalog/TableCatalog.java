@@ -16,10 +16,14 @@ public final class TableCatalog {
     /** Index of the request log by calendar day (UTC), newest last: time ranges without scans. */
     public static final String REQUEST_LOG_BY_DAY = "by_day";
 
+    /** Index of the request log by user, newest last: one user's history without scans (anonymous entries are not in it). */
+    public static final String REQUEST_LOG_BY_USER = "by_user";
+
     /** One entry per request; its stream feeds the request-log aggregator. */
     public static final TableSpec REQUEST_LOG = new TableSpec("RequestLogTable", Env.REQUEST_LOG_TABLE,
             "mlapi-request-log", "request_id", Optional.empty(), Optional.of("expires_at"),
-            List.of(new IndexSpec(REQUEST_LOG_BY_DAY, "day", "created_at")), true);
+            List.of(new IndexSpec(REQUEST_LOG_BY_DAY, "day", "created_at"),
+                    new IndexSpec(REQUEST_LOG_BY_USER, "user", "created_at")), true);
 
     /** Per-day counters written by the aggregator from the request log's stream. */
     public static final TableSpec REQUEST_STATS = new TableSpec("RequestStatsTable", Env.REQUEST_STATS_TABLE,
