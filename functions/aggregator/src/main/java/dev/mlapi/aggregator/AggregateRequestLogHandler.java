@@ -4,12 +4,11 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.DynamodbEvent;
 import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
-import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.Wiring;
 
 /**
  * The request-log aggregator: an event function fed by the request log's DynamoDB stream. It
- * counts requests and carries out the history deletions recorded in the log.
+ * merges them into hourly rollups and carries out the history deletions recorded in the log.
  */
 public final class AggregateRequestLogHandler implements RequestHandler<DynamodbEvent, StreamsEventResponse> {
 
@@ -20,8 +19,7 @@ public final class AggregateRequestLogHandler implements RequestHandler<Dynamodb
     }
 
     public AggregateRequestLogHandler(Wiring wiring) {
-        this(new RequestLogAggregator(new DynamoDbRequestStats(wiring.dynamoDb(),
-                wiring.config().environment().tableName(TableCatalog.REQUEST_STATS), wiring.clock()),
+        this(new RequestLogAggregator(wiring.requestRollups(),
                 java.util.Optional.of(new HistoryPurges(wiring.requestHistory(), HistoryPurges.PASS_BUDGET))));
     }
 

@@ -6,7 +6,6 @@ import com.amazonaws.services.lambda.runtime.events.DynamodbEvent;
 import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import com.amazonaws.services.lambda.runtime.events.models.dynamodb.AttributeValue;
-import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.aws.DynamoDbRequestHistory;
 import dev.mlapi.core.requestlog.HistoryDeletion;
 import dev.mlapi.core.requestlog.HistoryQuery;
@@ -15,7 +14,11 @@ import dev.mlapi.core.requestlog.RequestHistory;
 import dev.mlapi.core.requestlog.RequestLogEntry;
 import dev.mlapi.core.testkit.TestStack;
 import java.nio.file.Path;
-import java.time.Clock;
+import dev.mlapi.core.rollup.Dimension;
+import dev.mlapi.core.rollup.LogSketch;
+import dev.mlapi.core.rollup.RequestRollups;
+import dev.mlapi.core.rollup.Rollup;
+import org.assertj.core.data.Offset;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -36,13 +39,12 @@ class AggregateRequestLogHandlerTest {
     private static final Path SAMPLE = Path.of("../../events/aggregator-request-log-stream.json");
 
     private TestStack stack;
-    private DynamoDbRequestStats stats;
+    private RequestRollups rollups;
 
     @BeforeEach
     void start() {
         stack = TestStack.start();
-        stats = new DynamoDbRequestStats(stack.wiring().dynamoDb(),
-                stack.config().environment().tableName(TableCatalog.REQUEST_STATS), Clock.systemUTC());
+        rollups = stack.wiring().requestRollups();
     }
 
     @AfterEach
@@ -54,37 +56,68 @@ class AggregateRequestLogHandlerTest {
         return EventLoader.loadDynamoDbEvent(SAMPLE.toString());
     }
 
-    @Test
-    void handleRequest_countsRequestsErrorsAndTimePerDay() {
-        StreamsEventResponse response = new AggregateRequestLogHandler(stack.wiring()).handleRequest(sample(), null);
-
-        assertThat(response.getBatchItemFailures()).isEmpty();
-        DayTotals first = stats.read("2026-11-30");
-        assertThat(first.requests()).isEqualTo(2);
-        assertThat(first.clientErrors()).isEqualTo(1);
-        assertThat(first.serverErrors()).isZero();
-        assertThat(first.processingSeconds()).isCloseTo(0.0353, org.assertj.core.data.Offset.offset(1e-9));
-        DayTotals second = stats.read("2026-12-01");
-        assertThat(second.requests()).isEqualTo(2);
-        assertThat(second.serverErrors()).isEqualTo(1);
+    /** Everything rolled up for one UTC day. */
+    private Rollup day(String day) {
+        Instant start = LocalDate.parse(day).atStartOfDay(ZoneOffset.UTC).toInstant();
+        Rollup total = Rollup.of(0, 0, 0, 0, 0, 0, 0, 0);
+        rollups.read(Dimension.ALL, start, start.plus(Duration.ofDays(1))).values()
+                .forEach(groups -> groups.values().forEach(total::merge));
+        return total;
     }
 
     @Test
-    void handleRequest_whenAWriteFails_reportsTheFirstRecordOfThatDay_andARetryCountsEachRequestOnce() {
+    void handleRequest_rollsUpRequestsErrorsTimesAndSizesPerHourAndGroup() {
+        StreamsEventResponse response = new AggregateRequestLogHandler(stack.wiring()).handleRequest(sample(), null);
+
+        assertThat(response.getBatchItemFailures()).isEmpty();
+        Rollup first = day("2026-11-30");
+        assertThat(first.requests()).isEqualTo(2);
+        assertThat(first.clientErrors()).isEqualTo(1);
+        assertThat(first.serverErrors()).isZero();
+        assertThat(first.processingTimeSum()).isCloseTo(0.0353, Offset.offset(1e-9));
+        assertThat(first.inputSizeSum()).isEqualTo(2 * 48213);
+        assertThat(first.processingTimes().max()).isCloseTo(0.0312, Offset.offset(0.0312 * LogSketch.RELATIVE_ERROR));
+        Rollup second = day("2026-12-01");
+        assertThat(second.requests()).isEqualTo(2);
+        assertThat(second.serverErrors()).isEqualTo(1);
+        Instant hour = Instant.parse("2026-12-01T00:00:00Z");
+        assertThat(rollups.read(Dimension.STATUS, hour, hour.plus(Duration.ofHours(1))).get(hour))
+                .containsOnlyKeys("200", "503");
+        assertThat(rollups.read(Dimension.USER, hour, hour.plus(Duration.ofHours(1))).get(hour).get("alice").requests())
+                .isEqualTo(2);
+    }
+
+    @Test
+    void handleRequest_replayingTheSameBatch_changesNothing() {
+        AggregateRequestLogHandler handler = new AggregateRequestLogHandler(stack.wiring());
+        handler.handleRequest(sample(), null);
+        Rollup before = day("2026-11-30");
+
+        assertThat(handler.handleRequest(sample(), null).getBatchItemFailures()).isEmpty();
+
+        Rollup after = day("2026-11-30");
+        assertThat(after.requests()).isEqualTo(before.requests()).isEqualTo(2);
+        assertThat(after.processingTimeSum()).isEqualTo(before.processingTimeSum());
+        assertThat(after.processingTimes().buckets()).isEqualTo(before.processingTimes().buckets());
+        assertThat(day("2026-12-01").requests()).isEqualTo(2);
+    }
+
+    @Test
+    void handleRequest_whenAWriteFails_reportsThatRecord_andARetryCountsEachRequestOnce() {
         AtomicInteger writes = new AtomicInteger();
-        // Fault injection: the second day's first update fails, as a throttled UpdateItem would.
-        RequestStats failingOnce = new RequestStats() {
+        // Fault injection: the third entry's transaction fails, as a throttled write would.
+        RequestRollups failingOnce = new RequestRollups() {
             @Override
-            public void add(DayTotals totals) {
-                if (writes.incrementAndGet() == 2) {
+            public boolean apply(RequestLogEntry entry) {
+                if (writes.incrementAndGet() == 3) {
                     throw new IllegalStateException("injected: storage unavailable");
                 }
-                stats.add(totals);
+                return rollups.apply(entry);
             }
 
             @Override
-            public DayTotals read(String day) {
-                return stats.read(day);
+            public Map<Instant, Map<String, Rollup>> read(Dimension dimension, Instant from, Instant to) {
+                return rollups.read(dimension, from, to);
             }
         };
         AggregateRequestLogHandler handler = new AggregateRequestLogHandler(new RequestLogAggregator(failingOnce));
@@ -98,8 +131,8 @@ class AggregateRequestLogHandlerTest {
         retry.setRecords(List.copyOf(retry.getRecords().subList(2, 4)));
         assertThat(handler.handleRequest(retry, null).getBatchItemFailures()).isEmpty();
 
-        assertThat(stats.read("2026-11-30").requests()).isEqualTo(2);
-        assertThat(stats.read("2026-12-01").requests()).isEqualTo(2);
+        assertThat(day("2026-11-30").requests()).isEqualTo(2);
+        assertThat(day("2026-12-01").requests()).isEqualTo(2);
     }
 
     @Test
@@ -111,8 +144,8 @@ class AggregateRequestLogHandlerTest {
         assertThat(new AggregateRequestLogHandler(stack.wiring()).handleRequest(event, null).getBatchItemFailures())
                 .isEmpty();
 
-        assertThat(stats.read("2026-11-30").requests()).isZero();
-        assertThat(stats.read("2026-12-01").requests()).isEqualTo(2);
+        assertThat(day("2026-11-30").requests()).isZero();
+        assertThat(day("2026-12-01").requests()).isEqualTo(2);
     }
 
     @Test
@@ -136,7 +169,7 @@ class AggregateRequestLogHandlerTest {
         event.setRecords(List.of(streamRecordOf(DynamoDbRequestHistory.DELETION_ID_PREFIX + "d1", "MODIFY")));
         assertThat(new AggregateRequestLogHandler(stack.wiring()).handleRequest(event, null).getBatchItemFailures())
                 .isEmpty();
-        assertThat(stats.read(LocalDate.now(ZoneOffset.UTC).toString()).requests()).isZero();
+        assertThat(day(LocalDate.now(ZoneOffset.UTC).toString()).requests()).isZero();
     }
 
     @Test
@@ -150,7 +183,7 @@ class AggregateRequestLogHandlerTest {
                 throw new IllegalStateException("injected: storage unavailable");
             }
         };
-        RequestLogAggregator aggregator = new RequestLogAggregator(stats,
+        RequestLogAggregator aggregator = new RequestLogAggregator(rollups,
                 Optional.of(new HistoryPurges(failing, Duration.ofSeconds(5))));
         DynamodbEvent event = sample();
         List<DynamodbEvent.DynamodbStreamRecord> records = new java.util.ArrayList<>(event.getRecords().subList(0, 2));
@@ -161,7 +194,7 @@ class AggregateRequestLogHandlerTest {
 
         assertThat(response.getBatchItemFailures()).extracting(StreamsEventResponse.BatchItemFailure::getItemIdentifier)
                 .containsExactly(records.get(2).getDynamodb().getSequenceNumber());
-        assertThat(stats.read("2026-11-30").requests()).as("the counts before it are written").isEqualTo(2);
+        assertThat(day("2026-11-30").requests()).as("the entries before it are rolled up").isEqualTo(2);
     }
 
     private String logEntry(Instant at, String user) {

@@ -6,7 +6,7 @@ import static dev.mlapi.catalog.Resource.MODELS_BUCKET;
 import static dev.mlapi.catalog.Resource.MODELS_OBJECTS;
 import static dev.mlapi.catalog.Resource.REQUEST_LOG_INDEXES;
 import static dev.mlapi.catalog.Resource.REQUEST_LOG_TABLE;
-import static dev.mlapi.catalog.Resource.REQUEST_STATS_TABLE;
+import static dev.mlapi.catalog.Resource.REQUEST_ROLLUPS_TABLE;
 import static dev.mlapi.catalog.Resource.TOKENS_TABLE;
 import static dev.mlapi.catalog.Resource.USERS_TABLE;
 
@@ -68,12 +68,13 @@ public final class FunctionCatalog {
             .build();
 
     public static final FunctionSpec AGGREGATOR = FunctionSpec.event("aggregator")
-            .setDescription("Counts the request log per day (requests, 4xx, 5xx, processing time) from its stream.")
+            .setDescription("Merges the request log's stream into hourly rollups (exactly once) and purges deleted history.")
             .setHandler("dev.mlapi.aggregator.AggregateRequestLogHandler::handleRequest")
             .setSize(512, Duration.ofSeconds(60),
-                    "Sums a batch in memory and writes one update per day; 60 s covers DynamoDB retries.")
+                    "One small transaction per entry; a history purge pass stops after 20 s; 60 s covers DynamoDB retries.")
             .setTrigger(new Trigger.DynamoDbStream(TableCatalog.REQUEST_LOG, 100, Duration.ofSeconds(5), 5))
-            .optGrant(REQUEST_STATS_TABLE, "dynamodb:UpdateItem")
+            // One transaction per entry: a marker Put (only if absent) and the rollup Updates.
+            .optGrant(REQUEST_ROLLUPS_TABLE, "dynamodb:PutItem", "dynamodb:UpdateItem")
             // History deletions: find the covered entries by index, delete them, record progress.
             .optGrant(REQUEST_LOG_TABLE, "dynamodb:BatchWriteItem", "dynamodb:UpdateItem")
             .optGrant(REQUEST_LOG_INDEXES, "dynamodb:Query")

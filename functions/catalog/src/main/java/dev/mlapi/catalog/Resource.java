@@ -15,7 +15,7 @@ public enum Resource {
     REQUEST_LOG_INDEXES(Kind.TABLE_INDEXES, TableCatalog.REQUEST_LOG.logicalId(), TableCatalog.REQUEST_LOG.envVar()),
     /** The request log's stream, read by event functions it triggers. */
     REQUEST_LOG_STREAM(Kind.TABLE_STREAM, TableCatalog.REQUEST_LOG.logicalId(), null),
-    REQUEST_STATS_TABLE(Kind.TABLE, TableCatalog.REQUEST_STATS.logicalId(), TableCatalog.REQUEST_STATS.envVar()),
+    REQUEST_ROLLUPS_TABLE(Kind.TABLE, TableCatalog.REQUEST_ROLLUPS.logicalId(), TableCatalog.REQUEST_ROLLUPS.envVar()),
     /** The registry bucket itself (listing). */
     MODELS_BUCKET(Kind.BUCKET, "ModelsBucket", Env.MODELS_BUCKET),
     /** The registry bucket's objects. */

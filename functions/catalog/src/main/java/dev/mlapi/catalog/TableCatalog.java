@@ -25,11 +25,15 @@ public final class TableCatalog {
             List.of(new IndexSpec(REQUEST_LOG_BY_DAY, "day", "created_at"),
                     new IndexSpec(REQUEST_LOG_BY_USER, "user", "created_at")), true);
 
-    /** Per-day counters written by the aggregator from the request log's stream. */
-    public static final TableSpec REQUEST_STATS = new TableSpec("RequestStatsTable", Env.REQUEST_STATS_TABLE,
-            "mlapi-request-stats", "day", Optional.empty(), Optional.empty(), List.of(), false);
+    /**
+     * Hourly rollups of the request log per dimension and group (counts, sums, a quantile sketch),
+     * written by the aggregator from the log's stream, read by report and stats; also the
+     * aggregator's markers of applied entries.
+     */
+    public static final TableSpec REQUEST_ROLLUPS = new TableSpec("RequestRollupsTable", Env.REQUEST_ROLLUPS_TABLE,
+            "mlapi-request-rollups", "rollup", Optional.of("bucket"), Optional.of("expires_at"), List.of(), false);
 
-    public static final List<TableSpec> ALL = List.of(USERS, TOKENS, REQUEST_LOG, REQUEST_STATS);
+    public static final List<TableSpec> ALL = List.of(USERS, TOKENS, REQUEST_LOG, REQUEST_ROLLUPS);
 
     private TableCatalog() {
     }

@@ -1,5 +1,6 @@
 package dev.mlapi.core;
 
+import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.auth.Authenticator;
 import dev.mlapi.core.auth.JwtService;
 import dev.mlapi.core.auth.PasswordHasher;
@@ -7,12 +8,14 @@ import dev.mlapi.core.aws.AwsClients;
 import dev.mlapi.core.aws.DynamoDbCredentialLookup;
 import dev.mlapi.core.aws.DynamoDbRequestHistory;
 import dev.mlapi.core.aws.DynamoDbRequestLog;
+import dev.mlapi.core.aws.DynamoDbRequestRollups;
 import dev.mlapi.core.aws.DynamoDbTokenStore;
 import dev.mlapi.core.aws.DynamoDbUserStore;
 import dev.mlapi.core.aws.SecretResolver;
 import dev.mlapi.core.config.Config;
 import dev.mlapi.core.requestlog.RequestHistory;
 import dev.mlapi.core.requestlog.RequestLog;
+import dev.mlapi.core.rollup.RequestRollups;
 import dev.mlapi.core.users.CredentialLookup;
 import dev.mlapi.core.users.TokenStore;
 import dev.mlapi.core.users.UserStore;
@@ -37,6 +40,7 @@ public final class Wiring {
     private final Supplier<TokenStore> tokenStore;
     private final Supplier<RequestLog> requestLog;
     private final Supplier<RequestHistory> requestHistory;
+    private final Supplier<RequestRollups> requestRollups;
     private final Supplier<CredentialLookup> credentialLookup;
     private final Supplier<JwtService> jwt;
     private final Supplier<PasswordHasher> passwordHasher;
@@ -53,6 +57,8 @@ public final class Wiring {
         this.requestLog = memoize(() -> new DynamoDbRequestLog(dynamoDb.get(), config.requestLogTable()));
         this.requestHistory = memoize(() -> new DynamoDbRequestHistory(dynamoDb.get(), config.requestLogTable(),
                 config.requestLogRetention(), clock));
+        this.requestRollups = memoize(() -> new DynamoDbRequestRollups(dynamoDb.get(),
+                config.environment().tableName(TableCatalog.REQUEST_ROLLUPS), config.requestLogRetention(), clock));
         this.credentialLookup = memoize(() -> new DynamoDbCredentialLookup(dynamoDb.get(), config.usersTable(),
                 config.tokensTable(), clock));
         this.jwt = memoize(() -> new JwtService(secrets.resolve(requireJwtSecret(config)), config.tokenTtl(), clock));
@@ -115,6 +121,11 @@ public final class Wiring {
     /** Reading and deleting the request log (history; the aggregator's background deletion). */
     public RequestHistory requestHistory() {
         return requestHistory.get();
+    }
+
+    /** The request log's hourly rollups (written by the aggregator, read by report and stats). */
+    public RequestRollups requestRollups() {
+        return requestRollups.get();
     }
 
     /** The JWT signing key's value; other HMACs of HTTP functions (e.g. cursors) derive their keys from it. */

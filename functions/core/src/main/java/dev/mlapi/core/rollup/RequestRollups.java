@@ -1,0 +1,21 @@
+package dev.mlapi.core.rollup;
+
+import dev.mlapi.core.requestlog.RequestLogEntry;
+import java.time.Instant;
+import java.util.Map;
+
+/** Port to the hourly rollups of the request log, per {@link Dimension} and group. */
+public interface RequestRollups {
+
+    /**
+     * Adds the entry to its hour's rollups, exactly once: applying the same entry again (a
+     * replayed stream batch) changes nothing. Returns false when it had been applied before.
+     */
+    boolean apply(RequestLogEntry entry);
+
+    /**
+     * The rollups of {@code dimension} for the hours that start in {@code [from, to)}, keyed by
+     * the hour's start, then by group.
+     */
+    Map<Instant, Map<String, Rollup>> read(Dimension dimension, Instant from, Instant to);
+}
