@@ -92,7 +92,16 @@ public final class FunctionCatalog {
             .optGrant(REQUEST_LOG_INDEXES, "dynamodb:Query")
             .build();
 
-    public static final List<FunctionSpec> ALL = List.of(LOGIN, HEALTH, CLASSIFY, MODELS, AGGREGATOR, HISTORY);
+    public static final FunctionSpec REPORT = FunctionSpec.http("report")
+            .setDescription("Report and stats (admin), read only from the request log's hourly rollups.")
+            .setHandler("dev.mlapi.report.ReportStatsHandler::handleRequest")
+            .setSize(1024, Duration.ofSeconds(29),
+                    "Merges at most a query per day and dimension of rollups: bounded by the time range, not the log.")
+            .optJvm(FULL_JIT_JVM)
+            .optGrant(REQUEST_ROLLUPS_TABLE, "dynamodb:Query")
+            .build();
+
+    public static final List<FunctionSpec> ALL = List.of(LOGIN, HEALTH, CLASSIFY, MODELS, AGGREGATOR, HISTORY, REPORT);
 
     private FunctionCatalog() {
     }
