@@ -116,6 +116,11 @@ class AggregateRequestLogHandlerTest {
             }
 
             @Override
+            public boolean remove(RequestLogEntry entry) {
+                return rollups.remove(entry);
+            }
+
+            @Override
             public Map<Instant, Map<String, Rollup>> read(Dimension dimension, Instant from, Instant to) {
                 return rollups.read(dimension, from, to);
             }
@@ -152,6 +157,8 @@ class AggregateRequestLogHandlerTest {
     void handleRequest_withAHistoryDeletion_removesTheEntriesItCovers_andMarksItComplete() {
         Instant now = Instant.now();
         String old = logEntry(now.minus(Duration.ofDays(2)), "alice");
+        rollups.apply(stack.wiring().requestHistory().find(old).orElseThrow());
+        assertThat(day(LocalDate.now(ZoneOffset.UTC).minusDays(2).toString()).requests()).isEqualTo(1);
         String recent = logEntry(now.minus(Duration.ofHours(1)), "alice");
         RequestHistory history = stack.wiring().requestHistory();
         history.requestDeletion(new HistoryDeletion("d1", now.minus(Duration.ofDays(1)), Optional.empty(), now,
@@ -164,6 +171,8 @@ class AggregateRequestLogHandlerTest {
 
         assertThat(stored(old)).isFalse();
         assertThat(stored(recent)).isTrue();
+        // The rollups lose exactly the removed entry (it had been rolled up from its insert).
+        assertThat(day(LocalDate.now(ZoneOffset.UTC).minusDays(2).toString()).requests()).isZero();
         assertThat(history.deletions()).singleElement().extracting(HistoryDeletion::completed).isEqualTo(true);
         // The completion arrives as a MODIFY record: nothing more to do, nothing counted.
         event.setRecords(List.of(streamRecordOf(DynamoDbRequestHistory.DELETION_ID_PREFIX + "d1", "MODIFY")));

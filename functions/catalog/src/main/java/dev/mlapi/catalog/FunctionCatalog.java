@@ -75,8 +75,8 @@ public final class FunctionCatalog {
             .setTrigger(new Trigger.DynamoDbStream(TableCatalog.REQUEST_LOG, 100, Duration.ofSeconds(5), 5))
             // One transaction per entry: a marker Put (only if absent) and the rollup Updates.
             .optGrant(REQUEST_ROLLUPS_TABLE, "dynamodb:PutItem", "dynamodb:UpdateItem")
-            // History deletions: find the covered entries by index, delete them, record progress.
-            .optGrant(REQUEST_LOG_TABLE, "dynamodb:BatchWriteItem", "dynamodb:UpdateItem")
+            // History deletions: find the covered entries by index, delete each with its rollups, record progress.
+            .optGrant(REQUEST_LOG_TABLE, "dynamodb:DeleteItem", "dynamodb:UpdateItem")
             .optGrant(REQUEST_LOG_INDEXES, "dynamodb:Query")
             // How far back a deletion has to look for entries.
             .optEnv(Env.REQUEST_LOG_RETENTION_DAYS, new Literal(Env.DEFAULT_REQUEST_LOG_RETENTION_DAYS))

@@ -56,9 +56,10 @@ public final class Wiring {
         this.tokenStore = memoize(() -> new DynamoDbTokenStore(dynamoDb.get(), config.tokensTable(), clock));
         this.requestLog = memoize(() -> new DynamoDbRequestLog(dynamoDb.get(), config.requestLogTable()));
         this.requestHistory = memoize(() -> new DynamoDbRequestHistory(dynamoDb.get(), config.requestLogTable(),
-                config.requestLogRetention(), clock));
+                config.requestLogRetention(), clock, entry -> requestRollups().remove(entry)));
         this.requestRollups = memoize(() -> new DynamoDbRequestRollups(dynamoDb.get(),
-                config.environment().tableName(TableCatalog.REQUEST_ROLLUPS), config.requestLogRetention(), clock));
+                config.environment().tableName(TableCatalog.REQUEST_ROLLUPS), config.requestLogTable(),
+                config.requestLogRetention(), clock));
         this.credentialLookup = memoize(() -> new DynamoDbCredentialLookup(dynamoDb.get(), config.usersTable(),
                 config.tokensTable(), clock));
         this.jwt = memoize(() -> new JwtService(secrets.resolve(requireJwtSecret(config)), config.tokenTtl(), clock));

@@ -27,14 +27,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemResponse;
-import software.amazon.awssdk.services.dynamodb.model.DeleteRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
-import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /**
  * {@link RequestHistory} on the request-log table: time ranges through the {@code by_day} index,
@@ -65,12 +63,19 @@ public final class DynamoDbRequestHistory implements RequestHistory {
     private final String table;
     private final Duration retention;
     private final Clock clock;
+    private final Predicate<RequestLogEntry> remover;
 
-    public DynamoDbRequestHistory(DynamoDbClient dynamoDb, String table, Duration retention, Clock clock) {
+    /**
+     * The history of the log in {@code table}; {@code remover} deletes one entry for a purge (and
+     * whatever is derived from it, such as rollups), returning false if it was already gone.
+     */
+    public DynamoDbRequestHistory(DynamoDbClient dynamoDb, String table, Duration retention, Clock clock,
+            Predicate<RequestLogEntry> remover) {
         this.dynamoDb = dynamoDb;
         this.table = table;
         this.retention = retention;
         this.clock = clock;
+        this.remover = remover;
     }
 
     @Override
@@ -291,42 +296,19 @@ public final class DynamoDbRequestHistory implements RequestHistory {
             // Always the first page: what was deleted is no longer in the index.
             QueryResponse response = dynamoDb.query(r -> r.tableName(table).indexName(index)
                     .keyConditionExpression("#pk = :pk AND #at < :before")
-                    .expressionAttributeNames(Map.of("#pk", keyName, "#at", CREATED_AT, "#id", REQUEST_ID))
+                    .expressionAttributeNames(Map.of("#pk", keyName, "#at", CREATED_AT))
                     .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(key),
                             ":before", AttributeValue.fromS(DynamoDbRequestLog.timestamp(before))))
-                    .projectionExpression("#id").limit(QUERY_PAGE));
+                    .limit(QUERY_PAGE));
             if (response.items().isEmpty()) {
                 return true;
             }
-            List<WriteRequest> deletes = response.items().stream()
-                    .map(item -> WriteRequest.builder().deleteRequest(DeleteRequest.builder()
-                            .key(Map.of(REQUEST_ID, item.get(REQUEST_ID))).build()).build())
-                    .toList();
-            for (int i = 0; i < deletes.size(); i += 25) {
-                batchDelete(deletes.subList(i, Math.min(i + 25, deletes.size())));
+            for (Map<String, AttributeValue> item : response.items()) {
+                remover.test(DynamoDbRequestLog.fromItem(item));
+                if (clock.instant().isAfter(deadline)) {
+                    return false;
+                }
             }
-        }
-    }
-
-    private void batchDelete(List<WriteRequest> deletes) {
-        Map<String, List<WriteRequest>> pending = Map.of(table, deletes);
-        for (int attempt = 0; !pending.isEmpty() && attempt < 10; attempt++) {
-            Map<String, List<WriteRequest>> request = pending;
-            BatchWriteItemResponse response = dynamoDb.batchWriteItem(r -> r.requestItems(request));
-            pending = response.hasUnprocessedItems() ? response.unprocessedItems() : Map.of();
-            if (!pending.isEmpty()) {
-                sleep(50L << Math.min(attempt, 5));
-            }
-        }
-        // Whatever is still pending is found again by the next query of this partition.
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while deleting history", e);
         }
     }
 

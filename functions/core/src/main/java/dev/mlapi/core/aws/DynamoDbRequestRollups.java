@@ -23,6 +23,7 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
+import software.amazon.awssdk.services.dynamodb.model.Delete;
 import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
@@ -39,7 +40,10 @@ import software.amazon.awssdk.services.dynamodb.model.Update;
  * {@code applied#<request_id>} written only if absent. A replayed stream record finds the marker,
  * the transaction is cancelled as a whole, and no counter moves. (A per-shard sequence-number
  * watermark would need the shard id, which Lambda's stream event does not carry, and would
- * reject records of other shards that arrive later with lower numbers.)
+ * reject records of other shards that arrive later with lower numbers.) A deleted entry leaves the
+ * log and its rollups in one transaction whose delete is conditional on the entry still existing,
+ * so a repeated purge subtracts nothing twice; an entry removed before its insert is rolled up
+ * nets out to zero once that insert arrives.
  */
 public final class DynamoDbRequestRollups implements RequestRollups {
 
@@ -62,12 +66,16 @@ public final class DynamoDbRequestRollups implements RequestRollups {
 
     private final DynamoDbClient dynamoDb;
     private final String table;
+    private final String logTable;
     private final Duration retention;
     private final Clock clock;
 
-    public DynamoDbRequestRollups(DynamoDbClient dynamoDb, String table, Duration retention, Clock clock) {
+    /** Rollups in {@code table} of the request log in {@code logTable}. */
+    public DynamoDbRequestRollups(DynamoDbClient dynamoDb, String table, String logTable, Duration retention,
+            Clock clock) {
         this.dynamoDb = dynamoDb;
         this.table = table;
+        this.logTable = logTable;
         this.retention = retention;
         this.clock = clock;
     }
@@ -82,7 +90,23 @@ public final class DynamoDbRequestRollups implements RequestRollups {
                         EXPIRES_AT, number(clock.instant().plus(MARKER_LIFETIME).getEpochSecond())))
                 .conditionExpression("attribute_not_exists(#rollup)")
                 .expressionAttributeNames(Map.of("#rollup", ROLLUP)).build()).build());
-        Update.Builder template = counters(entry, hour);
+        return transact(writes, entry, hour, 1);
+    }
+
+    @Override
+    public boolean remove(RequestLogEntry entry) {
+        Instant hour = entry.createdAt().truncatedTo(ChronoUnit.HOURS);
+        List<TransactWriteItem> writes = new ArrayList<>();
+        writes.add(TransactWriteItem.builder().delete(Delete.builder().tableName(logTable)
+                .key(Map.of(DynamoDbRequestLog.REQUEST_ID, AttributeValue.fromS(entry.requestId())))
+                .conditionExpression("attribute_exists(#id)")
+                .expressionAttributeNames(Map.of("#id", DynamoDbRequestLog.REQUEST_ID)).build()).build());
+        return transact(writes, entry, hour, -1);
+    }
+
+    /** Runs {@code writes} (whose first item is conditional) and the rollup updates by {@code sign} as one transaction. */
+    private boolean transact(List<TransactWriteItem> writes, RequestLogEntry entry, Instant hour, int sign) {
+        Update.Builder template = counters(entry, hour, sign);
         for (Dimension dimension : Dimension.values()) {
             dimension.valueOf(entry).ifPresent(group -> writes.add(TransactWriteItem.builder()
                     .update(template.copy().key(key(dimension, hour, group)).build()).build()));
@@ -101,21 +125,21 @@ public final class DynamoDbRequestRollups implements RequestRollups {
         }
     }
 
-    private Update.Builder counters(RequestLogEntry entry, Instant hour) {
+    private Update.Builder counters(RequestLogEntry entry, Instant hour, int sign) {
         Rollup rollup = Rollup.of(entry);
         Map<String, String> names = new LinkedHashMap<>();
         Map<String, AttributeValue> values = new HashMap<>();
         List<String> adds = new ArrayList<>();
-        add(adds, names, values, REQUESTS, number(rollup.requests()));
-        add(adds, names, values, ERRORS_4XX, number(rollup.clientErrors()));
-        add(adds, names, values, ERRORS_5XX, number(rollup.serverErrors()));
+        add(adds, names, values, REQUESTS, number(sign * rollup.requests()));
+        add(adds, names, values, ERRORS_4XX, number(sign * rollup.clientErrors()));
+        add(adds, names, values, ERRORS_5XX, number(sign * rollup.serverErrors()));
         add(adds, names, values, TIME_SUM, AttributeValue.fromN(String.format(Locale.ROOT, "%.6f",
-                entry.processingTime())));
-        add(adds, names, values, INPUT_SIZE_SUM, number(rollup.inputSizeSum()));
-        add(adds, names, values, IMAGES, number(rollup.images()));
-        add(adds, names, values, IMAGE_WIDTH_SUM, number(rollup.imageWidthSum()));
-        add(adds, names, values, IMAGE_HEIGHT_SUM, number(rollup.imageHeightSum()));
-        add(adds, names, values, sketchAttribute(LogSketch.bucketOf(entry.processingTime())), number(1));
+                sign * entry.processingTime())));
+        add(adds, names, values, INPUT_SIZE_SUM, number(sign * rollup.inputSizeSum()));
+        add(adds, names, values, IMAGES, number(sign * rollup.images()));
+        add(adds, names, values, IMAGE_WIDTH_SUM, number(sign * rollup.imageWidthSum()));
+        add(adds, names, values, IMAGE_HEIGHT_SUM, number(sign * rollup.imageHeightSum()));
+        add(adds, names, values, sketchAttribute(LogSketch.bucketOf(entry.processingTime())), number(sign));
         names.put("#expires", EXPIRES_AT);
         values.put(":expires", number(hour.plus(retention).plus(Duration.ofDays(1)).getEpochSecond()));
         return Update.builder().tableName(table)

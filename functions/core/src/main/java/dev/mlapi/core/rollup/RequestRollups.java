@@ -14,6 +14,13 @@ public interface RequestRollups {
     boolean apply(RequestLogEntry entry);
 
     /**
+     * Deletes the entry from the request log and subtracts it from its rollups, in one
+     * transaction: the rollups never count an entry the log no longer has. Returns false when the
+     * entry was already gone (nothing is subtracted twice).
+     */
+    boolean remove(RequestLogEntry entry);
+
+    /**
      * The rollups of {@code dimension} for the hours that start in {@code [from, to)}, keyed by
      * the hour's start, then by group.
      */
