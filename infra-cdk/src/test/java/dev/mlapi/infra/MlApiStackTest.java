@@ -297,9 +297,12 @@ class MlApiStackTest {
                             Match.objectLike(Map.of("Id", "errors", "MetricStat", Match.objectLike(Map.of("Metric",
                                     Match.objectLike(Map.of("MetricName", "Errors", "Dimensions", byFunction.get("Dimensions")))))))
                     )))));
-            TEMPLATE.hasResourceProperties("AWS::CloudWatch::Alarm", Match.objectLike(Map.of(
-                    "Namespace", "mlapi", "MetricName", "errors_5xx", "Statistic", "Sum",
-                    "Dimensions", List.of(Map.of("Name", "function", "Value", fn.module())))));
+            // Only HTTP functions answer with a status, so only they emit errors_5xx.
+            if (FunctionCatalog.find(fn.module()).orElseThrow().kind() == FunctionSpec.Kind.HTTP) {
+                TEMPLATE.hasResourceProperties("AWS::CloudWatch::Alarm", Match.objectLike(Map.of(
+                        "Namespace", "mlapi", "MetricName", "errors_5xx", "Statistic", "Sum",
+                        "Dimensions", List.of(Map.of("Name", "function", "Value", fn.module())))));
+            }
         }
         int eventFunctions = FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT).size();
         for (FunctionSpec spec : FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT)) {

@@ -144,7 +144,10 @@ class StorageAdaptersTest {
         String name = "old-requests-" + System.nanoTime();
         var definition = Tables.definition(dev.mlapi.catalog.TableCatalog.REQUEST_LOG, name);
         var dynamoDb = stack.wiring().dynamoDb();
+        // The table as it was before the by_user index: no index on, and no definition of, "user".
         dynamoDb.createTable(definition.toBuilder()
+                .attributeDefinitions(definition.attributeDefinitions().stream()
+                        .filter(attribute -> !attribute.attributeName().equals("user")).toList())
                 .globalSecondaryIndexes(definition.globalSecondaryIndexes().get(0)).build());
         var config = dev.mlapi.core.config.Config.fromMap(Map.of(
                 "DYNAMODB_ENDPOINT", stack.config().dynamoDbEndpoint().orElseThrow().toString(),
