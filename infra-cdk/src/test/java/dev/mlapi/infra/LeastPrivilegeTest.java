@@ -105,8 +105,10 @@ class LeastPrivilegeTest {
                         .contains("dynamodb:GetItem", "dynamodb:BatchGetItem");
                 assertThat(grants.get(table(view, Env.TOKENS_TABLE))).as(fn.module())
                         .contains("dynamodb:GetItem", "dynamodb:BatchGetItem");
+                // Every function records its requests; only history also reads the log (and records deletions in it).
                 assertThat(grants.get(table(view, Env.REQUEST_LOG_TABLE))).as(fn.module())
-                        .containsExactly("dynamodb:PutItem");
+                        .containsExactlyElementsOf(fn.module().equals("history")
+                                ? List.of("dynamodb:GetItem", "dynamodb:PutItem") : List.of("dynamodb:PutItem"));
                 assertThat(grants.get(view.referencedBy(Env.JWT_SECRET_ARN))).as(fn.module())
                         .containsExactly("secretsmanager:GetSecretValue");
             }
@@ -125,6 +127,26 @@ class LeastPrivilegeTest {
         assertThat(actions(grants)).noneMatch(action -> action.startsWith("s3:"));
         assertThat(grants).containsKey(Cfn.singleReference(
                 view.functions().get("login").environment().get(Env.ADMIN_PASSWORD_SECRET_ARN)).orElseThrow());
+    }
+
+    @Test
+    void history_readsTheLogAndRecordsDeletions_theAggregatorPurges_andReportReadsOnlyRollups() {
+        for (DeploymentView view : VIEWS) {
+            Map<String, Set<String>> history = grants(view, view.functions().get("history"));
+            assertThat(actions(history)).as("history deletes nothing itself: it records a deletion")
+                    .doesNotContain("dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:Scan");
+            assertThat(history).doesNotContainKey(table(view, Env.REQUEST_ROLLUPS_TABLE));
+            Map<String, Set<String>> report = grants(view, view.functions().get("report"));
+            assertThat(report.get(table(view, Env.REQUEST_ROLLUPS_TABLE))).containsExactly("dynamodb:Query");
+            assertThat(report.get(table(view, Env.REQUEST_LOG_TABLE))).containsExactly("dynamodb:PutItem");
+            assertThat(actions(report)).doesNotContain("dynamodb:Scan", "dynamodb:UpdateItem", "dynamodb:DeleteItem");
+            Map<String, Set<String>> aggregator = grants(view, view.functions().get("aggregator"));
+            assertThat(aggregator.get(table(view, Env.REQUEST_LOG_TABLE)))
+                    .containsExactly("dynamodb:DeleteItem", "dynamodb:UpdateItem");
+            assertThat(aggregator.get(table(view, Env.REQUEST_ROLLUPS_TABLE)))
+                    .containsExactly("dynamodb:PutItem", "dynamodb:UpdateItem");
+            assertThat(actions(aggregator)).doesNotContain("dynamodb:Scan");
+        }
     }
 
     @Test

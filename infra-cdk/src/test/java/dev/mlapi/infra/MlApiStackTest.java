@@ -231,12 +231,16 @@ class MlApiStackTest {
     }
 
     @Test
-    void requestLog_hasTheByDayIndexAndTtl() {
+    void requestLog_hasTheByDayAndByUserIndexesAndTtl() {
         TEMPLATE.hasResourceProperties("AWS::DynamoDB::Table", Match.objectLike(Map.of(
                 "KeySchema", List.of(Map.of("AttributeName", "request_id", "KeyType", "HASH")),
                 "GlobalSecondaryIndexes", List.of(Map.of(
                         "IndexName", "by_day",
                         "KeySchema", List.of(Map.of("AttributeName", "day", "KeyType", "HASH"),
+                                Map.of("AttributeName", "created_at", "KeyType", "RANGE")),
+                        "Projection", Map.of("ProjectionType", "ALL")), Map.of(
+                        "IndexName", "by_user",
+                        "KeySchema", List.of(Map.of("AttributeName", "user", "KeyType", "HASH"),
                                 Map.of("AttributeName", "created_at", "KeyType", "RANGE")),
                         "Projection", Map.of("ProjectionType", "ALL"))),
                 "TimeToLiveSpecification", Map.of("AttributeName", "expires_at", "Enabled", true))));
@@ -293,6 +297,7 @@ class MlApiStackTest {
                             Match.objectLike(Map.of("Id", "errors", "MetricStat", Match.objectLike(Map.of("Metric",
                                     Match.objectLike(Map.of("MetricName", "Errors", "Dimensions", byFunction.get("Dimensions")))))))
                     )))));
+            // Only HTTP functions answer with a status, so only they emit errors_5xx.
             if (FunctionCatalog.find(fn.module()).orElseThrow().kind() == FunctionSpec.Kind.HTTP) {
                 TEMPLATE.hasResourceProperties("AWS::CloudWatch::Alarm", Match.objectLike(Map.of(
                         "Namespace", "mlapi", "MetricName", "errors_5xx", "Statistic", "Sum",

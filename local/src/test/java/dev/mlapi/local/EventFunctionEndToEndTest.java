@@ -2,14 +2,15 @@ package dev.mlapi.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.mlapi.aggregator.DayTotals;
-import dev.mlapi.aggregator.DynamoDbRequestStats;
-import dev.mlapi.catalog.TableCatalog;
+import dev.mlapi.core.rollup.Dimension;
+import dev.mlapi.core.rollup.RequestRollups;
+import dev.mlapi.core.rollup.Rollup;
+import java.time.Duration;
+import java.time.Instant;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Map;
@@ -31,7 +32,7 @@ class EventFunctionEndToEndTest {
         try (LocalServer server = LocalServer.start(new LocalSettings(0, "127.0.0.1", data, 0, 0),
                 LocalServer.repositoryRoot(), Map.of("ADMIN_PASSWORD", "local-admin-password"))) {
             HttpClient http = HttpClient.newHttpClient();
-            String today = LocalDate.now(ZoneOffset.UTC).toString();
+            LocalDate today = LocalDate.now(ZoneOffset.UTC);
             for (int i = 0; i < 5; i++) {
                 http.send(HttpRequest.newBuilder(server.baseUri().resolve("/health")).build(), BodyHandlers.discarding());
             }
@@ -41,24 +42,31 @@ class EventFunctionEndToEndTest {
                 assertThat(response.statusCode()).isEqualTo(401);
             }
 
-            DynamoDbRequestStats stats = new DynamoDbRequestStats(server.wiring().dynamoDb(),
-                    server.wiring().config().environment().tableName(TableCatalog.REQUEST_STATS), Clock.systemUTC());
-            DayTotals totals = null;
+            RequestRollups rollups = server.wiring().requestRollups();
+            Rollup totals = null;
             long deadline = System.nanoTime() + 30_000_000_000L;
             while (System.nanoTime() < deadline) {
-                totals = stats.read(today);
+                totals = total(rollups, today);
                 if (totals.requests() >= 7) {
                     break;
                 }
                 Thread.sleep(100);
             }
             assertThat(totals).isNotNull();
-            assertThat(totals.requests()).as("requests counted for " + today).isEqualTo(7);
+            assertThat(totals.requests()).as("requests rolled up for " + today).isEqualTo(7);
             assertThat(totals.clientErrors()).isEqualTo(2);
             assertThat(totals.serverErrors()).isZero();
             // Nothing more arrives later: each request is counted once.
             Thread.sleep(1_000);
-            assertThat(stats.read(today).requests()).isEqualTo(7);
+            assertThat(total(rollups, today).requests()).isEqualTo(7);
         }
+    }
+
+    private static Rollup total(RequestRollups rollups, LocalDate day) {
+        Instant start = day.atStartOfDay(ZoneOffset.UTC).toInstant();
+        Rollup total = Rollup.of(0, 0, 0, 0, 0, 0, 0, 0);
+        rollups.read(Dimension.ALL, start, start.plus(Duration.ofDays(1))).values()
+                .forEach(groups -> groups.values().forEach(total::merge));
+        return total;
     }
 }

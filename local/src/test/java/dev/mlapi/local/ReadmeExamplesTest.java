@@ -89,4 +89,11 @@ class ReadmeExamplesTest {
         assertThat(output).containsPattern("\"classification\":\"(tabby|tiger cat|Egyptian cat)\"")
                 .contains("\"name\":\"my-mobilenet\"");
     }
+
+    @Test
+    void historyReportAndStatsBlock_runsAsWritten() throws Exception {
+        String output = run(blocks.get(2));
+        assertThat(output).contains("\"items\":[", "\"request_id\":",
+                "route,request_count,processing_time_avg", "\"total_requests\":", "\"by_route\":", "\"series\":");
+    }
 }

@@ -4,11 +4,13 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.DynamodbEvent;
 import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
-import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.events.EventInvocations;
 
-/** The request-log aggregator: an event function fed by the request log's DynamoDB stream. */
+/**
+ * The request-log aggregator: an event function fed by the request log's DynamoDB stream. It
+ * merges them into hourly rollups and carries out the history deletions recorded in the log.
+ */
 public final class AggregateRequestLogHandler implements RequestHandler<DynamodbEvent, StreamsEventResponse> {
 
     private final RequestLogAggregator aggregator;
@@ -19,8 +21,8 @@ public final class AggregateRequestLogHandler implements RequestHandler<Dynamodb
     }
 
     public AggregateRequestLogHandler(Wiring wiring) {
-        this(new RequestLogAggregator(new DynamoDbRequestStats(wiring.dynamoDb(),
-                wiring.config().environment().tableName(TableCatalog.REQUEST_STATS), wiring.clock())));
+        this(new RequestLogAggregator(wiring.requestRollups(),
+                java.util.Optional.of(new HistoryPurges(wiring.requestHistory(), HistoryPurges.PASS_BUDGET))));
     }
 
     AggregateRequestLogHandler(RequestLogAggregator aggregator) {

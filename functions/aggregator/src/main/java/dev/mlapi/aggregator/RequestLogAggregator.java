@@ -4,6 +4,10 @@ import com.amazonaws.services.lambda.runtime.events.DynamodbEvent.DynamodbStream
 import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
 import com.amazonaws.services.lambda.runtime.events.models.dynamodb.AttributeValue;
 import dev.mlapi.core.aws.DynamoDbRequestLog;
+import dev.mlapi.core.requestlog.HistoryDeletion;
+import dev.mlapi.core.requestlog.RequestLogEntry;
+import dev.mlapi.core.rollup.RequestRollups;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -11,56 +15,69 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Adds a batch of the request log's stream records to the per-day counters, in stream order.
+ * Merges a batch of the request log's stream records into the hourly rollups, in stream order.
  *
- * <p>Consecutive records of one day become one atomic update. When an update fails, the batch
- * reports the first record of that run as failed: Lambda (and the local server) retries from
- * there, so runs before it are not counted twice and nothing after it is skipped. Records that
- * are not new request-log entries (a removal by TTL, an entry without a day) count nothing.
+ * <p>Each entry is applied exactly once ({@link RequestRollups#apply} is idempotent), so when a
+ * write fails the batch reports that record as failed: Lambda (and the local server) retries from
+ * there, and records applied before it, if delivered again, change nothing. Records that are not
+ * new request-log entries (a removal by TTL or purge, an unreadable image) count nothing. A
+ * recorded history deletion starts (or continues) the removal of the entries it covers.
  */
 public final class RequestLogAggregator {
 
     private static final Logger LOG = LoggerFactory.getLogger(RequestLogAggregator.class);
 
-    private final RequestStats stats;
+    private final RequestRollups rollups;
+    private final Optional<HistoryPurges> purges;
 
-    public RequestLogAggregator(RequestStats stats) {
-        this.stats = stats;
+    /** An aggregator that only rolls up (deletions recorded in the log are left alone). */
+    public RequestLogAggregator(RequestRollups rollups) {
+        this(rollups, Optional.empty());
+    }
+
+    RequestLogAggregator(RequestRollups rollups, Optional<HistoryPurges> purges) {
+        this.rollups = rollups;
+        this.purges = purges;
     }
 
     public StreamsEventResponse aggregate(List<DynamodbStreamRecord> records) {
-        int runStart = 0;
-        DayTotals run = null;
-        for (int i = 0; i < records.size(); i++) {
-            Optional<Entry> entry = entryOf(records.get(i));
-            if (entry.isEmpty()) {
-                continue;
+        for (DynamodbStreamRecord record : records) {
+            boolean done = HistoryPurges.isDeletion(record) ? purge(record) : apply(record);
+            if (!done) {
+                return failedFrom(record);
             }
-            if (run != null && !run.day().equals(entry.get().day())) {
-                if (!write(run)) {
-                    return failedFrom(records.get(runStart));
-                }
-                run = null;
-            }
-            if (run == null) {
-                run = DayTotals.empty(entry.get().day());
-                runStart = i;
-            }
-            run = run.plus(entry.get().status(), entry.get().seconds());
-        }
-        if (run != null && !write(run)) {
-            return failedFrom(records.get(runStart));
         }
         return StreamsEventResponse.builder().withBatchItemFailures(List.of()).build();
     }
 
-    private boolean write(DayTotals totals) {
+    private boolean apply(DynamodbStreamRecord record) {
+        Optional<RequestLogEntry> entry = entryOf(record);
+        if (entry.isEmpty()) {
+            return true;
+        }
         try {
-            stats.add(totals);
+            if (!rollups.apply(entry.get())) {
+                LOG.info("request {} was already rolled up: a redelivered record, nothing changed",
+                        entry.get().requestId());
+            }
             return true;
         } catch (RuntimeException e) {
-            LOG.warn("could not add {} requests to {}; the batch is retried from there", totals.requests(),
-                    totals.day(), e);
+            LOG.warn("could not roll up request {}; the batch is retried from there", entry.get().requestId(), e);
+            return false;
+        }
+    }
+
+    private boolean purge(DynamodbStreamRecord record) {
+        Optional<HistoryDeletion> deletion = HistoryPurges.pendingDeletionOf(record);
+        if (deletion.isEmpty() || purges.isEmpty()) {
+            return true;
+        }
+        try {
+            purges.get().purge(deletion.get());
+            return true;
+        } catch (RuntimeException e) {
+            LOG.warn("could not remove the history covered by deletion {}; the batch is retried from there",
+                    deletion.get().id(), e);
             return false;
         }
     }
@@ -73,26 +90,38 @@ public final class RequestLogAggregator {
                 .build();
     }
 
-    private record Entry(String day, int status, double seconds) {
-    }
-
-    private static Optional<Entry> entryOf(DynamodbStreamRecord record) {
+    /** The request-log entry a stream record inserted, if it is one this aggregator can read. */
+    static Optional<RequestLogEntry> entryOf(DynamodbStreamRecord record) {
         if (!"INSERT".equals(record.getEventName()) || record.getDynamodb() == null
                 || record.getDynamodb().getNewImage() == null) {
             return Optional.empty();
         }
-        Map<String, AttributeValue> image = record.getDynamodb().getNewImage();
+        Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue> item = new HashMap<>();
+        record.getDynamodb().getNewImage().forEach((name, value) -> toSdk(value).ifPresent(v -> item.put(name, v)));
         try {
-            String day = image.get(DynamoDbRequestLog.DAY).getS();
-            int status = Integer.parseInt(image.get(DynamoDbRequestLog.STATUS_CODE).getN());
-            AttributeValue time = image.get(DynamoDbRequestLog.PROCESSING_TIME);
-            double seconds = time == null || time.getN() == null ? 0 : Double.parseDouble(time.getN());
-            return day == null ? Optional.empty() : Optional.of(new Entry(day, status, seconds));
+            if (!item.containsKey(DynamoDbRequestLog.STATUS_CODE) || !item.containsKey(DynamoDbRequestLog.DAY)) {
+                throw new IllegalArgumentException("no " + DynamoDbRequestLog.STATUS_CODE + " or "
+                        + DynamoDbRequestLog.DAY);
+            }
+            return Optional.of(DynamoDbRequestLog.fromItem(item));
         } catch (RuntimeException malformed) {
             // A record that can never be counted must not stop the stream: log it and go on.
             LOG.warn("skipping request-log record {}: not an entry this aggregator can read ({})",
                     record.getDynamodb().getSequenceNumber(), malformed.toString());
             return Optional.empty();
         }
+    }
+
+    private static Optional<software.amazon.awssdk.services.dynamodb.model.AttributeValue> toSdk(AttributeValue value) {
+        if (value.getS() != null) {
+            return Optional.of(software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(value.getS()));
+        }
+        if (value.getN() != null) {
+            return Optional.of(software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromN(value.getN()));
+        }
+        if (value.getBOOL() != null) {
+            return Optional.of(software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromBool(value.getBOOL()));
+        }
+        return Optional.empty();
     }
 }

@@ -12,7 +12,7 @@ public final class Env {
     public static final String USERS_TABLE = "USERS_TABLE";
     public static final String TOKENS_TABLE = "TOKENS_TABLE";
     public static final String REQUEST_LOG_TABLE = "REQUEST_LOG_TABLE";
-    public static final String REQUEST_STATS_TABLE = "REQUEST_STATS_TABLE";
+    public static final String REQUEST_ROLLUPS_TABLE = "REQUEST_ROLLUPS_TABLE";
     public static final String LOGIN_ATTEMPTS_TABLE = "LOGIN_ATTEMPTS_TABLE";
     public static final String MODELS_BUCKET = "MODELS_BUCKET";
     public static final String JWT_SECRET_ARN = "JWT_SECRET_ARN";

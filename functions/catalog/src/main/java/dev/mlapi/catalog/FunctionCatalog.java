@@ -4,8 +4,10 @@ import static dev.mlapi.catalog.FunctionSpec.FULL_JIT_JVM;
 import static dev.mlapi.catalog.Resource.ADMIN_PASSWORD_SECRET;
 import static dev.mlapi.catalog.Resource.MODELS_BUCKET;
 import static dev.mlapi.catalog.Resource.MODELS_OBJECTS;
-import static dev.mlapi.catalog.Resource.REQUEST_STATS_TABLE;
 import static dev.mlapi.catalog.Resource.LOGIN_ATTEMPTS_TABLE;
+import static dev.mlapi.catalog.Resource.REQUEST_LOG_INDEXES;
+import static dev.mlapi.catalog.Resource.REQUEST_LOG_TABLE;
+import static dev.mlapi.catalog.Resource.REQUEST_ROLLUPS_TABLE;
 import static dev.mlapi.catalog.Resource.TOKENS_TABLE;
 import static dev.mlapi.catalog.Resource.USERS_TABLE;
 
@@ -71,15 +73,40 @@ public final class FunctionCatalog {
             .build();
 
     public static final FunctionSpec AGGREGATOR = FunctionSpec.event("aggregator")
-            .setDescription("Counts the request log per day (requests, 4xx, 5xx, processing time) from its stream.")
+            .setDescription("Merges the request log's stream into hourly rollups (exactly once) and purges deleted history.")
             .setHandler("dev.mlapi.aggregator.AggregateRequestLogHandler::handleRequest")
             .setSize(512, Duration.ofSeconds(60),
-                    "Sums a batch in memory and writes one update per day; 60 s covers DynamoDB retries.")
+                    "One small transaction per entry; a history purge pass stops after 20 s; 60 s covers DynamoDB retries.")
             .setTrigger(new Trigger.DynamoDbStream(TableCatalog.REQUEST_LOG, 100, Duration.ofSeconds(5), 5))
-            .optGrant(REQUEST_STATS_TABLE, "dynamodb:UpdateItem")
+            // One transaction per entry: a marker Put (only if absent) and the rollup Updates.
+            .optGrant(REQUEST_ROLLUPS_TABLE, "dynamodb:PutItem", "dynamodb:UpdateItem")
+            // History deletions: find the covered entries by index, delete each with its rollups, record progress.
+            .optGrant(REQUEST_LOG_TABLE, "dynamodb:DeleteItem", "dynamodb:UpdateItem")
+            .optGrant(REQUEST_LOG_INDEXES, "dynamodb:Query")
+            // How far back a deletion has to look for entries.
+            .optEnv(Env.REQUEST_LOG_RETENTION_DAYS, new Literal(Env.DEFAULT_REQUEST_LOG_RETENTION_DAYS))
             .build();
 
-    public static final List<FunctionSpec> ALL = List.of(LOGIN, HEALTH, CLASSIFY, MODELS, AGGREGATOR);
+    public static final FunctionSpec HISTORY = FunctionSpec.http("history")
+            .setDescription("The request history: list (by time or by user), read and delete logged requests.")
+            .setHandler("dev.mlapi.history.ManageHistoryHandler::handleRequest")
+            .setSize(1024, Duration.ofSeconds(29),
+                    "A page of up to 1000 entries may take several index queries; deletions only record a marker.")
+            .optJvm(FULL_JIT_JVM)
+            .optGrant(REQUEST_LOG_TABLE, "dynamodb:GetItem", "dynamodb:PutItem")
+            .optGrant(REQUEST_LOG_INDEXES, "dynamodb:Query")
+            .build();
+
+    public static final FunctionSpec REPORT = FunctionSpec.http("report")
+            .setDescription("Report and stats (admin), read only from the request log's hourly rollups.")
+            .setHandler("dev.mlapi.report.ReportStatsHandler::handleRequest")
+            .setSize(1024, Duration.ofSeconds(29),
+                    "Merges at most a query per day and dimension of rollups: bounded by the time range, not the log.")
+            .optJvm(FULL_JIT_JVM)
+            .optGrant(REQUEST_ROLLUPS_TABLE, "dynamodb:Query")
+            .build();
+
+    public static final List<FunctionSpec> ALL = List.of(LOGIN, HEALTH, CLASSIFY, MODELS, AGGREGATOR, HISTORY, REPORT);
 
     private FunctionCatalog() {
     }

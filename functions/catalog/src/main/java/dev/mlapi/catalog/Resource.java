@@ -11,11 +11,11 @@ public enum Resource {
     USERS_TABLE(Kind.TABLE, TableCatalog.USERS.logicalId(), TableCatalog.USERS.envVar()),
     TOKENS_TABLE(Kind.TABLE, TableCatalog.TOKENS.logicalId(), TableCatalog.TOKENS.envVar()),
     REQUEST_LOG_TABLE(Kind.TABLE, TableCatalog.REQUEST_LOG.logicalId(), TableCatalog.REQUEST_LOG.envVar()),
-    /** The request log's indexes ({@code by_day}): queries by time range. */
+    /** The request log's indexes ({@code by_day}, {@code by_user}): queries by time range and by user. */
     REQUEST_LOG_INDEXES(Kind.TABLE_INDEXES, TableCatalog.REQUEST_LOG.logicalId(), TableCatalog.REQUEST_LOG.envVar()),
     /** The request log's stream, read by event functions it triggers. */
     REQUEST_LOG_STREAM(Kind.TABLE_STREAM, TableCatalog.REQUEST_LOG.logicalId(), null),
-    REQUEST_STATS_TABLE(Kind.TABLE, TableCatalog.REQUEST_STATS.logicalId(), TableCatalog.REQUEST_STATS.envVar()),
+    REQUEST_ROLLUPS_TABLE(Kind.TABLE, TableCatalog.REQUEST_ROLLUPS.logicalId(), TableCatalog.REQUEST_ROLLUPS.envVar()),
     /** Failed-login counters (brute-force throttling). */
     LOGIN_ATTEMPTS_TABLE(Kind.TABLE, TableCatalog.LOGIN_ATTEMPTS.logicalId(), TableCatalog.LOGIN_ATTEMPTS.envVar()),
     /** The registry bucket itself (listing). */

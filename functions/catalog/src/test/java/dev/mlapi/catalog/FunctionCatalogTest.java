@@ -28,7 +28,7 @@ class FunctionCatalogTest {
         assertThat(aggregator.actionsOn(Resource.JWT_SECRET)).isEmpty();
         assertThat(aggregator.actionsOn(Resource.REQUEST_LOG_STREAM)).contains("dynamodb:GetRecords");
         assertThat(aggregator.actionsOn(Resource.OWN_FAILURE_QUEUE)).containsExactly("sqs:SendMessage");
-        assertThat(aggregator.environment()).containsKey(Env.REQUEST_STATS_TABLE).doesNotContainKey(Env.JWT_SECRET_ARN);
+        assertThat(aggregator.environment()).containsKey(Env.REQUEST_ROLLUPS_TABLE).doesNotContainKey(Env.JWT_SECRET_ARN);
     }
 
     @Test

@@ -7,7 +7,9 @@ import dev.mlapi.core.auth.PasswordHasher;
 import dev.mlapi.core.aws.AwsClients;
 import dev.mlapi.core.aws.DynamoDbCredentialLookup;
 import dev.mlapi.core.aws.DynamoDbLoginAttempts;
+import dev.mlapi.core.aws.DynamoDbRequestHistory;
 import dev.mlapi.core.aws.DynamoDbRequestLog;
+import dev.mlapi.core.aws.DynamoDbRequestRollups;
 import dev.mlapi.core.aws.DynamoDbTokenStore;
 import dev.mlapi.core.aws.DynamoDbUserStore;
 import dev.mlapi.core.aws.SdkErrors;
@@ -15,7 +17,9 @@ import dev.mlapi.core.aws.SecretResolver;
 import dev.mlapi.core.config.Config;
 import dev.mlapi.core.http.ApiPipeline;
 import dev.mlapi.core.util.Lazy;
+import dev.mlapi.core.requestlog.RequestHistory;
 import dev.mlapi.core.requestlog.RequestLog;
+import dev.mlapi.core.rollup.RequestRollups;
 import dev.mlapi.core.users.CredentialLookup;
 import dev.mlapi.core.users.LoginAttempts;
 import dev.mlapi.core.users.TokenStore;
@@ -40,6 +44,8 @@ public final class Wiring {
     private final Supplier<UserStore> userStore;
     private final Supplier<TokenStore> tokenStore;
     private final Supplier<RequestLog> requestLog;
+    private final Supplier<RequestHistory> requestHistory;
+    private final Supplier<RequestRollups> requestRollups;
     private final Supplier<CredentialLookup> credentialLookup;
     private final Supplier<JwtService> jwt;
     private final Supplier<PasswordHasher> passwordHasher;
@@ -55,6 +61,11 @@ public final class Wiring {
         this.userStore = memoize(() -> new DynamoDbUserStore(dynamoDb.get(), config.usersTable()));
         this.tokenStore = memoize(() -> new DynamoDbTokenStore(dynamoDb.get(), config.tokensTable(), clock));
         this.requestLog = memoize(() -> new DynamoDbRequestLog(dynamoDb.get(), config.requestLogTable()));
+        this.requestHistory = memoize(() -> new DynamoDbRequestHistory(dynamoDb.get(), config.requestLogTable(),
+                config.requestLogRetention(), clock, entry -> requestRollups().remove(entry)));
+        this.requestRollups = memoize(() -> new DynamoDbRequestRollups(dynamoDb.get(),
+                config.environment().tableName(TableCatalog.REQUEST_ROLLUPS), config.requestLogTable(),
+                config.requestLogRetention(), clock));
         this.credentialLookup = memoize(() -> new DynamoDbCredentialLookup(dynamoDb.get(), config.usersTable(),
                 config.tokensTable(), clock));
         this.jwt = memoize(() -> new JwtService(secrets.resolve(requireJwtSecret(config)), config.tokenTtl(), clock));
@@ -114,6 +125,21 @@ public final class Wiring {
 
     public RequestLog requestLog() {
         return requestLog.get();
+    }
+
+    /** Reading and deleting the request log (history; the aggregator's background deletion). */
+    public RequestHistory requestHistory() {
+        return requestHistory.get();
+    }
+
+    /** The request log's hourly rollups (written by the aggregator, read by report and stats). */
+    public RequestRollups requestRollups() {
+        return requestRollups.get();
+    }
+
+    /** The JWT signing key's value; other HMACs of HTTP functions (e.g. cursors) derive their keys from it. */
+    public String signingSecret() {
+        return secrets.resolve(requireJwtSecret(config));
     }
 
     public JwtService jwt() {

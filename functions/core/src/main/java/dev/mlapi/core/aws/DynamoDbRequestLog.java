@@ -3,10 +3,15 @@ package dev.mlapi.core.aws;
 import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.requestlog.RequestLog;
 import dev.mlapi.core.requestlog.RequestLogEntry;
+import java.time.Instant;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.temporal.ChronoField;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -38,6 +43,15 @@ public final class DynamoDbRequestLog implements RequestLog {
     public static final String SOURCE_IP = "source_ip";
     public static final String EXPIRES_AT = TableCatalog.REQUEST_LOG.ttlAttribute().orElseThrow();
     public static final String BY_DAY_INDEX = TableCatalog.REQUEST_LOG_BY_DAY;
+    public static final String BY_USER_INDEX = TableCatalog.REQUEST_LOG_BY_USER;
+
+    /**
+     * Creation times are written with a fixed width (microseconds, always six digits), so their
+     * string order, which the indexes sort by, is their time order.
+     */
+    public static final DateTimeFormatter TIMESTAMP = new DateTimeFormatterBuilder()
+            .appendPattern("uuuu-MM-dd'T'HH:mm:ss").appendFraction(ChronoField.MICRO_OF_SECOND, 6, 6, true)
+            .appendLiteral('Z').toFormatter(Locale.ROOT).withZone(ZoneOffset.UTC);
 
     private final DynamoDbClient dynamoDb;
     private final String table;
@@ -63,7 +77,7 @@ public final class DynamoDbRequestLog implements RequestLog {
     static Map<String, AttributeValue> toItem(RequestLogEntry e) {
         Map<String, AttributeValue> item = new HashMap<>();
         item.put(REQUEST_ID, s(e.requestId()));
-        item.put(CREATED_AT, s(e.createdAt().toString()));
+        item.put(CREATED_AT, s(timestamp(e.createdAt())));
         item.put(DAY, s(e.createdAt().atOffset(ZoneOffset.UTC).toLocalDate().toString()));
         item.put(ROUTE, s(e.route()));
         item.put(METHOD, s(e.method()));
@@ -81,6 +95,41 @@ public final class DynamoDbRequestLog implements RequestLog {
         e.sourceIp().ifPresent(v -> item.put(SOURCE_IP, s(v)));
         item.put(EXPIRES_AT, n(e.expiresAt().getEpochSecond()));
         return item;
+    }
+
+    /** {@code instant} as the log writes creation times: fixed width, so string order is time order. */
+    public static String timestamp(Instant instant) {
+        return TIMESTAMP.format(instant);
+    }
+
+    /** The entry an item of this table holds (the inverse of what {@link #record} writes). */
+    public static RequestLogEntry fromItem(Map<String, AttributeValue> item) {
+        return new RequestLogEntry(
+                item.get(REQUEST_ID).s(),
+                Instant.parse(item.get(CREATED_AT).s()),
+                string(item, ROUTE).orElse(""),
+                string(item, METHOD).orElse(""),
+                string(item, PATH).orElse(""),
+                string(item, USER),
+                number(item, STATUS_CODE).map(Double::intValue).orElse(0),
+                number(item, PROCESSING_TIME).orElse(0.0),
+                number(item, INPUT_SIZE).map(Double::longValue).orElse(0L),
+                string(item, IMAGE_URL),
+                number(item, IMAGE_WIDTH).map(Double::intValue),
+                number(item, IMAGE_HEIGHT).map(Double::intValue),
+                string(item, MODEL),
+                string(item, RESULT),
+                string(item, ERROR_MESSAGE),
+                string(item, SOURCE_IP),
+                number(item, EXPIRES_AT).map(v -> Instant.ofEpochSecond(v.longValue())).orElse(Instant.MAX));
+    }
+
+    private static Optional<String> string(Map<String, AttributeValue> item, String name) {
+        return Optional.ofNullable(item.get(name)).map(AttributeValue::s);
+    }
+
+    private static Optional<Double> number(Map<String, AttributeValue> item, String name) {
+        return Optional.ofNullable(item.get(name)).map(AttributeValue::n).map(Double::parseDouble);
     }
 
     private static AttributeValue s(String value) {

@@ -4,14 +4,17 @@ import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.catalog.TableSpec;
 import dev.mlapi.core.config.Config;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.CreateGlobalSecondaryIndexAction;
 import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
 import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
+import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndexUpdate;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.Projection;
@@ -19,6 +22,7 @@ import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.StreamSpecification;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
+import software.amazon.awssdk.services.dynamodb.model.TableDescription;
 
 /**
  * Creates the tables of {@link TableCatalog} where they are missing (the local server and
@@ -76,7 +80,7 @@ public final class Tables {
 
     /**
      * Creates every table that does not exist yet, and turns on the stream of an existing table
-     * that should have one (data kept from before the table had it).
+     * that should have one or lacks an index (data kept from before the table had them).
      */
     public static void createMissing(DynamoDbClient dynamoDb, Config config) {
         Set<String> existing = Set.copyOf(dynamoDb.listTablesPaginator().tableNames().stream().toList());
@@ -84,9 +88,24 @@ public final class Tables {
             String name = config.environment().tableName(table);
             if (!existing.contains(name)) {
                 dynamoDb.createTable(definition(table, name));
-            } else if (table.streamsNewImages()
-                    && dynamoDb.describeTable(r -> r.tableName(name)).table().streamSpecification() == null) {
+                continue;
+            }
+            TableDescription described = dynamoDb.describeTable(r -> r.tableName(name)).table();
+            if (table.streamsNewImages() && described.streamSpecification() == null) {
                 dynamoDb.updateTable(r -> r.tableName(name).streamSpecification(newImages()));
+            }
+            Set<String> indexes = new HashSet<>();
+            described.globalSecondaryIndexes().forEach(index -> indexes.add(index.indexName()));
+            CreateTableRequest wanted = definition(table, name);
+            for (GlobalSecondaryIndex index : wanted.globalSecondaryIndexes()) {
+                if (!indexes.contains(index.indexName())) {
+                    // An index added to the catalog after the table was created (data kept in .local/).
+                    dynamoDb.updateTable(r -> r.tableName(name).attributeDefinitions(wanted.attributeDefinitions())
+                            .globalSecondaryIndexUpdates(GlobalSecondaryIndexUpdate.builder()
+                                    .create(CreateGlobalSecondaryIndexAction.builder().indexName(index.indexName())
+                                            .keySchema(index.keySchema()).projection(index.projection()).build())
+                                    .build()));
+                }
             }
         }
     }

@@ -134,6 +134,31 @@ class StorageAdaptersTest {
         assertThat(items.get(0).get("route").s()).isEqualTo("POST /classify");
         assertThat(items.get(0).get("status_code").n()).isEqualTo("200");
         assertThat(items.get(0).get("image_width").n()).isEqualTo("640");
+        assertThat(items.get(0).get("created_at").s()).as("fixed width: string order is time order")
+                .isEqualTo("2026-03-04T05:06:07.000000Z");
+        assertThat(DynamoDbRequestLog.fromItem(items.get(0))).isEqualTo(entry);
+    }
+
+    @Test
+    void createMissing_addsAnIndexTheCatalogGainedToATableKeptFromBefore() {
+        String name = "old-requests-" + System.nanoTime();
+        var definition = Tables.definition(dev.mlapi.catalog.TableCatalog.REQUEST_LOG, name);
+        var dynamoDb = stack.wiring().dynamoDb();
+        // The table as it was before the by_user index: no index on, and no definition of, "user".
+        dynamoDb.createTable(definition.toBuilder()
+                .attributeDefinitions(definition.attributeDefinitions().stream()
+                        .filter(attribute -> !attribute.attributeName().equals("user")).toList())
+                .globalSecondaryIndexes(definition.globalSecondaryIndexes().get(0)).build());
+        var config = dev.mlapi.core.config.Config.fromMap(Map.of(
+                "DYNAMODB_ENDPOINT", stack.config().dynamoDbEndpoint().orElseThrow().toString(),
+                "REQUEST_LOG_TABLE", name, "USERS_TABLE", stack.config().usersTable(),
+                "TOKENS_TABLE", stack.config().tokensTable(),
+                dev.mlapi.catalog.Env.REQUEST_ROLLUPS_TABLE, "rollups-" + name));
+
+        Tables.createMissing(dynamoDb, config);
+
+        assertThat(dynamoDb.describeTable(r -> r.tableName(name)).table().globalSecondaryIndexes())
+                .extracting(index -> index.indexName()).containsExactlyInAnyOrder("by_day", "by_user");
     }
     @Test
     void adapters_whenDynamoDbThrottles_throw503WithRetryAfter_notSdkExceptions() {

@@ -31,7 +31,7 @@ public final class TestStack implements AutoCloseable {
         env.put(Config.Env.USERS_TABLE, "users-" + suffix);
         env.put(Config.Env.TOKENS_TABLE, "tokens-" + suffix);
         env.put(Config.Env.REQUEST_LOG_TABLE, "requests-" + suffix);
-        env.put(dev.mlapi.catalog.Env.REQUEST_STATS_TABLE, "request-stats-" + suffix);
+        env.put(dev.mlapi.catalog.Env.REQUEST_ROLLUPS_TABLE, "request-rollups-" + suffix);
         env.put(dev.mlapi.catalog.Env.LOGIN_ATTEMPTS_TABLE, "login-attempts-" + suffix);
         env.put(Config.Env.MODELS_BUCKET, "models-" + suffix);
         env.put(Config.Env.JWT_SECRET, JWT_SECRET);

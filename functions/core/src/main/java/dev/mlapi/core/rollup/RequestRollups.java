@@ -1,0 +1,28 @@
+package dev.mlapi.core.rollup;
+
+import dev.mlapi.core.requestlog.RequestLogEntry;
+import java.time.Instant;
+import java.util.Map;
+
+/** Port to the hourly rollups of the request log, per {@link Dimension} and group. */
+public interface RequestRollups {
+
+    /**
+     * Adds the entry to its hour's rollups, exactly once: applying the same entry again (a
+     * replayed stream batch) changes nothing. Returns false when it had been applied before.
+     */
+    boolean apply(RequestLogEntry entry);
+
+    /**
+     * Deletes the entry from the request log and subtracts it from its rollups, in one
+     * transaction: the rollups never count an entry the log no longer has. Returns false when the
+     * entry was already gone (nothing is subtracted twice).
+     */
+    boolean remove(RequestLogEntry entry);
+
+    /**
+     * The rollups of {@code dimension} for the hours that start in {@code [from, to)}, keyed by
+     * the hour's start, then by group.
+     */
+    Map<Instant, Map<String, Rollup>> read(Dimension dimension, Instant from, Instant to);
+}

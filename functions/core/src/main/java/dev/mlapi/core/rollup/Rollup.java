@@ -1,0 +1,121 @@
+package dev.mlapi.core.rollup;
+
+import dev.mlapi.core.requestlog.RequestLogEntry;
+
+/**
+ * What a set of logged requests adds up to: counts and sums (exact) and a {@link LogSketch} of
+ * processing times (quantiles, min and max within its 1% relative error). Rollups merge by
+ * addition, so any time range or group is the sum of stored hourly rollups.
+ */
+public final class Rollup {
+
+    private long requests;
+    private long clientErrors;
+    private long serverErrors;
+    private double processingTimeSum;
+    private long inputSizeSum;
+    private long images;
+    private long imageWidthSum;
+    private long imageHeightSum;
+    private final LogSketch processingTimes = new LogSketch();
+
+    public static Rollup of(RequestLogEntry entry) {
+        Rollup rollup = new Rollup();
+        rollup.requests = 1;
+        rollup.clientErrors = entry.statusCode() / 100 == 4 ? 1 : 0;
+        rollup.serverErrors = entry.statusCode() / 100 == 5 ? 1 : 0;
+        rollup.processingTimeSum = entry.processingTime();
+        rollup.inputSizeSum = entry.inputSize();
+        if (entry.imageWidth().isPresent() && entry.imageHeight().isPresent()) {
+            rollup.images = 1;
+            rollup.imageWidthSum = entry.imageWidth().get();
+            rollup.imageHeightSum = entry.imageHeight().get();
+        }
+        rollup.processingTimes.addValue(entry.processingTime());
+        return rollup;
+    }
+
+    /** A rollup from stored sums (the sketch is filled by the caller). */
+    public static Rollup of(long requests, long clientErrors, long serverErrors, double processingTimeSum,
+            long inputSizeSum, long images, long imageWidthSum, long imageHeightSum) {
+        Rollup rollup = new Rollup();
+        rollup.requests = requests;
+        rollup.clientErrors = clientErrors;
+        rollup.serverErrors = serverErrors;
+        rollup.processingTimeSum = processingTimeSum;
+        rollup.inputSizeSum = inputSizeSum;
+        rollup.images = images;
+        rollup.imageWidthSum = imageWidthSum;
+        rollup.imageHeightSum = imageHeightSum;
+        return rollup;
+    }
+
+    public Rollup merge(Rollup other) {
+        requests += other.requests;
+        clientErrors += other.clientErrors;
+        serverErrors += other.serverErrors;
+        processingTimeSum += other.processingTimeSum;
+        inputSizeSum += other.inputSizeSum;
+        images += other.images;
+        imageWidthSum += other.imageWidthSum;
+        imageHeightSum += other.imageHeightSum;
+        processingTimes.merge(other.processingTimes);
+        return this;
+    }
+
+    public long requests() {
+        return requests;
+    }
+
+    public long clientErrors() {
+        return clientErrors;
+    }
+
+    public long serverErrors() {
+        return serverErrors;
+    }
+
+    public double processingTimeSum() {
+        return processingTimeSum;
+    }
+
+    public long inputSizeSum() {
+        return inputSizeSum;
+    }
+
+    public long images() {
+        return images;
+    }
+
+    public long imageWidthSum() {
+        return imageWidthSum;
+    }
+
+    public long imageHeightSum() {
+        return imageHeightSum;
+    }
+
+    public LogSketch processingTimes() {
+        return processingTimes;
+    }
+
+    public double errorRate() {
+        return requests == 0 ? 0 : (double) (clientErrors + serverErrors) / requests;
+    }
+
+    public double meanProcessingTime() {
+        return requests == 0 ? 0 : processingTimeSum / requests;
+    }
+
+    public double averageInputSize() {
+        return requests == 0 ? 0 : (double) inputSizeSum / requests;
+    }
+
+    public double averageImageWidth() {
+        return images == 0 ? 0 : (double) imageWidthSum / images;
+    }
+
+    public double averageImageHeight() {
+        return images == 0 ? 0 : (double) imageHeightSum / images;
+    }
+}

@@ -1,0 +1,54 @@
+package dev.mlapi.history;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import dev.mlapi.core.Wiring;
+import dev.mlapi.core.http.Access;
+import dev.mlapi.core.http.ApiPipeline;
+import dev.mlapi.core.http.ApiRequest;
+import dev.mlapi.core.http.ApiResponse;
+
+/** The history function: list, read and delete logged requests. */
+public final class ManageHistoryHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+
+    private final HistoryService history;
+    private final ApiPipeline pipeline;
+
+    public ManageHistoryHandler() {
+        this(Wiring.fromEnvironment());
+    }
+
+    public ManageHistoryHandler(Wiring wiring) {
+        this(wiring, HistoryService.create(wiring));
+    }
+
+    ManageHistoryHandler(Wiring wiring, HistoryService history) {
+        this.history = history;
+        this.pipeline = ApiPipeline.builder(wiring)
+                .route("GET /history", Access.USER, this::list)
+                .route("GET /history/{request_id}", Access.USER, this::get)
+                .route("DELETE /history", Access.USER, this::delete)
+                .build();
+    }
+
+    @Override
+    public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+        return pipeline.handle(event, context);
+    }
+
+    private ApiResponse list(ApiRequest request) {
+        return ApiResponse.ok(history.list(request.requirePrincipal(), HistoryFilter.of(request)));
+    }
+
+    private ApiResponse get(ApiRequest request) {
+        return ApiResponse.ok(history.get(request.requirePrincipal(), request.pathParameter("request_id")));
+    }
+
+    private ApiResponse delete(ApiRequest request) {
+        history.delete(request.requirePrincipal(), request.query("before").map(v -> HistoryFilter.instant("before", v)),
+                request.query("user"), request.receivedAt());
+        return ApiResponse.noContent();
+    }
+}

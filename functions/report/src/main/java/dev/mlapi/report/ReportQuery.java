@@ -1,0 +1,65 @@
+package dev.mlapi.report;
+
+import dev.mlapi.core.error.ApiException.InvalidInput;
+import dev.mlapi.core.http.ApiRequest;
+import dev.mlapi.core.rollup.Dimension;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Optional;
+
+/** Parsing and validation of the report function's query parameters: a bad value is a 400 naming it. */
+final class ReportQuery {
+
+    /** What {@code sort} may name; a leading {@code -} sorts descending. */
+    enum SortKey { COUNT, AVG, MAX, MIN, P50, P95, KEY }
+
+    record Sort(SortKey key, boolean descending) {
+    }
+
+    private ReportQuery() {
+    }
+
+    static Optional<Instant> instant(ApiRequest request, String field) {
+        return request.query(field).map(value -> {
+            try {
+                if (value.length() == 10) {
+                    return LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant();
+                }
+                return OffsetDateTime.parse(value).toInstant();
+            } catch (DateTimeException e) {
+                throw InvalidInput.field(field, "must be an ISO-8601 date-time such as 2026-12-01T10:00:00Z or a date");
+            }
+        });
+    }
+
+    static Dimension groupBy(ApiRequest request) {
+        String value = request.query("group_by").orElse("image_url");
+        return Arrays.stream(Dimension.values()).filter(d -> d != Dimension.ALL && d.apiName().equals(value))
+                .findFirst().orElseThrow(() -> InvalidInput.field("group_by",
+                        "must be one of image_url, model, route, user, status"));
+    }
+
+    static Sort sort(ApiRequest request) {
+        String value = request.query("sort").orElse("-count");
+        boolean descending = value.startsWith("-");
+        String name = descending ? value.substring(1) : value;
+        try {
+            return new Sort(SortKey.valueOf(name.toUpperCase(Locale.ROOT)), descending);
+        } catch (IllegalArgumentException e) {
+            throw InvalidInput.field("sort", "must be one of count, avg, max, min, p50, p95, key (prefix - for descending)");
+        }
+    }
+
+    static Optional<String> interval(ApiRequest request) {
+        Optional<String> interval = request.query("interval");
+        if (interval.isPresent() && !interval.get().equals("hour") && !interval.get().equals("day")) {
+            throw InvalidInput.field("interval", "must be hour or day");
+        }
+        return interval;
+    }
+}

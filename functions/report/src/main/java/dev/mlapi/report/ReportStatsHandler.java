@@ -1,0 +1,63 @@
+package dev.mlapi.report;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import dev.mlapi.core.Wiring;
+import dev.mlapi.core.http.Access;
+import dev.mlapi.core.http.ApiPipeline;
+import dev.mlapi.core.http.ApiRequest;
+import dev.mlapi.core.http.ApiResponse;
+import dev.mlapi.core.rollup.Dimension;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/** The report function (admin): {@code GET /report} and {@code GET /stats}, from rollups only. */
+public final class ReportStatsHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+
+    static final String CSV = "text/csv; charset=utf-8";
+
+    private final ReportService reports;
+    private final ApiPipeline pipeline;
+
+    public ReportStatsHandler() {
+        this(Wiring.fromEnvironment());
+    }
+
+    public ReportStatsHandler(Wiring wiring) {
+        this(wiring, ReportService.create(wiring));
+    }
+
+    ReportStatsHandler(Wiring wiring, ReportService reports) {
+        this.reports = reports;
+        this.pipeline = ApiPipeline.builder(wiring)
+                .route("GET /report", Access.ADMIN, this::report)
+                .route("GET /stats", Access.ADMIN, this::stats)
+                .build();
+    }
+
+    @Override
+    public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+        return pipeline.handle(event, context);
+    }
+
+    private ApiResponse report(ApiRequest request) {
+        Dimension groupBy = ReportQuery.groupBy(request);
+        List<Map<String, Object>> rows = reports.report(groupBy,
+                reports.range(ReportQuery.instant(request, "from"), ReportQuery.instant(request, "to")),
+                ReportQuery.sort(request), request.queryInt("limit", 100, 1, 1000));
+        if (request.header("accept").filter(accept -> accept.contains("text/csv")).isPresent()) {
+            return ApiResponse.bytes(200, CSV,
+                    CsvTable.write(ReportService.columns(groupBy), rows).getBytes(StandardCharsets.UTF_8));
+        }
+        return ApiResponse.ok(rows);
+    }
+
+    private ApiResponse stats(ApiRequest request) {
+        return ApiResponse.ok(reports.stats(
+                reports.range(ReportQuery.instant(request, "from"), ReportQuery.instant(request, "to")),
+                ReportQuery.interval(request)));
+    }
+}

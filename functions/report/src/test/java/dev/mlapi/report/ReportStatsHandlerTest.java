@@ -1,0 +1,179 @@
+package dev.mlapi.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mlapi.core.auth.Role;
+import dev.mlapi.core.requestlog.RequestLogEntry;
+import dev.mlapi.core.rollup.LogSketch;
+import dev.mlapi.core.testkit.Events;
+import dev.mlapi.core.testkit.TestStack;
+import dev.mlapi.core.users.User;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The report function through its Lambda handler with the sample events of {@code events/}, over
+ * rollups the real adapter wrote to DynamoDB Local; figures checked against exact ones computed
+ * from the same entries.
+ */
+class ReportStatsHandlerTest {
+
+    private static final Instant HOUR = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(5));
+    private static final String CAT = "https://example.com/cat.jpg";
+    private static final String DOG = "https://example.com/dog.jpg";
+
+    static TestStack stack;
+    static ReportStatsHandler handler;
+    static String admin;
+    static String user;
+    static final List<RequestLogEntry> ENTRIES = new ArrayList<>();
+
+    @BeforeAll
+    static void start() {
+        stack = TestStack.start();
+        handler = new ReportStatsHandler(stack.wiring());
+        admin = token("root", Role.ADMIN);
+        user = token("bob", Role.USER);
+        Random random = new Random(7);
+        for (int i = 0; i < 300; i++) {
+            boolean classify = i % 3 != 0;
+            int status = i % 10 == 0 ? 404 : i % 25 == 0 ? 503 : 200;
+            double seconds = Math.round((0.005 + random.nextDouble() * random.nextDouble() * 2) * 1e6) / 1e6;
+            Instant at = HOUR.plus(Duration.ofMinutes(i % 3 * 60 + i % 60)).plusMillis(i);
+            RequestLogEntry entry = new RequestLogEntry(UUID.randomUUID().toString(), at,
+                    classify ? "POST /classify" : "POST /auth/login", "POST", classify ? "/classify" : "/auth/login",
+                    Optional.of(i % 2 == 0 ? "alice" : "bob"), status, seconds, 1000 + i,
+                    classify ? Optional.of(i % 4 == 1 ? DOG : CAT) : Optional.empty(),
+                    classify && status == 200 ? Optional.of(200 + i % 7) : Optional.empty(),
+                    classify && status == 200 ? Optional.of(100 + i % 5) : Optional.empty(),
+                    classify ? Optional.of("mobilenetv2:1") : Optional.empty(), Optional.empty(), Optional.empty(),
+                    Optional.empty(), at.plus(Duration.ofDays(90)));
+            ENTRIES.add(entry);
+            stack.wiring().requestRollups().apply(entry);
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        stack.close();
+    }
+
+    static String token(String username, Role role) {
+        User account = new User(UUID.randomUUID().toString(), username, Optional.empty(), role, "not-a-login",
+                Instant.now(), 0);
+        stack.wiring().userStore().create(account);
+        return stack.wiring().jwt().issue(account).token();
+    }
+
+    private static APIGatewayV2HTTPResponse call(String file, String token, Map<String, String> query) {
+        APIGatewayV2HTTPEvent event = Events.withBearer(Events.load(file), token);
+        event.setQueryStringParameters(query);
+        return Events.invoke(handler, event);
+    }
+
+    private static double nearestRank(double[] sorted, double q) {
+        return sorted[(int) Math.max(1, Math.ceil(q * sorted.length)) - 1];
+    }
+
+    private static void assertWithinSketchError(JsonNode actual, double exact) {
+        assertThat(actual.asDouble()).isCloseTo(exact, within(exact * LogSketch.RELATIVE_ERROR + 1e-9));
+    }
+
+    @Test
+    void stats_equalTheExactFigures_percentilesWithinTheSketchError() {
+        JsonNode stats = Events.body(call("report-stats.json", admin, Map.of("from", HOUR.toString(), "interval", "hour")));
+
+        double[] times = ENTRIES.stream().mapToDouble(RequestLogEntry::processingTime).sorted().toArray();
+        assertThat(stats.get("total_requests").asLong()).isEqualTo(300);
+        long errors = ENTRIES.stream().filter(e -> e.statusCode() >= 400).count();
+        assertThat(stats.get("error_rate").asDouble()).isCloseTo(errors / 300.0, within(1e-12));
+        assertThat(stats.get("mean_processing_time").asDouble())
+                .isCloseTo(Arrays.stream(times).average().orElseThrow(), within(1e-9));
+        assertWithinSketchError(stats.get("median_processing_time"), nearestRank(times, 0.5));
+        assertWithinSketchError(stats.get("percentile_95_processing_time"), nearestRank(times, 0.95));
+        assertWithinSketchError(stats.get("percentile_99_processing_time"), nearestRank(times, 0.99));
+        assertThat(stats.get("average_input_size").asDouble())
+                .isCloseTo(ENTRIES.stream().mapToLong(RequestLogEntry::inputSize).average().orElseThrow(), within(1e-9));
+        assertThat(stats.get("average_image_width").asDouble()).isCloseTo(ENTRIES.stream()
+                .filter(e -> e.imageWidth().isPresent()).mapToInt(e -> e.imageWidth().get()).average().orElseThrow(),
+                within(1e-9));
+        assertThat(stats.get("by_route").get("POST /classify").get("total_requests").asLong())
+                .isEqualTo(ENTRIES.stream().filter(e -> e.route().equals("POST /classify")).count());
+        JsonNode series = stats.get("series");
+        assertThat(series).hasSize(3);
+        assertThat(series.get(0).get("start").asText()).isEqualTo(HOUR.toString());
+        long perHour = 0;
+        for (JsonNode point : series) {
+            perHour += point.get("total_requests").asLong();
+        }
+        assertThat(perHour).isEqualTo(300);
+    }
+
+    @Test
+    void report_byImageUrl_hasTheSeedColumns_sortedByCount() {
+        JsonNode rows = Events.body(call("report-by-image-url.json", admin, Map.of("group_by", "image_url")));
+
+        assertThat(rows).hasSize(2);
+        JsonNode top = rows.get(0);
+        assertThat(top.get("image_url").asText()).isEqualTo(CAT);
+        double[] cat = ENTRIES.stream().filter(e -> e.imageUrl().equals(Optional.of(CAT)))
+                .mapToDouble(RequestLogEntry::processingTime).sorted().toArray();
+        assertThat(top.get("classification_count").asLong()).isEqualTo(cat.length);
+        assertThat(top.get("processing_time_avg").asDouble())
+                .isCloseTo(Arrays.stream(cat).average().orElseThrow(), within(1e-9));
+        assertWithinSketchError(top.get("processing_time_max"), cat[cat.length - 1]);
+        assertWithinSketchError(top.get("processing_time_min"), cat[0]);
+        assertWithinSketchError(top.get("processing_time_p95"), nearestRank(cat, 0.95));
+        assertThat(rows.get(1).get("classification_count").asLong()).isLessThan(cat.length);
+
+        JsonNode byStatus = Events.body(call("report-by-image-url.json", admin,
+                Map.of("group_by", "status", "sort", "key", "limit", "2")));
+        assertThat(byStatus).hasSize(2);
+        assertThat(byStatus.get(0).get("status").asText()).isEqualTo("200");
+        assertThat(byStatus.get(1).get("status").asText()).isEqualTo("404");
+        assertThat(byStatus.get(0).get("request_count").asLong())
+                .isEqualTo(ENTRIES.stream().filter(e -> e.statusCode() == 200).count());
+    }
+
+    @Test
+    void report_asCsv_isTheSameTable() {
+        APIGatewayV2HTTPResponse response = call("report-csv.json", admin, Map.of("group_by", "model"));
+
+        assertThat(Events.header(response, "content-type")).startsWith("text/csv");
+        String[] lines = response.getBody().split("\r\n");
+        assertThat(lines[0]).isEqualTo("model,request_count,processing_time_avg,processing_time_max,"
+                + "processing_time_min,processing_time_p50,processing_time_p95");
+        assertThat(lines).hasSize(2);
+        assertThat(lines[1]).startsWith("mobilenetv2:1," + ENTRIES.stream().filter(e -> e.model().isPresent()).count() + ",");
+    }
+
+    @Test
+    void reportAndStats_areForAdminsOnly_andRefuseBadParametersWith400() {
+        assertThat(call("report-stats.json", user, Map.of()).getStatusCode()).isEqualTo(403);
+        assertThat(call("report-by-image-url.json", user, Map.of()).getStatusCode()).isEqualTo(403);
+        assertThat(Events.invoke(handler, Events.load("report-stats.json")).getStatusCode()).isEqualTo(401);
+        assertThat(call("report-stats.json", admin.substring(0, admin.length() - 2) + "xx", Map.of()).getStatusCode())
+                .isEqualTo(401);
+        for (Map<String, String> bad : List.of(Map.of("group_by", "colour"), Map.of("sort", "size"),
+                Map.of("limit", "0"), Map.of("from", "last week"), Map.of("to", "2026-02-30"),
+                Map.of("from", "2026-12-02", "to", "2026-12-01"))) {
+            assertThat(call("report-by-image-url.json", admin, bad).getStatusCode()).as(bad.toString()).isEqualTo(400);
+        }
+        assertThat(call("report-stats.json", admin, Map.of("interval", "week")).getStatusCode()).isEqualTo(400);
+    }
+}
