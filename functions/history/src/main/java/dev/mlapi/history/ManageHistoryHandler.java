@@ -26,7 +26,7 @@ public final class ManageHistoryHandler implements RequestHandler<APIGatewayV2HT
 
     ManageHistoryHandler(Wiring wiring, HistoryService history) {
         this.history = history;
-        this.pipeline = ApiPipeline.builder(wiring)
+        this.pipeline = wiring.pipeline()
                 .route("GET /history", Access.USER, this::list)
                 .route("GET /history/{request_id}", Access.USER, this::get)
                 .route("DELETE /history", Access.USER, this::delete)

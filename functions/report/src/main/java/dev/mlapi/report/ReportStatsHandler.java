@@ -32,7 +32,7 @@ public final class ReportStatsHandler implements RequestHandler<APIGatewayV2HTTP
 
     ReportStatsHandler(Wiring wiring, ReportService reports) {
         this.reports = reports;
-        this.pipeline = ApiPipeline.builder(wiring)
+        this.pipeline = wiring.pipeline()
                 .route("GET /report", Access.ADMIN, this::report)
                 .route("GET /stats", Access.ADMIN, this::stats)
                 .build();
