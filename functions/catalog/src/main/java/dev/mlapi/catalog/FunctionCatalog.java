@@ -65,6 +65,17 @@ public final class FunctionCatalog {
             .optGrant(MODELS_OBJECTS, "s3:GetObject", "s3:PutObject", "s3:DeleteObject")
             .build();
 
+    public static final FunctionSpec PREDICT = FunctionSpec.http("predict")
+            .setDescription("Predictions of tabular ONNX models from the registry, in batches or one instance.")
+            .setHandler("dev.mlapi.predict.PredictHandler::handleRequest")
+            .setSize(2048, Duration.ofSeconds(29),
+                    "ONNX Runtime needs memory beside the heap and CPU grows with it; 29 s covers a cold model load.")
+            // Reads the registry only: resolving a reference lists versions, loading reads files.
+            .optGrant(MODELS_BUCKET, "s3:ListBucket")
+            .optGrant(MODELS_OBJECTS, "s3:GetObject")
+            .optEnv(Env.DJL_OFFLINE, new Literal("true"))
+            .build();
+
     public static final FunctionSpec AGGREGATOR = FunctionSpec.event("aggregator")
             .setDescription("Counts the request log per day (requests, 4xx, 5xx, processing time) from its stream.")
             .setHandler("dev.mlapi.aggregator.AggregateRequestLogHandler::handleRequest")
@@ -74,7 +85,7 @@ public final class FunctionCatalog {
             .optGrant(REQUEST_STATS_TABLE, "dynamodb:UpdateItem")
             .build();
 
-    public static final List<FunctionSpec> ALL = List.of(LOGIN, HEALTH, CLASSIFY, MODELS, AGGREGATOR);
+    public static final List<FunctionSpec> ALL = List.of(LOGIN, HEALTH, CLASSIFY, MODELS, PREDICT, AGGREGATOR);
 
     private FunctionCatalog() {
     }
