@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.core.json.Json;
+import dev.mlapi.inference.TabularOnnx;
 import dev.mlapi.inference.TinyOnnx;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -171,6 +172,44 @@ class LocalServerEndToEndTest {
         var health = json(send("GET", "/health", null, null, admin));
         assertThat(health.get("loaded_models")).extracting(JsonNode::asText).contains("health-tiny:" + version);
         assertThat(json(send("GET", "/health", null, null, null)).has("loaded_models")).isFalse();
+    }
+
+    @Test
+    void predict_withATabularModelMadeElsewhere_uploadedThroughModels_overHttp() throws Exception {
+        String admin = login("admin", ADMIN_PASSWORD);
+        String boundary = "----predict-e2e";
+        String metadata = "{\"feature_names\":[\"sepal_length\",\"sepal_width\",\"petal_length\",\"petal_width\"]}";
+        ByteArrayOutputStream form = new ByteArrayOutputStream();
+        form.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\ntabular\r\n"
+                + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n" + metadata + "\r\n"
+                + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"model_file\"; filename=\"iris.onnx\"\r\n"
+                + "Content-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        form.writeBytes(TabularOnnx.irisTree());
+        form.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        var registered = http.send(HttpRequest.newBuilder(server.baseUri().resolve("/models/e2e-iris/versions"))
+                .header("authorization", "Bearer " + admin)
+                .header("content-type", "multipart/form-data; boundary=" + boundary)
+                .POST(BodyPublishers.ofByteArray(form.toByteArray())).build(), BodyHandlers.ofString());
+        assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
+        int version = json(registered).get("version").asInt();
+
+        var batch = json(send("POST", "/predict", "application/json",
+                "{\"model\":\"e2e-iris:" + version + "\",\"instances\":[[5.1,3.5,1.4,0.2],"
+                        + "{\"sepal_length\":6.7,\"sepal_width\":3.0,\"petal_length\":5.2,\"petal_width\":2.3}]}", admin));
+        assertThat(batch.get("predictions").findValuesAsText("label")).containsExactly("setosa", "virginica");
+        assertThat(batch.get("predictions").get(1).get("probabilities").get("virginica").asDouble()).isEqualTo(0.98);
+        assertThat(batch.get("model").get("version").asInt()).isEqualTo(version);
+
+        var one = json(send("GET", "/predict?model=e2e-iris&sepal_length=6&sepal_width=2.9&petal_length=4.5"
+                + "&petal_width=1.5", null, null, admin));
+        assertThat(one.get("predictions").get(0).get("label").asText()).isEqualTo("versicolor");
+
+        var bad = send("POST", "/predict", "application/json",
+                "{\"model\":\"e2e-iris\",\"instances\":[[5.1,3.5,1.4]]}", admin);
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(json(bad).get("errors").get(0).get("field").asText()).isEqualTo("instances[0]");
+        assertThat(send("POST", "/predict", "application/json", "{\"model\":\"nope\",\"instances\":[[1]]}", admin)
+                .statusCode()).isEqualTo(404);
     }
 
     @Test

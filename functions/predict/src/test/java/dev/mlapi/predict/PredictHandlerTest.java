@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.core.auth.Role;
 import dev.mlapi.core.testkit.TestStack;
 import dev.mlapi.core.users.User;
+import dev.mlapi.inference.TabularOnnx;
 import dev.mlapi.inference.TinyOnnx;
 import dev.mlapi.registry.Manifest;
 import dev.mlapi.registry.ModelFile;

@@ -1,4 +1,4 @@
-package dev.mlapi.predict;
+package dev.mlapi.inference;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -10,7 +10,8 @@ import java.util.List;
  * Writes small tabular ONNX models the way scikit-learn's ONNX converter does, by encoding the
  * protobuf by hand, so predict is proven on models made outside the project: an {@code ai.onnx.ml}
  * TreeEnsembleClassifier followed by a ZipMap of probabilities (string or int64 class labels),
- * and a linear regressor with an {@code [N, 1]} output.
+ * and a linear regressor with an {@code [N, 1]} output. Shared with the predict and local tests
+ * through this module's test-jar.
  *
  * <p>The classifier is one tree over iris' four features: {@code petal_length <= 2.45} is setosa;
  * else {@code petal_width <= 1.75} is versicolor (0.9, virginica 0.1), else virginica (0.98,
