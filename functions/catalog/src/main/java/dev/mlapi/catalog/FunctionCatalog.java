@@ -23,7 +23,7 @@ import java.util.Optional;
 public final class FunctionCatalog {
 
     /** Modules under {@code functions/} that are libraries, not functions. */
-    public static final List<String> LIBRARIES = List.of("catalog", "core", "registry", "inference");
+    public static final List<String> LIBRARIES = List.of("catalog", "core", "registry", "inference", "training");
 
     public static final FunctionSpec LOGIN = FunctionSpec.http("login")
             .setDescription("Registration, login, logout, password change and user administration.")
