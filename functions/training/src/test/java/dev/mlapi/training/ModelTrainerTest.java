@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * production alias on deploy, progress up to the total, and a stored file that runs on its own in
  * ONNX Runtime with Tribuo's answers. The data is generated, so this runs on every machine.
  */
-class ModelTrainerTest {
+public class ModelTrainerTest {
 
     static TestStack stack;
     static S3ModelRegistry registry;
@@ -44,7 +44,7 @@ class ModelTrainerTest {
     }
 
     /** Three classes over two features: x + y below 0.7 is low, above 1.3 high, else mid. */
-    static String generatedCsv(int rows, long seed) {
+    public static String generatedCsv(int rows, long seed) {
         Random random = new Random(seed);
         StringBuilder csv = new StringBuilder("x,y,band\n");
         for (int i = 0; i < rows; i++) {
