@@ -6,6 +6,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.core.json.Json;
 import dev.mlapi.inference.TabularOnnx;
 import dev.mlapi.inference.TinyOnnx;
+import dev.mlapi.training.GridSearch;
+import dev.mlapi.training.ModelTrainerTest;
+import dev.mlapi.training.TrainSpec;
+import dev.mlapi.training.TreeOnnxExporter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import org.tribuo.Prediction;
+import org.tribuo.classification.Label;
+import org.tribuo.impl.ArrayExample;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -210,6 +220,64 @@ class LocalServerEndToEndTest {
         assertThat(json(bad).get("errors").get(0).get("field").asText()).isEqualTo("instances[0]");
         assertThat(send("POST", "/predict", "application/json", "{\"model\":\"nope\",\"instances\":[[1]]}", admin)
                 .statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void predict_withAForestTrainedByTheTrainingLibrary_equalsTribuoOnEveryTrainingRow() throws Exception {
+        Map<String, Object> request = new HashMap<>();
+        request.put("model_name", "bands");
+        request.put("algorithm", "random_forest");
+        request.put("dataset", Map.of("csv", ModelTrainerTest.generatedCsv(150, 5)));
+        request.put("params", Map.of("n_estimators", List.of(30), "max_depth", List.of(5)));
+        request.put("cv_folds", 3);
+        request.put("seed", 42);
+        TrainSpec spec = TrainSpec.parse(Json.write(request));
+        var search = GridSearch.run(spec.dataset(), spec.algorithm(), spec.candidates(), 3, 42, (d, t) -> { });
+        byte[] onnx = TreeOnnxExporter.export(search.model(), spec.dataset().featureNames(), spec.dataset().classes());
+
+        String admin = login("admin", ADMIN_PASSWORD);
+        int version = upload(admin, "bands", onnx, spec.dataset().featureNames());
+        List<List<Double>> instances = new ArrayList<>();
+        for (double[] row : spec.dataset().rows()) {
+            instances.add(List.of(row[0], row[1]));
+        }
+        var response = http.send(HttpRequest.newBuilder(server.baseUri().resolve("/predict"))
+                .header("authorization", "Bearer " + admin).header("content-type", "application/json")
+                .POST(BodyPublishers.ofByteArray(Json.write(Map.of("model", "bands:" + version, "instances", instances))))
+                .build(), BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode predictions = Json.readTree(response.body().getBytes(StandardCharsets.UTF_8)).get("predictions");
+
+        assertThat(predictions).hasSize(spec.dataset().size());
+        for (int i = 0; i < spec.dataset().size(); i++) {
+            Prediction<Label> tribuo = search.model().predict(new ArrayExample<>(new Label("?"),
+                    spec.dataset().featureNames().toArray(String[]::new), spec.dataset().rows()[i]));
+            JsonNode ours = predictions.get(i);
+            assertThat(ours.get("label").asText()).as("row %d", i).isEqualTo(tribuo.getOutput().getLabel());
+            for (String c : spec.dataset().classes()) {
+                Label score = tribuo.getOutputScores().get(c);
+                assertThat(ours.get("probabilities").get(c).asDouble()).as("row %d P(%s)", i, c)
+                        .isCloseTo(score == null ? 0 : score.getScore(), org.assertj.core.data.Offset.offset(1e-4));
+            }
+        }
+    }
+
+    static int upload(String token, String name, byte[] onnx, List<String> features) throws Exception {
+        String boundary = "----trained-e2e";
+        String metadata = Json.writeString(Map.of("feature_names", features));
+        ByteArrayOutputStream form = new ByteArrayOutputStream();
+        form.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\ntabular\r\n"
+                + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n" + metadata + "\r\n"
+                + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"model_file\"; filename=\"model.onnx\"\r\n"
+                + "Content-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        form.writeBytes(onnx);
+        form.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        var registered = http.send(HttpRequest.newBuilder(server.baseUri().resolve("/models/" + name + "/versions"))
+                .header("authorization", "Bearer " + token)
+                .header("content-type", "multipart/form-data; boundary=" + boundary)
+                .POST(BodyPublishers.ofByteArray(form.toByteArray())).build(), BodyHandlers.ofString());
+        assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
+        return Json.readTree(registered.body().getBytes(StandardCharsets.UTF_8)).get("version").asInt();
     }
 
     @Test

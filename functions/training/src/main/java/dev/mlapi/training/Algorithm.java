@@ -44,11 +44,16 @@ public enum Algorithm {
             }
         }
         throw InvalidInput.field("algorithm", "must be one of " + List.of("decision_tree", "random_forest")
-                + " for classification, got '" + text + "'");
+                + ", got '" + text + "'");
     }
 
     /** Every combination of the grid, in the grid's order (the last parameter varies fastest); checked values. */
     public List<Map<String, Object>> candidates(Map<String, List<Object>> grid, int featureCount) {
+        return candidates(grid, featureCount, false);
+    }
+
+    /** As {@link #candidates(Map, int)}, with the criteria of regression trees when {@code regression}. */
+    public List<Map<String, Object>> candidates(Map<String, List<Object>> grid, int featureCount, boolean regression) {
         List<Map<String, Object>> candidates = new ArrayList<>();
         candidates.add(new LinkedHashMap<>());
         for (Map.Entry<String, List<Object>> entry : grid.entrySet()) {
@@ -63,7 +68,7 @@ public enum Algorithm {
             List<Map<String, Object>> next = new ArrayList<>();
             for (Map<String, Object> partial : candidates) {
                 for (Object v : entry.getValue()) {
-                    check(name, v, featureCount);
+                    check(name, v, featureCount, regression);
                     Map<String, Object> candidate = new LinkedHashMap<>(partial);
                     candidate.put(name, v);
                     next.add(candidate);
@@ -105,7 +110,7 @@ public enum Algorithm {
         return Math.min(1.0f, (count + 0.5f) / featureCount);
     }
 
-    private static void check(String name, Object v, int featureCount) {
+    private static void check(String name, Object v, int featureCount, boolean regression) {
         String field = "params." + name;
         switch (name) {
             case "max_depth" -> {
@@ -124,14 +129,15 @@ public enum Algorithm {
                 }
             }
             case "criterion" -> {
-                if (!"gini".equals(v) && !"entropy".equals(v)) {
-                    throw InvalidInput.field(field, "values are 'gini' or 'entropy', got " + v);
+                List<String> criteria = regression ? List.of("squared_error", "absolute_error") : List.of("gini", "entropy");
+                if (!criteria.contains(v)) {
+                    throw InvalidInput.field(field, "values are " + criteria + ", got " + v);
                 }
             }
             case "max_features" -> {
                 boolean ok = "sqrt".equals(v) || "log2".equals(v)
                         || (v instanceof Integer i && i >= 1 && i < featureCount)
-                        || (v instanceof Double d && d > 0 && d < 1);
+                        || (v instanceof Double d && d > 0 && (d < 1 || (regression && d == 1)));
                 if (!ok) {
                     throw InvalidInput.field(field, "values are 'sqrt', 'log2', an integer below the feature count ("
                             + featureCount + ") or a fraction in (0, 1); a random forest tries fewer than all"

@@ -14,6 +14,7 @@ import java.util.Map;
 import org.tribuo.Model;
 import org.tribuo.Prediction;
 import org.tribuo.classification.Label;
+import org.tribuo.regression.Regressor;
 
 /**
  * Runs an exported classifier in ONNX Runtime on every row of its training data and compares it
@@ -53,6 +54,38 @@ public final class ExportVerifier {
                 Map<?, ?> onnxScores = ((OnnxMap) rows.get(i)).getValue();
                 Prediction<Label> expected = model.predict(TribuoData.example(data.featureNames(), data.rows()[i], null));
                 compare(i, expected, onnxScores, data.classes());
+            }
+            return data.size();
+        } catch (OrtException e) {
+            throw new Mismatch("ONNX Runtime could not run the export: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Runs an exported regressor on every training row: each value within 1e-4 of Tribuo's
+     * (relative above 1: the output is float32, as scikit-learn's converter writes it).
+     *
+     * @return the number of rows compared
+     */
+    public static int verifyRegressor(byte[] onnx, Model<Regressor> model, TabularDataset data) {
+        Djl.startEngine();
+        OrtEnvironment environment = OrtEnvironment.getEnvironment();
+        int features = data.featureNames().size();
+        DoubleBuffer input = DoubleBuffer.allocate(data.size() * features);
+        for (double[] row : data.rows()) {
+            input.put(row);
+        }
+        try (OrtSession session = environment.createSession(onnx, new OrtSession.SessionOptions());
+                OnnxTensor tensor = OnnxTensor.createTensor(environment, input.flip(), new long[] {data.size(), features});
+                OrtSession.Result result = session.run(Map.of(TreeOnnxExporter.INPUT, tensor))) {
+            var values = ((OnnxTensor) result.get(TreeRegressorOnnxExporter.VALUE).orElseThrow()).getFloatBuffer();
+            for (int i = 0; i < data.size(); i++) {
+                double onnxValue = values.get(i);
+                double want = model.predict(RegressionSearch.example(data, i, Double.NaN)).getOutput().getValues()[0];
+                if (Math.abs(onnxValue - want) > TOLERANCE * Math.max(1, Math.abs(want))) {
+                    throw new Mismatch("row " + (i + 2) + ": the value is " + onnxValue + " in ONNX and " + want
+                            + " in Tribuo");
+                }
             }
             return data.size();
         } catch (OrtException e) {

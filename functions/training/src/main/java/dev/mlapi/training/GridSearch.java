@@ -124,7 +124,7 @@ public final class GridSearch {
         return (double) correct / rows.length;
     }
 
-    private static double mean(double[] values) {
+    static double mean(double[] values) {
         double sum = 0;
         for (double v : values) {
             sum += v;
@@ -132,7 +132,7 @@ public final class GridSearch {
         return sum / values.length;
     }
 
-    private static double std(double[] values, double mean) {
+    static double std(double[] values, double mean) {
         double sum = 0;
         for (double v : values) {
             sum += (v - mean) * (v - mean);

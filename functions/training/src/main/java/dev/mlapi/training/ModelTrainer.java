@@ -9,9 +9,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.tribuo.Model;
 
 /**
- * Runs a training request to its end: grid search, export of the refit model to ONNX,
+ * Runs a training request (classification or regression) to its end: grid search, export of the refit model to ONNX,
  * verification against Tribuo on every training row, and registration as the next version of the
  * named model (kind {@code tabular}, with feature names, labels, CV results and parameters), the
  * {@code production} alias moved to it when the request says {@code deploy}. Any failure before
@@ -19,8 +20,9 @@ import java.util.Map;
  */
 public final class ModelTrainer {
 
-    /** What a finished job reports: the search and the registered version. */
-    public record Outcome(GridSearch.Result search, Manifest manifest) {
+    /** What a finished job reports: every candidate's scores, the best one, the refit Tribuo model and the registered version. */
+    public record Outcome(List<GridSearch.CandidateScore> candidates, GridSearch.CandidateScore best, Model<?> model,
+            String metric, Manifest manifest) {
     }
 
     private final ModelRegistryWriter registry;
@@ -32,36 +34,58 @@ public final class ModelTrainer {
     public Outcome train(TrainSpec spec, String user, GridSearch.Progress progress) {
         TabularDataset data = spec.dataset();
         long started = System.nanoTime();
-        GridSearch.Result search = GridSearch.run(data, spec.algorithm(), spec.candidates(), spec.cvFolds(), spec.seed(),
-                progress);
-        byte[] onnx = TreeOnnxExporter.export(search.model(), data.featureNames(), data.classes());
-        ExportVerifier.verify(onnx, search.model(), data);
+        List<GridSearch.CandidateScore> candidates;
+        GridSearch.CandidateScore best;
+        Model<?> model;
+        byte[] onnx;
+        String metric;
+        if (spec.isRegression()) {
+            RegressionSearch.Result search = RegressionSearch.run(data, spec.algorithm(), spec.candidates(),
+                    spec.cvFolds(), spec.seed(), progress);
+            onnx = TreeRegressorOnnxExporter.export(search.model(), data.featureNames());
+            ExportVerifier.verifyRegressor(onnx, search.model(), data);
+            candidates = search.candidates();
+            best = search.bestCandidate();
+            model = search.model();
+            metric = "r2";
+        } else {
+            GridSearch.Result search = GridSearch.run(data, spec.algorithm(), spec.candidates(), spec.cvFolds(),
+                    spec.seed(), progress);
+            onnx = TreeOnnxExporter.export(search.model(), data.featureNames(), data.classes());
+            ExportVerifier.verify(onnx, search.model(), data);
+            candidates = search.candidates();
+            best = search.bestCandidate();
+            model = search.model();
+            metric = "accuracy";
+        }
         double seconds = (System.nanoTime() - started) / 1e9;
         Manifest manifest = registry.register(ModelRegistration.builder()
                 .setName(spec.modelName())
                 .setKind(ModelKind.TABULAR)
                 .setModelFile("model.onnx")
                 .setCreatedBy(user)
-                .optDescription(spec.algorithm().value() + " trained by grid search on " + data.size() + " rows")
+                .optDescription(spec.algorithm().value() + " " + spec.task() + " trained by grid search on "
+                        + data.size() + " rows")
                 .optFeatureNames(data.featureNames())
-                .optLabels(data.classes())
+                .optLabels(spec.isRegression() ? List.of() : data.classes())
                 .optTarget(data.target())
-                .optMetrics(metrics(search, seconds))
-                .optParameters(parameters(spec, search))
+                .optMetrics(metrics(metric, candidates, best, seconds))
+                .optParameters(parameters(spec, best))
                 .build(), List.of(new ModelFile("model.onnx", onnx)));
         if (spec.deploy()) {
             registry.setAlias(spec.modelName(), "production", manifest.version(), user);
         }
-        return new Outcome(search, manifest);
+        return new Outcome(candidates, best, model, metric, manifest);
     }
 
-    private static Map<String, Object> metrics(GridSearch.Result search, double seconds) {
+    private static Map<String, Object> metrics(String metric, List<GridSearch.CandidateScore> all,
+            GridSearch.CandidateScore best, double seconds) {
         Map<String, Object> metrics = new LinkedHashMap<>();
-        metrics.put("metric", "accuracy");
-        metrics.put("best_score", search.bestCandidate().meanScore());
-        metrics.put("best_score_std", search.bestCandidate().stdScore());
+        metrics.put("metric", metric);
+        metrics.put("best_score", best.meanScore());
+        metrics.put("best_score_std", best.stdScore());
         List<Map<String, Object>> candidates = new ArrayList<>();
-        for (GridSearch.CandidateScore c : search.candidates()) {
+        for (GridSearch.CandidateScore c : all) {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("params", nonNull(c.params()));
             row.put("mean_score", c.meanScore());
@@ -74,11 +98,11 @@ public final class ModelTrainer {
         return metrics;
     }
 
-    private static Map<String, Object> parameters(TrainSpec spec, GridSearch.Result search) {
+    private static Map<String, Object> parameters(TrainSpec spec, GridSearch.CandidateScore best) {
         Map<String, Object> parameters = new LinkedHashMap<>();
         parameters.put("algorithm", spec.algorithm().value());
         parameters.put("task", spec.task());
-        parameters.put("best_params", nonNull(search.bestCandidate().params()));
+        parameters.put("best_params", nonNull(best.params()));
         parameters.put("cv_folds", spec.cvFolds());
         parameters.put("seed", spec.seed());
         parameters.put("rows", spec.dataset().size());

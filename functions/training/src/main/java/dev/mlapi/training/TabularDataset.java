@@ -39,6 +39,11 @@ public record TabularDataset(List<String> featureNames, String target, double[][
      * or else the last column). Row numbers in errors are the file's line numbers (the header is 1).
      */
     public static TabularDataset parseCsv(String csv, Optional<String> target) {
+        return parseCsv(csv, target, true);
+    }
+
+    /** As {@link #parseCsv(String, Optional)}; a regression target may take any number of values, but must be numeric. */
+    public static TabularDataset parseCsv(String csv, Optional<String> target, boolean classification) {
         String field = "dataset.csv";
         if (csv == null || csv.isBlank()) {
             throw InvalidInput.field(field, "is empty: send a header row and data rows");
@@ -112,11 +117,15 @@ public record TabularDataset(List<String> featureNames, String target, double[][
         if (rows.isEmpty()) {
             throw InvalidInput.field(field, "has a header but no data rows");
         }
-        if (new HashSet<>(targets).size() < 2) {
+        if (classification && new HashSet<>(targets).size() < 2) {
             throw InvalidInput.field(field, "column '" + targetName + "' has a single class ('" + targets.get(0)
                     + "'): classification needs at least two");
         }
-        return new TabularDataset(features, targetName, rows.toArray(double[][]::new), targets);
+        TabularDataset dataset = new TabularDataset(features, targetName, rows.toArray(double[][]::new), targets);
+        if (!classification) {
+            RegressionSearch.numericTargets(dataset);
+        }
+        return dataset;
     }
 
     /** Splits one CSV line; cells may be double-quoted (a quote inside is doubled). */

@@ -42,16 +42,17 @@ public record TrainSpec(String modelName, Algorithm algorithm, String task, Tabu
         String modelName = text(json, "model_name").orElseThrow(() -> InvalidInput.field("model_name", "is required"));
         dev.mlapi.registry.ModelRef.requireName("model_name", modelName);
         String task = text(json, "task").orElse("classification");
-        if (!task.equals("classification")) {
-            throw InvalidInput.field("task", "only 'classification' is supported so far, got '" + task + "'");
+        if (!task.equals("classification") && !task.equals("regression")) {
+            throw InvalidInput.field("task", "must be 'classification' or 'regression', got '" + task + "'");
         }
+        boolean regression = task.equals("regression");
         Algorithm algorithm = Algorithm.parse(text(json, "algorithm")
                 .orElseThrow(() -> InvalidInput.field("algorithm", "is required")));
         JsonNode dataset = json.get("dataset");
         if (dataset == null || !dataset.isObject() || !dataset.path("csv").isTextual()) {
             throw InvalidInput.field("dataset.csv", "is required: the CSV text, a header row then data rows");
         }
-        TabularDataset data = TabularDataset.parseCsv(dataset.get("csv").asText(), text(json, "target"));
+        TabularDataset data = TabularDataset.parseCsv(dataset.get("csv").asText(), text(json, "target"), !regression);
         int folds = json.has("cv_folds") ? integer(json.get("cv_folds"), "cv_folds") : DEFAULT_FOLDS;
         if (folds < 2 || folds > MAX_FOLDS) {
             throw InvalidInput.field("cv_folds", "must be between 2 and " + MAX_FOLDS);
@@ -63,13 +64,17 @@ public record TrainSpec(String modelName, Algorithm algorithm, String task, Tabu
         long seed = json.has("seed") ? integer(json.get("seed"), "seed") : 0;
         boolean deploy = json.path("deploy").asBoolean(false);
         Map<String, List<Object>> params = params(json.get("params"));
-        List<Map<String, Object>> candidates = algorithm.candidates(params, data.featureNames().size());
+        List<Map<String, Object>> candidates = algorithm.candidates(params, data.featureNames().size(), regression);
         long fits = (long) candidates.size() * folds + 1;
         if (fits > MAX_FITS) {
             throw InvalidInput.field("params", candidates.size() + " candidates × " + folds + " folds is " + fits
                     + " fits; a job does at most " + MAX_FITS);
         }
         return new TrainSpec(modelName, algorithm, task, data, params, candidates, folds, seed, deploy);
+    }
+
+    public boolean isRegression() {
+        return task.equals("regression");
     }
 
     /** Fits the job will make: candidates × folds, plus the refit. */

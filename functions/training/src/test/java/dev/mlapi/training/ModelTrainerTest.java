@@ -87,7 +87,9 @@ public class ModelTrainerTest {
         assertThat(registry.resolve(new ModelRef("bands", OptionalInt.empty(), Optional.of("production"))).version())
                 .isEqualTo(manifest.version());
         byte[] stored = registry.readFile(manifest, manifest.modelFile());
-        assertThat(ExportVerifier.verify(stored, outcome.search().model(), spec.dataset())).isEqualTo(120);
+        @SuppressWarnings("unchecked")
+        var model = (org.tribuo.Model<org.tribuo.classification.Label>) outcome.model();
+        assertThat(ExportVerifier.verify(stored, model, spec.dataset())).isEqualTo(120);
     }
 
     @Test
@@ -111,5 +113,35 @@ public class ModelTrainerTest {
 
         assertThatThrownBy(() -> ExportVerifier.verify(stumpExport, deep.model(), spec.dataset()))
                 .isInstanceOf(ExportVerifier.Mismatch.class).hasMessageStartingWith("row ");
+    }
+
+    @Test
+    void train_regression_registersAValueModel_thatEqualsTribuo() {
+        Random random = new Random(9);
+        StringBuilder csv = new StringBuilder("a,b,target\n");
+        for (int i = 0; i < 90; i++) {
+            double a = Math.round(random.nextDouble() * 100) / 10.0;
+            double b = Math.round(random.nextDouble() * 100) / 10.0;
+            csv.append(a).append(',').append(b).append(',').append(3 * a - b + random.nextGaussian()).append('\n');
+        }
+        Map<String, Object> request = new HashMap<>();
+        request.put("model_name", "linear-ish");
+        request.put("task", "regression");
+        request.put("algorithm", "random_forest");
+        request.put("dataset", Map.of("csv", csv.toString()));
+        request.put("params", Map.of("n_estimators", List.of(10), "max_depth", List.of(3, 6)));
+        request.put("cv_folds", 3);
+        request.put("seed", 5);
+        TrainSpec spec = TrainSpec.parse(Json.write(request));
+
+        var outcome = new ModelTrainer(registry).train(spec, "erin", (d, t) -> { });
+
+        assertThat(outcome.metric()).isEqualTo("r2");
+        assertThat(outcome.best().meanScore()).isGreaterThan(0.7);
+        assertThat(outcome.manifest().labels()).isEmpty();
+        @SuppressWarnings("unchecked")
+        var model = (org.tribuo.Model<org.tribuo.regression.Regressor>) outcome.model();
+        byte[] stored = registry.readFile(outcome.manifest(), outcome.manifest().modelFile());
+        assertThat(ExportVerifier.verifyRegressor(stored, model, spec.dataset())).isEqualTo(90);
     }
 }

@@ -102,4 +102,20 @@ class TrainSpecTest {
         extra.put("epochs", 3);
         assertThat(refused(extra).errors().get(0).field()).isEqualTo("epochs");
     }
+
+    @Test
+    void parse_whenRegressionTargetIsNotNumeric_namesRowAndColumn() {
+        Map<String, Object> request = request(CSV);
+        request.put("task", "regression");
+
+        assertThat(refused(request).detail()).contains("row 2, column 'kind': 'a' is not a number");
+    }
+
+    @Test
+    void parse_whenRegressionCriterionOnAClassifier_refusesIt() {
+        Map<String, Object> request = request(CSV);
+        request.put("params", Map.of("criterion", List.of("squared_error")));
+
+        assertThat(refused(request).errors().get(0).field()).isEqualTo("params.criterion");
+    }
 }
