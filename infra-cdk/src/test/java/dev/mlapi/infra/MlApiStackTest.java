@@ -137,7 +137,7 @@ class MlApiStackTest {
     void onnxFunctions_runDjlOfflineWithTheDefaultModel() {
         for (FunctionSpec spec : FunctionCatalog.ALL) {
             Map<String, Object> env = env(spec.name());
-            if (spec == FunctionCatalog.CLASSIFY) {
+            if (spec == FunctionCatalog.CLASSIFY || spec == FunctionCatalog.PREDICT) {
                 assertThat(env).containsEntry(Env.DJL_OFFLINE, "true");
             } else {
                 assertThat(env).doesNotContainKey(Env.DJL_OFFLINE);
@@ -293,9 +293,11 @@ class MlApiStackTest {
                             Match.objectLike(Map.of("Id", "errors", "MetricStat", Match.objectLike(Map.of("Metric",
                                     Match.objectLike(Map.of("MetricName", "Errors", "Dimensions", byFunction.get("Dimensions")))))))
                     )))));
-            TEMPLATE.hasResourceProperties("AWS::CloudWatch::Alarm", Match.objectLike(Map.of(
-                    "Namespace", "mlapi", "MetricName", "errors_5xx", "Statistic", "Sum",
-                    "Dimensions", List.of(Map.of("Name", "function", "Value", fn.module())))));
+            if (FunctionCatalog.find(fn.module()).orElseThrow().kind() == FunctionSpec.Kind.HTTP) {
+                TEMPLATE.hasResourceProperties("AWS::CloudWatch::Alarm", Match.objectLike(Map.of(
+                        "Namespace", "mlapi", "MetricName", "errors_5xx", "Statistic", "Sum",
+                        "Dimensions", List.of(Map.of("Name", "function", "Value", fn.module())))));
+            }
         }
         int eventFunctions = FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT).size();
         for (FunctionSpec spec : FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT)) {
