@@ -4,7 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.core.json.Json;
+import dev.mlapi.inference.TabularOnnx;
 import dev.mlapi.inference.TinyOnnx;
+import dev.mlapi.training.GridSearch;
+import dev.mlapi.training.ModelTrainerTest;
+import dev.mlapi.training.TrainSpec;
+import dev.mlapi.training.TreeOnnxExporter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import org.tribuo.Prediction;
+import org.tribuo.classification.Label;
+import org.tribuo.impl.ArrayExample;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -218,6 +229,102 @@ class LocalServerEndToEndTest {
         var health = json(send("GET", "/health", null, null, admin));
         assertThat(health.get("loaded_models")).extracting(JsonNode::asText).contains("health-tiny:" + version);
         assertThat(json(send("GET", "/health", null, null, null)).has("loaded_models")).isFalse();
+    }
+
+    @Test
+    void predict_withATabularModelMadeElsewhere_uploadedThroughModels_overHttp() throws Exception {
+        String admin = login("admin", ADMIN_PASSWORD);
+        String boundary = "----predict-e2e";
+        String metadata = "{\"feature_names\":[\"sepal_length\",\"sepal_width\",\"petal_length\",\"petal_width\"]}";
+        ByteArrayOutputStream form = new ByteArrayOutputStream();
+        form.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\ntabular\r\n"
+                + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n" + metadata + "\r\n"
+                + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"model_file\"; filename=\"iris.onnx\"\r\n"
+                + "Content-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        form.writeBytes(TabularOnnx.irisTree());
+        form.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        var registered = http.send(HttpRequest.newBuilder(server.baseUri().resolve("/models/e2e-iris/versions"))
+                .header("authorization", "Bearer " + admin)
+                .header("content-type", "multipart/form-data; boundary=" + boundary)
+                .POST(BodyPublishers.ofByteArray(form.toByteArray())).build(), BodyHandlers.ofString());
+        assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
+        int version = json(registered).get("version").asInt();
+
+        var batch = json(send("POST", "/predict", "application/json",
+                "{\"model\":\"e2e-iris:" + version + "\",\"instances\":[[5.1,3.5,1.4,0.2],"
+                        + "{\"sepal_length\":6.7,\"sepal_width\":3.0,\"petal_length\":5.2,\"petal_width\":2.3}]}", admin));
+        assertThat(batch.get("predictions").findValuesAsText("label")).containsExactly("setosa", "virginica");
+        assertThat(batch.get("predictions").get(1).get("probabilities").get("virginica").asDouble()).isEqualTo(0.98);
+        assertThat(batch.get("model").get("version").asInt()).isEqualTo(version);
+
+        var one = json(send("GET", "/predict?model=e2e-iris&sepal_length=6&sepal_width=2.9&petal_length=4.5"
+                + "&petal_width=1.5", null, null, admin));
+        assertThat(one.get("predictions").get(0).get("label").asText()).isEqualTo("versicolor");
+
+        var bad = send("POST", "/predict", "application/json",
+                "{\"model\":\"e2e-iris\",\"instances\":[[5.1,3.5,1.4]]}", admin);
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(json(bad).get("errors").get(0).get("field").asText()).isEqualTo("instances[0]");
+        assertThat(send("POST", "/predict", "application/json", "{\"model\":\"nope\",\"instances\":[[1]]}", admin)
+                .statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void predict_withAForestTrainedByTheTrainingLibrary_equalsTribuoOnEveryTrainingRow() throws Exception {
+        Map<String, Object> request = new HashMap<>();
+        request.put("model_name", "bands");
+        request.put("algorithm", "random_forest");
+        request.put("dataset", Map.of("csv", ModelTrainerTest.generatedCsv(150, 5)));
+        request.put("params", Map.of("n_estimators", List.of(30), "max_depth", List.of(5)));
+        request.put("cv_folds", 3);
+        request.put("seed", 42);
+        TrainSpec spec = TrainSpec.parse(Json.write(request));
+        var search = GridSearch.run(spec.dataset(), spec.algorithm(), spec.candidates(), 3, 42, (d, t) -> { });
+        byte[] onnx = TreeOnnxExporter.export(search.model(), spec.dataset().featureNames(), spec.dataset().classes());
+
+        String admin = login("admin", ADMIN_PASSWORD);
+        int version = upload(admin, "bands", onnx, spec.dataset().featureNames());
+        List<List<Double>> instances = new ArrayList<>();
+        for (double[] row : spec.dataset().rows()) {
+            instances.add(List.of(row[0], row[1]));
+        }
+        var response = http.send(HttpRequest.newBuilder(server.baseUri().resolve("/predict"))
+                .header("authorization", "Bearer " + admin).header("content-type", "application/json")
+                .POST(BodyPublishers.ofByteArray(Json.write(Map.of("model", "bands:" + version, "instances", instances))))
+                .build(), BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode predictions = Json.readTree(response.body().getBytes(StandardCharsets.UTF_8)).get("predictions");
+
+        assertThat(predictions).hasSize(spec.dataset().size());
+        for (int i = 0; i < spec.dataset().size(); i++) {
+            Prediction<Label> tribuo = search.model().predict(new ArrayExample<>(new Label("?"),
+                    spec.dataset().featureNames().toArray(String[]::new), spec.dataset().rows()[i]));
+            JsonNode ours = predictions.get(i);
+            assertThat(ours.get("label").asText()).as("row %d", i).isEqualTo(tribuo.getOutput().getLabel());
+            for (String c : spec.dataset().classes()) {
+                Label score = tribuo.getOutputScores().get(c);
+                assertThat(ours.get("probabilities").get(c).asDouble()).as("row %d P(%s)", i, c)
+                        .isCloseTo(score == null ? 0 : score.getScore(), org.assertj.core.data.Offset.offset(1e-4));
+            }
+        }
+    }
+
+    static int upload(String token, String name, byte[] onnx, List<String> features) throws Exception {
+        String boundary = "----trained-e2e";
+        String metadata = Json.writeString(Map.of("feature_names", features));
+        ByteArrayOutputStream form = new ByteArrayOutputStream();
+        form.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\ntabular\r\n"
+                + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n" + metadata + "\r\n"
+                + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"model_file\"; filename=\"model.onnx\"\r\n"
+                + "Content-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        form.writeBytes(onnx);
+        form.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        var registered = http.send(HttpRequest.newBuilder(server.baseUri().resolve("/models/" + name + "/versions"))
+                .header("authorization", "Bearer " + token)
+                .header("content-type", "multipart/form-data; boundary=" + boundary)
+                .POST(BodyPublishers.ofByteArray(form.toByteArray())).build(), BodyHandlers.ofString());
+        assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
+        return Json.readTree(registered.body().getBytes(StandardCharsets.UTF_8)).get("version").asInt();
     }
 
     @Test

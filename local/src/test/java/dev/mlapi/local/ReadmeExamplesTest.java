@@ -3,6 +3,7 @@ package dev.mlapi.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.mlapi.inference.TabularOnnx;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -95,5 +96,14 @@ class ReadmeExamplesTest {
         String output = run(blocks.get(2));
         assertThat(output).contains("\"items\":[", "\"request_id\":",
                 "route,request_count,processing_time_avg", "\"total_requests\":", "\"by_route\":", "\"series\":");
+    }
+
+    @Test
+    void predictBlock_runsAsWritten() throws Exception {
+        Files.write(workDir.resolve("iris-tree.onnx"), TabularOnnx.irisTree());
+        String output = run(blocks.get(3));
+        assertThat(output).contains("\"label\":\"setosa\"", "\"label\":\"virginica\"", "\"label\":\"versicolor\"",
+                "\"processing_time\":");
+        assertThat(output.lines().filter(l -> l.endsWith("400")).count()).as("the refused instance").isEqualTo(1);
     }
 }

@@ -26,7 +26,7 @@ import java.util.Optional;
 public final class FunctionCatalog {
 
     /** Modules under {@code functions/} that are libraries, not functions. */
-    public static final List<String> LIBRARIES = List.of("catalog", "core", "registry", "inference");
+    public static final List<String> LIBRARIES = List.of("catalog", "core", "registry", "inference", "training");
 
     public static final FunctionSpec LOGIN = FunctionSpec.http("login")
             .setDescription("Registration, login, logout, password change and user administration.")
@@ -72,6 +72,17 @@ public final class FunctionCatalog {
             .optGrant(MODELS_OBJECTS, "s3:GetObject", "s3:PutObject", "s3:DeleteObject")
             .build();
 
+    public static final FunctionSpec PREDICT = FunctionSpec.http("predict")
+            .setDescription("Predictions of tabular ONNX models from the registry, in batches or one instance.")
+            .setHandler("dev.mlapi.predict.PredictHandler::handleRequest")
+            .setSize(2048, Duration.ofSeconds(29),
+                    "ONNX Runtime needs memory beside the heap and CPU grows with it; 29 s covers a cold model load.")
+            // Reads the registry only: resolving a reference lists versions, loading reads files.
+            .optGrant(MODELS_BUCKET, "s3:ListBucket")
+            .optGrant(MODELS_OBJECTS, "s3:GetObject")
+            .optEnv(Env.DJL_OFFLINE, new Literal("true"))
+            .build();
+
     public static final FunctionSpec AGGREGATOR = FunctionSpec.event("aggregator")
             .setDescription("Merges the request log's stream into hourly rollups (exactly once) and purges deleted history.")
             .setHandler("dev.mlapi.aggregator.AggregateRequestLogHandler::handleRequest")
@@ -106,7 +117,7 @@ public final class FunctionCatalog {
             .optGrant(REQUEST_ROLLUPS_TABLE, "dynamodb:Query")
             .build();
 
-    public static final List<FunctionSpec> ALL = List.of(LOGIN, HEALTH, CLASSIFY, MODELS, AGGREGATOR, HISTORY, REPORT);
+    public static final List<FunctionSpec> ALL = List.of(LOGIN, HEALTH, CLASSIFY, MODELS, PREDICT, AGGREGATOR, HISTORY, REPORT);
 
     private FunctionCatalog() {
     }

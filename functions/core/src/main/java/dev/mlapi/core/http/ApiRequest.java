@@ -82,6 +82,11 @@ public final class ApiRequest {
         return headers;
     }
 
+    /** Every query parameter (API Gateway joins repeated ones with commas). */
+    public Map<String, String> queryParameters() {
+        return queryParameters;
+    }
+
     public Optional<String> query(String name) {
         return Optional.ofNullable(queryParameters.get(name)).filter(v -> !v.isEmpty());
     }

@@ -1,0 +1,70 @@
+package dev.mlapi.predict;
+
+import dev.mlapi.core.config.Config;
+import dev.mlapi.core.observability.Telemetry;
+import dev.mlapi.core.requestlog.RequestLogFields;
+import dev.mlapi.inference.Djl;
+import dev.mlapi.inference.ModelCache;
+import dev.mlapi.inference.ModelKey;
+import dev.mlapi.predict.PredictResult.ModelInfo;
+import dev.mlapi.predict.PredictResult.Prediction;
+import dev.mlapi.registry.Manifest;
+import dev.mlapi.registry.ModelRegistry;
+import java.util.List;
+
+/**
+ * Predicts with a registered tabular model: resolve the reference, load the model (once per
+ * container, within the cache's memory bound), check the instances against its features, run
+ * ONNX Runtime.
+ */
+public final class PredictService implements AutoCloseable {
+
+    private final TabularModels models;
+    private final ModelCache<TabularModel> cache;
+
+    PredictService(TabularModels models, ModelCache<TabularModel> cache) {
+        this.models = models;
+        this.cache = cache;
+    }
+
+    /** The service as configured: the model cache's budget is {@code MODEL_CACHE_MAX_BYTES}. */
+    public static PredictService create(Config config, ModelRegistry registry) {
+        Djl.startEngine();
+        return new PredictService(new TabularModels(registry), new ModelCache<>(config.modelCacheMaxBytes()));
+    }
+
+    /** Predicts every instance, adding the model and the first answer to the request's history entry. */
+    public PredictResult predict(PredictRequest request, RequestLogFields log) {
+        long started = System.nanoTime();
+        Manifest manifest = models.resolve(request.model());
+        log.model(manifest.ref());
+        List<TabularModel.Output> outputs;
+        try (var lease = cache.acquire(TabularModels.cacheKey(manifest),
+                () -> Telemetry.timeModelLoad(manifest.ref(), () -> models.load(manifest)))) {
+            TabularModel model = lease.model();
+            double[][] rows = Features.rows(request.instances(), model.featureCount(), manifest.featureNames());
+            outputs = Telemetry.timeInference(manifest.ref(), () -> model.predict(rows));
+        }
+        List<Prediction> predictions = outputs.stream()
+                .map(o -> new Prediction(o.label(), o.probabilities(), o.value())).toList();
+        Prediction first = predictions.get(0);
+        log.result(first.label() != null ? first.label() : String.valueOf(first.value()));
+        double seconds = (System.nanoTime() - started) / 1e9;
+        return new PredictResult(predictions, new ModelInfo(manifest.name(), manifest.version()), seconds);
+    }
+
+    /** Starts ONNX Runtime now, at init, so a SnapStart snapshot holds it loaded. */
+    public void warmUp() {
+        Djl.startEngine();
+    }
+
+    /** {@code name:version#checksum} of the models loaded in this container. */
+    public List<String> loadedModels() {
+        return cache.loadedModels().stream().map(ModelKey::toString).toList();
+    }
+
+    @Override
+    public void close() {
+        cache.close();
+    }
+}

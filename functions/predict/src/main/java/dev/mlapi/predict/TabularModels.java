@@ -1,0 +1,45 @@
+package dev.mlapi.predict;
+
+import dev.mlapi.core.error.ApiException.InvalidInput;
+import dev.mlapi.core.error.ApiException.NotFound;
+import dev.mlapi.inference.ModelKey;
+import dev.mlapi.registry.Manifest;
+import dev.mlapi.registry.ModelKind;
+import dev.mlapi.registry.ModelRef;
+import dev.mlapi.registry.ModelRegistry;
+
+/**
+ * Finds the tabular model a request names in the registry and loads it: 404 for an unknown
+ * model, 400 for one that is not tabular (an image classifier belongs to {@code /classify}).
+ */
+final class TabularModels {
+
+    private final ModelRegistry registry;
+
+    TabularModels(ModelRegistry registry) {
+        this.registry = registry;
+    }
+
+    Manifest resolve(ModelRef ref) {
+        Manifest manifest;
+        try {
+            manifest = registry.resolve(ref);
+        } catch (NotFound e) {
+            throw new NotFound("model '" + ref + "' was not found in the registry");
+        }
+        if (manifest.kind() != ModelKind.TABULAR) {
+            throw InvalidInput.field("model", "'" + manifest.ref() + "' is a " + manifest.kind().value()
+                    + " model; predict needs a tabular model (image models are served by POST /classify)");
+        }
+        return manifest;
+    }
+
+    TabularModel load(Manifest manifest) {
+        return TabularModel.load(manifest.ref(), registry.readFile(manifest, manifest.modelFile()), manifest.labels());
+    }
+
+    /** What the model cache knows a version by: name, version and the model file's sha256. */
+    static ModelKey cacheKey(Manifest manifest) {
+        return new ModelKey(manifest.name(), manifest.version(), manifest.modelFileEntry().sha256());
+    }
+}

@@ -1,0 +1,150 @@
+package dev.mlapi.training;
+
+import dev.mlapi.core.error.ApiException.InvalidInput;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.tribuo.Trainer;
+import org.tribuo.classification.Label;
+import org.tribuo.classification.dtree.CARTClassificationTrainer;
+import org.tribuo.classification.dtree.impurity.Entropy;
+import org.tribuo.classification.dtree.impurity.GiniIndex;
+import org.tribuo.classification.dtree.impurity.LabelImpurity;
+import org.tribuo.classification.ensemble.FullyWeightedVotingCombiner;
+import org.tribuo.common.tree.RandomForestTrainer;
+
+/**
+ * The classification algorithms a grid may search, their parameters under scikit-learn's names
+ * and defaults, and the Tribuo trainer each candidate becomes.
+ */
+public enum Algorithm {
+
+    DECISION_TREE(Set.of("max_depth", "min_samples_leaf", "criterion")),
+    RANDOM_FOREST(Set.of("n_estimators", "max_depth", "min_samples_leaf", "criterion", "max_features"));
+
+    public static final int MAX_ESTIMATORS = 500;
+
+    private final Set<String> parameters;
+
+    Algorithm(Set<String> parameters) {
+        this.parameters = parameters;
+    }
+
+    public String value() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static Algorithm parse(String text) {
+        for (Algorithm a : values()) {
+            if (a.value().equals(text)) {
+                return a;
+            }
+        }
+        throw InvalidInput.field("algorithm", "must be one of " + List.of("decision_tree", "random_forest")
+                + ", got '" + text + "'");
+    }
+
+    /** Every combination of the grid, in the grid's order (the last parameter varies fastest); checked values. */
+    public List<Map<String, Object>> candidates(Map<String, List<Object>> grid, int featureCount) {
+        return candidates(grid, featureCount, false);
+    }
+
+    /** As {@link #candidates(Map, int)}, with the criteria of regression trees when {@code regression}. */
+    public List<Map<String, Object>> candidates(Map<String, List<Object>> grid, int featureCount, boolean regression) {
+        List<Map<String, Object>> candidates = new ArrayList<>();
+        candidates.add(new LinkedHashMap<>());
+        for (Map.Entry<String, List<Object>> entry : grid.entrySet()) {
+            String name = entry.getKey();
+            if (!parameters.contains(name)) {
+                throw InvalidInput.field("params." + name, "is not a parameter of " + value() + "; supported: "
+                        + parameters.stream().sorted().toList());
+            }
+            if (entry.getValue() == null || entry.getValue().isEmpty()) {
+                throw InvalidInput.field("params." + name, "needs at least one value");
+            }
+            List<Map<String, Object>> next = new ArrayList<>();
+            for (Map<String, Object> partial : candidates) {
+                for (Object v : entry.getValue()) {
+                    check(name, v, featureCount, regression);
+                    Map<String, Object> candidate = new LinkedHashMap<>(partial);
+                    candidate.put(name, v);
+                    next.add(candidate);
+                }
+            }
+            candidates = next;
+        }
+        return candidates;
+    }
+
+    /** The Tribuo trainer of one candidate, seeded. */
+    public Trainer<Label> trainer(Map<String, Object> params, long seed, int featureCount) {
+        Object depth = params.getOrDefault("max_depth", null);
+        int maxDepth = depth == null ? Integer.MAX_VALUE : ((Number) depth).intValue();
+        float minLeaf = ((Number) params.getOrDefault("min_samples_leaf", 1)).floatValue();
+        LabelImpurity impurity = "entropy".equals(params.get("criterion")) ? new Entropy() : new GiniIndex();
+        if (this == DECISION_TREE) {
+            return new CARTClassificationTrainer(maxDepth, minLeaf, 0.0f, 1.0f, false, impurity, seed);
+        }
+        float fraction = featureFraction(params.getOrDefault("max_features", "sqrt"), featureCount);
+        var tree = new CARTClassificationTrainer(maxDepth, minLeaf, 0.0f, fraction, false, impurity, seed);
+        int trees = ((Number) params.getOrDefault("n_estimators", 100)).intValue();
+        return new RandomForestTrainer<>(tree, new FullyWeightedVotingCombiner(), trees, seed);
+    }
+
+    /** scikit-learn's {@code max_features} as Tribuo's fraction of features tried per split. */
+    static float featureFraction(Object maxFeatures, int featureCount) {
+        int count;
+        if ("sqrt".equals(maxFeatures)) {
+            count = (int) Math.max(1, Math.floor(Math.sqrt(featureCount)));
+        } else if ("log2".equals(maxFeatures)) {
+            count = (int) Math.max(1, Math.floor(Math.log(featureCount) / Math.log(2)));
+        } else if (maxFeatures instanceof Integer i) {
+            count = i;
+        } else {
+            return ((Number) maxFeatures).floatValue();
+        }
+        // just above count/F, so that Tribuo's rounding down still tries count features
+        return Math.min(1.0f, (count + 0.5f) / featureCount);
+    }
+
+    private static void check(String name, Object v, int featureCount, boolean regression) {
+        String field = "params." + name;
+        switch (name) {
+            case "max_depth" -> {
+                if (v != null && !(v instanceof Integer i && i >= 1)) {
+                    throw InvalidInput.field(field, "values are positive integers or null (unlimited), got " + v);
+                }
+            }
+            case "min_samples_leaf" -> {
+                if (!(v instanceof Integer i && i >= 1)) {
+                    throw InvalidInput.field(field, "values are positive integers, got " + v);
+                }
+            }
+            case "n_estimators" -> {
+                if (!(v instanceof Integer i && i >= 1 && i <= MAX_ESTIMATORS)) {
+                    throw InvalidInput.field(field, "values are integers from 1 to " + MAX_ESTIMATORS + ", got " + v);
+                }
+            }
+            case "criterion" -> {
+                List<String> criteria = regression ? List.of("squared_error", "absolute_error") : List.of("gini", "entropy");
+                if (!criteria.contains(v)) {
+                    throw InvalidInput.field(field, "values are " + criteria + ", got " + v);
+                }
+            }
+            case "max_features" -> {
+                boolean ok = "sqrt".equals(v) || "log2".equals(v)
+                        || (v instanceof Integer i && i >= 1 && i < featureCount)
+                        || (v instanceof Double d && d > 0 && (d < 1 || (regression && d == 1)));
+                if (!ok) {
+                    throw InvalidInput.field(field, "values are 'sqrt', 'log2', an integer below the feature count ("
+                            + featureCount + ") or a fraction in (0, 1); a random forest tries fewer than all"
+                            + " features per split, got " + v);
+                }
+            }
+            default -> throw new IllegalStateException(name);
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package dev.mlapi.training;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mlapi.core.error.ApiException.InvalidInput;
+import dev.mlapi.core.json.Json;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A training request as {@code POST /train} takes it, checked completely before any job exists:
+ * {@code {"model_name", "algorithm", "task", "target", "dataset": {"csv"}, "params", "cv_folds",
+ * "seed", "deploy"}}. Every problem is a 400 naming the field, the CSV's row and column, or the
+ * parameter with the supported ones.
+ *
+ * @param candidates every combination of the parameter grid, in order
+ */
+public record TrainSpec(String modelName, Algorithm algorithm, String task, TabularDataset dataset,
+        Map<String, List<Object>> params, List<Map<String, Object>> candidates, int cvFolds, long seed,
+        boolean deploy) {
+
+    public static final int DEFAULT_FOLDS = 5;
+    public static final int MAX_FOLDS = 20;
+    public static final int MAX_FITS = 2_000;
+    private static final Set<String> FIELDS = Set.of("model_name", "algorithm", "task", "target", "dataset", "params",
+            "cv_folds", "seed", "deploy");
+
+    public static TrainSpec parse(byte[] body) {
+        JsonNode json = Json.readTree(body);
+        if (json == null || !json.isObject()) {
+            throw new InvalidInput("the body must be a JSON object");
+        }
+        json.fieldNames().forEachRemaining(name -> {
+            if (!FIELDS.contains(name)) {
+                throw InvalidInput.field(name, "is not a field of a training request; fields: "
+                        + FIELDS.stream().sorted().toList());
+            }
+        });
+        String modelName = text(json, "model_name").orElseThrow(() -> InvalidInput.field("model_name", "is required"));
+        dev.mlapi.registry.ModelRef.requireName("model_name", modelName);
+        String task = text(json, "task").orElse("classification");
+        if (!task.equals("classification") && !task.equals("regression")) {
+            throw InvalidInput.field("task", "must be 'classification' or 'regression', got '" + task + "'");
+        }
+        boolean regression = task.equals("regression");
+        Algorithm algorithm = Algorithm.parse(text(json, "algorithm")
+                .orElseThrow(() -> InvalidInput.field("algorithm", "is required")));
+        JsonNode dataset = json.get("dataset");
+        if (dataset == null || !dataset.isObject() || !dataset.path("csv").isTextual()) {
+            throw InvalidInput.field("dataset.csv", "is required: the CSV text, a header row then data rows");
+        }
+        TabularDataset data = TabularDataset.parseCsv(dataset.get("csv").asText(), text(json, "target"), !regression);
+        int folds = json.has("cv_folds") ? integer(json.get("cv_folds"), "cv_folds") : DEFAULT_FOLDS;
+        if (folds < 2 || folds > MAX_FOLDS) {
+            throw InvalidInput.field("cv_folds", "must be between 2 and " + MAX_FOLDS);
+        }
+        if (data.size() < folds) {
+            throw InvalidInput.field("cv_folds", folds + " folds need at least " + folds + " rows; the dataset has "
+                    + data.size());
+        }
+        long seed = json.has("seed") ? integer(json.get("seed"), "seed") : 0;
+        boolean deploy = json.path("deploy").asBoolean(false);
+        Map<String, List<Object>> params = params(json.get("params"));
+        List<Map<String, Object>> candidates = algorithm.candidates(params, data.featureNames().size(), regression);
+        long fits = (long) candidates.size() * folds + 1;
+        if (fits > MAX_FITS) {
+            throw InvalidInput.field("params", candidates.size() + " candidates × " + folds + " folds is " + fits
+                    + " fits; a job does at most " + MAX_FITS);
+        }
+        return new TrainSpec(modelName, algorithm, task, data, params, candidates, folds, seed, deploy);
+    }
+
+    public boolean isRegression() {
+        return task.equals("regression");
+    }
+
+    /** Fits the job will make: candidates × folds, plus the refit. */
+    public int totalFits() {
+        return candidates.size() * cvFolds + 1;
+    }
+
+    private static Map<String, List<Object>> params(JsonNode node) {
+        Map<String, List<Object>> params = new LinkedHashMap<>();
+        if (node == null || node.isNull()) {
+            return params;
+        }
+        if (!node.isObject()) {
+            throw InvalidInput.field("params", "must be an object of parameter name to a list of values");
+        }
+        node.fields().forEachRemaining(e -> {
+            JsonNode values = e.getValue().isArray() ? e.getValue() : Json.mapper().createArrayNode().add(e.getValue());
+            List<Object> list = new ArrayList<>();
+            for (JsonNode v : values) {
+                if (v.isNull()) {
+                    list.add(null);
+                } else if (v.isIntegralNumber()) {
+                    list.add(v.intValue());
+                } else if (v.isNumber()) {
+                    list.add(v.doubleValue());
+                } else if (v.isTextual()) {
+                    list.add(v.asText());
+                } else {
+                    throw InvalidInput.field("params." + e.getKey(), "values are numbers, strings or null");
+                }
+            }
+            params.put(e.getKey(), list);
+        });
+        return params;
+    }
+
+    private static Optional<String> text(JsonNode json, String field) {
+        JsonNode node = json.get(field);
+        if (node == null || node.isNull()) {
+            return Optional.empty();
+        }
+        if (!node.isTextual() || node.asText().isBlank()) {
+            throw InvalidInput.field(field, "must be a non-empty string");
+        }
+        return Optional.of(node.asText().trim());
+    }
+
+    private static int integer(JsonNode node, String field) {
+        if (node.isIntegralNumber() && node.canConvertToInt()) {
+            return node.intValue();
+        }
+        if (node.isTextual()) {
+            try {
+                return Integer.parseInt(node.asText().trim());
+            } catch (NumberFormatException e) {
+                // falls through to the error below
+            }
+        }
+        throw InvalidInput.field(field, "must be an integer");
+    }
+}
