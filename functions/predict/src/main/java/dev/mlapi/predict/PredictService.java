@@ -1,5 +1,6 @@
 package dev.mlapi.predict;
 
+import dev.mlapi.catalog.Env;
 import dev.mlapi.core.config.Config;
 import dev.mlapi.core.observability.Telemetry;
 import dev.mlapi.core.requestlog.RequestLogFields;
@@ -27,10 +28,13 @@ public final class PredictService implements AutoCloseable {
         this.cache = cache;
     }
 
+    /** The model cache's budget unless {@code MODEL_CACHE_MAX_BYTES} says otherwise. */
+    public static final long DEFAULT_MODEL_CACHE_MAX_BYTES = 512L * 1024 * 1024;
+
     /** The service as configured: the model cache's budget is {@code MODEL_CACHE_MAX_BYTES}. */
     public static PredictService create(Config config, ModelRegistry registry) {
         Djl.startEngine();
-        return new PredictService(new TabularModels(registry), new ModelCache<>(config.modelCacheMaxBytes()));
+        return new PredictService(new TabularModels(registry), new ModelCache<>(config.environment().number(Env.MODEL_CACHE_MAX_BYTES, DEFAULT_MODEL_CACHE_MAX_BYTES)));
     }
 
     /** Predicts every instance, adding the model and the first answer to the request's history entry. */
