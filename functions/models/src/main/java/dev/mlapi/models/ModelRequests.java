@@ -150,6 +150,8 @@ final class ModelRequests {
         throw InvalidInput.field("version", "must be a positive integer, as a number or a string");
     }
 
+    private static final java.util.regex.Pattern LOWER_HEX_SHA256 = java.util.regex.Pattern.compile("[0-9a-f]{64}");
+
     static List<FileEntry> declaredFiles(UploadRequest request) {
         if (request.files() == null || request.files().isEmpty()) {
             throw InvalidInput.field("files", "is required: [{name, size, sha256}, …]");
@@ -162,7 +164,12 @@ final class ModelRequests {
                 errors.add(new FieldError("files[" + i + "]", "needs name, size and sha256"));
                 continue;
             }
-            entries.add(new FileEntry(f.name(), f.size(), f.sha256().toLowerCase(Locale.ROOT)));
+            if (!LOWER_HEX_SHA256.matcher(f.sha256()).matches()) {
+                // openapi.yaml says lower-case: accepting other spellings would let two spellings name one file.
+                errors.add(new FieldError("files[" + i + "].sha256", "must be 64 lower-case hexadecimal digits"));
+                continue;
+            }
+            entries.add(new FileEntry(f.name(), f.size(), f.sha256()));
         }
         if (!errors.isEmpty()) {
             throw new InvalidInput(errors.get(0).field() + ": " + errors.get(0).message(), errors);

@@ -261,6 +261,16 @@ class ManageModelsHandlerTest {
     }
 
     @Test
+    void reserve_whenTheSha256IsNotLowerCaseHex_is400NamingTheField() {
+        byte[] model = TestModels.tabular(4, 2);
+        String upper = ModelFile.sha256Hex(model).toUpperCase(java.util.Locale.ROOT);
+        APIGatewayV2HTTPResponse response = reserve("upper", Map.of("kind", "tabular",
+                "files", List.of(Map.of("name", "model.onnx", "size", model.length, "sha256", upper))));
+        assertThat(response.getStatusCode()).isEqualTo(400);
+        assertThat(body(response).at("/errors/0/field").asText()).isEqualTo("files[0].sha256");
+    }
+
+    @Test
     void register_whenInputIsBad_4xxNamingTheProblem() {
         assertThat(registerMultipart(admin, "bad", new MultipartBody().field("kind", "tabular")).getStatusCode())
                 .as("no model file").isEqualTo(400);
