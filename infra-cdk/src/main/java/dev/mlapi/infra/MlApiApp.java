@@ -1,6 +1,8 @@
 package dev.mlapi.infra;
 
+import io.github.cdklabs.cdknag.AwsSolutionsChecks;
 import software.amazon.awscdk.App;
+import software.amazon.awscdk.Aspects;
 import software.amazon.awscdk.StackProps;
 
 /**
@@ -17,6 +19,8 @@ public final class MlApiApp {
 
     public static void main(String[] args) {
         App app = new App();
+        // AWS's best-practice rules run on every synth: an unsuppressed error fails it.
+        Aspects.of(app).add(AwsSolutionsChecks.Builder.create().build());
         new MlApiStack(app, STACK_ID, StackProps.builder()
                 .stackName("mlapi")
                 .description("mlapi: a serverless ML API (Java Lambdas, HTTP API, DynamoDB, S3 model registry)")

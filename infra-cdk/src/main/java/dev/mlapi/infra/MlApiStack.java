@@ -105,6 +105,9 @@ public final class MlApiStack extends Stack {
     public static final String FUNCTION_TAG = "mlapi:function";
 
     private static final int THROTTLE_RATE_PER_SECOND = 100;
+    /** Server access logs of the registry bucket: prefix and how long they are kept. */
+    public static final String ACCESS_LOG_PREFIX = "models/";
+    public static final int ACCESS_LOG_DAYS = 90;
     private static final int THROTTLE_BURST = 200;
     private static final RetentionDays LOG_RETENTION = RetentionDays.ONE_MONTH;
     private static final Duration ALARM_PERIOD = Duration.minutes(5);
@@ -164,6 +167,10 @@ public final class MlApiStack extends Stack {
         this.httpApi = createHttpApi();
         this.apiStage = createApiStage();
         createRoutes();
+        suppress(httpApi, "AwsSolutions-APIG4", "Tokens are verified by every function's request pipeline (HS256 with"
+                + " the algorithm pinned, then revocation and token version in DynamoDB); public routes (login,"
+                + " register, health) are public by design. An HTTP API JWT authorizer needs an OIDC issuer with a"
+                + " JWKS, which these tokens do not have; a cached Lambda authorizer is the next step.");
         this.alarmTopic = createAlarmTopic();
         createAlarms();
         Dashboard dashboard = createDashboard();
@@ -181,25 +188,34 @@ public final class MlApiStack extends Stack {
     // --- secrets ------------------------------------------------------------------------------
 
     private Secret createJwtSecret() {
-        return withLogicalId(Resource.JWT_SECRET, Secret.Builder.create(this, "JwtSecret")
+        return suppress(withLogicalId(Resource.JWT_SECRET, Secret.Builder.create(this, "JwtSecret")
                 .description("mlapi JWT signing key")
                 .generateSecretString(SecretStringGenerator.builder()
                         .passwordLength(64)
                         .excludePunctuation(true)
                         .build())
                 .removalPolicy(dataRemovalPolicy())
-                .build());
+                .build()), "AwsSolutions-SMG4", "Rotating the JWT signing key would log every user out at once; it is"
+                + " rotated by hand (update the secret, then publish the functions) until key ids with overlap exist.");
     }
 
     private Secret createAdminPasswordSecret() {
-        return withLogicalId(Resource.ADMIN_PASSWORD_SECRET, Secret.Builder.create(this, "AdminPasswordSecret")
+        return suppress(withLogicalId(Resource.ADMIN_PASSWORD_SECRET, Secret.Builder.create(this, "AdminPasswordSecret")
                 .description("mlapi first admin's password (user " + settings.adminUsername() + ")")
                 .generateSecretString(SecretStringGenerator.builder()
                         .passwordLength(24)
                         .excludePunctuation(true)
                         .build())
                 .removalPolicy(dataRemovalPolicy())
-                .build());
+                .build()), "AwsSolutions-SMG4", "Read once, to create the first admin; that admin then changes the"
+                + " password through the API, which the secret does not follow: rotating it would change nothing.");
+    }
+
+    /** A finding that does not apply here, suppressed next to its resource with the reason. */
+    private static <T extends software.constructs.IConstruct> T suppress(T construct, String rule, String reason) {
+        io.github.cdklabs.cdknag.NagSuppressions.addResourceSuppressions(construct, List.of(
+                io.github.cdklabs.cdknag.NagPackSuppression.builder().id(rule).reason(reason).build()), true);
+        return construct;
     }
 
     /**
@@ -259,8 +275,27 @@ public final class MlApiStack extends Stack {
 
     // --- model registry bucket ----------------------------------------------------------------
 
+    /** Where S3 writes the registry bucket's server access logs (who read or wrote which model, when). */
+    private Bucket createAccessLogsBucket() {
+        Bucket logs = Bucket.Builder.create(this, "ModelsAccessLogsBucket")
+                .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
+                .encryption(BucketEncryption.S3_MANAGED)
+                .enforceSsl(true)
+                .lifecycleRules(List.of(LifecycleRule.builder()
+                        .id("expire-access-logs")
+                        .expiration(Duration.days(ACCESS_LOG_DAYS))
+                        .build()))
+                .removalPolicy(RemovalPolicy.RETAIN)
+                .build();
+        ((CfnResource) logs.getNode().getDefaultChild()).overrideLogicalId("ModelsAccessLogsBucket");
+        suppress(logs, "AwsSolutions-S1", "This is the access-log bucket: logging its own access would log the logging.");
+        return logs;
+    }
+
     private Bucket createModelsBucket() {
         return withLogicalId(Resource.MODELS_BUCKET, Bucket.Builder.create(this, "ModelsBucket")
+                .serverAccessLogsBucket(createAccessLogsBucket())
+                .serverAccessLogsPrefix(ACCESS_LOG_PREFIX)
                 .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
                 .objectOwnership(ObjectOwnership.BUCKET_OWNER_ENFORCED)
                 .encryption(BucketEncryption.S3_MANAGED)
@@ -326,6 +361,17 @@ public final class MlApiStack extends Stack {
         Optional<Queue> failureQueue = spec.trigger().map(trigger -> createFailureQueue(id));
         grantLeastPrivilege(spec, function, logGroup, failureQueue);
         spec.trigger().ifPresent(trigger -> createEventSource(id, trigger, alias, failureQueue.orElseThrow()));
+        suppress(function, "AwsSolutions-L1", "java21 is the runtime the jars are built and tested for (ONNX Runtime's"
+                + " natives need Amazon Linux 2023, SnapStart is verified on it); a newer one is a deliberate upgrade.");
+        // Object-level grants name the registry's objects or the log's indexes, which are only addressable by pattern.
+        io.github.cdklabs.cdknag.NagSuppressions.addResourceSuppressions(role, List.of(
+                io.github.cdklabs.cdknag.NagPackSuppression.builder().id("AwsSolutions-IAM5")
+                        .reason("Exact actions on the registry bucket's objects (<bucket>/*) and the request log's"
+                                + " indexes (<table>/index/*): S3 objects and DynamoDB indexes have no other ARN form.")
+                        .appliesTo(List.of(
+                                io.github.cdklabs.cdknag.RegexAppliesTo.builder()
+                                        .regex("/^Resource::<[A-Za-z]+\\.Arn>\\/(index\\/)?\\*$/g").build()))
+                        .build()), true);
         return new JavaFunction(spec, function, alias, logGroup, failureQueue);
     }
 
@@ -421,11 +467,12 @@ public final class MlApiStack extends Stack {
 
     /** Where an event function's batches go when every retry failed: kept 14 days for a look and a replay. */
     private Queue createFailureQueue(String id) {
-        return Queue.Builder.create(this, id + "FailureQueue")
+        return suppress(Queue.Builder.create(this, id + "FailureQueue")
                 .encryption(QueueEncryption.SQS_MANAGED)
                 .enforceSsl(true)
                 .retentionPeriod(Duration.days(14))
-                .build();
+                .build(), "AwsSolutions-SQS3", "This queue is the dead-letter destination: the event source mapping"
+                + " sends it what failed every retry; nothing consumes it automatically.");
     }
 
     /**

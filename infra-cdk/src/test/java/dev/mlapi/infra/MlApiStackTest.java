@@ -258,7 +258,7 @@ class MlApiStackTest {
 
     @Test
     void modelsBucket_isPrivateEncryptedTlsOnlyAndReadyForPresignedUrls() {
-        TEMPLATE.resourceCountIs("AWS::S3::Bucket", 1);
+        TEMPLATE.resourceCountIs("AWS::S3::Bucket", 2); // the registry and its access-log bucket
         TEMPLATE.hasResource("AWS::S3::Bucket", Match.objectLike(Map.of(
                 "DeletionPolicy", "Retain",
                 "Properties", Match.objectLike(Map.of(

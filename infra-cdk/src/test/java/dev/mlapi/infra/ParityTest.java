@@ -301,6 +301,10 @@ class ParityTest {
                     .anyMatch(s -> "Deny".equals(s.get("Effect"))
                             && "false".equals(at(s, "Condition", "Bool").get("aws:SecureTransport")));
             assertThat(tlsOnly).as("%s denies plain-HTTP access to the bucket", view.source()).isTrue();
+            Map<String, Object> logging = at(properties, "LoggingConfiguration");
+            assertThat(logging.get("LogFilePrefix")).as("%s server access logs", view.source()).isEqualTo(MlApiStack.ACCESS_LOG_PREFIX);
+            String logsBucket = Cfn.singleReference(logging.get("DestinationBucketName")).orElseThrow();
+            assertThat(view.resource(logsBucket).get("Type")).as(view.source()).isEqualTo("AWS::S3::Bucket");
         }
     }
 

@@ -83,6 +83,8 @@ public final class SamTemplateGenerator {
         resources.put(Resource.JWT_SECRET.logicalId().orElseThrow(), secret("mlapi JWT signing key", 64));
         resources.put(Resource.ADMIN_PASSWORD_SECRET.logicalId().orElseThrow(), secret("mlapi first admin's password", 24));
         TableCatalog.ALL.forEach(table -> resources.put(table.logicalId(), table(table)));
+        resources.put(ACCESS_LOGS_BUCKET, accessLogsBucket());
+        resources.put(ACCESS_LOGS_BUCKET + "Policy", accessLogsBucketPolicy());
         resources.put(Resource.MODELS_BUCKET.logicalId().orElseThrow(), modelsBucket());
         resources.put("ModelsBucketPolicy", denyInsecureTransport("AWS::S3::BucketPolicy", "Bucket",
                 Intrinsic.ref("ModelsBucket"), "s3:*",
@@ -203,8 +205,46 @@ public final class SamTemplateGenerator {
         return map("AttributeName", name, "KeyType", type);
     }
 
+    private static final String ACCESS_LOGS_BUCKET = "ModelsAccessLogsBucket";
+
+    /** Where S3 writes the registry bucket's server access logs, as in the CDK stack. */
+    private static Map<String, Object> accessLogsBucket() {
+        return map("Type", "AWS::S3::Bucket", "Properties", map(
+                "PublicAccessBlockConfiguration", map("BlockPublicAcls", true, "BlockPublicPolicy", true,
+                        "IgnorePublicAcls", true, "RestrictPublicBuckets", true),
+                "BucketEncryption", map("ServerSideEncryptionConfiguration", List.of(
+                        map("ServerSideEncryptionByDefault", map("SSEAlgorithm", "AES256")))),
+                "LifecycleConfiguration", map("Rules", List.of(map(
+                        "Id", "expire-access-logs",
+                        "Status", "Enabled",
+                        "ExpirationInDays", MlApiStack.ACCESS_LOG_DAYS)))));
+    }
+
+    /** S3's log delivery may write under the prefix, for the registry bucket of this account only; TLS only. */
+    private static Map<String, Object> accessLogsBucketPolicy() {
+        Map<String, Object> policy = denyInsecureTransport("AWS::S3::BucketPolicy", "Bucket",
+                Intrinsic.ref(ACCESS_LOGS_BUCKET), "s3:*",
+                List.of(Intrinsic.getAtt(ACCESS_LOGS_BUCKET, "Arn"), Intrinsic.sub("${" + ACCESS_LOGS_BUCKET + ".Arn}/*")));
+        @SuppressWarnings("unchecked")
+        List<Object> statements = new ArrayList<>((List<Object>) ((Map<String, Object>) ((Map<String, Object>)
+                policy.get("Properties")).get("PolicyDocument")).get("Statement"));
+        statements.add(map(
+                "Sid", "S3ServerAccessLogs",
+                "Effect", "Allow",
+                "Principal", map("Service", "logging.s3.amazonaws.com"),
+                "Action", "s3:PutObject",
+                "Resource", Intrinsic.sub("${" + ACCESS_LOGS_BUCKET + ".Arn}/" + MlApiStack.ACCESS_LOG_PREFIX + "*"),
+                "Condition", map(
+                        "ArnLike", map("aws:SourceArn", Intrinsic.getAtt("ModelsBucket", "Arn")),
+                        "StringEquals", map("aws:SourceAccount", Intrinsic.ref("AWS::AccountId")))));
+        ((Map<String, Object>) ((Map<String, Object>) policy.get("Properties")).get("PolicyDocument")).put("Statement", statements);
+        return policy;
+    }
+
     private static Map<String, Object> modelsBucket() {
         return map("Type", "AWS::S3::Bucket", "Properties", map(
+                "LoggingConfiguration", map("DestinationBucketName", Intrinsic.ref(ACCESS_LOGS_BUCKET),
+                        "LogFilePrefix", MlApiStack.ACCESS_LOG_PREFIX),
                 "PublicAccessBlockConfiguration", map("BlockPublicAcls", true, "BlockPublicPolicy", true,
                         "IgnorePublicAcls", true, "RestrictPublicBuckets", true),
                 "BucketEncryption", map("ServerSideEncryptionConfiguration", List.of(
