@@ -325,7 +325,7 @@ public final class MlApiStack extends Stack {
 
     /** The one place a Java function is built: code, runtime, size, SnapStart, alias, logs, environment, grants. */
     private JavaFunction createJavaFunction(FunctionSpec spec) {
-        String id = constructId(spec.name());
+        String id = spec.logicalName();
         LogGroup logGroup = LogGroup.Builder.create(this, id + "Logs")
                 .retention(LOG_RETENTION)
                 .removalPolicy(RemovalPolicy.DESTROY)
@@ -499,14 +499,6 @@ public final class MlApiStack extends Stack {
         }
     }
 
-    private static String constructId(String moduleName) {
-        StringBuilder id = new StringBuilder();
-        for (String part : moduleName.split("-")) {
-            id.append(part.substring(0, 1).toUpperCase(Locale.ROOT)).append(part.substring(1));
-        }
-        return id.toString();
-    }
-
     // --- HTTP API -----------------------------------------------------------------------------
 
     private HttpApi createHttpApi() {
@@ -581,7 +573,7 @@ public final class MlApiStack extends Stack {
                         + route.function() + "', which the stack does not deploy: add it to FunctionCatalog");
             }
             HttpLambdaIntegration integration = integrations.computeIfAbsent(route.function(),
-                    name -> new HttpLambdaIntegration(constructId(name) + "Integration", target.alias()));
+                    name -> new HttpLambdaIntegration(target.spec().logicalName() + "Integration", target.alias()));
             httpApi.addRoutes(AddRoutesOptions.builder()
                     .path(route.path())
                     .methods(List.of(HttpMethod.valueOf(route.method())))
@@ -610,7 +602,7 @@ public final class MlApiStack extends Stack {
                 .comparisonOperator(ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
                 .treatMissingData(TreatMissingData.NOT_BREACHING));
         for (JavaFunction fn : functions) {
-            String id = constructId(fn.spec().name());
+            String id = fn.spec().logicalName();
             alarm(Alarm.Builder.create(this, id + "ErrorRateAlarm")
                     .alarmDescription(fn.spec().name() + ": more than 5% of invocations failed (uncaught"
                             + " exception, timeout or out of memory) in 2 of the last 3 periods of 5 minutes.")

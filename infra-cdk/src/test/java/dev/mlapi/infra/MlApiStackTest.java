@@ -307,7 +307,7 @@ class MlApiStackTest {
         int eventFunctions = FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT).size();
         for (FunctionSpec spec : FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT)) {
             String queue = Cfn.resourcesOfType(VIEW.template(), "AWS::SQS::Queue").keySet().stream()
-                    .filter(id -> id.startsWith(MlApiStackTest.constructIdOf(spec.name()) + "FailureQueue")).findFirst()
+                    .filter(id -> id.startsWith(spec.logicalName() + "FailureQueue")).findFirst()
                     .orElseThrow(() -> new AssertionError(spec.name() + " has no on-failure queue"));
             TEMPLATE.hasResourceProperties("AWS::CloudWatch::Alarm", Match.objectLike(Map.of(
                     "Namespace", "AWS/SQS", "MetricName", "ApproximateNumberOfMessagesVisible",
@@ -392,9 +392,5 @@ class MlApiStackTest {
     private static String typeOfReference(Object expression) {
         return String.valueOf(VIEW.resource(Cfn.singleReference(expression).orElseThrow(
                 () -> new AssertionError("not a single reference: " + expression))).get("Type"));
-    }
-
-    private static String constructIdOf(String module) {
-        return module.substring(0, 1).toUpperCase(java.util.Locale.ROOT) + module.substring(1);
     }
 }

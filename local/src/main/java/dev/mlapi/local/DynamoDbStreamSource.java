@@ -58,6 +58,8 @@ final class DynamoDbStreamSource implements AutoCloseable {
     private final Path failureFile;
     private final Properties checkpoints = new Properties();
     private final Map<String, String> iterators = new HashMap<>();
+    /** The table's stream, looked up once (and again after a failure), not on every poll. */
+    private String streamArn;
     private final ScheduledExecutorService poller;
 
     DynamoDbStreamSource(FunctionSpec spec, Trigger.DynamoDbStream trigger,
@@ -95,14 +97,17 @@ final class DynamoDbStreamSource implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("{}: polling the stream of {} failed; trying again", spec.name(), tableName, e);
             iterators.clear();
+            streamArn = null;
         }
     }
 
     /** One pass over every shard: at most one batch per shard. */
     void poll() {
-        String streamArn = dynamoDb.describeTable(r -> r.tableName(tableName)).table().latestStreamArn();
         if (streamArn == null) {
-            return;
+            streamArn = dynamoDb.describeTable(r -> r.tableName(tableName)).table().latestStreamArn();
+            if (streamArn == null) {
+                return;
+            }
         }
         for (Shard shard : shards(streamArn)) {
             String iterator = iterators.computeIfAbsent(shard.shardId(), id -> firstIterator(streamArn, id));

@@ -134,6 +134,18 @@ public record FunctionSpec(
         return handler.substring(handler.indexOf("::") + 2);
     }
 
+    /**
+     * The prefix of the function's resources in both deployments ({@code train-worker} →
+     * {@code TrainWorker}: {@code TrainWorkerFunction}, {@code TrainWorkerRole}…).
+     */
+    public String logicalName() {
+        StringBuilder id = new StringBuilder();
+        for (String part : name.split("-")) {
+            id.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
+        }
+        return id.toString();
+    }
+
     /** Where the build puts the module's shaded jar, relative to the repository root. */
     public String jarPath() {
         return "functions/" + name + "/target/" + name + ".jar";

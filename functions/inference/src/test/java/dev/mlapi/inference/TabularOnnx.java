@@ -1,5 +1,6 @@
 package dev.mlapi.inference;
 
+import dev.mlapi.core.testkit.OnnxProto;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -48,7 +49,7 @@ public final class TabularOnnx {
 
     /** {@code value = 2·x0 + 3·x1 + 1} over a double input {@code [N, 2]}, output {@code variable} float [N, 1]. */
     public static byte[] linearRegressor() {
-        Proto graph = new Proto().string(2, "linear")
+        OnnxProto graph = new OnnxProto().string(2, "linear")
                 .message(1, node("cast", "Cast", "", List.of("input"), List.of("input32"))
                         .message(5, intAttribute("to", FLOAT)))
                 .message(1, node("matmul", "MatMul", "", List.of("input32", "W"), List.of("product")))
@@ -61,7 +62,7 @@ public final class TabularOnnx {
     }
 
     private static byte[] irisTree(boolean int64Labels) {
-        Proto tree = node("tree", "TreeEnsembleClassifier", "ai.onnx.ml", List.of("input"),
+        OnnxProto tree = node("tree", "TreeEnsembleClassifier", "ai.onnx.ml", List.of("input"),
                 List.of("output_label", "probabilities"))
                 .message(5, ints("nodes_treeids", 0, 0, 0, 0, 0))
                 .message(5, ints("nodes_nodeids", 0, 1, 2, 3, 4))
@@ -76,37 +77,37 @@ public final class TabularOnnx {
                 .message(5, floats("class_weights", 1f, 0.9f, 0.1f, 0.02f, 0.98f))
                 .message(5, stringAttribute("post_transform", "NONE"))
                 .message(5, labels(int64Labels));
-        Proto zipMap = node("zipmap", "ZipMap", "ai.onnx.ml", List.of("probabilities"), List.of("output_probability"))
+        OnnxProto zipMap = node("zipmap", "ZipMap", "ai.onnx.ml", List.of("probabilities"), List.of("output_probability"))
                 .message(5, labels(int64Labels));
-        Proto mapType = new Proto().varint(1, int64Labels ? INT64 : STRING)
-                .message(2, new Proto().message(1, new Proto().varint(1, FLOAT)));
-        Proto sequenceOfMaps = new Proto().message(4, new Proto().message(1, new Proto().message(5, mapType)));
-        Proto graph = new Proto().string(2, "iris-tree")
+        OnnxProto mapType = new OnnxProto().varint(1, int64Labels ? INT64 : STRING)
+                .message(2, new OnnxProto().message(1, new OnnxProto().varint(1, FLOAT)));
+        OnnxProto sequenceOfMaps = new OnnxProto().message(4, new OnnxProto().message(1, new OnnxProto().message(5, mapType)));
+        OnnxProto graph = new OnnxProto().string(2, "iris-tree")
                 .message(1, tree)
                 .message(1, zipMap)
                 .message(11, tensorInfo("input", FLOAT, -1, 4))
                 .message(12, tensorInfo("output_label", int64Labels ? INT64 : STRING, -1))
-                .message(12, new Proto().string(1, "output_probability").message(2, sequenceOfMaps));
+                .message(12, new OnnxProto().string(1, "output_probability").message(2, sequenceOfMaps));
         return model(graph);
     }
 
-    private static Proto labels(boolean int64) {
+    private static OnnxProto labels(boolean int64) {
         return int64 ? ints("classlabels_int64s", 0, 1, 2)
                 : strings("classlabels_strings", IRIS_LABELS.toArray(String[]::new));
     }
 
-    private static byte[] model(Proto graph) {
-        return new Proto()
+    private static byte[] model(OnnxProto graph) {
+        return new OnnxProto()
                 .varint(1, 8) // ir_version
                 .string(2, "mlapi-tests")
                 .message(7, graph)
-                .message(8, new Proto().string(1, "").varint(2, 13))
-                .message(8, new Proto().string(1, "ai.onnx.ml").varint(2, 1))
+                .message(8, new OnnxProto().string(1, "").varint(2, 13))
+                .message(8, new OnnxProto().string(1, "ai.onnx.ml").varint(2, 1))
                 .bytes();
     }
 
-    private static Proto node(String name, String op, String domain, List<String> inputs, List<String> outputs) {
-        Proto node = new Proto();
+    private static OnnxProto node(String name, String op, String domain, List<String> inputs, List<String> outputs) {
+        OnnxProto node = new OnnxProto();
         inputs.forEach(i -> node.string(1, i));
         outputs.forEach(o -> node.string(2, o));
         node.string(3, name).string(4, op);
@@ -116,36 +117,36 @@ public final class TabularOnnx {
         return node;
     }
 
-    private static Proto intAttribute(String name, long value) {
-        return new Proto().string(1, name).varint(3, value).varint(20, ATTR_INT);
+    private static OnnxProto intAttribute(String name, long value) {
+        return new OnnxProto().string(1, name).varint(3, value).varint(20, ATTR_INT);
     }
 
-    private static Proto stringAttribute(String name, String value) {
-        return new Proto().string(1, name).string(4, value).varint(20, ATTR_STRING);
+    private static OnnxProto stringAttribute(String name, String value) {
+        return new OnnxProto().string(1, name).string(4, value).varint(20, ATTR_STRING);
     }
 
-    private static Proto ints(String name, long... values) {
-        Proto packed = new Proto();
+    private static OnnxProto ints(String name, long... values) {
+        OnnxProto packed = new OnnxProto();
         for (long v : values) {
-            packed.writeVarint(v);
+            packed.packed(v);
         }
-        return new Proto().string(1, name).raw(8, packed.bytes()).varint(20, ATTR_INTS);
+        return new OnnxProto().string(1, name).raw(8, packed.bytes()).varint(20, ATTR_INTS);
     }
 
-    private static Proto floats(String name, float... values) {
-        return new Proto().string(1, name).raw(7, littleEndian(values)).varint(20, ATTR_FLOATS);
+    private static OnnxProto floats(String name, float... values) {
+        return new OnnxProto().string(1, name).raw(7, littleEndian(values)).varint(20, ATTR_FLOATS);
     }
 
-    private static Proto strings(String name, String... values) {
-        Proto attribute = new Proto().string(1, name);
+    private static OnnxProto strings(String name, String... values) {
+        OnnxProto attribute = new OnnxProto().string(1, name);
         for (String v : values) {
             attribute.string(9, v);
         }
         return attribute.varint(20, ATTR_STRINGS);
     }
 
-    private static Proto floatTensor(String name, long[] dims, float[] values) {
-        Proto tensor = new Proto();
+    private static OnnxProto floatTensor(String name, long[] dims, float[] values) {
+        OnnxProto tensor = new OnnxProto();
         for (long d : dims) {
             tensor.varint(1, d);
         }
@@ -153,13 +154,13 @@ public final class TabularOnnx {
     }
 
     /** A tensor value info; a negative dimension is the symbolic batch dimension {@code N}. */
-    private static Proto tensorInfo(String name, int elementType, long... dims) {
-        Proto shape = new Proto();
+    private static OnnxProto tensorInfo(String name, int elementType, long... dims) {
+        OnnxProto shape = new OnnxProto();
         for (long d : dims) {
-            shape.message(1, d < 0 ? new Proto().string(2, "N") : new Proto().varint(1, d));
+            shape.message(1, d < 0 ? new OnnxProto().string(2, "N") : new OnnxProto().varint(1, d));
         }
-        Proto tensor = new Proto().varint(1, elementType).message(2, shape);
-        return new Proto().string(1, name).message(2, new Proto().message(1, tensor));
+        OnnxProto tensor = new OnnxProto().varint(1, elementType).message(2, shape);
+        return new OnnxProto().string(1, name).message(2, new OnnxProto().message(1, tensor));
     }
 
     private static byte[] littleEndian(float[] values) {
@@ -168,43 +169,5 @@ public final class TabularOnnx {
             buffer.putFloat(v);
         }
         return buffer.array();
-    }
-
-    /** A minimal protobuf writer: enough for ONNX's ModelProto. */
-    static final class Proto {
-        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-
-        Proto varint(int field, long value) {
-            writeVarint((long) field << 3);
-            writeVarint(value);
-            return this;
-        }
-
-        Proto string(int field, String value) {
-            return raw(field, value.getBytes(StandardCharsets.UTF_8));
-        }
-
-        Proto message(int field, Proto message) {
-            return raw(field, message.bytes());
-        }
-
-        Proto raw(int field, byte[] data) {
-            writeVarint(((long) field << 3) | 2);
-            writeVarint(data.length);
-            out.writeBytes(data);
-            return this;
-        }
-
-        byte[] bytes() {
-            return out.toByteArray();
-        }
-
-        void writeVarint(long value) {
-            while ((value & ~0x7FL) != 0) {
-                out.write((int) ((value & 0x7F) | 0x80));
-                value >>>= 7;
-            }
-            out.write((int) value);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.mlapi.inference;
 
+import dev.mlapi.core.testkit.OnnxProto;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -26,7 +27,7 @@ public final class TinyOnnx {
 
     /** float32 input {@code image [1,3,H,W]} → float32 raw logits {@code logits [1,3]} (softmax left to the caller). */
     public static byte[] logitsModel() {
-        Proto graph = new Proto().string(2, "tiny-rgb")
+        OnnxProto graph = new OnnxProto().string(2, "tiny-rgb")
                 .message(1, node("pool", "GlobalAveragePool", List.of("image"), "pooled"))
                 .message(1, node("flatten", "Flatten", List.of("pooled"), "flat").message(5, intAttribute("axis", 1)))
                 .message(1, node("gemm", "Gemm", List.of("flat", "W", "B"), "logits"))
@@ -39,7 +40,7 @@ public final class TinyOnnx {
 
     /** float16 input {@code image} → float16 probabilities {@code probs [1,3]}: the float16 path of SqueezeNet, in miniature. */
     public static byte[] float16ProbabilityModel() {
-        Proto graph = new Proto().string(2, "tiny-rgb-fp16")
+        OnnxProto graph = new OnnxProto().string(2, "tiny-rgb-fp16")
                 .message(1, node("widen", "Cast", List.of("image"), "image32").message(5, intAttribute("to", FLOAT)))
                 .message(1, node("pool", "GlobalAveragePool", List.of("image32"), "pooled"))
                 .message(1, node("flatten", "Flatten", List.of("pooled"), "flat").message(5, intAttribute("axis", 1)))
@@ -53,27 +54,27 @@ public final class TinyOnnx {
         return model(graph);
     }
 
-    private static byte[] model(Proto graph) {
-        return new Proto()
+    private static byte[] model(OnnxProto graph) {
+        return new OnnxProto()
                 .varint(1, 7) // ir_version
                 .string(2, "mlapi-tests") // producer_name
                 .message(7, graph)
-                .message(8, new Proto().string(1, "").varint(2, 13)) // opset_import: ai.onnx 13
-                .toByteArray();
+                .message(8, new OnnxProto().string(1, "").varint(2, 13)) // opset_import: ai.onnx 13
+                .bytes();
     }
 
-    private static Proto node(String name, String opType, List<String> inputs, String output) {
-        Proto node = new Proto();
+    private static OnnxProto node(String name, String opType, List<String> inputs, String output) {
+        OnnxProto node = new OnnxProto();
         inputs.forEach(input -> node.string(1, input));
         return node.string(2, output).string(3, name).string(4, opType);
     }
 
-    private static Proto intAttribute(String name, long value) {
-        return new Proto().string(1, name).varint(3, value).varint(20, ATTRIBUTE_INT);
+    private static OnnxProto intAttribute(String name, long value) {
+        return new OnnxProto().string(1, name).varint(3, value).varint(20, ATTRIBUTE_INT);
     }
 
-    private static Proto floatTensor(String name, long[] dims, float[] values) {
-        Proto tensor = new Proto();
+    private static OnnxProto floatTensor(String name, long[] dims, float[] values) {
+        OnnxProto tensor = new OnnxProto();
         for (long dim : dims) {
             tensor.varint(1, dim);
         }
@@ -81,17 +82,17 @@ public final class TinyOnnx {
         for (float v : values) {
             raw.putFloat(v);
         }
-        return tensor.varint(2, FLOAT).string(8, name).bytes(9, raw.array());
+        return tensor.varint(2, FLOAT).string(8, name).raw(9, raw.array());
     }
 
     /** A tensor value: {@code -1} dimensions are symbolic. */
-    private static Proto valueInfo(String name, int elementType, long... dims) {
-        Proto shape = new Proto();
+    private static OnnxProto valueInfo(String name, int elementType, long... dims) {
+        OnnxProto shape = new OnnxProto();
         for (int i = 0; i < dims.length; i++) {
-            shape.message(1, dims[i] >= 0 ? new Proto().varint(1, dims[i]) : new Proto().string(2, "d" + i));
+            shape.message(1, dims[i] >= 0 ? new OnnxProto().varint(1, dims[i]) : new OnnxProto().string(2, "d" + i));
         }
-        Proto tensorType = new Proto().varint(1, elementType).message(2, shape);
-        return new Proto().string(1, name).message(2, new Proto().message(1, tensorType));
+        OnnxProto tensorType = new OnnxProto().varint(1, elementType).message(2, shape);
+        return new OnnxProto().string(1, name).message(2, new OnnxProto().message(1, tensorType));
     }
 
     private static float[] identityTimes(float factor) {
@@ -103,41 +104,4 @@ public final class TinyOnnx {
     }
 
     /** The few protobuf wire types ONNX needs: varint, length-delimited. */
-    private static final class Proto {
-        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-
-        Proto varint(int field, long value) {
-            writeVarint(((long) field << 3));
-            writeVarint(value);
-            return this;
-        }
-
-        Proto bytes(int field, byte[] data) {
-            writeVarint(((long) field << 3) | 2);
-            writeVarint(data.length);
-            out.writeBytes(data);
-            return this;
-        }
-
-        Proto string(int field, String text) {
-            return bytes(field, text.getBytes(StandardCharsets.UTF_8));
-        }
-
-        Proto message(int field, Proto message) {
-            return bytes(field, message.toByteArray());
-        }
-
-        byte[] toByteArray() {
-            return out.toByteArray();
-        }
-
-        private void writeVarint(long value) {
-            long v = value;
-            while ((v & ~0x7fL) != 0) {
-                out.write((int) ((v & 0x7f) | 0x80));
-                v >>>= 7;
-            }
-            out.write((int) v);
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package dev.mlapi.registry;
 
+import dev.mlapi.core.testkit.OnnxProto;
 import dev.mlapi.registry.Manifest.TensorSpec;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -28,22 +29,22 @@ public final class TestModels {
 
     /** An ONNX model (graph without nodes) with these inputs, outputs and initializer names. */
     public static byte[] onnx(List<TensorSpec> inputs, List<TensorSpec> outputs, List<String> initializers) {
-        Proto graph = new Proto();
+        OnnxProto graph = new OnnxProto();
         graph.string(2, "test-graph");
-        initializers.forEach(name -> graph.message(5, new Proto().varint(1, 1).varint(2, 1).string(8, name)));
+        initializers.forEach(name -> graph.message(5, new OnnxProto().varint(1, 1).varint(2, 1).string(8, name)));
         inputs.forEach(i -> graph.message(11, valueInfo(i)));
         outputs.forEach(o -> graph.message(12, valueInfo(o)));
-        return new Proto().varint(1, 8).string(2, "mlapi-tests").message(7, graph)
-                .message(8, new Proto().string(1, "").varint(2, 13)).bytes();
+        return new OnnxProto().varint(1, 8).string(2, "mlapi-tests").message(7, graph)
+                .message(8, new OnnxProto().string(1, "").varint(2, 13)).bytes();
     }
 
-    private static Proto valueInfo(TensorSpec spec) {
-        Proto shape = new Proto();
+    private static OnnxProto valueInfo(TensorSpec spec) {
+        OnnxProto shape = new OnnxProto();
         for (long dim : spec.shape()) {
-            shape.message(1, dim < 0 ? new Proto().string(2, "N") : new Proto().varint(1, dim));
+            shape.message(1, dim < 0 ? new OnnxProto().string(2, "N") : new OnnxProto().varint(1, dim));
         }
-        Proto tensor = new Proto().varint(1, List.of(TYPES).indexOf(spec.type())).message(2, shape);
-        return new Proto().string(1, spec.name()).message(2, new Proto().message(1, tensor));
+        OnnxProto tensor = new OnnxProto().varint(1, List.of(TYPES).indexOf(spec.type())).message(2, shape);
+        return new OnnxProto().string(1, spec.name()).message(2, new OnnxProto().message(1, tensor));
     }
 
     /** {@code ../shared/models} beside the project checkout, if this machine has it. */
@@ -55,43 +56,5 @@ public final class TestModels {
             }
         }
         return Optional.empty();
-    }
-
-    /** A minimal protobuf writer: enough for ONNX's ModelProto. */
-    static final class Proto {
-        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-
-        Proto varint(int field, long value) {
-            writeVarint((long) field << 3);
-            writeVarint(value);
-            return this;
-        }
-
-        Proto string(int field, String value) {
-            return raw(field, value.getBytes(StandardCharsets.UTF_8));
-        }
-
-        Proto message(int field, Proto message) {
-            return raw(field, message.bytes());
-        }
-
-        Proto raw(int field, byte[] data) {
-            writeVarint(((long) field << 3) | 2);
-            writeVarint(data.length);
-            out.writeBytes(data);
-            return this;
-        }
-
-        byte[] bytes() {
-            return out.toByteArray();
-        }
-
-        private void writeVarint(long value) {
-            while ((value & ~0x7FL) != 0) {
-                out.write((int) ((value & 0x7F) | 0x80));
-                value >>>= 7;
-            }
-            out.write((int) value);
-        }
     }
 }

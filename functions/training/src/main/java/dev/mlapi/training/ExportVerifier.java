@@ -38,16 +38,7 @@ public final class ExportVerifier {
 
     /** @return the number of rows compared */
     public static int verify(byte[] onnx, Model<Label> model, TabularDataset data) {
-        Djl.startEngine();
-        OrtEnvironment environment = OrtEnvironment.getEnvironment();
-        int features = data.featureNames().size();
-        DoubleBuffer input = DoubleBuffer.allocate(data.size() * features);
-        for (double[] row : data.rows()) {
-            input.put(row);
-        }
-        try (OrtSession session = environment.createSession(onnx, new OrtSession.SessionOptions());
-                OnnxTensor tensor = OnnxTensor.createTensor(environment, input.flip(), new long[] {data.size(), features});
-                OrtSession.Result result = session.run(Map.of(TreeOnnxExporter.INPUT, tensor))) {
+        return runOnTrainingRows(onnx, data, result -> {
             OnnxValue probabilities = result.get(TreeOnnxExporter.PROBABILITIES).orElseThrow();
             List<? extends OnnxValue> rows = ((OnnxSequence) probabilities).getValue();
             for (int i = 0; i < data.size(); i++) {
@@ -55,10 +46,7 @@ public final class ExportVerifier {
                 Prediction<Label> expected = model.predict(TribuoData.example(data.featureNames(), data.rows()[i], null));
                 compare(i, expected, onnxScores, data.classes());
             }
-            return data.size();
-        } catch (OrtException e) {
-            throw new Mismatch("ONNX Runtime could not run the export: " + e.getMessage());
-        }
+        });
     }
 
     /**
@@ -68,6 +56,27 @@ public final class ExportVerifier {
      * @return the number of rows compared
      */
     public static int verifyRegressor(byte[] onnx, Model<Regressor> model, TabularDataset data) {
+        return runOnTrainingRows(onnx, data, result -> {
+            var values = ((OnnxTensor) result.get(TreeRegressorOnnxExporter.VALUE).orElseThrow()).getFloatBuffer();
+            for (int i = 0; i < data.size(); i++) {
+                double onnxValue = values.get(i);
+                double want = model.predict(RegressionSearch.example(data, i, Double.NaN)).getOutput().getValues()[0];
+                if (Math.abs(onnxValue - want) > TOLERANCE * Math.max(1, Math.abs(want))) {
+                    throw new Mismatch("row " + (i + 2) + ": the value is " + onnxValue + " in ONNX and " + want
+                            + " in Tribuo");
+                }
+            }
+        });
+    }
+
+    /** What to check in the export's outputs for every training row. */
+    @FunctionalInterface
+    private interface OutputCheck {
+        void check(OrtSession.Result result) throws OrtException;
+    }
+
+    /** Runs the export once on all training rows (one double tensor {@code [rows, features]}) and checks its outputs. */
+    private static int runOnTrainingRows(byte[] onnx, TabularDataset data, OutputCheck check) {
         Djl.startEngine();
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
         int features = data.featureNames().size();
@@ -78,15 +87,7 @@ public final class ExportVerifier {
         try (OrtSession session = environment.createSession(onnx, new OrtSession.SessionOptions());
                 OnnxTensor tensor = OnnxTensor.createTensor(environment, input.flip(), new long[] {data.size(), features});
                 OrtSession.Result result = session.run(Map.of(TreeOnnxExporter.INPUT, tensor))) {
-            var values = ((OnnxTensor) result.get(TreeRegressorOnnxExporter.VALUE).orElseThrow()).getFloatBuffer();
-            for (int i = 0; i < data.size(); i++) {
-                double onnxValue = values.get(i);
-                double want = model.predict(RegressionSearch.example(data, i, Double.NaN)).getOutput().getValues()[0];
-                if (Math.abs(onnxValue - want) > TOLERANCE * Math.max(1, Math.abs(want))) {
-                    throw new Mismatch("row " + (i + 2) + ": the value is " + onnxValue + " in ONNX and " + want
-                            + " in Tribuo");
-                }
-            }
+            check.check(result);
             return data.size();
         } catch (OrtException e) {
             throw new Mismatch("ONNX Runtime could not run the export: " + e.getMessage());

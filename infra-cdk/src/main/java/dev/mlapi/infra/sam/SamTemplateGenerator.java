@@ -90,7 +90,7 @@ public final class SamTemplateGenerator {
                 Intrinsic.ref("ModelsBucket"), "s3:*",
                 List.of(Intrinsic.getAtt("ModelsBucket", "Arn"), Intrinsic.sub("${ModelsBucket.Arn}/*"))));
         for (FunctionSpec spec : FunctionCatalog.ALL) {
-            String id = constructId(spec.name());
+            String id = spec.logicalName();
             resources.put(id + "Logs", map("Type", "AWS::Logs::LogGroup",
                     "Properties", map("RetentionInDays", LOG_RETENTION_DAYS)));
             if (spec.trigger().isPresent()) {
@@ -366,14 +366,6 @@ public final class SamTemplateGenerator {
             }
         }
         return name.toString();
-    }
-
-    private static String constructId(String moduleName) {
-        StringBuilder id = new StringBuilder();
-        for (String part : moduleName.split("-")) {
-            id.append(capitalize(part));
-        }
-        return id.toString();
     }
 
     private static String capitalize(String word) {
