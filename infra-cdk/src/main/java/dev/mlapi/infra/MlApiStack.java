@@ -415,7 +415,7 @@ public final class MlApiStack extends Stack {
             case TABLE_INDEXES -> tableOf(resource).getTableArn() + "/index/*";
             case TABLE_STREAM -> tableOf(resource).getTableStreamArn();
             case BUCKET -> modelsBucket.getBucketArn();
-            case BUCKET_OBJECTS -> modelsBucket.arnForObjects("*");
+            case BUCKET_OBJECTS -> modelsBucket.arnForObjects(resource.objectPrefix() + "*");
             case SECRET -> secretOf(resource).getSecretArn();
             case LOG_GROUP -> logGroup.getLogGroupArn();
             case QUEUE -> failureQueue.orElseThrow(() -> new IllegalStateException(resource + " needs a trigger"))
@@ -481,7 +481,12 @@ public final class MlApiStack extends Stack {
      */
     private void createEventSource(String id, Trigger trigger, Alias alias, Queue failureQueue) {
         if (trigger instanceof Trigger.DynamoDbStream stream) {
-            CfnEventSourceMapping.Builder.create(this, id + "EventSource")
+            CfnEventSourceMapping.Builder mapping = CfnEventSourceMapping.Builder.create(this, id + "EventSource");
+            stream.filterPattern().ifPresent(pattern -> mapping.filterCriteria(
+                    CfnEventSourceMapping.FilterCriteriaProperty.builder()
+                            .filters(List.of(CfnEventSourceMapping.FilterProperty.builder().pattern(pattern).build()))
+                            .build()));
+            mapping
                     .functionName(alias.getFunctionArn())
                     .eventSourceArn(table(stream.table()).getTableStreamArn())
                     .startingPosition("TRIM_HORIZON")

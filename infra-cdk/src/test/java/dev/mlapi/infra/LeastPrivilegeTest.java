@@ -243,6 +243,10 @@ class LeastPrivilegeTest {
         if (flat.endsWith("/index/*")) {
             return id + "/index/*";
         }
+        java.util.regex.Matcher prefix = java.util.regex.Pattern.compile("/([a-z0-9-]+/)\\*$").matcher(flat);
+        if (prefix.find()) {
+            return id + "/" + prefix.group(1) + "*";
+        }
         return flat.endsWith("/*") ? id + "/*" : id;
     }
 
