@@ -92,8 +92,9 @@ public final class FunctionCatalog {
             .setSize(1024, Duration.ofSeconds(29),
                     "Parses and checks a CSV of up to 6 MB inline (or a stored dataset) before queueing; no training here.")
             .optJvm(FULL_JIT_JVM)
-            // Jobs and datasets: created, read, listed (by index), cancelled or failed when stale.
-            .optGrant(TRAINING_JOBS_TABLE, "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")
+            // Jobs and datasets: created, read, listed (by index), cancelled or failed when stale; datasets deleted.
+            .optGrant(TRAINING_JOBS_TABLE, "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem")
             .optGrant(TRAINING_JOBS_INDEXES, "dynamodb:Query")
             // training/: a job's request and CSV written; datasets presigned, verified on commit, deleted.
             .optGrant(TRAINING_OBJECTS, "s3:PutObject", "s3:GetObject", "s3:DeleteObject")

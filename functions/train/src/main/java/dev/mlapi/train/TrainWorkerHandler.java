@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
 public final class TrainWorkerHandler implements RequestHandler<DynamodbEvent, StreamsEventResponse> {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainWorkerHandler.class);
+    /** Tribuo logs every tree it builds (java.util.logging, INFO): thousands of lines per job. Held, so it stays set. */
+    private static final java.util.logging.Logger TRIBUO_LOG = quiet("org.tribuo");
     /** Outside Lambda without a context: Lambda's longest run. */
     private static final Duration NO_CONTEXT_TIME = Duration.ofMinutes(15);
 
@@ -76,6 +78,12 @@ public final class TrainWorkerHandler implements RequestHandler<DynamodbEvent, S
             return Optional.empty();
         }
         return Optional.of(id.getS());
+    }
+
+    private static java.util.logging.Logger quiet(String name) {
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
+        logger.setLevel(java.util.logging.Level.WARNING);
+        return logger;
     }
 
     private static Duration timeLeft(Context context) {

@@ -74,7 +74,7 @@ final class TrainingFiles {
     /** A presigned PUT of exactly these bytes: storage refuses a body whose sha256 differs. */
     PendingUpload.UploadUrl presignUpload(String key, String sha256Hex, Duration validFor) {
         var presigned = call(() -> presigner.presignPutObject(r -> r.signatureDuration(validFor)
-                .putObjectRequest(p -> p.bucket(bucket).key(key).contentType("text/csv")
+                .putObjectRequest(p -> p.bucket(bucket).key(key)
                         .checksumSHA256(Base64.getEncoder().encodeToString(HexFormat.of().parseHex(sha256Hex))))));
         Map<String, String> headers = new LinkedHashMap<>();
         presigned.signedHeaders().forEach((header, values) -> {
