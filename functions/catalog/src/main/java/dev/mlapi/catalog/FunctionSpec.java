@@ -76,15 +76,15 @@ public record FunctionSpec(
 
     public FunctionSpec {
         Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(module, "module");
-        if (!module.matches("[a-z][a-z0-9-]*")) {
-            throw new IllegalArgumentException(name + ": module must be a folder name under functions/, got " + module);
-        }
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(handler, "handler");
         Objects.requireNonNull(timeout, "timeout");
         if (!name.matches("[a-z][a-z0-9-]*")) {
             throw new IllegalArgumentException("function name must be a module folder name: " + name);
+        }
+        Objects.requireNonNull(module, "module");
+        if (!module.matches("[a-z][a-z0-9-]*")) {
+            throw new IllegalArgumentException(name + ": module must be a folder name under functions/, got " + module);
         }
         if (!handler.matches("[\\w.$]+::\\w+")) {
             throw new IllegalArgumentException(name + ": handler must be package.Class::method, got " + handler);
