@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.tribuo.Output;
 import org.tribuo.Trainer;
 import org.tribuo.classification.sgd.linear.LinearSGDTrainer;
@@ -41,6 +43,12 @@ public enum Algorithm {
     LINEAR_REGRESSION(Set.of("alpha", "max_iter"), false, true);
 
     public static final int MAX_ESTIMATORS = 500;
+    /**
+     * Tribuo's SGD trainers log two INFO lines per fit, one with the target's statistics: a job's
+     * log would hold thousands of them, and a summary of the user's data. Held here so the
+     * logger (weakly referenced by java.util.logging) keeps its level.
+     */
+    private static final Logger SGD_LOG = quiet(org.tribuo.common.sgd.AbstractSGDTrainer.class.getName());
     public static final int MAX_EPOCHS = 1_000;
     /** Epochs of a linear model when the grid does not set {@code max_iter}. */
     public static final int DEFAULT_EPOCHS = 100;
@@ -162,6 +170,12 @@ public enum Algorithm {
     /** {@code inner} trained on features standardised to mean 0 and standard deviation 1; the model keeps the transformation. */
     static <T extends Output<T>> Trainer<T> standardised(Trainer<T> inner) {
         return new TransformTrainer<>(inner, new TransformationMap(List.of(new MeanStdDevTransformation())), true);
+    }
+
+    private static Logger quiet(String name) {
+        Logger logger = Logger.getLogger(name);
+        logger.setLevel(Level.WARNING);
+        return logger;
     }
 
     static int epochs(Map<String, Object> params) {
