@@ -151,6 +151,20 @@ class LinearModelTest {
     }
 
     @Test
+    void verify_whenTheLinearExportIsAnotherModel_fails() {
+        TrainSpec spec = spec("m", "classification", "logistic_regression", binaryCsv(120, 5), Map.of());
+        var strong = GridSearch.run(spec.dataset(), spec.algorithm(),
+                spec.algorithm().candidates(Map.of("C", List.of(100)), 2), 3, 1, (d, t) -> { });
+        var weak = GridSearch.run(spec.dataset(), spec.algorithm(),
+                spec.algorithm().candidates(Map.of("C", List.of(0.001)), 2), 3, 1, (d, t) -> { });
+        byte[] weakExport = LinearOnnxExporter.export(weak.model(), spec.dataset().featureNames(),
+                spec.dataset().classes());
+
+        assertThatThrownBy(() -> ExportVerifier.verify(weakExport, strong.model(), spec.dataset()))
+                .isInstanceOf(ExportVerifier.Mismatch.class).hasMessageStartingWith("row ");
+    }
+
+    @Test
     void parse_unknownParameter_is400ListingTheSupportedOnes() {
         assertThatThrownBy(() -> spec("m", "classification", "logistic_regression", binaryCsv(30, 1),
                 Map.of("penalty", List.of("l1"))))
