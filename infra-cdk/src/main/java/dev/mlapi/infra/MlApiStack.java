@@ -366,11 +366,12 @@ public final class MlApiStack extends Stack {
         // Object-level grants name the registry's objects or the log's indexes, which are only addressable by pattern.
         io.github.cdklabs.cdknag.NagSuppressions.addResourceSuppressions(role, List.of(
                 io.github.cdklabs.cdknag.NagPackSuppression.builder().id("AwsSolutions-IAM5")
-                        .reason("Exact actions on the registry bucket's objects (<bucket>/*) and the request log's"
-                                + " indexes (<table>/index/*): S3 objects and DynamoDB indexes have no other ARN form.")
+                        .reason("Exact actions on the registry bucket's objects (<bucket>/*, or only <bucket>/training/*)"
+                                + " and tables' indexes (<table>/index/*): S3 objects and DynamoDB indexes have no other"
+                                + " ARN form.")
                         .appliesTo(List.of(
                                 io.github.cdklabs.cdknag.RegexAppliesTo.builder()
-                                        .regex("/^Resource::<[A-Za-z]+\\.Arn>\\/(index\\/)?\\*$/g").build()))
+                                        .regex("/^Resource::<[A-Za-z0-9]+\\.Arn>\\/((index|training)\\/)?\\*$/g").build()))
                         .build()), true);
         return new JavaFunction(spec, function, alias, logGroup, failureQueue);
     }
@@ -415,7 +416,7 @@ public final class MlApiStack extends Stack {
             case TABLE_INDEXES -> tableOf(resource).getTableArn() + "/index/*";
             case TABLE_STREAM -> tableOf(resource).getTableStreamArn();
             case BUCKET -> modelsBucket.getBucketArn();
-            case BUCKET_OBJECTS -> modelsBucket.arnForObjects("*");
+            case BUCKET_OBJECTS -> modelsBucket.arnForObjects(resource.objectPrefix() + "*");
             case SECRET -> secretOf(resource).getSecretArn();
             case LOG_GROUP -> logGroup.getLogGroupArn();
             case QUEUE -> failureQueue.orElseThrow(() -> new IllegalStateException(resource + " needs a trigger"))
@@ -481,7 +482,12 @@ public final class MlApiStack extends Stack {
      */
     private void createEventSource(String id, Trigger trigger, Alias alias, Queue failureQueue) {
         if (trigger instanceof Trigger.DynamoDbStream stream) {
-            CfnEventSourceMapping.Builder.create(this, id + "EventSource")
+            CfnEventSourceMapping.Builder mapping = CfnEventSourceMapping.Builder.create(this, id + "EventSource");
+            stream.filterPattern().ifPresent(pattern -> mapping.filterCriteria(
+                    CfnEventSourceMapping.FilterCriteriaProperty.builder()
+                            .filters(List.of(CfnEventSourceMapping.FilterProperty.builder().pattern(pattern).build()))
+                            .build()));
+            mapping
                     .functionName(alias.getFunctionArn())
                     .eventSourceArn(table(stream.table()).getTableStreamArn())
                     .startingPosition("TRIM_HORIZON")

@@ -191,6 +191,25 @@ class LeastPrivilegeTest {
     }
 
     @Test
+    void train_writesOnlyUnderTraining_andReadsTheRegistry_theWorkerWritesTheRegistry_andCreatesNoJob() {
+        for (DeploymentView view : VIEWS) {
+            String bucket = view.referencedBy(Env.MODELS_BUCKET);
+            String jobs = table(view, Env.TRAINING_JOBS_TABLE);
+            Map<String, Set<String>> train = grants(view, view.functions().get("train"));
+            assertThat(train.get(bucket + "/training/*")).as(view.source())
+                    .containsExactly("s3:DeleteObject", "s3:GetObject", "s3:PutObject");
+            assertThat(train.get(bucket + "/*")).as(view.source()).containsExactly("s3:GetObject");
+            assertThat(train.get(jobs)).as(view.source()).containsExactly("dynamodb:DeleteItem", "dynamodb:GetItem",
+                    "dynamodb:PutItem", "dynamodb:UpdateItem");
+            Map<String, Set<String>> worker = grants(view, view.functions().get("train-worker"));
+            assertThat(worker.get(jobs)).as("the worker only advances jobs").containsExactly("dynamodb:GetItem",
+                    "dynamodb:UpdateItem");
+            assertThat(worker.get(bucket + "/training/*")).containsExactly("s3:GetObject");
+            assertThat(worker.get(jobs + "#stream")).contains("dynamodb:GetRecords");
+        }
+    }
+
+    @Test
     void everyFunction_holdsTheSameGrantsInTheStackAndInTemplateYaml_exactlyTheCatalogs() {
         for (FunctionSpec spec : FunctionCatalog.ALL) {
             Map<String, Set<String>> stack = normalized(grants(STACKS.view, STACKS.view.functions().get(spec.name())));
@@ -242,6 +261,10 @@ class LeastPrivilegeTest {
         }
         if (flat.endsWith("/index/*")) {
             return id + "/index/*";
+        }
+        java.util.regex.Matcher prefix = java.util.regex.Pattern.compile("/([a-z0-9-]+/)\\*$").matcher(flat);
+        if (prefix.find()) {
+            return id + "/" + prefix.group(1) + "*";
         }
         return flat.endsWith("/*") ? id + "/*" : id;
     }

@@ -106,4 +106,12 @@ class ReadmeExamplesTest {
                 "\"processing_time\":");
         assertThat(output.lines().filter(l -> l.endsWith("400")).count()).as("the refused instance").isEqualTo(1);
     }
+
+    @Test
+    void trainBlock_uploadsADataset_trainsAGrid_pollsAndPredicts() throws Exception {
+        String output = run(blocks.get(4));
+        assertThat(output).contains("\"status\":\"ready\"", "\"status\":\"succeeded\"", "\"best_params\":",
+                "\"name\":\"flowers\"", "\"label\":\"setosa\"", "\"label\":\"virginica\"");
+        assertThat(output.lines().filter(l -> l.endsWith("400")).count()).as("the refused CSV").isEqualTo(1);
+    }
 }

@@ -40,7 +40,24 @@ public final class TableCatalog {
     public static final TableSpec LOGIN_ATTEMPTS = new TableSpec("LoginAttemptsTable", Env.LOGIN_ATTEMPTS_TABLE,
             "mlapi-login-attempts", "counter", Optional.empty(), Optional.of("expires_at"), List.of(), false);
 
-    public static final List<TableSpec> ALL = List.of(USERS, TOKENS, REQUEST_LOG, REQUEST_ROLLUPS, LOGIN_ATTEMPTS);
+    /** Index of the training table by owner and kind ({@code alice#job}), newest last: one user's jobs or datasets. */
+    public static final String TRAINING_BY_OWNER = "by_owner";
+
+    /** Index of the training table by kind ({@code job}, {@code dataset}), newest last: everyone's, for admins. */
+    public static final String TRAINING_BY_KIND = "by_kind";
+
+    /**
+     * Training jobs (queued, running, finished, with progress and results) and the datasets
+     * uploaded for them, one item each ({@code kind} tells which). Its stream of new images
+     * feeds the training worker: inserting a job is dispatching it.
+     */
+    public static final TableSpec TRAINING_JOBS = new TableSpec("TrainingJobsTable", Env.TRAINING_JOBS_TABLE,
+            "mlapi-training-jobs", "id", Optional.empty(), Optional.of("expires_at"),
+            List.of(new IndexSpec(TRAINING_BY_OWNER, "owner_kind", "created_at"),
+                    new IndexSpec(TRAINING_BY_KIND, "kind", "created_at")), true);
+
+    public static final List<TableSpec> ALL = List.of(USERS, TOKENS, REQUEST_LOG, REQUEST_ROLLUPS, LOGIN_ATTEMPTS,
+            TRAINING_JOBS);
 
     private TableCatalog() {
     }
