@@ -87,7 +87,9 @@ import software.amazon.awssdk.services.s3.presigner.model.PresignedPutObjectRequ
  * </pre>
  * {@code {v}} is the version zero-padded to ten digits, so that key order is version order;
  * names follow {@link ModelRef#NAME} and file names {@link ModelFile#FILE_NAME}, so no key can
- * escape its model's prefix.
+ * escape its model's prefix. Listings read only keys of this layout ({@link RegistryKeys#parse});
+ * anything else (a killed store's {@code <key>-<uuid>} temporary file, an object put by hand) is
+ * ignored and reported once, and {@link #cleanUp(Duration)} removes what crashes left behind.
  *
  * <h2>Protocols</h2>
  * <ul>
