@@ -27,6 +27,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -37,6 +38,7 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
  * few requests (classify by URL with a tiny model, a failure), an admin who signs in on the page
  * sees every chart drawn from {@code /stats} and {@code /report}; a user is told it is for admins.
  */
+@ExtendWith(HeadlessBrowser.Required.class)
 class DashboardBrowserTest {
 
     static final String ADMIN_PASSWORD = "dashboard-admin-password";

@@ -1,11 +1,13 @@
 package dev.mlapi.local;
 
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -14,7 +16,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The system's headless Chromium driven through its chromedriver, for the browser tests. Selenium
  * Manager cannot download a browser here, so both come from the OS packages ({@code chromium},
- * {@code chromium-driver}); where they are missing the test is skipped, except in CI
+ * {@code chromium-driver}); where they are missing a test class marked
+ * {@code @ExtendWith(HeadlessBrowser.Required.class)} is skipped with the reason, except in CI
  * ({@code CI=true}), whose {@code .ci/run} installs them: there a missing browser is a failure.
  */
 final class HeadlessBrowser {
@@ -25,15 +28,33 @@ final class HeadlessBrowser {
     private HeadlessBrowser() {
     }
 
-    /** A new headless browser; skips the calling test (fails it in CI) when none is installed. */
-    static ChromeDriver start() {
-        boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-        String missing = "no browser for the browser tests: " + CHROMIUM + " and " + CHROMEDRIVER
-                + " must exist (apt-get install chromium chromium-driver)";
-        if (!installed && "true".equalsIgnoreCase(System.getenv("CI"))) {
-            fail(missing + "; .ci/run installs them");
+    /** Skips the test class, with what to install, where no browser is installed (outside CI). */
+    static final class Required implements ExecutionCondition {
+        @Override
+        public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+            return installed() || inCi() ? ConditionEvaluationResult.enabled("a browser is installed (or this is CI)")
+                    : ConditionEvaluationResult.disabled(missing() + "; skipped");
         }
-        assumeTrue(installed, missing + "; skipped");
+    }
+
+    static boolean installed() {
+        return Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+    }
+
+    private static boolean inCi() {
+        return "true".equalsIgnoreCase(System.getenv("CI"));
+    }
+
+    private static String missing() {
+        return "no browser for the browser tests: " + CHROMIUM + " and " + CHROMEDRIVER
+                + " must exist (apt-get install chromium chromium-driver)";
+    }
+
+    /** A new headless browser; fails when none is installed (CI, where .ci/run installs one). */
+    static ChromeDriver start() {
+        if (!installed()) {
+            fail(missing() + "; .ci/run installs them");
+        }
         ChromeOptions options = new ChromeOptions()
                 .setBinary(CHROMIUM.toFile())
                 .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",

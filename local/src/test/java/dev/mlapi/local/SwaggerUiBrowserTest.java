@@ -7,6 +7,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
@@ -18,6 +19,7 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
  * port: "Authorize" with the OAuth2 password form, then "Try it out" on an operation that needs
  * the token.
  */
+@ExtendWith(HeadlessBrowser.Required.class)
 class SwaggerUiBrowserTest {
 
     static final String ADMIN_PASSWORD = "swagger-admin-password";
