@@ -169,8 +169,9 @@ public final class MlApiStack extends Stack {
         createRoutes();
         suppress(httpApi, "AwsSolutions-APIG4", "Tokens are verified by every function's request pipeline (HS256 with"
                 + " the algorithm pinned, then revocation and token version in DynamoDB); public routes (login,"
-                + " register, health) are public by design. An HTTP API JWT authorizer needs an OIDC issuer with a"
-                + " JWKS, which these tokens do not have; a cached Lambda authorizer is the next step.");
+                + " register, health, the dashboard page and its files) are public by design. An HTTP API JWT"
+                + " authorizer needs an OIDC issuer with a JWKS, which these tokens do not have; a cached Lambda"
+                + " authorizer is the next step.");
         this.alarmTopic = createAlarmTopic();
         createAlarms();
         Dashboard dashboard = createDashboard();
