@@ -9,7 +9,8 @@ import java.time.Instant;
  * A running job's progress callback: writes {@code done} and a heartbeat at most once per
  * {@code interval} (and at the last fit), which is also how the worker learns of a cancellation
  * (the write is conditional on the job still being this attempt's), and stops the search when the
- * time budget runs out. Called from the search's parallel fits: synchronized.
+ * time budget runs out. Called from the search's parallel fits: synchronized. Once stopped, it
+ * also tells the search ({@link #isStopped()} as its stop condition) to start no new fit.
  */
 final class JobProgress implements GridSearch.Progress {
 
@@ -22,7 +23,7 @@ final class JobProgress implements GridSearch.Progress {
     private final Duration interval;
     private Instant lastReport;
     private int done;
-    private JobStop stopped;
+    private volatile JobStop stopped;
 
     JobProgress(TrainingTable table, String jobId, int attempt, Clock clock, Instant deadline, Duration interval) {
         this.table = table;
@@ -58,5 +59,15 @@ final class JobProgress implements GridSearch.Progress {
 
     synchronized int done() {
         return done;
+    }
+
+    /** Whether the job must stop (cancelled, superseded or out of time): the search starts no new fit. */
+    boolean isStopped() {
+        return stopped != null;
+    }
+
+    /** Why the job stopped, once it did. */
+    java.util.Optional<JobStop> stop() {
+        return java.util.Optional.ofNullable(stopped);
     }
 }

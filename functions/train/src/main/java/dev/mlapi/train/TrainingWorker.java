@@ -7,7 +7,9 @@ import dev.mlapi.core.json.Json;
 import dev.mlapi.registry.ModelRegistryWriter;
 import dev.mlapi.training.GridSearch;
 import dev.mlapi.training.ModelTrainer;
+import dev.mlapi.training.SearchOptions;
 import dev.mlapi.training.TrainSpec;
+import dev.mlapi.training.TrainingStopped;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -87,9 +89,12 @@ final class TrainingWorker {
         ModelTrainer.Outcome outcome;
         try {
             spec = spec(job);
-            outcome = trainer.train(spec, job.owner(), progress);
+            SearchOptions options = SearchOptions.defaults()
+                    .withStop(progress::isStopped, "the job was cancelled")
+                    .withDeadline(deadline, clock);
+            outcome = trainer.train(spec, job.owner(), progress, options);
         } catch (RuntimeException e) {
-            Optional<JobStop> stop = JobStop.in(e);
+            Optional<JobStop> stop = JobStop.in(e).or(progress::stop);
             if (stop.isPresent() && !(stop.get() instanceof JobStop.OutOfTime)) {
                 LOG.info("job {}: {}", jobId, stop.get().getMessage());
                 return;
@@ -99,7 +104,8 @@ final class TrainingWorker {
                         MAX_ATTEMPTS, e);
                 throw e;
             }
-            String reason = stop.map(Throwable::getMessage).orElseGet(() -> reason(e));
+            String reason = stop.map(Throwable::getMessage)
+                    .orElseGet(() -> e instanceof TrainingStopped ? e.getMessage() : reason(e));
             LOG.info("job {} failed: {}", jobId, reason, stop.isPresent() ? null : e);
             table.fail(jobId, attempt, reason, clock.instant());
             return;
