@@ -415,7 +415,7 @@ public final class MlApiStack extends Stack {
             case TABLE_INDEXES -> tableOf(resource).getTableArn() + "/index/*";
             case TABLE_STREAM -> tableOf(resource).getTableStreamArn();
             case BUCKET -> modelsBucket.getBucketArn();
-            case BUCKET_OBJECTS -> modelsBucket.arnForObjects("*");
+            case BUCKET_OBJECTS -> modelsBucket.arnForObjects(resource.objects());
             case SECRET -> secretOf(resource).getSecretArn();
             case LOG_GROUP -> logGroup.getLogGroupArn();
             case QUEUE -> failureQueue.orElseThrow(() -> new IllegalStateException(resource + " needs a trigger"))

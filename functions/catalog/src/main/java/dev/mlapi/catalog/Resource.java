@@ -18,10 +18,21 @@ public enum Resource {
     REQUEST_ROLLUPS_TABLE(Kind.TABLE, TableCatalog.REQUEST_ROLLUPS.logicalId(), TableCatalog.REQUEST_ROLLUPS.envVar()),
     /** Failed-login counters (brute-force throttling). */
     LOGIN_ATTEMPTS_TABLE(Kind.TABLE, TableCatalog.LOGIN_ATTEMPTS.logicalId(), TableCatalog.LOGIN_ATTEMPTS.envVar()),
+    IMAGES_TABLE(Kind.TABLE, TableCatalog.IMAGES.logicalId(), TableCatalog.IMAGES.envVar()),
+    /** The image table's indexes ({@code by_owner}, {@code by_time}). */
+    IMAGES_INDEXES(Kind.TABLE_INDEXES, TableCatalog.IMAGES.logicalId(), TableCatalog.IMAGES.envVar()),
+    TAGS_TABLE(Kind.TABLE, TableCatalog.TAGS.logicalId(), TableCatalog.TAGS.envVar()),
+    /** The tag table's index by name. */
+    TAGS_INDEXES(Kind.TABLE_INDEXES, TableCatalog.TAGS.logicalId(), TableCatalog.TAGS.envVar()),
+    IMAGE_TAGS_TABLE(Kind.TABLE, TableCatalog.IMAGE_TAGS.logicalId(), TableCatalog.IMAGE_TAGS.envVar()),
+    /** The tag links' indexes ({@code by_tag}, {@code by_owner_tag}). */
+    IMAGE_TAGS_INDEXES(Kind.TABLE_INDEXES, TableCatalog.IMAGE_TAGS.logicalId(), TableCatalog.IMAGE_TAGS.envVar()),
     /** The registry bucket itself (listing). */
     MODELS_BUCKET(Kind.BUCKET, "ModelsBucket", Env.MODELS_BUCKET),
     /** The registry bucket's objects. */
     MODELS_OBJECTS(Kind.BUCKET_OBJECTS, "ModelsBucket", Env.MODELS_BUCKET),
+    /** The image library's objects: the bucket's {@code images/} prefix only (the registry lists {@code models/}). */
+    IMAGES_OBJECTS(Kind.BUCKET_OBJECTS, "ModelsBucket", Env.MODELS_BUCKET, "images/*"),
     JWT_SECRET(Kind.SECRET, "JwtSecret", Env.JWT_SECRET_ARN),
     ADMIN_PASSWORD_SECRET(Kind.SECRET, "AdminPasswordSecret", Env.ADMIN_PASSWORD_SECRET_ARN),
     /** The function's own log group. */
@@ -35,11 +46,22 @@ public enum Resource {
     private final Kind kind;
     private final String logicalId;
     private final String envVar;
+    private final String objects;
 
     Resource(Kind kind, String logicalId, String envVar) {
+        this(kind, logicalId, envVar, "*");
+    }
+
+    Resource(Kind kind, String logicalId, String envVar, String objects) {
         this.kind = kind;
         this.logicalId = logicalId;
         this.envVar = envVar;
+        this.objects = objects;
+    }
+
+    /** For {@link Kind#BUCKET_OBJECTS}: the key pattern granted, {@code *} for every object, {@code images/*} for a prefix. */
+    public String objects() {
+        return objects;
     }
 
     public Kind kind() {

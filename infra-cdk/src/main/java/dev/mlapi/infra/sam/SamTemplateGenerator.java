@@ -297,7 +297,7 @@ public final class SamTemplateGenerator {
             case TABLE, BUCKET -> Intrinsic.getAtt(logicalId, "Arn");
             case TABLE_INDEXES -> Intrinsic.sub("${" + logicalId + ".Arn}/index/*");
             case TABLE_STREAM -> Intrinsic.getAtt(logicalId, "StreamArn");
-            case BUCKET_OBJECTS -> Intrinsic.sub("${" + logicalId + ".Arn}/*");
+            case BUCKET_OBJECTS -> Intrinsic.sub("${" + logicalId + ".Arn}/" + resource.objects());
             case SECRET -> Intrinsic.ref(logicalId);
             case LOG_GROUP -> Intrinsic.getAtt(functionId + "Logs", "Arn");
             case QUEUE -> Intrinsic.getAtt(functionId + "FailureQueue", "Arn");
