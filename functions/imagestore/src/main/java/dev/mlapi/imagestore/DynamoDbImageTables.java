@@ -24,6 +24,7 @@ import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
+import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /**
  * The image library's three tables, one item mapper each, and every write that touches more than
@@ -124,6 +125,43 @@ public final class DynamoDbImageTables {
         }
         counts.forEach((tagId, n) -> writes.add(countTag(tagId, n)));
         transact(writes, "a tag was deleted while the images were uploaded; nothing was stored");
+    }
+
+    /**
+     * Writes records and links in batches, without a transaction, then adds to the tags' counts:
+     * for bulk imports (and the listing benchmark) into tags nobody deletes meanwhile.
+     */
+    void importImages(List<StoredImage> added) {
+        List<WriteRequest> writes = new ArrayList<>();
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (StoredImage image : added) {
+            writes.add(WriteRequest.builder().putRequest(p -> p.item(imageItem(image))).build());
+            for (String tagId : image.tagIds()) {
+                writes.add(WriteRequest.builder().putRequest(p -> p.item(linkItem(image, tagId))).build());
+                counts.merge(tagId, 1, Integer::sum);
+            }
+        }
+        List<WriteRequest> images = writes.stream().filter(w -> w.putRequest().item().containsKey(ID)).toList();
+        List<WriteRequest> links = writes.stream().filter(w -> w.putRequest().item().containsKey(LINK)).toList();
+        batchWrite(this.images, images);
+        batchWrite(this.links, links);
+        counts.forEach((tagId, n) -> dynamoDb.updateItem(r -> r.tableName(tags).key(Map.of(KEY, s("id#" + tagId)))
+                .updateExpression("ADD #c :d").expressionAttributeNames(Map.of("#c", IMAGE_COUNT))
+                .expressionAttributeValues(Map.of(":d", n(n)))));
+    }
+
+    private void batchWrite(String table, List<WriteRequest> writes) {
+        for (int start = 0; start < writes.size(); start += 25) {
+            Map<String, List<WriteRequest>> pending = Map.of(table, writes.subList(start, Math.min(writes.size(), start + 25)));
+            for (int attempt = 0; !pending.isEmpty(); attempt++) {
+                Map<String, List<WriteRequest>> request = pending;
+                var response = dynamoDb.batchWriteItem(r -> r.requestItems(request));
+                pending = response.hasUnprocessedItems() ? response.unprocessedItems() : Map.of();
+                if (!pending.isEmpty()) {
+                    backOff(attempt);
+                }
+            }
+        }
     }
 
     /** Replaces an image's tags and description if nobody changed it since {@code before} was read. */
@@ -346,10 +384,12 @@ public final class DynamoDbImageTables {
     // ---- items --------------------------------------------------------------------------------
 
     private TransactWriteItem putLink(StoredImage image, String tagId) {
-        Map<String, AttributeValue> item = Map.of(LINK, s(tagId + "#" + image.id()), TAG_ID, s(tagId),
-                IMAGE_ID, s(image.id()), OWNER, s(image.owner()), OWNER_TAG, s(image.owner() + "#" + tagId),
-                CREATED_KEY, s(image.createdKey()));
-        return TransactWriteItem.builder().put(p -> p.tableName(links).item(item)).build();
+        return TransactWriteItem.builder().put(p -> p.tableName(links).item(linkItem(image, tagId))).build();
+    }
+
+    private static Map<String, AttributeValue> linkItem(StoredImage image, String tagId) {
+        return Map.of(LINK, s(tagId + "#" + image.id()), TAG_ID, s(tagId), IMAGE_ID, s(image.id()),
+                OWNER, s(image.owner()), OWNER_TAG, s(image.owner() + "#" + tagId), CREATED_KEY, s(image.createdKey()));
     }
 
     private TransactWriteItem deleteLink(String tagId, String imageId) {
