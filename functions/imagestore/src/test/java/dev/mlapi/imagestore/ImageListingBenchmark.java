@@ -26,6 +26,7 @@ import java.util.UUID;
 public final class ImageListingBenchmark {
 
     private static final int RUNS = 25;
+    private static final int WARM_UP = 60;
     private static final int PAGE = 20;
 
     private ImageListingBenchmark() {
@@ -107,9 +108,9 @@ public final class ImageListingBenchmark {
         }
     }
 
-    /** Median (p90) of {@link #RUNS} first pages, after three warm-up calls. */
+    /** Median (p90) of {@link #RUNS} first pages, after {@link #WARM_UP} calls (the first size also warms the JIT). */
     private static String measure(ImageLibrary library, Principal admin, ImageQuery query) {
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < WARM_UP; i++) {
             library.list(admin, query);
         }
         double[] ms = new double[RUNS];
