@@ -169,8 +169,9 @@ public final class MlApiStack extends Stack {
         createRoutes();
         suppress(httpApi, "AwsSolutions-APIG4", "Tokens are verified by every function's request pipeline (HS256 with"
                 + " the algorithm pinned, then revocation and token version in DynamoDB); public routes (login,"
-                + " register, health) are public by design. An HTTP API JWT authorizer needs an OIDC issuer with a"
-                + " JWKS, which these tokens do not have; a cached Lambda authorizer is the next step.");
+                + " register, health, the dashboard page and its files) are public by design. An HTTP API JWT"
+                + " authorizer needs an OIDC issuer with a JWKS, which these tokens do not have; a cached Lambda"
+                + " authorizer is the next step.");
         this.alarmTopic = createAlarmTopic();
         createAlarms();
         Dashboard dashboard = createDashboard();
@@ -366,12 +367,13 @@ public final class MlApiStack extends Stack {
         // Object-level grants name the registry's objects or the log's indexes, which are only addressable by pattern.
         io.github.cdklabs.cdknag.NagSuppressions.addResourceSuppressions(role, List.of(
                 io.github.cdklabs.cdknag.NagPackSuppression.builder().id("AwsSolutions-IAM5")
-                        .reason("Exact actions on the registry bucket's objects (<bucket>/*, or its image library's"
-                                + " <bucket>/images/*) and tables' indexes (<table>/index/*): S3 objects and DynamoDB"
-                                + " indexes have no other ARN form.")
+                        .reason("Exact actions on the registry bucket's objects (<bucket>/*, or only <bucket>/training/*"
+                                + " or <bucket>/images/*)"
+                                + " and tables' indexes (<table>/index/*): S3 objects and DynamoDB indexes have no other"
+                                + " ARN form.")
                         .appliesTo(List.of(
                                 io.github.cdklabs.cdknag.RegexAppliesTo.builder()
-                                        .regex("/^Resource::<[A-Za-z]+\\.Arn>\\/(index\\/|images\\/)?\\*$/g").build()))
+                                        .regex("/^Resource::<[A-Za-z0-9]+\\.Arn>\\/((index|training|images)\\/)?\\*$/g").build()))
                         .build()), true);
         return new JavaFunction(spec, function, alias, logGroup, failureQueue);
     }
@@ -416,7 +418,7 @@ public final class MlApiStack extends Stack {
             case TABLE_INDEXES -> tableOf(resource).getTableArn() + "/index/*";
             case TABLE_STREAM -> tableOf(resource).getTableStreamArn();
             case BUCKET -> modelsBucket.getBucketArn();
-            case BUCKET_OBJECTS -> modelsBucket.arnForObjects(resource.objects());
+            case BUCKET_OBJECTS -> modelsBucket.arnForObjects(resource.objectPrefix() + "*");
             case SECRET -> secretOf(resource).getSecretArn();
             case LOG_GROUP -> logGroup.getLogGroupArn();
             case QUEUE -> failureQueue.orElseThrow(() -> new IllegalStateException(resource + " needs a trigger"))
@@ -482,7 +484,12 @@ public final class MlApiStack extends Stack {
      */
     private void createEventSource(String id, Trigger trigger, Alias alias, Queue failureQueue) {
         if (trigger instanceof Trigger.DynamoDbStream stream) {
-            CfnEventSourceMapping.Builder.create(this, id + "EventSource")
+            CfnEventSourceMapping.Builder mapping = CfnEventSourceMapping.Builder.create(this, id + "EventSource");
+            stream.filterPattern().ifPresent(pattern -> mapping.filterCriteria(
+                    CfnEventSourceMapping.FilterCriteriaProperty.builder()
+                            .filters(List.of(CfnEventSourceMapping.FilterProperty.builder().pattern(pattern).build()))
+                            .build()));
+            mapping
                     .functionName(alias.getFunctionArn())
                     .eventSourceArn(table(stream.table()).getTableStreamArn())
                     .startingPosition("TRIM_HORIZON")

@@ -173,7 +173,7 @@ class LeastPrivilegeTest {
             for (FunctionView fn : view.functions().values()) {
                 FunctionSpec spec = specOf(fn.module());
                 Map<String, Set<String>> grants = grants(view, fn);
-                String images = bucket + "/" + Resource.IMAGES_OBJECTS.objects();
+                String images = bucket + "/" + Resource.IMAGES_OBJECTS.objectPrefix() + "*";
                 // The image library's prefix is checked on its own below.
                 Set<String> s3 = new TreeSet<>();
                 grants.forEach((key, granted) -> {
@@ -198,10 +198,29 @@ class LeastPrivilegeTest {
     }
 
     @Test
+    void train_writesOnlyUnderTraining_andReadsTheRegistry_theWorkerWritesTheRegistry_andCreatesNoJob() {
+        for (DeploymentView view : VIEWS) {
+            String bucket = view.referencedBy(Env.MODELS_BUCKET);
+            String jobs = table(view, Env.TRAINING_JOBS_TABLE);
+            Map<String, Set<String>> train = grants(view, view.functions().get("train"));
+            assertThat(train.get(bucket + "/training/*")).as(view.source())
+                    .containsExactly("s3:DeleteObject", "s3:GetObject", "s3:PutObject");
+            assertThat(train.get(bucket + "/*")).as(view.source()).containsExactly("s3:GetObject");
+            assertThat(train.get(jobs)).as(view.source()).containsExactly("dynamodb:DeleteItem", "dynamodb:GetItem",
+                    "dynamodb:PutItem", "dynamodb:UpdateItem");
+            Map<String, Set<String>> worker = grants(view, view.functions().get("train-worker"));
+            assertThat(worker.get(jobs)).as("the worker only advances jobs").containsExactly("dynamodb:GetItem",
+                    "dynamodb:UpdateItem");
+            assertThat(worker.get(bucket + "/training/*")).containsExactly("s3:GetObject");
+            assertThat(worker.get(jobs + "#stream")).contains("dynamodb:GetRecords");
+        }
+    }
+
+    @Test
     void images_writeOnlyTheImagesPrefix_classifyOnlyReadsIt_andNoOneElseTouchesIt() {
         for (DeploymentView view : VIEWS) {
             String bucket = view.referencedBy(Env.MODELS_BUCKET);
-            String prefix = bucket + "/" + Resource.IMAGES_OBJECTS.objects();
+            String prefix = bucket + "/" + Resource.IMAGES_OBJECTS.objectPrefix() + "*";
             for (FunctionView fn : view.functions().values()) {
                 Map<String, Set<String>> grants = grants(view, fn);
                 switch (fn.module()) {
@@ -270,8 +289,9 @@ class LeastPrivilegeTest {
         if (flat.endsWith("/index/*")) {
             return id + "/index/*";
         }
-        if (flat.endsWith("/" + Resource.IMAGES_OBJECTS.objects())) {
-            return id + "/" + Resource.IMAGES_OBJECTS.objects();
+        java.util.regex.Matcher prefix = java.util.regex.Pattern.compile("/([a-z0-9-]+/)\\*$").matcher(flat);
+        if (prefix.find()) {
+            return id + "/" + prefix.group(1) + "*";
         }
         return flat.endsWith("/*") ? id + "/*" : id;
     }

@@ -181,11 +181,13 @@ class ParityTest {
             assertThat(samEvent.get("Type")).isEqualTo("DynamoDB");
             assertThat(Cfn.referencedIds(samProperties.get("Stream"))).containsExactly(stream.table().logicalId());
             for (String property : List.of("StartingPosition", "BatchSize", "MaximumBatchingWindowInSeconds",
-                    "MaximumRetryAttempts", "BisectBatchOnFunctionError", "FunctionResponseTypes")) {
+                    "MaximumRetryAttempts", "BisectBatchOnFunctionError", "FunctionResponseTypes", "FilterCriteria")) {
                 assertThat(samProperties.get(property)).as("%s %s", spec.name(), property).isEqualTo(mapping.get(property));
             }
             assertThat(mapping.get("BatchSize")).isEqualTo(stream.batchSize());
             assertThat(mapping.get("FunctionResponseTypes")).isEqualTo(List.of("ReportBatchItemFailures"));
+            assertThat(mapping.get("FilterCriteria")).as("%s filter", spec.name()).isEqualTo(stream.filterPattern()
+                    .map(pattern -> (Object) Map.of("Filters", List.of(Map.of("Pattern", pattern)))).orElse(null));
             String stackQueue = Cfn.referencedIds(at(mapping, "DestinationConfig", "OnFailure").get("Destination"))
                     .iterator().next();
             String samQueue = Cfn.referencedIds(at(samProperties, "DestinationConfig", "OnFailure").get("Destination"))

@@ -42,7 +42,9 @@ import org.slf4j.LoggerFactory;
  * {@code rawPath}, {@code rawQueryString}, {@code cookies}, lower-cased {@code headers},
  * {@code pathParameters}, {@code requestContext.http}, base64 bodies for binary content), invokes
  * the function's handler and writes its response back. Like API Gateway, it answers unknown
- * routes (404), wrong methods (405) and bodies over Lambda's 6 MB limit (413) itself.
+ * routes (404), wrong methods (405) and bodies over Lambda's 6 MB limit (413) itself, all as
+ * problem+json. A request target that is not a URI ({@code %%%}) or has no path ({@code //x})
+ * never reaches it: the JDK server refuses those itself with a fixed HTML answer (see README).
  */
 final class ApiGatewayRouter implements HttpHandler {
 
@@ -89,7 +91,9 @@ final class ApiGatewayRouter implements HttpHandler {
     @Override
     public void handle(HttpExchange exchange) throws IOException {
         String requestId = newRequestId();
-        try (exchange) {
+        // try/finally rather than try-with-resources: a catch clause would run after the close,
+        // and the 500 below could no longer be written.
+        try {
             String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
             String rawPath = exchange.getRequestURI().getRawPath();
             Optional<Match> match = match(method, rawPath);
@@ -125,6 +129,8 @@ final class ApiGatewayRouter implements HttpHandler {
         } catch (RuntimeException e) {
             LOG.error("function failed outside its error handling (request {})", requestId, e);
             write(exchange, ProblemMapper.internalError(exchange.getRequestURI().getRawPath(), requestId));
+        } finally {
+            exchange.close();
         }
     }
 

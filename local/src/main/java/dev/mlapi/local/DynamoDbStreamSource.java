@@ -36,7 +36,8 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 /**
  * Lambda's DynamoDB event source mapping, for one event function in the local server: polls the
  * table's real stream in DynamoDB Local, hands the function {@link DynamodbEvent}s of up to
- * {@code batchSize} records in shard order, retries from the first record the function reports
+ * {@code batchSize} records in shard order (only the trigger's event names, as Lambda's filter
+ * criteria would pass), retries from the first record the function reports
  * as failed ({@code batchItemFailures}, or the whole batch when it throws) up to
  * {@code maxRetries} times, then writes the batch's description to the function's on-failure
  * file (the stand-in for the on-failure SQS queue) and moves on. Positions are checkpointed to
@@ -153,11 +154,16 @@ final class DynamoDbStreamSource implements AutoCloseable {
 
     /** Invokes the function until the batch succeeds or its retries are spent, as Lambda does. */
     private void deliver(String streamArn, String shardId, List<Record> fetched) {
-        List<Record> batch = fetched;
+        // The event source mapping's filter: records of other event names are dropped, as handled.
+        List<Record> batch = fetched.stream().filter(r -> trigger.delivers(r.eventNameAsString())).toList();
+        if (batch.isEmpty()) {
+            checkpoint(shardId, last(fetched));
+            return;
+        }
         for (int attempt = 0; ; attempt++) {
             String failedFrom = invoke(StreamRecords.toEvent(batch, streamArn, region));
             if (failedFrom == null) {
-                checkpoint(shardId, last(batch));
+                checkpoint(shardId, last(fetched));
                 return;
             }
             int failedIndex = indexOf(batch, failedFrom);
@@ -169,7 +175,7 @@ final class DynamoDbStreamSource implements AutoCloseable {
                 LOG.error("{}: {} records from {} failed {} retries; described in {}", spec.name(), batch.size(),
                         sequenceOf(batch.get(0)), trigger.maxRetries(), failureFile);
                 recordFailure(streamArn, shardId, batch, attempt + 1);
-                checkpoint(shardId, last(batch));
+                checkpoint(shardId, last(fetched));
                 return;
             }
             sleep(Math.min(2_000, 100L << Math.min(attempt, 4)));

@@ -7,6 +7,7 @@ import dev.mlapi.registry.S3ModelRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +23,8 @@ final class LocalStartup {
     }
 
     /**
-     * Registers MobileNetV2 as {@code mobilenetv2@production} unless a model of that name exists:
+     * Cleans the registry of what a killed server left behind (see {@link S3ModelRegistry#cleanUp}),
+     * then registers MobileNetV2 as {@code mobilenetv2@production} unless a model of that name exists:
      * from {@code ../shared/models} beside the checkout when present, otherwise downloaded from
      * the ONNX Model Zoo with its sha256 checked. Without either, the server still starts and
      * classify says that no image model is registered.
@@ -31,7 +33,10 @@ final class LocalStartup {
         Path shared = root.toAbsolutePath().resolveSibling("shared").resolve("models");
         Optional<Path> sharedModels = Files.isDirectory(shared) ? Optional.of(shared) : Optional.empty();
         try (S3Client s3 = S3Clients.s3(registry); S3Presigner presigner = S3Clients.presigner(registry)) {
-            DefaultImageModel.ensureRegistered(S3ModelRegistry.create(registry, s3, presigner, clock), sharedModels,
+            S3ModelRegistry models = S3ModelRegistry.create(registry, s3, presigner, clock);
+            // Nothing writes yet, so whatever a killed server left half-written can go, whatever its age.
+            models.cleanUp(Duration.ZERO);
+            DefaultImageModel.ensureRegistered(models, sharedModels,
                             DefaultImageModel.httpClient())
                     .ifPresentOrElse(
                             manifest -> LOG.info("default image model: {}@{}", manifest.ref(), DefaultImageModel.ALIAS),

@@ -58,7 +58,11 @@ class DynamoDbStreamSourceTest {
     }
 
     private DynamoDbStreamSource source(int maxRetries, RequestHandler<DynamodbEvent, StreamsEventResponse> handler) {
-        Trigger.DynamoDbStream trigger = new Trigger.DynamoDbStream(TableCatalog.REQUEST_LOG, 4, Duration.ZERO, maxRetries);
+        return source(new Trigger.DynamoDbStream(TableCatalog.REQUEST_LOG, 4, Duration.ZERO, maxRetries), handler);
+    }
+
+    private DynamoDbStreamSource source(Trigger.DynamoDbStream trigger,
+            RequestHandler<DynamodbEvent, StreamsEventResponse> handler) {
         FunctionSpec spec = FunctionSpec.event("probe").setDescription("test consumer").setHandler("x.Y::z")
                 .setSize(256, Duration.ofSeconds(10), "test").setTrigger(trigger).build();
         return new DynamoDbStreamSource(spec, trigger, handler, stack.wiring().dynamoDb(), stack.wiring().dynamoDbStreams(),
@@ -144,5 +148,35 @@ class DynamoDbStreamSourceTest {
         second.close();
 
         assertThat(handled).containsExactly("req-0", "req-1", "req-2", "req-3", "req-4", "req-5", "req-6", "req-7");
+    }
+
+    @Test
+    void aTriggerForInsertsOnly_deliversNoModification_andMovesPastThem() {
+        logRequests(3);
+        for (int i = 0; i < 3; i++) {
+            String id = "req-" + i;
+            stack.wiring().dynamoDb().updateItem(r -> r.tableName(stack.config().requestLogTable())
+                    .key(java.util.Map.of("request_id", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(id)))
+                    .updateExpression("SET #note = :note").expressionAttributeNames(java.util.Map.of("#note", "note"))
+                    .expressionAttributeValues(java.util.Map.of(":note",
+                            software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("changed"))));
+        }
+        List<String> delivered = new ArrayList<>();
+        RequestHandler<DynamodbEvent, StreamsEventResponse> handler = (event, context) -> {
+            event.getRecords().forEach(r -> delivered.add(r.getEventName() + " " + requestId(r)));
+            return ok();
+        };
+        Trigger.DynamoDbStream inserts = new Trigger.DynamoDbStream(TableCatalog.REQUEST_LOG, 4, Duration.ZERO, 1)
+                .withEventNames("INSERT");
+        DynamoDbStreamSource source = source(inserts, handler);
+        for (int i = 0; i < 4; i++) {
+            source.poll();
+        }
+        source.close();
+        DynamoDbStreamSource restarted = source(inserts, handler);
+        restarted.poll();
+        restarted.close();
+
+        assertThat(delivered).containsExactly("INSERT req-0", "INSERT req-1", "INSERT req-2");
     }
 }

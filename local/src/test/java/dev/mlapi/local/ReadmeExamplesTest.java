@@ -108,6 +108,14 @@ class ReadmeExamplesTest {
     }
 
     @Test
+    void trainBlock_uploadsADataset_trainsAGrid_pollsAndPredicts() throws Exception {
+        String output = run(blocks.get(4));
+        assertThat(output).contains("\"status\":\"ready\"", "\"status\":\"succeeded\"", "\"best_params\":",
+                "\"name\":\"flowers\"", "\"label\":\"setosa\"", "\"label\":\"virginica\"");
+        assertThat(output.lines().filter(l -> l.endsWith("400")).count()).as("the refused CSV").isEqualTo(1);
+    }
+
+    @Test
     void imagesBlock_runsAsWritten_withSharedPhotosOrGeneratedOnes() throws Exception {
         Path photos = LocalServer.repositoryRoot().resolveSibling("shared").resolve("images");
         boolean shared = Files.isRegularFile(photos.resolve("banana.jpg"));
@@ -120,7 +128,7 @@ class ReadmeExamplesTest {
                 javax.imageio.ImageIO.write(image, "jpeg", workDir.resolve(name).toFile());
             }
         }
-        String block = blocks.get(4);
+        String block = blocks.get(5);
         // Without ../shared there is no default image model to classify with (tests never download one).
         String output = run(shared ? block : block.substring(0, block.indexOf("# classify a stored image")));
         assertThat(output).contains("\"content_type\":\"image/jpeg\"", "\"name\":\"Food & Drink\"", "\"description\":\"ripe\"");

@@ -14,6 +14,7 @@ public final class Env {
     public static final String REQUEST_LOG_TABLE = "REQUEST_LOG_TABLE";
     public static final String REQUEST_ROLLUPS_TABLE = "REQUEST_ROLLUPS_TABLE";
     public static final String LOGIN_ATTEMPTS_TABLE = "LOGIN_ATTEMPTS_TABLE";
+    public static final String TRAINING_JOBS_TABLE = "TRAINING_JOBS_TABLE";
     public static final String IMAGES_TABLE = "IMAGES_TABLE";
     public static final String TAGS_TABLE = "TAGS_TABLE";
     public static final String IMAGE_TAGS_TABLE = "IMAGE_TAGS_TABLE";

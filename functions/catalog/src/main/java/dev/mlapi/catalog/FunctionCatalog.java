@@ -16,6 +16,9 @@ import static dev.mlapi.catalog.Resource.REQUEST_LOG_INDEXES;
 import static dev.mlapi.catalog.Resource.REQUEST_LOG_TABLE;
 import static dev.mlapi.catalog.Resource.REQUEST_ROLLUPS_TABLE;
 import static dev.mlapi.catalog.Resource.TOKENS_TABLE;
+import static dev.mlapi.catalog.Resource.TRAINING_JOBS_INDEXES;
+import static dev.mlapi.catalog.Resource.TRAINING_JOBS_TABLE;
+import static dev.mlapi.catalog.Resource.TRAINING_OBJECTS;
 import static dev.mlapi.catalog.Resource.USERS_TABLE;
 
 import dev.mlapi.catalog.EnvValue.Literal;
@@ -97,6 +100,42 @@ public final class FunctionCatalog {
             .optEnv(Env.DJL_OFFLINE, new Literal("true"))
             .build();
 
+    public static final FunctionSpec TRAIN = FunctionSpec.http("train")
+            .setDescription("Training jobs (validate, queue, status, list, cancel) and the datasets they train on.")
+            .setHandler("dev.mlapi.train.TrainHandler::handleRequest")
+            .setSize(1024, Duration.ofSeconds(29),
+                    "Parses and checks a CSV of up to 6 MB inline (or a stored dataset) before queueing; no training here.")
+            .optJvm(FULL_JIT_JVM)
+            // Jobs and datasets: created, read, listed (by index), cancelled or failed when stale; datasets deleted.
+            .optGrant(TRAINING_JOBS_TABLE, "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem")
+            .optGrant(TRAINING_JOBS_INDEXES, "dynamodb:Query")
+            // training/: a job's request and CSV written; datasets presigned, verified on commit, deleted.
+            .optGrant(TRAINING_OBJECTS, "s3:PutObject", "s3:GetObject", "s3:DeleteObject")
+            // Model-name ownership: the registry's versions of the named model are listed and read.
+            .optGrant(MODELS_BUCKET, "s3:ListBucket")
+            .optGrant(MODELS_OBJECTS, "s3:GetObject")
+            .build();
+
+    public static final FunctionSpec TRAIN_WORKER = FunctionSpec.event("train-worker")
+            .optModule("train")
+            .setDescription("Runs queued training jobs: grid search, ONNX export verified against Tribuo, registration.")
+            .setHandler("dev.mlapi.train.TrainWorkerHandler::handleRequest")
+            .setSize(4096, Duration.ofMinutes(15),
+                    "Fits run in parallel and Lambda's vCPUs grow with memory (2+ at 4 GB); a job stops cleanly before 15 min.")
+            .optJvm(FULL_JIT_JVM)
+            // One job per invocation; a failed or timed-out job is retried twice (its own attempt count also bounds it).
+            .setTrigger(new Trigger.DynamoDbStream(TableCatalog.TRAINING_JOBS, 1, Duration.ZERO, 2)
+                    .withEventNames("INSERT"))
+            // Marks the job running, reports progress (and learns of a cancellation), stores the result.
+            .optGrant(TRAINING_JOBS_TABLE, "dynamodb:GetItem", "dynamodb:UpdateItem")
+            .optGrant(TRAINING_OBJECTS, "s3:GetObject")
+            // Registers the refit model: version claims listed, files and manifest written, a failed one removed.
+            .optGrant(MODELS_BUCKET, "s3:ListBucket")
+            .optGrant(MODELS_OBJECTS, "s3:GetObject", "s3:PutObject", "s3:DeleteObject")
+            .optEnv(Env.DJL_OFFLINE, new Literal("true"))
+            .build();
+
     public static final FunctionSpec AGGREGATOR = FunctionSpec.event("aggregator")
             .setDescription("Merges the request log's stream into hourly rollups (exactly once) and purges deleted history.")
             .setHandler("dev.mlapi.aggregator.AggregateRequestLogHandler::handleRequest")
@@ -150,8 +189,8 @@ public final class FunctionCatalog {
             .optGrant(IMAGE_TAGS_INDEXES, "dynamodb:Query")
             .build();
 
-    public static final List<FunctionSpec> ALL = List.of(LOGIN, HEALTH, CLASSIFY, MODELS, PREDICT, AGGREGATOR, HISTORY, REPORT,
-            IMAGES);
+    public static final List<FunctionSpec> ALL = List.of(LOGIN, HEALTH, CLASSIFY, MODELS, PREDICT, TRAIN, TRAIN_WORKER,
+            AGGREGATOR, HISTORY, REPORT, IMAGES);
 
     private FunctionCatalog() {
     }

@@ -16,8 +16,10 @@ import java.util.TreeSet;
  * options, environment, trigger and the exact IAM actions it may use. HTTP functions get their
  * routes from {@code openapi.yaml} ({@code x-function}); event functions from their trigger.
  *
- * @param name         the module's folder under {@code functions/}; its jar is
- *                     {@code functions/<name>/target/<name>.jar}
+ * @param name         the function's name; unless {@code module} says otherwise also its module's folder
+ *                     under {@code functions/}
+ * @param module       the module whose jar holds the handler: {@code functions/<module>/target/<module>.jar}
+ *                     (a worker may share its API function's module, as {@code train-worker} does {@code train}'s)
  * @param handler      {@code package.Class::method}
  * @param timeout      HTTP: at most 29 s (API Gateway waits 30 s); event: at most 15 minutes
  * @param sizingReason one line: why this memory and timeout
@@ -26,6 +28,7 @@ import java.util.TreeSet;
  */
 public record FunctionSpec(
         String name,
+        String module,
         Kind kind,
         String description,
         String handler,
@@ -78,6 +81,10 @@ public record FunctionSpec(
         Objects.requireNonNull(timeout, "timeout");
         if (!name.matches("[a-z][a-z0-9-]*")) {
             throw new IllegalArgumentException("function name must be a module folder name: " + name);
+        }
+        Objects.requireNonNull(module, "module");
+        if (!module.matches("[a-z][a-z0-9-]*")) {
+            throw new IllegalArgumentException(name + ": module must be a folder name under functions/, got " + module);
         }
         if (!handler.matches("[\\w.$]+::\\w+")) {
             throw new IllegalArgumentException(name + ": handler must be package.Class::method, got " + handler);
@@ -148,7 +155,7 @@ public record FunctionSpec(
 
     /** Where the build puts the module's shaded jar, relative to the repository root. */
     public String jarPath() {
-        return "functions/" + name + "/target/" + name + ".jar";
+        return "functions/" + module + "/target/" + module + ".jar";
     }
 
     /** The Lambda's description: what it does, then why it is sized as it is. */
@@ -169,6 +176,7 @@ public record FunctionSpec(
     public static final class Builder {
         private final String name;
         private final Kind kind;
+        private String module;
         private String description;
         private String handler;
         private int memoryMb;
@@ -225,6 +233,12 @@ public record FunctionSpec(
             return this;
         }
 
+        /** The module (and jar) holding the handler, when it is not the function's own name. */
+        public Builder optModule(String module) {
+            this.module = module;
+            return this;
+        }
+
         /** {@link FunctionSpec#FAST_START_JVM} unless set. */
         public Builder optJvm(String jvmOptions) {
             this.jvmOptions = jvmOptions;
@@ -260,7 +274,7 @@ public record FunctionSpec(
             environment.put(Env.POWERTOOLS_SERVICE_NAME, new EnvValue.Literal(name));
             environment.put(Env.POWERTOOLS_METRICS_NAMESPACE, new EnvValue.Literal(Env.METRICS_NAMESPACE));
             environment.put(Env.POWERTOOLS_LOG_LEVEL, new EnvValue.Literal(Env.DEFAULT_LOG_LEVEL));
-            return new FunctionSpec(name, kind, description, handler, memoryMb, timeout, sizingReason, grantList,
+            return new FunctionSpec(name, module == null ? name : module, kind, description, handler, memoryMb, timeout, sizingReason, grantList,
                     environment, Optional.ofNullable(trigger), Optional.ofNullable(routeThrottle));
         }
     }

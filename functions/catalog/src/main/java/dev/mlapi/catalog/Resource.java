@@ -18,6 +18,12 @@ public enum Resource {
     REQUEST_ROLLUPS_TABLE(Kind.TABLE, TableCatalog.REQUEST_ROLLUPS.logicalId(), TableCatalog.REQUEST_ROLLUPS.envVar()),
     /** Failed-login counters (brute-force throttling). */
     LOGIN_ATTEMPTS_TABLE(Kind.TABLE, TableCatalog.LOGIN_ATTEMPTS.logicalId(), TableCatalog.LOGIN_ATTEMPTS.envVar()),
+    /** Training jobs and datasets. */
+    TRAINING_JOBS_TABLE(Kind.TABLE, TableCatalog.TRAINING_JOBS.logicalId(), TableCatalog.TRAINING_JOBS.envVar()),
+    /** The training table's indexes ({@code by_owner}, {@code by_kind}): listings, newest first. */
+    TRAINING_JOBS_INDEXES(Kind.TABLE_INDEXES, TableCatalog.TRAINING_JOBS.logicalId(), TableCatalog.TRAINING_JOBS.envVar()),
+    /** The training table's stream: inserted jobs, read by the training worker. */
+    TRAINING_JOBS_STREAM(Kind.TABLE_STREAM, TableCatalog.TRAINING_JOBS.logicalId(), null),
     IMAGES_TABLE(Kind.TABLE, TableCatalog.IMAGES.logicalId(), TableCatalog.IMAGES.envVar()),
     /** The image table's indexes ({@code by_owner}, {@code by_time}). */
     IMAGES_INDEXES(Kind.TABLE_INDEXES, TableCatalog.IMAGES.logicalId(), TableCatalog.IMAGES.envVar()),
@@ -31,8 +37,10 @@ public enum Resource {
     MODELS_BUCKET(Kind.BUCKET, "ModelsBucket", Env.MODELS_BUCKET),
     /** The registry bucket's objects. */
     MODELS_OBJECTS(Kind.BUCKET_OBJECTS, "ModelsBucket", Env.MODELS_BUCKET),
+    /** The registry bucket's {@code training/} prefix only: training requests and uploaded datasets. */
+    TRAINING_OBJECTS(Kind.BUCKET_OBJECTS, "ModelsBucket", Env.MODELS_BUCKET, "training/"),
     /** The image library's objects: the bucket's {@code images/} prefix only (the registry lists {@code models/}). */
-    IMAGES_OBJECTS(Kind.BUCKET_OBJECTS, "ModelsBucket", Env.MODELS_BUCKET, "images/*"),
+    IMAGES_OBJECTS(Kind.BUCKET_OBJECTS, "ModelsBucket", Env.MODELS_BUCKET, "images/"),
     JWT_SECRET(Kind.SECRET, "JwtSecret", Env.JWT_SECRET_ARN),
     ADMIN_PASSWORD_SECRET(Kind.SECRET, "AdminPasswordSecret", Env.ADMIN_PASSWORD_SECRET_ARN),
     /** The function's own log group. */
@@ -46,22 +54,25 @@ public enum Resource {
     private final Kind kind;
     private final String logicalId;
     private final String envVar;
-    private final String objects;
+    private final String objectPrefix;
 
     Resource(Kind kind, String logicalId, String envVar) {
-        this(kind, logicalId, envVar, "*");
+        this(kind, logicalId, envVar, "");
     }
 
-    Resource(Kind kind, String logicalId, String envVar, String objects) {
+    Resource(Kind kind, String logicalId, String envVar, String objectPrefix) {
         this.kind = kind;
         this.logicalId = logicalId;
         this.envVar = envVar;
-        this.objects = objects;
+        this.objectPrefix = objectPrefix;
     }
 
-    /** For {@link Kind#BUCKET_OBJECTS}: the key pattern granted, {@code *} for every object, {@code images/*} for a prefix. */
-    public String objects() {
-        return objects;
+    /**
+     * For {@link Kind#BUCKET_OBJECTS}: the key prefix the grant is limited to ({@code training/}),
+     * empty for every object of the bucket. The ARN is the bucket's, then {@code /<prefix>*}.
+     */
+    public String objectPrefix() {
+        return objectPrefix;
     }
 
     public Kind kind() {

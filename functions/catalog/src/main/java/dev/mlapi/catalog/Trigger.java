@@ -2,6 +2,9 @@ package dev.mlapi.catalog;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /** What invokes an event function. */
 public sealed interface Trigger {
@@ -17,12 +20,27 @@ public sealed interface Trigger {
      * @param batchSize       records per invocation, 1..10000
      * @param maxBatchingWindow how long to gather records before invoking, at most 300 s
      * @param maxRetries      retries of a failing batch, 0..10000
+     * @param eventNames      the records delivered ({@code INSERT}, {@code MODIFY}, {@code REMOVE});
+     *                        empty for all. Others are dropped before the function is invoked (in AWS
+     *                        by the event source mapping's filter criteria) and count as handled.
      */
-    record DynamoDbStream(TableSpec table, int batchSize, Duration maxBatchingWindow, int maxRetries)
-            implements Trigger {
+    record DynamoDbStream(TableSpec table, int batchSize, Duration maxBatchingWindow, int maxRetries,
+            Set<String> eventNames) implements Trigger {
+
+        private static final Set<String> EVENT_NAMES = Set.of("INSERT", "MODIFY", "REMOVE");
+
+        /** Every record of the stream. */
+        public DynamoDbStream(TableSpec table, int batchSize, Duration maxBatchingWindow, int maxRetries) {
+            this(table, batchSize, maxBatchingWindow, maxRetries, Set.of());
+        }
 
         public DynamoDbStream {
             Objects.requireNonNull(table, "table");
+            eventNames = new TreeSet<>(eventNames);
+            if (!EVENT_NAMES.containsAll(eventNames)) {
+                throw new IllegalArgumentException("stream event names are " + new TreeSet<>(EVENT_NAMES) + ", got "
+                        + eventNames);
+            }
             if (!table.streamsNewImages()) {
                 throw new IllegalArgumentException(table.logicalId() + " has no stream");
             }
@@ -35,6 +53,28 @@ public sealed interface Trigger {
             if (maxRetries < 0 || maxRetries > 10_000) {
                 throw new IllegalArgumentException("max retries must be 0..10000, got " + maxRetries);
             }
+        }
+
+        /** Only the records of these event names, e.g. {@code withEventNames("INSERT")}. */
+        public DynamoDbStream withEventNames(String... names) {
+            return new DynamoDbStream(table, batchSize, maxBatchingWindow, maxRetries, Set.of(names));
+        }
+
+        /** Whether a record of {@code eventName} is delivered to the function. */
+        public boolean delivers(String eventName) {
+            return eventNames.isEmpty() || eventNames.contains(eventName);
+        }
+
+        /**
+         * The event source mapping's filter pattern, as Lambda's {@code FilterCriteria} takes it
+         * ({@code {"eventName":["INSERT"]}}); empty when every record is delivered.
+         */
+        public Optional<String> filterPattern() {
+            if (eventNames.isEmpty()) {
+                return Optional.empty();
+            }
+            return Optional.of("{\"eventName\":[" + String.join(",", eventNames.stream().map(n -> "\"" + n + "\"").toList())
+                    + "]}");
         }
 
         /** The actions Lambda's event source mapping needs on the stream, granted to the function's role. */

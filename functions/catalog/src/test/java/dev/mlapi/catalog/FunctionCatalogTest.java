@@ -60,4 +60,22 @@ class FunctionCatalogTest {
         assertThatThrownBy(() -> Grant.of(Resource.USERS_TABLE, "dynamodb:*"))
                 .hasMessageContaining("not one exact IAM action");
     }
+
+    @Test
+    void trainWorker_sharesTrainsJar_andIsTriggeredByInsertsOnly() {
+        assertThat(FunctionCatalog.TRAIN_WORKER.module()).isEqualTo("train");
+        assertThat(FunctionCatalog.TRAIN_WORKER.jarPath()).isEqualTo(FunctionCatalog.TRAIN.jarPath());
+        Trigger.DynamoDbStream stream = (Trigger.DynamoDbStream) FunctionCatalog.TRAIN_WORKER.trigger().orElseThrow();
+        assertThat(stream.filterPattern()).contains("{\"eventName\":[\"INSERT\"]}");
+        assertThat(stream.delivers("INSERT")).isTrue();
+        assertThat(stream.delivers("MODIFY")).isFalse();
+        Trigger.DynamoDbStream all = (Trigger.DynamoDbStream) FunctionCatalog.AGGREGATOR.trigger().orElseThrow();
+        assertThat(all.filterPattern()).isEmpty();
+        assertThat(all.delivers("REMOVE")).isTrue();
+        assertThatThrownBy(() -> all.withEventNames("DELETE")).isInstanceOf(IllegalArgumentException.class);
+        // The worker writes the registry; the API only reads it and writes under training/.
+        assertThat(FunctionCatalog.TRAIN_WORKER.actionsOn(Resource.MODELS_OBJECTS)).contains("s3:PutObject");
+        assertThat(FunctionCatalog.TRAIN.actionsOn(Resource.MODELS_OBJECTS)).containsExactly("s3:GetObject");
+        assertThat(Resource.TRAINING_OBJECTS.objectPrefix()).isEqualTo("training/");
+    }
 }

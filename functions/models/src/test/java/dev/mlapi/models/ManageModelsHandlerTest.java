@@ -18,6 +18,8 @@ import dev.mlapi.core.testkit.Events;
 import dev.mlapi.core.testkit.TestStack;
 import dev.mlapi.core.users.User;
 import dev.mlapi.registry.ModelFile;
+import dev.mlapi.registry.RegistrySettings;
+import dev.mlapi.registry.S3Clients;
 import dev.mlapi.registry.TestModels;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -38,6 +40,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The models function end to end through its Lambda handler: API Gateway events from
@@ -396,5 +400,56 @@ class ManageModelsHandlerTest {
         body(call(event("models-describe.json", user, "/models/retire", Map.of("name", "retire")))).get("versions")
                 .forEach(v -> versions.add(v.get("version").asInt()));
         assertThat(versions).containsExactly(2);
+    }
+
+    /**
+     * What a {@code kill -9} of the local S3 server leaves: the key of an interrupted write with a
+     * dash and a UUID appended, full or partial content. Put straight into the bucket, as the store would.
+     */
+    static void putStray(String key, String content) {
+        RegistrySettings settings = RegistrySettings.from(stack.config());
+        try (S3Client s3 = S3Clients.s3(settings)) {
+            s3.putObject(r -> r.bucket(settings.bucket()).key(key), RequestBody.fromString(content));
+        }
+    }
+
+    @Test
+    void routes_whenTheBucketHoldsKeysTheRegistryDidNotWrite_ignoreThem() throws Exception {
+        registerMultipart(admin, "crashed", tabularForm(4));
+        registerMultipart(admin, "crashed", tabularForm(5));
+        setAlias("crashed", "production", Map.of("version", 1));
+        String uuid = "-" + UUID.randomUUID();
+        String manifest = body(getVersion(user, "crashed", "2")).toString();
+        putStray("models/crashed/claims/0000000003" + uuid, "{}");
+        putStray("models/crashed/manifests/0000000003.json" + uuid, manifest);
+        putStray("models/crashed/manifests/3.json", manifest);
+        putStray("models/crashed/aliases/staging.json" + uuid, "{\"format\":1,\"model\":\"crashed\",\"alias\":"
+                + "\"staging\",\"version\":2,\"updated_at\":\"2026-01-01T00:00:00Z\",\"updated_by\":\"x\"}");
+        putStray("models/crashed/pending/0000000004.json" + uuid, "{\"format\":1,\"na");
+        putStray("models/crashed/README", "hello");
+        putStray("models/Not..A.Name/manifests/0000000001.json", manifest);
+        putStray("models/loose-object", "hello");
+        putStray("images/cat.png", "not a model");
+
+        JsonNode detail = body(call(event("models-describe.json", user, "/models/crashed", Map.of("name", "crashed"))));
+        assertThat(detail.get("latest_version").asInt()).as("no phantom version 3").isEqualTo(2);
+        assertThat(detail.get("versions")).extracting(v -> v.get("version").asInt()).containsExactly(2, 1);
+        assertThat(detail.get("pending_versions")).isEmpty();
+        assertThat(detail.get("aliases").size()).isEqualTo(1);
+        APIGatewayV2HTTPEvent list = event("models-list.json", user, "/models", Map.of());
+        list.setRawQueryString("limit=100");
+        list.setQueryStringParameters(Map.of("limit", "100"));
+        JsonNode listing = body(call(list));
+        assertThat(listing.get("items")).anySatisfy(item -> {
+            assertThat(item.get("name").asText()).isEqualTo("crashed");
+            assertThat(item.get("latest_version").asInt()).isEqualTo(2);
+            assertThat(item.get("aliases").has("staging")).isFalse();
+        });
+        assertThat(listing.get("items")).extracting(item -> item.get("name").asText())
+                .doesNotContain("Not..A.Name", "loose-object", "images");
+        assertThat(getVersion(user, "crashed", "3").getStatusCode()).isEqualTo(404);
+        assertThat(delete(admin, "crashed", 2).getStatusCode()).as("no alias blocks it").isEqualTo(204);
+        assertThat(body(call(event("models-describe.json", user, "/models/crashed", Map.of("name", "crashed"))))
+                .get("latest_version").asInt()).isEqualTo(1);
     }
 }

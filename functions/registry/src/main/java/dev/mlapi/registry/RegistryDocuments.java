@@ -2,6 +2,7 @@ package dev.mlapi.registry;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectReader;
+import dev.mlapi.core.error.ApiException.ServiceUnavailable;
 import dev.mlapi.core.json.Json;
 import dev.mlapi.registry.Manifest.FileEntry;
 import dev.mlapi.registry.Manifest.ImagePreprocessing;
@@ -12,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The JSON documents the S3 registry stores, and their mapping to the domain records. The stored
@@ -23,6 +26,7 @@ final class RegistryDocuments {
     /** Written into every document; bump when a change is not backward compatible. */
     static final int FORMAT = 1;
 
+    private static final Logger LOG = LoggerFactory.getLogger(RegistryDocuments.class);
     private static final ObjectReader LENIENT = Json.mapper().reader()
             .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -37,8 +41,10 @@ final class RegistryDocuments {
         try {
             return LENIENT.readValue(json, type);
         } catch (IOException e) {
-            throw new IllegalStateException("the registry document " + key + " is not readable as "
-                    + type.getSimpleName(), e);
+            // A key of the layout whose bytes are not its document: storage was damaged, not the request.
+            LOG.error("the registry document {} is not readable as {}: {}", key, type.getSimpleName(), e.toString());
+            throw new ServiceUnavailable("a stored document of the model registry is unreadable; an administrator "
+                    + "has to repair or delete it");
         }
     }
 

@@ -1,6 +1,9 @@
 package dev.mlapi.registry;
 
 import dev.mlapi.core.error.ApiException.InvalidInput;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The registry's S3 key layout (see {@link S3ModelRegistry} and {@code docs/REGISTRY.md}). Every
@@ -57,11 +60,69 @@ final class RegistryKeys {
         return aliasesFolder(name) + ModelRef.requireName("alias", alias) + ".json";
     }
 
-    /** The version in a claim, pending or manifest key; {@code NumberFormatException} for anything else. */
-    static int versionOf(String key) {
-        String last = key.substring(key.lastIndexOf('/') + 1);
-        int dot = last.indexOf('.');
-        return Integer.parseInt(dot < 0 ? last : last.substring(0, dot));
+    /** What a key of the layout holds. */
+    enum Kind {
+        CLAIM, PENDING, FILE, MANIFEST, ALIAS
+    }
+
+    /**
+     * A key of the documented layout, parsed: its model, its version (claims, pending uploads,
+     * files, manifests) and its alias or file name.
+     */
+    record Parsed(Kind kind, String model, int version, String item) {
+    }
+
+    private static final String NAME_GROUP = "([a-z0-9][a-z0-9._-]{0,63})";
+    private static final Pattern LAYOUT = Pattern.compile(Pattern.quote(ROOT) + NAME_GROUP + "/(?:"
+            + "claims/(\\d{10})"
+            + "|pending/(\\d{10})\\.json"
+            + "|manifests/(\\d{10})\\.json"
+            + "|aliases/" + NAME_GROUP + "\\.json"
+            + "|files/(\\d{10})/([A-Za-z0-9][A-Za-z0-9._-]{0,127}))");
+    /** What S3Proxy's filesystem store leaves of a write cut short: the key, a dash and a random UUID. */
+    private static final Pattern PARTIAL_WRITE = Pattern.compile(
+            "(.+)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
+    /**
+     * Parses {@code key} strictly by the layout: exactly ten digits for a version (at least 1, at
+     * most {@link Integer#MAX_VALUE}), names and file names as written, no {@code ..}; empty for
+     * anything else (another top-level prefix, a temporary file of the store, a foreign object).
+     */
+    static Optional<Parsed> parse(String key) {
+        Matcher m = LAYOUT.matcher(key);
+        if (!m.matches() || key.contains("..")) {
+            return Optional.empty();
+        }
+        String model = m.group(1);
+        Parsed parsed;
+        if (m.group(2) != null) {
+            parsed = new Parsed(Kind.CLAIM, model, version(m.group(2)), null);
+        } else if (m.group(3) != null) {
+            parsed = new Parsed(Kind.PENDING, model, version(m.group(3)), null);
+        } else if (m.group(4) != null) {
+            parsed = new Parsed(Kind.MANIFEST, model, version(m.group(4)), null);
+        } else if (m.group(5) != null) {
+            parsed = new Parsed(Kind.ALIAS, model, 0, m.group(5));
+        } else {
+            parsed = new Parsed(Kind.FILE, model, version(m.group(6)), m.group(7));
+        }
+        return parsed.kind() != Kind.ALIAS && parsed.version() < 1 ? Optional.empty() : Optional.of(parsed);
+    }
+
+    /**
+     * True if {@code key} is what the local S3 server leaves of an interrupted write to a key of the
+     * layout ({@code manifests/0000000002.json-<uuid>}), which the store never completed. A file's
+     * partial write can look like a valid file name: those are told apart by their version's file
+     * list instead.
+     */
+    static boolean isPartialWrite(String key) {
+        Matcher m = PARTIAL_WRITE.matcher(key);
+        return m.matches() && parse(key).isEmpty() && parse(m.group(1)).isPresent();
+    }
+
+    private static int version(String digits) {
+        long version = Long.parseLong(digits);
+        return version > Integer.MAX_VALUE ? 0 : (int) version;
     }
 
     /** Ten digits, so that key order is version order. */

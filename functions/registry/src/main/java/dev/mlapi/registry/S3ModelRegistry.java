@@ -9,9 +9,9 @@ import static dev.mlapi.registry.RegistryKeys.fileKey;
 import static dev.mlapi.registry.RegistryKeys.filesFolder;
 import static dev.mlapi.registry.RegistryKeys.manifestKey;
 import static dev.mlapi.registry.RegistryKeys.manifestsFolder;
+import static dev.mlapi.registry.RegistryKeys.modelFolder;
 import static dev.mlapi.registry.RegistryKeys.pendingFolder;
 import static dev.mlapi.registry.RegistryKeys.pendingKey;
-import static dev.mlapi.registry.RegistryKeys.versionOf;
 import static dev.mlapi.registry.S3Errors.call;
 
 import dev.mlapi.core.error.ApiException;
@@ -22,6 +22,8 @@ import dev.mlapi.core.error.ApiException.NotFound;
 import dev.mlapi.core.error.ApiException.ServiceUnavailable;
 import dev.mlapi.core.page.Page;
 import dev.mlapi.registry.Manifest.FileEntry;
+import dev.mlapi.registry.RegistryKeys.Kind;
+import dev.mlapi.registry.RegistryKeys.Parsed;
 import dev.mlapi.registry.RegistryDocuments.AliasDocument;
 import dev.mlapi.registry.RegistryDocuments.ClaimDocument;
 import dev.mlapi.registry.RegistryDocuments.ManifestDocument;
@@ -41,6 +43,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,6 +51,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,7 +87,9 @@ import software.amazon.awssdk.services.s3.presigner.model.PresignedPutObjectRequ
  * </pre>
  * {@code {v}} is the version zero-padded to ten digits, so that key order is version order;
  * names follow {@link ModelRef#NAME} and file names {@link ModelFile#FILE_NAME}, so no key can
- * escape its model's prefix.
+ * escape its model's prefix. Listings read only keys of this layout ({@link RegistryKeys#parse});
+ * anything else (a killed store's {@code <key>-<uuid>} temporary file, an object put by hand) is
+ * ignored and reported once, and {@link #cleanUp(Duration)} removes what crashes left behind.
  *
  * <h2>Protocols</h2>
  * <ul>
@@ -113,6 +119,7 @@ public final class S3ModelRegistry implements ModelRegistryWriter, ModelCatalog 
     private final String bucket;
     private final Clock clock;
     private final Duration uploadValidity;
+    private final StrayKeys strayKeys;
 
     public S3ModelRegistry(S3Client s3, S3Presigner presigner, String bucket, Clock clock, Duration uploadValidity) {
         this.s3 = s3;
@@ -120,6 +127,7 @@ public final class S3ModelRegistry implements ModelRegistryWriter, ModelCatalog 
         this.bucket = bucket;
         this.clock = clock;
         this.uploadValidity = uploadValidity;
+        this.strayKeys = new StrayKeys(bucket);
     }
 
     /** The registry in the settings' bucket, with clients built once per container (see {@link S3Clients}). */
@@ -187,12 +195,16 @@ public final class S3ModelRegistry implements ModelRegistryWriter, ModelCatalog 
         String startAfter = cursor.map(c -> ROOT + decodeCursor(c) + "0").orElse(null);
         ListObjectsV2Response page = call("listing models", () -> s3.listObjectsV2(ListObjectsV2Request.builder()
                 .bucket(bucket).prefix(ROOT).delimiter("/").maxKeys(limit).startAfter(startAfter).build()));
+        page.contents().forEach(object -> strayKeys.report(object.key()));
         List<String> names = page.commonPrefixes().stream()
                 .map(p -> p.prefix().substring(ROOT.length(), p.prefix().length() - 1))
-                .filter(n -> ModelRef.NAME.matcher(n).matches())
                 .toList();
         List<ModelSummary> items = new ArrayList<>();
         for (String name : names) {
+            if (!isName(name)) {
+                strayKeys.report(ROOT + name + "/");
+                continue;
+            }
             OptionalInt latest = latestVersion(name);
             if (latest.isPresent()) {
                 Map<String, Integer> aliases = new LinkedHashMap<>();
@@ -210,8 +222,8 @@ public final class S3ModelRegistry implements ModelRegistryWriter, ModelCatalog 
     public Page<Manifest> versions(String name, int limit, Optional<String> cursor) {
         ModelRef.requireName("name", name);
         int before = cursor.map(c -> ModelRef.parseVersion("cursor", c)).orElse(Integer.MAX_VALUE);
-        List<Integer> all = versionsIn(manifestsFolder(name));
-        if (all.isEmpty() && keys(pendingFolder(name)).isEmpty()) {
+        List<Integer> all = versionsOf(name, Kind.MANIFEST);
+        if (all.isEmpty() && versionsOf(name, Kind.PENDING).isEmpty()) {
             throw new NotFound("model '" + name + "' not found");
         }
         List<Integer> newestFirst = all.stream().sorted((a, b) -> Integer.compare(b, a)).filter(v -> v < before)
@@ -228,10 +240,8 @@ public final class S3ModelRegistry implements ModelRegistryWriter, ModelCatalog 
     public List<ModelAlias> aliases(String name) {
         ModelRef.requireName("name", name);
         List<ModelAlias> aliases = new ArrayList<>();
-        for (S3Object object : keys(aliasesFolder(name))) {
-            getBytes(object.key())
-                    .map(json -> RegistryDocuments.read(json, AliasDocument.class, object.key()).toAlias())
-                    .ifPresent(aliases::add);
+        for (Listed listed : listed(name, Kind.ALIAS)) {
+            aliasDocument(name, listed.key().item()).map(AliasDocument::toAlias).ifPresent(aliases::add);
         }
         return aliases;
     }
@@ -240,10 +250,16 @@ public final class S3ModelRegistry implements ModelRegistryWriter, ModelCatalog 
     public List<PendingVersion> pendingVersions(String name) {
         ModelRef.requireName("name", name);
         List<PendingVersion> pending = new ArrayList<>();
-        for (S3Object object : keys(pendingFolder(name))) {
-            getBytes(object.key())
-                    .map(json -> RegistryDocuments.read(json, PendingDocument.class, object.key()).toPendingVersion())
-                    .ifPresent(pending::add);
+        Instant now = clock.instant();
+        for (Listed listed : listed(name, Kind.PENDING)) {
+            Optional<PendingDocument> document = pendingDocument(name, listed.key().version());
+            if (document.isPresent() && now.isAfter(document.get().expiresAt())) {
+                // Its URLs expired: nobody can finish this upload any more, so it goes now.
+                discard(name, listed.key().version());
+                LOG.info("discarded the expired upload of model {}:{}", name, listed.key().version());
+            } else {
+                document.map(PendingDocument::toPendingVersion).ifPresent(pending::add);
+            }
         }
         return pending;
     }
@@ -400,11 +416,151 @@ public final class S3ModelRegistry implements ModelRegistryWriter, ModelCatalog 
         LOG.info("deleted model {}:{}", name, version);
     }
 
+    /** What {@link #cleanUp(Duration)} removed. */
+    public record CleanUp(int models, int removedKeys, int discardedUploads) {
+    }
+
+    /**
+     * Removes what interrupted writes and abandoned uploads left behind, in every model: partial
+     * writes of the local S3 server ({@code manifests/0000000002.json-<uuid>}), files that belong
+     * to no manifest and no pending upload (a direct registration killed before its manifest, a
+     * stray upload), and pending uploads whose URLs expired. Claims stay: a number is never given
+     * out twice. Only keys last modified more than {@code olderThan} ago are touched, so writes in
+     * flight are left alone; the local server runs this at start-up, before anything writes, with
+     * zero. Other keys that are not of the layout are reported, never deleted. Best effort: a
+     * model that fails is logged and skipped.
+     */
+    public CleanUp cleanUp(Duration olderThan) {
+        Instant cutoff = clock.instant().minus(olderThan);
+        int models = 0;
+        int removed = 0;
+        int discarded = 0;
+        for (String name : modelNames()) {
+            try {
+                CleanUp one = cleanUp(name, cutoff);
+                models++;
+                removed += one.removedKeys();
+                discarded += one.discardedUploads();
+            } catch (RuntimeException e) {
+                LOG.warn("could not clean up model {}", name, e);
+            }
+        }
+        if (removed + discarded > 0) {
+            LOG.info("registry clean-up: removed {} leftover keys and {} expired uploads in {} models", removed,
+                    discarded, models);
+        }
+        return new CleanUp(models, removed, discarded);
+    }
+
+    private CleanUp cleanUp(String name, Instant cutoff) {
+        Set<Integer> manifests = new HashSet<>();
+        Map<Integer, S3Object> pending = new TreeMap<>();
+        List<Listed> files = new ArrayList<>();
+        int removed = 0;
+        for (S3Object object : keys(modelFolder(name))) {
+            Optional<Parsed> key = RegistryKeys.parse(object.key());
+            if (key.isEmpty()) {
+                if (RegistryKeys.isPartialWrite(object.key()) && before(object, cutoff)) {
+                    delete(object.key());
+                    removed++;
+                } else {
+                    strayKeys.report(object.key());
+                }
+                continue;
+            }
+            switch (key.get().kind()) {
+                case MANIFEST -> manifests.add(key.get().version());
+                case PENDING -> pending.put(key.get().version(), object);
+                case FILE -> files.add(new Listed(key.get(), object));
+                default -> {
+                    // claims stay as gaps in the numbering; aliases are the admins' to move
+                }
+            }
+        }
+        int discarded = 0;
+        Map<Integer, Set<String>> declared = new HashMap<>();
+        Instant now = clock.instant();
+        for (int version : pending.keySet()) {
+            Optional<PendingDocument> document = pendingDocument(name, version);
+            if (document.isPresent() && now.isAfter(document.get().expiresAt())) {
+                discard(name, version);
+                discarded++;
+            } else {
+                document.ifPresent(d -> declared.put(version, names(d.files())));
+            }
+        }
+        Map<Integer, Optional<Set<String>>> wanted = new HashMap<>();
+        for (Listed file : files) {
+            int version = file.key().version();
+            if (before(file.object(), cutoff) && wanted.computeIfAbsent(version,
+                    v -> wantedFiles(name, v, manifests, pending.keySet(), declared))
+                    .filter(w -> !w.contains(file.key().item())).isPresent()) {
+                delete(file.object().key());
+                removed++;
+            }
+        }
+        return new CleanUp(1, removed, discarded);
+    }
+
+    /**
+     * The files version {@code v} may keep: its manifest's, or its live upload's declared files;
+     * none if it has neither (its files are orphans); empty (do not touch) when it is unclear,
+     * e.g. a commit or delete ran between the listing and now.
+     */
+    private Optional<Set<String>> wantedFiles(String name, int v, Set<Integer> manifests, Set<Integer> pending,
+            Map<Integer, Set<String>> declared) {
+        if (declared.containsKey(v)) {
+            return Optional.of(declared.get(v));
+        }
+        if (manifests.contains(v)) {
+            return manifest(name, v).map(m -> names(m.files()));
+        }
+        if (pending.contains(v) || exists(manifestKey(name, v)) || exists(pendingKey(name, v))) {
+            return Optional.empty();
+        }
+        return Optional.of(Set.of());
+    }
+
+    private static boolean before(S3Object object, Instant cutoff) {
+        return object.lastModified() == null || !object.lastModified().isAfter(cutoff);
+    }
+
+    private static Set<String> names(List<FileEntry> files) {
+        Set<String> names = new HashSet<>();
+        files.forEach(f -> names.add(f.name()));
+        return names;
+    }
+
+    /** Every valid model name in the bucket; other folders under the root are reported. */
+    private List<String> modelNames() {
+        List<String> names = new ArrayList<>();
+        call("listing models", () -> {
+            s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(ROOT).delimiter("/")).forEach(page -> {
+                page.contents().forEach(object -> strayKeys.report(object.key()));
+                page.commonPrefixes().forEach(p -> {
+                    String name = p.prefix().substring(ROOT.length(), p.prefix().length() - 1);
+                    if (isName(name)) {
+                        names.add(name);
+                    } else {
+                        strayKeys.report(p.prefix());
+                    }
+                });
+            });
+            return null;
+        });
+        return names;
+    }
+
+    /** The keys reported as not of the layout so far (for tests). */
+    Set<String> strayKeys() {
+        return strayKeys.reported();
+    }
+
     // ---------------------------------------------------------------- protocol steps
 
     /** Claims the next free version number of {@code name}; see the class comment. */
     private int allocate(String name, String claimedBy, String mode) {
-        int candidate = versionsIn(claimsFolder(name)).stream().mapToInt(Integer::intValue).max().orElse(0) + 1;
+        int candidate = versionsOf(name, Kind.CLAIM).stream().mapToInt(Integer::intValue).max().orElse(0) + 1;
         for (int attempt = 0; attempt < MAX_ALLOCATION_ATTEMPTS; attempt++, candidate++) {
             if (candidate <= 0) {
                 throw new Conflict("model '" + name + "' has used up its version numbers");
@@ -530,11 +686,12 @@ public final class S3ModelRegistry implements ModelRegistryWriter, ModelCatalog 
     private void purgeExpiredUploads(String name) {
         try {
             Instant now = clock.instant();
-            for (S3Object object : keys(pendingFolder(name))) {
+            for (Listed listed : listed(name, Kind.PENDING)) {
+                S3Object object = listed.object();
                 if (object.lastModified() != null && object.lastModified().plus(uploadValidity).isAfter(now)) {
                     continue;
                 }
-                pendingDocument(name, versionOf(object.key()))
+                pendingDocument(name, listed.key().version())
                         .filter(p -> now.isAfter(p.expiresAt()))
                         .ifPresent(p -> discard(name, p.version()));
             }
@@ -567,21 +724,45 @@ public final class S3ModelRegistry implements ModelRegistryWriter, ModelCatalog 
     }
 
     private OptionalInt latestVersion(String name) {
-        return versionsIn(manifestsFolder(name)).stream().mapToInt(Integer::intValue).max();
+        return versionsOf(name, Kind.MANIFEST).stream().mapToInt(Integer::intValue).max();
     }
 
-    /** The version numbers of the keys in {@code folder}, ascending. */
-    private List<Integer> versionsIn(String folder) {
-        List<Integer> versions = new ArrayList<>();
+    /** The versions of {@code name} that have a key of {@code kind}, ascending. */
+    private List<Integer> versionsOf(String name, Kind kind) {
+        return listed(name, kind).stream().map(l -> l.key().version()).toList();
+    }
+
+    /** A key of the layout, with its listing entry. */
+    private record Listed(Parsed key, S3Object object) {
+    }
+
+    /**
+     * The keys of {@code kind} of model {@code name}, parsed strictly by the layout, in key order.
+     * Anything else in the folder is ignored and reported once: the registry reads only keys it
+     * could have written.
+     */
+    private List<Listed> listed(String name, Kind kind) {
+        String folder = switch (kind) {
+            case CLAIM -> claimsFolder(name);
+            case PENDING -> pendingFolder(name);
+            case MANIFEST -> manifestsFolder(name);
+            case ALIAS -> aliasesFolder(name);
+            case FILE -> modelFolder(name) + "files/";
+        };
+        List<Listed> listed = new ArrayList<>();
         for (S3Object object : keys(folder)) {
-            try {
-                versions.add(versionOf(object.key()));
-            } catch (NumberFormatException e) {
-                // e.g. S3Proxy's temporary file of a write in flight
-                LOG.debug("ignoring unexpected key s3://{}/{}", bucket, object.key());
+            Optional<Parsed> key = RegistryKeys.parse(object.key());
+            if (key.isPresent() && key.get().kind() == kind && key.get().model().equals(name)) {
+                listed.add(new Listed(key.get(), object));
+            } else {
+                strayKeys.report(object.key());
             }
         }
-        return versions;
+        return listed;
+    }
+
+    private static boolean isName(String name) {
+        return ModelRef.NAME.matcher(name).matches() && !name.contains("..");
     }
 
 

@@ -14,12 +14,16 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
-/** The report function (admin): {@code GET /report} and {@code GET /stats}, from rollups only. */
+/**
+ * The report function: {@code GET /report} and {@code GET /stats} (admin, from rollups only), and
+ * the public dashboard page that draws them for an admin who signs in on it.
+ */
 public final class ReportStatsHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
 
     static final String CSV = "text/csv; charset=utf-8";
 
     private final ReportService reports;
+    private final Dashboard dashboard;
     private final ApiPipeline pipeline;
 
     public ReportStatsHandler() {
@@ -32,9 +36,12 @@ public final class ReportStatsHandler implements RequestHandler<APIGatewayV2HTTP
 
     ReportStatsHandler(Wiring wiring, ReportService reports) {
         this.reports = reports;
+        this.dashboard = Dashboard.fromClasspath();
         this.pipeline = wiring.pipeline()
                 .route("GET /report", Access.ADMIN, this::report)
                 .route("GET /stats", Access.ADMIN, this::stats)
+                .route("GET /dashboard", Access.PUBLIC, request -> dashboard.page())
+                .route("GET /dashboard/{asset}", Access.PUBLIC, request -> dashboard.asset(request.pathParameter("asset")))
                 .build();
     }
 

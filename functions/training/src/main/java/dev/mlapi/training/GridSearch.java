@@ -13,14 +13,17 @@ import org.tribuo.classification.Label;
 
 /**
  * scikit-learn's {@code GridSearchCV} for classification over Tribuo: every combination of the
- * grid, stratified k-fold cross-validation shuffled with the seed, accuracy as the score, and a
- * refit of the best candidate (highest mean; the first on a tie) on every row. Fits run in
- * parallel on the machine's cores; each fit has its own seeded trainer, so a search is
- * reproducible whatever the scheduling.
+ * grid, stratified k-fold cross-validation shuffled with the seed, accuracy or macro F1 as the
+ * score, and a refit of the best candidate (highest mean; the first on a tie) on every row. Fits
+ * run in parallel on {@link SearchOptions#parallelism()} cores; each fit has its own seeded
+ * trainer, so a search is reproducible whatever the scheduling.
  */
 public final class GridSearch {
 
-    /** Told after every fit, with the number done and the total (candidates × folds + refit). */
+    /**
+     * Told after every fit, with the number done and the total (candidates × folds + refit). May
+     * throw {@link TrainingStopped} to stop the search: no new fit starts, nothing is registered.
+     */
     public interface Progress {
         void fitsDone(int done, int total);
     }
@@ -39,37 +42,59 @@ public final class GridSearch {
     private GridSearch() {
     }
 
+    /** Accuracy on every available core, never stopping early. */
     public static Result run(TabularDataset data, Algorithm algorithm, List<Map<String, Object>> candidates, int folds,
             long seed, Progress progress) {
+        return run(data, algorithm, candidates, folds, seed, Scoring.ACCURACY, SearchOptions.defaults(), progress);
+    }
+
+    /**
+     * The search, ranked by {@code scoring}, run as {@code options} say.
+     *
+     * @throws TrainingStopped when {@code options} or {@code progress} stop it before its end
+     */
+    public static Result run(TabularDataset data, Algorithm algorithm, List<Map<String, Object>> candidates, int folds,
+            long seed, Scoring scoring, SearchOptions options, Progress progress) {
+        if (scoring.isRegression()) {
+            throw new IllegalArgumentException(scoring.value() + " scores regression");
+        }
         int[][] testFolds = stratifiedFolds(data.targets(), folds, seed);
-        int fits = candidates.size() * folds;
-        int total = fits + 1;
         int features = data.featureNames().size();
-        double[][] scores = new double[candidates.size()][folds];
-        double[][] seconds = new double[candidates.size()][folds];
-        var done = new java.util.concurrent.atomic.AtomicInteger();
-        IntStream.range(0, fits).parallel().forEach(fit -> {
-            int c = fit / folds;
-            int f = fit % folds;
-            long started = System.nanoTime();
-            Model<Label> model = algorithm.trainer(candidates.get(c), seed, features)
-                    .train(TribuoData.dataset(data, trainingIndices(testFolds, f, data.size())));
-            seconds[c][f] = (System.nanoTime() - started) / 1e9;
-            scores[c][f] = accuracy(model, data, testFolds[f]);
-            progress.fitsDone(done.incrementAndGet(), total);
+        int total = candidates.size() * folds + 1;
+        var cv = CrossValidator.run(candidates.size(), folds, options, progress, (c, f) -> {
+            int[] training = trainingIndices(testFolds, f, data.size());
+            Model<Label> model = algorithm.trainer(candidates.get(c), seed, features, training.length)
+                    .train(TribuoData.dataset(data, training));
+            return score(scoring, model, data, testFolds[f]);
         });
+        List<CandidateScore> results = summarise(candidates, cv);
+        int best = best(results);
+        CrossValidator.checkBeforeRefit(options, total);
+        Model<Label> refit = algorithm.trainer(candidates.get(best), seed, features, data.size())
+                .train(TribuoData.dataset(data, null));
+        CrossValidator.refitDone(progress, total);
+        return new Result(results, best, refit);
+    }
+
+    /** Each candidate's mean and standard deviation of fold scores, and its mean fit time. */
+    static List<CandidateScore> summarise(List<Map<String, Object>> candidates, CrossValidator.Scores cv) {
         List<CandidateScore> results = new ArrayList<>();
-        int best = 0;
         for (int c = 0; c < candidates.size(); c++) {
-            double mean = mean(scores[c]);
-            results.add(new CandidateScore(candidates.get(c), mean, std(scores[c], mean), mean(seconds[c])));
-            if (mean > results.get(best).meanScore()) {
+            double mean = mean(cv.scores()[c]);
+            results.add(new CandidateScore(candidates.get(c), mean, std(cv.scores()[c], mean), mean(cv.seconds()[c])));
+        }
+        return results;
+    }
+
+    /** The highest mean score; the first candidate on a tie, as scikit-learn's {@code best_index_}. */
+    static int best(List<CandidateScore> results) {
+        int best = 0;
+        for (int c = 1; c < results.size(); c++) {
+            if (results.get(c).meanScore() > results.get(best).meanScore()) {
                 best = c;
             }
         }
-        Model<Label> refit = algorithm.trainer(candidates.get(best), seed, features).train(TribuoData.dataset(data, null));
-        progress.fitsDone(total, total);
-        return new Result(results, best, refit);
+        return best;
     }
 
     /**
@@ -112,16 +137,15 @@ public final class GridSearch {
         return IntStream.range(0, rows).filter(i -> !test[i]).toArray();
     }
 
-    private static double accuracy(Model<Label> model, TabularDataset data, int[] rows) {
-        int correct = 0;
+    private static double score(Scoring scoring, Model<Label> model, TabularDataset data, int[] rows) {
+        List<String> truth = new ArrayList<>();
+        List<String> predicted = new ArrayList<>();
         for (int i : rows) {
-            String predicted = model.predict(TribuoData.example(data.featureNames(), data.rows()[i], null))
-                    .getOutput().getLabel();
-            if (predicted.equals(data.targets().get(i))) {
-                correct++;
-            }
+            truth.add(data.targets().get(i));
+            predicted.add(model.predict(TribuoData.example(data.featureNames(), data.rows()[i], null)).getOutput()
+                    .getLabel());
         }
-        return (double) correct / rows.length;
+        return scoring.score(truth, predicted);
     }
 
     static double mean(double[] values) {

@@ -1,28 +1,45 @@
 package dev.mlapi.training;
 
+import com.oracle.labs.mlrg.olcut.config.json.JsonProvenanceSerialization;
 import dev.mlapi.registry.Manifest;
 import dev.mlapi.registry.ModelFile;
 import dev.mlapi.registry.ModelKind;
 import dev.mlapi.registry.ModelRegistration;
 import dev.mlapi.registry.ModelRegistryWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tribuo.Model;
+import org.tribuo.Tribuo;
+import org.tribuo.classification.Label;
+import org.tribuo.regression.Regressor;
 
 /**
- * Runs a training request (classification or regression) to its end: grid search, export of the refit model to ONNX,
- * verification against Tribuo on every training row, and registration as the next version of the
- * named model (kind {@code tabular}, with feature names, labels, CV results and parameters), the
- * {@code production} alias moved to it when the request says {@code deploy}. Any failure before
- * registration registers nothing.
+ * Runs a training request (classification or regression) to its end: grid search, export of the
+ * refit model to ONNX, verification against Tribuo on every training row, and registration as the
+ * next version of the named model (kind {@code tabular}): the manifest holds the feature names in
+ * input order, labels, task, metric, CV results, parameters, the dataset's rows, sha256 and id,
+ * seed, training time and library versions, and the version carries Tribuo's provenance of the
+ * model as {@value #PROVENANCE_FILE}. The {@code production} alias moves to it when the request
+ * says {@code deploy}. Any failure or stop before registration registers nothing.
  */
 public final class ModelTrainer {
+
+    public static final String MODEL_FILE = "model.onnx";
+    /** Tribuo's provenance of the refit model (trainer, its configuration, dataset), OLCUT's JSON form. */
+    public static final String PROVENANCE_FILE = "provenance.json";
+    public static final String TRIBUO_VERSION = Tribuo.VERSION;
 
     /** What a finished job reports: every candidate's scores, the best one, the refit Tribuo model and the registered version. */
     public record Outcome(List<GridSearch.CandidateScore> candidates, GridSearch.CandidateScore best, Model<?> model,
             String metric, Manifest manifest) {
+
+        /** The registered version's number. */
+        public int version() {
+            return manifest.version();
+        }
     }
 
     private final ModelRegistryWriter registry;
@@ -31,38 +48,53 @@ public final class ModelTrainer {
         this.registry = registry;
     }
 
+    /** Trains on every available core, to the end. */
     public Outcome train(TrainSpec spec, String user, GridSearch.Progress progress) {
+        return train(spec, user, progress, SearchOptions.defaults());
+    }
+
+    /**
+     * Trains as {@code options} say: on how many cores, and until when.
+     *
+     * @throws TrainingStopped when {@code options} or {@code progress} stop the job ("stopped after N
+     *                         of M fits: reason"); nothing is registered
+     */
+    public Outcome train(TrainSpec spec, String user, GridSearch.Progress progress, SearchOptions options) {
         TabularDataset data = spec.dataset();
         long started = System.nanoTime();
         List<GridSearch.CandidateScore> candidates;
         GridSearch.CandidateScore best;
         Model<?> model;
         byte[] onnx;
-        String metric;
         if (spec.isRegression()) {
             RegressionSearch.Result search = RegressionSearch.run(data, spec.algorithm(), spec.candidates(),
-                    spec.cvFolds(), spec.seed(), progress);
-            onnx = TreeRegressorOnnxExporter.export(search.model(), data.featureNames());
+                    spec.cvFolds(), spec.seed(), spec.scoring(), options, progress);
+            onnx = exportRegressor(spec.algorithm(), search.model(), data);
             ExportVerifier.verifyRegressor(onnx, search.model(), data);
             candidates = search.candidates();
             best = search.bestCandidate();
             model = search.model();
-            metric = "r2";
         } else {
             GridSearch.Result search = GridSearch.run(data, spec.algorithm(), spec.candidates(), spec.cvFolds(),
-                    spec.seed(), progress);
-            onnx = TreeOnnxExporter.export(search.model(), data.featureNames(), data.classes());
+                    spec.seed(), spec.scoring(), options, progress);
+            onnx = exportClassifier(spec.algorithm(), search.model(), data);
             ExportVerifier.verify(onnx, search.model(), data);
             candidates = search.candidates();
             best = search.bestCandidate();
             model = search.model();
-            metric = "accuracy";
         }
         double seconds = (System.nanoTime() - started) / 1e9;
+        byte[] provenance = new JsonProvenanceSerialization(true).marshalAndSerialize(model.getProvenance())
+                .getBytes(StandardCharsets.UTF_8);
+        int total = spec.totalFits();
+        options.stopReason().ifPresent(reason -> {
+            throw new TrainingStopped(reason + " (before registration)", total, total);
+        });
+        String metric = spec.scoring().value();
         Manifest manifest = registry.register(ModelRegistration.builder()
                 .setName(spec.modelName())
                 .setKind(ModelKind.TABULAR)
-                .setModelFile("model.onnx")
+                .setModelFile(MODEL_FILE)
                 .setCreatedBy(user)
                 .optDescription(spec.algorithm().value() + " " + spec.task() + " trained by grid search on "
                         + data.size() + " rows")
@@ -71,11 +103,24 @@ public final class ModelTrainer {
                 .optTarget(data.target())
                 .optMetrics(metrics(metric, candidates, best, seconds))
                 .optParameters(parameters(spec, best))
-                .build(), List.of(new ModelFile("model.onnx", onnx)));
+                .build(), List.of(new ModelFile(MODEL_FILE, onnx), new ModelFile(PROVENANCE_FILE, provenance)));
         if (spec.deploy()) {
             registry.setAlias(spec.modelName(), "production", manifest.version(), user);
         }
         return new Outcome(candidates, best, model, metric, manifest);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static byte[] exportClassifier(Algorithm algorithm, Model<Label> model, TabularDataset data) {
+        return algorithm.isLinear()
+                ? LinearOnnxExporter.export(model, data.featureNames(), data.classes())
+                : TreeOnnxExporter.export(model, data.featureNames(), data.classes());
+    }
+
+    private static byte[] exportRegressor(Algorithm algorithm, Model<Regressor> model, TabularDataset data) {
+        return algorithm.isLinear()
+                ? LinearOnnxExporter.exportRegressor(model, data.featureNames())
+                : TreeRegressorOnnxExporter.export(model, data.featureNames());
     }
 
     private static Map<String, Object> metrics(String metric, List<GridSearch.CandidateScore> all,
@@ -102,12 +147,30 @@ public final class ModelTrainer {
         Map<String, Object> parameters = new LinkedHashMap<>();
         parameters.put("algorithm", spec.algorithm().value());
         parameters.put("task", spec.task());
+        parameters.put("scoring", spec.scoring().value());
         parameters.put("best_params", nonNull(best.params()));
+        parameters.put("param_grid", grid(spec.params()));
         parameters.put("cv_folds", spec.cvFolds());
         parameters.put("seed", spec.seed());
         parameters.put("rows", spec.dataset().size());
-        parameters.put("library", "tribuo 4.3.2");
+        parameters.put("feature_order", spec.dataset().featureNames());
+        Map<String, Object> dataset = new LinkedHashMap<>();
+        dataset.put("rows", spec.dataset().size());
+        dataset.put("sha256", spec.datasetSha256());
+        spec.datasetId().ifPresent(id -> dataset.put("id", id));
+        parameters.put("dataset", dataset);
+        parameters.put("library", "tribuo " + TRIBUO_VERSION);
+        parameters.put("libraries", Map.of("tribuo", TRIBUO_VERSION, "java", System.getProperty("java.version"),
+                "onnx_opset", 15));
+        parameters.put("provenance_file", PROVENANCE_FILE);
         return parameters;
+    }
+
+    /** The grid as given, {@code null} values written {@code "none"}. */
+    private static Map<String, Object> grid(Map<String, List<Object>> grid) {
+        Map<String, Object> copy = new LinkedHashMap<>();
+        grid.forEach((k, values) -> copy.put(k, values.stream().map(v -> v == null ? (Object) "none" : v).toList()));
+        return copy;
     }
 
     /** The registry refuses null values: an unlimited {@code max_depth} is written {@code "none"}. */

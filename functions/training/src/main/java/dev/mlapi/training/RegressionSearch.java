@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.tribuo.Model;
 import org.tribuo.MutableDataset;
@@ -20,12 +19,15 @@ import org.tribuo.regression.ensemble.AveragingCombiner;
 import org.tribuo.regression.rtree.CARTRegressionTrainer;
 import org.tribuo.regression.rtree.impurity.MeanAbsoluteError;
 import org.tribuo.regression.rtree.impurity.MeanSquaredError;
+import org.tribuo.regression.sgd.linear.LinearSGDTrainer;
+import org.tribuo.regression.sgd.objectives.SquaredLoss;
 
 /**
  * {@link GridSearch} for regression: the same grid, folds shuffled with the seed (not stratified),
- * R² as the score (per fold, then averaged, as scikit-learn does), and the refit of the best
- * candidate; decision trees and random forests (averaging their members; every feature per split unless
- * {@code max_features} says otherwise, as scikit-learn's regressor) through Tribuo.
+ * R² or negated mean squared error as the score (per fold, then averaged, as scikit-learn does),
+ * and the refit of the best candidate; decision trees and random forests (averaging their members;
+ * every feature per split unless {@code max_features} says otherwise, as scikit-learn's
+ * regressor) and standardised linear least squares through Tribuo.
  */
 public final class RegressionSearch {
 
@@ -58,44 +60,71 @@ public final class RegressionSearch {
         return targets;
     }
 
+    /** R² on every available core, never stopping early. */
     public static Result run(TabularDataset data, Algorithm algorithm, List<Map<String, Object>> candidates, int folds,
             long seed, GridSearch.Progress progress) {
+        return run(data, algorithm, candidates, folds, seed, Scoring.R2, SearchOptions.defaults(), progress);
+    }
+
+    /**
+     * The search, ranked by {@code scoring}, run as {@code options} say.
+     *
+     * @throws TrainingStopped when {@code options} or {@code progress} stop it before its end
+     */
+    public static Result run(TabularDataset data, Algorithm algorithm, List<Map<String, Object>> candidates, int folds,
+            long seed, Scoring scoring, SearchOptions options, GridSearch.Progress progress) {
+        if (!scoring.isRegression()) {
+            throw new IllegalArgumentException(scoring.value() + " scores classification");
+        }
         double[] y = numericTargets(data);
         int[][] testFolds = shuffledFolds(data.size(), folds, seed);
-        int fits = candidates.size() * folds;
-        int total = fits + 1;
         int features = data.featureNames().size();
-        double[][] scores = new double[candidates.size()][folds];
-        double[][] seconds = new double[candidates.size()][folds];
-        AtomicInteger done = new AtomicInteger();
-        IntStream.range(0, fits).parallel().forEach(fit -> {
-            int c = fit / folds;
-            int f = fit % folds;
-            long started = System.nanoTime();
-            Model<Regressor> model = trainer(algorithm, candidates.get(c), seed, features)
-                    .train(dataset(data, y, without(testFolds[f], data.size())));
-            seconds[c][f] = (System.nanoTime() - started) / 1e9;
-            scores[c][f] = r2(model, data, y, testFolds[f]);
-            progress.fitsDone(done.incrementAndGet(), total);
+        int total = candidates.size() * folds + 1;
+        var cv = CrossValidator.run(candidates.size(), folds, options, progress, (c, f) -> {
+            int[] training = without(testFolds[f], data.size());
+            Model<Regressor> model = trainer(algorithm, candidates.get(c), seed, features, y, training)
+                    .train(dataset(data, y, training));
+            return score(scoring, model, data, y, testFolds[f]);
         });
-        List<GridSearch.CandidateScore> results = new ArrayList<>();
-        int best = 0;
-        for (int c = 0; c < candidates.size(); c++) {
-            double mean = GridSearch.mean(scores[c]);
-            results.add(new GridSearch.CandidateScore(candidates.get(c), mean, GridSearch.std(scores[c], mean),
-                    GridSearch.mean(seconds[c])));
-            if (mean > results.get(best).meanScore()) {
-                best = c;
-            }
-        }
-        Model<Regressor> refit = trainer(algorithm, candidates.get(best), seed, features)
-                .train(dataset(data, y, IntStream.range(0, data.size()).toArray()));
-        progress.fitsDone(total, total);
+        List<GridSearch.CandidateScore> results = GridSearch.summarise(candidates, cv);
+        int best = GridSearch.best(results);
+        CrossValidator.checkBeforeRefit(options, total);
+        int[] all = IntStream.range(0, data.size()).toArray();
+        Model<Regressor> refit = trainer(algorithm, candidates.get(best), seed, features, y, all)
+                .train(dataset(data, y, all));
+        CrossValidator.refitDone(progress, total);
         return new Result(results, best, refit);
+    }
+
+    /** As {@link #trainer(Algorithm, Map, long, int)}, for a linear model trained on {@code rows} of targets {@code y}. */
+    static Trainer<Regressor> trainer(Algorithm algorithm, Map<String, Object> params, long seed, int featureCount,
+            double[] y, int[] rows) {
+        if (algorithm != Algorithm.LINEAR_REGRESSION) {
+            return trainer(algorithm, params, seed, featureCount);
+        }
+        double mean = 0;
+        for (int i : rows) {
+            mean += y[i];
+        }
+        mean /= rows.length;
+        double squares = 0;
+        for (int i : rows) {
+            squares += (y[i] - mean) * (y[i] - mean);
+        }
+        // Features are standardised but the target is not: AdaGrad's steps are about the learning
+        // rate in size, so a rate of the target's spread reaches its scale in a few epochs.
+        double rate = Math.max(1.0, Math.sqrt(squares / rows.length));
+        double alpha = ((Number) params.getOrDefault("alpha", 0.0)).doubleValue();
+        var sgd = new LinearSGDTrainer(new SquaredLoss(), new L2AdaGrad(rate, 0.1, alpha / rows.length),
+                Algorithm.epochs(params), Integer.MAX_VALUE, 1, seed);
+        return Algorithm.standardised(sgd);
     }
 
     /** The Tribuo trainer of one regression candidate; random forests try all features per split unless told. */
     static Trainer<Regressor> trainer(Algorithm algorithm, Map<String, Object> params, long seed, int featureCount) {
+        if (algorithm.isLinear()) {
+            throw new IllegalArgumentException(algorithm.value() + " needs its training targets");
+        }
         Object depth = params.get("max_depth");
         int maxDepth = depth == null ? Integer.MAX_VALUE : ((Number) depth).intValue();
         float minLeaf = ((Number) params.getOrDefault("min_samples_leaf", 1)).floatValue();
@@ -127,20 +156,14 @@ public final class RegressionSearch {
         return dataset;
     }
 
-    private static double r2(Model<Regressor> model, TabularDataset data, double[] y, int[] rows) {
-        double mean = 0;
-        for (int i : rows) {
-            mean += y[i];
+    private static double score(Scoring scoring, Model<Regressor> model, TabularDataset data, double[] y, int[] rows) {
+        double[] truth = new double[rows.length];
+        double[] predicted = new double[rows.length];
+        for (int k = 0; k < rows.length; k++) {
+            truth[k] = y[rows[k]];
+            predicted[k] = model.predict(example(data, rows[k], Double.NaN)).getOutput().getValues()[0];
         }
-        mean /= rows.length;
-        double residual = 0;
-        double totalSquares = 0;
-        for (int i : rows) {
-            double predicted = model.predict(example(data, i, Double.NaN)).getOutput().getValues()[0];
-            residual += (y[i] - predicted) * (y[i] - predicted);
-            totalSquares += (y[i] - mean) * (y[i] - mean);
-        }
-        return totalSquares == 0 ? 0 : 1 - residual / totalSquares;
+        return scoring.score(truth, predicted);
     }
 
     /** K folds of shuffled rows (scikit-learn's {@code KFold(shuffle=True)}): sizes differ by at most one. */

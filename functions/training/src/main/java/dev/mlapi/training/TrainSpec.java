@@ -3,6 +3,8 @@ package dev.mlapi.training;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.core.error.ApiException.InvalidInput;
 import dev.mlapi.core.json.Json;
+import dev.mlapi.registry.ModelFile;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,23 +14,48 @@ import java.util.Set;
 
 /**
  * A training request as {@code POST /train} takes it, checked completely before any job exists:
- * {@code {"model_name", "algorithm", "task", "target", "dataset": {"csv"}, "params", "cv_folds",
- * "seed", "deploy"}}. Every problem is a 400 naming the field, the CSV's row and column, or the
- * parameter with the supported ones.
+ * {@code {"model_name", "algorithm", "task", "target", "dataset": {"csv"} | {"id"}, "params",
+ * "cv_folds", "seed", "scoring", "deploy"}}. Every problem is a 400 naming the field, the CSV's
+ * row and column, or the parameter with the supported ones.
  *
- * @param candidates every combination of the parameter grid, in order
+ * @param candidates    every combination of the parameter grid, in order
+ * @param scoring       what ranks the candidates (default: accuracy, or R² for regression)
+ * @param datasetSha256 lower-case hex SHA-256 of the CSV text as UTF-8 (empty when unknown)
+ * @param datasetId     the uploaded dataset the CSV came from, when it was not inline
  */
 public record TrainSpec(String modelName, Algorithm algorithm, String task, TabularDataset dataset,
         Map<String, List<Object>> params, List<Map<String, Object>> candidates, int cvFolds, long seed,
-        boolean deploy) {
+        boolean deploy, Scoring scoring, String datasetSha256, Optional<String> datasetId) {
+
+    /** Reads the CSV text of an uploaded dataset by id (a 404 or 403 of its own when it cannot). */
+    @FunctionalInterface
+    public interface Datasets {
+        String csv(String datasetId);
+    }
+
+    /** A spec with the task's default scoring and no dataset digest or id (the form before scoring existed). */
+    public TrainSpec(String modelName, Algorithm algorithm, String task, TabularDataset dataset,
+            Map<String, List<Object>> params, List<Map<String, Object>> candidates, int cvFolds, long seed,
+            boolean deploy) {
+        this(modelName, algorithm, task, dataset, params, candidates, cvFolds, seed, deploy,
+                Scoring.defaultFor("regression".equals(task)), "", Optional.empty());
+    }
 
     public static final int DEFAULT_FOLDS = 5;
     public static final int MAX_FOLDS = 20;
     public static final int MAX_FITS = 2_000;
     private static final Set<String> FIELDS = Set.of("model_name", "algorithm", "task", "target", "dataset", "params",
-            "cv_folds", "seed", "deploy");
+            "cv_folds", "seed", "deploy", "scoring");
 
+    /** Parses a request whose dataset is inline ({@code "dataset": {"csv": "…"}}). */
     public static TrainSpec parse(byte[] body) {
+        return parse(body, id -> {
+            throw InvalidInput.field("dataset.id", "is not available here: send the CSV inline as dataset.csv");
+        });
+    }
+
+    /** Parses a request whose dataset is inline or an uploaded one ({@code "dataset": {"id": "…"}}) read by {@code datasets}. */
+    public static TrainSpec parse(byte[] body, Datasets datasets) {
         JsonNode json = Json.readTree(body);
         if (json == null || !json.isObject()) {
             throw new InvalidInput("the body must be a JSON object");
@@ -48,11 +75,26 @@ public record TrainSpec(String modelName, Algorithm algorithm, String task, Tabu
         boolean regression = task.equals("regression");
         Algorithm algorithm = Algorithm.parse(text(json, "algorithm")
                 .orElseThrow(() -> InvalidInput.field("algorithm", "is required")));
+        algorithm.requireTask(regression);
+        Scoring scoring = text(json, "scoring").map(s -> Scoring.parse(s, regression))
+                .orElse(Scoring.defaultFor(regression));
         JsonNode dataset = json.get("dataset");
-        if (dataset == null || !dataset.isObject() || !dataset.path("csv").isTextual()) {
-            throw InvalidInput.field("dataset.csv", "is required: the CSV text, a header row then data rows");
+        Optional<String> datasetId = Optional.empty();
+        String csv;
+        if (dataset != null && dataset.isObject() && dataset.path("csv").isTextual() && !dataset.has("id")) {
+            csv = dataset.get("csv").asText();
+        } else if (dataset != null && dataset.isObject() && dataset.path("id").isTextual() && !dataset.has("csv")
+                && !dataset.get("id").asText().isBlank()) {
+            datasetId = Optional.of(dataset.get("id").asText());
+            csv = datasets.csv(datasetId.get());
+        } else {
+            throw InvalidInput.field("dataset", "is required: {\"csv\": the CSV text, a header row then data rows}"
+                    + " or {\"id\": an uploaded dataset's id}");
         }
-        TabularDataset data = TabularDataset.parseCsv(dataset.get("csv").asText(), text(json, "target"), !regression);
+        TabularDataset data = TabularDataset.parseCsv(csv, text(json, "target"), !regression);
+        if (algorithm.isLinear()) {
+            requireVaryingFeatures(data);
+        }
         int folds = json.has("cv_folds") ? integer(json.get("cv_folds"), "cv_folds") : DEFAULT_FOLDS;
         if (folds < 2 || folds > MAX_FOLDS) {
             throw InvalidInput.field("cv_folds", "must be between 2 and " + MAX_FOLDS);
@@ -70,7 +112,26 @@ public record TrainSpec(String modelName, Algorithm algorithm, String task, Tabu
             throw InvalidInput.field("params", candidates.size() + " candidates × " + folds + " folds is " + fits
                     + " fits; a job does at most " + MAX_FITS);
         }
-        return new TrainSpec(modelName, algorithm, task, data, params, candidates, folds, seed, deploy);
+        return new TrainSpec(modelName, algorithm, task, data, params, candidates, folds, seed, deploy, scoring,
+                ModelFile.sha256Hex(csv.getBytes(StandardCharsets.UTF_8)), datasetId);
+    }
+
+    /** A linear model standardises its features: a constant column has no spread to divide by. */
+    private static void requireVaryingFeatures(TabularDataset data) {
+        for (int f = 0; f < data.featureNames().size(); f++) {
+            double first = data.rows()[0][f];
+            boolean varies = false;
+            for (double[] row : data.rows()) {
+                if (row[f] != first) {
+                    varies = true;
+                    break;
+                }
+            }
+            if (!varies) {
+                throw InvalidInput.field("dataset.csv", "column '" + data.featureNames().get(f) + "' is " + first
+                        + " on every row; linear models standardise each feature, so drop constant columns");
+            }
+        }
     }
 
     public boolean isRegression() {

@@ -297,7 +297,7 @@ public final class SamTemplateGenerator {
             case TABLE, BUCKET -> Intrinsic.getAtt(logicalId, "Arn");
             case TABLE_INDEXES -> Intrinsic.sub("${" + logicalId + ".Arn}/index/*");
             case TABLE_STREAM -> Intrinsic.getAtt(logicalId, "StreamArn");
-            case BUCKET_OBJECTS -> Intrinsic.sub("${" + logicalId + ".Arn}/" + resource.objects());
+            case BUCKET_OBJECTS -> Intrinsic.sub("${" + logicalId + ".Arn}/" + resource.objectPrefix() + "*");
             case SECRET -> Intrinsic.ref(logicalId);
             case LOG_GROUP -> Intrinsic.getAtt(functionId + "Logs", "Arn");
             case QUEUE -> Intrinsic.getAtt(functionId + "FailureQueue", "Arn");
@@ -328,7 +328,7 @@ public final class SamTemplateGenerator {
             }
         }
         if (spec.trigger().orElse(null) instanceof Trigger.DynamoDbStream stream) {
-            events.put(stream.table().logicalId() + "Stream", map("Type", "DynamoDB", "Properties", map(
+            Map<String, Object> streamProperties = map(
                     "Stream", Intrinsic.getAtt(stream.table().logicalId(), "StreamArn"),
                     "StartingPosition", "TRIM_HORIZON",
                     "BatchSize", stream.batchSize(),
@@ -338,7 +338,10 @@ public final class SamTemplateGenerator {
                     "FunctionResponseTypes", List.of("ReportBatchItemFailures"),
                     "DestinationConfig", map("OnFailure", map(
                             "Type", "SQS",
-                            "Destination", Intrinsic.getAtt(id + "FailureQueue", "Arn"))))));
+                            "Destination", Intrinsic.getAtt(id + "FailureQueue", "Arn"))));
+            stream.filterPattern().ifPresent(pattern ->
+                    streamProperties.put("FilterCriteria", map("Filters", List.of(map("Pattern", pattern)))));
+            events.put(stream.table().logicalId() + "Stream", map("Type", "DynamoDB", "Properties", streamProperties));
         }
         if (!events.isEmpty()) {
             properties.put("Events", events);

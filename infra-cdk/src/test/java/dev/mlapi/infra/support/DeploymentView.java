@@ -93,11 +93,13 @@ public record DeploymentView(String source, Map<String, FunctionView> functions,
                 throw new AssertionError("template.yaml: " + id + " CodeUri must be functions/<module>/target/<module>.jar, is "
                         + own.get("CodeUri"));
             }
-            String module = codeUri.group(1);
             Map<String, Object> properties = new LinkedHashMap<>(globals);
             properties.putAll(own);
             Map<String, Object> environment = new LinkedHashMap<>(at(globals, "Environment", "Variables"));
             environment.putAll(at(own, "Environment", "Variables"));
+            // The function's name: a worker may share its API's module (and jar), as train-worker does train's.
+            String module = environment.get("POWERTOOLS_SERVICE_NAME") instanceof String service ? service
+                    : codeUri.group(1);
             functions.put(module, new FunctionView(module, id, properties, environment));
             map(own.get("Events")).forEach((name, event) -> {
                 if ("HttpApi".equals(map(event).get("Type"))) {

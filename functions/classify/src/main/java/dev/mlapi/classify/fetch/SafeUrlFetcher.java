@@ -51,6 +51,8 @@ public final class SafeUrlFetcher {
     private static final int MAX_HEADER_BYTES = 32 * 1024;
     private static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
     private static final String FIELD = "image_url";
+    /** Less time than this left: no further connection attempt is started. */
+    private static final long MIN_ATTEMPT_NANOS = 1_000_000;
 
     private final AddressPolicy policy;
     private final HostResolver resolver;
@@ -176,14 +178,17 @@ public final class SafeUrlFetcher {
     }
 
     private Response exchange(Target target, URI uri, long deadline) {
-        try (Socket socket = connect(target)) {
-            socket.setSoTimeout((int) readTimeout.toMillis());
+        try (Socket socket = connect(target, uri, deadline)) {
+            socket.setSoTimeout(timeoutMillis(readTimeout, deadline));
             Socket channel = target.https ? startTls(socket, target) : socket;
             OutputStream out = channel.getOutputStream();
             out.write(request(uri, target).getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
-            InputStream in = new DeadlineInputStream(new BufferedInputStream(channel.getInputStream()), deadline);
+            InputStream in = new DeadlineInputStream(new BufferedInputStream(channel.getInputStream()), socket,
+                    readTimeout, deadline);
             return readResponse(in);
+        } catch (DeadlineException e) {
+            throw new Unprocessable(e.getMessage());
         } catch (SocketTimeoutException e) {
             throw new Unprocessable(FIELD + ": the server did not answer in time");
         } catch (ConnectException e) {
@@ -195,12 +200,24 @@ public final class SafeUrlFetcher {
         }
     }
 
-    private Socket connect(Target target) throws IOException {
+    /**
+     * Tries the checked addresses in turn, each for the connect timeout or what is left of the
+     * overall deadline, whichever is shorter, so a host with many unreachable addresses cannot
+     * hold the request past its deadline.
+     */
+    private Socket connect(Target target, URI uri, long deadline) throws IOException {
         IOException last = null;
+        int tried = 0;
         for (InetAddress address : target.addresses) {
+            if (deadline - System.nanoTime() < MIN_ATTEMPT_NANOS) {
+                throw new DeadlineException(FIELD + ": could not connect to '" + uri.getHost() + "' within the "
+                        + totalTimeout.toSeconds() + " s deadline (tried " + tried + " of " + target.addresses.size()
+                        + " addresses)");
+            }
+            tried++;
             Socket socket = new Socket(Proxy.NO_PROXY);
             try {
-                socket.connect(new InetSocketAddress(address, target.port), (int) connectTimeout.toMillis());
+                socket.connect(new InetSocketAddress(address, target.port), timeoutMillis(connectTimeout, deadline));
                 return socket;
             } catch (IOException e) {
                 socket.close();
@@ -208,6 +225,12 @@ public final class SafeUrlFetcher {
             }
         }
         throw last;
+    }
+
+    /** {@code timeout} or the time left until {@code deadline}, whichever is shorter; at least 1 ms (0 means forever). */
+    private static int timeoutMillis(Duration timeout, long deadline) {
+        long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+        return (int) Math.min(timeout.toMillis(), left);
     }
 
     private Socket startTls(Socket socket, Target target) throws IOException {
@@ -354,13 +377,28 @@ public final class SafeUrlFetcher {
     private record Response(int status, Map<String, String> headers, byte[] body) {
     }
 
-    /** Fails a slow drip of bytes that would otherwise keep every read under the read timeout. */
+    /** The overall deadline passed before the next step could start. */
+    private static final class DeadlineException extends SocketTimeoutException {
+        DeadlineException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Fails a slow drip of bytes that would otherwise keep every read under the read timeout, and
+     * shortens each read's timeout to what is left of the deadline.
+     */
     private static final class DeadlineInputStream extends InputStream {
         private final InputStream in;
+        private final Socket socket;
+        private final Duration readTimeout;
         private final long deadline;
+        private int soTimeout = -1;
 
-        DeadlineInputStream(InputStream in, long deadline) {
+        DeadlineInputStream(InputStream in, Socket socket, Duration readTimeout, long deadline) {
             this.in = in;
+            this.socket = socket;
+            this.readTimeout = readTimeout;
             this.deadline = deadline;
         }
 
@@ -376,9 +414,15 @@ public final class SafeUrlFetcher {
             return in.read(b, off, len);
         }
 
-        private void check() throws SocketTimeoutException {
+        private void check() throws IOException {
             if (System.nanoTime() > deadline) {
                 throw new SocketTimeoutException("overall fetch deadline passed");
+            }
+            int timeout = timeoutMillis(readTimeout, deadline);
+            if (timeout != soTimeout) {
+                // changes only in the last read timeout before the deadline, so reads stay syscall-free
+                socket.setSoTimeout(timeout);
+                soTimeout = timeout;
             }
         }
     }

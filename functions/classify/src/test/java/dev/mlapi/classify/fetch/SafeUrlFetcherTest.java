@@ -12,11 +12,17 @@ import dev.mlapi.core.error.ApiException.Unprocessable;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -210,5 +216,46 @@ class SafeUrlFetcherTest {
     void fetch_whenHttpsToAPlainHttpServer_failsTheHandshakeAs422() {
         assertThatThrownBy(() -> LOOPBACK.fetch("https://127.0.0.1:" + server.port() + "/image.png"))
                 .isInstanceOf(Unprocessable.class);
+    }
+
+    /**
+     * A listener that never accepts, its backlog filled: the kernel drops further SYNs, so a
+     * connection attempt hangs for its whole timeout, like an unroutable address on the internet.
+     */
+    @Test
+    void fetch_whenEveryAddressBlackholesConnects_givesUpAtTheOverallDeadline() throws Exception {
+        try (ServerSocket blackhole = new ServerSocket()) {
+            blackhole.bind(new InetSocketAddress("127.0.0.1", 0), 1);
+            List<Socket> backlog = new ArrayList<>();
+            try {
+                boolean full = false;
+                for (int i = 0; i < 16 && !full; i++) {
+                    Socket socket = new Socket();
+                    try {
+                        socket.connect(blackhole.getLocalSocketAddress(), 200);
+                        backlog.add(socket);
+                    } catch (SocketTimeoutException e) {
+                        socket.close();
+                        full = true;
+                    }
+                }
+                Assumptions.assumeTrue(full, "this kernel accepts every connection to a full backlog; "
+                        + "cannot blackhole a connect on loopback here");
+                InetAddress loopback = InetAddress.getByName("127.0.0.1");
+                HostResolver fiveAddresses = host -> List.of(loopback, loopback, loopback, loopback, loopback);
+                // each connect alone may take 2 s, the whole fetch 1 s: five addresses must not take 10 s
+                SafeUrlFetcher fetcher = new SafeUrlFetcher(new AddressPolicy(true), fiveAddresses, SMALL_LIMIT,
+                        Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(1));
+
+                assertThatThrownBy(() -> fetcher.fetch("http://unroutable.example:" + blackhole.getLocalPort() + "/x.png"))
+                        .isInstanceOf(Unprocessable.class)
+                        .hasMessageContaining("within the 1 s deadline")
+                        .hasMessageNotContaining("tried 5 of 5");
+            } finally {
+                for (Socket socket : backlog) {
+                    socket.close();
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,92 @@
+package dev.mlapi.train;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.DynamodbEvent;
+import com.amazonaws.services.lambda.runtime.events.DynamodbEvent.DynamodbStreamRecord;
+import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
+import com.amazonaws.services.lambda.runtime.events.models.dynamodb.AttributeValue;
+import dev.mlapi.core.Wiring;
+import dev.mlapi.core.events.EventInvocations;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The training worker: an event function fed by the jobs table's stream (inserts only). Each
+ * inserted job is run by {@link TrainingWorker}; a record whose job could not be run for a
+ * storage outage is reported failed, so the event source retries it (boundedly) from there.
+ */
+public final class TrainWorkerHandler implements RequestHandler<DynamodbEvent, StreamsEventResponse> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainWorkerHandler.class);
+    /** Tribuo logs every tree it builds (java.util.logging, INFO): thousands of lines per job. Held, so it stays set. */
+    private static final java.util.logging.Logger TRIBUO_LOG = quiet("org.tribuo");
+    /** Outside Lambda without a context: Lambda's longest run. */
+    private static final Duration NO_CONTEXT_TIME = Duration.ofMinutes(15);
+
+    private final TrainingWorker worker;
+    private final EventInvocations invocations = new EventInvocations("train-worker");
+
+    public TrainWorkerHandler() {
+        this(Wiring.fromEnvironment());
+    }
+
+    public TrainWorkerHandler(Wiring wiring) {
+        this(TrainComponents.worker(wiring));
+    }
+
+    TrainWorkerHandler(TrainingWorker worker) {
+        this.worker = worker;
+    }
+
+    @Override
+    public StreamsEventResponse handleRequest(DynamodbEvent event, Context context) {
+        return invocations.run(context, () -> {
+            List<DynamodbStreamRecord> records = event.getRecords() == null ? List.of() : event.getRecords();
+            for (DynamodbStreamRecord record : records) {
+                Optional<String> jobId = insertedJob(record);
+                if (jobId.isEmpty()) {
+                    continue;
+                }
+                try {
+                    worker.run(jobId.get(), timeLeft(context));
+                } catch (RuntimeException e) {
+                    LOG.warn("job {} could not be run; its record is retried", jobId.get(), e);
+                    return StreamsEventResponse.builder().withBatchItemFailures(List.of(
+                            StreamsEventResponse.BatchItemFailure.builder()
+                                    .withItemIdentifier(record.getDynamodb().getSequenceNumber()).build())).build();
+                }
+            }
+            return StreamsEventResponse.builder().withBatchItemFailures(List.of()).build();
+        });
+    }
+
+    /** The job a record inserted; empty for anything else (a dataset, a modification the filter let through). */
+    static Optional<String> insertedJob(DynamodbStreamRecord record) {
+        if (!"INSERT".equals(record.getEventName()) || record.getDynamodb() == null
+                || record.getDynamodb().getNewImage() == null) {
+            return Optional.empty();
+        }
+        Map<String, AttributeValue> image = record.getDynamodb().getNewImage();
+        AttributeValue kind = image.get(TrainingTable.KIND);
+        AttributeValue id = image.get(TrainingTable.ID);
+        if (kind == null || !TrainingTable.JOB.equals(kind.getS()) || id == null || id.getS() == null) {
+            return Optional.empty();
+        }
+        return Optional.of(id.getS());
+    }
+
+    private static java.util.logging.Logger quiet(String name) {
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
+        logger.setLevel(java.util.logging.Level.WARNING);
+        return logger;
+    }
+
+    private static Duration timeLeft(Context context) {
+        return context == null ? NO_CONTEXT_TIME : Duration.ofMillis(context.getRemainingTimeInMillis());
+    }
+}

@@ -1,0 +1,145 @@
+package dev.mlapi.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mlapi.core.auth.Principal;
+import dev.mlapi.core.error.ApiException.Conflict;
+import dev.mlapi.core.error.ApiException.Forbidden;
+import dev.mlapi.core.error.ApiException.InvalidInput;
+import dev.mlapi.core.error.ApiException.NotFound;
+import dev.mlapi.core.json.Json;
+import dev.mlapi.train.TrainViews.DatasetPage;
+import dev.mlapi.train.TrainViews.DatasetUpload;
+import dev.mlapi.train.TrainViews.DatasetView;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Datasets for training ({@code /datasets}), uploaded as model files are: {@code POST /datasets}
+ * with the CSV's size and sha256 reserves an id and answers a presigned PUT (storage refuses other
+ * bytes); {@code POST /datasets/{id}/commit} re-reads the upload and checks both before the
+ * dataset can be trained on. Owners and admins read and delete a dataset; others get a 404.
+ */
+final class TrainingDatasets {
+
+    /** Read whole by the API (checked before a job exists) and by the worker. */
+    static final long MAX_BYTES = 100L * 1024 * 1024;
+    static final Duration UPLOAD_VALIDITY = Duration.ofHours(1);
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._ -]{0,99}");
+
+    private final TrainingTable table;
+    private final TrainingFiles files;
+    private final ListCursor cursors;
+    private final Clock clock;
+
+    TrainingDatasets(TrainingTable table, TrainingFiles files, ListCursor cursors, Clock clock) {
+        this.table = table;
+        this.files = files;
+        this.cursors = cursors;
+        this.clock = clock;
+    }
+
+    /** {@code {"size": 4551, "sha256": "…", "name": "iris.csv"}} → an id and the upload URL. */
+    DatasetUpload reserve(Principal caller, byte[] body) {
+        JsonNode json = Json.readTree(body);
+        if (json == null || !json.isObject()) {
+            throw new InvalidInput("the body must be a JSON object: {\"size\", \"sha256\", \"name\"}");
+        }
+        json.fieldNames().forEachRemaining(field -> {
+            if (!field.equals("size") && !field.equals("sha256") && !field.equals("name")) {
+                throw InvalidInput.field(field, "is not a field of a dataset upload; fields: [name, sha256, size]");
+            }
+        });
+        JsonNode size = json.get("size");
+        if (size == null || !size.isIntegralNumber() || size.asLong() < 1 || size.asLong() > MAX_BYTES) {
+            throw InvalidInput.field("size", "is required: the CSV's size in bytes, 1.." + MAX_BYTES);
+        }
+        String sha256 = json.path("sha256").asText("");
+        if (!json.path("sha256").isTextual() || !SHA256.matcher(sha256).matches()) {
+            throw InvalidInput.field("sha256", "is required: the CSV's SHA-256 as 64 lower-case hex digits");
+        }
+        String name = json.path("name").asText("data.csv");
+        if (json.has("name") && (!json.get("name").isTextual() || !NAME.matcher(name).matches())) {
+            throw InvalidInput.field("name", "must be 1-100 letters, digits, spaces, '.', '_' or '-'");
+        }
+        String id = TrainIds.newDatasetId();
+        String key = TrainingFiles.datasetKey(id);
+        Instant now = clock.instant();
+        Instant expiresAt = now.plus(UPLOAD_VALIDITY);
+        table.createDataset(new TrainingDataset(id, caller.username(), name, size.asLong(), sha256,
+                TrainingDataset.PENDING, key, now, Optional.of(expiresAt)));
+        return new DatasetUpload(id, TrainingDataset.PENDING, expiresAt,
+                files.presignUpload(key, sha256, UPLOAD_VALIDITY), "/datasets/" + id + "/commit");
+    }
+
+    /** Checks the upload's size and sha256 against the declared ones; the dataset is then ready. */
+    DatasetView commit(Principal caller, String id) {
+        TrainingDataset dataset = visible(caller, id);
+        if (dataset.isReady()) {
+            return DatasetView.of(dataset);
+        }
+        if (dataset.expiresAt().map(clock.instant()::isAfter).orElse(false)) {
+            throw new Conflict("the upload of dataset '" + id + "' expired at " + dataset.expiresAt().get()
+                    + "; reserve a new one");
+        }
+        TrainingFiles.Digest digest = files.digest(dataset.objectKey()).orElseThrow(() -> InvalidInput.field(
+                "file", "dataset '" + id + "' has not been uploaded; PUT it to its upload URL first"));
+        if (digest.size() != dataset.size() || !digest.sha256().equals(dataset.sha256())) {
+            files.delete(dataset.objectKey());
+            throw InvalidInput.field("file", "the upload has " + digest.size() + " bytes and sha256 " + digest.sha256()
+                    + "; " + dataset.size() + " bytes and " + dataset.sha256() + " were declared. Upload it again");
+        }
+        table.markReady(id);
+        return DatasetView.of(table.findDataset(id).orElseThrow(() -> notFound(id)));
+    }
+
+    DatasetView get(Principal caller, String id) {
+        return DatasetView.of(visible(caller, id));
+    }
+
+    DatasetPage list(Principal caller, Optional<String> user, Optional<String> cursor, int limit) {
+        if (!caller.isAdmin() && user.isPresent() && !user.get().equals(caller.username())) {
+            throw new Forbidden("only an admin may list another user's datasets");
+        }
+        Optional<String> owner = caller.isAdmin() ? user : Optional.of(caller.username());
+        String listing = "datasets\n" + caller.username() + "\n" + owner.orElse("*");
+        var slice = table.listDatasets(owner, cursors.decode(cursor, listing), limit);
+        return new DatasetPage(slice.items().stream().map(DatasetView::of).toList(),
+                slice.next().map(position -> cursors.encode(position, listing)));
+    }
+
+    /** Removes the file and the record (owner or admin). Jobs already queued on it fail with the reason. */
+    void delete(Principal caller, String id) {
+        TrainingDataset dataset = visible(caller, id);
+        files.delete(dataset.objectKey());
+        table.deleteDataset(dataset.id());
+    }
+
+    /** A committed dataset the caller may train on. */
+    TrainingDataset requireUsable(Principal caller, String id) {
+        TrainingDataset dataset;
+        try {
+            dataset = visible(caller, id);
+        } catch (NotFound e) {
+            throw InvalidInput.field("dataset_id", "no dataset '" + id + "' of yours");
+        }
+        if (!dataset.isReady()) {
+            throw InvalidInput.field("dataset_id", "dataset '" + id + "' has not been committed; POST "
+                    + "/datasets/" + id + "/commit after its upload");
+        }
+        return dataset;
+    }
+
+    private TrainingDataset visible(Principal caller, String id) {
+        TrainIds.require(id);
+        return table.findDataset(id).filter(d -> caller.isAdmin() || d.owner().equals(caller.username()))
+                .orElseThrow(() -> notFound(id));
+    }
+
+    private static NotFound notFound(String id) {
+        return new NotFound("no dataset '" + id + "'");
+    }
+}

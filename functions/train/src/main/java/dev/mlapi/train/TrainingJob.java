@@ -1,0 +1,51 @@
+package dev.mlapi.train;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * One training job as the jobs table holds it.
+ *
+ * @param request          the training request without its dataset, as JSON (grid, folds, seed…)
+ * @param datasetKey       where its CSV is in the bucket (under {@code training/})
+ * @param attempts         how many times a worker has started it
+ * @param attemptStartedAt when the current (last) attempt started
+ * @param heartbeatAt      the worker's last progress report
+ * @param result           on success: best parameters, scores, every candidate, the registered model (JSON)
+ */
+public record TrainingJob(
+        String id,
+        String owner,
+        JobStatus status,
+        String modelName,
+        String algorithm,
+        String task,
+        String request,
+        String datasetKey,
+        Optional<String> datasetId,
+        Instant createdAt,
+        Optional<Instant> startedAt,
+        Optional<Instant> finishedAt,
+        int done,
+        int total,
+        int attempts,
+        Optional<Instant> attemptStartedAt,
+        Optional<Instant> heartbeatAt,
+        Optional<String> error,
+        Optional<String> result) {
+
+    /** How long it has been running (or ran), if it started. */
+    public Optional<Duration> elapsed(Instant now) {
+        return startedAt.map(start -> Duration.between(start, finishedAt.orElse(now)));
+    }
+
+    /** The remaining time at the current attempt's pace of fits; empty before the first fit or once finished. */
+    public Optional<Duration> estimatedRemaining(Instant now) {
+        if (status != JobStatus.RUNNING || done <= 0 || attemptStartedAt.isEmpty()) {
+            return Optional.empty();
+        }
+        long millis = Duration.between(attemptStartedAt.get(), now).toMillis();
+        return Optional.of(Duration.ofMillis(Math.max(0, millis * (total - done) / done)));
+    }
+}

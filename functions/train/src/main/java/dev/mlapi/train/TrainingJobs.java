@@ -1,0 +1,184 @@
+package dev.mlapi.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mlapi.core.auth.Principal;
+import dev.mlapi.core.error.ApiException.Conflict;
+import dev.mlapi.core.error.ApiException.Forbidden;
+import dev.mlapi.core.error.ApiException.InvalidInput;
+import dev.mlapi.core.error.ApiException.NotFound;
+import dev.mlapi.core.json.Json;
+import dev.mlapi.train.TrainViews.JobAccepted;
+import dev.mlapi.train.TrainViews.JobPage;
+import dev.mlapi.train.TrainViews.JobView;
+import dev.mlapi.training.TrainSpec;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The training API's rules ({@code /train}): a request is checked completely (CSV, columns,
+ * parameters, folds, model-name ownership) before a job exists; then its CSV is stored and the
+ * job inserted as {@code queued}, which dispatches it (the table's stream triggers the worker).
+ * Users see and cancel their own jobs, admins everyone's.
+ *
+ * <p>A job is never left "running" by a dead worker: Lambda stops a worker after its 15-minute
+ * timeout and the stream retries it (the worker bounds the attempts); a job still "running"
+ * {@link #STALE_RUNNING} after its last attempt started has no worker left and is failed, with the
+ * reason, by the first read that sees it. A job still "queued" after {@link #STALE_QUEUED}
+ * (longer than the stream keeps records) was never delivered and is failed likewise.
+ */
+final class TrainingJobs {
+
+    /** Lambda's longest run (15 min) and a margin for the retry to start. */
+    static final Duration STALE_RUNNING = Duration.ofMinutes(20);
+    /** DynamoDB Streams keeps records 24 hours. */
+    static final Duration STALE_QUEUED = Duration.ofHours(24);
+    static final Duration RETENTION = Duration.ofDays(90);
+    /** The request without its CSV (grid, folds, seed…) is kept in the job item. */
+    static final int MAX_REQUEST_BYTES = 32 * 1024;
+
+    private final TrainingTable table;
+    private final TrainingFiles files;
+    private final TrainingDatasets datasets;
+    private final ModelOwnership ownership;
+    private final ListCursor cursors;
+    private final Clock clock;
+
+    TrainingJobs(TrainingTable table, TrainingFiles files, TrainingDatasets datasets, ModelOwnership ownership,
+            ListCursor cursors, Clock clock) {
+        this.table = table;
+        this.files = files;
+        this.datasets = datasets;
+        this.ownership = ownership;
+        this.cursors = cursors;
+        this.clock = clock;
+    }
+
+    JobAccepted submit(Principal caller, byte[] body) {
+        JsonNode json = Json.readTree(body);
+        if (json == null || !json.isObject()) {
+            throw new InvalidInput("the body must be a JSON object");
+        }
+        ObjectNode request = ((ObjectNode) json).deepCopy();
+        Optional<TrainingDataset> dataset = datasetReference(request).map(id -> datasets.requireUsable(caller, id));
+        String csv = dataset.map(this::readCsv).orElseGet(() -> request.path("dataset").path("csv").asText(null));
+        ObjectNode complete = request.deepCopy();
+        if (dataset.isPresent()) {
+            complete.set("dataset", Json.mapper().createObjectNode().put("csv", csv));
+        }
+        TrainSpec spec = TrainSpec.parse(Json.write(complete));
+        ownership.requireMayTrain(caller, spec.modelName());
+
+        request.remove("dataset");
+        String stored = Json.writeString(request);
+        if (stored.getBytes(StandardCharsets.UTF_8).length > MAX_REQUEST_BYTES) {
+            throw InvalidInput.field("params", "the request without its dataset exceeds " + MAX_REQUEST_BYTES + " bytes");
+        }
+        String id = TrainIds.newJobId();
+        String datasetKey = dataset.map(TrainingDataset::objectKey).orElseGet(() -> {
+            String key = TrainingFiles.jobCsvKey(id);
+            // Stored before the job is inserted: the worker is dispatched by the insert.
+            files.put(key, csv.getBytes(StandardCharsets.UTF_8));
+            return key;
+        });
+        Instant now = clock.instant();
+        table.createJob(new TrainingJob(id, caller.username(), JobStatus.QUEUED, spec.modelName(),
+                spec.algorithm().value(), spec.task(), stored, datasetKey, dataset.map(TrainingDataset::id), now,
+                Optional.empty(), Optional.empty(), 0, spec.totalFits(), 0, Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty()), now.plus(RETENTION));
+        return new JobAccepted(id, JobStatus.QUEUED.value(), statusUrl(id));
+    }
+
+    JobView get(Principal caller, String jobId) {
+        return JobView.of(settleIfStale(visible(caller, jobId)), clock.instant(), true);
+    }
+
+    JobPage list(Principal caller, Optional<String> user, Optional<String> cursor, int limit) {
+        Optional<String> owner = caller.isAdmin() ? user : Optional.of(caller.username());
+        if (!caller.isAdmin() && user.isPresent() && !user.get().equals(caller.username())) {
+            throw new Forbidden("only an admin may list another user's jobs");
+        }
+        String listing = "jobs\n" + caller.username() + "\n" + owner.orElse("*");
+        var slice = table.listJobs(owner, cursors.decode(cursor, listing), limit);
+        Instant now = clock.instant();
+        return new JobPage(slice.items().stream().map(job -> JobView.of(settleIfStale(job), now, false)).toList(),
+                slice.next().map(position -> cursors.encode(position, listing)));
+    }
+
+    /** Cancels a queued or running job: the worker stops at its next fit and registers nothing. */
+    JobView cancel(Principal caller, String jobId) {
+        TrainingJob job = visible(caller, jobId);
+        if (!table.cancel(job.id(), caller.username(), clock.instant())) {
+            TrainingJob now = table.findJob(job.id()).orElseThrow(() -> notFound(jobId));
+            throw new Conflict("job '" + jobId + "' has already " + (now.status() == JobStatus.CANCELLED
+                    ? "been cancelled" : "finished: " + now.status().value()));
+        }
+        return JobView.of(table.findJob(job.id()).orElseThrow(() -> notFound(jobId)), clock.instant(), true);
+    }
+
+    private String readCsv(TrainingDataset dataset) {
+        byte[] bytes = files.read(dataset.objectKey()).orElseThrow(() -> new Conflict(
+                "the file of dataset '" + dataset.id() + "' is missing; upload it again"));
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    static String statusUrl(String jobId) {
+        return "/train/" + jobId;
+    }
+
+    /** A job with no worker left is failed here, with the reason, so it never stays queued or running. */
+    private TrainingJob settleIfStale(TrainingJob job) {
+        Instant now = clock.instant();
+        Optional<String> reason = Optional.empty();
+        if (job.status() == JobStatus.RUNNING && job.attemptStartedAt().isPresent()
+                && job.attemptStartedAt().get().plus(STALE_RUNNING).isBefore(now)) {
+            reason = Optional.of("the worker stopped without finishing (attempt " + job.attempts() + " started at "
+                    + job.attemptStartedAt().get() + ", last progress at " + job.heartbeatAt().orElse(null)
+                    + ", " + job.done() + " of " + job.total() + " fits); no retry is left");
+        } else if (job.status() == JobStatus.QUEUED && job.createdAt().plus(STALE_QUEUED).isBefore(now)) {
+            reason = Optional.of("no worker picked the job up within " + STALE_QUEUED.toHours() + " hours");
+        }
+        if (reason.isEmpty()) {
+            return job;
+        }
+        table.failUnchanged(job.id(), job.status(), job.attempts(), reason.get(), now);
+        return table.findJob(job.id()).orElse(job);
+    }
+
+    private TrainingJob visible(Principal caller, String jobId) {
+        TrainIds.require(jobId);
+        return table.findJob(jobId).filter(job -> caller.isAdmin() || job.owner().equals(caller.username()))
+                .orElseThrow(() -> notFound(jobId));
+    }
+
+    /** {@code "dataset_id": "ds-…"} or {@code "dataset": {"dataset_id": "ds-…"}}, taken out of the request. */
+    private static Optional<String> datasetReference(ObjectNode request) {
+        JsonNode top = request.remove("dataset_id");
+        JsonNode nested = request.path("dataset").isObject() ? request.get("dataset").get("dataset_id") : null;
+        if (top != null && nested != null) {
+            throw InvalidInput.field("dataset_id", "give the dataset once: dataset_id or dataset.dataset_id");
+        }
+        JsonNode reference = top != null ? top : nested;
+        if (reference == null) {
+            return Optional.empty();
+        }
+        if (nested != null && request.get("dataset").size() > 1) {
+            throw InvalidInput.field("dataset", "is either {\"csv\": …} or {\"dataset_id\": …}, not both");
+        }
+        if (top != null && request.has("dataset")) {
+            throw InvalidInput.field("dataset", "is either inline or dataset_id, not both");
+        }
+        if (!reference.isTextual()) {
+            throw InvalidInput.field("dataset_id", "must be the id POST /datasets returned");
+        }
+        request.remove("dataset");
+        return Optional.of(reference.asText());
+    }
+
+    private static NotFound notFound(String jobId) {
+        return new NotFound("no training job '" + jobId + "'");
+    }
+}

@@ -1,0 +1,240 @@
+package dev.mlapi.train;
+
+import static dev.mlapi.core.testkit.Events.body;
+import static dev.mlapi.core.testkit.Events.invoke;
+import static dev.mlapi.core.testkit.Events.load;
+import static dev.mlapi.core.testkit.Events.withBearer;
+import static dev.mlapi.core.testkit.Events.withJson;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.amazonaws.services.lambda.runtime.events.DynamodbEvent;
+import com.amazonaws.services.lambda.runtime.events.DynamodbEvent.DynamodbStreamRecord;
+import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
+import com.amazonaws.services.lambda.runtime.events.models.dynamodb.AttributeValue;
+import com.amazonaws.services.lambda.runtime.events.models.dynamodb.StreamRecord;
+import com.amazonaws.services.lambda.runtime.tests.EventLoader;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mlapi.core.json.Json;
+import dev.mlapi.core.testkit.Events;
+import dev.mlapi.core.testkit.LocalContext;
+import dev.mlapi.core.testkit.TestStack;
+import dev.mlapi.core.users.Role;
+import dev.mlapi.core.error.ApiException.NotFound;
+import dev.mlapi.registry.Manifest;
+import dev.mlapi.registry.ModelRef;
+import dev.mlapi.registry.S3ModelRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The training worker through its Lambda handler, fed {@link DynamodbEvent}s as the jobs table's
+ * stream sends them, on DynamoDB Local, S3Proxy and real Tribuo and ONNX Runtime: a job runs once
+ * (a redelivery changes nothing), a job whose worker died is restarted a bounded number of times
+ * and then failed with the reason, a job out of time fails with "stopped after N of M fits", and
+ * a cancelled job registers nothing.
+ */
+class TrainWorkerHandlerTest {
+
+    static TestStack stack;
+    static TrainingTable table;
+    static TrainComponents.Storage storage;
+    static TrainHandler api;
+    static TrainWorkerHandler handler;
+    static String alice;
+
+    @BeforeAll
+    static void start() {
+        stack = TestStack.start();
+        table = TrainComponents.table(stack.wiring());
+        storage = TrainComponents.Storage.create(stack.wiring());
+        api = new TrainHandler(stack.wiring());
+        handler = new TrainWorkerHandler(stack.wiring());
+        alice = TrainFixtures.tokenFor(stack, "alice", Role.USER);
+    }
+
+    @AfterAll
+    static void stop() {
+        stack.close();
+    }
+
+    static String submit(Map<String, Object> request) {
+        var response = invoke(api, withJson(withBearer(load("train-submit-inline.json"), alice), request));
+        assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(202);
+        return body(response).get("job_id").asText();
+    }
+
+    static Map<String, Object> irisTree(String modelName) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("model_name", modelName);
+        body.put("algorithm", "decision_tree");
+        body.put("target", "species");
+        body.put("dataset", Map.of("csv", TrainFixtures.SMALL_IRIS));
+        body.put("params", Map.of("max_depth", List.of(1, 2, 3)));
+        body.put("cv_folds", 3);
+        body.put("seed", 42);
+        return body;
+    }
+
+    /** What the stream sends when the API inserts job {@code jobId}. */
+    static DynamodbEvent inserted(String jobId, String eventName, String kind) {
+        StreamRecord stream = new StreamRecord();
+        stream.setKeys(Map.of("id", new AttributeValue().withS(jobId)));
+        stream.setNewImage(Map.of("id", new AttributeValue().withS(jobId), "kind", new AttributeValue().withS(kind),
+                "status", new AttributeValue().withS("queued")));
+        stream.setSequenceNumber(Long.toString(System.nanoTime()));
+        DynamodbStreamRecord record = new DynamodbStreamRecord();
+        record.setEventName(eventName);
+        record.setEventSource("aws:dynamodb");
+        record.setDynamodb(stream);
+        DynamodbEvent event = new DynamodbEvent();
+        event.setRecords(List.of(record));
+        return event;
+    }
+
+    static StreamsEventResponse deliver(DynamodbEvent event) {
+        return handler.handleRequest(event, new LocalContext(UUID.randomUUID().toString(), "train-worker",
+                System.currentTimeMillis() + Duration.ofMinutes(15).toMillis()));
+    }
+
+    static TrainingJob job(String id) {
+        return table.findJob(id).orElseThrow();
+    }
+
+    static int versionsOf(String model) {
+        try {
+            return storage.registry().versions(model, 100, Optional.empty()).items().size();
+        } catch (NotFound none) {
+            return 0;
+        }
+    }
+
+    @Test
+    void sampleEvent_runsItsJob_registersTheModel_andARedeliveryChangesNothing() {
+        String jobId = "job-0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+        DynamodbEvent event = EventLoader.loadDynamoDbEvent(Events.folder().resolve("train-worker-job-inserted.json")
+                .toString());
+        var image = event.getRecords().get(0).getDynamodb().getNewImage();
+        storage.files().put(image.get("dataset_key").getS(), TrainFixtures.SMALL_IRIS.getBytes(StandardCharsets.UTF_8));
+        table.createJob(new TrainingJob(jobId, "alice", JobStatus.QUEUED, "iris-sample", "decision_tree",
+                "classification", image.get("request").getS(), image.get("dataset_key").getS(), Optional.empty(),
+                Instant.now(), Optional.empty(), Optional.empty(), 0, 7, 0, Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty()), Instant.now().plus(Duration.ofDays(1)));
+
+        StreamsEventResponse response = deliver(event);
+
+        assertThat(response.getBatchItemFailures()).isEmpty();
+        TrainingJob done = job(jobId);
+        assertThat(done.status()).as(done.error().orElse("")).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(done.done()).isEqualTo(7);
+        assertThat(done.attempts()).isEqualTo(1);
+        JsonNode result = Json.readTree(done.result().orElseThrow().getBytes(StandardCharsets.UTF_8));
+        assertThat(result.get("metric").asText()).isEqualTo("accuracy");
+        assertThat(result.get("candidates")).hasSize(2);
+        assertThat(result.get("best_params").has("max_depth")).isTrue();
+        assertThat(result.get("best_score").asDouble()).isBetween(0.5, 1.0);
+        assertThat(result.get("model").get("version").asInt()).isEqualTo(1);
+        Manifest manifest = storage.registry().resolve(ModelRef.parse("model", "iris-sample:1"));
+        assertThat(manifest.createdBy()).isEqualTo("alice");
+        assertThat(manifest.featureNames()).containsExactly("sepal_length", "sepal_width", "petal_length", "petal_width");
+
+        assertThat(deliver(event).getBatchItemFailures()).isEmpty();
+        assertThat(job(jobId).attempts()).as("a finished job is not started again").isEqualTo(1);
+        assertThat(versionsOf("iris-sample")).isEqualTo(1);
+    }
+
+    @Test
+    void aJobWhoseWorkerDied_isRestarted_andOnceOutOfAttempts_failedWithTheReason() {
+        String restarted = submit(irisTree("restarted"));
+        assertThat(table.claim(restarted, TrainingWorker.MAX_ATTEMPTS, Instant.now())).as("the worker that died")
+                .isPresent();
+        deliver(inserted(restarted, "INSERT", "job"));
+        assertThat(job(restarted).status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(job(restarted).attempts()).isEqualTo(2);
+
+        String exhausted = submit(irisTree("exhausted"));
+        for (int i = 0; i < TrainingWorker.MAX_ATTEMPTS; i++) {
+            table.claim(exhausted, TrainingWorker.MAX_ATTEMPTS, Instant.now());
+        }
+        assertThat(deliver(inserted(exhausted, "INSERT", "job")).getBatchItemFailures()).isEmpty();
+        TrainingJob failed = job(exhausted);
+        assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(failed.error().orElseThrow()).contains("stopped without finishing 3 times");
+        assertThat(versionsOf("exhausted")).isZero();
+    }
+
+    @Test
+    void aJobOutOfTime_failsCleanly_stoppedAfterNOfMFits_andRegistersNothing() {
+        String jobId = submit(irisTree("out-of-time"));
+        TrainingWorker hurried = new TrainingWorker(table, storage.files(), storage.registry(), Clock.systemUTC(),
+                Duration.ZERO);
+
+        hurried.run(jobId, Duration.ZERO);
+
+        TrainingJob failed = job(jobId);
+        assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(failed.error().orElseThrow()).matches("stopped after \\d+ of 10 fits: .*time budget.*");
+        assertThat(versionsOf("out-of-time")).isZero();
+    }
+
+    @Test
+    void aJobCancelledWhileRunning_stopsAtTheNextFit_andRegistersNothing() throws Exception {
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("model_name", "cancelled-forest");
+        request.put("algorithm", "random_forest");
+        request.put("target", "label");
+        request.put("dataset", Map.of("csv", TrainFixtures.largeCsv(1500, 7)));
+        request.put("params", Map.of("n_estimators", List.of(150, 200), "max_depth", List.of(6, 10, 14),
+                "min_samples_leaf", List.of(1, 3)));
+        request.put("cv_folds", 5);
+        String jobId = submit(request);
+
+        CompletableFuture<StreamsEventResponse> running = CompletableFuture.supplyAsync(
+                () -> deliver(inserted(jobId, "INSERT", "job")));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (job(jobId).done() == 0 && !running.isDone() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(running.isDone()).as("the grid outlasts its first progress report").isFalse();
+        assertThat(table.cancel(jobId, "alice", Instant.now())).isTrue();
+
+        assertThat(running.get(120, TimeUnit.SECONDS).getBatchItemFailures()).isEmpty();
+        TrainingJob cancelled = job(jobId);
+        assertThat(cancelled.status()).isEqualTo(JobStatus.CANCELLED);
+        assertThat(cancelled.done()).isLessThan(cancelled.total());
+        assertThat(versionsOf("cancelled-forest")).isZero();
+    }
+
+    @Test
+    void aJobWhoseDatasetVanished_failsWithTheReason_withoutRetries() {
+        String jobId = submit(irisTree("vanished"));
+        storage.files().delete(job(jobId).datasetKey());
+
+        assertThat(deliver(inserted(jobId, "INSERT", "job")).getBatchItemFailures()).isEmpty();
+
+        assertThat(job(jobId).status()).isEqualTo(JobStatus.FAILED);
+        assertThat(job(jobId).error().orElseThrow()).contains("deleted");
+    }
+
+    @Test
+    void recordsThatInsertNoJob_areIgnored() {
+        String jobId = submit(irisTree("ignored"));
+
+        assertThat(deliver(inserted(jobId, "MODIFY", "job")).getBatchItemFailures()).isEmpty();
+        assertThat(deliver(inserted(jobId, "INSERT", "dataset")).getBatchItemFailures()).isEmpty();
+
+        assertThat(job(jobId).status()).isEqualTo(JobStatus.QUEUED);
+        assertThat(job(jobId).attempts()).isZero();
+    }
+}

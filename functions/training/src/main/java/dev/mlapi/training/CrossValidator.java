@@ -1,0 +1,98 @@
+package dev.mlapi.training;
+
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.IntStream;
+
+/**
+ * Runs every (candidate, fold) fit of a grid search on {@link SearchOptions#parallelism()} cores,
+ * reports progress and stops cleanly: once a stop reason appears (from the options, or a
+ * {@link TrainingStopped} thrown by the progress listener) no new fit starts, and
+ * {@link TrainingStopped} says how many finished.
+ */
+final class CrossValidator {
+
+    /** Fits one candidate on the training rows of one fold and scores it on that fold's test rows. */
+    @FunctionalInterface
+    interface Fit {
+        double fitAndScore(int candidate, int fold);
+    }
+
+    /** Each candidate's fold scores and fit seconds, {@code [candidate][fold]}. */
+    record Scores(double[][] scores, double[][] seconds) {
+    }
+
+    private CrossValidator() {
+    }
+
+    static Scores run(int candidates, int folds, SearchOptions options, GridSearch.Progress progress, Fit fit) {
+        int fits = candidates * folds;
+        int total = fits + 1;
+        double[][] scores = new double[candidates][folds];
+        double[][] seconds = new double[candidates][folds];
+        AtomicInteger done = new AtomicInteger();
+        AtomicReference<String> stopped = new AtomicReference<>();
+        IntStream indices = IntStream.range(0, fits);
+        Runnable all = () -> (options.parallelism() > 1 ? indices.parallel() : indices).forEach(i -> {
+            if (stopped.get() != null) {
+                return;
+            }
+            var reason = options.stopReason();
+            if (reason.isPresent()) {
+                stopped.compareAndSet(null, reason.get());
+                return;
+            }
+            int c = i / folds;
+            int f = i % folds;
+            long started = System.nanoTime();
+            scores[c][f] = fit.fitAndScore(c, f);
+            seconds[c][f] = (System.nanoTime() - started) / 1e9;
+            try {
+                progress.fitsDone(done.incrementAndGet(), total);
+            } catch (TrainingStopped e) {
+                stopped.compareAndSet(null, e.reason());
+            }
+        });
+        if (options.parallelism() == 1) {
+            all.run();
+        } else {
+            // a parallel stream started inside a pool runs on that pool: this bounds the cores used
+            ForkJoinPool pool = new ForkJoinPool(options.parallelism());
+            try {
+                pool.submit(all).get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TrainingStopped("interrupted", done.get(), total);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw new IllegalStateException(e.getCause());
+            } finally {
+                pool.shutdown();
+            }
+        }
+        if (stopped.get() != null) {
+            throw new TrainingStopped(stopped.get(), done.get(), total);
+        }
+        return new Scores(scores, seconds);
+    }
+
+    /** Throws {@link TrainingStopped} if the search must stop before its refit. */
+    static void checkBeforeRefit(SearchOptions options, int total) {
+        options.stopReason().ifPresent(reason -> {
+            throw new TrainingStopped(reason, total - 1, total);
+        });
+    }
+
+    /** Reports the refit, the last fit; a listener that stops the search now still stops it. */
+    static void refitDone(GridSearch.Progress progress, int total) {
+        try {
+            progress.fitsDone(total, total);
+        } catch (TrainingStopped e) {
+            throw new TrainingStopped(e.reason(), total, total);
+        }
+    }
+}

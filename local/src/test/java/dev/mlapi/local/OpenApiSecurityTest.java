@@ -1,0 +1,59 @@
+package dev.mlapi.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.Reader;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * What Swagger UI needs from {@code openapi.yaml} to send a token obtained through "Authorize":
+ * a server URL relative to wherever the document is served, and operations that accept a token
+ * from either scheme (a pasted bearer token or the OAuth2 password form).
+ */
+class OpenApiSecurityTest {
+
+    static final List<String> TOKEN_SCHEMES = List.of("bearer", "password");
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> openApi() throws Exception {
+        try (Reader reader = Files.newBufferedReader(LocalServer.repositoryRoot().resolve("openapi.yaml"))) {
+            return new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void servers_areRelative_soSwaggerUiCallsTheServerItCameFrom() throws Exception {
+        List<Map<String, Object>> servers = (List<Map<String, Object>>) openApi().get("servers");
+        assertThat(servers).isNotEmpty()
+                .allSatisfy(server -> assertThat((String) server.get("url")).startsWith("/").doesNotContain("//"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void everyOperationWithAToken_acceptsBothSchemes() throws Exception {
+        Map<String, Object> document = openApi();
+        assertThat(((Map<String, Object>) ((Map<String, Object>) document.get("components")).get("securitySchemes")))
+                .containsOnlyKeys(TOKEN_SCHEMES);
+        List<String> missing = new ArrayList<>();
+        ((Map<String, Map<String, Object>>) document.get("paths")).forEach((path, operations) ->
+                operations.forEach((method, operation) -> {
+                    Object security = ((Map<String, Object>) operation).getOrDefault("security", document.get("security"));
+                    List<Map<String, Object>> requirements = (List<Map<String, Object>>) security;
+                    boolean usesTokens = requirements.stream().anyMatch(requirement -> !requirement.isEmpty());
+                    List<String> schemes = requirements.stream().flatMap(requirement -> requirement.keySet().stream())
+                            .toList();
+                    if (usesTokens && !schemes.containsAll(TOKEN_SCHEMES)) {
+                        missing.add(method.toUpperCase() + " " + path + " " + schemes);
+                    }
+                }));
+        assertThat(missing).as("operations that Swagger UI's password login would not authorize").isEmpty();
+    }
+}
