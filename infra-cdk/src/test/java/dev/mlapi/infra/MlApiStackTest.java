@@ -96,7 +96,7 @@ class MlApiStackTest {
             assertThat(fn.environment()).containsKeys(Env.USERS_TABLE, Env.TOKENS_TABLE,
                     Env.REQUEST_LOG_TABLE, Env.JWT_SECRET_ARN);
             assertThat(typeOfReference(fn.environment().get(Env.USERS_TABLE))).isEqualTo("AWS::DynamoDB::Table");
-            if (spec.actionsOn(Resource.MODELS_OBJECTS).isEmpty()) {
+            if (spec.actionsOn(Resource.MODELS_OBJECTS).isEmpty() && spec.actionsOn(Resource.IMAGES_OBJECTS).isEmpty()) {
                 assertThat(fn.environment()).as(spec.name()).doesNotContainKey(Env.MODELS_BUCKET);
             } else {
                 assertThat(typeOfReference(fn.environment().get(Env.MODELS_BUCKET))).isEqualTo("AWS::S3::Bucket");

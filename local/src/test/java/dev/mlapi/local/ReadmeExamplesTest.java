@@ -114,4 +114,27 @@ class ReadmeExamplesTest {
                 "\"name\":\"flowers\"", "\"label\":\"setosa\"", "\"label\":\"virginica\"");
         assertThat(output.lines().filter(l -> l.endsWith("400")).count()).as("the refused CSV").isEqualTo(1);
     }
+
+    @Test
+    void imagesBlock_runsAsWritten_withSharedPhotosOrGeneratedOnes() throws Exception {
+        Path photos = LocalServer.repositoryRoot().resolveSibling("shared").resolve("images");
+        boolean shared = Files.isRegularFile(photos.resolve("banana.jpg"));
+        for (String name : List.of("banana.jpg", "pizza.jpg", "cat.jpg")) {
+            if (shared) {
+                Files.copy(photos.resolve(name), workDir.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(64, 48,
+                        java.awt.image.BufferedImage.TYPE_INT_RGB);
+                javax.imageio.ImageIO.write(image, "jpeg", workDir.resolve(name).toFile());
+            }
+        }
+        String block = blocks.get(5);
+        // Without ../shared there is no default image model to classify with (tests never download one).
+        String output = run(shared ? block : block.substring(0, block.indexOf("# classify a stored image")));
+        assertThat(output).contains("\"content_type\":\"image/jpeg\"", "\"name\":\"Food & Drink\"", "\"description\":\"ripe\"");
+        assertThat(output.lines().filter(l -> l.endsWith("404")).count()).as("the deleted image").isEqualTo(1);
+        if (shared) {
+            assertThat(output).contains("\"suggested_tags\":[{\"name\":\"banana\"");
+        }
+    }
 }

@@ -15,6 +15,9 @@ public final class Env {
     public static final String REQUEST_ROLLUPS_TABLE = "REQUEST_ROLLUPS_TABLE";
     public static final String LOGIN_ATTEMPTS_TABLE = "LOGIN_ATTEMPTS_TABLE";
     public static final String TRAINING_JOBS_TABLE = "TRAINING_JOBS_TABLE";
+    public static final String IMAGES_TABLE = "IMAGES_TABLE";
+    public static final String TAGS_TABLE = "TAGS_TABLE";
+    public static final String IMAGE_TAGS_TABLE = "IMAGE_TAGS_TABLE";
     public static final String MODELS_BUCKET = "MODELS_BUCKET";
     public static final String JWT_SECRET_ARN = "JWT_SECRET_ARN";
     public static final String ADMIN_USERNAME = "ADMIN_USERNAME";

@@ -2,6 +2,13 @@ package dev.mlapi.catalog;
 
 import static dev.mlapi.catalog.FunctionSpec.FULL_JIT_JVM;
 import static dev.mlapi.catalog.Resource.ADMIN_PASSWORD_SECRET;
+import static dev.mlapi.catalog.Resource.IMAGES_INDEXES;
+import static dev.mlapi.catalog.Resource.IMAGES_OBJECTS;
+import static dev.mlapi.catalog.Resource.IMAGES_TABLE;
+import static dev.mlapi.catalog.Resource.IMAGE_TAGS_INDEXES;
+import static dev.mlapi.catalog.Resource.IMAGE_TAGS_TABLE;
+import static dev.mlapi.catalog.Resource.TAGS_INDEXES;
+import static dev.mlapi.catalog.Resource.TAGS_TABLE;
 import static dev.mlapi.catalog.Resource.MODELS_BUCKET;
 import static dev.mlapi.catalog.Resource.MODELS_OBJECTS;
 import static dev.mlapi.catalog.Resource.LOGIN_ATTEMPTS_TABLE;
@@ -29,7 +36,8 @@ import java.util.Optional;
 public final class FunctionCatalog {
 
     /** Modules under {@code functions/} that are libraries, not functions. */
-    public static final List<String> LIBRARIES = List.of("catalog", "core", "registry", "inference", "training");
+    public static final List<String> LIBRARIES = List.of("catalog", "core", "registry", "inference", "training",
+            "imagestore");
 
     public static final FunctionSpec LOGIN = FunctionSpec.http("login")
             .setDescription("Registration, login, logout, password change and user administration.")
@@ -61,6 +69,12 @@ public final class FunctionCatalog {
             .optRouteThrottle(20, 40)
             .optGrant(MODELS_BUCKET, "s3:ListBucket")
             .optGrant(MODELS_OBJECTS, "s3:GetObject")
+            // POST /images/{id}/classify: read the stored image, store its suggestions; ?apply=true
+            // also creates the suggested tags and links them (one transaction per tag).
+            .optGrant(IMAGES_OBJECTS, "s3:GetObject")
+            .optGrant(IMAGES_TABLE, "dynamodb:GetItem", "dynamodb:UpdateItem")
+            .optGrant(TAGS_TABLE, "dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+            .optGrant(IMAGE_TAGS_TABLE, "dynamodb:PutItem")
             .optEnv(Env.DJL_OFFLINE, new Literal("true"))
             .optEnv(Env.DEFAULT_IMAGE_MODEL, new Parameter(StackParameter.DEFAULT_IMAGE_MODEL))
             .build();
@@ -156,8 +170,27 @@ public final class FunctionCatalog {
             .optGrant(REQUEST_ROLLUPS_TABLE, "dynamodb:Query")
             .build();
 
+    public static final FunctionSpec IMAGES = FunctionSpec.http("images")
+            .setDescription("The image library: images in the bucket's images/ prefix, tags, links and filtering by tag.")
+            .setHandler("dev.mlapi.images.ManageImagesHandler::handleRequest")
+            .setSize(1024, Duration.ofSeconds(29),
+                    "Decodes every uploaded image (up to 6 MB a request) to check it; a tag delete unlinks page by page.")
+            .optJvm(FULL_JIT_JVM)
+            // Uploads put objects before their records and delete them again when the records fail.
+            .optGrant(IMAGES_OBJECTS, "s3:DeleteObject", "s3:GetObject", "s3:PutObject")
+            // Records, links and tag counts change together in transactions of Put/Update/Delete items.
+            .optGrant(IMAGES_TABLE, "dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem",
+                    "dynamodb:PutItem", "dynamodb:UpdateItem")
+            .optGrant(IMAGES_INDEXES, "dynamodb:Query")
+            .optGrant(TAGS_TABLE, "dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem",
+                    "dynamodb:PutItem", "dynamodb:UpdateItem")
+            .optGrant(TAGS_INDEXES, "dynamodb:Query")
+            .optGrant(IMAGE_TAGS_TABLE, "dynamodb:DeleteItem", "dynamodb:PutItem")
+            .optGrant(IMAGE_TAGS_INDEXES, "dynamodb:Query")
+            .build();
+
     public static final List<FunctionSpec> ALL = List.of(LOGIN, HEALTH, CLASSIFY, MODELS, PREDICT, TRAIN, TRAIN_WORKER,
-            AGGREGATOR, HISTORY, REPORT);
+            AGGREGATOR, HISTORY, REPORT, IMAGES);
 
     private FunctionCatalog() {
     }

@@ -24,12 +24,23 @@ public enum Resource {
     TRAINING_JOBS_INDEXES(Kind.TABLE_INDEXES, TableCatalog.TRAINING_JOBS.logicalId(), TableCatalog.TRAINING_JOBS.envVar()),
     /** The training table's stream: inserted jobs, read by the training worker. */
     TRAINING_JOBS_STREAM(Kind.TABLE_STREAM, TableCatalog.TRAINING_JOBS.logicalId(), null),
+    IMAGES_TABLE(Kind.TABLE, TableCatalog.IMAGES.logicalId(), TableCatalog.IMAGES.envVar()),
+    /** The image table's indexes ({@code by_owner}, {@code by_time}). */
+    IMAGES_INDEXES(Kind.TABLE_INDEXES, TableCatalog.IMAGES.logicalId(), TableCatalog.IMAGES.envVar()),
+    TAGS_TABLE(Kind.TABLE, TableCatalog.TAGS.logicalId(), TableCatalog.TAGS.envVar()),
+    /** The tag table's index by name. */
+    TAGS_INDEXES(Kind.TABLE_INDEXES, TableCatalog.TAGS.logicalId(), TableCatalog.TAGS.envVar()),
+    IMAGE_TAGS_TABLE(Kind.TABLE, TableCatalog.IMAGE_TAGS.logicalId(), TableCatalog.IMAGE_TAGS.envVar()),
+    /** The tag links' indexes ({@code by_tag}, {@code by_owner_tag}). */
+    IMAGE_TAGS_INDEXES(Kind.TABLE_INDEXES, TableCatalog.IMAGE_TAGS.logicalId(), TableCatalog.IMAGE_TAGS.envVar()),
     /** The registry bucket itself (listing). */
     MODELS_BUCKET(Kind.BUCKET, "ModelsBucket", Env.MODELS_BUCKET),
     /** The registry bucket's objects. */
     MODELS_OBJECTS(Kind.BUCKET_OBJECTS, "ModelsBucket", Env.MODELS_BUCKET),
     /** The registry bucket's {@code training/} prefix only: training requests and uploaded datasets. */
     TRAINING_OBJECTS(Kind.BUCKET_OBJECTS, "ModelsBucket", Env.MODELS_BUCKET, "training/"),
+    /** The image library's objects: the bucket's {@code images/} prefix only (the registry lists {@code models/}). */
+    IMAGES_OBJECTS(Kind.BUCKET_OBJECTS, "ModelsBucket", Env.MODELS_BUCKET, "images/"),
     JWT_SECRET(Kind.SECRET, "JwtSecret", Env.JWT_SECRET_ARN),
     ADMIN_PASSWORD_SECRET(Kind.SECRET, "AdminPasswordSecret", Env.ADMIN_PASSWORD_SECRET_ARN),
     /** The function's own log group. */

@@ -56,8 +56,42 @@ public final class TableCatalog {
             List.of(new IndexSpec(TRAINING_BY_OWNER, "owner_kind", "created_at"),
                     new IndexSpec(TRAINING_BY_KIND, "kind", "created_at")), true);
 
+    /** Index of the image library by owner, newest last: one user's images without scans. */
+    public static final String IMAGES_BY_OWNER = "by_owner";
+
+    /** Index of every image, newest last (one partition, {@code listing = "all"}): an admin's listing without scans. */
+    public static final String IMAGES_BY_TIME = "by_time";
+
+    /** The image library: one item per image (its S3 key, size, sniffed type, tag ids, suggested tags). */
+    public static final TableSpec IMAGES = new TableSpec("ImagesTable", Env.IMAGES_TABLE, "mlapi-images",
+            "id", Optional.empty(), Optional.empty(),
+            List.of(new IndexSpec(IMAGES_BY_OWNER, "owner", "created_key"),
+                    new IndexSpec(IMAGES_BY_TIME, "listing", "created_key")), false);
+
+    /** Index of the tags by normalised name (one partition, {@code listing = "tag"}): {@code GET /tags} in name order. */
+    public static final String TAGS_BY_NAME = "by_name";
+
+    /**
+     * Tags: a record per tag ({@code key = "id#<tag id>"}: name, image count) and a uniqueness guard
+     * per normalised name ({@code key = "name#<name>"}); a rename moves the guard, the id stays.
+     */
+    public static final TableSpec TAGS = new TableSpec("TagsTable", Env.TAGS_TABLE, "mlapi-tags",
+            "key", Optional.empty(), Optional.empty(), List.of(new IndexSpec(TAGS_BY_NAME, "listing", "name_key")), false);
+
+    /** Index of tag links by tag, newest image last: every image with a tag (admins). */
+    public static final String IMAGE_TAGS_BY_TAG = "by_tag";
+
+    /** Index of tag links by owner and tag, newest image last: one user's images with a tag. */
+    public static final String IMAGE_TAGS_BY_OWNER_TAG = "by_owner_tag";
+
+    /** One item per (tag, image) link, carrying the image's owner and creation time for the indexes. */
+    public static final TableSpec IMAGE_TAGS = new TableSpec("ImageTagsTable", Env.IMAGE_TAGS_TABLE,
+            "mlapi-image-tags", "link", Optional.empty(), Optional.empty(),
+            List.of(new IndexSpec(IMAGE_TAGS_BY_TAG, "tag_id", "created_key"),
+                    new IndexSpec(IMAGE_TAGS_BY_OWNER_TAG, "owner_tag", "created_key")), false);
+
     public static final List<TableSpec> ALL = List.of(USERS, TOKENS, REQUEST_LOG, REQUEST_ROLLUPS, LOGIN_ATTEMPTS,
-            TRAINING_JOBS);
+            TRAINING_JOBS, IMAGES, TAGS, IMAGE_TAGS);
 
     private TableCatalog() {
     }

@@ -9,6 +9,8 @@ import dev.mlapi.core.http.Access;
 import dev.mlapi.core.http.ApiPipeline;
 import dev.mlapi.core.http.ApiRequest;
 import dev.mlapi.core.http.ApiResponse;
+import dev.mlapi.core.util.Lazy;
+import dev.mlapi.imagestore.ImageLibrary;
 import dev.mlapi.registry.RegistrySettings;
 import dev.mlapi.registry.S3ModelRegistry;
 import org.crac.Core;
@@ -28,6 +30,7 @@ public final class ClassifyImageHandler
 
     private final ClassifyService service;
     private final StoragePrimer storage;
+    private final Lazy<ImageTagSuggestions> suggestions;
     private final ApiPipeline pipeline;
 
     /** Lambda's entry point: configuration from the environment, everything warmed during init. */
@@ -45,8 +48,10 @@ public final class ClassifyImageHandler
     ClassifyImageHandler(Wiring wiring, ClassifyService service) {
         this.service = service;
         this.storage = new StoragePrimer(wiring.userStore(), wiring.tokenStore());
+        this.suggestions = Lazy.of(() -> new ImageTagSuggestions(service, ImageLibrary.create(wiring)));
         this.pipeline = wiring.pipeline()
                 .route("POST /classify", Access.USER, this::classify)
+                .route("POST /images/{id}/classify", Access.USER, this::suggestTags)
                 .build();
     }
 
@@ -57,6 +62,10 @@ public final class ClassifyImageHandler
 
     private ApiResponse classify(ApiRequest request) {
         return ApiResponse.ok(service.classify(ClassifyRequest.from(request), request.logFields()));
+    }
+
+    private ApiResponse suggestTags(ApiRequest request) {
+        return ApiResponse.ok(suggestions.get().suggest(request));
     }
 
     private void warmUp() {

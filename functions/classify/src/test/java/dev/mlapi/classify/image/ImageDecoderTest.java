@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mlapi.classify.TestImages;
+import dev.mlapi.core.image.DecodedImage;
+import dev.mlapi.core.image.ImageDecoder;
 import dev.mlapi.core.error.ApiException.InvalidInput;
 import dev.mlapi.core.error.ApiException.PayloadTooLarge;
 import dev.mlapi.core.error.ApiException.Unprocessable;

@@ -1,4 +1,4 @@
-package dev.mlapi.classify.image;
+package dev.mlapi.core.image;
 
 import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.error.ApiException.InvalidInput;
@@ -39,7 +39,7 @@ public final class ImageDecoder {
     /** Larger images are decoded subsampled down to about this many pixels (4 MP). */
     public static final long DEFAULT_MAX_DECODED_PIXELS = 4_000_000L;
     /** Subsampling keeps at least this many pixels on the shorter side: models resize to far less. */
-    static final int MIN_SUBSAMPLED_SIDE = 1024;
+    public static final int MIN_SUBSAMPLED_SIDE = 1024;
     private static final int MAX_BANDS = 4;
 
     static {
@@ -153,7 +153,7 @@ public final class ImageDecoder {
     }
 
     /** The smallest subsampling step that brings the image near {@link #DEFAULT_MAX_DECODED_PIXELS}, keeping the shorter side ≥ {@link #MIN_SUBSAMPLED_SIDE}. */
-    static int subsampling(int width, int height) {
+    public static int subsampling(int width, int height) {
         int step = 1;
         while ((long) width * height / ((long) step * step) > DEFAULT_MAX_DECODED_PIXELS
                 && Math.min(width, height) / (step + 1) >= MIN_SUBSAMPLED_SIDE) {

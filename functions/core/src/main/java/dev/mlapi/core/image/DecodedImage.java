@@ -1,4 +1,4 @@
-package dev.mlapi.classify.image;
+package dev.mlapi.core.image;
 
 import java.awt.image.BufferedImage;
 

@@ -1,0 +1,104 @@
+package dev.mlapi.images;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import dev.mlapi.core.Wiring;
+import dev.mlapi.core.http.Access;
+import dev.mlapi.core.http.ApiPipeline;
+import dev.mlapi.core.http.ApiRequest;
+import dev.mlapi.core.http.ApiResponse;
+import dev.mlapi.imagestore.ImageLibrary;
+import dev.mlapi.imagestore.ImageList;
+import dev.mlapi.imagestore.TagView;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/** The images function: upload, list (by tag), read, change and delete images; create, rename and delete tags. */
+public final class ManageImagesHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+
+    private final ImageLibrary library;
+    private final ImageUploads uploads;
+    private final ApiPipeline pipeline;
+
+    public ManageImagesHandler() {
+        this(Wiring.fromEnvironment());
+    }
+
+    public ManageImagesHandler(Wiring wiring) {
+        this(wiring, ImageLibrary.create(wiring));
+    }
+
+    ManageImagesHandler(Wiring wiring, ImageLibrary library) {
+        this.library = library;
+        this.uploads = ImageUploads.withDefaultLimits();
+        this.pipeline = wiring.pipeline()
+                .route("POST /images", Access.USER, this::upload)
+                .route("GET /images", Access.USER, this::list)
+                .route("GET /images/{id}", Access.USER, this::get)
+                .route("PATCH /images/{id}", Access.USER, this::update)
+                .route("DELETE /images/{id}", Access.USER, this::delete)
+                .route("GET /tags", Access.USER, this::listTags)
+                .route("POST /tags", Access.USER, this::createTag)
+                .route("GET /tags/{name}", Access.USER, this::getTag)
+                .route("PATCH /tags/{name}", Access.USER, this::renameTag)
+                .route("DELETE /tags/{name}", Access.ADMIN, this::deleteTag)
+                .build();
+    }
+
+    @Override
+    public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+        return pipeline.handle(event, context);
+    }
+
+    private ApiResponse upload(ApiRequest request) {
+        ImageUploads.Upload upload = uploads.read(request);
+        return ApiResponse.json(201, Map.of("items",
+                library.upload(request.requirePrincipal(), upload.images(), upload.tags())));
+    }
+
+    private ApiResponse list(ApiRequest request) {
+        ImageList page = library.list(request.requirePrincipal(), ImageRequests.query(request));
+        return ApiResponse.ok(page);
+    }
+
+    private ApiResponse get(ApiRequest request) {
+        return ApiResponse.ok(library.get(request.requirePrincipal(), request.pathParameter("id")));
+    }
+
+    private ApiResponse update(ApiRequest request) {
+        return ApiResponse.ok(library.update(request.requirePrincipal(), request.pathParameter("id"),
+                ImageRequests.change(request)));
+    }
+
+    private ApiResponse delete(ApiRequest request) {
+        library.delete(request.requirePrincipal(), request.pathParameter("id"));
+        return ApiResponse.noContent();
+    }
+
+    private ApiResponse listTags(ApiRequest request) {
+        return ApiResponse.ok(library.tags(request.requirePrincipal(), request.query("cursor"),
+                request.queryInt("limit", 100, 1, 1000)));
+    }
+
+    private ApiResponse createTag(ApiRequest request) {
+        TagView tag = library.createTag(request.requirePrincipal(), ImageRequests.tagName(request));
+        return ApiResponse.created(tag, "/tags/" + URLEncoder.encode(tag.name(), StandardCharsets.UTF_8).replace("+", "%20"));
+    }
+
+    private ApiResponse getTag(ApiRequest request) {
+        return ApiResponse.ok(library.tag(request.pathParameter("name")));
+    }
+
+    private ApiResponse renameTag(ApiRequest request) {
+        return ApiResponse.ok(library.renameTag(request.requirePrincipal(), request.pathParameter("name"),
+                ImageRequests.tagName(request)));
+    }
+
+    private ApiResponse deleteTag(ApiRequest request) {
+        library.deleteTag(request.pathParameter("name"));
+        return ApiResponse.noContent();
+    }
+}
