@@ -4,6 +4,7 @@ import dev.mlapi.core.Wiring;
 import dev.mlapi.core.auth.Principal;
 import dev.mlapi.core.error.ApiException.Forbidden;
 import dev.mlapi.core.error.ApiException.NotFound;
+import dev.mlapi.core.json.Json;
 import dev.mlapi.core.requestlog.HistoryDeletion;
 import dev.mlapi.core.requestlog.HistoryQuery;
 import dev.mlapi.core.requestlog.HistorySlice;
@@ -42,8 +43,9 @@ final class HistoryService implements Primer {
     /** Reads as a page and an entry do, for a user and an entry that cannot exist: read only. */
     @Override
     public void prime() {
-        history.list(new HistoryQuery(Instant.EPOCH, clock.instant(), Optional.empty(), Optional.of("~priming"),
-                Optional.empty(), Optional.empty(), Optional.empty(), 1));
+        HistorySlice slice = history.list(new HistoryQuery(Instant.EPOCH, clock.instant(), Optional.empty(),
+                Optional.of("~priming"), Optional.empty(), Optional.empty(), Optional.empty(), 1));
+        Json.write(new HistoryPage(slice.items().stream().map(EntryView::of).toList(), Optional.empty()));
         history.find("~priming");
     }
 

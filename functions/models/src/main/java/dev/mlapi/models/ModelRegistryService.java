@@ -1,5 +1,6 @@
 package dev.mlapi.models;
 
+import dev.mlapi.core.json.Json;
 import dev.mlapi.core.page.Page;
 import dev.mlapi.core.runtime.Primer;
 import dev.mlapi.models.ModelRequests.AliasRequest;
@@ -48,10 +49,10 @@ public final class ModelRegistryService implements Primer {
         return new ModelRegistryService(registry, registry);
     }
 
-    /** Lists one model of the registry: the S3 client's first call and its XML parsing, read only. */
+    /** Lists one model of the registry and writes the page as JSON: the S3 client's first call, read only. */
     @Override
     public void prime() {
-        list(1, Optional.empty());
+        Json.write(list(1, Optional.empty()));
     }
 
     ModelPage list(int limit, Optional<String> cursor) {

@@ -2,6 +2,7 @@ package dev.mlapi.report;
 
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.error.ApiException.InvalidInput;
+import dev.mlapi.core.json.Json;
 import dev.mlapi.core.rollup.Dimension;
 import dev.mlapi.core.rollup.RequestRollups;
 import dev.mlapi.core.rollup.Rollup;
@@ -42,7 +43,8 @@ final class ReportService implements Primer {
     /** The last hour's stats, computed and thrown away: the rollup queries and merging, read only. */
     @Override
     public void prime() {
-        stats(range(Optional.of(clock.instant().minus(Duration.ofHours(1))), Optional.empty()), Optional.empty());
+        Json.write(stats(range(Optional.of(clock.instant().minus(Duration.ofHours(1))), Optional.empty()),
+                Optional.empty()));
     }
 
     /** The effective range: whole hours, defaulting to the whole retention, never older than it. */

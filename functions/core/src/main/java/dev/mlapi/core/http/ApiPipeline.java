@@ -251,14 +251,16 @@ public final class ApiPipeline implements Primer {
     private ApiResponse finish(Invocation invocation, ApiRequest request, String routeKey, ApiResponse response,
             Optional<String> error, long started) {
         Duration latency = Duration.ofNanos(System.nanoTime() - started);
+        RequestMeasurement measurement = new RequestMeasurement(invocation.function(), routeKey, response.status(),
+                latency, invocation.coldStart(), request.requestId());
         if (invocation.rehearsal()) {
             requestLog.get().rehearse(entry(request, response.status(), latency.toNanos() / 1e9, error));
+            Telemetry.rehearse(measurement);
             LOG.debug("primed with {} {}: {}", request.method(), request.path(), response.status());
-            return response;
+            return response.withHeader("x-request-id", request.requestId());
         }
         record(request, response.status(), latency.toNanos() / 1e9, error);
-        Telemetry.request(new RequestMeasurement(invocation.function(), routeKey, response.status(), latency,
-                invocation.coldStart(), request.requestId()));
+        Telemetry.request(measurement);
         LOG.info("{} {} {} {} ms", request.method(), request.path(), response.status(),
                 String.format(Locale.ROOT, "%.1f", latency.toNanos() / 1e6));
         return response.withHeader("x-request-id", request.requestId());

@@ -41,7 +41,7 @@ class ApiPipelineOverlappedAuthTest {
                     if (request.header("x-invalid").isPresent()) {
                         throw new InvalidInput("bad input");
                     }
-                    return ApiResponse.ok(Map.of("answer", 42, "user", request.requirePrincipal().username()));
+                    return ApiResponse.ok(Map.of("answer", 42, "note", "answer computed", "user", request.requirePrincipal().username()));
                 })
                 .build();
     }
@@ -79,7 +79,8 @@ class ApiPipelineOverlappedAuthTest {
         APIGatewayV2HTTPResponse response = pipeline.handle(event);
 
         assertThat(response.getStatusCode()).isEqualTo(401);
-        assertThat(response.getBody()).doesNotContain("42").doesNotContain("answer").contains("revoked");
+        assertThat(response.getBody()).doesNotContain("answer").contains("revoked");
+        assertThat(body(response).has("answer")).isFalse();
         assertThat(runs).hasValue(1);
         Map<String, AttributeValue> entry = logged(event);
         assertThat(entry.get(DynamoDbRequestLog.STATUS_CODE).n()).isEqualTo("401");
@@ -95,7 +96,7 @@ class ApiPipelineOverlappedAuthTest {
         APIGatewayV2HTTPResponse response = pipeline.handle(event(token));
 
         assertThat(response.getStatusCode()).isEqualTo(401);
-        assertThat(response.getBody()).doesNotContain("42");
+        assertThat(response.getBody()).doesNotContain("answer");
     }
 
     @Test
