@@ -67,7 +67,7 @@ import javax.imageio.ImageIO;
  * All rows run interleaved (one call of each in turn) in this JVM, whose JIT flags are the ones
  * the catalog deploys classify with unless {@code -Dbench.tier} says otherwise; warm-up runs at
  * least {@code bench.warmup} rounds (400) and then on until the handler's median over the last
- * 100 rounds moves less than 3% (at most 2,000 rounds). Cold start is measured for every function
+ * 100 rounds moves less than 3% (at most {@code bench.maxWarmup}, 2,000 rounds). Cold start is measured for every function
  * by {@code local}'s {@code ColdStartBenchmark}. Exits when done.
  *
  * <p>Run: {@code ./mvnw -q -o -pl functions/classify -am -DskipTests test-compile exec:exec@bench}.
@@ -75,7 +75,7 @@ import javax.imageio.ImageIO;
 public final class ClassifyBenchmark {
 
     static final int WARMUP = Integer.getInteger("bench.warmup", 400);
-    static final int MAX_WARMUP = 2_000;
+    static final int MAX_WARMUP = Math.max(WARMUP, Integer.getInteger("bench.maxWarmup", 2_000));
     static final int ITERATIONS = Integer.getInteger("bench.iterations", 300);
     static final String PHOTO = System.getProperty("bench.photo", "cat.jpg");
 
