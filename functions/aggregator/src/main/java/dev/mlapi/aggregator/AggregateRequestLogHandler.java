@@ -6,6 +6,7 @@ import com.amazonaws.services.lambda.runtime.events.DynamodbEvent;
 import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.events.EventInvocations;
+import dev.mlapi.core.runtime.Priming;
 
 /**
  * The request-log aggregator: an event function fed by the request log's DynamoDB stream. It
@@ -18,6 +19,7 @@ public final class AggregateRequestLogHandler implements RequestHandler<Dynamodb
 
     public AggregateRequestLogHandler() {
         this(Wiring.fromEnvironment());
+        Priming.atInit(aggregator);
     }
 
     public AggregateRequestLogHandler(Wiring wiring) {

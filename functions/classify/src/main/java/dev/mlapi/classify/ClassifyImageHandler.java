@@ -9,48 +9,43 @@ import dev.mlapi.core.http.Access;
 import dev.mlapi.core.http.ApiPipeline;
 import dev.mlapi.core.http.ApiRequest;
 import dev.mlapi.core.http.ApiResponse;
+import dev.mlapi.core.runtime.Priming;
 import dev.mlapi.core.util.Lazy;
 import dev.mlapi.imagestore.ImageLibrary;
 import dev.mlapi.registry.RegistrySettings;
 import dev.mlapi.registry.S3ModelRegistry;
-import org.crac.Core;
-import org.crac.Resource;
 
 /**
  * {@code POST /classify}: the top classes of an image sent as JSON ({@code image_url} or
  * {@code image_base64}), multipart ({@code image}) or a raw {@code image/*} body.
  *
- * <p>Cold start and SnapStart: Lambda's constructor and {@code beforeCheckpoint} load the default
- * model, classify one generated image and prime the storage clients, so the first request finds
- * everything warm; {@code afterRestore} forgets what model references pointed at, since aliases
- * may have moved while the snapshot waited.
+ * <p>Cold start and SnapStart: Lambda's constructor and {@code beforeCheckpoint} ({@link Priming})
+ * load the default model, classify one generated image and run a synthetic request through the
+ * pipeline, so the first request finds everything warm; {@code afterRestore} forgets what model
+ * references pointed at, since aliases may have moved while the snapshot waited.
  */
-public final class ClassifyImageHandler
-        implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>, Resource {
+public final class ClassifyImageHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
 
     private final ClassifyService service;
-    private final StoragePrimer storage;
     private final Lazy<ImageTagSuggestions> suggestions;
     private final ApiPipeline pipeline;
 
     /** Lambda's entry point: configuration from the environment, everything warmed during init. */
     public ClassifyImageHandler() {
         this(Wiring.fromEnvironment());
-        warmUp();
+        Priming.atInit(service, pipeline);
     }
 
     public ClassifyImageHandler(Wiring wiring) {
         this(wiring, ClassifyService.create(ClassifySettings.from(wiring.config().environment()),
                 S3ModelRegistry.create(RegistrySettings.from(wiring.config()), wiring.clock()), wiring.clock()));
-        Core.getGlobalContext().register(this);
     }
 
     ClassifyImageHandler(Wiring wiring, ClassifyService service) {
         this.service = service;
-        this.storage = new StoragePrimer(wiring.userStore(), wiring.tokenStore());
         this.suggestions = Lazy.of(() -> new ImageTagSuggestions(service, ImageLibrary.create(wiring)));
         this.pipeline = wiring.pipeline()
-                .route("POST /classify", Access.USER, this::classify)
+                .route("POST /classify", Access.USER_OVERLAPPED, this::classify)
                 .route("POST /images/{id}/classify", Access.USER, this::suggestTags)
                 .build();
     }
@@ -66,20 +61,5 @@ public final class ClassifyImageHandler
 
     private ApiResponse suggestTags(ApiRequest request) {
         return ApiResponse.ok(suggestions.get().suggest(request));
-    }
-
-    private void warmUp() {
-        service.warmUp();
-        storage.prime();
-    }
-
-    @Override
-    public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
-        warmUp();
-    }
-
-    @Override
-    public void afterRestore(org.crac.Context<? extends Resource> context) {
-        service.afterRestore();
     }
 }

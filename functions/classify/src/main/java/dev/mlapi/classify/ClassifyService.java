@@ -17,6 +17,7 @@ import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.error.ApiException.InvalidInput;
 import dev.mlapi.core.error.ApiException.Unprocessable;
 import dev.mlapi.core.observability.Telemetry;
+import dev.mlapi.core.runtime.Primer;
 import dev.mlapi.core.requestlog.RequestLogFields;
 import dev.mlapi.inference.Djl;
 import dev.mlapi.inference.ModelCache;
@@ -41,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * Classifies one image with a registered image model: obtain the bytes (upload or safe fetch),
  * decode, resolve the model, preprocess as its manifest says, infer, rank.
  */
-public final class ClassifyService implements AutoCloseable {
+public final class ClassifyService implements AutoCloseable, Primer {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClassifyService.class);
 
@@ -93,7 +94,8 @@ public final class ClassifyService implements AutoCloseable {
      * path (codec, preprocessing, ONNX Runtime), so a SnapStart snapshot holds a warm container.
      * Never fails: without a default model there is simply nothing to warm.
      */
-    public void warmUp() {
+    @Override
+    public void prime() {
         try {
             Manifest manifest = models.resolve(Optional.empty());
             DecodedImage image = decoder.decode(warmUpJpeg());
@@ -107,6 +109,7 @@ public final class ClassifyService implements AutoCloseable {
     }
 
     /** Drops state that may be stale after a SnapStart restore: what model references point at. */
+    @Override
     public void afterRestore() {
         models.forgetResolutions();
     }

@@ -322,12 +322,54 @@ class ClassifyImageHandlerTest {
     }
 
     @Test
-    void beforeCheckpoint_loadsTheDefaultModel_andSucceedsWithoutOne() {
+    void classify_withARevokedToken_answers401_andNoPrediction() {
+        User user = new User("id-revoked", "revoked-dan", Optional.empty(), Role.USER, "unused-hash",
+                Instant.parse("2026-01-01T00:00:00Z"), 0);
+        stack.wiring().userStore().create(user);
+        var issued = stack.wiring().jwt().issue(user);
+        assertThat(call(withBearer(load("classify-image-base64.json"), issued.token())).getStatusCode()).isEqualTo(200);
+        stack.wiring().tokenStore().revoke(issued.tokenId(), issued.expiresAt());
+
+        APIGatewayV2HTTPEvent event = withBearer(load("classify-image-base64.json"), issued.token());
+        var response = call(event);
+
+        assertThat(response.getStatusCode()).isEqualTo(401);
+        assertThat(body(response).get("detail").asText()).contains("revoked");
+        assertThat(response.getBody()).doesNotContain("classification", "predictions", "red");
+        Map<String, AttributeValue> logged = historyOf(event);
+        assertThat(logged.get("status_code").n()).isEqualTo("401");
+        assertThat(logged).doesNotContainKeys("user", "result", "model", "image_width");
+    }
+
+    @Test
+    void classify_whenTheTokensUserWasDeleted_answers401_andNoPrediction() {
+        String deleted = tokenFor("deleted-erin");
+        stack.wiring().userStore().delete("deleted-erin");
+
+        var response = call(withBearer(load("classify-image-base64.json"), deleted));
+
+        assertThat(response.getStatusCode()).isEqualTo(401);
+        assertThat(response.getBody()).doesNotContain("classification", "predictions");
+    }
+
+    @Test
+    void prime_classifiesWithTheDefaultModel_andWritesNoHistory() {
+        int before = stack.wiring().dynamoDb().scan(r -> r.tableName(stack.config().requestLogTable())).count();
+
+        service.prime();
+
+        assertThat(service.loadedModels()).anySatisfy(model -> assertThat(model).startsWith(tinyRgb.ref() + "#"));
+        assertThat(stack.wiring().dynamoDb().scan(r -> r.tableName(stack.config().requestLogTable())).count())
+                .isEqualTo(before);
+    }
+
+    @Test
+    void prime_loadsTheDefaultModel_andSucceedsWithoutOne() {
         Config config = stack.config();
         try (ClassifyService fresh = ClassifyService.create(ClassifySettings.from(config.environment()), registry, Clock.systemUTC());
                 ClassifyService empty = ClassifyService.create(ClassifySettings.from(config.environment()), emptyRegistry(), Clock.systemUTC())) {
-            new ClassifyImageHandler(stack.wiring(), fresh).beforeCheckpoint(null);
-            new ClassifyImageHandler(stack.wiring(), empty).beforeCheckpoint(null);
+            fresh.prime();
+            empty.prime();
 
             assertThat(fresh.loadedModels()).singleElement().asString().startsWith(tinyRgb.ref() + "#");
             assertThat(empty.loadedModels()).isEmpty();
@@ -347,7 +389,7 @@ class ClassifyImageHandlerTest {
             registry.setAlias("tiny", "staging", tinyBgr.version(), "tests");
             // the clock stands still, so the remembered resolution would live forever without the restore hook
             assertThat(body(restored.handleRequest(json(request), null)).get("classification").asText()).isEqualTo("red");
-            restored.afterRestore(null);
+            snapshotted.afterRestore();
 
             assertThat(body(restored.handleRequest(json(request), null)).get("classification").asText()).isEqualTo("blue");
         }

@@ -24,7 +24,11 @@ import dev.mlapi.core.users.CredentialLookup;
 import dev.mlapi.core.users.LoginAttempts;
 import dev.mlapi.core.users.TokenStore;
 import dev.mlapi.core.users.UserStore;
+import dev.mlapi.core.users.Role;
+import dev.mlapi.core.users.User;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -36,6 +40,10 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  * Libraries such as the model registry build their own clients from the same {@link Config}.
  */
 public final class Wiring {
+
+    /** Whom priming's synthetic requests claim to be: a user no lookup can find. */
+    private static final User PRIMING_USER = new User("priming", ApiPipeline.PRIMING_USERNAME, Optional.empty(),
+            Role.USER, "", Instant.EPOCH, 0);
 
     private final Config config;
     private final Clock clock;
@@ -153,7 +161,8 @@ public final class Wiring {
     /** Starts a function's route table over this wiring's token check, request log and clock. */
     public ApiPipeline.Builder pipeline() {
         return ApiPipeline.builder(this::authenticator, this::requestLog, clock, config.requestLogRetention())
-                .optDependencyFailures(SdkErrors::dependencyFailure);
+                .optDependencyFailures(SdkErrors::dependencyFailure)
+                .optPrimingToken(() -> jwt().issue(PRIMING_USER).token());
     }
 
     public LoginAttempts loginAttempts() {

@@ -8,6 +8,7 @@ import dev.mlapi.core.Wiring;
 import dev.mlapi.core.http.Access;
 import dev.mlapi.core.http.ApiPipeline;
 import dev.mlapi.core.http.ApiResponse;
+import dev.mlapi.core.runtime.Priming;
 
 /** The health function: {@code GET /health}. */
 public final class CheckHealthHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
@@ -16,6 +17,7 @@ public final class CheckHealthHandler implements RequestHandler<APIGatewayV2HTTP
 
     public CheckHealthHandler() {
         this(Wiring.fromEnvironment());
+        Priming.atInit(pipeline);
     }
 
     public CheckHealthHandler(Wiring wiring) {

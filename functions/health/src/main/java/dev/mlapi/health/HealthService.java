@@ -1,6 +1,7 @@
 package dev.mlapi.health;
 
 import dev.mlapi.core.auth.Principal;
+import dev.mlapi.core.runtime.Priming;
 import dev.mlapi.core.runtime.ProcessInfo;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -22,7 +23,8 @@ public final class HealthService {
     }
 
     public Map<String, Object> report(Optional<Principal> caller) {
-        boolean cold = coldStart.getAndSet(false);
+        // priming's synthetic request is not the container's first
+        boolean cold = Priming.inProgress() ? coldStart.get() : coldStart.getAndSet(false);
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("status", "ok");
         report.put("version", version);

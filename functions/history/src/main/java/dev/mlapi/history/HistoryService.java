@@ -4,11 +4,13 @@ import dev.mlapi.core.Wiring;
 import dev.mlapi.core.auth.Principal;
 import dev.mlapi.core.error.ApiException.Forbidden;
 import dev.mlapi.core.error.ApiException.NotFound;
+import dev.mlapi.core.json.Json;
 import dev.mlapi.core.requestlog.HistoryDeletion;
 import dev.mlapi.core.requestlog.HistoryQuery;
 import dev.mlapi.core.requestlog.HistorySlice;
 import dev.mlapi.core.requestlog.RequestHistory;
 import dev.mlapi.core.requestlog.RequestLogEntry;
+import dev.mlapi.core.runtime.Primer;
 import dev.mlapi.history.HistoryViews.EntryView;
 import dev.mlapi.history.HistoryViews.HistoryPage;
 import java.time.Clock;
@@ -18,7 +20,7 @@ import java.util.Optional;
 import java.util.UUID;
 
 /** The history's rules: who sees and deletes which entries. Admins: everyone's; users: their own. */
-final class HistoryService {
+final class HistoryService implements Primer {
 
     /** Entries are logged after their handler answers: a default {@code to} a little ahead includes the newest. */
     private static final Duration DEFAULT_TO_AHEAD = Duration.ofMinutes(1);
@@ -36,6 +38,15 @@ final class HistoryService {
     static HistoryService create(Wiring wiring) {
         return new HistoryService(wiring.requestHistory(), HistoryCursor.withSecret(wiring.signingSecret()),
                 wiring.clock());
+    }
+
+    /** Reads as a page and an entry do, for a user and an entry that cannot exist: read only. */
+    @Override
+    public void prime() {
+        HistorySlice slice = history.list(new HistoryQuery(Instant.EPOCH, clock.instant(), Optional.empty(),
+                Optional.of("~priming"), Optional.empty(), Optional.empty(), Optional.empty(), 1));
+        Json.write(new HistoryPage(slice.items().stream().map(EntryView::of).toList(), Optional.empty()));
+        history.find("~priming");
     }
 
     HistoryPage list(Principal caller, HistoryFilter filter) {

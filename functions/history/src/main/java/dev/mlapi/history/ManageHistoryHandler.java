@@ -9,6 +9,7 @@ import dev.mlapi.core.http.Access;
 import dev.mlapi.core.http.ApiPipeline;
 import dev.mlapi.core.http.ApiRequest;
 import dev.mlapi.core.http.ApiResponse;
+import dev.mlapi.core.runtime.Priming;
 
 /** The history function: list, read and delete logged requests. */
 public final class ManageHistoryHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
@@ -18,6 +19,7 @@ public final class ManageHistoryHandler implements RequestHandler<APIGatewayV2HT
 
     public ManageHistoryHandler() {
         this(Wiring.fromEnvironment());
+        Priming.atInit(pipeline, history);
     }
 
     public ManageHistoryHandler(Wiring wiring) {

@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.mlapi.core.Wiring;
+import dev.mlapi.core.runtime.Priming;
 import dev.mlapi.core.http.Access;
 import dev.mlapi.core.http.ApiPipeline;
 import dev.mlapi.core.http.ApiRequest;
@@ -25,6 +26,7 @@ public final class ManageImagesHandler implements RequestHandler<APIGatewayV2HTT
 
     public ManageImagesHandler() {
         this(Wiring.fromEnvironment());
+        Priming.atInit(pipeline);
     }
 
     public ManageImagesHandler(Wiring wiring) {

@@ -10,6 +10,7 @@ import dev.mlapi.core.users.LoginThrottle;
 import dev.mlapi.core.http.ApiPipeline;
 import dev.mlapi.core.http.ApiRequest;
 import dev.mlapi.core.http.ApiResponse;
+import dev.mlapi.core.runtime.Priming;
 import dev.mlapi.login.UserViews.TokenView;
 import dev.mlapi.login.UserViews.UserPage;
 import dev.mlapi.login.UserViews.UserView;
@@ -24,6 +25,7 @@ public final class LoginHandler implements RequestHandler<APIGatewayV2HTTPEvent,
 
     public LoginHandler() {
         this(Wiring.fromEnvironment());
+        Priming.atInit(pipeline, users);
     }
 
     /** Builds the function from {@code wiring} and creates the configured first admin if missing. */

@@ -13,6 +13,7 @@ import dev.mlapi.core.error.ApiException.InvalidInput;
 import dev.mlapi.core.error.ApiException.NotFound;
 import dev.mlapi.core.error.ApiException.Unauthorized;
 import dev.mlapi.core.page.Page;
+import dev.mlapi.core.runtime.Primer;
 import dev.mlapi.core.users.LoginThrottle;
 import dev.mlapi.core.users.TokenStore;
 import dev.mlapi.core.users.User;
@@ -31,7 +32,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Accounts and sessions: registration, login, logout, password change, administration. */
-public final class UserService {
+public final class UserService implements Primer {
 
     private static final Logger LOG = LoggerFactory.getLogger(UserService.class);
     static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]+\\.[^@\\s]+");
@@ -53,6 +54,18 @@ public final class UserService {
         this.hasher = hasher;
         this.clock = clock;
         this.throttle = throttle;
+    }
+
+    /**
+     * The reads of a login for a name no account can have (the failure counters, the user) and
+     * one decoy password check, which compiles PBKDF2's loop: nothing is counted or stored.
+     */
+    @Override
+    public void prime() {
+        String nobody = "~priming";
+        throttle.check(nobody, Optional.of("127.0.0.1"));
+        users.find(nobody);
+        hasher.verifyDecoy("priming-password");
     }
 
     /** Creates a user; only an admin caller may create another admin. */

@@ -9,6 +9,7 @@ import dev.mlapi.core.http.Access;
 import dev.mlapi.core.http.ApiPipeline;
 import dev.mlapi.core.http.ApiRequest;
 import dev.mlapi.core.http.ApiResponse;
+import dev.mlapi.core.runtime.Priming;
 import dev.mlapi.models.ModelRequests.AliasRequest;
 import dev.mlapi.models.ModelViews.UploadView;
 import dev.mlapi.models.ModelViews.VersionView;
@@ -23,6 +24,7 @@ public final class ManageModelsHandler implements RequestHandler<APIGatewayV2HTT
 
     public ManageModelsHandler() {
         this(Wiring.fromEnvironment());
+        Priming.atInit(pipeline, models);
     }
 
     public ManageModelsHandler(Wiring wiring) {

@@ -1,6 +1,8 @@
 package dev.mlapi.models;
 
+import dev.mlapi.core.json.Json;
 import dev.mlapi.core.page.Page;
+import dev.mlapi.core.runtime.Primer;
 import dev.mlapi.models.ModelRequests.AliasRequest;
 import dev.mlapi.models.ModelRequests.DirectUpload;
 import dev.mlapi.models.ModelRequests.UploadRequest;
@@ -30,7 +32,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /** What the models function does: browse the registry, register versions, move aliases, delete versions. */
-public final class ModelRegistryService {
+public final class ModelRegistryService implements Primer {
 
     static final Duration DOWNLOAD_URL_VALIDITY = Duration.ofMinutes(15);
 
@@ -45,6 +47,12 @@ public final class ModelRegistryService {
     /** The service over one S3 registry, which is both its writer and its catalog. */
     public static ModelRegistryService create(S3ModelRegistry registry) {
         return new ModelRegistryService(registry, registry);
+    }
+
+    /** Lists one model of the registry and writes the page as JSON: the S3 client's first call, read only. */
+    @Override
+    public void prime() {
+        Json.write(list(1, Optional.empty()));
     }
 
     ModelPage list(int limit, Optional<String> cursor) {

@@ -2,15 +2,21 @@ package dev.mlapi.predict;
 
 import dev.mlapi.catalog.Env;
 import dev.mlapi.core.config.Config;
+import dev.mlapi.core.error.ApiException.NotFound;
 import dev.mlapi.core.observability.Telemetry;
 import dev.mlapi.core.requestlog.RequestLogFields;
+import dev.mlapi.core.runtime.Primer;
 import dev.mlapi.inference.Djl;
 import dev.mlapi.inference.ModelCache;
 import dev.mlapi.inference.ModelKey;
 import dev.mlapi.predict.PredictResult.ModelInfo;
 import dev.mlapi.predict.PredictResult.Prediction;
 import dev.mlapi.registry.Manifest;
+import dev.mlapi.registry.ModelRef;
 import dev.mlapi.registry.ModelRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.List;
 
 /**
@@ -18,7 +24,11 @@ import java.util.List;
  * container, within the cache's memory bound), check the instances against its features, run
  * ONNX Runtime.
  */
-public final class PredictService implements AutoCloseable {
+public final class PredictService implements AutoCloseable, Primer {
+
+    /** A three-class decision tree over four features (iris), 798 bytes: what priming predicts with. */
+    static final String PRIMING_MODEL = "priming-iris-tree.onnx";
+    static final List<String> PRIMING_LABELS = List.of("setosa", "versicolor", "virginica");
 
     private final TabularModels models;
     private final ModelCache<TabularModel> cache;
@@ -57,9 +67,33 @@ public final class PredictService implements AutoCloseable {
         return new PredictResult(predictions, new ModelInfo(manifest.name(), manifest.version()), seconds);
     }
 
-    /** Starts ONNX Runtime now, at init, so a SnapStart snapshot holds it loaded. */
-    public void warmUp() {
+    /**
+     * Starts ONNX Runtime and runs one prediction through the tabular path (session, output
+     * reading) on a small tree bundled with the function, as the registry names no default tabular
+     * model; then resolves a model no one can have registered, which warms the S3 client read only.
+     */
+    @Override
+    public void prime() {
         Djl.startEngine();
+        try (TabularModel model = TabularModel.load("priming", primingModel(), PRIMING_LABELS)) {
+            model.predict(new double[][] {{5.1, 3.5, 1.4, 0.2}});
+        }
+        try {
+            models.resolve(ModelRef.parse("model", "priming-probe"));
+        } catch (NotFound expected) {
+            // the registry was reached: that was the point
+        }
+    }
+
+    private static byte[] primingModel() {
+        try (InputStream in = PredictService.class.getResourceAsStream(PRIMING_MODEL)) {
+            if (in == null) {
+                throw new IllegalStateException(PRIMING_MODEL + " is missing from the jar");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** {@code name:version#checksum} of the models loaded in this container. */

@@ -2,9 +2,11 @@ package dev.mlapi.report;
 
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.error.ApiException.InvalidInput;
+import dev.mlapi.core.json.Json;
 import dev.mlapi.core.rollup.Dimension;
 import dev.mlapi.core.rollup.RequestRollups;
 import dev.mlapi.core.rollup.Rollup;
+import dev.mlapi.core.runtime.Primer;
 import dev.mlapi.report.ReportQuery.Sort;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,7 +24,7 @@ import java.util.TreeMap;
  * Report and stats from the hourly rollups only: the cost depends on the time range and the
  * number of groups, never on how many requests were logged. Ranges are widened to whole hours.
  */
-final class ReportService {
+final class ReportService implements Primer {
 
     private final RequestRollups rollups;
     private final Clock clock;
@@ -36,6 +38,13 @@ final class ReportService {
 
     static ReportService create(Wiring wiring) {
         return new ReportService(wiring.requestRollups(), wiring.clock(), wiring.config().requestLogRetention());
+    }
+
+    /** The last hour's stats, computed and thrown away: the rollup queries and merging, read only. */
+    @Override
+    public void prime() {
+        Json.write(stats(range(Optional.of(clock.instant().minus(Duration.ofHours(1))), Optional.empty()),
+                Optional.empty()));
     }
 
     /** The effective range: whole hours, defaulting to the whole retention, never older than it. */

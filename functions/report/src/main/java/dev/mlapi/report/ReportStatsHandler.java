@@ -9,6 +9,7 @@ import dev.mlapi.core.http.Access;
 import dev.mlapi.core.http.ApiPipeline;
 import dev.mlapi.core.http.ApiRequest;
 import dev.mlapi.core.http.ApiResponse;
+import dev.mlapi.core.runtime.Priming;
 import dev.mlapi.core.rollup.Dimension;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -28,6 +29,7 @@ public final class ReportStatsHandler implements RequestHandler<APIGatewayV2HTTP
 
     public ReportStatsHandler() {
         this(Wiring.fromEnvironment());
+        Priming.atInit(pipeline, reports);
     }
 
     public ReportStatsHandler(Wiring wiring) {

@@ -7,6 +7,7 @@ import com.amazonaws.services.lambda.runtime.events.DynamodbEvent.DynamodbStream
 import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
 import com.amazonaws.services.lambda.runtime.events.models.dynamodb.AttributeValue;
 import dev.mlapi.core.Wiring;
+import dev.mlapi.core.runtime.Priming;
 import dev.mlapi.core.events.EventInvocations;
 import java.time.Duration;
 import java.util.List;
@@ -33,6 +34,7 @@ public final class TrainWorkerHandler implements RequestHandler<DynamodbEvent, S
 
     public TrainWorkerHandler() {
         this(Wiring.fromEnvironment());
+        Priming.atInit(worker);
     }
 
     public TrainWorkerHandler(Wiring wiring) {

@@ -1,131 +1,139 @@
 package dev.mlapi.local.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.mlapi.core.users.Role;
-import dev.mlapi.core.bench.ColdStartProbe;
-import dev.mlapi.core.config.Config;
-import dev.mlapi.core.json.Json;
-import dev.mlapi.core.testkit.Events;
-import dev.mlapi.core.testkit.TestStack;
-import dev.mlapi.core.users.User;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import dev.mlapi.catalog.FunctionCatalog;
+import dev.mlapi.catalog.FunctionSpec;
+import dev.mlapi.local.bench.BenchStack.Probe;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 
 /**
- * Cold start of each function's own Lambda jar: a fresh JVM per run, {@link ColdStartProbe} as
- * main, the function's jar as the whole classpath, storage embedded in this process. Prints a
- * Markdown table (the one in BENCHMARKS.md).
+ * Cold start of every function's own Lambda jar against a hello-world handler jar built in the
+ * same run: a fresh JVM per run with the jar as the whole classpath, the catalog's JVM options
+ * ({@code JAVA_TOOL_OPTIONS}, as template.yaml deploys them) and environment, storage embedded
+ * in this process. The clock is outside: from process spawn to the line the child prints when its
+ * first response exists. Runs are interleaved (one JVM of each jar in turn), the first round is
+ * discarded. Prints the Markdown table of BENCHMARKS.md and exits.
  *
- * <pre>./mvnw -q -DskipTests package &amp;&amp; ./mvnw -q -pl local exec:exec -Dexec.classpathScope=test \
- *     -Drun.main=dev.mlapi.local.bench.ColdStartBenchmark [-Drun.args="11 /path/to/other/checkout"]</pre>
+ * <pre>./mvnw -q -o -pl local -am -DskipTests package exec:exec -Dexec.classpathScope=test \
+ *     -Drun.main=dev.mlapi.local.bench.ColdStartBenchmark [-Drun.args="11 30"]</pre>
+ * (kept runs per jar, warm invokes per JVM).
  */
 public final class ColdStartBenchmark {
 
-    /** What each measured function is asked on its first request. */
-    record Case(String function, String handler, String event) {
-    }
-
-    static final List<Case> CASES = List.of(
-            new Case("login", "dev.mlapi.login.LoginHandler", "login-login-json.json"),
-            new Case("health", "dev.mlapi.health.CheckHealthHandler", "health-check.json"));
-
-    /** JVM flags as in template.yaml's Globals (JAVA_TOOL_OPTIONS); login overrides to full C2. */
-    static final Map<String, String> JVM_FLAGS = Map.of(
-            "login", "-XX:+TieredCompilation -XX:TieredStopAtLevel=4",
-            "health", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1");
+    private static final String HELLO = "hello-world";
 
     private ColdStartBenchmark() {
+    }
+
+    /** What one row measures: a jar, its handler, its first event, its environment. */
+    private record Case(String name, Path jar, String handler, Path event, Map<String, String> env, String jvm) {
     }
 
     public static void main(String[] args) throws Exception {
         // exec:exec passes -Drun.args as one argument: split it.
         List<String> words = java.util.Arrays.stream(String.join(" ", args).trim().split("\\s+"))
                 .filter(w -> !w.isEmpty()).toList();
-        int runs = words.isEmpty() ? 5 : Integer.parseInt(words.get(0));
-        Path root = Events.repositoryRoot();
-        // Optional: another checkout whose jars are measured in the same run, interleaved, for before/after.
-        Optional<Path> other = words.size() > 1 ? Optional.of(Path.of(words.get(1))) : Optional.empty();
-        try (TestStack stack = TestStack.start()) {
-            var hasher = stack.wiring().passwordHasher();
-            stack.wiring().userStore().create(new User("bench-alice", "alice", Optional.empty(), Role.USER,
-                    hasher.hash("correct-horse-battery"), Instant.now(), 0));
-            Map<String, String> env = new HashMap<>(stack.environment());
-            env.put(Config.Env.ADMIN_USERNAME, "admin");
-            env.put(Config.Env.ADMIN_PASSWORD, "bench-admin-password");
-            System.out.printf("%nCold start, %d fresh JVMs per jar, interleaved, the first of each discarded (%s, %d cores)%n%n",
-                    runs, System.getProperty("java.vm.name") + " " + Runtime.version(), Runtime.getRuntime().availableProcessors());
-            System.out.println("| function | checkout | jar (MB) | JVM start → first response, median (min–max) ms | init ms | first invoke ms | second invoke ms |");
-            System.out.println("|---|---|---:|---:|---:|---:|---:|");
-            Map<String, Path> checkouts = new java.util.LinkedHashMap<>();
-            other.ifPresent(path -> checkouts.put("before: " + path.getFileName(), path));
-            checkouts.put("this", root);
-            Map<String, List<JsonNode>> samples = new java.util.LinkedHashMap<>();
-            for (int i = 0; i <= runs; i++) {
-                for (Case c : CASES) {
-                    for (var checkout : checkouts.entrySet()) {
-                        Path jar = checkout.getValue().resolve("functions/" + c.function() + "/target/" + c.function() + ".jar");
-                        JsonNode sample = probe(jar, c, root.resolve("events").resolve(c.event()), env);
-                        if (i > 0) {
-                            samples.computeIfAbsent(c.function() + "\t" + checkout.getKey(), k -> new ArrayList<>()).add(sample);
-                        }
+        int runs = words.isEmpty() ? 11 : Integer.parseInt(words.get(0));
+        int warmInvokes = words.size() > 1 ? Integer.parseInt(words.get(1)) : 30;
+        int exit = 1;
+        try {
+            run(runs, warmInvokes);
+            exit = 0;
+        } catch (Exception | Error e) {
+            e.printStackTrace();
+        } finally {
+            // DynamoDB Local's scheduler thread is not a daemon (and its shutdown is noisy): end here, now.
+            System.out.flush();
+            Runtime.getRuntime().halt(exit);
+        }
+    }
+
+    private static void run(int runs, int warmInvokes) throws Exception {
+        try (BenchStack bench = BenchStack.start()) {
+            List<Case> cases = cases(bench);
+            Map<String, List<Probe>> samples = new LinkedHashMap<>();
+            cases.forEach(c -> samples.put(c.name(), new ArrayList<>()));
+            for (int round = 0; round <= runs; round++) {
+                for (Case c : cases) {
+                    Probe probe = bench.probe(c.jar(), c.handler(), c.event(), c.env(), warmInvokes);
+                    if (probe.get("status") >= 400) {
+                        throw new IllegalStateException(c.name() + " answered " + probe.figures());
+                    }
+                    if (round > 0) {
+                        samples.get(c.name()).add(probe);
                     }
                 }
+                System.err.printf("round %d of %d done%n", round, runs);
             }
-            for (Case c : CASES) {
-                for (var checkout : checkouts.entrySet()) {
-                    Path jar = checkout.getValue().resolve("functions/" + c.function() + "/target/" + c.function() + ".jar");
-                    List<JsonNode> s = samples.get(c.function() + "\t" + checkout.getKey());
-                    System.out.printf(Locale.ROOT, "| %s | %s | %.1f | %d (%d–%d) | %d | %d | %d |%n", c.function(),
-                            checkout.getKey(), Files.size(jar) / 1e6, median(s, "jvm_to_first_response_ms"),
-                            min(s, "jvm_to_first_response_ms"), max(s, "jvm_to_first_response_ms"),
-                            median(s, "init_ms"), median(s, "first_invoke_ms"), median(s, "second_invoke_ms"));
-                }
+            print(cases, samples, runs, warmInvokes);
+        }
+    }
+
+    private static List<Case> cases(BenchStack bench) throws Exception {
+        List<Case> cases = new ArrayList<>();
+        Path hello = HelloWorldJar.build(bench.root().resolve("local/target/bench/hello-world.jar"));
+        FunctionSpec anyHttp = FunctionCatalog.HEALTH;
+        Map<String, String> helloEnv = Map.of("JAVA_TOOL_OPTIONS", FunctionSpec.FAST_START_JVM);
+        cases.add(new Case(HELLO, hello, HelloWorldHandler.class.getName(), bench.event(anyHttp), helloEnv,
+                FunctionSpec.FAST_START_JVM));
+        for (FunctionSpec spec : FunctionCatalog.ALL) {
+            Path jar = bench.jar(spec);
+            if (!Files.isRegularFile(jar)) {
+                System.err.println("skipping " + spec.name() + ": no " + spec.jarPath() + " (build the reactor first)");
+                continue;
             }
+            if (spec.name().equals("classify") && !bench.hasImageModel()) {
+                System.err.println("skipping classify: no MobileNetV2 in ../shared/models to register as its default model");
+                continue;
+            }
+            cases.add(new Case(spec.name(), jar, spec.handlerClass(), bench.event(spec), bench.environment(spec),
+                    spec.jvmOptions()));
         }
-        // DynamoDB Local's scheduler thread is not a daemon: without this the command hangs after printing.
-        System.exit(0);
+        return cases;
     }
 
-    static JsonNode probe(Path jar, Case c, Path event, Map<String, String> env) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(List.of(JVM_FLAGS.getOrDefault(c.function(), "").split(" ")));
-        command.addAll(List.of("-cp", jar.toString(), ColdStartProbe.class.getName(), c.handler(), event.toString()));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
-        builder.environment().putAll(env);
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (process.waitFor() != 0) {
-            throw new IllegalStateException(c.function() + " probe failed: " + output);
+    private static void print(List<Case> cases, Map<String, List<Probe>> samples, int runs, int warmInvokes)
+            throws Exception {
+        double helloCold = median(samples.get(HELLO), "spawn");
+        System.out.printf(Locale.ROOT, "%nCold start per jar: %d fresh JVMs each, interleaved, after one discarded round"
+                        + " (%s %s, %d cores, load average %.1f); warm = median of the last %d of %d invokes in the same JVM%n%n",
+                runs, System.getProperty("java.vm.name"), Runtime.version(), Runtime.getRuntime().availableProcessors(),
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+                warmInvokes - warmInvokes / 2, warmInvokes);
+        System.out.println("| function | jar (MB) | JVM options | spawn → first response, median (min–max) ms | × hello-world"
+                + " | init ms | first invoke ms | warm invoke ms | first / warm |");
+        System.out.println("|---|---:|---|---:|---:|---:|---:|---:|---:|");
+        for (Case c : cases) {
+            List<Probe> s = samples.get(c.name());
+            double first = median(s, "first_invoke_ms");
+            double warm = median(s, "warm_invoke_ms");
+            System.out.printf(Locale.ROOT, "| %s | %.1f | `%s` | %.0f (%.0f–%.0f) | %.1f× | %.0f | %.1f | %.1f | %.1f× |%n",
+                    c.name(), Files.size(c.jar()) / 1e6, c.jvm().replace("-XX:+TieredCompilation ", ""),
+                    median(s, "spawn"), min(s), max(s), median(s, "spawn") / helloCold,
+                    median(s, "init_ms"), first, warm, first / warm);
         }
-        String line = output.lines().filter(l -> l.startsWith("{\"status\"")).reduce((a, b) -> b).orElseThrow(
-                () -> new IllegalStateException(c.function() + " printed no result: " + output));
-        JsonNode result = Json.mapper().readTree(line);
-        if (result.get("status").asInt() >= 400) {
-            throw new IllegalStateException(c.function() + " answered " + line);
-        }
-        return result;
     }
 
-    static long median(List<JsonNode> samples, String field) {
-        List<Long> values = samples.stream().map(s -> s.get(field).asLong()).sorted().toList();
-        return values.get(values.size() / 2);
+    private static double value(Probe probe, String field) {
+        return field.equals("spawn") ? probe.spawnToFirstResponseMs() : probe.get(field);
     }
 
-    static long min(List<JsonNode> samples, String field) {
-        return samples.stream().mapToLong(s -> s.get(field).asLong()).min().orElseThrow();
+    static double median(List<Probe> samples, String field) {
+        List<Double> values = samples.stream().map(p -> value(p, field)).sorted().toList();
+        int n = values.size();
+        return n % 2 == 1 ? values.get(n / 2) : (values.get(n / 2 - 1) + values.get(n / 2)) / 2;
     }
 
-    static long max(List<JsonNode> samples, String field) {
-        return samples.stream().mapToLong(s -> s.get(field).asLong()).max().orElseThrow();
+    static double min(List<Probe> samples) {
+        return samples.stream().mapToDouble(Probe::spawnToFirstResponseMs).min().orElseThrow();
+    }
+
+    static double max(List<Probe> samples) {
+        return samples.stream().mapToDouble(Probe::spawnToFirstResponseMs).max().orElseThrow();
     }
 }

@@ -24,6 +24,17 @@ public final class Authenticator {
 
     /** Empty when there is no Authorization header; 401 when there is one and it does not prove a user. */
     public Optional<Principal> authenticate(Optional<String> authorizationHeader) {
+        Optional<Principal> claimed = verifyToken(authorizationHeader);
+        claimed.ifPresent(this::confirm);
+        return claimed;
+    }
+
+    /**
+     * The local half of {@link #authenticate}: the header's form, the token's signature, claims
+     * and lifetime, without a storage call. Empty when there is no header; 401 when the token is bad.
+     * The principal is only claimed until {@link #confirm} has passed.
+     */
+    public Optional<Principal> verifyToken(Optional<String> authorizationHeader) {
         if (authorizationHeader.isEmpty()) {
             return Optional.empty();
         }
@@ -31,7 +42,14 @@ public final class Authenticator {
         if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw new Unauthorized("the Authorization header must be 'Bearer <token>'");
         }
-        Principal principal = jwt.verify(header.substring(7).trim());
+        return Optional.of(jwt.verify(header.substring(7).trim()));
+    }
+
+    /**
+     * The stored half of {@link #authenticate}: the user still exists as the token says (same id,
+     * role and token version) and the token is not revoked. 401 otherwise.
+     */
+    public void confirm(Principal principal) {
         Credentials stored = credentials.lookup(principal.username().toLowerCase(Locale.ROOT), principal.tokenId());
         User user = stored.user().orElseThrow(() -> new Unauthorized("the token's user no longer exists"));
         if (!user.id().equals(principal.userId()) || user.role() != principal.role()) {
@@ -43,6 +61,5 @@ public final class Authenticator {
         if (stored.revoked()) {
             throw new Unauthorized("the token has been revoked");
         }
-        return Optional.of(principal);
     }
 }

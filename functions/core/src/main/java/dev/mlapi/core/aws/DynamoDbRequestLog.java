@@ -74,6 +74,21 @@ public final class DynamoDbRequestLog implements RequestLog {
         }
     }
 
+    /** The same PutItem under a condition no item can meet: DynamoDB refuses it and stores nothing (no stream record). */
+    @Override
+    public void rehearse(RequestLogEntry entry) {
+        try {
+            dynamoDb.putItem(r -> r.tableName(table).item(toItem(entry))
+                    .conditionExpression("attribute_exists(#id) AND attribute_not_exists(#id)")
+                    .expressionAttributeNames(Map.of("#id", REQUEST_ID)));
+            throw new IllegalStateException("a rehearsed request-log write was stored: " + entry.requestId());
+        } catch (ConditionalCheckFailedException expected) {
+            // the rehearsal's outcome: marshalled, signed, sent, refused
+        } catch (SdkException e) {
+            throw SdkErrors.translate(e);
+        }
+    }
+
     static Map<String, AttributeValue> toItem(RequestLogEntry e) {
         Map<String, AttributeValue> item = new HashMap<>();
         item.put(REQUEST_ID, s(e.requestId()));

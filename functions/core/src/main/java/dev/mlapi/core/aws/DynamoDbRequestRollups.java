@@ -82,13 +82,25 @@ public final class DynamoDbRequestRollups implements RequestRollups {
 
     @Override
     public boolean apply(RequestLogEntry entry) {
+        return applyIf("attribute_not_exists(#rollup)", entry);
+    }
+
+    /** The same transaction, its marker conditioned on what no item can be: cancelled, nothing written. */
+    @Override
+    public void rehearse(RequestLogEntry entry) {
+        if (applyIf("attribute_exists(#rollup) AND attribute_not_exists(#rollup)", entry)) {
+            throw new IllegalStateException("a rehearsed rollup transaction went through: " + entry.requestId());
+        }
+    }
+
+    private boolean applyIf(String markerCondition, RequestLogEntry entry) {
         Instant hour = entry.createdAt().truncatedTo(ChronoUnit.HOURS);
         List<TransactWriteItem> writes = new ArrayList<>();
         writes.add(TransactWriteItem.builder().put(Put.builder().tableName(table)
                 .item(Map.of(ROLLUP, AttributeValue.fromS(APPLIED_PREFIX + entry.requestId()),
                         BUCKET, AttributeValue.fromS("-"),
                         EXPIRES_AT, number(clock.instant().plus(MARKER_LIFETIME).getEpochSecond())))
-                .conditionExpression("attribute_not_exists(#rollup)")
+                .conditionExpression(markerCondition)
                 .expressionAttributeNames(Map.of("#rollup", ROLLUP)).build()).build());
         return transact(writes, entry, hour, 1);
     }

@@ -1,43 +1,106 @@
 package dev.mlapi.core.bench;
 
-import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.lang.management.ManagementFactory;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.UUID;
 
 /**
- * Measures one cold start inside a fresh JVM, as Lambda would see it without SnapStart: JVM
- * start → handler constructed (init) → first response. Run with a function jar as the only
- * classpath entry: {@code java -cp login.jar dev.mlapi.core.bench.ColdStartProbe <handler class> <event.json>}.
- * Prints one JSON line; the benchmark harness in {@code local/} collects them into a table.
+ * One cold start inside a fresh JVM, as Lambda runs it without SnapStart: the handler's public
+ * no-arg constructor (init, priming included), the first invoke, then warm invokes. Run with a
+ * function jar as the only classpath entry:
+ * {@code java -cp login.jar dev.mlapi.core.bench.ColdStartProbe <handler class> <event.json> [warm invokes]};
+ * with {@code -} as the event it only constructs the handler.
+ *
+ * <p>It prints {@code FIRST <status>} the moment the first response exists (the harness times
+ * that line from process spawn: the external clock) and a JSON line of its own timings at the end.
+ * Each invoke gets a fresh request id, as API Gateway would give it. Works for any
+ * {@code RequestHandler} whose event Jackson can read (API Gateway, DynamoDB streams).
  */
 public final class ColdStartProbe {
 
     private ColdStartProbe() {
     }
 
-    @SuppressWarnings("unchecked")
     public static void main(String[] args) throws Exception {
         long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
         long mainStart = System.currentTimeMillis();
-        APIGatewayV2HTTPEvent event = new ObjectMapper()
+        Class<?> type = Class.forName(args[0]);
+        Method handleRequest = handleRequest(type);
+        boolean initOnly = args[1].equals("-");
+        Object event = initOnly ? null : mapper().readValue(Files.readAllBytes(Path.of(args[1])),
+                handleRequest.getParameterTypes()[0]);
+        int warmInvokes = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+
+        long initStart = System.nanoTime();
+        Object handler = type.getConstructor().newInstance();
+        long initEnd = System.nanoTime();
+        if (initOnly) {
+            System.out.printf("{\"init_ms\":%.1f}%n", (initEnd - initStart) / 1e6);
+            return;
+        }
+        Object first = handleRequest.invoke(handler, fresh(event), null);
+        long firstEnd = System.nanoTime();
+        long firstWall = System.currentTimeMillis();
+        System.out.println("FIRST " + status(first));
+        System.out.flush();
+
+        double[] warm = new double[warmInvokes];
+        int lastStatus = status(first);
+        for (int i = 0; i < warmInvokes; i++) {
+            long started = System.nanoTime();
+            lastStatus = status(handleRequest.invoke(handler, fresh(event), null));
+            warm[i] = (System.nanoTime() - started) / 1e6;
+        }
+        // the warm figure: the median of the second half, when the first invokes' compilation is done
+        double[] settled = Arrays.copyOfRange(warm, warmInvokes / 2, warmInvokes);
+        Arrays.sort(settled);
+        System.out.printf("{\"status\":%d,\"jvm_to_main_ms\":%d,\"init_ms\":%.1f,\"first_invoke_ms\":%.1f,"
+                        + "\"jvm_to_first_response_ms\":%d,\"warm_invoke_ms\":%.2f,\"warm_status\":%d}%n",
+                status(first), mainStart - jvmStart, (initEnd - initStart) / 1e6, (firstEnd - initEnd) / 1e6,
+                firstWall - jvmStart, settled.length == 0 ? Double.NaN : settled[settled.length / 2], lastStatus);
+    }
+
+    private static Method handleRequest(Class<?> type) {
+        return Arrays.stream(type.getMethods())
+                .filter(m -> m.getName().equals("handleRequest") && m.getParameterCount() == 2 && !m.isBridge()
+                        && !Modifier.isStatic(m.getModifiers()))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(type + " has no handleRequest(event, context)"));
+    }
+
+    /** Lambda's own event format: property names as AWS writes them ({@code Records}, {@code NewImage}, {@code S}). */
+    private static ObjectMapper mapper() {
+        return JsonMapper.builder()
                 .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-                .readValue(Files.readAllBytes(Path.of(args[1])), APIGatewayV2HTTPEvent.class);
-        long initStart = System.currentTimeMillis();
-        var handler = (RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>)
-                Class.forName(args[0]).getConstructor().newInstance();
-        long initEnd = System.currentTimeMillis();
-        APIGatewayV2HTTPResponse response = handler.handleRequest(event, null);
-        long firstResponse = System.currentTimeMillis();
-        APIGatewayV2HTTPResponse second = handler.handleRequest(event, null);
-        long secondResponse = System.currentTimeMillis();
-        System.out.printf("{\"status\":%d,\"jvm_to_main_ms\":%d,\"init_ms\":%d,\"first_invoke_ms\":%d,"
-                        + "\"jvm_to_first_response_ms\":%d,\"second_invoke_ms\":%d,\"second_status\":%d}%n",
-                response.getStatusCode(), mainStart - jvmStart, initEnd - initStart, firstResponse - initEnd,
-                firstResponse - jvmStart, secondResponse - firstResponse, second.getStatusCode());
+                .configure(MapperFeature.ACCEPT_CASE_INSENSITIVE_PROPERTIES, true)
+                .build();
+    }
+
+    private static Object fresh(Object event) {
+        if (event instanceof APIGatewayV2HTTPEvent http && http.getRequestContext() != null) {
+            http.getRequestContext().setRequestId(UUID.randomUUID().toString());
+        }
+        return event;
+    }
+
+    private static int status(Object response) {
+        if (response instanceof APIGatewayV2HTTPResponse http) {
+            return http.getStatusCode();
+        }
+        if (response instanceof StreamsEventResponse stream) {
+            return stream.getBatchItemFailures() == null || stream.getBatchItemFailures().isEmpty() ? 200 : 500;
+        }
+        return response == null ? 204 : 200;
     }
 }

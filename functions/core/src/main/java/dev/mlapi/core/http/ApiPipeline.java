@@ -18,6 +18,7 @@ import dev.mlapi.core.observability.RequestMeasurement;
 import dev.mlapi.core.observability.Telemetry;
 import dev.mlapi.core.requestlog.RequestLog;
 import dev.mlapi.core.requestlog.RequestLogEntry;
+import dev.mlapi.core.runtime.Primer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,6 +30,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -43,11 +48,25 @@ import software.amazon.lambda.powertools.logging.PowertoolsLogging;
  * lines keyed by the Lambda context, route and user, and one metrics record per request.
  *
  * <p>A function's handler declares its routes here (like Javalin's one route table) and
- * delegates {@code handleRequest} to {@link #handle(APIGatewayV2HTTPEvent, Context)}.
+ * delegates {@code handleRequest} to {@link #handle(APIGatewayV2HTTPEvent, Context)}. As a
+ * {@link Primer} it runs one synthetic request through itself (see {@link #prime()}).
  */
-public final class ApiPipeline {
+public final class ApiPipeline implements Primer {
 
     private static final Logger LOG = LoggerFactory.getLogger(ApiPipeline.class);
+
+    /** Who a priming request claims to be: no account can have this name ({@code Usernames}), so its lookup finds nothing. */
+    public static final String PRIMING_USERNAME = "~priming";
+
+    /**
+     * Runs the storage half of {@link Access#USER_OVERLAPPED} token checks beside the route; daemon
+     * threads, so a function's JVM can still end, idle ones retire after a minute.
+     */
+    private static final ExecutorService TOKEN_CHECKS = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "token-check");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     private final Map<String, Route> routes;
     private final List<Route> bySpecificity;
@@ -56,6 +75,7 @@ public final class ApiPipeline {
     private final Clock clock;
     private final Duration retention;
     private final DependencyFailures dependencyFailures;
+    private final Supplier<Optional<String>> primingToken;
     private final AtomicBoolean coldStart = new AtomicBoolean(true);
 
     private ApiPipeline(Builder builder) {
@@ -68,6 +88,7 @@ public final class ApiPipeline {
         this.clock = builder.clock;
         this.retention = builder.retention;
         this.dependencyFailures = builder.dependencyFailures;
+        this.primingToken = builder.primingToken;
     }
 
     /**
@@ -107,9 +128,53 @@ public final class ApiPipeline {
      * is emitted per request.
      */
     public APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, Context context) {
-        Invocation invocation = new Invocation(functionName(context), coldStart.getAndSet(false));
+        Invocation invocation = new Invocation(functionName(context), coldStart.getAndSet(false), false);
         return PowertoolsLogging.withLogging(context,
                 () -> Telemetry.inFunction(invocation.function(), () -> EventCodec.encode(respond(event, invocation))));
+    }
+
+    /**
+     * Runs one synthetic request through the whole pipeline as a Lambda event would go: decoding,
+     * routing, the token check (a token signed with the real key, for a user that cannot exist,
+     * so the signature is verified and the user looked up), problem+json, encoding. The request
+     * goes to the first route that needs a token, where it is refused before the route's code; a
+     * function with public routes only gets a {@code GET} (which reads), or else an unknown path.
+     * Nothing a user could see: the request-log write is only {@link RequestLog#rehearse
+     * rehearsed}, no metrics record, and the next real request is still the cold one.
+     */
+    @Override
+    public void prime() {
+        APIGatewayV2HTTPEvent event = primingEvent();
+        Invocation invocation = new Invocation(functionName(null), false, true);
+        PowertoolsLogging.withLogging(null,
+                () -> Telemetry.inFunction(invocation.function(), () -> EventCodec.encode(respond(event, invocation))));
+    }
+
+    private APIGatewayV2HTTPEvent primingEvent() {
+        RouteTemplate template = routes.values().stream().filter(route -> route.access() != Access.PUBLIC)
+                .findFirst()
+                .or(() -> routes.values().stream().filter(route -> route.template().method().equals("GET")).findFirst())
+                .map(Route::template)
+                .orElse(RouteTemplate.parse("GET /~priming"));
+        String path = template.path().replaceAll("\\{[^/]+}", "priming");
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("content-type", "application/json");
+        try {
+            primingToken.get().ifPresent(token -> headers.put("authorization", "Bearer " + token));
+        } catch (RuntimeException e) {
+            LOG.info("priming without a token: {}", e.toString());
+        }
+        return APIGatewayV2HTTPEvent.builder()
+                .withRouteKey(template.routeKey())
+                .withRawPath(path)
+                .withHeaders(headers)
+                .withBody("{}")
+                .withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder()
+                        .withRequestId("priming-" + UUID.randomUUID())
+                        .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder()
+                                .withMethod(template.method()).withPath(path).withSourceIp("127.0.0.1").build())
+                        .build())
+                .build();
     }
 
     private ApiResponse respond(APIGatewayV2HTTPEvent event, Invocation invocation) {
@@ -132,7 +197,7 @@ public final class ApiPipeline {
 
     /** Runs one decoded request through routing, auth, the handler and the request log. */
     public ApiResponse handle(ApiRequest request) {
-        return respond(request, System.nanoTime(), new Invocation(functionName(null), coldStart.getAndSet(false)));
+        return respond(request, System.nanoTime(), new Invocation(functionName(null), coldStart.getAndSet(false), false));
     }
 
     private ApiResponse respond(ApiRequest request, long started, Invocation invocation) {
@@ -144,9 +209,9 @@ public final class ApiPipeline {
                 Route route = resolve(request);
                 routeKey = route.template().routeKey();
                 log.route(routeKey);
-                authorize(route.access(), request);
+                TokenCheck check = authorize(route.access(), request);
                 request.principal().ifPresent(principal -> log.user(principal.username()));
-                response = route.handler().handle(request);
+                response = run(route, request, check);
             } catch (ApiException e) {
                 response = ProblemMapper.render(e, request.path(), request.requestId());
                 error = Optional.of(e.detail());
@@ -186,9 +251,16 @@ public final class ApiPipeline {
     private ApiResponse finish(Invocation invocation, ApiRequest request, String routeKey, ApiResponse response,
             Optional<String> error, long started) {
         Duration latency = Duration.ofNanos(System.nanoTime() - started);
+        RequestMeasurement measurement = new RequestMeasurement(invocation.function(), routeKey, response.status(),
+                latency, invocation.coldStart(), request.requestId());
+        if (invocation.rehearsal()) {
+            requestLog.get().rehearse(entry(request, response.status(), latency.toNanos() / 1e9, error));
+            Telemetry.rehearse(measurement);
+            LOG.debug("primed with {} {}: {}", request.method(), request.path(), response.status());
+            return response.withHeader("x-request-id", request.requestId());
+        }
         record(request, response.status(), latency.toNanos() / 1e9, error);
-        Telemetry.request(new RequestMeasurement(invocation.function(), routeKey, response.status(), latency,
-                invocation.coldStart(), request.requestId()));
+        Telemetry.request(measurement);
         LOG.info("{} {} {} {} ms", request.method(), request.path(), response.status(),
                 String.format(Locale.ROOT, "%.1f", latency.toNanos() / 1e6));
         return response.withHeader("x-request-id", request.requestId());
@@ -210,8 +282,9 @@ public final class ApiPipeline {
      * own cold-start flag counts on-demand initialisations only, so with SnapStart (every
      * container restored from a snapshot) it would never report one; the first request a
      * pipeline serves is what a dashboard means by a cold start, and a snapshot is taken before any.
+     * A {@code rehearsal} is {@link #prime()}'s synthetic request.
      */
-    private record Invocation(String function, boolean coldStart) {
+    private record Invocation(String function, boolean coldStart, boolean rehearsal) {
     }
 
     private Route resolve(ApiRequest request) {
@@ -234,7 +307,7 @@ public final class ApiPipeline {
         throw new NotFound("no route for " + request.method() + " " + request.path());
     }
 
-    private void authorize(Access access, ApiRequest request) {
+    private TokenCheck authorize(Access access, ApiRequest request) {
         Optional<String> header = request.header("authorization");
         if (access == Access.PUBLIC) {
             // Public routes ignore a stale or broken token (Swagger UI sends it everywhere).
@@ -243,29 +316,81 @@ public final class ApiPipeline {
             } catch (Unauthorized ignored) {
                 // anonymous
             }
-            return;
+            return TokenCheck.DONE;
         }
-        Principal principal = authenticator.get().authenticate(header)
-                .orElseThrow(() -> new Unauthorized("this route requires 'Authorization: Bearer <token>'"));
+        Authenticator tokens = authenticator.get();
+        if (access == Access.USER_OVERLAPPED) {
+            Principal claimed = tokens.verifyToken(header).orElseThrow(ApiPipeline::tokenRequired);
+            request.authenticate(claimed);
+            return new TokenCheck(CompletableFuture.runAsync(() -> tokens.confirm(claimed), TOKEN_CHECKS));
+        }
+        Principal principal = tokens.authenticate(header).orElseThrow(ApiPipeline::tokenRequired);
         request.authenticate(principal);
         if (access == Access.ADMIN && !principal.isAdmin()) {
             throw new Forbidden("this route requires the admin role");
         }
+        return TokenCheck.DONE;
+    }
+
+    private static Unauthorized tokenRequired() {
+        return new Unauthorized("this route requires 'Authorization: Bearer <token>'");
+    }
+
+    /**
+     * Runs the route, then waits for a token check still under way: its failure outranks the
+     * route's answer or error, and the caller learns nothing of what the route computed.
+     */
+    private static ApiResponse run(Route route, ApiRequest request, TokenCheck check) {
+        ApiResponse response;
+        try {
+            response = route.handler().handle(request);
+        } catch (RuntimeException | Error e) {
+            check.await(request);
+            throw e;
+        }
+        check.await(request);
+        return response;
+    }
+
+    /** The storage half of a token check, done or running beside the route. */
+    private record TokenCheck(CompletableFuture<Void> lookup) {
+        static final TokenCheck DONE = new TokenCheck(CompletableFuture.completedFuture(null));
+
+        /** Returns when the token proved its user; otherwise forgets the caller and what the route logged, and throws. */
+        void await(ApiRequest request) {
+            try {
+                lookup.join();
+            } catch (CompletionException e) {
+                request.authenticate(null);
+                request.logFields().clear();
+                if (e.getCause() instanceof RuntimeException cause) {
+                    throw cause;
+                }
+                if (e.getCause() instanceof Error cause) {
+                    throw cause;
+                }
+                throw e;
+            }
+        }
     }
 
     private void record(ApiRequest request, int status, double seconds, Optional<String> error) {
-        var fields = request.logFields();
-        RequestLogEntry entry = new RequestLogEntry(request.requestId(), request.receivedAt(), request.routeKey(),
-                request.method(), request.path(), request.principal().map(Principal::username), status, seconds,
-                request.body().length, fields.imageUrl(), fields.imageWidth(), fields.imageHeight(), fields.model(),
-                fields.result(), error.map(Redaction::redact).map(ApiPipeline::clip), Optional.ofNullable(request.sourceIp()),
-                request.receivedAt().plus(retention));
+        RequestLogEntry entry = entry(request, status, seconds, error);
         try {
             requestLog.get().record(entry);
         } catch (RuntimeException e) {
             // The answer is already decided; losing its log entry must not turn it into a 500.
             LOG.error("could not record request {} in the request log", request.requestId(), e);
         }
+    }
+
+    private RequestLogEntry entry(ApiRequest request, int status, double seconds, Optional<String> error) {
+        var fields = request.logFields();
+        return new RequestLogEntry(request.requestId(), request.receivedAt(), request.routeKey(),
+                request.method(), request.path(), request.principal().map(Principal::username), status, seconds,
+                request.body().length, fields.imageUrl(), fields.imageWidth(), fields.imageHeight(), fields.model(),
+                fields.result(), error.map(Redaction::redact).map(ApiPipeline::clip), Optional.ofNullable(request.sourceIp()),
+                request.receivedAt().plus(retention));
     }
 
     private static String clip(String message) {
@@ -284,6 +409,7 @@ public final class ApiPipeline {
         private final Clock clock;
         private final Duration retention;
         private DependencyFailures dependencyFailures = DependencyFailures.NONE;
+        private Supplier<Optional<String>> primingToken = Optional::empty;
 
         Builder(Supplier<Authenticator> authenticator, Supplier<RequestLog> requestLog, Clock clock,
                 Duration retention) {
@@ -304,6 +430,16 @@ public final class ApiPipeline {
         /** How to recognise a failing dependency; without it every unexpected exception is a 500. */
         public Builder optDependencyFailures(DependencyFailures dependencyFailures) {
             this.dependencyFailures = dependencyFailures;
+            return this;
+        }
+
+        /**
+         * A token {@link #prime()} sends: signed with the function's real key for
+         * {@link #PRIMING_USERNAME}, so priming verifies a signature and looks a user up. A new
+         * one per priming (it carries the time). Without it, priming sends no token.
+         */
+        public Builder optPrimingToken(Supplier<String> primingToken) {
+            this.primingToken = () -> Optional.of(primingToken.get());
             return this;
         }
 

@@ -1,10 +1,12 @@
 package dev.mlapi.core.observability;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import java.util.concurrent.CompletableFuture;
 import software.amazon.cloudwatchlogs.emf.environment.Environment;
 import software.amazon.cloudwatchlogs.emf.environment.EnvironmentProvider;
 import software.amazon.cloudwatchlogs.emf.environment.LambdaEnvironment;
 import software.amazon.cloudwatchlogs.emf.model.MetricsContext;
+import software.amazon.cloudwatchlogs.emf.sinks.ISink;
 import software.amazon.lambda.powertools.metrics.Metrics;
 import software.amazon.lambda.powertools.metrics.internal.EmfMetricsLogger;
 import software.amazon.lambda.powertools.metrics.model.DimensionSet;
@@ -29,21 +31,20 @@ final class EmfMetrics implements MetricsSink {
      * detect its environment, EMF would probe EC2's and ECS's metadata endpoints and then send to a
      * CloudWatch agent on port 25888 whenever it is not in Lambda: in tests and on a laptop.
      */
-    static final MetricsProvider STDOUT = new MetricsProvider() {
-        private final EnvironmentProvider lambda = new EnvironmentProvider() {
-            private final Environment environment = new LambdaEnvironment();
+    static final MetricsProvider STDOUT = provider(new LambdaEnvironment());
 
+    /** The same records serialized and dropped: what priming flushes into. */
+    private static final MetricsProvider DISCARD = provider(new DiscardingEnvironment(new LambdaEnvironment()));
+
+    private static MetricsProvider provider(Environment environment) {
+        EnvironmentProvider resolved = new EnvironmentProvider() {
             @Override
             public CompletableFuture<Environment> resolveEnvironment() {
                 return CompletableFuture.completedFuture(environment);
             }
         };
-
-        @Override
-        public Metrics getMetricsInstance() {
-            return new EmfMetricsLogger(lambda, new MetricsContext());
-        }
-    };
+        return () -> new EmfMetricsLogger(resolved, new MetricsContext());
+    }
 
     private final String namespace;
 
@@ -53,7 +54,16 @@ final class EmfMetrics implements MetricsSink {
 
     @Override
     public void request(RequestMeasurement m) {
-        Metrics metrics = record(DimensionSet.of(Telemetry.FUNCTION, m.function()));
+        request(STDOUT, m);
+    }
+
+    @Override
+    public void rehearse(RequestMeasurement m) {
+        request(DISCARD, m);
+    }
+
+    private void request(MetricsProvider provider, RequestMeasurement m) {
+        Metrics metrics = record(provider, DimensionSet.of(Telemetry.FUNCTION, m.function()));
         metrics.addDimension(DimensionSet.of(Telemetry.FUNCTION, m.function(), Telemetry.ROUTE, routeDimension(m.route())));
         metrics.addMetric("requests", 1, MetricUnit.COUNT);
         // 0 or 1 on every request: Sum counts the errors, Average is the error rate.
@@ -71,7 +81,7 @@ final class EmfMetrics implements MetricsSink {
 
     @Override
     public void timing(ModelTiming t) {
-        Metrics metrics = record(DimensionSet.of(Telemetry.FUNCTION, t.function(), Telemetry.MODEL, t.model()));
+        Metrics metrics = record(STDOUT, DimensionSet.of(Telemetry.FUNCTION, t.function(), Telemetry.MODEL, t.model()));
         metrics.addMetric(t.metric().metricName(), t.took().toNanos() / 1e6, MetricUnit.MILLISECONDS);
         metrics.flush();
     }
@@ -84,8 +94,55 @@ final class EmfMetrics implements MetricsSink {
         return routeKey.replace(' ', ':');
     }
 
-    private Metrics record(DimensionSet dimensions) {
-        Metrics metrics = STDOUT.getMetricsInstance();
+    /** Lambda's EMF environment whose sink serializes each record (the work of a flush) and drops it. */
+    private record DiscardingEnvironment(Environment lambda) implements Environment {
+        @Override
+        public boolean probe() {
+            return true;
+        }
+
+        @Override
+        public String getName() {
+            return lambda.getName();
+        }
+
+        @Override
+        public String getType() {
+            return lambda.getType();
+        }
+
+        @Override
+        public String getLogGroupName() {
+            return lambda.getLogGroupName();
+        }
+
+        @Override
+        public void configureContext(MetricsContext context) {
+            lambda.configureContext(context);
+        }
+
+        @Override
+        public ISink getSink() {
+            return new ISink() {
+                @Override
+                public void accept(MetricsContext context) {
+                    try {
+                        context.serialize();
+                    } catch (JsonProcessingException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+
+                @Override
+                public CompletableFuture<Void> shutdown() {
+                    return CompletableFuture.completedFuture(null);
+                }
+            };
+        }
+    }
+
+    private Metrics record(MetricsProvider provider, DimensionSet dimensions) {
+        Metrics metrics = provider.getMetricsInstance();
         metrics.setNamespace(namespace);
         metrics.setDefaultDimensions(dimensions);
         return metrics;

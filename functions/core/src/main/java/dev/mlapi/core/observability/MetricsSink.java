@@ -6,4 +6,8 @@ public interface MetricsSink {
     void request(RequestMeasurement measurement);
 
     void timing(ModelTiming timing);
+
+    /** Builds what {@link #request} would record, and records nothing: priming. Nothing by default. */
+    default void rehearse(RequestMeasurement measurement) {
+    }
 }

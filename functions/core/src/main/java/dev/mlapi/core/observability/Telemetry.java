@@ -54,6 +54,14 @@ public final class Telemetry {
         forEachSink(sink -> sink.request(measurement));
     }
 
+    /**
+     * Builds and serializes the metrics record of {@code measurement} as {@link #request} would,
+     * and emits nothing: priming warms the metrics path without counting a request nobody made.
+     */
+    public static void rehearse(RequestMeasurement measurement) {
+        forEachSink(sink -> sink.rehearse(measurement));
+    }
+
     /** Records how long loading {@code model} took. */
     public static void modelLoadTime(String model, Duration took) {
         timing(ModelMetric.MODEL_LOAD_TIME, model, took);

@@ -37,6 +37,15 @@ public final class RequestLogFields {
         return this;
     }
 
+    /** Forgets every field: the route's work is not to be logged (its caller turned out unauthenticated). */
+    public void clear() {
+        imageUrl = null;
+        imageWidth = null;
+        imageHeight = null;
+        model = null;
+        result = null;
+    }
+
     public Optional<String> imageUrl() {
         return Optional.ofNullable(imageUrl);
     }

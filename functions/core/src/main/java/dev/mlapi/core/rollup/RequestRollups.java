@@ -14,6 +14,13 @@ public interface RequestRollups {
     boolean apply(RequestLogEntry entry);
 
     /**
+     * Sends {@code entry}'s {@link #apply} as it would be sent, but so that it cannot take effect:
+     * for priming. Nothing changes; by default nothing is sent either.
+     */
+    default void rehearse(RequestLogEntry entry) {
+    }
+
+    /**
      * Deletes the entry from the request log and subtracts it from its rollups, in one
      * transaction: the rollups never count an entry the log no longer has. Returns false when the
      * entry was already gone (nothing is subtracted twice).

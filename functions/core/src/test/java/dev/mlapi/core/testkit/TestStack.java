@@ -67,6 +67,8 @@ public final class TestStack implements AutoCloseable {
         env.put(Config.Env.USERS_TABLE, config.usersTable());
         env.put(Config.Env.TOKENS_TABLE, config.tokensTable());
         env.put(Config.Env.REQUEST_LOG_TABLE, config.requestLogTable());
+        // every table's name, also those only some functions use (rollups, login attempts)
+        dev.mlapi.catalog.TableCatalog.ALL.forEach(table -> env.put(table.envVar(), config.environment().tableName(table)));
         env.put(Config.Env.MODELS_BUCKET, config.environment().string(Config.Env.MODELS_BUCKET).orElseThrow());
         env.put(Config.Env.JWT_SECRET, JWT_SECRET);
         config.environment().string(Config.Env.DEFAULT_IMAGE_MODEL).ifPresent(model -> env.put(Config.Env.DEFAULT_IMAGE_MODEL, model));
