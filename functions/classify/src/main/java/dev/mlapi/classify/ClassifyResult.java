@@ -14,8 +14,8 @@ public record ClassifyResult(String classification, double confidence, List<Pred
     public record Prediction(int classId, String label, double probability) {
     }
 
-    /** The model version that answered; the version is a string, as in the registry's URLs. */
-    public record ModelInfo(String name, String version) {
+    /** The model version that answered: an integer, as in every answer of the API. */
+    public record ModelInfo(String name, int version) {
     }
 
     /** The image as decoded: pixel size and encoded size in bytes. */

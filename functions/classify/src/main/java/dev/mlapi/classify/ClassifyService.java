@@ -85,7 +85,7 @@ public final class ClassifyService implements AutoCloseable, Primer {
         log.result(best.label());
         double seconds = (System.nanoTime() - started) / 1e9;
         return new ClassifyResult(best.label(), best.probability(), predictions,
-                new ModelInfo(manifest.name(), String.valueOf(manifest.version())),
+                new ModelInfo(manifest.name(), manifest.version()),
                 new ImageInfo(image.width(), image.height(), image.bytes()), seconds);
     }
 

@@ -138,8 +138,8 @@ class ClassifyImageHandlerTest {
         assertThat(top.get("label").asText()).isEqualTo("red");
         assertThat(top.get("probability").asDouble()).isEqualTo(body.get("confidence").asDouble());
         assertThat(body.get("model").get("name").asText()).isEqualTo("tiny");
-        assertThat(body.get("model").get("version").isTextual()).isTrue();
-        assertThat(body.get("model").get("version").asText()).isEqualTo(String.valueOf(tinyRgb.version()));
+        assertThat(body.get("model").get("version").isInt()).isTrue();
+        assertThat(body.get("model").get("version").asInt()).isEqualTo(tinyRgb.version());
         assertThat(body.get("image").get("width").asInt()).isEqualTo(8);
         assertThat(body.get("image").get("height").asInt()).isEqualTo(8);
         assertThat(body.get("image").get("bytes").asInt()).isEqualTo(74);
@@ -199,10 +199,10 @@ class ClassifyImageHandlerTest {
         var latest = call(json(Map.of("image_base64", base64(red), "model", "tiny")));
 
         assertThat(body(byVersion).get("classification").asText()).isEqualTo("blue");
-        assertThat(body(byVersion).get("model").get("version").asText()).isEqualTo(String.valueOf(tinyBgr.version()));
+        assertThat(body(byVersion).get("model").get("version").asInt()).isEqualTo(tinyBgr.version());
         assertThat(body(byAlias).get("classification").asText()).isEqualTo("red");
-        assertThat(body(byAlias).get("model").get("version").asText()).isEqualTo(String.valueOf(tinyRgb.version()));
-        assertThat(body(latest).get("model").get("version").asText()).isEqualTo(String.valueOf(tinyBgr.version()));
+        assertThat(body(byAlias).get("model").get("version").asInt()).isEqualTo(tinyRgb.version());
+        assertThat(body(latest).get("model").get("version").asInt()).isEqualTo(tinyBgr.version());
     }
 
     @Test

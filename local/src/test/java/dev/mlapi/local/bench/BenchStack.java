@@ -44,15 +44,19 @@ import java.util.stream.Stream;
 public final class BenchStack implements AutoCloseable {
 
     /** The sample event each function's first request is, by catalog name; others use their first {@code events/<name>-*.json}. */
-    static final Map<String, String> EVENTS = Map.of(
-            "login", "login-login-json.json",
-            "health", "health-check.json",
-            "classify", "classify-image-base64.json",
-            "models", "models-list.json",
-            "predict", "predict-instances-objects.json",
-            "history", "history-list.json",
-            "report", "report-stats.json",
-            "aggregator", "aggregator-request-log-stream.json");
+    static final Map<String, String> EVENTS = Map.ofEntries(
+            Map.entry("login", "login-login-json.json"),
+            Map.entry("health", "health-check.json"),
+            Map.entry("classify", "classify-image-base64.json"),
+            Map.entry("models", "models-list.json"),
+            Map.entry("predict", "predict-instances-objects.json"),
+            Map.entry("history", "history-list.json"),
+            Map.entry("report", "report-stats.json"),
+            Map.entry("aggregator", "aggregator-request-log-stream.json"),
+            Map.entry("train", "train-list.json"),
+            // A job id that does not exist: the worker reads it, finds nothing to run and returns.
+            Map.entry("train-worker", "train-worker-job-inserted.json"),
+            Map.entry("images", "images-list-tags.json"));
 
     private final TestStack stack;
     private final Path root;
