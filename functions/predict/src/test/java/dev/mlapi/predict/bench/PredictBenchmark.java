@@ -1,0 +1,419 @@
+package dev.mlapi.predict.bench;
+
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import dev.mlapi.catalog.FunctionCatalog;
+import dev.mlapi.core.http.ApiRequest;
+import dev.mlapi.core.http.ApiResponse;
+import dev.mlapi.core.http.EventCodec;
+import dev.mlapi.core.json.Json;
+import dev.mlapi.core.requestlog.RequestLogEntry;
+import dev.mlapi.core.testkit.TestStack;
+import dev.mlapi.core.users.Role;
+import dev.mlapi.core.users.User;
+import dev.mlapi.predict.PredictHandler;
+import dev.mlapi.predict.PredictRequest;
+import dev.mlapi.predict.PredictService;
+import dev.mlapi.predict.TabularModel;
+import dev.mlapi.registry.Manifest;
+import dev.mlapi.registry.ModelRef;
+import dev.mlapi.registry.ModelRegistry;
+import dev.mlapi.registry.RegistrySettings;
+import dev.mlapi.registry.S3ModelRegistry;
+import dev.mlapi.training.ModelTrainer;
+import dev.mlapi.training.TrainSpec;
+import java.lang.management.ManagementFactory;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.UUID;
+import java.util.function.LongSupplier;
+
+/**
+ * Warm latency of predict with a 100-tree random forest (trained here by the training library on
+ * iris, or on a generated three-class dataset when {@code shared/datasets} is absent), for 1 and
+ * for 100 instances, against its floor, printed as a table.
+ *
+ * <ul>
+ * <li>handler: a JSON body through {@link PredictHandler#handleRequest}: JSON, the token check
+ * (signature, then the user lookup in DynamoDB Local overlapped with the work), the manifest read
+ * from the registry (embedded S3), the features checked, ONNX Runtime, the JSON answer, and the
+ * request-log write (PutItem) to DynamoDB Local.</li>
+ * <li>floor: a raw {@code ai.onnxruntime} {@code OrtSession.run} on the same rows, already a
+ * buffer in the graph's input type: the tensor made, run, every output read (labels and the ZipMap).</li>
+ * <li>service: the same event decoded, {@link PredictService#predict}, the answer encoded; no
+ * auth, no request log, but the manifest still read from the registry on every call.</li>
+ * <li>service, manifest memoised: the same with the registry's answer kept in memory, so no
+ * storage round trip is left: what predict's own code adds to ONNX Runtime.</li>
+ * <li>stages: each round trip and step timed on its own, to show where the time goes.</li>
+ * </ul>
+ * All rows run interleaved (one call of each in turn) in this JVM, whose JIT flags are the ones
+ * the catalog deploys predict with unless {@code -Dbench.tier} says otherwise; warm-up runs at
+ * least {@code bench.warmup} rounds (400) and then on until the handler's median over the last
+ * 100 rounds moves less than 3% (at most {@code bench.maxWarmup}, 2,000 rounds). Exits when done.
+ *
+ * <p>Run: {@code ./mvnw -q -o -pl functions/predict -am -DskipTests test-compile exec:exec@bench}.
+ */
+public final class PredictBenchmark {
+
+    static final int WARMUP = Integer.getInteger("bench.warmup", 400);
+    static final int MAX_WARMUP = Math.max(WARMUP, Integer.getInteger("bench.maxWarmup", 2_000));
+    static final int ITERATIONS = Integer.getInteger("bench.iterations", 300);
+    static final int TREES = 100;
+    static final String MODEL = "bench-forest";
+
+    private PredictBenchmark() {
+    }
+
+    private static final List<String> ROWS = List.of(
+            "handler: JSON → JSON (auth overlapped, request log)",
+            "floor: raw ORT session.run, outputs read",
+            "service: no auth, no request log (manifest read)",
+            "service, manifest memoised (no round trip)",
+            "  stage: TabularModel.predict (rows → outputs)",
+            "  stage: raw ORT session.run only",
+            "  stage: manifest read (S3 GetObject), alone",
+            "  stage: token lookup (BatchGetItem), alone",
+            "  stage: request-log write (PutItem), alone");
+
+    /** One measured batch: its rows share the index of {@link #ROWS}. */
+    private record Subject(String name, double[][] rows) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        try {
+            run();
+        } finally {
+            // DynamoDB Local's scheduler thread is not a daemon: without this the command hangs after printing.
+            System.out.flush();
+            Runtime.getRuntime().halt(0);
+        }
+    }
+
+    private static void run() throws Exception {
+        Data data = data();
+        try (TestStack stack = TestStack.start()) {
+            S3ModelRegistry registry = S3ModelRegistry.create(RegistrySettings.from(stack.config()), Clock.systemUTC());
+            long trainStart = System.nanoTime();
+            TrainSpec spec = TrainSpec.parse(Json.write(Map.of("model_name", MODEL, "algorithm", "random_forest",
+                    "dataset", Map.of("csv", data.csv()), "params", Map.of("n_estimators", List.of(TREES)),
+                    "cv_folds", 2, "seed", 7)));
+            Manifest manifest = new ModelTrainer(registry).train(spec, "bench", (done, total) -> { }).manifest();
+            byte[] onnx = registry.readFile(manifest, manifest.modelFile());
+            System.out.printf(Locale.ROOT, "trained %s on %s (%d rows) in %.1f s: %s, ONNX %d bytes%n", manifest.ref(),
+                    data.name(), spec.dataset().size(), (System.nanoTime() - trainStart) / 1e9, spec.algorithm().value()
+                            + " n_estimators=" + TREES, onnx.length);
+
+            User user = new User("id-bench", "bench", Optional.empty(), Role.USER, "unused", Instant.now(), 0);
+            stack.wiring().userStore().create(user);
+            String token = stack.wiring().jwt().issue(user).token();
+            var principal = stack.wiring().jwt().verify(token);
+
+            PredictService service = PredictService.create(stack.config(), registry);
+            PredictHandler handler = new PredictHandler(stack.wiring());
+            PredictService memoised = PredictService.create(stack.config(), new MemoisedRegistry(registry));
+            TabularModel model = TabularModel.load(manifest.ref(), onnx, manifest.labels());
+            OrtEnvironment env = OrtEnvironment.getEnvironment();
+            OrtSession session;
+            try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+                options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                session = env.createSession(onnx, options);
+            }
+            String input = session.getInputNames().iterator().next();
+            ModelRef ref = ModelRef.parse("model", manifest.ref());
+
+            double[][] all = spec.dataset().rows();
+            double[][] hundred = new double[100][];
+            for (int i = 0; i < hundred.length; i++) {
+                hundred[i] = all[i * all.length / hundred.length];
+            }
+            List<Subject> subjects = List.of(new Subject("1 instance", new double[][] {all[all.length - 1]}),
+                    new Subject("100 instances", hundred));
+
+            Map<String, List<LongSupplier>> calls = new LinkedHashMap<>();
+            for (Subject subject : subjects) {
+                double[][] rows = subject.rows();
+                String body = Json.writeString(Map.of("model", manifest.ref(), "instances", rows));
+                Input flat = Input.of(session, input, rows);
+                checkSameAnswers(handler, body, token, session, input, flat);
+                calls.put(subject.name(), List.of(
+                        () -> {
+                            APIGatewayV2HTTPEvent event = event(body, token);
+                            long t0 = System.nanoTime();
+                            var response = handler.handleRequest(event, null);
+                            long elapsed = System.nanoTime() - t0;
+                            check(response.getStatusCode(), response.getBody());
+                            return elapsed;
+                        },
+                        () -> {
+                            long t0 = System.nanoTime();
+                            readAll(session, input, flat);
+                            return System.nanoTime() - t0;
+                        },
+                        () -> timeService(service, body, token),
+                        () -> timeService(memoised, body, token),
+                        () -> {
+                            long t0 = System.nanoTime();
+                            model.predict(rows);
+                            return System.nanoTime() - t0;
+                        },
+                        () -> {
+                            try (OnnxTensor tensor = flat.tensor()) {
+                                long t0 = System.nanoTime();
+                                try (OrtSession.Result result = session.run(Map.of(input, tensor))) {
+                                    return System.nanoTime() - t0;
+                                }
+                            } catch (OrtException e) {
+                                throw new IllegalStateException(e);
+                            }
+                        },
+                        () -> {
+                            long t0 = System.nanoTime();
+                            registry.resolve(ref);
+                            return System.nanoTime() - t0;
+                        },
+                        () -> {
+                            long t0 = System.nanoTime();
+                            stack.wiring().authenticator().confirm(principal);
+                            return System.nanoTime() - t0;
+                        },
+                        () -> {
+                            long t0 = System.nanoTime();
+                            stack.wiring().requestLog().record(new RequestLogEntry("bench-" + UUID.randomUUID(),
+                                    Instant.now(), "POST /predict", "POST", "/predict", Optional.of("bench"), 200,
+                                    0.001, 1000, Optional.empty(), Optional.empty(), Optional.empty(),
+                                    Optional.of(manifest.ref()), Optional.of("x"), Optional.empty(), Optional.empty(),
+                                    Instant.now()));
+                            return System.nanoTime() - t0;
+                        }));
+            }
+
+            List<LongSupplier> every = calls.values().stream().flatMap(List::stream).toList();
+            int warmup = warmUp(every, calls.values().iterator().next().get(0));
+            List<long[]> samples = new ArrayList<>();
+            every.forEach(c -> samples.add(new long[ITERATIONS]));
+            for (int i = 0; i < ITERATIONS; i++) {
+                for (int c = 0; c < every.size(); c++) {
+                    samples.get(c)[i] = every.get(c).getAsLong();
+                }
+            }
+            session.close();
+            model.close();
+            memoised.close();
+            service.close();
+            print(data, subjects, samples, warmup);
+        }
+    }
+
+    private static long timeService(PredictService service, String body, String token) {
+        APIGatewayV2HTTPEvent event = event(body, token);
+        long t0 = System.nanoTime();
+        ApiRequest request = EventCodec.decode(event, Instant.now());
+        var response = EventCodec.encode(ApiResponse.ok(service.predict(PredictRequest.from(request),
+                request.logFields())));
+        long elapsed = System.nanoTime() - t0;
+        check(response.getStatusCode(), response.getBody());
+        return elapsed;
+    }
+
+    /** The floor: a tensor from the ready float buffer, one run, every output read into Java. */
+    private static List<Object> readAll(OrtSession session, String input, Input flat) {
+        try (OnnxTensor tensor = flat.tensor();
+                OrtSession.Result result = session.run(Map.of(input, tensor))) {
+            List<Object> values = new ArrayList<>();
+            for (Map.Entry<String, OnnxValue> output : result) {
+                values.add(output.getValue().getValue());
+            }
+            return values;
+        } catch (OrtException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The handler and the raw session agree on every label, or the comparison means nothing. */
+    private static void checkSameAnswers(PredictHandler handler, String body, String token, OrtSession session,
+            String input, Input flat) {
+        var response = handler.handleRequest(event(body, token), null);
+        check(response.getStatusCode(), response.getBody());
+        List<String> labels = new ArrayList<>();
+        Json.readTree(response.getBody().getBytes(StandardCharsets.UTF_8)).get("predictions")
+                .forEach(p -> labels.add(p.get("label").asText()));
+        Object raw = readAll(session, input, flat).get(0);
+        List<String> rawLabels = raw instanceof String[] s ? Arrays.asList(s)
+                : Arrays.stream((long[]) raw).mapToObj(String::valueOf).toList();
+        if (!labels.equals(rawLabels)) {
+            throw new IllegalStateException("handler " + labels + " and raw ONNX Runtime " + rawLabels + " disagree");
+        }
+    }
+
+    /** At least {@link #WARMUP} rounds of every call, then on until the handler's median settles. */
+    private static int warmUp(List<LongSupplier> all, LongSupplier handler) {
+        double previous = Double.NaN;
+        int rounds = 0;
+        while (rounds < MAX_WARMUP) {
+            long[] block = new long[100];
+            for (int i = 0; i < block.length; i++) {
+                for (LongSupplier call : all) {
+                    long elapsed = call.getAsLong();
+                    if (call == handler) {
+                        block[i] = elapsed;
+                    }
+                }
+            }
+            rounds += block.length;
+            double median = pct(block, 50);
+            if (rounds >= WARMUP && Math.abs(median - previous) / previous < 0.03) {
+                break;
+            }
+            previous = median;
+        }
+        return rounds;
+    }
+
+    private static void print(Data data, List<Subject> subjects, List<long[]> samples, int warmup) {
+        String flags = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("-XX:")).reduce((a, b) -> a + " " + b).orElse("(JVM defaults: full tiered JIT)");
+        System.out.printf(Locale.ROOT, "%npredict warm benchmark: %d-tree random forest on %s, %d iterations after %d"
+                        + " warm-up rounds, all rows interleaved; JIT %s; %d cores, load average %.1f, Java %s%n",
+                TREES, data.name(), ITERATIONS, warmup, flags, Runtime.getRuntime().availableProcessors(),
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), System.getProperty("java.version"));
+        System.out.println("(predict deploys with " + FunctionCatalog.PREDICT.jvmOptions() + ")");
+        for (int s = 0; s < subjects.size(); s++) {
+            System.out.printf(Locale.ROOT, "%n%s%n%n", subjects.get(s).name());
+            System.out.printf("| %-52s | %8s | %8s | %8s | %9s |%n", "what", "p50 ms", "p95 ms", "mean ms", "p50/floor");
+            System.out.printf("|%s|%s|%s|%s|%s|%n", "-".repeat(54), "-".repeat(10), "-".repeat(10), "-".repeat(10),
+                    "-".repeat(11));
+            int base = s * ROWS.size();
+            double floor = pct(samples.get(base + 1), 50);
+            for (int r = 0; r < ROWS.size(); r++) {
+                long[] row = samples.get(base + r);
+                System.out.printf(Locale.ROOT, "| %-52s | %8.3f | %8.3f | %8.3f | %8.2f× |%n", ROWS.get(r), pct(row, 50),
+                        pct(row, 95), mean(row), pct(row, 50) / floor);
+            }
+            long[] floorRow = samples.get(base + 1);
+            System.out.printf(Locale.ROOT, "%nover the floor (p50, p95): handler %.2f×, %.2f×; service %.2f×, %.2f×;"
+                            + " service without round trips %.2f×, %.2f×%n",
+                    pct(samples.get(base), 50) / floor, pct(samples.get(base), 95) / pct(floorRow, 95),
+                    pct(samples.get(base + 2), 50) / floor, pct(samples.get(base + 2), 95) / pct(floorRow, 95),
+                    pct(samples.get(base + 3), 50) / floor, pct(samples.get(base + 3), 95) / pct(floorRow, 95));
+        }
+    }
+
+    /** The training data: iris from {@code shared/datasets}, else a generated stand-in of the same shape. */
+    private record Data(String name, String csv) {
+    }
+
+    private static Data data() throws Exception {
+        String configured = System.getProperty("mlapi.shared.dir");
+        Path dir = configured != null && !configured.isBlank() ? Path.of(configured)
+                : Path.of("").toAbsolutePath().resolve("../../../shared").normalize();
+        Path iris = dir.resolve("datasets").resolve("iris.csv");
+        if (Files.isRegularFile(iris)) {
+            return new Data("iris (150 rows, 4 features, 3 classes)", Files.readString(iris));
+        }
+        System.out.println("no " + iris + " (or -Dmlapi.shared.dir=...): training on a generated dataset instead");
+        Random random = new Random(5);
+        StringBuilder csv = new StringBuilder("a,b,c,d,band\n");
+        for (int i = 0; i < 150; i++) {
+            double[] x = {random.nextDouble(), random.nextDouble(), random.nextDouble(), random.nextDouble()};
+            double sum = x[0] + x[1] + x[2] * 0.5 + x[3] * 0.5;
+            String band = sum < 1.2 ? "low" : sum > 1.8 ? "high" : "mid";
+            csv.append(String.format(Locale.ROOT, "%.3f,%.3f,%.3f,%.3f,%s%n", x[0], x[1], x[2], x[3], band));
+        }
+        return new Data("a generated dataset (150 rows, 4 features, 3 classes)", csv.toString());
+    }
+
+    /** The registry with each reference's manifest kept after its first read: files are still read from S3. */
+    private static final class MemoisedRegistry implements ModelRegistry {
+        private final ModelRegistry registry;
+        private final Map<ModelRef, Manifest> manifests = new java.util.concurrent.ConcurrentHashMap<>();
+
+        MemoisedRegistry(ModelRegistry registry) {
+            this.registry = registry;
+        }
+
+        @Override
+        public Manifest resolve(ModelRef ref) {
+            return manifests.computeIfAbsent(ref, registry::resolve);
+        }
+
+        @Override
+        public byte[] readFile(Manifest manifest, String fileName) {
+            return registry.readFile(manifest, fileName);
+        }
+    }
+
+    /** The rows laid out once in the graph's input type (the training library exports double, scikit-learn float). */
+    private record Input(double[] doubles, float[] floats, long[] shape) {
+
+        static Input of(OrtSession session, String input, double[][] rows) throws OrtException {
+            long[] shape = {rows.length, rows[0].length};
+            double[] doubles = Arrays.stream(rows).flatMapToDouble(Arrays::stream).toArray();
+            if (((TensorInfo) session.getInputInfo().get(input).getInfo()).type == OnnxJavaType.DOUBLE) {
+                return new Input(doubles, null, shape);
+            }
+            float[] floats = new float[doubles.length];
+            for (int i = 0; i < doubles.length; i++) {
+                floats[i] = (float) doubles[i];
+            }
+            return new Input(null, floats, shape);
+        }
+
+        OnnxTensor tensor() throws OrtException {
+            OrtEnvironment env = OrtEnvironment.getEnvironment();
+            return doubles != null ? OnnxTensor.createTensor(env, DoubleBuffer.wrap(doubles), shape)
+                    : OnnxTensor.createTensor(env, FloatBuffer.wrap(floats), shape);
+        }
+    }
+
+    static APIGatewayV2HTTPEvent event(String body, String token) {
+        return APIGatewayV2HTTPEvent.builder()
+                .withVersion("2.0")
+                .withRouteKey("POST /predict")
+                .withRawPath("/predict")
+                .withHeaders(Map.of("content-type", "application/json", "authorization", "Bearer " + token))
+                .withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder()
+                        .withRequestId(UUID.randomUUID().toString())
+                        .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder()
+                                .withMethod("POST").withPath("/predict").withSourceIp("127.0.0.1").build())
+                        .build())
+                .withBody(body)
+                .withIsBase64Encoded(false)
+                .build();
+    }
+
+    private static void check(int status, String detail) {
+        if (status != 200) {
+            throw new IllegalStateException(status + ": " + detail);
+        }
+    }
+
+    static double pct(long[] nanos, int percentile) {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        int index = (int) Math.ceil(percentile / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, index)] / 1e6;
+    }
+
+    static double mean(long[] nanos) {
+        return Arrays.stream(nanos).average().orElse(0) / 1e6;
+    }
+}
