@@ -10,38 +10,32 @@ import dev.mlapi.registry.Manifest;
 import dev.mlapi.registry.ModelKind;
 import dev.mlapi.registry.ModelRef;
 import dev.mlapi.registry.ModelRegistry;
+import dev.mlapi.registry.RememberedResolutions;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Finds the image model a request names (or the deployment's default) in the registry, checks
  * it can serve classify (kind {@code image_classifier} with valid preprocessing), and loads it.
  *
- * <p>What a reference points at is remembered for {@link #RESOLUTION_TTL}, so a warm container
- * does not read the registry on every request; an alias moved (deploy or roll back) takes effect
- * within that time. {@link #forgetResolutions()} drops them all, e.g. after a SnapStart restore.
+ * <p>What a reference points at is remembered for {@link RememberedResolutions#TTL}, so a warm
+ * container does not read the registry on every request; an alias moved (deploy or roll back)
+ * takes effect within that time. {@link #forgetResolutions()} drops them all, e.g. after a
+ * SnapStart restore.
  */
 final class ImageModels {
 
-    static final Duration RESOLUTION_TTL = Duration.ofSeconds(5);
-
-    private final ModelRegistry registry;
+    private final RememberedResolutions registry;
     private final ModelRef defaultModel;
-    private final Clock clock;
-    private final ConcurrentHashMap<ModelRef, Resolution> resolutions = new ConcurrentHashMap<>();
 
     ImageModels(ModelRegistry registry, String defaultModel, Clock clock) {
-        this.registry = registry;
+        this.registry = new RememberedResolutions(registry, clock);
         try {
             this.defaultModel = ModelRef.parse("DEFAULT_IMAGE_MODEL", defaultModel);
         } catch (InvalidInput e) {
             throw new IllegalArgumentException("the configured default image model is invalid: " + e.detail(), e);
         }
-        this.clock = clock;
     }
 
     ModelRef defaultModel() {
@@ -53,7 +47,7 @@ final class ImageModels {
         ModelRef ref = requested.map(text -> ModelRef.parse("model", text.trim())).orElse(defaultModel);
         Manifest manifest;
         try {
-            manifest = lookUp(ref);
+            manifest = registry.resolve(ref);
         } catch (NotFound e) {
             if (requested.isEmpty()) {
                 throw new NotFound("no image model is registered: the default model '" + defaultModel
@@ -108,20 +102,6 @@ final class ImageModels {
 
     /** Forgets what every reference pointed at: the next request reads the registry again. */
     void forgetResolutions() {
-        resolutions.clear();
-    }
-
-    private Manifest lookUp(ModelRef ref) {
-        Instant now = clock.instant();
-        Resolution cached = resolutions.get(ref);
-        if (cached != null && now.isBefore(cached.expiresAt())) {
-            return cached.manifest();
-        }
-        Manifest manifest = registry.resolve(ref);
-        resolutions.put(ref, new Resolution(manifest, now.plus(RESOLUTION_TTL)));
-        return manifest;
-    }
-
-    private record Resolution(Manifest manifest, Instant expiresAt) {
+        registry.forget();
     }
 }

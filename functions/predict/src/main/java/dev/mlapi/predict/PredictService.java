@@ -17,6 +17,7 @@ import dev.mlapi.registry.ModelRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.time.Clock;
 import java.util.List;
 
 /**
@@ -44,7 +45,8 @@ public final class PredictService implements AutoCloseable, Primer {
     /** The service as configured: the model cache's budget is {@code MODEL_CACHE_MAX_BYTES}. */
     public static PredictService create(Config config, ModelRegistry registry) {
         Djl.startEngine();
-        return new PredictService(new TabularModels(registry), new ModelCache<>(config.environment().number(Env.MODEL_CACHE_MAX_BYTES, DEFAULT_MODEL_CACHE_MAX_BYTES)));
+        return new PredictService(new TabularModels(registry, Clock.systemUTC()),
+                new ModelCache<>(config.environment().number(Env.MODEL_CACHE_MAX_BYTES, DEFAULT_MODEL_CACHE_MAX_BYTES)));
     }
 
     /** Predicts every instance, adding the model and the first answer to the request's history entry. */
@@ -83,6 +85,12 @@ public final class PredictService implements AutoCloseable, Primer {
         } catch (NotFound expected) {
             // the registry was reached: that was the point
         }
+    }
+
+    /** Where an alias pointed before the snapshot may have moved since: read it again. */
+    @Override
+    public void afterRestore() {
+        models.forgetResolutions();
     }
 
     private static byte[] primingModel() {

@@ -7,17 +7,26 @@ import dev.mlapi.registry.Manifest;
 import dev.mlapi.registry.ModelKind;
 import dev.mlapi.registry.ModelRef;
 import dev.mlapi.registry.ModelRegistry;
+import dev.mlapi.registry.RememberedResolutions;
+import java.time.Clock;
 
 /**
  * Finds the tabular model a request names in the registry and loads it: 404 for an unknown
  * model, 400 for one that is not tabular (an image classifier belongs to {@code /classify}).
+ * What a reference resolves to is remembered for {@link RememberedResolutions#TTL}, as classify
+ * does: a warm container reads no manifest from S3 per request.
  */
 final class TabularModels {
 
-    private final ModelRegistry registry;
+    private final RememberedResolutions registry;
 
-    TabularModels(ModelRegistry registry) {
-        this.registry = registry;
+    TabularModels(ModelRegistry registry, Clock clock) {
+        this.registry = new RememberedResolutions(registry, clock);
+    }
+
+    /** Forgets every resolution: after a SnapStart restore, where aliases point is read again. */
+    void forgetResolutions() {
+        registry.forget();
     }
 
     Manifest resolve(ModelRef ref) {

@@ -123,13 +123,22 @@ public final class BenchStack implements AutoCloseable {
 
     /** The function's first-request event, carrying the admin's token where it asks for one. */
     public Path event(FunctionSpec spec) throws IOException {
-        String file = Optional.ofNullable(EVENTS.get(spec.name())).orElseGet(() -> firstEventOf(spec.name()));
+        return event(eventFile(spec));
+    }
+
+    /** The name of the function's first-request event in {@code events/}. */
+    public static String eventFile(FunctionSpec spec) {
+        return Optional.ofNullable(EVENTS.get(spec.name())).orElseGet(() -> firstEventOf(spec.name()));
+    }
+
+    /** A copy of {@code events/<file>} carrying the admin's token where it asks for one. */
+    public Path event(String file) throws IOException {
         JsonNode event = Json.mapper().readTree(Events.folder().resolve(file).toFile());
         JsonNode headers = event.get("headers");
         if (headers instanceof ObjectNode writable && headers.has("authorization")) {
             writable.put("authorization", "Bearer " + adminToken);
         }
-        Path copy = work.resolve(spec.name() + "-event.json");
+        Path copy = work.resolve("bench-" + file);
         Files.writeString(copy, Json.mapper().writeValueAsString(event));
         return copy;
     }
@@ -155,6 +164,11 @@ public final class BenchStack implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectError(work.resolve(jar.getFileName() + ".stderr.log").toFile());
         builder.environment().putAll(env);
+        // BENCH_JVM_EXTRA="-Xlog:class+load:file=/tmp/%p.log:uptime": diagnostics on top of the deployed flags
+        String extra = System.getenv().getOrDefault("BENCH_JVM_EXTRA", "");
+        if (!extra.isBlank()) {
+            builder.environment().merge("JAVA_TOOL_OPTIONS", extra, (deployed, added) -> deployed + " " + added);
+        }
         long spawned = System.nanoTime();
         Process process = builder.start();
         double firstResponseMs = Double.NaN;

@@ -10,6 +10,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.Arrays;
+import java.util.stream.Collectors;
 
 /**
  * Cold start of every function's own Lambda jar against a hello-world handler jar built in the
@@ -21,7 +24,9 @@ import java.util.Map;
  *
  * <pre>./mvnw -q -o -pl local -am -DskipTests package exec:exec -Dexec.classpathScope=test \
  *     -Drun.main=dev.mlapi.local.bench.ColdStartBenchmark [-Drun.args="11 30"]</pre>
- * (kept runs per jar, warm invokes per JVM).
+ * (kept runs per jar, warm invokes per JVM). To look into some functions only: {@code BENCH_ONLY=predict,health};
+ * diagnostic JVM flags on top of the deployed ones: {@code BENCH_JVM_EXTRA="-Xlog:class+load:file=/tmp/cl-%p.log:uptime"};
+ * each function a second time with flags added, side by side: {@code BENCH_VARIANT="-Dmlapi.classPriming=false"}.
  */
 public final class ColdStartBenchmark {
 
@@ -81,7 +86,13 @@ public final class ColdStartBenchmark {
         Map<String, String> helloEnv = Map.of("JAVA_TOOL_OPTIONS", FunctionSpec.FAST_START_JVM);
         cases.add(new Case(HELLO, hello, HelloWorldHandler.class.getName(), bench.event(anyHttp), helloEnv,
                 FunctionSpec.FAST_START_JVM));
+        // BENCH_ONLY=predict,health: a subset, for looking into one function (the table is then partial)
+        Set<String> only = Arrays.stream(System.getenv().getOrDefault("BENCH_ONLY", "").split(","))
+                .map(String::trim).filter(w -> !w.isEmpty()).collect(Collectors.toSet());
         for (FunctionSpec spec : FunctionCatalog.ALL) {
+            if (!only.isEmpty() && !only.contains(spec.name())) {
+                continue;
+            }
             Path jar = bench.jar(spec);
             if (!Files.isRegularFile(jar)) {
                 System.err.println("skipping " + spec.name() + ": no " + spec.jarPath() + " (build the reactor first)");
@@ -93,6 +104,14 @@ public final class ColdStartBenchmark {
             }
             cases.add(new Case(spec.name(), jar, spec.handlerClass(), bench.event(spec), bench.environment(spec),
                     spec.jvmOptions()));
+            // BENCH_VARIANT="-Dmlapi.classPriming=false": each function also runs with these flags added, interleaved
+            String variant = System.getenv().getOrDefault("BENCH_VARIANT", "").trim();
+            if (!variant.isEmpty()) {
+                Map<String, String> env = new java.util.HashMap<>(bench.environment(spec));
+                env.merge("JAVA_TOOL_OPTIONS", variant, (deployed, added) -> deployed + " " + added);
+                cases.add(new Case(spec.name() + " `" + variant + "`", jar, spec.handlerClass(), bench.event(spec), env,
+                        spec.jvmOptions() + " " + variant));
+            }
         }
         return cases;
     }
@@ -106,16 +125,16 @@ public final class ColdStartBenchmark {
                 java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
                 warmInvokes - warmInvokes / 2, warmInvokes);
         System.out.println("| function | jar (MB) | JVM options | spawn → first response, median (min–max) ms | × hello-world"
-                + " | init ms | first invoke ms | warm invoke ms | first / warm |");
-        System.out.println("|---|---:|---|---:|---:|---:|---:|---:|---:|");
+                + " | init ms | first invoke ms | warm invoke ms | first / warm | classes loaded by the first invoke |");
+        System.out.println("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
         for (Case c : cases) {
             List<Probe> s = samples.get(c.name());
             double first = median(s, "first_invoke_ms");
             double warm = median(s, "warm_invoke_ms");
-            System.out.printf(Locale.ROOT, "| %s | %.1f | `%s` | %.0f (%.0f–%.0f) | %.1f× | %.0f | %.1f | %.1f | %.1f× |%n",
+            System.out.printf(Locale.ROOT, "| %s | %.1f | `%s` | %.0f (%.0f–%.0f) | %.1f× | %.0f | %.1f | %.1f | %.1f× | %.0f |%n",
                     c.name(), Files.size(c.jar()) / 1e6, c.jvm().replace("-XX:+TieredCompilation ", ""),
                     median(s, "spawn"), min(s), max(s), median(s, "spawn") / helloCold,
-                    median(s, "init_ms"), first, warm, first / warm);
+                    median(s, "init_ms"), first, warm, first / warm, median(s, "first_invoke_classes"));
         }
     }
 

@@ -45,6 +45,8 @@ public final class ColdStartProbe {
         long initStart = System.nanoTime();
         Object handler = type.getConstructor().newInstance();
         long initEnd = System.nanoTime();
+        long initEndUptime = ManagementFactory.getRuntimeMXBean().getUptime();
+        long classesAtInit = ManagementFactory.getClassLoadingMXBean().getTotalLoadedClassCount();
         if (initOnly) {
             System.out.printf("{\"init_ms\":%.1f}%n", (initEnd - initStart) / 1e6);
             return;
@@ -52,6 +54,7 @@ public final class ColdStartProbe {
         Object first = handleRequest.invoke(handler, fresh(event), null);
         long firstEnd = System.nanoTime();
         long firstWall = System.currentTimeMillis();
+        long firstInvokeClasses = ManagementFactory.getClassLoadingMXBean().getTotalLoadedClassCount() - classesAtInit;
         System.out.println("FIRST " + status(first));
         System.out.flush();
 
@@ -66,9 +69,11 @@ public final class ColdStartProbe {
         double[] settled = Arrays.copyOfRange(warm, warmInvokes / 2, warmInvokes);
         Arrays.sort(settled);
         System.out.printf("{\"status\":%d,\"jvm_to_main_ms\":%d,\"init_ms\":%.1f,\"first_invoke_ms\":%.1f,"
-                        + "\"jvm_to_first_response_ms\":%d,\"warm_invoke_ms\":%.2f,\"warm_status\":%d}%n",
+                        + "\"jvm_to_first_response_ms\":%d,\"warm_invoke_ms\":%.2f,\"warm_status\":%d,"
+                        + "\"first_invoke_classes\":%d,\"init_end_uptime_ms\":%d}%n",
                 status(first), mainStart - jvmStart, (initEnd - initStart) / 1e6, (firstEnd - initEnd) / 1e6,
-                firstWall - jvmStart, settled.length == 0 ? Double.NaN : settled[settled.length / 2], lastStatus);
+                firstWall - jvmStart, settled.length == 0 ? Double.NaN : settled[settled.length / 2], lastStatus,
+                firstInvokeClasses, initEndUptime);
     }
 
     private static Method handleRequest(Class<?> type) {

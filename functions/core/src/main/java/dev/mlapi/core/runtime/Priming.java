@@ -40,9 +40,15 @@ public final class Priming implements Resource {
         this.primers = primers;
     }
 
-    /** Primes now and before every checkpoint; restores through {@link Primer#afterRestore()}. Never throws. */
+    /**
+     * Primes now and before every checkpoint; restores through {@link Primer#afterRestore()}. Never throws.
+     * The jar's {@link ClassPriming} list goes first, then {@code primers} in order.
+     */
     public static void atInit(Primer... primers) {
-        Priming priming = new Priming(List.of(primers));
+        List<Primer> all = new java.util.ArrayList<>();
+        all.add(ClassPriming.fromClasspath());
+        all.addAll(List.of(primers));
+        Priming priming = new Priming(List.copyOf(all));
         REGISTERED.add(priming);
         Core.getGlobalContext().register(priming);
         priming.run();
