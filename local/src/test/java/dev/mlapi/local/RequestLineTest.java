@@ -35,7 +35,7 @@ class RequestLineTest {
                 RouteTemplate.parse("GET /models"), "Echo", (event, context) -> APIGatewayV2HTTPResponse.builder()
                         .withStatusCode(200).withHeaders(Map.of("content-type", "application/json"))
                         .withBody("{\"query\":\"" + event.getQueryStringParameters() + "\"}").build())));
-        server = HttpFront.start("127.0.0.1", 0, new HttpFront.Limits(Duration.ofSeconds(5), 8, 64), router);
+        server = HttpFront.start("127.0.0.1", 0, new HttpFront.Limits(Duration.ofSeconds(2), 8, 64), router);
     }
 
     @AfterAll
@@ -100,20 +100,20 @@ class RequestLineTest {
     @Test
     void requestsJettyRefusesBeforeAnyHandler_areProblemJsonToo() throws IOException {
         Map<String, String> refused = new java.util.LinkedHashMap<>();
-        refused.put("bad escape in the path", "GET /models/%zz HTTP/1.1\r\nHost: local\r\n\r\n");
-        refused.put("bad UTF-8 in the path", "GET /models/%C0%AF HTTP/1.1\r\nHost: local\r\n\r\n");
-        refused.put("bad escape, method without an error page", "DELETE /models/%zz HTTP/1.1\r\nHost: local\r\n\r\n");
+        refused.put("bad escape in the path", "GET /models/%zz HTTP/1.1\r\nHost: local\r\nConnection: close\r\n\r\n");
+        refused.put("bad UTF-8 in the path", "GET /models/%C0%AF HTTP/1.1\r\nHost: local\r\nConnection: close\r\n\r\n");
+        refused.put("bad escape, method without an error page", "DELETE /models/%zz HTTP/1.1\r\nHost: local\r\nConnection: close\r\n\r\n");
         refused.put("garbage request line", "HELLO\r\n\r\n");
         refused.put("space in the target", "GET /mo dels HTTP/1.1\r\nHost: local\r\n\r\n");
         refused.put("control character", "GET /models\u0001 HTTP/1.1\r\nHost: local\r\n\r\n");
-        refused.put("absolute target naming another host", "GET http://evil.example/nope HTTP/1.1\r\nHost: local\r\n\r\n");
+        refused.put("absolute target naming another host", "GET http://evil.example/nope HTTP/1.1\r\nHost: local\r\nConnection: close\r\n\r\n");
         refused.put("no Host header", "GET /models HTTP/1.1\r\n\r\n");
         refused.put("header without a colon", "GET /models HTTP/1.1\r\nHost: local\r\nbroken\r\n\r\n");
         refused.put("headers too large", "GET /models HTTP/1.1\r\nHost: local\r\nX-Big: " + "a".repeat(64 * 1024) + "\r\n\r\n");
         refused.put("two content lengths", "POST /models HTTP/1.1\r\nHost: local\r\nContent-Length: 1\r\n"
                 + "Content-Length: 2\r\n\r\nab");
         refused.put("target too long", "GET /models?q=" + "a".repeat(64 * 1024) + " HTTP/1.1\r\nHost: local\r\n\r\n");
-        refused.put("dot segments above the root", "GET /../../etc/passwd HTTP/1.1\r\nHost: local\r\n\r\n");
+        refused.put("dot segments above the root", "GET /../../etc/passwd HTTP/1.1\r\nHost: local\r\nConnection: close\r\n\r\n");
         for (var request : refused.entrySet()) {
             assertProblem(sendRaw(request.getValue()), request.getKey(), "4\\d\\d");
         }
