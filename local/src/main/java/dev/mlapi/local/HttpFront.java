@@ -89,7 +89,13 @@ final class HttpFront implements AutoCloseable {
                 return handler.handle(request, response, callback);
             }
         }));
-        server.start();
+        try {
+            server.start();
+        } catch (Exception e) {
+            // a port in use: release the threads and whatever did start
+            server.stop();
+            throw e;
+        }
         return new HttpFront(server, connector);
     }
 

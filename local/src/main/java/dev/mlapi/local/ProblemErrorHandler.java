@@ -41,9 +41,9 @@ final class ProblemErrorHandler extends ErrorHandler {
         ApiResponse problem = problem(status, describe(message, cause), path, requestId)
                 .withHeader("x-request-id", requestId);
         if (status == 500 && !(cause instanceof IOException)) {
-            LOG.error("request {} failed outside the functions' error handling", request.getHttpURI(), cause);
+            LOG.error("request {} ({}) failed outside the functions' error handling", requestId, path, cause);
         } else {
-            LOG.debug("request {} refused with {}: {}", request.getHttpURI(), status, message, cause);
+            LOG.debug("request {} ({}) refused with {}: {}", requestId, path, status, message, cause);
         }
         response.setStatus(problem.status());
         HttpFields.Mutable headers = response.getHeaders();
