@@ -3,21 +3,17 @@ package dev.mlapi.local;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.http.ApiResponse;
 import dev.mlapi.core.http.ProblemMapper;
 import dev.mlapi.core.http.RouteTemplate;
 import dev.mlapi.core.testkit.LocalContext;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.URLDecoder;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -29,24 +25,32 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Plays API Gateway (HTTP API, payload format 2.0) in front of the functions: matches the route
  * from {@code template.yaml}, builds the event exactly as API Gateway does ({@code routeKey},
- * {@code rawPath}, {@code rawQueryString}, {@code cookies}, lower-cased {@code headers},
- * {@code pathParameters}, {@code requestContext.http}, base64 bodies for binary content), invokes
- * the function's handler and writes its response back. Like API Gateway, it answers unknown
- * routes (404), wrong methods (405) and bodies over Lambda's 6 MB limit (413) itself, all as
- * problem+json. A request target that is not a URI ({@code %%%}) or has no path ({@code //x})
- * never reaches it: the JDK server refuses those itself with a fixed HTML answer (see README).
+ * {@code rawPath}, {@code rawQueryString} as sent, {@code cookies}, lower-cased {@code headers},
+ * {@code pathParameters}, {@code requestContext.http} with the TCP peer as {@code sourceIp},
+ * base64 bodies for binary content), invokes the function's handler and writes its response
+ * back. Like API Gateway, it answers a query string that is not valid percent-encoding (400),
+ * unknown routes (404, {@code //models} included: routes match the path as sent), wrong methods
+ * (405), bodies over Lambda's 6 MB limit (413) and uploads that stall (408) itself, all as
+ * problem+json. The body is read without holding a thread; the function then runs on a Jetty
+ * thread.
  */
-final class ApiGatewayRouter implements HttpHandler {
+final class ApiGatewayRouter implements Request.Handler {
 
     /** Lambda's synchronous invocation payload limit. */
     static final int MAX_BODY_BYTES = 6 * 1024 * 1024;
@@ -62,26 +66,12 @@ final class ApiGatewayRouter implements HttpHandler {
             RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler) {
     }
 
-    /** How long a client may take to send a request body, like API Gateway's own limit on an idle upload. */
-    static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(30);
-    private static final ScheduledExecutorService DEADLINES = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "local-read-deadlines");
-        thread.setDaemon(true);
-        return thread;
-    });
-
     private final List<Target> targets;
-    private final Duration readTimeout;
 
     ApiGatewayRouter(List<Target> targets) {
-        this(targets, DEFAULT_READ_TIMEOUT);
-    }
-
-    ApiGatewayRouter(List<Target> targets, Duration readTimeout) {
         this.targets = targets.stream()
                 .sorted(Comparator.comparingInt((Target t) -> t.route().specificity()).reversed())
                 .toList();
-        this.readTimeout = readTimeout;
     }
 
     List<Target> targets() {
@@ -89,48 +79,76 @@ final class ApiGatewayRouter implements HttpHandler {
     }
 
     @Override
-    public void handle(HttpExchange exchange) throws IOException {
+    public boolean handle(Request request, Response response, Callback callback) {
         String requestId = newRequestId();
-        // try/finally rather than try-with-resources: a catch clause would run after the close,
-        // and the 500 below could no longer be written.
+        String method = request.getMethod().toUpperCase(Locale.ROOT);
+        String rawPath = request.getHttpURI().getPath();
+        // Jetty refuses a bad escape in the path itself; the query it passes on as it came.
+        Optional<String> badQuery = PercentEncoding.firstError(Optional.ofNullable(request.getHttpURI().getQuery()).orElse(""));
+        if (badQuery.isPresent()) {
+            refuse(response, callback, new ApiException.InvalidInput("the query string " + badQuery.get()
+                    + "; send a literal '%' as %25"), rawPath, requestId);
+            return true;
+        }
+        Optional<Match> match = match(method, rawPath);
+        if (match.isEmpty()) {
+            boolean pathKnown = targets.stream().anyMatch(t -> t.route().matchPath(rawPath).isPresent());
+            refuse(response, callback, pathKnown
+                    ? new ApiException.MethodNotAllowed(method + " is not allowed on " + rawPath)
+                    : new ApiException.NotFound("no route for " + method + " " + rawPath), rawPath, requestId);
+            return true;
+        }
+        // Never fatal: a pending body read sees the timeout as a failed read (answered 408), and
+        // a function still running keeps its connection, as it would behind API Gateway.
+        request.addIdleTimeoutListener(timeout -> false);
+        new BodyReader(request, body -> {
+            if (body.isPresent()) {
+                try {
+                    write(response, callback, invoke(request, match.get(), body.get(), requestId));
+                } catch (RuntimeException e) {
+                    // e.g. a response whose base64 body does not decode: Jetty's error handler answers 500
+                    LOG.error("cannot write the response of request {}", requestId, e);
+                    callback.failed(e);
+                }
+            } else {
+                refuse(response, callback, new ApiException.PayloadTooLarge("the request body exceeds Lambda's limit of "
+                        + MAX_BODY_BYTES + " bytes; upload large files with a presigned URL"), rawPath, requestId);
+            }
+        }, failure -> bodyNotReceived(request, response, callback, failure, requestId)).read();
+        return true;
+    }
+
+    private static void refuse(Response response, Callback callback, ApiException error, String rawPath, String requestId) {
+        write(response, callback, ProblemMapper.render(error, rawPath, requestId).withHeader("x-request-id", requestId));
+    }
+
+    /** A stalled upload gets a 408 and its connection closed; a client that went away, nothing. */
+    private static void bodyNotReceived(Request request, Response response, Callback callback, Throwable failure,
+            String requestId) {
+        String rawPath = request.getHttpURI().getPath();
+        LOG.info("request {} {} {}: the body was not received ({})", requestId, request.getMethod(), rawPath,
+                failure.toString());
+        if (!(failure instanceof TimeoutException)) {
+            callback.failed(failure);
+            return;
+        }
+        long seconds = request.getConnectionMetaData().getConnection().getEndPoint().getIdleTimeout() / 1000;
+        response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+        write(response, callback, ProblemMapper.problem(408, "request-timeout", "Request timeout",
+                "the request body stopped arriving: nothing was received for " + seconds + " s",
+                rawPath, requestId, List.of()).withHeader("x-request-id", requestId));
+    }
+
+    private static APIGatewayV2HTTPResponse invoke(Request request, Match match, byte[] body, String requestId) {
+        Target target = match.target();
         try {
-            String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
-            String rawPath = exchange.getRequestURI().getRawPath();
-            Optional<Match> match = match(method, rawPath);
-            if (match.isEmpty()) {
-                boolean pathKnown = targets.stream().anyMatch(t -> t.route().matchPath(rawPath).isPresent());
-                ApiException error = pathKnown
-                        ? new ApiException.MethodNotAllowed(method + " is not allowed on " + rawPath)
-                        : new ApiException.NotFound("no route for " + method + " " + rawPath);
-                write(exchange, ProblemMapper.render(error, rawPath, requestId).withHeader("x-request-id", requestId));
-                return;
-            }
-            Optional<byte[]> body;
-            try (ReadDeadline deadline = new ReadDeadline(readTimeout)) {
-                body = readBody(exchange);
-            } catch (IOException e) {
-                // a stalled or vanished client: its connection is closed, nobody is left to answer
-                LOG.info("request {} {} {}: the body was not received within {} s ({})", requestId, method, rawPath,
-                        readTimeout.toSeconds(), e.toString());
-                return;
-            }
-            if (body.isEmpty()) {
-                var tooLarge = new ApiException.PayloadTooLarge("the request body exceeds Lambda's limit of "
-                        + MAX_BODY_BYTES + " bytes; upload large files with a presigned URL");
-                write(exchange, ProblemMapper.render(tooLarge, rawPath, requestId).withHeader("x-request-id", requestId));
-                return;
-            }
-            Target target = match.get().target();
-            APIGatewayV2HTTPEvent event = toEvent(exchange, target.route(), match.get().pathParameters(), body.get(),
-                    requestId);
-            APIGatewayV2HTTPResponse response = target.handler().handleRequest(event,
+            APIGatewayV2HTTPEvent event = toEvent(request, target.route(), match.pathParameters(), body, requestId);
+            return target.handler().handleRequest(event,
                     new LocalContext(requestId, target.functionName(), System.currentTimeMillis() + 29_000));
-            write(exchange, response);
         } catch (RuntimeException e) {
             LOG.error("function failed outside its error handling (request {})", requestId, e);
-            write(exchange, ProblemMapper.internalError(exchange.getRequestURI().getRawPath(), requestId));
-        } finally {
-            exchange.close();
+            return toLambdaResponse(ProblemMapper.internalError(request.getHttpURI().getPath(), requestId)
+                    .withHeader("x-request-id", requestId));
         }
     }
 
@@ -149,24 +167,26 @@ final class ApiGatewayRouter implements HttpHandler {
         return Optional.empty();
     }
 
-    static APIGatewayV2HTTPEvent toEvent(HttpExchange exchange, RouteTemplate route, Map<String, String> pathParameters,
+    static APIGatewayV2HTTPEvent toEvent(Request request, RouteTemplate route, Map<String, String> pathParameters,
             byte[] body, String requestId) {
         Map<String, String> headers = new LinkedHashMap<>();
         List<String> cookies = new ArrayList<>();
-        exchange.getRequestHeaders().forEach((name, values) -> {
-            String key = name.toLowerCase(Locale.ROOT);
+        for (HttpField field : request.getHeaders()) {
+            String key = field.getLowerCaseName();
             if (key.equals("cookie")) {
-                values.forEach(v -> cookies.addAll(List.of(v.split(";\\s*"))));
+                cookies.addAll(List.of(field.getValue().split(";\\s*")));
             } else {
-                headers.put(key, String.join(",", values));
+                headers.merge(key, field.getValue(), (a, b) -> a + "," + b);
             }
-        });
-        String rawQuery = Optional.ofNullable(exchange.getRequestURI().getRawQuery()).orElse("");
+        }
+        String rawQuery = Optional.ofNullable(request.getHttpURI().getQuery()).orElse("");
         String contentType = headers.getOrDefault("content-type", "");
         boolean base64 = body.length > 0 && !isText(contentType);
         ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
-        String sourceIp = exchange.getRemoteAddress().getAddress().getHostAddress();
-        String path = exchange.getRequestURI().getRawPath();
+        // the TCP peer, as API Gateway takes it: a client's own X-Forwarded-For is a header, not its address
+        String sourceIp = request.getConnectionMetaData().getRemoteSocketAddress() instanceof InetSocketAddress peer
+                ? peer.getAddress().getHostAddress() : "127.0.0.1";
+        String path = request.getHttpURI().getPath();
 
         return APIGatewayV2HTTPEvent.builder()
                 .withVersion("2.0")
@@ -193,7 +213,7 @@ final class ApiGatewayRouter implements HttpHandler {
                         .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder()
                                 .withMethod(route.method())
                                 .withPath(path)
-                                .withProtocol(exchange.getProtocol())
+                                .withProtocol(request.getConnectionMetaData().getProtocol())
                                 .withSourceIp(sourceIp)
                                 .withUserAgent(headers.getOrDefault("user-agent", ""))
                                 .build())
@@ -235,93 +255,90 @@ final class ApiGatewayRouter implements HttpHandler {
     }
 
     /**
-     * The body, or empty if it is larger than Lambda accepts. An oversized body is still read (up
-     * to {@link #MAX_DISCARD_BYTES}) so that the client, still sending, receives the 413 instead of
-     * a connection reset.
+     * Reads a request body without blocking a thread: the body, or empty if it is larger than
+     * Lambda accepts. An oversized body is still read (up to {@link #MAX_DISCARD_BYTES}) so that
+     * the client, still sending, receives the 413 instead of a connection reset. A client that
+     * stops sending is failed by the connection's idle timeout.
      */
-    private static Optional<byte[]> readBody(HttpExchange exchange) throws IOException {
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        byte[] chunk = new byte[64 * 1024];
-        long total = 0;
-        try (InputStream in = exchange.getRequestBody()) {
-            int read;
-            while ((read = in.read(chunk)) != -1) {
-                total += read;
+    private static final class BodyReader implements Runnable {
+        private final Request request;
+        private final Consumer<Optional<byte[]>> onBody;
+        private final Consumer<Throwable> onFailure;
+        private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        private long total;
+
+        BodyReader(Request request, Consumer<Optional<byte[]>> onBody, Consumer<Throwable> onFailure) {
+            this.request = request;
+            this.onBody = onBody;
+            this.onFailure = onFailure;
+        }
+
+        /** Reads what has arrived and asks to be called again when more does; runs as Jetty's demand callback. */
+        @Override
+        public void run() {
+            read();
+        }
+
+        void read() {
+            while (true) {
+                Content.Chunk chunk = request.read();
+                if (chunk == null) {
+                    request.demand(this);
+                    return;
+                }
+                if (Content.Chunk.isFailure(chunk)) {
+                    onFailure.accept(chunk.getFailure());
+                    return;
+                }
+                ByteBuffer bytes = chunk.getByteBuffer();
+                int length = bytes.remaining();
+                total += length;
                 if (total <= MAX_BODY_BYTES) {
-                    buffer.write(chunk, 0, read);
-                } else if (total > MAX_DISCARD_BYTES) {
-                    break;
+                    byte[] copy = new byte[length];
+                    bytes.get(copy);
+                    buffer.writeBytes(copy);
+                }
+                boolean last = chunk.isLast();
+                chunk.release();
+                if (last || total > MAX_DISCARD_BYTES) {
+                    onBody.accept(total > MAX_BODY_BYTES ? Optional.empty() : Optional.of(buffer.toByteArray()));
+                    return;
                 }
             }
         }
-        return total > MAX_BODY_BYTES ? Optional.empty() : Optional.of(buffer.toByteArray());
     }
 
-    /**
-     * Interrupts the reading thread when the body has not arrived in time: the exchange reads from
-     * an interruptible socket channel, so the blocked read ends with the connection closed, and
-     * the pool thread is free again instead of waiting for a client that sends nothing.
-     */
-    private static final class ReadDeadline implements AutoCloseable {
-        private final Thread reader = Thread.currentThread();
-        private final ScheduledFuture<?> timer;
-        private boolean done;
-        private boolean fired;
-
-        ReadDeadline(Duration timeout) {
-            this.timer = DEADLINES.schedule(this::fire, timeout.toMillis(), TimeUnit.MILLISECONDS);
-        }
-
-        private synchronized void fire() {
-            if (!done) {
-                fired = true;
-                reader.interrupt();
-            }
-        }
-
-        @Override
-        public synchronized void close() {
-            done = true;
-            timer.cancel(false);
-            if (fired) {
-                Thread.interrupted();
-            }
-        }
+    private static void write(Response response, Callback callback, ApiResponse answer) {
+        answer.headers().forEach(response.getHeaders()::put);
+        response.setStatus(answer.status());
+        response.write(true, ByteBuffer.wrap(answer.body()), callback);
     }
 
-    private static void write(HttpExchange exchange, ApiResponse response) throws IOException {
-        response.headers().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
-        send(exchange, response.status(), response.body());
+    private static APIGatewayV2HTTPResponse toLambdaResponse(ApiResponse answer) {
+        return APIGatewayV2HTTPResponse.builder().withStatusCode(answer.status()).withHeaders(answer.headers())
+                .withBody(Base64.getEncoder().encodeToString(answer.body())).withIsBase64Encoded(true).build();
     }
 
-    private static void write(HttpExchange exchange, APIGatewayV2HTTPResponse response) throws IOException {
-        if (response.getHeaders() != null) {
-            response.getHeaders().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
+    private static void write(Response response, Callback callback, APIGatewayV2HTTPResponse answer) {
+        HttpFields.Mutable headers = response.getHeaders();
+        if (answer.getHeaders() != null) {
+            answer.getHeaders().forEach(headers::put);
         }
-        if (response.getMultiValueHeaders() != null) {
-            response.getMultiValueHeaders().forEach((name, values) -> exchange.getResponseHeaders().put(name, values));
+        if (answer.getMultiValueHeaders() != null) {
+            answer.getMultiValueHeaders().forEach((name, values) -> headers.put(name, values));
         }
-        if (response.getCookies() != null) {
-            response.getCookies().forEach(cookie -> exchange.getResponseHeaders().add("set-cookie", cookie));
+        if (answer.getCookies() != null) {
+            answer.getCookies().forEach(cookie -> headers.add("set-cookie", cookie));
         }
-        String body = response.getBody();
+        String body = answer.getBody();
         byte[] bytes = body == null ? new byte[0]
-                : response.getIsBase64Encoded() ? Base64.getDecoder().decode(body) : body.getBytes(StandardCharsets.UTF_8);
-        send(exchange, response.getStatusCode(), bytes);
-    }
-
-    private static void send(HttpExchange exchange, int status, byte[] body) throws IOException {
-        boolean empty = body.length == 0 || status == 204 || status == 304;
-        exchange.sendResponseHeaders(status, empty ? -1 : body.length);
-        if (!empty) {
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        }
+                : answer.getIsBase64Encoded() ? Base64.getDecoder().decode(body) : body.getBytes(StandardCharsets.UTF_8);
+        response.setStatus(answer.getStatusCode());
+        response.write(true, ByteBuffer.wrap(bytes), callback);
     }
 
     /** API Gateway's request ids look like {@code JKJaXmPLvHcESHA=}: base64 of random bytes. */
-    private static String newRequestId() {
+    static String newRequestId() {
         byte[] bytes = new byte[12];
         RANDOM.nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);

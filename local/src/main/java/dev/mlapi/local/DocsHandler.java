@@ -1,20 +1,25 @@
 package dev.mlapi.local;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
+import dev.mlapi.core.error.ApiException;
+import dev.mlapi.core.http.ApiResponse;
+import dev.mlapi.core.http.ProblemMapper;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 
 /**
  * Swagger UI at {@code /docs} (from the pinned swagger-ui webjar, so it works offline) over the
- * project's {@code openapi.yaml}, served at {@code /openapi.yaml}.
+ * project's {@code openapi.yaml}, served at {@code /openapi.yaml}. Its errors are problem+json like
+ * the API's.
  */
-final class DocsHandler implements HttpHandler {
+final class DocsHandler implements Request.Handler {
 
     private static final String WEBJAR = "META-INF/resources/webjars/swagger-ui/";
     private static final Map<String, String> TYPES = Map.of(
@@ -50,44 +55,53 @@ final class DocsHandler implements HttpHandler {
     }
 
     @Override
-    public void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            String path = exchange.getRequestURI().getPath();
-            if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
-                send(exchange, 405, "text/plain", "method not allowed".getBytes(StandardCharsets.UTF_8));
-            } else if (path.equals("/openapi.yaml")) {
-                send(exchange, 200, "application/yaml; charset=utf-8", Files.readAllBytes(openApi));
-            } else if (path.equals("/") || path.equals("/docs")) {
-                exchange.getResponseHeaders().set("location", "/docs/");
-                exchange.sendResponseHeaders(302, -1);
-            } else if (path.equals("/docs/") || path.equals("/docs/index.html")) {
-                send(exchange, 200, TYPES.get("html"), INDEX.getBytes(StandardCharsets.UTF_8));
-            } else {
-                asset(exchange, path.substring("/docs/".length()));
-            }
+    public boolean handle(Request request, Response response, Callback callback) throws IOException {
+        String path = request.getHttpURI().getPath();
+        if (!request.getMethod().equals("GET") && !request.getMethod().equals("HEAD")) {
+            problem(response, callback, new ApiException.MethodNotAllowed(request.getMethod() + " is not allowed on " + path),
+                    path);
+        } else if (path.equals("/openapi.yaml")) {
+            send(response, callback, 200, "application/yaml; charset=utf-8", Files.readAllBytes(openApi));
+        } else if (path.equals("/") || path.equals("/docs")) {
+            response.getHeaders().put("location", "/docs/");
+            send(response, callback, 302, null, new byte[0]);
+        } else if (path.equals("/docs/") || path.equals("/docs/index.html")) {
+            send(response, callback, 200, TYPES.get("html"), INDEX.getBytes(StandardCharsets.UTF_8));
+        } else {
+            asset(response, callback, path);
         }
+        return true;
     }
 
-    private void asset(HttpExchange exchange, String name) throws IOException {
+    private void asset(Response response, Callback callback, String path) throws IOException {
+        String name = path.substring("/docs/".length());
+        ApiException notFound = new ApiException.NotFound("no such file of the API docs: " + path);
         if (!name.matches("[a-zA-Z0-9._-]+")) {
-            send(exchange, 404, "text/plain", "not found".getBytes(StandardCharsets.UTF_8));
+            problem(response, callback, notFound, path);
             return;
         }
         try (InputStream in = getClass().getClassLoader().getResourceAsStream(WEBJAR + swaggerVersion + "/" + name)) {
             if (in == null) {
-                send(exchange, 404, "text/plain", "not found".getBytes(StandardCharsets.UTF_8));
+                problem(response, callback, notFound, path);
                 return;
             }
             String extension = name.substring(name.lastIndexOf('.') + 1);
-            send(exchange, 200, TYPES.getOrDefault(extension, "application/octet-stream"), in.readAllBytes());
+            send(response, callback, 200, TYPES.getOrDefault(extension, "application/octet-stream"), in.readAllBytes());
         }
     }
 
-    private static void send(HttpExchange exchange, int status, String type, byte[] body) throws IOException {
-        exchange.getResponseHeaders().set("content-type", type);
-        exchange.sendResponseHeaders(status, body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
+    private static void problem(Response response, Callback callback, ApiException error, String path) {
+        String requestId = ApiGatewayRouter.newRequestId();
+        ApiResponse problem = ProblemMapper.render(error, path, requestId).withHeader("x-request-id", requestId);
+        problem.headers().forEach(response.getHeaders()::put);
+        send(response, callback, problem.status(), null, problem.body());
+    }
+
+    private static void send(Response response, Callback callback, int status, String type, byte[] body) {
+        if (type != null) {
+            response.getHeaders().put("content-type", type);
         }
+        response.setStatus(status);
+        response.write(true, ByteBuffer.wrap(body), callback);
     }
 }

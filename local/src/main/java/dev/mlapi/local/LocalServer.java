@@ -1,6 +1,5 @@
 package dev.mlapi.local;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.mlapi.catalog.FunctionCatalog;
 import dev.mlapi.catalog.OpenApiRoutes;
 import dev.mlapi.core.Wiring;
@@ -13,7 +12,6 @@ import dev.mlapi.registry.RegistrySettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,9 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.server.Request;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,31 +38,19 @@ import org.slf4j.LoggerFactory;
 public final class LocalServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalServer.class);
-    private static final AtomicInteger THREADS = new AtomicInteger();
-
-    static {
-        // The JDK server's own limits on receiving a request (headers included) and sending an
-        // answer; read once, when the first server of the JVM starts. Off by default.
-        System.setProperty("sun.net.httpserver.maxReqTime",
-                System.getProperty("sun.net.httpserver.maxReqTime", "60"));
-        System.setProperty("sun.net.httpserver.maxRspTime",
-                System.getProperty("sun.net.httpserver.maxRspTime", "120"));
-    }
 
     private final EmbeddedDynamoDb dynamoDb;
     private final EmbeddedS3 s3;
-    private final HttpServer http;
-    private final ExecutorService executor;
+    private final HttpFront http;
     private final Wiring wiring;
     private final ApiGatewayRouter router;
     private final FunctionHost functions;
 
-    private LocalServer(EmbeddedDynamoDb dynamoDb, EmbeddedS3 s3, HttpServer http, ExecutorService executor,
-            Wiring wiring, ApiGatewayRouter router, FunctionHost functions) {
+    private LocalServer(EmbeddedDynamoDb dynamoDb, EmbeddedS3 s3, HttpFront http, Wiring wiring,
+            ApiGatewayRouter router, FunctionHost functions) {
         this.dynamoDb = dynamoDb;
         this.s3 = s3;
         this.http = http;
-        this.executor = executor;
         this.wiring = wiring;
         this.router = router;
         this.functions = functions;
@@ -114,35 +98,29 @@ public final class LocalServer implements AutoCloseable {
         LocalStartup.afterFunctionsStarted(RegistrySettings.from(config), wiring.clock(), root);
         functions.startEventSources();
 
-        // Threads only wait on clients (reads end at the router's read timeout), so slow clients
-        // cannot take every thread of a fixed pool and leave /health unanswered.
-        ExecutorService executor = Executors.newCachedThreadPool(runnable -> {
-            Thread thread = new Thread(runnable, "local-http-" + THREADS.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
+        DocsHandler docs = new DocsHandler(root.resolve("openapi.yaml"), swaggerUiVersion());
+        MetricsEndpoint metrics = new MetricsEndpoint(wiring::authenticator, Telemetry.registry());
+        Request.Handler front = (request, response, callback) -> {
+            String path = request.getHttpURI().getPath();
+            Request.Handler target = path.equals("/docs") || path.startsWith("/docs/") || path.equals("/openapi.yaml")
+                    ? docs : path.equals(MetricsEndpoint.PATH) ? metrics : router;
+            return target.handle(request, response, callback);
+        };
         try {
-            HttpServer http = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 64);
-            http.createContext("/", router);
-            DocsHandler docs = new DocsHandler(root.resolve("openapi.yaml"), swaggerUiVersion());
-            http.createContext("/docs", docs);
-            http.createContext("/openapi.yaml", docs);
-            http.createContext(MetricsEndpoint.PATH, new MetricsEndpoint(wiring::authenticator, Telemetry.registry()));
-            http.setExecutor(executor);
-            http.start();
+            HttpFront http = HttpFront.start(settings.host(), settings.port(), HttpFront.Limits.defaults(), front);
             // the storage servers created their folders and files with the process umask
             ownerOnly(settings.dataDir());
-            return new LocalServer(dynamoDb, s3, http, executor, wiring, router, functions);
-        } catch (IOException e) {
+            return new LocalServer(dynamoDb, s3, http, wiring, router, functions);
+        } catch (Exception e) {
             functions.close();
             dynamoDb.close();
             s3.close();
-            throw new UncheckedIOException("cannot listen on " + settings.host() + ":" + settings.port(), e);
+            throw new IllegalStateException("cannot listen on " + settings.host() + ":" + settings.port(), e);
         }
     }
 
     public URI baseUri() {
-        return URI.create("http://" + http.getAddress().getHostString() + ":" + http.getAddress().getPort());
+        return http.baseUri();
     }
 
     public Wiring wiring() {
@@ -161,8 +139,7 @@ public final class LocalServer implements AutoCloseable {
 
     @Override
     public void close() {
-        http.stop(0);
-        executor.shutdownNow();
+        http.close();
         functions.close();
         try {
             s3.close();

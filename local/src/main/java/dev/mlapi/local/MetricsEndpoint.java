@@ -1,7 +1,5 @@
 package dev.mlapi.local;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import dev.mlapi.core.auth.Authenticator;
 import dev.mlapi.core.auth.Principal;
 import dev.mlapi.core.aws.SdkErrors;
@@ -13,13 +11,15 @@ import dev.mlapi.core.error.ApiException.Unauthorized;
 import dev.mlapi.core.http.ApiResponse;
 import dev.mlapi.core.http.ProblemMapper;
 import dev.mlapi.core.observability.MetricsRegistry;
-import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 import software.amazon.awssdk.core.exception.SdkException;
 
 /**
@@ -27,7 +27,7 @@ import software.amazon.awssdk.core.exception.SdkException;
  * in Prometheus' text format, for admins only (the same bearer tokens as the API). The local
  * server's stand-in for the CloudWatch metrics the functions emit in AWS.
  */
-final class MetricsEndpoint implements HttpHandler {
+final class MetricsEndpoint implements Request.Handler {
 
     static final String PATH = "/metrics";
 
@@ -40,40 +40,34 @@ final class MetricsEndpoint implements HttpHandler {
     }
 
     @Override
-    public void handle(HttpExchange exchange) throws IOException {
+    public boolean handle(Request request, Response response, Callback callback) {
         String requestId = UUID.randomUUID().toString();
-        String path = exchange.getRequestURI().getRawPath();
-        ApiResponse response;
+        String path = request.getHttpURI().getPath();
+        ApiResponse answer;
         try {
-            requireAdmin(exchange, path);
-            response = new ApiResponse(200, Map.of("content-type", MetricsRegistry.CONTENT_TYPE),
+            requireAdmin(request, path);
+            answer = new ApiResponse(200, Map.of("content-type", MetricsRegistry.CONTENT_TYPE),
                     registry.prometheusText().getBytes(StandardCharsets.UTF_8));
         } catch (ApiException e) {
-            response = ProblemMapper.render(e, path, requestId);
+            answer = ProblemMapper.render(e, path, requestId);
         } catch (SdkException e) {
             ApiException unavailable = SdkErrors.transientFailure(e).orElseThrow(() -> e);
-            response = ProblemMapper.render(unavailable, path, requestId);
+            answer = ProblemMapper.render(unavailable, path, requestId);
         }
-        try (exchange) {
-            response.withHeader("x-request-id", requestId).headers()
-                    .forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
-            exchange.sendResponseHeaders(response.status(), response.body().length == 0 ? -1 : response.body().length);
-            if (response.body().length > 0) {
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(response.body());
-                }
-            }
-        }
+        answer.withHeader("x-request-id", requestId).headers().forEach(response.getHeaders()::put);
+        response.setStatus(answer.status());
+        response.write(true, ByteBuffer.wrap(answer.body()), callback);
+        return true;
     }
 
-    private void requireAdmin(HttpExchange exchange, String path) {
+    private void requireAdmin(Request request, String path) {
         if (!path.equals(PATH)) {
-            throw new NotFound("no route for " + exchange.getRequestMethod() + " " + path);
+            throw new NotFound("no route for " + request.getMethod() + " " + path);
         }
-        if (!exchange.getRequestMethod().equals("GET")) {
-            throw new MethodNotAllowed(exchange.getRequestMethod() + " is not allowed on " + PATH);
+        if (!request.getMethod().equals("GET")) {
+            throw new MethodNotAllowed(request.getMethod() + " is not allowed on " + PATH);
         }
-        Optional<String> header = Optional.ofNullable(exchange.getRequestHeaders().getFirst("authorization"));
+        Optional<String> header = Optional.ofNullable(request.getHeaders().get("authorization"));
         Principal principal = authenticator.get().authenticate(header)
                 .orElseThrow(() -> new Unauthorized(PATH + " requires 'Authorization: Bearer <token>' of an admin"));
         if (!principal.isAdmin()) {

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import com.sun.net.httpserver.HttpServer;
 import dev.mlapi.core.http.RouteTemplate;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class ApiGatewayRouterTest {
 
     static final AtomicReference<APIGatewayV2HTTPEvent> captured = new AtomicReference<>();
-    static HttpServer server;
+    static HttpFront server;
     static URI base;
     static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
@@ -44,15 +42,13 @@ class ApiGatewayRouterTest {
                     captured.set(event);
                     return APIGatewayV2HTTPResponse.builder().withStatusCode(204).build();
                 })));
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/", router);
-        server.start();
-        base = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+        server = HttpFront.start("127.0.0.1", 0, HttpFront.Limits.defaults(), router);
+        base = server.baseUri();
     }
 
     @AfterAll
     static void stop() {
-        server.stop(0);
+        server.close();
     }
 
     @Test
@@ -103,38 +99,64 @@ class ApiGatewayRouterTest {
     }
 
     @Test
-    void stalledUploads_areCutOffAtTheReadTimeout_andFreeTheirThreads() throws Exception {
-        ApiGatewayRouter router = new ApiGatewayRouter(List.of(new ApiGatewayRouter.Target(
-                RouteTemplate.parse("POST /upload"), "Upload",
-                (event, context) -> APIGatewayV2HTTPResponse.builder().withStatusCode(204).build())),
-                Duration.ofSeconds(1));
-        HttpServer small = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        small.createContext("/", router);
-        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
-        small.setExecutor(pool);
-        small.start();
-        URI smallBase = URI.create("http://127.0.0.1:" + small.getAddress().getPort());
-        try {
-            List<Socket> stalled = new java.util.ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                stalled.add(StalledUploads.open(smallBase, "/upload"));
+    void headersRepeated_areJoinedWithCommas_andXForwardedForDoesNotChangeTheSourceIp() throws Exception {
+        var response = http.send(HttpRequest.newBuilder(base.resolve("/items/special/files"))
+                .header("X-Forwarded-For", "203.0.113.9").header("Accept", "a/b").header("Accept", "c/d")
+                .POST(BodyPublishers.noBody()).build(), BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(204);
+        APIGatewayV2HTTPEvent event = captured.get();
+        assertThat(event.getHeaders()).containsEntry("accept", "a/b,c/d").containsEntry("x-forwarded-for", "203.0.113.9");
+        assertThat(event.getRequestContext().getHttp().getSourceIp()).isEqualTo("127.0.0.1");
+        assertThat(event.getRequestContext().getHttp().getProtocol()).isEqualTo("HTTP/1.1");
+        assertThat(event.getBody()).isNull();
+    }
+
+    @Test
+    void stalledUploads_holdNoThread_andAreCutOffAtTheIdleTimeoutWith408() throws Exception {
+        List<Socket> stalled = new java.util.ArrayList<>();
+        try (HttpFront small = HttpFront.start("127.0.0.1", 0, new HttpFront.Limits(Duration.ofSeconds(2), 8, 64),
+                new ApiGatewayRouter(List.of(new ApiGatewayRouter.Target(RouteTemplate.parse("POST /upload"), "Upload",
+                        (event, context) -> APIGatewayV2HTTPResponse.builder().withStatusCode(204).build()))))) {
+            for (int i = 0; i < 16; i++) {
+                stalled.add(StalledUploads.open(small.baseUri(), "/upload"));
             }
-            for (Socket socket : stalled) {
-                socket.setSoTimeout(15_000);
-                try (socket) {
-                    // the server closes the connection: end of stream or a reset, not our 15 s timeout
-                    assertThat(socket.getInputStream().read()).isEqualTo(-1);
-                } catch (java.net.SocketException reset) {
-                    // closed by the server as well
-                }
-            }
-            var answer = http.send(HttpRequest.newBuilder(smallBase.resolve("/upload"))
-                    .timeout(Duration.ofSeconds(15)).POST(BodyPublishers.ofString("done")).build(),
+            // twice as many stalled uploads as threads, and still an answer before any of them times out
+            var answer = http.send(HttpRequest.newBuilder(small.baseUri().resolve("/upload"))
+                    .timeout(Duration.ofMillis(1500)).POST(BodyPublishers.ofString("done")).build(),
                     BodyHandlers.ofString());
             assertThat(answer.statusCode()).isEqualTo(204);
+
+            for (Socket socket : stalled) {
+                socket.setSoTimeout(15_000);
+                String cutOff = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+                assertThat(cutOff).startsWith("HTTP/1.1 408").containsIgnoringCase("content-type: application/problem+json")
+                        .containsIgnoringCase("connection: close");
+            }
         } finally {
-            small.stop(0);
-            pool.shutdownNow();
+            for (Socket socket : stalled) {
+                socket.close();
+            }
+        }
+    }
+
+    @Test
+    void functionSlowerThanTheIdleTimeout_isStillAnswered() throws Exception {
+        try (HttpFront small = HttpFront.start("127.0.0.1", 0, new HttpFront.Limits(Duration.ofSeconds(1), 8, 64),
+                new ApiGatewayRouter(List.of(new ApiGatewayRouter.Target(RouteTemplate.parse("POST /slow"), "Slow",
+                        (event, context) -> {
+                            try {
+                                Thread.sleep(2500);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                            return APIGatewayV2HTTPResponse.builder().withStatusCode(200).withBody("done").build();
+                        }))))) {
+            var answer = http.send(HttpRequest.newBuilder(small.baseUri().resolve("/slow"))
+                    .POST(BodyPublishers.ofString("{}")).build(), BodyHandlers.ofString());
+
+            assertThat(answer.statusCode()).isEqualTo(200);
+            assertThat(answer.body()).isEqualTo("done");
         }
     }
 }
