@@ -111,7 +111,7 @@ public final class LocalServer implements AutoCloseable {
         FunctionHost functions = FunctionHost.create(FunctionCatalog.ALL, OpenApiRoutes.read(root.resolve("openapi.yaml")),
                 wiring, createDirectories(settings.dataDir().resolve("event-sources")));
         ApiGatewayRouter router = new ApiGatewayRouter(functions.routes());
-        LocalStartup.afterFunctionsStarted(RegistrySettings.from(config), wiring.clock(), root);
+        LocalStartup.afterFunctionsStarted(RegistrySettings.from(config), wiring, root);
         functions.startEventSources();
 
         // Threads only wait on clients (reads end at the router's read timeout), so slow clients
