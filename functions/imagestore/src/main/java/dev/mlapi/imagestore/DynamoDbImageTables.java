@@ -184,14 +184,13 @@ public final class DynamoDbImageTables {
         }
     }
 
-    /** Ids of reservations created at or before {@code before}, oldest first, at most {@code limit}. */
-    List<String> pendingCreatedBefore(Instant before, int limit) {
-        return dynamoDb.query(r -> r.tableName(images).indexName(TableCatalog.IMAGES_BY_TIME)
-                .keyConditionExpression("#p = :p AND #k <= :hi")
-                .expressionAttributeNames(Map.of("#p", LISTING, "#k", CREATED_KEY))
-                .expressionAttributeValues(Map.of(":p", s(PENDING), ":hi", s(CreatedKey.highest(before))))
-                .projectionExpression("#k").limit(limit))
-                .items().stream().map(item -> CreatedKey.imageId(item.get(CREATED_KEY).s())).toList();
+    /**
+     * One page of the reservations created at or before {@code before}, after the created key
+     * {@code after}: their created keys ({@link CreatedKey#imageId} is the upload id).
+     */
+    IndexPage pendingCreatedBefore(Instant before, Optional<String> after, int limit) {
+        return query(images, TableCatalog.IMAGES_BY_TIME, LISTING, PENDING, new KeyRange("0", CreatedKey.highest(before)),
+                after, limit, key -> Map.of(ID, s(CreatedKey.imageId(key)), LISTING, s(PENDING), CREATED_KEY, s(key)));
     }
 
     /**

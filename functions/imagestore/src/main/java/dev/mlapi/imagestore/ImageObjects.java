@@ -157,12 +157,15 @@ public final class ImageObjects {
                 size += read;
                 if (size > max) {
                     in.abort();
-                    return new Readback(Optional.empty(), Math.max(size, in.response().contentLength()), "");
+                    Long length = in.response().contentLength();
+                    return new Readback(Optional.empty(), length == null ? size : Math.max(size, length), "");
                 }
                 sha256.update(buffer, 0, read);
                 data.write(buffer, 0, read);
             }
             return new Readback(Optional.of(data.toByteArray()), size, HexFormat.of().formatHex(sha256.digest()));
+        } catch (NoSuchKeyException e) {
+            throw new NotFound("upload " + uploadId + " was removed while it was read");
         } catch (IOException e) {
             throw new UncheckedIOException("reading upload " + uploadId, e);
         } catch (NoSuchAlgorithmException e) {

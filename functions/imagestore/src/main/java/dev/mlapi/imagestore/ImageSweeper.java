@@ -24,7 +24,6 @@ public final class ImageSweeper {
 
     private static final Logger LOG = LoggerFactory.getLogger(ImageSweeper.class);
     private static final int BATCH = 100;
-    private static final int MAX_RESERVATION_PAGES = 1000;
 
     /** What one sweep removed. */
     public record Sweep(int orphanedImages, int abandonedUploads, int expiredReservations) {
@@ -52,17 +51,21 @@ public final class ImageSweeper {
     public Sweep sweep(Duration minAge) {
         Instant now = clock.instant();
         int expired = 0;
-        for (int page = 0; page < MAX_RESERVATION_PAGES; page++) {
-            List<String> ids = tables.pendingCreatedBefore(now.minus(PresignedImageUploads.UPLOAD_VALIDITY), BATCH);
-            if (ids.isEmpty()) {
-                break;
-            }
-            for (String id : ids) {
+        Optional<String> after = Optional.empty();
+        do {
+            DynamoDbImageTables.IndexPage page = tables.pendingCreatedBefore(
+                    now.minus(PresignedImageUploads.UPLOAD_VALIDITY), after, BATCH);
+            for (String key : page.createdKeys()) {
+                String id = CreatedKey.imageId(key);
                 tables.deletePending(id);
                 objects.deletePendingQuietly(id);
                 expired++;
             }
-        }
+            // Page by position, not by re-querying: an index may still show what was just deleted.
+            after = page.more() && !page.createdKeys().isEmpty()
+                    ? Optional.of(page.createdKeys().get(page.createdKeys().size() - 1))
+                    : Optional.empty();
+        } while (after.isPresent());
         Instant cutoff = now.minus(minAge);
         List<String> images = new ArrayList<>();
         List<String> uploads = new ArrayList<>();
