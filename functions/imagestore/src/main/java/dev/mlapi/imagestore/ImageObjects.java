@@ -1,9 +1,9 @@
 package dev.mlapi.imagestore;
 
+import dev.mlapi.core.aws.SdkErrors;
 import dev.mlapi.core.error.ApiException.NotFound;
 import dev.mlapi.registry.RegistrySettings;
 import dev.mlapi.registry.S3Clients;
-import dev.mlapi.core.aws.SdkErrors;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,8 +28,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
-import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
