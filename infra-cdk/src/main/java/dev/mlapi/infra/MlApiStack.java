@@ -108,6 +108,12 @@ public final class MlApiStack extends Stack {
     /** Server access logs of the registry bucket: prefix and how long they are kept. */
     public static final String ACCESS_LOG_PREFIX = "models/";
     public static final int ACCESS_LOG_DAYS = 90;
+    /**
+     * Presigned image uploads not committed (or left by a crash after their commit) expire after
+     * a day; the prefix keeps the rule off the registry's models/ and training/ in the same bucket.
+     */
+    public static final String PENDING_IMAGES_PREFIX = Resource.IMAGES_OBJECTS.objectPrefix() + "pending/";
+    public static final int PENDING_IMAGES_DAYS = 1;
     private static final int THROTTLE_BURST = 200;
     private static final RetentionDays LOG_RETENTION = RetentionDays.ONE_MONTH;
     private static final Duration ALARM_PERIOD = Duration.minutes(5);
@@ -312,6 +318,10 @@ public final class MlApiStack extends Stack {
                 .lifecycleRules(List.of(LifecycleRule.builder()
                         .id("abort-incomplete-multipart-uploads")
                         .abortIncompleteMultipartUploadAfter(Duration.days(1))
+                        .build(), LifecycleRule.builder()
+                        .id("expire-pending-image-uploads")
+                        .prefix(PENDING_IMAGES_PREFIX)
+                        .expiration(Duration.days(PENDING_IMAGES_DAYS))
                         .build()))
                 // Models are data: a non-empty bucket cannot be deleted by CloudFormation anyway.
                 .removalPolicy(RemovalPolicy.RETAIN)

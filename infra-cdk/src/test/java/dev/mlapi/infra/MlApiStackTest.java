@@ -274,7 +274,11 @@ class MlApiStackTest {
                         "LifecycleConfiguration", Map.of("Rules", List.of(Map.of(
                                 "Id", "abort-incomplete-multipart-uploads",
                                 "Status", "Enabled",
-                                "AbortIncompleteMultipartUpload", Map.of("DaysAfterInitiation", 1)))))))));
+                                "AbortIncompleteMultipartUpload", Map.of("DaysAfterInitiation", 1)), Map.of(
+                                "Id", "expire-pending-image-uploads",
+                                "Status", "Enabled",
+                                "Prefix", "images/pending/",
+                                "ExpirationInDays", 1))))))));
         TEMPLATE.hasResourceProperties("AWS::S3::BucketPolicy", Match.objectLike(Map.of(
                 "PolicyDocument", Match.objectLike(Map.of("Statement", Match.arrayWith(List.of(Match.objectLike(Map.of(
                         "Effect", "Deny",

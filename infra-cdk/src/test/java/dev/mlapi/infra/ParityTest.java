@@ -296,6 +296,13 @@ class ParityTest {
             assertThat(list(at(properties, "LifecycleConfiguration").get("Rules"))).as(view.source())
                     .anySatisfy(rule -> assertThat(map(rule)).containsEntry("Status", "Enabled")
                             .containsEntry("AbortIncompleteMultipartUpload", Map.of("DaysAfterInitiation", 1)));
+            // The bucket is shared with the registry: only pending image uploads may expire, nothing else.
+            List<Map<String, Object>> expiring = list(at(properties, "LifecycleConfiguration").get("Rules")).stream()
+                    .map(Cfn::map).filter(rule -> rule.containsKey("ExpirationInDays") || rule.containsKey("Expiration"))
+                    .toList();
+            assertThat(expiring).as(view.source() + " expiring rules").singleElement().satisfies(rule -> assertThat(rule)
+                    .containsEntry("Status", "Enabled").containsEntry("Prefix", "images/pending/")
+                    .containsEntry("ExpirationInDays", 1).doesNotContainKey("Filter"));
             boolean tlsOnly = Cfn.resourcesOfType(view.template(), "AWS::S3::BucketPolicy").values().stream()
                     .filter(policy -> Cfn.referencedIds(policy.get("Bucket")).contains(bucket))
                     .flatMap(policy -> list(at(policy, "PolicyDocument").get("Statement")).stream())

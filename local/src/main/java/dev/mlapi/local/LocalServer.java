@@ -95,7 +95,7 @@ public final class LocalServer implements AutoCloseable {
         FunctionHost functions = FunctionHost.create(FunctionCatalog.ALL, OpenApiRoutes.read(root.resolve("openapi.yaml")),
                 wiring, createDirectories(settings.dataDir().resolve("event-sources")));
         ApiGatewayRouter router = new ApiGatewayRouter(functions.routes());
-        LocalStartup.afterFunctionsStarted(RegistrySettings.from(config), wiring.clock(), root);
+        LocalStartup.afterFunctionsStarted(RegistrySettings.from(config), wiring, root);
         functions.startEventSources();
 
         DocsHandler docs = new DocsHandler(root.resolve("openapi.yaml"), swaggerUiVersion());

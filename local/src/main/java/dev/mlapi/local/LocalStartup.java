@@ -1,5 +1,9 @@
 package dev.mlapi.local;
 
+import dev.mlapi.core.Wiring;
+import dev.mlapi.imagestore.ImageLibrary;
+import dev.mlapi.imagestore.ImageObjects;
+import dev.mlapi.imagestore.ImageSweeper;
 import dev.mlapi.models.DefaultImageModel;
 import dev.mlapi.registry.RegistrySettings;
 import dev.mlapi.registry.S3Clients;
@@ -23,19 +27,23 @@ final class LocalStartup {
     }
 
     /**
-     * Cleans the registry of what a killed server left behind (see {@link S3ModelRegistry#cleanUp}),
+     * Cleans the registry and the image library of what a killed server left behind (see
+     * {@link S3ModelRegistry#cleanUp} and {@link ImageSweeper}),
      * then registers MobileNetV2 as {@code mobilenetv2@production} unless a model of that name exists:
      * from {@code ../shared/models} beside the checkout when present, otherwise downloaded from
      * the ONNX Model Zoo with its sha256 checked. Without either, the server still starts and
      * classify says that no image model is registered.
      */
-    static void afterFunctionsStarted(RegistrySettings registry, Clock clock, Path root) {
+    static void afterFunctionsStarted(RegistrySettings registry, Wiring wiring, Path root) {
+        Clock clock = wiring.clock();
         Path shared = root.toAbsolutePath().resolveSibling("shared").resolve("models");
         Optional<Path> sharedModels = Files.isDirectory(shared) ? Optional.of(shared) : Optional.empty();
         try (S3Client s3 = S3Clients.s3(registry); S3Presigner presigner = S3Clients.presigner(registry)) {
             S3ModelRegistry models = S3ModelRegistry.create(registry, s3, presigner, clock);
             // Nothing writes yet, so whatever a killed server left half-written can go, whatever its age.
             models.cleanUp(Duration.ZERO);
+            // Likewise image objects without a record; there is no lifecycle rule to expire uploads here.
+            ImageLibrary.create(wiring, new ImageObjects(s3, presigner, registry.bucket())).sweeper().sweep(Duration.ZERO);
             DefaultImageModel.ensureRegistered(models, sharedModels,
                             DefaultImageModel.httpClient())
                     .ifPresentOrElse(

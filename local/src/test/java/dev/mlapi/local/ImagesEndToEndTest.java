@@ -257,8 +257,11 @@ class ImagesEndToEndTest {
         assertThat(sendJson("POST", "/tags", "{\"name\":\"Bad-Input-Tag\"}", bob).statusCode()).isEqualTo(409);
         assertThat(send("GET", "/images?cursor=forged.cursor", null, null, bob).statusCode()).isEqualTo(400);
         assertThat(send("GET", "/images/not-an-id", null, null, bob).statusCode()).isEqualTo(400);
-        assertThat(send("POST", "/images", "application/json", "{}".getBytes(StandardCharsets.UTF_8), bob).statusCode())
+        assertThat(send("POST", "/images", "text/plain", "hello".getBytes(StandardCharsets.UTF_8), bob).statusCode())
                 .isEqualTo(415);
+        // JSON declares files for presigned uploads (ImageUploadEndToEndTest): without any, a 400.
+        assertThat(send("POST", "/images", "application/json", "{}".getBytes(StandardCharsets.UTF_8), bob).statusCode())
+                .isEqualTo(400);
         assertThat(imageObjects()).as("no orphan object").isEqualTo(before);
         assertThat(ids(send("GET", "/images", null, null, bob))).isEmpty();
     }

@@ -174,9 +174,11 @@ public final class FunctionCatalog {
             .setDescription("The image library: images in the bucket's images/ prefix, tags, links and filtering by tag.")
             .setHandler("dev.mlapi.images.ManageImagesHandler::handleRequest")
             .setSize(1024, Duration.ofSeconds(29),
-                    "Decodes every uploaded image (up to 6 MB a request) to check it; a tag delete unlinks page by page.")
+                    "Decodes every upload (6 MB multipart; 50 MB presigned, read back on commit); tag deletes page.")
             .optJvm(FULL_JIT_JVM)
-            // Uploads put objects before their records and delete them again when the records fail.
+            // Uploads put objects before their records and delete them again when the records fail;
+            // presigned PUTs (signed with this PutObject) land under images/pending/, and a commit
+            // reads one back (Get/HeadObject) and copies it to images/<id> (CopyObject = Get + Put).
             .optGrant(IMAGES_OBJECTS, "s3:DeleteObject", "s3:GetObject", "s3:PutObject")
             // Records, links and tag counts change together in transactions of Put/Update/Delete items.
             .optGrant(IMAGES_TABLE, "dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem",

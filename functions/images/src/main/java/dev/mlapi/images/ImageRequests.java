@@ -4,6 +4,7 @@ import dev.mlapi.core.error.ApiException.InvalidInput;
 import dev.mlapi.core.http.ApiRequest;
 import dev.mlapi.imagestore.ImageChange;
 import dev.mlapi.imagestore.ImageQuery;
+import dev.mlapi.imagestore.PresignedImageUploads.DeclaredFile;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
@@ -21,7 +22,23 @@ final class ImageRequests {
     record ChangeBody(List<String> tags, String description) {
     }
 
+    /** {@code POST /images} as JSON: files to upload through presigned PUTs, with existing tags. */
+    record PresignBody(List<DeclaredFile> files, List<String> tags) {
+    }
+
     private ImageRequests() {
+    }
+
+    static PresignBody presign(ApiRequest request) {
+        PresignBody body = request.json(PresignBody.class);
+        if (body == null || body.files() == null) {
+            throw InvalidInput.field("files", "is required: [{\"name\", \"size\", \"sha256\", \"content_type\"}]");
+        }
+        List<String> tags = body.tags() == null ? List.of() : body.tags();
+        if (tags.stream().anyMatch(java.util.Objects::isNull)) {
+            throw InvalidInput.field("tags", "must not contain null");
+        }
+        return new PresignBody(body.files(), tags);
     }
 
     static String tagName(ApiRequest request) {

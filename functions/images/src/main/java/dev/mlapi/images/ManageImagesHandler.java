@@ -12,16 +12,21 @@ import dev.mlapi.core.http.ApiRequest;
 import dev.mlapi.core.http.ApiResponse;
 import dev.mlapi.imagestore.ImageLibrary;
 import dev.mlapi.imagestore.ImageList;
+import dev.mlapi.imagestore.PresignedImageUploads;
 import dev.mlapi.imagestore.TagView;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
-/** The images function: upload, list (by tag), read, change and delete images; create, rename and delete tags. */
+/**
+ * The images function: upload (multipart, or presigned PUTs and a commit for large files), list
+ * (by tag), read, change and delete images; create, rename and delete tags.
+ */
 public final class ManageImagesHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
 
     private final ImageLibrary library;
     private final ImageUploads uploads;
+    private final PresignedImageUploads presigned;
     private final ApiPipeline pipeline;
 
     public ManageImagesHandler() {
@@ -34,10 +39,16 @@ public final class ManageImagesHandler implements RequestHandler<APIGatewayV2HTT
     }
 
     ManageImagesHandler(Wiring wiring, ImageLibrary library) {
+        this(wiring, library, PresignedImageUploads.Limits.DEFAULT);
+    }
+
+    ManageImagesHandler(Wiring wiring, ImageLibrary library, PresignedImageUploads.Limits limits) {
         this.library = library;
         this.uploads = ImageUploads.withDefaultLimits();
+        this.presigned = library.presignedUploads(limits);
         this.pipeline = wiring.pipeline()
                 .route("POST /images", Access.USER, this::upload)
+                .route("POST /images/uploads/{upload_id}/commit", Access.USER, this::commit)
                 .route("GET /images", Access.USER, this::list)
                 .route("GET /images/{id}", Access.USER, this::get)
                 .route("PATCH /images/{id}", Access.USER, this::update)
@@ -55,10 +66,23 @@ public final class ManageImagesHandler implements RequestHandler<APIGatewayV2HTT
         return pipeline.handle(event, context);
     }
 
+    /** Multipart: the images, stored (201). JSON: presigned PUTs to upload them, then commit each (202). */
     private ApiResponse upload(ApiRequest request) {
+        if (request.isJson()) {
+            ImageRequests.PresignBody body = ImageRequests.presign(request);
+            return ApiResponse.json(202, presigned.reserve(request.requirePrincipal(), body.files(), body.tags()));
+        }
         ImageUploads.Upload upload = uploads.read(request);
         return ApiResponse.json(201, Map.of("items",
                 library.upload(request.requirePrincipal(), upload.images(), upload.tags())));
+    }
+
+    private ApiResponse commit(ApiRequest request) {
+        PresignedImageUploads.Committed committed = presigned.commit(request.requirePrincipal(),
+                request.pathParameter("upload_id"));
+        return committed.created()
+                ? ApiResponse.created(committed.image(), "/images/" + committed.image().id())
+                : ApiResponse.ok(committed.image());
     }
 
     private ApiResponse list(ApiRequest request) {

@@ -40,6 +40,12 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
  *   <li>image tags ({@code link = <tag id>#<image id>}): indexes {@code by_tag} (tag id, created
  *       key) and {@code by_owner_tag} ({@code <owner>#<tag id>}, created key).
  * </ul>
+ *
+ * <p>A presigned upload waiting for its commit is an item of the images table too, under the id
+ * its image will get: {@code listing = "pending"} and its uploader in {@code uploader}, not
+ * {@code owner}, so it is in no listing but the sweeper's (index {@code by_time}, partition
+ * {@code pending}, oldest first). Its commit replaces it with the image in the same transaction
+ * that links the tags.
  */
 public final class DynamoDbImageTables {
 
@@ -61,6 +67,8 @@ public final class DynamoDbImageTables {
     static final String TAG_IDS = "tag_ids";
     static final String SUGGESTED_TAGS = "suggested_tags";
     static final String VERSION = "version";
+    static final String UPLOADER = "uploader";
+    static final String EXPIRES_AT = "expires_at";
 
     static final String KEY = "key";
     static final String TAG_ID = "tag_id";
@@ -74,6 +82,7 @@ public final class DynamoDbImageTables {
     static final String OWNER_TAG = "owner_tag";
 
     private static final String ALL_IMAGES = "all";
+    private static final String PENDING = "pending";
     private static final String ALL_TAGS = "tag";
 
     private final DynamoDbClient dynamoDb;
@@ -97,13 +106,14 @@ public final class DynamoDbImageTables {
 
     Optional<StoredImage> image(String id) {
         var item = dynamoDb.getItem(r -> r.tableName(images).key(Map.of(ID, s(id))).consistentRead(true)).item();
-        return item == null || item.isEmpty() ? Optional.empty() : Optional.of(toImage(item));
+        return item == null || item.isEmpty() || isPending(item) ? Optional.empty() : Optional.of(toImage(item));
     }
 
     /** The images of {@code ids} that exist, in the order of {@code ids}. */
     List<StoredImage> images(List<String> ids) {
         Map<String, StoredImage> found = new HashMap<>();
-        batchGet(images, ids.stream().distinct().map(id -> Map.of(ID, s(id))).toList())
+        batchGet(images, ids.stream().distinct().map(id -> Map.of(ID, s(id))).toList()).stream()
+                .filter(item -> !isPending(item))
                 .forEach(item -> found.put(item.get(ID).s(), toImage(item)));
         return ids.stream().map(found::get).filter(java.util.Objects::nonNull).toList();
     }
@@ -125,6 +135,84 @@ public final class DynamoDbImageTables {
         }
         counts.forEach((tagId, n) -> writes.add(countTag(tagId, n)));
         transact(writes, "a tag was deleted while the images were uploaded; nothing was stored");
+    }
+
+    // ---- pending uploads ----------------------------------------------------------------------
+
+    /** Records reserved uploads (new ids, so each put is conditional on the id being free). */
+    void reserve(PendingImage pending) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put(ID, s(pending.uploadId()));
+        item.put(LISTING, s(PENDING));
+        item.put(CREATED_KEY, s(CreatedKey.of(pending.createdAt(), pending.uploadId())));
+        item.put(CREATED_AT, s(pending.createdAt().toString()));
+        item.put(EXPIRES_AT, s(pending.expiresAt().toString()));
+        item.put(UPLOADER, s(pending.owner()));
+        item.put(FILENAME, s(pending.filename()));
+        item.put(BYTES, n(pending.size()));
+        item.put(SHA256, s(pending.sha256()));
+        if (!pending.tagIds().isEmpty()) {
+            item.put(TAG_IDS, AttributeValue.builder().ss(pending.tagIds()).build());
+        }
+        try {
+            dynamoDb.putItem(r -> r.tableName(images).item(item).conditionExpression("attribute_not_exists(#id)")
+                    .expressionAttributeNames(Map.of("#id", ID)));
+        } catch (software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException e) {
+            throw new Conflict("upload id " + pending.uploadId() + " is taken; retry");
+        }
+    }
+
+    Optional<PendingImage> pending(String uploadId) {
+        var item = dynamoDb.getItem(r -> r.tableName(images).key(Map.of(ID, s(uploadId))).consistentRead(true)).item();
+        if (item == null || item.isEmpty() || !isPending(item)) {
+            return Optional.empty();
+        }
+        return Optional.of(new PendingImage(item.get(ID).s(), item.get(UPLOADER).s(), item.get(FILENAME).s(),
+                Long.parseLong(item.get(BYTES).n()), item.get(SHA256).s(),
+                item.containsKey(TAG_IDS) ? new TreeSet<>(item.get(TAG_IDS).ss()) : Set.of(),
+                Instant.parse(item.get(CREATED_AT).s()), Instant.parse(item.get(EXPIRES_AT).s())));
+    }
+
+    /** Removes a reservation; never an image that took its id meanwhile. */
+    void deletePending(String uploadId) {
+        try {
+            dynamoDb.deleteItem(r -> r.tableName(images).key(Map.of(ID, s(uploadId)))
+                    .conditionExpression("#l = :pending").expressionAttributeNames(Map.of("#l", LISTING))
+                    .expressionAttributeValues(Map.of(":pending", s(PENDING))));
+        } catch (software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException e) {
+            // Already committed or already removed: nothing of the reservation is left either way.
+        }
+    }
+
+    /**
+     * One page of the reservations created at or before {@code before}, after the created key
+     * {@code after}: their created keys ({@link CreatedKey#imageId} is the upload id).
+     */
+    IndexPage pendingCreatedBefore(Instant before, Optional<String> after, int limit) {
+        return query(images, TableCatalog.IMAGES_BY_TIME, LISTING, PENDING, new KeyRange("0", CreatedKey.highest(before)),
+                after, limit, key -> Map.of(ID, s(CreatedKey.imageId(key)), LISTING, s(PENDING), CREATED_KEY, s(key)));
+    }
+
+    /**
+     * Replaces a reservation by its image, links it to its tags and counts them, in one
+     * transaction: 409 when the reservation is gone (committed by a concurrent call) or a tag was
+     * deleted meanwhile.
+     */
+    void commit(StoredImage image) {
+        List<TransactWriteItem> writes = new ArrayList<>();
+        writes.add(TransactWriteItem.builder().put(p -> p.tableName(images).item(imageItem(image))
+                .conditionExpression("#l = :pending AND #u = :owner")
+                .expressionAttributeNames(Map.of("#l", LISTING, "#u", UPLOADER))
+                .expressionAttributeValues(Map.of(":pending", s(PENDING), ":owner", s(image.owner())))).build());
+        for (String tagId : image.tagIds()) {
+            writes.add(putLink(image, tagId));
+            writes.add(countTag(tagId, 1));
+        }
+        transact(writes, "the upload was committed by another request, or one of its tags was deleted meanwhile");
+    }
+
+    private static boolean isPending(Map<String, AttributeValue> item) {
+        return item.containsKey(LISTING) && PENDING.equals(item.get(LISTING).s());
     }
 
     /**

@@ -36,7 +36,8 @@ import java.util.regex.Pattern;
  * images, links and tag counts in one transaction, deleting the objects again when anything
  * fails; a delete removes the records (one transaction) before the object. So a reader never
  * finds a record without its object; a crash between the two steps can at worst leave an object
- * no record points at, which no listing shows.
+ * no record points at, which no listing shows and {@link ImageSweeper} removes. Large images
+ * come through {@link PresignedImageUploads}.
  */
 public final class ImageLibrary {
 
@@ -175,6 +176,20 @@ public final class ImageLibrary {
         objects.deleteQuietly(image.id());
     }
 
+    /** Large images through presigned PUTs and a commit, within {@code limits}. */
+    public PresignedImageUploads presignedUploads(PresignedImageUploads.Limits limits) {
+        return new PresignedImageUploads(this, tables, objects, ImageSniffer.withDefaultLimits(), clock, limits);
+    }
+
+    /** Removes objects and reservations no record needs any more. */
+    public ImageSweeper sweeper() {
+        return new ImageSweeper(tables, objects, clock);
+    }
+
+    static boolean isImageId(String id) {
+        return ID.matcher(id).matches();
+    }
+
     /** The image {@code id} if the caller may see it: 400 for a malformed id, 404 when absent or another user's. */
     public StoredImage readable(Principal caller, String id) {
         if (id == null || !ID.matcher(id).matches()) {
@@ -273,7 +288,7 @@ public final class ImageLibrary {
     }
 
     /** The tags named, by normalised name; 400 naming the first that does not exist. */
-    private Map<String, Tag> existingTags(String field, List<String> names) {
+    Map<String, Tag> existingTags(String field, List<String> names) {
         Map<String, TagName> wanted = new LinkedHashMap<>();
         for (String raw : names) {
             TagName name = TagName.of(field, raw);
@@ -384,7 +399,7 @@ public final class ImageLibrary {
         return images.stream().map(image -> view(image, tags)).toList();
     }
 
-    private ImageView view(StoredImage image) {
+    ImageView view(StoredImage image) {
         return views(List.of(image)).get(0);
     }
 

@@ -258,7 +258,11 @@ public final class SamTemplateGenerator {
                 "LifecycleConfiguration", map("Rules", List.of(map(
                         "Id", "abort-incomplete-multipart-uploads",
                         "Status", "Enabled",
-                        "AbortIncompleteMultipartUpload", map("DaysAfterInitiation", 1))))));
+                        "AbortIncompleteMultipartUpload", map("DaysAfterInitiation", 1)), map(
+                        "Id", "expire-pending-image-uploads",
+                        "Status", "Enabled",
+                        "Prefix", MlApiStack.PENDING_IMAGES_PREFIX,
+                        "ExpirationInDays", MlApiStack.PENDING_IMAGES_DAYS)))));
     }
 
     private static Map<String, Object> denyInsecureTransport(String type, String targetProperty, Object target,
