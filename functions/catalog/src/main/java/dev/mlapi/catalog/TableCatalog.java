@@ -62,9 +62,13 @@ public final class TableCatalog {
     /** Index of every image, newest last (one partition, {@code listing = "all"}): an admin's listing without scans. */
     public static final String IMAGES_BY_TIME = "by_time";
 
-    /** The image library: one item per image (its S3 key, size, sniffed type, tag ids, suggested tags). */
+    /**
+     * The image library: one item per image (its S3 key, size, sniffed type, tag ids, suggested
+     * tags), and per reserved presigned upload until it is committed; an unused reservation
+     * carries {@code purge_at}, the table's TTL.
+     */
     public static final TableSpec IMAGES = new TableSpec("ImagesTable", Env.IMAGES_TABLE, "mlapi-images",
-            "id", Optional.empty(), Optional.empty(),
+            "id", Optional.empty(), Optional.of("purge_at"),
             List.of(new IndexSpec(IMAGES_BY_OWNER, "owner", "created_key"),
                     new IndexSpec(IMAGES_BY_TIME, "listing", "created_key")), false);
 

@@ -69,6 +69,9 @@ public final class DynamoDbImageTables {
     static final String VERSION = "version";
     static final String UPLOADER = "uploader";
     static final String EXPIRES_AT = "expires_at";
+    /** The table's TTL attribute (epoch seconds): DynamoDB deletes a reservation a day after it expired. */
+    static final String PURGE_AT = TableCatalog.IMAGES.ttlAttribute().orElseThrow();
+    static final java.time.Duration PURGE_AFTER_EXPIRY = java.time.Duration.ofDays(1);
 
     static final String KEY = "key";
     static final String TAG_ID = "tag_id";
@@ -147,6 +150,8 @@ public final class DynamoDbImageTables {
         item.put(CREATED_KEY, s(CreatedKey.of(pending.createdAt(), pending.uploadId())));
         item.put(CREATED_AT, s(pending.createdAt().toString()));
         item.put(EXPIRES_AT, s(pending.expiresAt().toString()));
+        // never swept (no sweeper ran in AWS): DynamoDB's TTL removes it, as the bucket's lifecycle rule does its object
+        item.put(PURGE_AT, n(pending.expiresAt().plus(PURGE_AFTER_EXPIRY).getEpochSecond()));
         item.put(UPLOADER, s(pending.owner()));
         item.put(FILENAME, s(pending.filename()));
         item.put(BYTES, n(pending.size()));
