@@ -54,7 +54,18 @@ public final class ReportBenchmark {
     private ReportBenchmark() {
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            report(args);
+        } catch (Exception | Error e) {
+            e.printStackTrace();
+            // DynamoDB Local's scheduler thread is not a daemon: without this, a failed run never ends.
+            System.exit(1);
+        }
+        System.exit(0);
+    }
+
+    private static void report(String[] args) throws Exception {
         int[] sizes = Arrays.stream(System.getProperty("bench.sizes", "10000,1000000").split(","))
                 .mapToInt(Integer::parseInt).toArray();
         List<String> rows = new ArrayList<>();
@@ -69,8 +80,6 @@ public final class ReportBenchmark {
                 + " | p50 / p95 / p99 relative error |");
         System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         rows.forEach(System.out::println);
-        // DynamoDB Local's scheduler thread is not a daemon.
-        System.exit(0);
     }
 
     /** The generated log: entry {@code i} of {@code size}, the same every time it is asked for. */
