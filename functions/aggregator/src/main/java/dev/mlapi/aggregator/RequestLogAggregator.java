@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * <p>The batch's entries are merged into few writes ({@link RequestRollups#applyAll}: one
  * transaction for dozens of entries, not one per entry), each entry exactly once, so when a write
  * fails the batch reports its first record not rolled up as failed: Lambda (and the local server)
- * retries from there, and records applied before it, if delivered again, change nothing. Records that are not
- * new request-log entries (a removal by TTL or purge, an unreadable image) count nothing. A
+ * retries from there, and records applied before it, if delivered again, change nothing. Records
+ * that are not new request-log entries (a removal by TTL or purge, an unreadable image) count nothing. A
  * recorded history deletion starts (or continues) the removal of the entries it covers.
  */
 public final class RequestLogAggregator implements Primer {
