@@ -8,8 +8,10 @@ import dev.mlapi.core.aws.DynamoDbRequestLog;
 import dev.mlapi.core.requestlog.HistoryDeletion;
 import dev.mlapi.core.requestlog.RequestLogEntry;
 import dev.mlapi.core.rollup.RequestRollups;
+import dev.mlapi.core.rollup.RollupsIncomplete;
 import dev.mlapi.core.runtime.Primer;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,10 +23,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Merges a batch of the request log's stream records into the hourly rollups, in stream order.
  *
- * <p>Each entry is applied exactly once ({@link RequestRollups#apply} is idempotent), so when a
- * write fails the batch reports that record as failed: Lambda (and the local server) retries from
- * there, and records applied before it, if delivered again, change nothing. Records that are not
- * new request-log entries (a removal by TTL or purge, an unreadable image) count nothing. A
+ * <p>The batch's entries are merged into few writes ({@link RequestRollups#applyAll}: one
+ * transaction for dozens of entries, not one per entry), each entry exactly once, so when a write
+ * fails the batch reports its first record not rolled up as failed: Lambda (and the local server)
+ * retries from there, and records applied before it, if delivered again, change nothing. Records
+ * that are not new request-log entries (a removal by TTL or purge, an unreadable image) count nothing. A
  * recorded history deletion starts (or continues) the removal of the entries it covers.
  */
 public final class RequestLogAggregator implements Primer {
@@ -73,29 +76,51 @@ public final class RequestLogAggregator implements Primer {
     }
 
     public StreamsEventResponse aggregate(List<DynamodbStreamRecord> records) {
+        List<DynamodbStreamRecord> requests = new ArrayList<>();
         for (DynamodbStreamRecord record : records) {
-            boolean done = HistoryPurges.isDeletion(record) ? purge(record) : apply(record);
-            if (!done) {
-                return failedFrom(record);
+            if (!HistoryPurges.isDeletion(record)) {
+                requests.add(record);
+                continue;
             }
+            // The requests before a deletion are counted before it removes what it covers.
+            Optional<DynamodbStreamRecord> failed = rollUp(requests).or(() -> purge(record) ? Optional.empty()
+                    : Optional.of(record));
+            if (failed.isPresent()) {
+                return failedFrom(failed.get());
+            }
+            requests.clear();
         }
-        return StreamsEventResponse.builder().withBatchItemFailures(List.of()).build();
+        return rollUp(requests).map(RequestLogAggregator::failedFrom)
+                .orElseGet(() -> StreamsEventResponse.builder().withBatchItemFailures(List.of()).build());
     }
 
-    private boolean apply(DynamodbStreamRecord record) {
-        Optional<RequestLogEntry> entry = entryOf(record);
-        if (entry.isEmpty()) {
-            return true;
+    /** Rolls up the entries these records inserted; the first record not rolled up, if a write failed. */
+    private Optional<DynamodbStreamRecord> rollUp(List<DynamodbStreamRecord> records) {
+        List<DynamodbStreamRecord> counted = new ArrayList<>();
+        List<RequestLogEntry> entries = new ArrayList<>();
+        for (DynamodbStreamRecord record : records) {
+            entryOf(record).ifPresent(entry -> {
+                counted.add(record);
+                entries.add(entry);
+            });
+        }
+        if (entries.isEmpty()) {
+            return Optional.empty();
         }
         try {
-            if (!rollups.apply(entry.get())) {
-                LOG.info("request {} was already rolled up: a redelivered record, nothing changed",
-                        entry.get().requestId());
+            int applied = rollups.applyAll(entries);
+            if (applied < entries.size()) {
+                LOG.info("{} of {} requests were already rolled up: a redelivered batch, counted once",
+                        entries.size() - applied, entries.size());
             }
-            return true;
+            return Optional.empty();
+        } catch (RollupsIncomplete e) {
+            LOG.warn("could not roll up request {}; the batch is retried from there",
+                    entries.get(e.applied()).requestId(), e);
+            return Optional.of(counted.get(e.applied()));
         } catch (RuntimeException e) {
-            LOG.warn("could not roll up request {}; the batch is retried from there", entry.get().requestId(), e);
-            return false;
+            LOG.warn("could not roll up request {}; the batch is retried from there", entries.get(0).requestId(), e);
+            return Optional.of(counted.get(0));
         }
     }
 

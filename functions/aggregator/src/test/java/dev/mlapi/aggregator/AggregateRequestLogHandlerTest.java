@@ -12,7 +12,18 @@ import dev.mlapi.core.requestlog.HistoryQuery;
 import dev.mlapi.core.requestlog.HistorySlice;
 import dev.mlapi.core.requestlog.RequestHistory;
 import dev.mlapi.core.requestlog.RequestLogEntry;
+import dev.mlapi.catalog.TableCatalog;
+import dev.mlapi.core.aws.DynamoDbRequestLog;
+import dev.mlapi.core.aws.DynamoDbRequestRollups;
+import dev.mlapi.core.rollup.RollupKey;
+import dev.mlapi.core.testkit.StreamEvents;
 import dev.mlapi.core.testkit.TestStack;
+import dev.mlapi.core.testkit.ThrottlingDynamoDb;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItemsRequest;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItemsResponse;
 import java.nio.file.Path;
 import dev.mlapi.core.rollup.Dimension;
 import dev.mlapi.core.rollup.LogSketch;
@@ -104,40 +115,84 @@ class AggregateRequestLogHandlerTest {
 
     @Test
     void handleRequest_whenAWriteFails_reportsThatRecord_andARetryCountsEachRequestOnce() {
-        AtomicInteger writes = new AtomicInteger();
-        // Fault injection: the third entry's transaction fails, as a throttled write would.
-        RequestRollups failingOnce = new RequestRollups() {
-            @Override
-            public boolean apply(RequestLogEntry entry) {
-                if (writes.incrementAndGet() == 3) {
-                    throw new IllegalStateException("injected: storage unavailable");
-                }
-                return rollups.apply(entry);
-            }
-
-            @Override
-            public boolean remove(RequestLogEntry entry) {
-                return rollups.remove(entry);
-            }
-
-            @Override
-            public Map<Instant, Map<String, Rollup>> read(Dimension dimension, Instant from, Instant to) {
-                return rollups.read(dimension, from, to);
-            }
-        };
-        AggregateRequestLogHandler handler = new AggregateRequestLogHandler(new RequestLogAggregator(failingOnce));
+        // Fault injection: the batch's one transaction fails once, as a throttled write would.
+        AggregateRequestLogHandler handler = new AggregateRequestLogHandler(
+                new RequestLogAggregator(rollupsFailingTransaction(1)));
 
         StreamsEventResponse first = handler.handleRequest(sample(), null);
         assertThat(first.getBatchItemFailures()).extracting(StreamsEventResponse.BatchItemFailure::getItemIdentifier)
-                .containsExactly("111000000000000000003");
+                .containsExactly("111000000000000000001");
 
-        // Lambda retries from the reported record: records 3 and 4.
-        DynamodbEvent retry = sample();
-        retry.setRecords(List.copyOf(retry.getRecords().subList(2, 4)));
-        assertThat(handler.handleRequest(retry, null).getBatchItemFailures()).isEmpty();
-
+        assertThat(handler.handleRequest(sample(), null).getBatchItemFailures()).isEmpty();
         assertThat(day("2026-11-30").requests()).isEqualTo(2);
         assertThat(day("2026-12-01").requests()).isEqualTo(2);
+    }
+
+    @Test
+    void handleRequest_mergesABatchIntoFewTransactions_andTotalsAreExactPerGroup() {
+        List<RequestLogEntry> entries = entries(600, 1);
+        AtomicInteger transactions = new AtomicInteger();
+        RequestLogAggregator aggregator = new RequestLogAggregator(rollupsOver(countingTransactions(transactions)));
+
+        assertThat(new AggregateRequestLogHandler(aggregator).handleRequest(eventOf(entries, 0), null)
+                .getBatchItemFailures()).isEmpty();
+
+        assertThat(transactions.get()).as("dozens of entries a transaction, not one").isLessThan(600 / 10);
+        assertExactRollups(entries);
+    }
+
+    @Test
+    void handleRequest_aBatchAppliedTwice_countsOnce() {
+        List<RequestLogEntry> entries = entries(300, 2);
+        AggregateRequestLogHandler handler = new AggregateRequestLogHandler(stack.wiring());
+        handler.handleRequest(eventOf(entries, 0), null);
+
+        assertThat(handler.handleRequest(eventOf(entries, 0), null).getBatchItemFailures()).isEmpty();
+
+        assertExactRollups(entries);
+    }
+
+    @Test
+    void handleRequest_aBatchHalfAppliedBefore_countsEachEntryOnce() {
+        List<RequestLogEntry> entries = entries(300, 3);
+        AggregateRequestLogHandler handler = new AggregateRequestLogHandler(stack.wiring());
+        handler.handleRequest(eventOf(entries.subList(0, 200), 0), null);
+
+        // Half old (100..199), half new (200..299), interleaved so every chunk holds both.
+        List<RequestLogEntry> overlapping = new java.util.ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            overlapping.add(entries.get(100 + i));
+            overlapping.add(entries.get(200 + i));
+        }
+        assertThat(handler.handleRequest(eventOf(overlapping, 0), null).getBatchItemFailures()).isEmpty();
+
+        assertExactRollups(entries);
+    }
+
+    @Test
+    void handleRequest_whenTheSecondTransactionFails_reportsItsFirstRecord_andRedeliveryFromThereIsExact() {
+        List<RequestLogEntry> entries = entries(500, 4);
+        DynamodbEvent event = eventOf(entries, 0);
+        RequestLogAggregator crashing = new RequestLogAggregator(rollupsFailingTransaction(2));
+
+        StreamsEventResponse response = new AggregateRequestLogHandler(crashing).handleRequest(event, null);
+
+        assertThat(response.getBatchItemFailures()).hasSize(1);
+        String failed = response.getBatchItemFailures().get(0).getItemIdentifier();
+        int from = 0;
+        while (!event.getRecords().get(from).getDynamodb().getSequenceNumber().equals(failed)) {
+            from++;
+        }
+        assertThat(from).as("the first chunk went through, the second did not").isBetween(1, 499);
+        assertThat(day(entries.get(0).createdAt().toString().substring(0, 10)).requests()
+                + day(entries.get(499).createdAt().toString().substring(0, 10)).requests())
+                .isGreaterThan(0);
+        // Lambda redelivers from the reported record.
+        DynamodbEvent retry = eventOf(entries.subList(from, entries.size()), from);
+        assertThat(new AggregateRequestLogHandler(stack.wiring()).handleRequest(retry, null).getBatchItemFailures())
+                .isEmpty();
+
+        assertExactRollups(entries);
     }
 
     @Test
@@ -235,6 +290,129 @@ class AggregateRequestLogHandlerTest {
         record.getDynamodb().setNewImage(image);
         record.getDynamodb().setSequenceNumber("999000000000000000" + (eventName.equals("INSERT") ? "1" : "2"));
         return record;
+    }
+
+    /** {@code count} requests over two hours, 4 routes, 40 users, 300 image URLs, some errors, log-normal times. */
+    private static List<RequestLogEntry> entries(int count, long seed) {
+        java.util.Random random = new java.util.Random(seed);
+        Instant start = Instant.parse("2026-11-30T23:10:00Z");
+        String[] routes = {"POST /classify", "POST /auth/login", "GET /health", "GET /models"};
+        List<RequestLogEntry> entries = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            Instant at = start.plusMillis(i * 7_200_000L / count);
+            String route = routes[random.nextInt(routes.length)];
+            boolean classify = route.startsWith("POST /classify");
+            double seconds = Math.round(Math.exp(Math.log(0.03) + 0.8 * random.nextGaussian()) * 1e6) / 1e6;
+            int status = random.nextInt(10) == 0 ? 404 : random.nextInt(30) == 0 ? 503 : 200;
+            entries.add(new RequestLogEntry(UUID.randomUUID().toString(), at, route, route.split(" ")[0],
+                    route.split(" ")[1], Optional.of("user" + random.nextInt(40)), status, seconds,
+                    random.nextInt(100_000), classify ? Optional.of("https://example.com/" + random.nextInt(300) + ".jpg")
+                            : Optional.empty(), classify ? Optional.of(224 + random.nextInt(800)) : Optional.empty(),
+                    classify ? Optional.of(224 + random.nextInt(600)) : Optional.empty(),
+                    classify ? Optional.of("mobilenetv2:1") : Optional.empty(), Optional.empty(), Optional.empty(),
+                    Optional.empty(), at.plus(Duration.ofDays(90))));
+        }
+        return entries;
+    }
+
+    /** The stream event of these entries' inserts, as the log writes them, sequence numbers from {@code first}. */
+    private static DynamodbEvent eventOf(List<RequestLogEntry> entries, int first) {
+        List<DynamodbEvent.DynamodbStreamRecord> records = new java.util.ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            records.add(StreamEvents.insertOf(DynamoDbRequestLog.toItem(entries.get(i)),
+                    List.of(DynamoDbRequestLog.REQUEST_ID), first + i + 1));
+        }
+        return StreamEvents.eventOf(records);
+    }
+
+    /** Every stored rollup equals the exact sums of the entries in its group and hour; nothing else is stored. */
+    private void assertExactRollups(List<RequestLogEntry> entries) {
+        Map<RollupKey, List<RequestLogEntry>> groups = new HashMap<>();
+        for (RequestLogEntry entry : entries) {
+            RollupKey.of(entry).forEach(key -> groups.computeIfAbsent(key, k -> new java.util.ArrayList<>()).add(entry));
+        }
+        Instant from = Instant.parse("2026-11-30T00:00:00Z");
+        Instant to = from.plus(Duration.ofDays(2));
+        int stored = 0;
+        for (Dimension dimension : Dimension.values()) {
+            for (var hour : rollups.read(dimension, from, to).entrySet()) {
+                for (var group : hour.getValue().entrySet()) {
+                    stored++;
+                    List<RequestLogEntry> exact = groups.get(new RollupKey(dimension, hour.getKey(), group.getKey()));
+                    assertThat(exact).as("%s %s %s has entries", dimension, hour.getKey(), group.getKey()).isNotNull();
+                    Rollup rollup = group.getValue();
+                    assertThat(rollup.requests()).isEqualTo(exact.size());
+                    assertThat(rollup.clientErrors()).isEqualTo(exact.stream().filter(e -> e.statusCode() / 100 == 4).count());
+                    assertThat(rollup.serverErrors()).isEqualTo(exact.stream().filter(e -> e.statusCode() / 100 == 5).count());
+                    assertThat(rollup.processingTimeSum()).isCloseTo(
+                            exact.stream().mapToDouble(RequestLogEntry::processingTime).sum(), Offset.offset(1e-6));
+                    assertThat(rollup.inputSizeSum()).isEqualTo(exact.stream().mapToLong(RequestLogEntry::inputSize).sum());
+                    assertThat(rollup.imageWidthSum()).isEqualTo(
+                            exact.stream().mapToLong(e -> e.imageWidth().orElse(0)).sum());
+                    LogSketch sketch = new LogSketch();
+                    exact.forEach(e -> sketch.addValue(e.processingTime()));
+                    assertThat(rollup.processingTimes().buckets()).isEqualTo(sketch.buckets());
+                    double min = exact.stream().mapToDouble(RequestLogEntry::processingTime).min().orElseThrow();
+                    double max = exact.stream().mapToDouble(RequestLogEntry::processingTime).max().orElseThrow();
+                    assertThat(rollup.processingTimes().min()).isCloseTo(min, Offset.offset(min * LogSketch.RELATIVE_ERROR));
+                    assertThat(rollup.processingTimes().max()).isCloseTo(max, Offset.offset(max * LogSketch.RELATIVE_ERROR));
+                }
+            }
+        }
+        assertThat(stored).as("one stored rollup per group and hour").isEqualTo(groups.size());
+    }
+
+    /** The real rollup adapter, over DynamoDB Local through {@code client}. */
+    private RequestRollups rollupsOver(DynamoDbClient client) {
+        return new DynamoDbRequestRollups(client, stack.config().environment().tableName(TableCatalog.REQUEST_ROLLUPS),
+                stack.config().requestLogTable(), stack.config().requestLogRetention(), java.time.Clock.systemUTC());
+    }
+
+    /** The real adapter whose {@code n}th transaction fails as a throttled one does; every other reaches DynamoDB Local. */
+    private RequestRollups rollupsFailingTransaction(int n) {
+        AtomicInteger transactions = new AtomicInteger();
+        return rollupsOver(new DynamoDbClient() {
+            @Override
+            public TransactWriteItemsResponse transactWriteItems(TransactWriteItemsRequest request) {
+                if (transactions.incrementAndGet() == n) {
+                    throw ThrottlingDynamoDb.throttlingException();
+                }
+                return stack.wiring().dynamoDb().transactWriteItems(request);
+            }
+
+            @Override
+            public QueryResponse query(QueryRequest request) {
+                return stack.wiring().dynamoDb().query(request);
+            }
+
+            @Override
+            public String serviceName() {
+                return SERVICE_NAME;
+            }
+
+            @Override
+            public void close() {
+            }
+        });
+    }
+
+    private DynamoDbClient countingTransactions(AtomicInteger transactions) {
+        return new DynamoDbClient() {
+            @Override
+            public TransactWriteItemsResponse transactWriteItems(TransactWriteItemsRequest request) {
+                transactions.incrementAndGet();
+                return stack.wiring().dynamoDb().transactWriteItems(request);
+            }
+
+            @Override
+            public String serviceName() {
+                return SERVICE_NAME;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     /** A history that forwards every call: tests override the one they break. */

@@ -3,18 +3,23 @@ package dev.mlapi.core.aws;
 import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.requestlog.RequestLog;
 import dev.mlapi.core.requestlog.RequestLogEntry;
+import dev.mlapi.core.error.ApiException.ServiceUnavailable;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.temporal.ChronoField;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 
 /**
@@ -53,6 +58,10 @@ public final class DynamoDbRequestLog implements RequestLog {
             .appendPattern("uuuu-MM-dd'T'HH:mm:ss").appendFraction(ChronoField.MICRO_OF_SECOND, 6, 6, true)
             .appendLiteral('Z').toFormatter(Locale.ROOT).withZone(ZoneOffset.UTC);
 
+    /** The most writes one BatchWriteItem call may carry. */
+    public static final int BATCH_WRITE_LIMIT = 25;
+    private static final int BATCH_WRITE_ATTEMPTS = 8;
+
     private final DynamoDbClient dynamoDb;
     private final String table;
 
@@ -74,6 +83,45 @@ public final class DynamoDbRequestLog implements RequestLog {
         }
     }
 
+    /**
+     * Writes {@code entries} with BatchWriteItem, {@value #BATCH_WRITE_LIMIT} a call, sending again
+     * what DynamoDB leaves unprocessed: for bulk loads (benchmarks) of entries known to be new.
+     * Unlike {@link #record}, the writes are unconditional: an id written before is overwritten.
+     */
+    public void recordAll(List<RequestLogEntry> entries) {
+        try {
+            for (int from = 0; from < entries.size(); from += BATCH_WRITE_LIMIT) {
+                List<WriteRequest> writes = entries.subList(from, Math.min(entries.size(), from + BATCH_WRITE_LIMIT))
+                        .stream().map(e -> WriteRequest.builder().putRequest(p -> p.item(toItem(e))).build()).toList();
+                Map<String, List<WriteRequest>> pending = Map.of(table, writes);
+                for (int attempt = 1; !pending.isEmpty(); attempt++) {
+                    if (attempt > BATCH_WRITE_ATTEMPTS) {
+                        throw new ServiceUnavailable("DynamoDB left request-log writes unprocessed "
+                                + BATCH_WRITE_ATTEMPTS + " times; retry shortly");
+                    }
+                    Map<String, List<WriteRequest>> request = pending;
+                    if (attempt > 1) {
+                        // Unprocessed items mean the table is at capacity: back off before resending.
+                        sleep(Duration.ofMillis(Math.min(1000, 25L << attempt)));
+                    }
+                    BatchWriteItemResponse response = dynamoDb.batchWriteItem(r -> r.requestItems(request));
+                    pending = response.hasUnprocessedItems() ? response.unprocessedItems() : Map.of();
+                }
+            }
+        } catch (SdkException e) {
+            throw SdkErrors.translate(e);
+        }
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ServiceUnavailable("interrupted while writing the request log");
+        }
+    }
+
     /** The same PutItem under a condition no item can meet: DynamoDB refuses it and stores nothing (no stream record). */
     @Override
     public void rehearse(RequestLogEntry entry) {
@@ -89,7 +137,8 @@ public final class DynamoDbRequestLog implements RequestLog {
         }
     }
 
-    static Map<String, AttributeValue> toItem(RequestLogEntry e) {
+    /** The item {@link #record} writes for {@code e} (and its stream record carries as new image). */
+    public static Map<String, AttributeValue> toItem(RequestLogEntry e) {
         Map<String, AttributeValue> item = new HashMap<>();
         item.put(REQUEST_ID, s(e.requestId()));
         item.put(CREATED_AT, s(timestamp(e.createdAt())));

@@ -5,6 +5,9 @@ import dev.mlapi.core.requestlog.RequestLogEntry;
 import dev.mlapi.core.rollup.Dimension;
 import dev.mlapi.core.rollup.LogSketch;
 import dev.mlapi.core.rollup.Rollup;
+import dev.mlapi.core.rollup.RollupChunk;
+import dev.mlapi.core.rollup.RollupKey;
+import dev.mlapi.core.rollup.RollupsIncomplete;
 import dev.mlapi.core.rollup.RequestRollups;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,9 +39,12 @@ import software.amazon.awssdk.services.dynamodb.model.Update;
  * dimension, hour and group: partition {@code <dimension>#<day>}, sort key {@code <HH>#<group>},
  * so a day of one dimension is one query and reads never depend on how many requests were logged.
  *
- * <p>Exactly once: an entry is applied in one transaction with a marker item
- * {@code applied#<request_id>} written only if absent. A replayed stream record finds the marker,
- * the transaction is cancelled as a whole, and no counter moves. (A per-shard sequence-number
+ * <p>Exactly once: entries are applied a chunk at a time ({@link RollupChunk}: up to
+ * {@value #MAX_TRANSACTION_ITEMS} items), in one transaction that puts a marker item
+ * {@code applied#<request_id>} per entry, each only if absent, and adds the chunk's summed deltas
+ * to each rollup it touches. A replayed stream record finds its marker: the transaction is
+ * cancelled as a whole, the cancellation reasons name the refused markers, and the chunk is
+ * written again without those entries, so no counter moves twice. (A per-shard sequence-number
  * watermark would need the shard id, which Lambda's stream event does not carry, and would
  * reject records of other shards that arrive later with lower numbers.) A deleted entry leaves the
  * log and its rollups in one transaction whose delete is conditional on the entry still existing,
@@ -63,6 +69,11 @@ public final class DynamoDbRequestRollups implements RequestRollups {
     public static final String APPLIED_PREFIX = "applied#";
     /** A replay can come while the stream keeps the record: 24 hours. */
     static final Duration MARKER_LIFETIME = Duration.ofDays(2);
+    /** The most items one {@code TransactWriteItems} may hold (DynamoDB and DynamoDB Local alike). */
+    static final int MAX_TRANSACTION_ITEMS = 100;
+    private static final String MARKER_ABSENT = "attribute_not_exists(#rollup)";
+    private static final String CONDITION_FAILED = "ConditionalCheckFailed";
+    private static final String NONE = "None";
 
     private final DynamoDbClient dynamoDb;
     private final String table;
@@ -81,54 +92,106 @@ public final class DynamoDbRequestRollups implements RequestRollups {
     }
 
     @Override
-    public boolean apply(RequestLogEntry entry) {
-        return applyIf("attribute_not_exists(#rollup)", entry);
+    public int applyAll(List<RequestLogEntry> entries) {
+        int done = 0;
+        int applied = 0;
+        for (RollupChunk chunk : RollupChunk.plan(entries, MAX_TRANSACTION_ITEMS)) {
+            try {
+                applied += write(chunk.entries(), MARKER_ABSENT);
+            } catch (RuntimeException e) {
+                throw new RollupsIncomplete(done, e);
+            }
+            done += chunk.entries().size();
+        }
+        return applied;
     }
 
     /** The same transaction, its marker conditioned on what no item can be: cancelled, nothing written. */
     @Override
     public void rehearse(RequestLogEntry entry) {
-        if (applyIf("attribute_exists(#rollup) AND attribute_not_exists(#rollup)", entry)) {
+        if (write(List.of(entry), "attribute_exists(#rollup) AND attribute_not_exists(#rollup)") != 0) {
             throw new IllegalStateException("a rehearsed rollup transaction went through: " + entry.requestId());
         }
     }
 
-    private boolean applyIf(String markerCondition, RequestLogEntry entry) {
-        Instant hour = entry.createdAt().truncatedTo(ChronoUnit.HOURS);
-        List<TransactWriteItem> writes = new ArrayList<>();
-        writes.add(TransactWriteItem.builder().put(Put.builder().tableName(table)
+    /**
+     * Writes the entries' markers (each under {@code markerCondition}) and their summed rollup
+     * updates as one transaction. Entries whose marker is refused (applied before) are dropped
+     * and the rest written again without them. Returns how many were written.
+     */
+    private int write(List<RequestLogEntry> entries, String markerCondition) {
+        List<RequestLogEntry> pending = entries;
+        while (!pending.isEmpty()) {
+            RollupChunk chunk = RollupChunk.of(pending);
+            List<TransactWriteItem> writes = new ArrayList<>(chunk.writes());
+            for (RequestLogEntry entry : pending) {
+                writes.add(TransactWriteItem.builder().put(marker(entry, markerCondition)).build());
+            }
+            chunk.deltas().forEach((key, delta) ->
+                    writes.add(TransactWriteItem.builder().update(update(key, delta, 1)).build()));
+            try {
+                dynamoDb.transactWriteItems(r -> r.transactItems(writes));
+                return pending.size();
+            } catch (TransactionCanceledException e) {
+                pending = withoutRefusedMarkers(pending, e);
+            } catch (SdkException e) {
+                throw SdkErrors.translate(e);
+            }
+        }
+        return 0;
+    }
+
+    private Put marker(RequestLogEntry entry, String condition) {
+        return Put.builder().tableName(table)
                 .item(Map.of(ROLLUP, AttributeValue.fromS(APPLIED_PREFIX + entry.requestId()),
                         BUCKET, AttributeValue.fromS("-"),
                         EXPIRES_AT, number(clock.instant().plus(MARKER_LIFETIME).getEpochSecond())))
-                .conditionExpression(markerCondition)
-                .expressionAttributeNames(Map.of("#rollup", ROLLUP)).build()).build());
-        return transact(writes, entry, hour, 1);
+                .conditionExpression(condition)
+                .expressionAttributeNames(Map.of("#rollup", ROLLUP)).build();
+    }
+
+    /**
+     * The entries whose marker the cancelled transaction did not refuse. A cancellation for any
+     * other reason (a conflict, a throttle, a validation error) is a failure, not a redelivery.
+     */
+    private static List<RequestLogEntry> withoutRefusedMarkers(List<RequestLogEntry> pending,
+            TransactionCanceledException e) {
+        List<CancellationReason> reasons = e.hasCancellationReasons() ? e.cancellationReasons() : List.of();
+        List<RequestLogEntry> rest = new ArrayList<>();
+        for (int i = 0; i < reasons.size(); i++) {
+            String code = reasons.get(i).code();
+            boolean marker = i < pending.size();
+            if (marker && CONDITION_FAILED.equals(code)) {
+                continue; // applied before: a redelivery
+            }
+            if (code != null && !NONE.equals(code)) {
+                throw SdkErrors.translate(e);
+            }
+            if (marker) {
+                rest.add(pending.get(i));
+            }
+        }
+        if (reasons.isEmpty() || rest.size() == pending.size()) {
+            throw SdkErrors.translate(e);
+        }
+        return rest;
     }
 
     @Override
     public boolean remove(RequestLogEntry entry) {
-        Instant hour = entry.createdAt().truncatedTo(ChronoUnit.HOURS);
         List<TransactWriteItem> writes = new ArrayList<>();
         writes.add(TransactWriteItem.builder().delete(Delete.builder().tableName(logTable)
                 .key(Map.of(DynamoDbRequestLog.REQUEST_ID, AttributeValue.fromS(entry.requestId())))
                 .conditionExpression("attribute_exists(#id)")
                 .expressionAttributeNames(Map.of("#id", DynamoDbRequestLog.REQUEST_ID)).build()).build());
-        return transact(writes, entry, hour, -1);
-    }
-
-    /** Runs {@code writes} (whose first item is conditional) and the rollup updates by {@code sign} as one transaction. */
-    private boolean transact(List<TransactWriteItem> writes, RequestLogEntry entry, Instant hour, int sign) {
-        Update.Builder template = counters(entry, hour, sign);
-        for (Dimension dimension : Dimension.values()) {
-            dimension.valueOf(entry).ifPresent(group -> writes.add(TransactWriteItem.builder()
-                    .update(template.copy().key(key(dimension, hour, group)).build()).build()));
-        }
+        RollupChunk.of(List.of(entry)).deltas().forEach((key, delta) ->
+                writes.add(TransactWriteItem.builder().update(update(key, delta, -1)).build()));
         try {
             dynamoDb.transactWriteItems(r -> r.transactItems(writes));
             return true;
         } catch (TransactionCanceledException e) {
             List<CancellationReason> reasons = e.hasCancellationReasons() ? e.cancellationReasons() : List.of();
-            if (!reasons.isEmpty() && "ConditionalCheckFailed".equals(reasons.get(0).code())) {
+            if (!reasons.isEmpty() && CONDITION_FAILED.equals(reasons.get(0).code())) {
                 return false;
             }
             throw SdkErrors.translate(e);
@@ -137,26 +200,27 @@ public final class DynamoDbRequestRollups implements RequestRollups {
         }
     }
 
-    private Update.Builder counters(RequestLogEntry entry, Instant hour, int sign) {
-        Rollup rollup = Rollup.of(entry);
+    /** Adds {@code sign} times {@code delta} to the rollup {@code key}, and renews its expiry. */
+    private Update update(RollupKey key, Rollup delta, int sign) {
         Map<String, String> names = new LinkedHashMap<>();
         Map<String, AttributeValue> values = new HashMap<>();
         List<String> adds = new ArrayList<>();
-        add(adds, names, values, REQUESTS, number(sign * rollup.requests()));
-        add(adds, names, values, ERRORS_4XX, number(sign * rollup.clientErrors()));
-        add(adds, names, values, ERRORS_5XX, number(sign * rollup.serverErrors()));
+        add(adds, names, values, REQUESTS, number(sign * delta.requests()));
+        add(adds, names, values, ERRORS_4XX, number(sign * delta.clientErrors()));
+        add(adds, names, values, ERRORS_5XX, number(sign * delta.serverErrors()));
         add(adds, names, values, TIME_SUM, AttributeValue.fromN(String.format(Locale.ROOT, "%.6f",
-                sign * entry.processingTime())));
-        add(adds, names, values, INPUT_SIZE_SUM, number(sign * rollup.inputSizeSum()));
-        add(adds, names, values, IMAGES, number(sign * rollup.images()));
-        add(adds, names, values, IMAGE_WIDTH_SUM, number(sign * rollup.imageWidthSum()));
-        add(adds, names, values, IMAGE_HEIGHT_SUM, number(sign * rollup.imageHeightSum()));
-        add(adds, names, values, sketchAttribute(LogSketch.bucketOf(entry.processingTime())), number(sign));
+                sign * delta.processingTimeSum())));
+        add(adds, names, values, INPUT_SIZE_SUM, number(sign * delta.inputSizeSum()));
+        add(adds, names, values, IMAGES, number(sign * delta.images()));
+        add(adds, names, values, IMAGE_WIDTH_SUM, number(sign * delta.imageWidthSum()));
+        add(adds, names, values, IMAGE_HEIGHT_SUM, number(sign * delta.imageHeightSum()));
+        delta.processingTimes().buckets().forEach((bucket, count) ->
+                add(adds, names, values, sketchAttribute(bucket), number(sign * count)));
         names.put("#expires", EXPIRES_AT);
-        values.put(":expires", number(hour.plus(retention).plus(Duration.ofDays(1)).getEpochSecond()));
-        return Update.builder().tableName(table)
+        values.put(":expires", number(key.hour().plus(retention).plus(Duration.ofDays(1)).getEpochSecond()));
+        return Update.builder().tableName(table).key(key(key.dimension(), key.hour(), key.group()))
                 .updateExpression("ADD " + String.join(", ", adds) + " SET #expires = :expires")
-                .expressionAttributeNames(names).expressionAttributeValues(values);
+                .expressionAttributeNames(names).expressionAttributeValues(values).build();
     }
 
     private static void add(List<String> adds, Map<String, String> names, Map<String, AttributeValue> values,

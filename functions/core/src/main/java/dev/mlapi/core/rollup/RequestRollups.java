@@ -2,6 +2,7 @@ package dev.mlapi.core.rollup;
 
 import dev.mlapi.core.requestlog.RequestLogEntry;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 /** Port to the hourly rollups of the request log, per {@link Dimension} and group. */
@@ -11,7 +12,18 @@ public interface RequestRollups {
      * Adds the entry to its hour's rollups, exactly once: applying the same entry again (a
      * replayed stream batch) changes nothing. Returns false when it had been applied before.
      */
-    boolean apply(RequestLogEntry entry);
+    default boolean apply(RequestLogEntry entry) {
+        return applyAll(List.of(entry)) == 1;
+    }
+
+    /**
+     * Adds each entry to its hour's rollups exactly once, merged into as few writes as the store
+     * allows; entries applied before (a replayed or overlapping stream batch) change nothing.
+     * Returns how many entries were new.
+     *
+     * @throws RollupsIncomplete when a write fails: it says how many leading entries are applied
+     */
+    int applyAll(List<RequestLogEntry> entries);
 
     /**
      * Sends {@code entry}'s {@link #apply} as it would be sent, but so that it cannot take effect:

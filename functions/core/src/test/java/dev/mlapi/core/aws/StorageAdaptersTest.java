@@ -13,7 +13,9 @@ import dev.mlapi.core.testkit.ThrottlingDynamoDb;
 import dev.mlapi.core.users.User;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -137,6 +139,29 @@ class StorageAdaptersTest {
         assertThat(items.get(0).get("created_at").s()).as("fixed width: string order is time order")
                 .isEqualTo("2026-03-04T05:06:07.000000Z");
         assertThat(DynamoDbRequestLog.fromItem(items.get(0))).isEqualTo(entry);
+    }
+
+    @Test
+    void recordAll_writesEveryEntryAsRecordWould_acrossSeveralBatchCalls() {
+        var log = new DynamoDbRequestLog(stack.wiring().dynamoDb(), stack.config().requestLogTable());
+        Instant at = Instant.parse("2026-05-06T07:08:09Z");
+        List<RequestLogEntry> entries = new ArrayList<>();
+        for (int i = 0; i < 2 * DynamoDbRequestLog.BATCH_WRITE_LIMIT + 3; i++) {
+            entries.add(new RequestLogEntry("bulk-" + i, at.plusMillis(i), "POST /classify", "POST", "/classify",
+                    Optional.of("user" + i % 3), i % 7 == 0 ? 404 : 200, (i + 1) / 1000.0, 100 + i,
+                    Optional.of("https://example.com/" + i + ".jpg"), Optional.of(224), Optional.of(224),
+                    Optional.of("mobilenetv2:1"), Optional.empty(), Optional.empty(), Optional.empty(),
+                    at.plus(90, ChronoUnit.DAYS)));
+        }
+
+        log.recordAll(entries);
+
+        var items = stack.wiring().dynamoDb().query(r -> r.tableName(stack.config().requestLogTable())
+                .indexName(Tables.REQUEST_LOG_BY_DAY)
+                .keyConditionExpression("#d = :d")
+                .expressionAttributeNames(Map.of("#d", "day"))
+                .expressionAttributeValues(Map.of(":d", AttributeValue.fromS("2026-05-06")))).items();
+        assertThat(items).map(DynamoDbRequestLog::fromItem).containsExactlyElementsOf(entries);
     }
 
     @Test
