@@ -140,9 +140,9 @@ public final class FunctionCatalog {
             .setDescription("Merges the request log's stream into hourly rollups (exactly once) and purges deleted history.")
             .setHandler("dev.mlapi.aggregator.AggregateRequestLogHandler::handleRequest")
             .setSize(512, Duration.ofSeconds(60),
-                    "One small transaction per entry; a history purge pass stops after 20 s; 60 s covers DynamoDB retries.")
+                    "About two transactions per 100-record batch; a history purge pass stops after 20 s; 60 s covers DynamoDB retries.")
             .setTrigger(new Trigger.DynamoDbStream(TableCatalog.REQUEST_LOG, 100, Duration.ofSeconds(5), 5))
-            // One transaction per entry: a marker Put (only if absent) and the rollup Updates.
+            // One transaction per chunk of entries: a marker Put per entry (only if absent) and the chunk's summed rollup Updates.
             .optGrant(REQUEST_ROLLUPS_TABLE, "dynamodb:PutItem", "dynamodb:UpdateItem")
             // History deletions: find the covered entries by index, delete each with its rollups, record progress.
             .optGrant(REQUEST_LOG_TABLE, "dynamodb:DeleteItem", "dynamodb:UpdateItem")
