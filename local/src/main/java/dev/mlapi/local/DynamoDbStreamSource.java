@@ -1,5 +1,6 @@
 package dev.mlapi.local;
 
+import dev.mlapi.core.events.StreamRecords;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.DynamodbEvent;
 import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;

@@ -1,4 +1,4 @@
-package dev.mlapi.local;
+package dev.mlapi.core.events;
 
 import com.amazonaws.services.lambda.runtime.events.DynamodbEvent;
 import com.amazonaws.services.lambda.runtime.events.DynamodbEvent.DynamodbStreamRecord;
@@ -13,21 +13,23 @@ import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.model.Record;
 
 /**
- * DynamoDB Streams records (as the SDK reads them from DynamoDB Local) turned into the
- * {@link DynamodbEvent} Lambda hands a stream consumer: the same fields, names and types.
+ * DynamoDB Streams records (as the SDK reads them, e.g. from DynamoDB Local's stream) turned into
+ * the {@link DynamodbEvent} Lambda hands a stream consumer: the same fields, names and types. The
+ * local server's stream poller and the tests and benchmarks that feed a stream function directly
+ * both build their events here.
  */
-final class StreamRecords {
+public final class StreamRecords {
 
     private StreamRecords() {
     }
 
-    static DynamodbEvent toEvent(List<Record> records, String streamArn, String region) {
+    public static DynamodbEvent toEvent(List<Record> records, String streamArn, String region) {
         DynamodbEvent event = new DynamodbEvent();
         event.setRecords(records.stream().map(record -> toEventRecord(record, streamArn, region)).toList());
         return event;
     }
 
-    static DynamodbStreamRecord toEventRecord(Record record, String streamArn, String region) {
+    public static DynamodbStreamRecord toEventRecord(Record record, String streamArn, String region) {
         DynamodbStreamRecord converted = new DynamodbStreamRecord();
         converted.setEventID(record.eventID());
         converted.setEventName(record.eventNameAsString());
