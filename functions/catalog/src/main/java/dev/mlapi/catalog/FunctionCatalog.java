@@ -189,8 +189,15 @@ public final class FunctionCatalog {
             .optGrant(IMAGE_TAGS_INDEXES, "dynamodb:Query")
             .build();
 
+    public static final FunctionSpec AUTHORIZER = FunctionSpec.authorizer("authorizer")
+            .setDescription("API Gateway's Lambda authorizer: refuses requests without a well-signed, unexpired token.")
+            .setHandler("dev.mlapi.authorizer.AuthorizeTokenHandler::handleRequest")
+            .setSize(512, Duration.ofSeconds(5),
+                    "One HMAC per token, answers cached 300 s; no storage call. 5 s covers the key's first read.")
+            .build();
+
     public static final List<FunctionSpec> ALL = List.of(LOGIN, HEALTH, CLASSIFY, MODELS, PREDICT, TRAIN, TRAIN_WORKER,
-            AGGREGATOR, HISTORY, REPORT, IMAGES);
+            AGGREGATOR, HISTORY, REPORT, IMAGES, AUTHORIZER);
 
     private FunctionCatalog() {
     }
