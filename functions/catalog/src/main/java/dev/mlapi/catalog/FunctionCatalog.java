@@ -193,7 +193,7 @@ public final class FunctionCatalog {
             .setDescription("API Gateway's Lambda authorizer: refuses requests without a well-signed, unexpired token.")
             .setHandler("dev.mlapi.authorizer.AuthorizeTokenHandler::handleRequest")
             .setSize(512, Duration.ofSeconds(5),
-                    "One HMAC per token, answers cached 300 s; no storage call. 5 s covers the key's first read.")
+                    "one HMAC per token and no storage call (the key is read at init); API Gateway waits 10 s at most.")
             .build();
 
     public static final List<FunctionSpec> ALL = List.of(LOGIN, HEALTH, CLASSIFY, MODELS, PREDICT, TRAIN, TRAIN_WORKER,
