@@ -30,6 +30,8 @@ import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.Tags;
+import software.amazon.awscdk.aws_apigatewayv2_authorizers.HttpLambdaAuthorizer;
+import software.amazon.awscdk.aws_apigatewayv2_authorizers.HttpLambdaResponseType;
 import software.amazon.awscdk.aws_apigatewayv2_integrations.HttpLambdaIntegration;
 import software.amazon.awscdk.services.apigateway.AccessLogFormat;
 import software.amazon.awscdk.services.apigatewayv2.AddRoutesOptions;
@@ -37,6 +39,7 @@ import software.amazon.awscdk.services.apigatewayv2.CorsHttpMethod;
 import software.amazon.awscdk.services.apigatewayv2.CorsPreflightOptions;
 import software.amazon.awscdk.services.apigatewayv2.HttpApi;
 import software.amazon.awscdk.services.apigatewayv2.HttpMethod;
+import software.amazon.awscdk.services.apigatewayv2.HttpRoute;
 import software.amazon.awscdk.services.apigatewayv2.HttpStage;
 import software.amazon.awscdk.services.apigatewayv2.IAccessLogSettings;
 import software.amazon.awscdk.services.apigatewayv2.LogGroupLogDestination;
@@ -118,6 +121,13 @@ public final class MlApiStack extends Stack {
     private static final RetentionDays LOG_RETENTION = RetentionDays.ONE_MONTH;
     private static final Duration ALARM_PERIOD = Duration.minutes(5);
 
+    /** Where the authorizer finds the token; a request without it is refused (401) without invoking anything. */
+    public static final String AUTHORIZER_IDENTITY_SOURCE = "$request.header.Authorization";
+    /** How long API Gateway keeps the authorizer's answer for one Authorization header. */
+    public static final int AUTHORIZER_CACHE_SECONDS = 300;
+    /** The authorizer's name in both deployments. */
+    public static final String AUTHORIZER_NAME = "TokenAuthorizer";
+
     /** JSON access-log line: API Gateway's request id is also the response's X-Request-Id. */
     private static final String ACCESS_LOG_FORMAT = "{\"requestId\":\"$context.requestId\","
             + "\"routeKey\":\"$context.routeKey\",\"status\":\"$context.status\","
@@ -172,12 +182,7 @@ public final class MlApiStack extends Stack {
         this.functions = createFunctions(catalog);
         this.httpApi = createHttpApi();
         this.apiStage = createApiStage();
-        createRoutes();
-        suppress(httpApi, "AwsSolutions-APIG4", "Tokens are verified by every function's request pipeline (HS256 with"
-                + " the algorithm pinned, then revocation and token version in DynamoDB); public routes (login,"
-                + " register, health, the dashboard page and its files) are public by design. An HTTP API JWT"
-                + " authorizer needs an OIDC issuer with a JWKS, which these tokens do not have; a cached Lambda"
-                + " authorizer is the next step.");
+        createRoutes(createTokenAuthorizer());
         this.alarmTopic = createAlarmTopic();
         createAlarms();
         Dashboard dashboard = createDashboard();
@@ -575,8 +580,31 @@ public final class MlApiStack extends Stack {
         return stage;
     }
 
-    /** Every operation of {@code openapi.yaml}, to the live alias of the function its {@code x-function} names. */
-    private void createRoutes() {
+    /**
+     * API Gateway's Lambda authorizer (payload 2.0, simple responses, cached per Authorization
+     * header), invoking the authorizer function's live alias; empty when the catalog has none.
+     */
+    private Optional<HttpLambdaAuthorizer> createTokenAuthorizer() {
+        List<JavaFunction> authorizers = functions.stream()
+                .filter(fn -> fn.spec().kind() == FunctionSpec.Kind.AUTHORIZER).toList();
+        if (authorizers.size() > 1) {
+            throw new IllegalStateException("FunctionCatalog declares more than one authorizer: " + authorizers.stream()
+                    .map(fn -> fn.spec().name()).toList());
+        }
+        return authorizers.stream().findFirst().map(fn -> HttpLambdaAuthorizer.Builder
+                .create(AUTHORIZER_NAME, fn.alias())
+                .authorizerName(AUTHORIZER_NAME)
+                .identitySource(List.of(AUTHORIZER_IDENTITY_SOURCE))
+                .responseTypes(List.of(HttpLambdaResponseType.SIMPLE))
+                .resultsCacheTtl(Duration.seconds(AUTHORIZER_CACHE_SECONDS))
+                .build());
+    }
+
+    /**
+     * Every operation of {@code openapi.yaml}, to the live alias of the function its {@code x-function}
+     * names; the operations whose {@code security} requires a token behind the authorizer.
+     */
+    private void createRoutes(Optional<HttpLambdaAuthorizer> authorizer) {
         Map<String, JavaFunction> byName = functions.stream()
                 .collect(Collectors.toMap(fn -> fn.spec().name(), fn -> fn));
         Map<String, HttpLambdaIntegration> integrations = new LinkedHashMap<>();
@@ -584,19 +612,30 @@ public final class MlApiStack extends Stack {
             JavaFunction target = byName.get(route.function());
             if (target != null && target.spec().kind() != FunctionSpec.Kind.HTTP) {
                 throw new IllegalStateException("openapi.yaml routes " + route.routeKey() + " to '" + route.function()
-                        + "', an event function: only HTTP functions serve routes");
+                        + "', an " + target.spec().kind() + " function: only HTTP functions serve routes");
             }
             if (target == null) {
                 throw new IllegalStateException("openapi.yaml routes " + route.routeKey() + " to function '"
                         + route.function() + "', which the stack does not deploy: add it to FunctionCatalog");
             }
+            if (route.requiresToken() && authorizer.isEmpty()) {
+                throw new IllegalStateException(route.routeKey() + " requires a token, and FunctionCatalog has no"
+                        + " authorizer to put in front of it");
+            }
             HttpLambdaIntegration integration = integrations.computeIfAbsent(route.function(),
                     name -> new HttpLambdaIntegration(target.spec().logicalName() + "Integration", target.alias()));
-            httpApi.addRoutes(AddRoutesOptions.builder()
+            List<HttpRoute> created = httpApi.addRoutes(AddRoutesOptions.builder()
                     .path(route.path())
                     .methods(List.of(HttpMethod.valueOf(route.method())))
                     .integration(integration)
+                    .authorizer(route.requiresToken() ? authorizer.get() : null)
                     .build());
+            if (!route.requiresToken()) {
+                created.forEach(open -> suppress(open, "AwsSolutions-APIG4", route.routeKey() + " is public in"
+                        + " openapi.yaml (security: [] or a token only optional): login, registration, health and the"
+                        + " dashboard page answer without a token, and a token they do get is verified by the"
+                        + " function's own pipeline (HS256 pinned, revocation and user in DynamoDB)."));
+            }
         }
     }
 

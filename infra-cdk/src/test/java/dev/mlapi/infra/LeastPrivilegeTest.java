@@ -90,12 +90,20 @@ class LeastPrivilegeTest {
     }
 
     @Test
-    void everyHttpFunction_verifiesTokensRecordsRequests_andEveryFunctionWritesItsOwnLogs() {
+    void everyHttpFunction_verifiesTokensRecordsRequests_theAuthorizerOnlyReadsTheKey_andEveryFunctionWritesItsOwnLogs() {
         for (DeploymentView view : VIEWS) {
             for (FunctionView fn : view.functions().values()) {
                 Map<String, Set<String>> grants = grants(view, fn);
                 String logGroup = Cfn.singleReference(at(fn.properties(), "LoggingConfig").get("LogGroup")).orElseThrow();
                 assertThat(grants.get(logGroup)).as(fn.module()).containsExactly("logs:CreateLogStream", "logs:PutLogEvents");
+                if (specOf(fn.module()).kind() == FunctionSpec.Kind.AUTHORIZER) {
+                    // The gateway's half of the token check: the signing key and its own logs, nothing else.
+                    assertThat(grants).as("%s: %s", view.source(), fn.module()).containsOnlyKeys(
+                            logGroup, view.referencedBy(Env.JWT_SECRET_ARN));
+                    assertThat(grants.get(view.referencedBy(Env.JWT_SECRET_ARN))).as(fn.module())
+                            .containsExactly("secretsmanager:GetSecretValue");
+                    continue;
+                }
                 if (specOf(fn.module()).kind() != FunctionSpec.Kind.HTTP) {
                     assertThat(grants.keySet()).as("%s verifies no token", fn.module())
                             .doesNotContain(table(view, Env.USERS_TABLE), view.referencedBy(Env.JWT_SECRET_ARN));

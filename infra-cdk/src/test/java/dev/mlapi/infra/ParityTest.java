@@ -71,6 +71,81 @@ class ParityTest {
         assertSameRoutes(SAM.source(), SAM.routes(), STACK.source(), STACK.routes());
     }
 
+    // --- the authorizer -----------------------------------------------------------------------
+
+    /** Route key → the authorizer function, for every operation of openapi.yaml that requires a token. */
+    private static Map<String, String> tokenRoutesOfOpenApi() {
+        String authorizer = FunctionCatalog.ofKind(FunctionSpec.Kind.AUTHORIZER).stream().map(FunctionSpec::name)
+                .reduce((a, b) -> {
+                    throw new AssertionError("more than one authorizer: " + a + ", " + b);
+                }).orElseThrow(() -> new AssertionError("FunctionCatalog has no authorizer"));
+        Map<String, String> expected = new TreeMap<>();
+        OpenApiRoutes.read(Repository.OPENAPI).stream().filter(ApiRoute::requiresToken)
+                .forEach(route -> expected.put(route.routeKey(), authorizer));
+        return expected;
+    }
+
+    @Test
+    void everyTokenRoute_isBehindTheAuthorizer_andNoPublicRoute_inTheStackAndTemplateYaml() {
+        Map<String, String> expected = tokenRoutesOfOpenApi();
+        assertThat(expected).as("routes that require a token").containsKeys("GET /models", "POST /classify",
+                "POST /auth/logout").doesNotContainKeys("POST /auth/login", "GET /health", "POST /auth/users",
+                "GET /dashboard", "GET /dashboard/{asset}");
+        assertThat(expected.size()).as("some routes are public").isLessThan(OPENAPI_ROUTES.size());
+        assertSameRoutes("openapi.yaml (operations that require a token)", expected,
+                STACK.source() + " (routes behind an authorizer)", STACK.routeAuthorizers());
+        assertSameRoutes("openapi.yaml (operations that require a token)", expected,
+                SAM.source() + " (routes behind an authorizer)", SAM.routeAuthorizers());
+    }
+
+    @Test
+    void authorizer_isTheSameRequestAuthorizerInTheStackAndTemplateYaml() {
+        Map<String, Map<String, Object>> stackAuthorizers = Cfn.resourcesOfType(STACK.template(),
+                "AWS::ApiGatewayV2::Authorizer");
+        assertThat(stackAuthorizers).hasSize(1);
+        Map<String, Object> stack = stackAuthorizers.values().iterator().next();
+        assertThat(stack).containsEntry("AuthorizerType", "REQUEST")
+                .containsEntry("Name", MlApiStack.AUTHORIZER_NAME)
+                .containsEntry("AuthorizerPayloadFormatVersion", "2.0")
+                .containsEntry("EnableSimpleResponses", true)
+                .containsEntry("AuthorizerResultTtlInSeconds", MlApiStack.AUTHORIZER_CACHE_SECONDS)
+                .containsEntry("IdentitySource", List.of(MlApiStack.AUTHORIZER_IDENTITY_SOURCE));
+        Map<String, Object> sam = at(at(SAM.resource("HttpApi"), "Properties"), "Auth", "Authorizers",
+                MlApiStack.AUTHORIZER_NAME);
+        assertThat(sam).containsEntry("AuthorizerPayloadFormatVersion", "2.0")
+                .containsEntry("EnableSimpleResponses", true)
+                .doesNotContainKey("FunctionInvokeRole");
+        assertThat(at(sam, "Identity")).isEqualTo(Map.of("Headers", List.of("Authorization"),
+                "ReauthorizeEvery", MlApiStack.AUTHORIZER_CACHE_SECONDS));
+        assertThat(MlApiStack.AUTHORIZER_IDENTITY_SOURCE).isEqualTo("$request.header.Authorization");
+    }
+
+    @Test
+    void apiGateway_mayInvokeTheAuthorizersLiveAlias_forItsAuthorizersOnly_inBoth() {
+        String authorizer = FunctionCatalog.ofKind(FunctionSpec.Kind.AUTHORIZER).get(0).name();
+        for (DeploymentView view : List.of(STACK, SAM)) {
+            String functionId = view.functions().get(authorizer).logicalId();
+            List<Map<String, Object>> permissions = Cfn.resourcesOfType(view.template(), "AWS::Lambda::Permission")
+                    .values().stream().filter(p -> Cfn.referencedIds(p.get("FunctionName")).stream()
+                            .anyMatch(id -> id.equals(functionId + ".Alias") || isAliasOf(view, id, functionId)))
+                    .toList();
+            assertThat(permissions).as("%s: permissions to invoke the authorizer", view.source()).hasSize(1);
+            Map<String, Object> permission = permissions.get(0);
+            assertThat(permission).as(view.source()).containsEntry("Action", "lambda:InvokeFunction")
+                    .containsEntry("Principal", "apigateway.amazonaws.com");
+            assertThat(Cfn.flatten(permission.get("SourceArn"))).as(view.source()).contains("/authorizers/");
+            // The stack names its one authorizer; template.yaml's is inline in the API, so: this API's authorizers.
+            assertThat(Cfn.referencedIds(permission.get("SourceArn"))).as(view.source())
+                    .anyMatch(id -> List.of("AWS::ApiGatewayV2::Api", "AWS::Serverless::HttpApi")
+                            .contains(String.valueOf(view.resource(id).get("Type"))));
+        }
+    }
+
+    private static boolean isAliasOf(DeploymentView view, String aliasId, String functionId) {
+        Map<String, Object> alias = Cfn.resourcesOfType(view.template(), "AWS::Lambda::Alias").get(aliasId);
+        return alias != null && Cfn.referencedIds(alias.get("FunctionName")).contains(functionId);
+    }
+
     // --- functions ----------------------------------------------------------------------------
 
     @Test
@@ -83,12 +158,12 @@ class ParityTest {
     }
 
     @Test
-    void everyHttpFunction_servesARouteOfOpenApi_andNoEventFunctionDoes() {
+    void everyHttpFunction_servesARouteOfOpenApi_andNoEventFunctionOrAuthorizerDoes() {
         Set<String> withoutRoutes = new TreeSet<>();
         FunctionCatalog.ofKind(FunctionSpec.Kind.HTTP).forEach(spec -> withoutRoutes.add(spec.name()));
         withoutRoutes.removeAll(OPENAPI_ROUTES.values());
         assertThat(withoutRoutes).as("HTTP functions no operation of openapi.yaml names in x-function").isEmpty();
-        FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT).forEach(spec ->
+        FunctionCatalog.ALL.stream().filter(spec -> spec.kind() != FunctionSpec.Kind.HTTP).forEach(spec ->
                 assertThat(OPENAPI_ROUTES.values()).as("routes of the event function " + spec.name()).doesNotContain(spec.name()));
     }
 

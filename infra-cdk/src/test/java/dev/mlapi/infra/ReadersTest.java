@@ -28,21 +28,25 @@ class ReadersTest {
     Path dir;
 
     @Test
-    void openApiRoutes_readsEveryOperationWithItsFunction() throws IOException {
+    void openApiRoutes_readsEveryOperationWithItsFunction_andWhetherItRequiresAToken() throws IOException {
         Path openApi = write("openapi.yaml", """
                 openapi: 3.0.3
+                security: [{bearer: []}]
                 paths:
                   /b/{id}:
                     parameters: [{name: id, in: path, required: true}]
                     delete: {x-function: beta}
-                    get: {x-function: beta}
+                    get: {x-function: beta, security: [{}, {bearer: []}]}
                   /a:
-                    post: {x-function: alpha}
+                    post: {x-function: alpha, security: []}
+                  /c:
+                    put: {x-function: alpha, security: [{bearer: []}, {password: []}]}
                 """);
         assertThat(OpenApiRoutes.read(openApi)).containsExactly(
-                new ApiRoute("POST", "/a", "alpha"),
-                new ApiRoute("DELETE", "/b/{id}", "beta"),
-                new ApiRoute("GET", "/b/{id}", "beta"));
+                new ApiRoute("POST", "/a", "alpha", false),
+                new ApiRoute("DELETE", "/b/{id}", "beta", true),
+                new ApiRoute("GET", "/b/{id}", "beta", false),
+                new ApiRoute("PUT", "/c", "alpha", true));
     }
 
     @Test

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2CustomAuthorizerEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.events.DynamodbEvent;
+import com.amazonaws.services.lambda.runtime.events.SimpleIAMPolicyResponse;
 import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import dev.mlapi.catalog.ApiRoute;
@@ -85,9 +87,16 @@ class ProjectConsistencyTest {
                 Class<?> handler = Class.forName(spec.handlerClass(), false, loader);
                 assertThat(Modifier.isPublic(handler.getModifiers())).isTrue();
                 assertThat(handler.getConstructor()).as("public no-arg constructor of " + handler).isNotNull();
-                Class<?> input = spec.kind() == FunctionSpec.Kind.HTTP ? APIGatewayV2HTTPEvent.class : DynamodbEvent.class;
-                Class<?> output = spec.kind() == FunctionSpec.Kind.HTTP ? APIGatewayV2HTTPResponse.class
-                        : StreamsEventResponse.class;
+                Class<?> input = switch (spec.kind()) {
+                    case HTTP -> APIGatewayV2HTTPEvent.class;
+                    case EVENT -> DynamodbEvent.class;
+                    case AUTHORIZER -> APIGatewayV2CustomAuthorizerEvent.class;
+                };
+                Class<?> output = switch (spec.kind()) {
+                    case HTTP -> APIGatewayV2HTTPResponse.class;
+                    case EVENT -> StreamsEventResponse.class;
+                    case AUTHORIZER -> SimpleIAMPolicyResponse.class;
+                };
                 Method method = handler.getMethod(spec.handlerMethod(),
                         Class.forName(input.getName(), false, loader),
                         Class.forName(Context.class.getName(), false, loader));
@@ -97,12 +106,19 @@ class ProjectConsistencyTest {
         }
     }
 
-    /** Login and health use neither the model registry nor inference: their jars carry neither library. */
+    /**
+     * Login, health and the authorizer use neither the model registry nor inference: their jars carry
+     * neither library. The authorizer, which reads no table, does not carry the DynamoDB SDK either.
+     */
     @Test
-    void loginAndHealthJars_carryNoS3SdkDjlOnnxRuntimeOrTribuo() throws IOException {
+    void loginHealthAndAuthorizerJars_carryNoS3SdkDjlOnnxRuntimeOrTribuo() throws IOException {
         List<String> heavyPrefixes = List.of("software/amazon/awssdk/services/s3/", "dev/mlapi/registry/", "ai/djl/",
                 "ai/onnxruntime/", "dev/mlapi/inference/", "org/tribuo/");
-        for (FunctionSpec spec : List.of(FunctionCatalog.LOGIN, FunctionCatalog.HEALTH)) {
+        try (JarFile jar = new JarFile(root.resolve(FunctionCatalog.AUTHORIZER.jarPath()).toFile())) {
+            assertThat(jar.stream().map(e -> e.getName()).filter(n -> n.startsWith("software/amazon/awssdk/services/dynamodb/")))
+                    .as("authorizer.jar carries no DynamoDB SDK").isEmpty();
+        }
+        for (FunctionSpec spec : List.of(FunctionCatalog.LOGIN, FunctionCatalog.HEALTH, FunctionCatalog.AUTHORIZER)) {
             String function = spec.name();
             try (JarFile jar = new JarFile(root.resolve(spec.jarPath()).toFile())) {
                 List<String> heavy = jar.stream().map(e -> e.getName())
@@ -165,6 +181,21 @@ class ProjectConsistencyTest {
                     .max(java.util.Comparator.comparingInt(s -> s.name().length()))
                     .orElseThrow(() -> new AssertionError(name + " does not start with a catalog function's name"));
             String function = spec.name();
+            if (spec.kind() == FunctionSpec.Kind.AUTHORIZER) {
+                APIGatewayV2CustomAuthorizerEvent event = EventLoader.loadAPIGatewayV2CustomAuthorizerEvent(file.toString());
+                assertThat(event.getVersion()).as(name).isEqualTo("2.0");
+                assertThat(event.getType()).as(name).isEqualTo("REQUEST");
+                assertThat(apiRoutes).as(name + ": the authorizer stands in front of token routes only")
+                        .anyMatch(route -> route.requiresToken() && route.routeKey().equals(event.getRouteKey()));
+                assertThat(event.getRouteArn()).as(name).endsWith("/" + event.getRouteKey().replace(" ", ""));
+                assertThat(event.getHeaders().keySet()).as(name + " headers are lower-case")
+                        .allMatch(h -> h.equals(h.toLowerCase(Locale.ROOT)));
+                assertThat(event.getIdentitySource()).as(name + ": identity source is the Authorization header")
+                        .isEqualTo(event.getHeaders().containsKey("authorization")
+                                ? List.of(event.getHeaders().get("authorization")) : List.of());
+                eventFunctionsCovered.add(function);
+                continue;
+            }
             if (spec.kind() == FunctionSpec.Kind.EVENT) {
                 DynamodbEvent event = EventLoader.loadDynamoDbEvent(file.toString());
                 assertThat(event.getRecords()).as(name).isNotEmpty();
@@ -192,9 +223,9 @@ class ProjectConsistencyTest {
             covered.add(event.getRouteKey());
         }
         assertThat(covered).as("routes with a sample event").containsExactlyInAnyOrderElementsOf(routes.keySet());
-        assertThat(eventFunctionsCovered).as("event functions with a sample event")
-                .containsExactlyInAnyOrderElementsOf(FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT).stream()
-                        .map(FunctionSpec::name).toList());
+        assertThat(eventFunctionsCovered).as("event functions and authorizers with a sample event")
+                .containsExactlyInAnyOrderElementsOf(FunctionCatalog.ALL.stream()
+                        .filter(spec -> spec.kind() != FunctionSpec.Kind.HTTP).map(FunctionSpec::name).toList());
     }
 
     @Test

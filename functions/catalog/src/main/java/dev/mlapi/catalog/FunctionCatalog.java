@@ -191,8 +191,15 @@ public final class FunctionCatalog {
             .optGrant(IMAGE_TAGS_INDEXES, "dynamodb:Query")
             .build();
 
+    public static final FunctionSpec AUTHORIZER = FunctionSpec.authorizer("authorizer")
+            .setDescription("API Gateway's Lambda authorizer: refuses requests without a well-signed, unexpired token.")
+            .setHandler("dev.mlapi.authorizer.AuthorizeTokenHandler::handleRequest")
+            .setSize(512, Duration.ofSeconds(5),
+                    "one HMAC per token and no storage call (the key is read at init); API Gateway waits 10 s at most.")
+            .build();
+
     public static final List<FunctionSpec> ALL = List.of(LOGIN, HEALTH, CLASSIFY, MODELS, PREDICT, TRAIN, TRAIN_WORKER,
-            AGGREGATOR, HISTORY, REPORT, IMAGES);
+            AGGREGATOR, HISTORY, REPORT, IMAGES, AUTHORIZER);
 
     private FunctionCatalog() {
     }

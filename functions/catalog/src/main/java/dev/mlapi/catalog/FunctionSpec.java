@@ -21,7 +21,8 @@ import java.util.TreeSet;
  * @param module       the module whose jar holds the handler: {@code functions/<module>/target/<module>.jar}
  *                     (a worker may share its API function's module, as {@code train-worker} does {@code train}'s)
  * @param handler      {@code package.Class::method}
- * @param timeout      HTTP: at most 29 s (API Gateway waits 30 s); event: at most 15 minutes
+ * @param timeout      HTTP: at most 29 s (API Gateway waits 30 s); authorizer: at most 10 s; event: at most
+ *                     15 minutes
  * @param sizingReason one line: why this memory and timeout
  * @param grants       every permission, one grant per resource (the baseline included)
  * @param environment  every variable the function gets in AWS, in a stable order
@@ -53,8 +54,11 @@ public record FunctionSpec(
         }
     }
 
-    /** An HTTP function answers routes; an event function consumes a stream or queue. */
-    public enum Kind { HTTP, EVENT }
+    /**
+     * An HTTP function answers routes; an event function consumes a stream or queue; an
+     * authorizer is API Gateway's Lambda authorizer in front of every route that needs a token.
+     */
+    public enum Kind { HTTP, EVENT, AUTHORIZER }
 
     /**
      * C1 only: the quickest start for functions whose requests are I/O or native code, not Java
@@ -72,6 +76,8 @@ public record FunctionSpec(
 
     private static final Duration MAX_HTTP_TIMEOUT = Duration.ofSeconds(29);
     private static final Duration MAX_EVENT_TIMEOUT = Duration.ofMinutes(15);
+    /** API Gateway waits at most 10 s for an HTTP API's Lambda authorizer. */
+    private static final Duration MAX_AUTHORIZER_TIMEOUT = Duration.ofSeconds(10);
     private static final int MAX_DESCRIPTION = 256;
 
     public FunctionSpec {
@@ -92,10 +98,18 @@ public record FunctionSpec(
         if (memoryMb < 128 || memoryMb > 10_240) {
             throw new IllegalArgumentException(name + ": memory must be 128..10240 MB, got " + memoryMb);
         }
-        Duration max = kind == Kind.HTTP ? MAX_HTTP_TIMEOUT : MAX_EVENT_TIMEOUT;
+        Duration max = switch (kind) {
+            case HTTP -> MAX_HTTP_TIMEOUT;
+            case EVENT -> MAX_EVENT_TIMEOUT;
+            case AUTHORIZER -> MAX_AUTHORIZER_TIMEOUT;
+        };
         if (timeout.isZero() || timeout.isNegative() || timeout.compareTo(max) > 0) {
             throw new IllegalArgumentException(name + ": timeout must be 1.." + max.toSeconds() + " s for an "
-                    + kind + " function" + (kind == Kind.HTTP ? " (API Gateway waits 30 s)" : "") + ", got " + timeout);
+                    + kind + " function" + switch (kind) {
+                        case HTTP -> " (API Gateway waits 30 s)";
+                        case AUTHORIZER -> " (API Gateway waits 10 s for an authorizer)";
+                        case EVENT -> "";
+                    } + ", got " + timeout);
         }
         if (sizingReason == null || sizingReason.isBlank()) {
             throw new IllegalArgumentException(name + ": say in one line why " + memoryMb + " MB and "
@@ -110,8 +124,8 @@ public record FunctionSpec(
         if ((kind == Kind.EVENT) != trigger.isPresent()) {
             throw new IllegalArgumentException(name + ": an event function needs a trigger, an HTTP function has none");
         }
-        if (kind == Kind.EVENT && routeThrottle.isPresent()) {
-            throw new IllegalArgumentException(name + ": an event function has no routes to throttle");
+        if (kind != Kind.HTTP && routeThrottle.isPresent()) {
+            throw new IllegalArgumentException(name + ": only an HTTP function has routes to throttle");
         }
         grants = List.copyOf(grants);
         environment = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(environment));
@@ -120,6 +134,14 @@ public record FunctionSpec(
     /** Starts an HTTP function: it verifies tokens and records every request (the baseline grants). */
     public static Builder http(String name) {
         return new Builder(name, Kind.HTTP);
+    }
+
+    /**
+     * Starts API Gateway's Lambda authorizer: it verifies a token's signature and lifetime with
+     * the signing key and reads no table, so its baseline is the key alone.
+     */
+    public static Builder authorizer(String name) {
+        return new Builder(name, Kind.AUTHORIZER);
     }
 
     /** Starts an event function, invoked by {@code trigger}. */
@@ -200,6 +222,10 @@ public record FunctionSpec(
                 optGrant(Grant.of(Resource.JWT_SECRET, "secretsmanager:GetSecretValue"));
                 optEnv(Env.TOKEN_TTL_SECONDS, new EnvValue.Literal(Env.DEFAULT_TOKEN_TTL_SECONDS));
                 optEnv(Env.REQUEST_LOG_RETENTION_DAYS, new EnvValue.Literal(Env.DEFAULT_REQUEST_LOG_RETENTION_DAYS));
+            }
+            if (kind == Kind.AUTHORIZER) {
+                // The signing key only: the functions behind it still check revocation and the user in DynamoDB.
+                optGrant(Grant.of(Resource.JWT_SECRET, "secretsmanager:GetSecretValue"));
             }
         }
 

@@ -17,7 +17,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * Reads the routes of {@code openapi.yaml}: every operation, with the function named by its
- * {@code x-function} extension. The API contract is the one place routes are declared.
+ * {@code x-function} extension and whether its {@code security} requires a token. The API
+ * contract is the one place routes are declared.
  */
 public final class OpenApiRoutes {
 
@@ -35,19 +36,34 @@ public final class OpenApiRoutes {
         if (!(document.get("paths") instanceof Map<?, ?> paths)) {
             throw new IllegalArgumentException(openApiYaml + " has no 'paths'");
         }
+        Object defaultSecurity = document.get("security");
         List<ApiRoute> routes = new ArrayList<>();
         paths.forEach((path, item) -> {
             if (item instanceof Map<?, ?> operations) {
                 operations.forEach((key, operation) -> {
                     String method = String.valueOf(key).toLowerCase(Locale.ROOT);
                     if (METHODS.contains(method)) {
-                        routes.add(new ApiRoute(method, String.valueOf(path), functionOf(operation, method, path, openApiYaml)));
+                        routes.add(new ApiRoute(method, String.valueOf(path), functionOf(operation, method, path, openApiYaml),
+                                requiresToken(operation, defaultSecurity)));
                     }
                 });
             }
         });
         routes.sort(Comparator.comparing(ApiRoute::path).thenComparing(ApiRoute::method));
         return List.copyOf(routes);
+    }
+
+    /**
+     * OpenAPI's rule: an operation's {@code security} replaces the document's; the request must
+     * satisfy one requirement of the list. An empty list ({@code security: []}) or one empty
+     * requirement ({@code {}}: "or nothing") makes the token optional, so only a non-empty list of
+     * non-empty requirements requires one.
+     */
+    private static boolean requiresToken(Object operation, Object defaultSecurity) {
+        Object security = operation instanceof Map<?, ?> fields && fields.containsKey("security")
+                ? fields.get("security") : defaultSecurity;
+        return security instanceof List<?> requirements && !requirements.isEmpty()
+                && requirements.stream().allMatch(r -> r instanceof Map<?, ?> schemes && !schemes.isEmpty());
     }
 
     private static String functionOf(Object operation, String method, Object path, Path source) {

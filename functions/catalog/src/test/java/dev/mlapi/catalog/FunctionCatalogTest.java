@@ -32,6 +32,24 @@ class FunctionCatalogTest {
     }
 
     @Test
+    void authorizer_readsOnlyTheSigningKey_andIsBoundByApiGatewaysTenSeconds() {
+        assertThat(FunctionCatalog.ofKind(FunctionSpec.Kind.AUTHORIZER)).containsExactly(FunctionCatalog.AUTHORIZER);
+        FunctionSpec authorizer = FunctionCatalog.AUTHORIZER;
+        assertThat(authorizer.grants()).extracting(Grant::resource)
+                .containsExactlyInAnyOrder(Resource.JWT_SECRET, Resource.OWN_LOG_GROUP);
+        assertThat(authorizer.actionsOn(Resource.JWT_SECRET)).containsExactly("secretsmanager:GetSecretValue");
+        assertThat(authorizer.environment()).containsKey(Env.JWT_SECRET_ARN)
+                .doesNotContainKeys(Env.USERS_TABLE, Env.TOKENS_TABLE, Env.REQUEST_LOG_TABLE);
+        assertThat(authorizer.trigger()).isEmpty();
+        assertThatThrownBy(() -> FunctionSpec.authorizer("x").setDescription("d").setHandler("a.B::c")
+                .setSize(512, Duration.ofSeconds(11), "why").build())
+                .hasMessageContaining("API Gateway waits 10 s");
+        assertThatThrownBy(() -> FunctionSpec.authorizer("x").setDescription("d").setHandler("a.B::c")
+                .setSize(512, Duration.ofSeconds(5), "why").optRouteThrottle(1, 1).build())
+                .hasMessageContaining("only an HTTP function");
+    }
+
+    @Test
     void environment_namesEveryGrantedResource_andOnlyThose() {
         assertThat(FunctionCatalog.HEALTH.environment()).doesNotContainKey(Env.MODELS_BUCKET);
         assertThat(FunctionCatalog.CLASSIFY.environment().get(Env.MODELS_BUCKET))

@@ -80,6 +80,8 @@ public final class SamTemplateGenerator {
         template.put("Globals", globals());
         Map<String, Object> resources = new LinkedHashMap<>();
         resources.put("HttpApi", httpApi(routes));
+        authorizer().ifPresent(spec -> resources.put(MlApiStack.AUTHORIZER_NAME + "InvokePermission",
+                authorizerPermission(spec)));
         resources.put(Resource.JWT_SECRET.logicalId().orElseThrow(), secret("mlapi JWT signing key", 64));
         resources.put(Resource.ADMIN_PASSWORD_SECRET.logicalId().orElseThrow(), secret("mlapi first admin's password", 24));
         TableCatalog.ALL.forEach(table -> resources.put(table.logicalId(), table(table)));
@@ -153,14 +155,45 @@ public final class SamTemplateGenerator {
                     routeSettings.put(route.routeKey(), map("ThrottlingBurstLimit", throttle.burst(),
                             "ThrottlingRateLimit", throttle.ratePerSecond())));
         }
-        return map("Type", "AWS::Serverless::HttpApi", "Properties", map(
+        Map<String, Object> properties = map(
                 "DefaultRouteSettings", map("ThrottlingBurstLimit", 200, "ThrottlingRateLimit", 100),
                 "RouteSettings", routeSettings,
                 "CorsConfiguration", map(
                         "AllowOrigins", Intrinsic.ref(CORS_PARAMETER),
                         "AllowHeaders", List.of("authorization", "content-type"),
                         "AllowMethods", List.of("GET", "POST", "PUT", "DELETE", "OPTIONS"),
-                        "ExposeHeaders", List.of("x-request-id"))));
+                        "ExposeHeaders", List.of("x-request-id")));
+        // As in the CDK stack: payload 2.0, simple responses, the answer cached per Authorization header.
+        authorizer().ifPresent(spec -> properties.put("Auth", map("Authorizers", map(MlApiStack.AUTHORIZER_NAME, map(
+                "FunctionArn", Intrinsic.ref(spec.logicalName() + "Function.Alias"),
+                "AuthorizerPayloadFormatVersion", "2.0",
+                "EnableSimpleResponses", true,
+                "Identity", map(
+                        "Headers", List.of("Authorization"),
+                        "ReauthorizeEvery", MlApiStack.AUTHORIZER_CACHE_SECONDS))))));
+        return map("Type", "AWS::Serverless::HttpApi", "Properties", properties);
+    }
+
+    /** The catalog's authorizer function, if it has one (at most one). */
+    private static java.util.Optional<FunctionSpec> authorizer() {
+        List<FunctionSpec> authorizers = FunctionCatalog.ofKind(FunctionSpec.Kind.AUTHORIZER);
+        if (authorizers.size() > 1) {
+            throw new IllegalStateException("FunctionCatalog declares more than one authorizer: " + authorizers);
+        }
+        return authorizers.stream().findFirst();
+    }
+
+    /**
+     * API Gateway may invoke the authorizer's live alias, for this API's authorizers only. Written
+     * out because SAM adds none for an HTTP API's Lambda authorizer unless asked.
+     */
+    private static Map<String, Object> authorizerPermission(FunctionSpec spec) {
+        return map("Type", "AWS::Lambda::Permission", "Properties", map(
+                "Action", "lambda:InvokeFunction",
+                "FunctionName", Intrinsic.ref(spec.logicalName() + "Function.Alias"),
+                "Principal", "apigateway.amazonaws.com",
+                "SourceArn", Intrinsic.sub("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${HttpApi}"
+                        + "/authorizers/*")));
     }
 
     private static Map<String, Object> secret(String description, int length) {
@@ -324,10 +357,16 @@ public final class SamTemplateGenerator {
         if (spec.kind() == FunctionSpec.Kind.HTTP) {
             for (ApiRoute route : routes) {
                 if (route.function().equals(spec.name())) {
-                    events.put(eventName(route), map("Type", "HttpApi", "Properties", map(
+                    Map<String, Object> event = map(
                             "ApiId", Intrinsic.ref("HttpApi"),
                             "Method", route.method(),
-                            "Path", route.path())));
+                            "Path", route.path());
+                    if (route.requiresToken()) {
+                        event.put("Auth", map("Authorizer", authorizer().map(a -> MlApiStack.AUTHORIZER_NAME)
+                                .orElseThrow(() -> new IllegalStateException(route.routeKey() + " requires a token,"
+                                        + " and FunctionCatalog has no authorizer to put in front of it"))));
+                    }
+                    events.put(eventName(route), map("Type", "HttpApi", "Properties", event));
                 }
             }
         }

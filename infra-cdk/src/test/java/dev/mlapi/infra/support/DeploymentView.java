@@ -148,6 +148,45 @@ public record DeploymentView(String source, Map<String, FunctionView> functions,
         return new DeploymentView("the CDK stack", functions, routes, template);
     }
 
+    /**
+     * Route key → the function module of the Lambda authorizer in front of it, for every route that
+     * has one: the stack's routes through their authorizer's invocation URI to an alias, template.yaml's
+     * HttpApi events through the API's named authorizer to {@code <Function>.Alias}.
+     */
+    public Map<String, String> routeAuthorizers() {
+        Map<String, String> moduleByFunctionId = new TreeMap<>();
+        functions.values().forEach(fn -> moduleByFunctionId.put(fn.logicalId(), fn.module()));
+        Map<String, String> authorized = new TreeMap<>();
+        if (source.equals("template.yaml")) {
+            Map<String, Object> authorizers = at(at(resource("HttpApi"), "Properties"), "Auth", "Authorizers");
+            Cfn.resourcesOfType(template, "AWS::Serverless::Function").forEach((id, own) ->
+                    map(own.get("Events")).forEach((name, event) -> {
+                        Map<String, Object> p = at(map(event), "Properties");
+                        if ("HttpApi".equals(map(event).get("Type")) && p.containsKey("Auth")) {
+                            String authorizer = String.valueOf(at(p, "Auth").get("Authorizer"));
+                            String target = Cfn.singleReference(map(authorizers.get(authorizer)).get("FunctionArn"))
+                                    .orElseThrow(() -> new AssertionError("template.yaml authorizer " + authorizer
+                                            + " names no function"));
+                            authorized.put(String.valueOf(p.get("Method")).toUpperCase(Locale.ROOT) + " " + p.get("Path"),
+                                    moduleByFunctionId.get(target.replaceFirst("\\.Alias$", "")));
+                        }
+                    }));
+            return authorized;
+        }
+        Map<String, Map<String, Object>> aliases = Cfn.resourcesOfType(template, "AWS::Lambda::Alias");
+        Map<String, Map<String, Object>> authorizers = Cfn.resourcesOfType(template, "AWS::ApiGatewayV2::Authorizer");
+        Cfn.resourcesOfType(template, "AWS::ApiGatewayV2::Route").forEach((id, route) -> {
+            if ("CUSTOM".equals(route.get("AuthorizationType"))) {
+                String authorizerId = Cfn.singleReference(route.get("AuthorizerId")).orElseThrow();
+                String aliasId = Cfn.singleReference(authorizers.get(authorizerId).get("AuthorizerUri")).orElseThrow(
+                        () -> new AssertionError("authorizer " + authorizerId + " does not invoke one Lambda"));
+                String functionId = Cfn.singleReference(aliases.get(aliasId).get("FunctionName")).orElseThrow();
+                authorized.put(String.valueOf(route.get("RouteKey")), moduleByFunctionId.get(functionId));
+            }
+        });
+        return authorized;
+    }
+
     /** The table whose name the functions receive in this environment variable. */
     public TableView tableNamedBy(String envName) {
         String id = referencedBy(envName);

@@ -56,7 +56,9 @@ public final class BenchStack implements AutoCloseable {
             Map.entry("train", "train-list.json"),
             // A job id that does not exist: the worker reads it, finds nothing to run and returns.
             Map.entry("train-worker", "train-worker-job-inserted.json"),
-            Map.entry("images", "images-list-tags.json"));
+            Map.entry("images", "images-list-tags.json"),
+            // API Gateway's REQUEST authorizer event; its token is replaced by the admin's, signed with this stack's key.
+            Map.entry("authorizer", "authorizer-valid-token.json"));
 
     private final TestStack stack;
     private final Path root;
@@ -137,6 +139,9 @@ public final class BenchStack implements AutoCloseable {
         JsonNode headers = event.get("headers");
         if (headers instanceof ObjectNode writable && headers.has("authorization")) {
             writable.put("authorization", "Bearer " + adminToken);
+        }
+        if (event instanceof ObjectNode authorizerEvent && event.has("identitySource")) {
+            authorizerEvent.putArray("identitySource").add("Bearer " + adminToken);
         }
         Path copy = work.resolve("bench-" + file);
         Files.writeString(copy, Json.mapper().writeValueAsString(event));
