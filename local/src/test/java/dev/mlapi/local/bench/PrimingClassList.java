@@ -27,8 +27,8 @@ import java.util.stream.Stream;
  * does (fresh JVM, deployed flags, priming included) with the JVM's class-load log on, once per
  * sample event that only reads (its {@code GET} events, the benchmark's event, and every event of
  * the pure computations classify and predict), and keeps the named classes loaded after the
- * constructor returned. Lambda forms, hidden and generated classes cannot be loaded by name and are
- * left out.
+ * constructor returned, with the jar's current list switched off ({@code -Dmlapi.classPriming=false}).
+ * Lambda forms, hidden and generated classes cannot be loaded by name and are left out.
  *
  * <pre>./mvnw -q -o -pl local -am -DskipTests package exec:exec -Dexec.classpathScope=test \
  *     -Drun.main=dev.mlapi.local.bench.PrimingClassList</pre>
@@ -126,7 +126,9 @@ public final class PrimingClassList {
             throws IOException, InterruptedException {
         Path log = Files.createTempFile("class-load-" + spec.name(), ".log");
         Map<String, String> env = new HashMap<>(bench.environment(spec));
-        env.merge("JAVA_TOOL_OPTIONS", "-Xlog:class+load:file=" + log + ":uptime", (a, b) -> a + " " + b);
+        // without the jar's current list: what the first request loads when nothing is primed by name
+        env.merge("JAVA_TOOL_OPTIONS", "-Dmlapi.classPriming=false -Xlog:class+load:file=" + log + ":uptime",
+                (a, b) -> a + " " + b);
         Probe probe = bench.probe(jar, spec.handlerClass(), bench.event(event), env, 3);
         double initEnd = probe.get("init_end_uptime_ms") / 1000.0;
         Set<String> classes = new TreeSet<>();
