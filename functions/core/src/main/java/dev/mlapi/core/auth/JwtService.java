@@ -77,7 +77,9 @@ public final class JwtService {
     public Principal verify(String token) {
         try {
             DecodedJWT jwt = verifier.verify(token);
-            Role role = switch (jwt.getClaim(CLAIM_ROLE).asString()) {
+            // asString() is null for a non-string claim (a number, an object): unknown, not a crash
+            String roleClaim = String.valueOf(jwt.getClaim(CLAIM_ROLE).asString());
+            Role role = switch (roleClaim) {
                 case "admin" -> Role.ADMIN;
                 case "user" -> Role.USER;
                 default -> throw new Unauthorized("the token has an unknown role");
