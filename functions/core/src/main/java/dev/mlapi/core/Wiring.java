@@ -16,6 +16,7 @@ import dev.mlapi.core.aws.SdkErrors;
 import dev.mlapi.core.aws.SecretResolver;
 import dev.mlapi.core.config.Config;
 import dev.mlapi.core.http.ApiPipeline;
+import dev.mlapi.core.runtime.AfterResponse;
 import dev.mlapi.core.util.Lazy;
 import dev.mlapi.core.requestlog.RequestHistory;
 import dev.mlapi.core.requestlog.RequestLog;
@@ -59,9 +60,12 @@ public final class Wiring {
     private final Supplier<PasswordHasher> passwordHasher;
     private final Supplier<LoginAttempts> loginAttempts;
     private final SecretResolver secrets;
+    private final Supplier<AfterResponse> afterResponse;
 
-    private Wiring(Config config, Clock clock, UnaryOperator<DynamoDbClient> dynamoDbWrapper) {
+    private Wiring(Config config, Clock clock, UnaryOperator<DynamoDbClient> dynamoDbWrapper,
+            Supplier<AfterResponse> afterResponse) {
         this.config = config;
+        this.afterResponse = afterResponse;
         this.clock = clock;
         this.clients = new AwsClients(config);
         this.dynamoDb = memoize(() -> dynamoDbWrapper.apply(clients.dynamoDb()));
@@ -91,7 +95,7 @@ public final class Wiring {
     }
 
     public static Wiring create(Config config, Clock clock) {
-        return new Wiring(config, clock, UnaryOperator.identity());
+        return new Wiring(config, clock, UnaryOperator.identity(), AfterResponse::fromEnvironment);
     }
 
     /**
@@ -99,7 +103,15 @@ public final class Wiring {
      * client: for tests that put a fault-injecting client between the code and DynamoDB Local.
      */
     public Wiring withDynamoDb(UnaryOperator<DynamoDbClient> wrapper) {
-        return new Wiring(config, clock, wrapper);
+        return new Wiring(config, clock, wrapper, afterResponse);
+    }
+
+    /**
+     * A wiring like this one (new clients) whose pipelines run the request-log write through
+     * {@code afterResponse}: for benchmarks and tests that play the Lambda extension's part.
+     */
+    public Wiring withAfterResponse(AfterResponse afterResponse) {
+        return new Wiring(config, clock, UnaryOperator.identity(), () -> afterResponse);
     }
 
     public Config config() {
@@ -162,7 +174,8 @@ public final class Wiring {
     public ApiPipeline.Builder pipeline() {
         return ApiPipeline.builder(this::authenticator, this::requestLog, clock, config.requestLogRetention())
                 .optDependencyFailures(SdkErrors::dependencyFailure)
-                .optPrimingToken(() -> jwt().issue(PRIMING_USER).token());
+                .optPrimingToken(() -> jwt().issue(PRIMING_USER).token())
+                .optAfterResponse(afterResponse.get());
     }
 
     public LoginAttempts loginAttempts() {

@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.mlapi.core.auth.Authenticator;
 import dev.mlapi.core.auth.Principal;
+import dev.mlapi.core.users.Role;
 import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.util.Lazy;
 import dev.mlapi.core.error.ApiException.Forbidden;
@@ -18,6 +19,7 @@ import dev.mlapi.core.observability.RequestMeasurement;
 import dev.mlapi.core.observability.Telemetry;
 import dev.mlapi.core.requestlog.RequestLog;
 import dev.mlapi.core.requestlog.RequestLogEntry;
+import dev.mlapi.core.runtime.AfterResponse;
 import dev.mlapi.core.runtime.Primer;
 import java.time.Clock;
 import java.time.Duration;
@@ -69,6 +71,7 @@ public final class ApiPipeline implements Primer {
     });
 
     private final Map<String, Route> routes;
+    private final List<Route> declared;
     private final List<Route> bySpecificity;
     private final Supplier<Authenticator> authenticator;
     private final Supplier<RequestLog> requestLog;
@@ -76,10 +79,12 @@ public final class ApiPipeline implements Primer {
     private final Duration retention;
     private final DependencyFailures dependencyFailures;
     private final Supplier<Optional<String>> primingToken;
+    private final AfterResponse afterResponse;
     private final AtomicBoolean coldStart = new AtomicBoolean(true);
 
     private ApiPipeline(Builder builder) {
         this.routes = Map.copyOf(builder.routes);
+        this.declared = List.copyOf(builder.routes.values());
         this.bySpecificity = builder.routes.values().stream()
                 .sorted(Comparator.comparingInt((Route r) -> r.template().specificity()).reversed())
                 .toList();
@@ -89,6 +94,7 @@ public final class ApiPipeline implements Primer {
         this.retention = builder.retention;
         this.dependencyFailures = builder.dependencyFailures;
         this.primingToken = builder.primingToken;
+        this.afterResponse = builder.afterResponse;
     }
 
     /**
@@ -128,47 +134,73 @@ public final class ApiPipeline implements Primer {
      * is emitted per request.
      */
     public APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event, Context context) {
-        Invocation invocation = new Invocation(functionName(context), coldStart.getAndSet(false), false);
-        return PowertoolsLogging.withLogging(context,
-                () -> Telemetry.inFunction(invocation.function(), () -> EventCodec.encode(respond(event, invocation))));
+        Invocation invocation = new Invocation(functionName(context), coldStart.getAndSet(false), false,
+                context == null ? null : context.getAwsRequestId());
+        try {
+            return PowertoolsLogging.withLogging(context, () -> Telemetry.inFunction(invocation.function(),
+                    () -> EventCodec.encode(respond(event, invocation))));
+        } finally {
+            afterResponse.settle(invocation.id());
+        }
     }
 
     /**
-     * Runs one synthetic request through the whole pipeline as a Lambda event would go: decoding,
-     * routing, the token check (a token signed with the real key, for a user that cannot exist,
-     * so the signature is verified and the user looked up), problem+json, encoding. The request
-     * goes to the first route that needs a token, where it is refused before the route's code; a
-     * function with public routes only gets a {@code GET} (which reads), or else an unknown path.
+     * Runs synthetic requests through the whole pipeline as Lambda events would go: decoding,
+     * routing, the token check (a token signed with the real key for {@link #PRIMING_USERNAME},
+     * a user that cannot exist, so the signature is verified and the user looked up), the route,
+     * problem+json, encoding.
+     * <ul>
+     * <li>Every {@code GET} route, in declaration order, reaches its code: the lookup finds no
+     * such user, and for this synthetic request only (never for an event) the pipeline lets the
+     * token's claimed principal through, owning nothing, with the role the route needs. So a
+     * list route runs its real queries and answers an empty page, an item route answers 404, an
+     * admin report reads. {@code GET}s read; nothing else is run past the token check.</li>
+     * <li>The first route of another method that needs a token is refused at the token check, as
+     * an unknown user is; a function without routes gets an unknown path.</li>
+     * </ul>
      * Nothing a user could see: the request-log write is only {@link RequestLog#rehearse
      * rehearsed}, no metrics record, and the next real request is still the cold one.
      */
     @Override
     public void prime() {
-        APIGatewayV2HTTPEvent event = primingEvent();
-        Invocation invocation = new Invocation(functionName(null), false, true);
-        PowertoolsLogging.withLogging(null,
-                () -> Telemetry.inFunction(invocation.function(), () -> EventCodec.encode(respond(event, invocation))));
+        for (APIGatewayV2HTTPEvent event : primingEvents()) {
+            Invocation invocation = new Invocation(functionName(null), false, true, null);
+            PowertoolsLogging.withLogging(null, () -> Telemetry.inFunction(invocation.function(),
+                    () -> EventCodec.encode(respond(event, invocation))));
+        }
     }
 
-    private APIGatewayV2HTTPEvent primingEvent() {
-        RouteTemplate template = routes.values().stream().filter(route -> route.access() != Access.PUBLIC)
-                .findFirst()
-                .or(() -> routes.values().stream().filter(route -> route.template().method().equals("GET")).findFirst())
-                .map(Route::template)
-                .orElse(RouteTemplate.parse("GET /~priming"));
+    private List<APIGatewayV2HTTPEvent> primingEvents() {
+        Optional<String> token;
+        try {
+            token = primingToken.get();
+        } catch (RuntimeException e) {
+            LOG.info("priming without a token: {}", e.toString());
+            token = Optional.empty();
+        }
+        List<RouteTemplate> templates = new java.util.ArrayList<>();
+        declared.stream().map(Route::template).filter(template -> template.method().equals("GET"))
+                .forEach(templates::add);
+        declared.stream().filter(route -> route.access() != Access.PUBLIC && !route.template().method().equals("GET"))
+                .findFirst().map(Route::template).ifPresent(templates::add);
+        if (templates.isEmpty()) {
+            templates.add(RouteTemplate.parse("GET /~priming"));
+        }
+        Optional<String> bearer = token;
+        return templates.stream().map(template -> primingEvent(template, bearer)).toList();
+    }
+
+    private static APIGatewayV2HTTPEvent primingEvent(RouteTemplate template, Optional<String> token) {
         String path = template.path().replaceAll("\\{[^/]+}", "priming");
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("content-type", "application/json");
-        try {
-            primingToken.get().ifPresent(token -> headers.put("authorization", "Bearer " + token));
-        } catch (RuntimeException e) {
-            LOG.info("priming without a token: {}", e.toString());
-        }
+        token.ifPresent(value -> headers.put("authorization", "Bearer " + value));
         return APIGatewayV2HTTPEvent.builder()
                 .withRouteKey(template.routeKey())
                 .withRawPath(path)
                 .withHeaders(headers)
-                .withBody("{}")
+                .withPathParameters(template.matchPath(path).orElse(Map.of()))
+                .withBody(template.method().equals("GET") ? null : "{}")
                 .withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder()
                         .withRequestId("priming-" + UUID.randomUUID())
                         .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder()
@@ -197,7 +229,8 @@ public final class ApiPipeline implements Primer {
 
     /** Runs one decoded request through routing, auth, the handler and the request log. */
     public ApiResponse handle(ApiRequest request) {
-        return respond(request, System.nanoTime(), new Invocation(functionName(null), coldStart.getAndSet(false), false));
+        return respond(request, System.nanoTime(),
+                new Invocation(functionName(null), coldStart.getAndSet(false), false, null));
     }
 
     private ApiResponse respond(ApiRequest request, long started, Invocation invocation) {
@@ -209,7 +242,7 @@ public final class ApiPipeline implements Primer {
                 Route route = resolve(request);
                 routeKey = route.template().routeKey();
                 log.route(routeKey);
-                TokenCheck check = authorize(route.access(), request);
+                TokenCheck check = authorize(route.access(), request, invocation.rehearsal());
                 request.principal().ifPresent(principal -> log.user(principal.username()));
                 response = run(route, request, check);
             } catch (ApiException e) {
@@ -259,7 +292,7 @@ public final class ApiPipeline implements Primer {
             LOG.debug("primed with {} {}: {}", request.method(), request.path(), response.status());
             return response.withHeader("x-request-id", request.requestId());
         }
-        record(request, response.status(), latency.toNanos() / 1e9, error);
+        afterResponse.defer(invocation.id(), () -> record(request, response.status(), latency.toNanos() / 1e9, error));
         Telemetry.request(measurement);
         LOG.info("{} {} {} {} ms", request.method(), request.path(), response.status(),
                 String.format(Locale.ROOT, "%.1f", latency.toNanos() / 1e6));
@@ -282,9 +315,10 @@ public final class ApiPipeline implements Primer {
      * own cold-start flag counts on-demand initialisations only, so with SnapStart (every
      * container restored from a snapshot) it would never report one; the first request a
      * pipeline serves is what a dashboard means by a cold start, and a snapshot is taken before any.
-     * A {@code rehearsal} is {@link #prime()}'s synthetic request.
+     * A {@code rehearsal} is {@link #prime()}'s synthetic request. {@code id} is Lambda's request id
+     * (null without a context), for the request-log write {@link AfterResponse} may postpone.
      */
-    private record Invocation(String function, boolean coldStart, boolean rehearsal) {
+    private record Invocation(String function, boolean coldStart, boolean rehearsal, String id) {
     }
 
     private Route resolve(ApiRequest request) {
@@ -307,8 +341,11 @@ public final class ApiPipeline implements Primer {
         throw new NotFound("no route for " + request.method() + " " + request.path());
     }
 
-    private TokenCheck authorize(Access access, ApiRequest request) {
+    private TokenCheck authorize(Access access, ApiRequest request, boolean rehearsal) {
         Optional<String> header = request.header("authorization");
+        if (rehearsal && access != Access.PUBLIC && request.method().equals("GET")) {
+            return authorizeRehearsal(access, request, header);
+        }
         if (access == Access.PUBLIC) {
             // Public routes ignore a stale or broken token (Swagger UI sends it everywhere).
             try {
@@ -329,6 +366,29 @@ public final class ApiPipeline implements Primer {
         if (access == Access.ADMIN && !principal.isAdmin()) {
             throw new Forbidden("this route requires the admin role");
         }
+        return TokenCheck.DONE;
+    }
+
+    /**
+     * {@link #prime()}'s {@code GET}s: the full token check runs (signature, then the lookup that
+     * finds no such user); only the priming user's token, only in a rehearsal, is then let
+     * through, as the principal it claims ({@code user} role, owning nothing), or with the
+     * {@code admin} role on an admin route (which only reads: it is a {@code GET}).
+     */
+    private TokenCheck authorizeRehearsal(Access access, ApiRequest request, Optional<String> header) {
+        Authenticator tokens = authenticator.get();
+        Principal claimed = tokens.verifyToken(header).orElseThrow(ApiPipeline::tokenRequired);
+        try {
+            tokens.confirm(claimed);
+        } catch (Unauthorized unknownUser) {
+            if (!claimed.username().equals(PRIMING_USERNAME)) {
+                throw unknownUser;
+            }
+        }
+        request.authenticate(access == Access.ADMIN && claimed.username().equals(PRIMING_USERNAME)
+                ? new Principal(claimed.userId(), claimed.username(), Role.ADMIN, claimed.tokenId(),
+                        claimed.tokenVersion(), claimed.expiresAt())
+                : claimed);
         return TokenCheck.DONE;
     }
 
@@ -410,6 +470,7 @@ public final class ApiPipeline implements Primer {
         private final Duration retention;
         private DependencyFailures dependencyFailures = DependencyFailures.NONE;
         private Supplier<Optional<String>> primingToken = Optional::empty;
+        private AfterResponse afterResponse = AfterResponse.inline();
 
         Builder(Supplier<Authenticator> authenticator, Supplier<RequestLog> requestLog, Clock clock,
                 Duration retention) {
@@ -440,6 +501,16 @@ public final class ApiPipeline implements Primer {
          */
         public Builder optPrimingToken(Supplier<String> primingToken) {
             this.primingToken = () -> Optional.of(primingToken.get());
+            return this;
+        }
+
+        /**
+         * Where the request-log write runs: {@link AfterResponse#inline() before the answer} by
+         * default; in Lambda, {@code Wiring.pipeline()} passes {@link AfterResponse#fromEnvironment()},
+         * which writes it after the answer.
+         */
+        public Builder optAfterResponse(AfterResponse afterResponse) {
+            this.afterResponse = afterResponse;
             return this;
         }
 

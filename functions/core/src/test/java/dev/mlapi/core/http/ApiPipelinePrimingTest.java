@@ -94,6 +94,63 @@ class ApiPipelinePrimingTest {
                         .key(Map.of("request_id", item.get("request_id")))));
     }
 
+    @Test
+    void prime_runsEveryGetRouteAsTheSyntheticUser_whoOwnsNothing_andNoOtherRoutePastTheTokenCheck() {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        ApiPipeline pipeline = wiring.pipeline()
+                .route("POST /things", Access.USER, request -> {
+                    throw new AssertionError("priming must not post");
+                })
+                .route("GET /things", Access.USER, request -> {
+                    seen.add("list as " + request.principal().orElseThrow().username() + " "
+                            + request.principal().orElseThrow().role());
+                    return ApiResponse.ok(Map.of("items", List.of()));
+                })
+                .route("GET /things/{id}", Access.USER_OVERLAPPED, request -> {
+                    seen.add("item " + request.pathParameter("id"));
+                    throw new dev.mlapi.core.error.ApiException.NotFound("no such thing");
+                })
+                .route("GET /admin/things", Access.ADMIN, request -> {
+                    seen.add("report as " + request.requireAdmin().username());
+                    return ApiResponse.ok(Map.of());
+                })
+                .route("DELETE /things/{id}", Access.USER, request -> {
+                    throw new AssertionError("priming must not delete");
+                })
+                .build();
+
+        pipeline.prime();
+
+        assertThat(seen).containsExactly("list as " + ApiPipeline.PRIMING_USERNAME + " USER", "item priming",
+                "report as " + ApiPipeline.PRIMING_USERNAME);
+        // one real user lookup per primed request: three GETs and the POST refused at the token check
+        assertThat(calls).filteredOn(call -> call.getClass().getSimpleName().equals("BatchGetItemRequest")).hasSize(4);
+        assertThat(requestLogSize()).isZero();
+    }
+
+    @Test
+    void aRealRequestCarryingThePrimingToken_isRefused_evenOnAGetRoute() {
+        AtomicInteger runs = new AtomicInteger();
+        ApiPipeline pipeline = wiring.pipeline()
+                .route("GET /things", Access.USER, request -> {
+                    runs.incrementAndGet();
+                    return ApiResponse.ok(Map.of());
+                })
+                .build();
+        String primingToken = wiring.jwt().issue(new dev.mlapi.core.users.User("priming", ApiPipeline.PRIMING_USERNAME,
+                java.util.Optional.empty(), dev.mlapi.core.users.Role.USER, "", java.time.Instant.EPOCH, 0)).token();
+        APIGatewayV2HTTPEvent event = event("GET /things", "/things");
+        event.getHeaders().put("authorization", "Bearer " + primingToken);
+
+        var response = pipeline.handle(event);
+
+        assertThat(response.getStatusCode()).isEqualTo(401);
+        assertThat(runs).hasValue(0);
+        stack.wiring().dynamoDb().scan(r -> r.tableName(stack.config().requestLogTable())).items()
+                .forEach(item -> stack.wiring().dynamoDb().deleteItem(r -> r.tableName(stack.config().requestLogTable())
+                        .key(Map.of("request_id", item.get("request_id")))));
+    }
+
     private static int requestLogSize() {
         return stack.wiring().dynamoDb().scan(r -> r.tableName(stack.config().requestLogTable())).count();
     }
