@@ -42,9 +42,10 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  */
 public final class Wiring {
 
-    /** Whom priming's synthetic requests claim to be: a user no lookup can find. */
-    private static final User PRIMING_USER = new User("priming", ApiPipeline.PRIMING_USERNAME, Optional.empty(),
-            Role.USER, "", Instant.EPOCH, 0);
+    /** Whom priming's synthetic requests claim to be: a user no lookup can find, with {@code role}. */
+    private static User primingUser(Role role) {
+        return new User("priming", ApiPipeline.PRIMING_USERNAME, Optional.empty(), role, "", Instant.EPOCH, 0);
+    }
 
     private final Config config;
     private final Clock clock;
@@ -174,7 +175,7 @@ public final class Wiring {
     public ApiPipeline.Builder pipeline() {
         return ApiPipeline.builder(this::authenticator, this::requestLog, clock, config.requestLogRetention())
                 .optDependencyFailures(SdkErrors::dependencyFailure)
-                .optPrimingToken(() -> jwt().issue(PRIMING_USER).token())
+                .optPrimingToken(role -> jwt().issue(primingUser(role)).token())
                 .optAfterResponse(afterResponse.get());
     }
 

@@ -78,7 +78,7 @@ public final class ApiPipeline implements Primer {
     private final Clock clock;
     private final Duration retention;
     private final DependencyFailures dependencyFailures;
-    private final Supplier<Optional<String>> primingToken;
+    private final Function<Role, Optional<String>> primingToken;
     private final AfterResponse afterResponse;
     private final AtomicBoolean coldStart = new AtomicBoolean(true);
 
@@ -151,8 +151,9 @@ public final class ApiPipeline implements Primer {
      * problem+json, encoding.
      * <ul>
      * <li>Every {@code GET} route, in declaration order, reaches its code: the lookup finds no
-     * such user, and for this synthetic request only (never for an event) the pipeline lets the
-     * token's claimed principal through, owning nothing, with the role the route needs. So a
+     * such user, and for these synthetic requests only (never for an event) the pipeline lets the
+     * token's claimed principal through, owning nothing: a user route once as a {@code user} and
+     * once as an {@code admin} (who often takes another path), an admin route as an admin. So a
      * list route runs its real queries and answers an empty page, an item route answers 404, an
      * admin report reads. {@code GET}s read; nothing else is run past the token check.</li>
      * <li>The first route of another method that needs a token is refused at the token check, as
@@ -171,26 +172,36 @@ public final class ApiPipeline implements Primer {
     }
 
     private List<APIGatewayV2HTTPEvent> primingEvents() {
-        Optional<String> token;
-        try {
-            token = primingToken.get();
-        } catch (RuntimeException e) {
-            LOG.info("priming without a token: {}", e.toString());
-            token = Optional.empty();
+        List<APIGatewayV2HTTPEvent> events = new java.util.ArrayList<>();
+        for (Route route : declared) {
+            if (route.template().method().equals("GET")) {
+                if (route.access() != Access.ADMIN) {
+                    events.add(primingEvent(route.template(), Role.USER));
+                }
+                if (route.access() != Access.PUBLIC) {
+                    events.add(primingEvent(route.template(), Role.ADMIN));
+                }
+            }
         }
-        List<RouteTemplate> templates = new java.util.ArrayList<>();
-        declared.stream().map(Route::template).filter(template -> template.method().equals("GET"))
-                .forEach(templates::add);
         declared.stream().filter(route -> route.access() != Access.PUBLIC && !route.template().method().equals("GET"))
-                .findFirst().map(Route::template).ifPresent(templates::add);
-        if (templates.isEmpty()) {
-            templates.add(RouteTemplate.parse("GET /~priming"));
+                .findFirst().ifPresent(route -> events.add(primingEvent(route.template(), Role.USER)));
+        if (events.isEmpty()) {
+            events.add(primingEvent(RouteTemplate.parse("GET /~priming"), Role.USER));
         }
-        Optional<String> bearer = token;
-        return templates.stream().map(template -> primingEvent(template, bearer)).toList();
+        return events;
     }
 
-    private static APIGatewayV2HTTPEvent primingEvent(RouteTemplate template, Optional<String> token) {
+    private Optional<String> primingToken(Role role) {
+        try {
+            return primingToken.apply(role);
+        } catch (RuntimeException e) {
+            LOG.info("priming without a token: {}", e.toString());
+            return Optional.empty();
+        }
+    }
+
+    private APIGatewayV2HTTPEvent primingEvent(RouteTemplate template, Role role) {
+        Optional<String> token = primingToken(role);
         String path = template.path().replaceAll("\\{[^/]+}", "priming");
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("content-type", "application/json");
@@ -372,8 +383,7 @@ public final class ApiPipeline implements Primer {
     /**
      * {@link #prime()}'s {@code GET}s: the full token check runs (signature, then the lookup that
      * finds no such user); only the priming user's token, only in a rehearsal, is then let
-     * through, as the principal it claims ({@code user} role, owning nothing), or with the
-     * {@code admin} role on an admin route (which only reads: it is a {@code GET}).
+     * through, as the principal it claims (owning nothing, with the role its token names).
      */
     private TokenCheck authorizeRehearsal(Access access, ApiRequest request, Optional<String> header) {
         Authenticator tokens = authenticator.get();
@@ -385,10 +395,10 @@ public final class ApiPipeline implements Primer {
                 throw unknownUser;
             }
         }
-        request.authenticate(access == Access.ADMIN && claimed.username().equals(PRIMING_USERNAME)
-                ? new Principal(claimed.userId(), claimed.username(), Role.ADMIN, claimed.tokenId(),
-                        claimed.tokenVersion(), claimed.expiresAt())
-                : claimed);
+        request.authenticate(claimed);
+        if (access == Access.ADMIN && !claimed.isAdmin()) {
+            throw new Forbidden("this route requires the admin role");
+        }
         return TokenCheck.DONE;
     }
 
@@ -469,7 +479,7 @@ public final class ApiPipeline implements Primer {
         private final Clock clock;
         private final Duration retention;
         private DependencyFailures dependencyFailures = DependencyFailures.NONE;
-        private Supplier<Optional<String>> primingToken = Optional::empty;
+        private Function<Role, Optional<String>> primingToken = role -> Optional.empty();
         private AfterResponse afterResponse = AfterResponse.inline();
 
         Builder(Supplier<Authenticator> authenticator, Supplier<RequestLog> requestLog, Clock clock,
@@ -495,12 +505,12 @@ public final class ApiPipeline implements Primer {
         }
 
         /**
-         * A token {@link #prime()} sends: signed with the function's real key for
+         * The token {@link #prime()} sends with a role: signed with the function's real key for
          * {@link #PRIMING_USERNAME}, so priming verifies a signature and looks a user up. A new
          * one per priming (it carries the time). Without it, priming sends no token.
          */
-        public Builder optPrimingToken(Supplier<String> primingToken) {
-            this.primingToken = () -> Optional.of(primingToken.get());
+        public Builder optPrimingToken(Function<Role, String> primingToken) {
+            this.primingToken = role -> Optional.of(primingToken.apply(role));
             return this;
         }
 

@@ -121,10 +121,11 @@ class ApiPipelinePrimingTest {
 
         pipeline.prime();
 
-        assertThat(seen).containsExactly("list as " + ApiPipeline.PRIMING_USERNAME + " USER", "item priming",
+        assertThat(seen).containsExactly("list as " + ApiPipeline.PRIMING_USERNAME + " USER",
+                "list as " + ApiPipeline.PRIMING_USERNAME + " ADMIN", "item priming", "item priming",
                 "report as " + ApiPipeline.PRIMING_USERNAME);
-        // one real user lookup per primed request: three GETs and the POST refused at the token check
-        assertThat(calls).filteredOn(call -> call.getClass().getSimpleName().equals("BatchGetItemRequest")).hasSize(4);
+        // one real user lookup per primed request: user routes as user and admin, the admin route, the POST refused
+        assertThat(calls).filteredOn(call -> call.getClass().getSimpleName().equals("BatchGetItemRequest")).hasSize(6);
         assertThat(requestLogSize()).isZero();
     }
 
