@@ -1,5 +1,6 @@
 package dev.mlapi.imagestore;
 
+import dev.mlapi.core.testkit.BenchSelection;
 import dev.mlapi.core.auth.Principal;
 import dev.mlapi.core.testkit.TestStack;
 import dev.mlapi.core.users.Role;
@@ -33,6 +34,9 @@ public final class ImageListingBenchmark {
     }
 
     public static void main(String[] args) {
+        if (!BenchSelection.runs("images")) {
+            return;
+        }
         int[] sizes = Arrays.stream(System.getProperty("bench.sizes", "1000,100000").split(","))
                 .mapToInt(Integer::parseInt).toArray();
         Map<String, Map<Integer, String>> table = new LinkedHashMap<>();

@@ -1,5 +1,6 @@
 package dev.mlapi.training;
 
+import dev.mlapi.core.testkit.BenchSelection;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +41,9 @@ public final class GridSearchBenchmark {
     private static final long SEED = 42;
 
     public static void main(String[] args) throws IOException {
+        if (!BenchSelection.runs("training")) {
+            return;
+        }
         int rounds = Integer.getInteger("bench.rounds", 7);
         int maxWarmup = Integer.getInteger("bench.maxWarmup", 15);
         Optional<Path> iris = IrisGridSearchTest.sharedDataset("iris.csv");

@@ -1,5 +1,6 @@
 package dev.mlapi.classify.bench;
 
+import dev.mlapi.core.testkit.BenchSelection;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
@@ -105,6 +106,9 @@ public final class ClassifyBenchmark {
             "handler, request log after the answer (Lambda)");
 
     public static void main(String[] args) throws Exception {
+        if (!BenchSelection.runs("classify")) {
+            return;
+        }
         try {
             run();
         } finally {

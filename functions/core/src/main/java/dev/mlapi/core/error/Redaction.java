@@ -16,8 +16,15 @@ public final class Redaction {
     private static final String SENSITIVE_NAME =
             "(?:[a-z0-9_-]*(?:password|passwd|pwd|secret|token|api[_-]?key|credential|authorization|signature))";
     private static final Pattern SENSITIVE_FIELD = Pattern.compile(SENSITIVE_NAME);
+    /** An HTTP auth scheme: its credentials are the word after it ({@code Authorization: Bearer abc…}). */
+    private static final String SCHEME = "(?:bearer|basic|digest)\\s+";
+    /**
+     * {@code name: value}. A scheme and its credentials are one value; a scheme before a
+     * placeholder ({@code Authorization: Bearer <token>}, in help texts) is no secret and stays.
+     */
     private static final Pattern NAMED_VALUE = Pattern.compile(
-            "(?i)(" + SENSITIVE_NAME + "[\"']?\\s*[:=]\\s*)(\"[^\"]*\"?|'[^']*'?|[^\\s,;&}\\]]+)");
+            "(?i)(" + SENSITIVE_NAME + "[\"']?\\s*[:=]\\s*)(?!" + SCHEME + "<[a-z_ -]+>)"
+                    + "(" + SCHEME + "[^\\s,;&}\\]'\"]+|\"[^\"]*\"?|'[^']*'?|[^\\s,;&}\\]]+)");
     private static final Pattern BEARER = Pattern.compile("(?i)(bearer\\s+)[A-Za-z0-9._~+/=-]{8,}");
     private static final Pattern JWT = Pattern.compile("eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*");
 

@@ -1,5 +1,6 @@
 package dev.mlapi.predict.bench;
 
+import dev.mlapi.core.testkit.BenchSelection;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
@@ -99,6 +100,9 @@ public final class PredictBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        if (!BenchSelection.runs("predict")) {
+            return;
+        }
         try {
             run();
         } finally {

@@ -1,5 +1,6 @@
 package dev.mlapi.report.bench;
 
+import dev.mlapi.core.testkit.BenchSelection;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.events.DynamodbEvent.DynamodbStreamRecord;
@@ -55,6 +56,9 @@ public final class ReportBenchmark {
     }
 
     public static void main(String[] args) {
+        if (!BenchSelection.runs("report")) {
+            return;
+        }
         try {
             report(args);
         } catch (Exception | Error e) {
