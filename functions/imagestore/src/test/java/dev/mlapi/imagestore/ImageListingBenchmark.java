@@ -22,7 +22,7 @@ import java.util.UUID;
  * {@code common} (1 in 2), {@code other} (1 in 3) and {@code rare} (1 in 100) as its index says;
  * records and links are written in batches by the adapter's bulk import (item for item what an upload writes).
  *
- * <pre>./mvnw -q -o -pl functions/imagestore -am test-compile exec:exec@bench -DskipTests -Dbench.sizes=1000,100000</pre>
+ * <pre>./mvnw -q -o -pl functions/imagestore -am test-compile exec:exec@bench -DskipTests -Dbench=images -Dbench.sizes=1000,100000</pre>
  */
 public final class ImageListingBenchmark {
 

@@ -26,7 +26,7 @@ import org.tribuo.regression.Regressor;
  * times are within 10% of one another (at most {@code bench.maxWarmup}), then
  * {@code bench.rounds} measured rounds give median, min and max. Prints a table; asserts nothing.
  *
- * <pre>./mvnw -q -o -pl functions/training -am test-compile exec:exec@bench</pre>
+ * <pre>./mvnw -q -o -pl functions/training -am test-compile exec:exec@bench -Dbench=training</pre>
  */
 public final class GridSearchBenchmark {
 

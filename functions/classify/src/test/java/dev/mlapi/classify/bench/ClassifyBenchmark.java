@@ -77,7 +77,7 @@ import javax.imageio.ImageIO;
  * 100 rounds moves less than 3% (at most {@code bench.maxWarmup}, 2,000 rounds). Cold start is measured for every function
  * by {@code local}'s {@code ColdStartBenchmark}. Exits when done.
  *
- * <p>Run: {@code ./mvnw -q -o -pl functions/classify -am -DskipTests test-compile exec:exec@bench}.
+ * <p>Run: {@code ./mvnw -q -o -pl functions/classify -am -DskipTests test-compile exec:exec@bench -Dbench=classify}.
  */
 public final class ClassifyBenchmark {
 

@@ -71,7 +71,7 @@ import java.util.function.LongSupplier;
  * least {@code bench.warmup} rounds (400) and then on until the handler's median over the last
  * 100 rounds moves less than 3% (at most {@code bench.maxWarmup}, 2,000 rounds). Exits when done.
  *
- * <p>Run: {@code ./mvnw -q -o -pl functions/predict -am -DskipTests test-compile exec:exec@bench}.
+ * <p>Run: {@code ./mvnw -q -o -pl functions/predict -am -DskipTests test-compile exec:exec@bench -Dbench=predict}.
  */
 public final class PredictBenchmark {
 
