@@ -22,11 +22,21 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -59,11 +69,22 @@ public final class DynamoDbRequestHistory implements RequestHistory {
     /** Items read per query page; history pages are at most 1000 entries. */
     private static final int QUERY_PAGE = 500;
 
+    /**
+     * The most days of one listing queried at once: the JDK keeps at most 5 idle connections per
+     * host ({@code http.maxConnections}) for the URL-connection HTTP client, so more would open a
+     * fresh (TLS) connection for every extra day of every round.
+     */
+    static final int DAYS_AT_ONCE = 5;
+
+    /** Runs day queries; daemon threads, so a Lambda runtime or a CLI still exits; idle ones end. */
+    private static final ExecutorService DAY_QUERIES = dayQueries();
+
     private final DynamoDbClient dynamoDb;
     private final String table;
     private final Duration retention;
     private final Clock clock;
     private final Predicate<RequestLogEntry> remover;
+    private final int daysAtOnce;
 
     /**
      * The history of the log in {@code table}; {@code remover} deletes one entry for a purge (and
@@ -71,11 +92,33 @@ public final class DynamoDbRequestHistory implements RequestHistory {
      */
     public DynamoDbRequestHistory(DynamoDbClient dynamoDb, String table, Duration retention, Clock clock,
             Predicate<RequestLogEntry> remover) {
+        this(dynamoDb, table, retention, clock, remover, DAYS_AT_ONCE);
+    }
+
+    /** As the public constructor, querying at most {@code daysAtOnce} days at once (1: one by one). */
+    DynamoDbRequestHistory(DynamoDbClient dynamoDb, String table, Duration retention, Clock clock,
+            Predicate<RequestLogEntry> remover, int daysAtOnce) {
+        if (daysAtOnce < 1 || daysAtOnce > DAYS_AT_ONCE) {
+            throw new IllegalArgumentException("daysAtOnce must be 1 to " + DAYS_AT_ONCE + ": " + daysAtOnce);
+        }
         this.dynamoDb = dynamoDb;
         this.table = table;
         this.retention = retention;
         this.clock = clock;
         this.remover = remover;
+        this.daysAtOnce = daysAtOnce;
+    }
+
+    private static ExecutorService dayQueries() {
+        AtomicInteger threads = new AtomicInteger();
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(DAYS_AT_ONCE, DAYS_AT_ONCE, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), task -> {
+                    Thread thread = new Thread(task, "history-day-query-" + threads.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        executor.allowCoreThreadTimeOut(true);
+        return executor;
     }
 
     @Override
@@ -83,24 +126,19 @@ public final class DynamoDbRequestHistory implements RequestHistory {
         try {
             List<HistoryDeletion> deletions = deletions();
             Instant now = clock.instant();
-            // Nothing older than the retention can still be in the log: do not query days before it.
-            Instant from = max(query.from(), now.minus(retention).minus(Duration.ofDays(1)));
+            // Nothing older than the retention can still be in the log, and nothing older than a
+            // deletion covering all of it can be listed: do not query before either.
+            Instant from = max(max(query.from(), now.minus(retention).minus(Duration.ofDays(1))),
+                    hiddenBefore(deletions, query.user()));
             List<RequestLogEntry> found = new ArrayList<>();
             if (!query.to().isAfter(from)) {
                 return new HistorySlice(found, Optional.empty());
             }
             if (query.user().isPresent()) {
-                collect(query, from, query.user().get(), null, query.after().orElse(null), deletions, now, found);
+                collect(query, from, query.user().get(), null, query.after().orElse(null), deletions, now, found,
+                        query.limit() + 1);
             } else {
-                LocalDate first = day(from);
-                LocalDate day = query.after().map(p -> LocalDate.parse(p.day()))
-                        .orElse(day(query.to().minusNanos(1000)));
-                boolean resume = query.after().isPresent();
-                for (; !day.isBefore(first) && found.size() <= query.limit(); day = day.minusDays(1)) {
-                    collect(query, from, null, day.toString(), resume ? query.after().get() : null, deletions, now,
-                            found);
-                    resume = false;
-                }
+                walkDays(query, from, deletions, now, found);
             }
             if (found.size() > query.limit()) {
                 List<RequestLogEntry> page = found.subList(0, query.limit());
@@ -114,9 +152,85 @@ public final class DynamoDbRequestHistory implements RequestHistory {
         }
     }
 
-    /** Adds matching entries of one index partition (a user, or a day), newest first, until limit + 1. */
+    /**
+     * Adds the matching entries of the {@code by_day} partitions from the newest day of the query
+     * (or the cursor's day) back to {@code from}'s, until limit + 1: several days are queried at
+     * once, but their entries are taken strictly in day order, so the page and its cursor are
+     * those a day-by-day walk gives.
+     */
+    private void walkDays(HistoryQuery query, Instant from, List<HistoryDeletion> deletions, Instant now,
+            List<RequestLogEntry> found) {
+        LocalDate first = day(from);
+        LocalDate next = query.after().map(p -> LocalDate.parse(p.day())).orElse(day(query.to().minusNanos(1000)));
+        Optional<HistoryPosition> resume = query.after();
+        Deque<CompletableFuture<List<RequestLogEntry>>> pending = new ArrayDeque<>();
+        // One day first, then more at once as days come back without filling the page: a dense
+        // log costs one query, as before; a sparse one is read daysAtOnce days per round trip.
+        int window = 1;
+        try {
+            while (found.size() <= query.limit() && (!pending.isEmpty() || !next.isBefore(first))) {
+                while (pending.size() < window && !next.isBefore(first)) {
+                    String day = next.toString();
+                    HistoryPosition after = resume.orElse(null);
+                    int wanted = query.limit() + 1 - found.size();
+                    pending.add(CompletableFuture.supplyAsync(() -> {
+                        List<RequestLogEntry> entries = new ArrayList<>();
+                        collect(query, from, null, day, after, deletions, now, entries, wanted);
+                        return entries;
+                    }, DAY_QUERIES));
+                    resume = Optional.empty();
+                    next = next.minusDays(1);
+                }
+                for (RequestLogEntry entry : await(pending.removeFirst())) {
+                    if (found.size() > query.limit()) {
+                        break;
+                    }
+                    found.add(entry);
+                }
+                window = Math.min(daysAtOnce, window * 2);
+            }
+        } finally {
+            // Days queued beyond a full page are not needed (those already running just finish).
+            pending.forEach(day -> day.cancel(false));
+        }
+    }
+
+    /** The day's entries, or what its query threw, as if it had been run on this thread. */
+    private static List<RequestLogEntry> await(CompletableFuture<List<RequestLogEntry>> day) {
+        try {
+            return day.join();
+        } catch (CompletionException | CancellationException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException(cause);
+        }
+    }
+
+    /**
+     * The time before which every entry {@code user}'s listing (everyone's, when empty) could
+     * show is covered by a deletion: deletions cover what was created strictly before them.
+     */
+    private static Instant hiddenBefore(List<HistoryDeletion> deletions, Optional<String> user) {
+        Instant hidden = Instant.EPOCH;
+        for (HistoryDeletion deletion : deletions) {
+            if (deletion.user().isEmpty() || (user.isPresent() && deletion.user().equals(user))) {
+                hidden = max(hidden, deletion.before());
+            }
+        }
+        return hidden;
+    }
+
+    /**
+     * Adds matching entries of one index partition (a user, or a day), newest first, until
+     * {@code found} holds {@code wanted}.
+     */
     private void collect(HistoryQuery query, Instant from, String user, String day, HistoryPosition after,
-            List<HistoryDeletion> deletions, Instant now, List<RequestLogEntry> found) {
+            List<HistoryDeletion> deletions, Instant now, List<RequestLogEntry> found, int wanted) {
         Map<String, String> names = new HashMap<>(Map.of("#pk", user != null ? USER : DAY, "#at", CREATED_AT));
         Map<String, AttributeValue> values = new HashMap<>(Map.of(
                 ":pk", AttributeValue.fromS(user != null ? user : day),
@@ -158,7 +272,7 @@ public final class DynamoDbRequestHistory implements RequestHistory {
                 // DynamoDB removes expired items only eventually (DynamoDB Local never does).
                 if (entry.expiresAt().isAfter(now) && deletions.stream().noneMatch(d -> d.covers(entry))) {
                     found.add(entry);
-                    if (found.size() > query.limit()) {
+                    if (found.size() >= wanted) {
                         return;
                     }
                 }
