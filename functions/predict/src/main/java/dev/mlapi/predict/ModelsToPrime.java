@@ -62,11 +62,14 @@ final class ModelsToPrime {
     void offer(ModelCatalog catalog, Predicate<ModelRef> prime) {
         if (listed.isPresent()) {
             for (String text : listed.get()) {
+                ModelRef ref;
                 try {
-                    prime.test(ModelRef.parse(Env.PRIME_MODELS, text));
+                    ref = ModelRef.parse(Env.PRIME_MODELS, text);
                 } catch (RuntimeException e) {
                     LOG.warn("{} names '{}', which is not a model reference; not primed", Env.PRIME_MODELS, text);
+                    continue;
                 }
+                prime.test(ref);
             }
             return;
         }

@@ -228,10 +228,19 @@ class TrainWorkerHandlerTest {
         assertThat(job(jobId).error().orElseThrow()).contains("deleted");
     }
 
+    static String jobsTableName() {
+        return stack.config().environment().tableName(TableCatalog.TRAINING_JOBS);
+    }
+
     static List<Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue>> jobsTable() {
-        String name = stack.config().environment().tableName(TableCatalog.TRAINING_JOBS);
-        return stack.wiring().dynamoDb().scanPaginator(r -> r.tableName(name).consistentRead(true)).items().stream()
-                .toList();
+        return stack.wiring().dynamoDb().scanPaginator(r -> r.tableName(jobsTableName()).consistentRead(true)).items()
+                .stream().toList();
+    }
+
+    /** The key of the job the priming batch names, as the DynamoDB client writes it. */
+    static Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue> primingKey() {
+        return Map.of(TrainingTable.ID, software.amazon.awssdk.services.dynamodb.model.AttributeValue
+                .fromS(PrimingBatch.JOB_ID));
     }
 
     @Test
@@ -243,10 +252,8 @@ class TrainWorkerHandlerTest {
 
         assertThat(jobsTable()).as("the failed claim created no item and changed none")
                 .containsExactlyInAnyOrderElementsOf(before);
-        String name = stack.config().environment().tableName(TableCatalog.TRAINING_JOBS);
-        assertThat(stack.wiring().dynamoDb().getItem(r -> r.tableName(name).consistentRead(true)
-                .key(Map.of(TrainingTable.ID, software.amazon.awssdk.services.dynamodb.model.AttributeValue
-                        .fromS(PrimingBatch.JOB_ID)))).hasItem()).isFalse();
+        assertThat(stack.wiring().dynamoDb().getItem(r -> r.tableName(jobsTableName()).consistentRead(true)
+                .key(primingKey())).hasItem()).isFalse();
 
         assertThat(deliver(inserted(waiting, "INSERT", "job")).getBatchItemFailures()).isEmpty();
         assertThat(job(waiting).status()).isEqualTo(JobStatus.SUCCEEDED);
@@ -266,9 +273,7 @@ class TrainWorkerHandlerTest {
             assertThat(claimed.attempts()).as("the priming record's claim took effect on an existing job").isEqualTo(1);
             assertThat(claimed.status()).as("and its missing dataset failed it").isEqualTo(JobStatus.FAILED);
         } finally {
-            String name = stack.config().environment().tableName(TableCatalog.TRAINING_JOBS);
-            stack.wiring().dynamoDb().deleteItem(r -> r.tableName(name).key(Map.of(TrainingTable.ID,
-                    software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(PrimingBatch.JOB_ID))));
+            stack.wiring().dynamoDb().deleteItem(r -> r.tableName(jobsTableName()).key(primingKey()));
         }
     }
 
