@@ -1,9 +1,13 @@
 package dev.mlapi.predict;
 
 import dev.mlapi.catalog.Env;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mlapi.core.config.Config;
 import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.error.ApiException.NotFound;
+import dev.mlapi.core.json.Json;
 import dev.mlapi.core.observability.Telemetry;
 import dev.mlapi.core.requestlog.RequestLogFields;
 import dev.mlapi.core.runtime.Primer;
@@ -82,10 +86,15 @@ public final class PredictService implements AutoCloseable, Primer {
             double[][] rows = Features.rows(request.instances(), model.featureCount(), manifest.featureNames());
             outputs = Telemetry.timeInference(manifest.ref(), () -> model.predict(rows));
         }
+        PredictResult result = result(manifest, outputs, started);
+        Prediction first = result.predictions().get(0);
+        log.result(first.label() != null ? first.label() : String.valueOf(first.value()));
+        return result;
+    }
+
+    private static PredictResult result(Manifest manifest, List<TabularModel.Output> outputs, long started) {
         List<Prediction> predictions = outputs.stream()
                 .map(o -> new Prediction(o.label(), o.probabilities(), o.value())).toList();
-        Prediction first = predictions.get(0);
-        log.result(first.label() != null ? first.label() : String.valueOf(first.value()));
         double seconds = (System.nanoTime() - started) / 1e9;
         return new PredictResult(predictions, new ModelInfo(manifest.name(), manifest.version()), seconds);
     }
@@ -95,7 +104,8 @@ public final class PredictService implements AutoCloseable, Primer {
      * reading) on a small tree bundled with the function; resolves a model no one can have
      * registered, which warms the S3 client read only; then loads the models likely to be asked
      * for ({@link ModelsToPrime}) into the cache requests use, each with one prediction on
-     * generated input, so their first request is a cache hit. Only reads: a model that fails to
+     * generated input through the request's code (features, model, answer, JSON), so their first
+     * request is a cache hit. Only reads: a model that fails to
      * resolve or load is logged and skipped.
      */
     @Override
@@ -123,16 +133,40 @@ public final class PredictService implements AutoCloseable, Primer {
         }
         long started = System.nanoTime();
         try (var lease = cache.acquire(TabularModels.cacheKey(manifest), () -> models.load(manifest))) {
-            TabularModel model = lease.model();
-            int width = (int) (model.featureCount() > 0 ? model.featureCount() : manifest.featureNames().size());
-            if (width > 0) {
-                model.predict(new double[1][width]);
-            }
+            predictGenerated(manifest, lease.model());
             LOG.info("primed {} ({}) in {} ms", ref, manifest.ref(), (System.nanoTime() - started) / 1_000_000);
         } catch (RuntimeException e) {
             LOG.warn("priming {} ({}) failed; its first request loads it: {}", ref, manifest.ref(), e.toString());
         }
         return true;
+    }
+
+    /**
+     * One instance of zeros through what a request's instances go through (by feature name when the
+     * manifest names them, else as an array), the model, the answer and its JSON; no telemetry and
+     * no request-log fields, so nothing is recorded. Skipped when the width is unknown.
+     */
+    private static void predictGenerated(Manifest manifest, TabularModel model) {
+        long started = System.nanoTime();
+        List<String> names = manifest.featureNames();
+        int width = (int) (model.featureCount() > 0 ? model.featureCount() : names.size());
+        if (width <= 0) {
+            return;
+        }
+        JsonNode instance;
+        if (names.size() == width) {
+            ObjectNode byName = Json.mapper().createObjectNode();
+            names.forEach(name -> byName.put(name, 0.0));
+            instance = byName;
+        } else {
+            ArrayNode values = Json.mapper().createArrayNode();
+            for (int i = 0; i < width; i++) {
+                values.add(0.0);
+            }
+            instance = values;
+        }
+        double[][] rows = Features.rows(List.of(instance), model.featureCount(), names);
+        Json.write(result(manifest, model.predict(rows), started));
     }
 
     /**
