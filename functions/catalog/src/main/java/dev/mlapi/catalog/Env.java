@@ -26,6 +26,11 @@ public final class Env {
     public static final String REQUEST_LOG_RETENTION_DAYS = "REQUEST_LOG_RETENTION_DAYS";
     public static final String DEFAULT_IMAGE_MODEL = "DEFAULT_IMAGE_MODEL";
     public static final String MODEL_CACHE_MAX_BYTES = "MODEL_CACHE_MAX_BYTES";
+    /**
+     * Predict: the models loaded while priming, comma-separated references ({@code iris@production,churn:3});
+     * set but empty: none; unset: the first few tabular models with a {@code production} alias.
+     */
+    public static final String PRIME_MODELS = "PRIME_MODELS";
 
     /** Local only (the local server, tests, {@code sam local} through env.json): never set in AWS. */
     public static final String DYNAMODB_ENDPOINT = "DYNAMODB_ENDPOINT";

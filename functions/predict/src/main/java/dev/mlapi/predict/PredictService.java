@@ -1,8 +1,13 @@
 package dev.mlapi.predict;
 
 import dev.mlapi.catalog.Env;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mlapi.core.config.Config;
+import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.error.ApiException.NotFound;
+import dev.mlapi.core.json.Json;
 import dev.mlapi.core.observability.Telemetry;
 import dev.mlapi.core.requestlog.RequestLogFields;
 import dev.mlapi.core.runtime.Primer;
@@ -12,13 +17,17 @@ import dev.mlapi.inference.ModelKey;
 import dev.mlapi.predict.PredictResult.ModelInfo;
 import dev.mlapi.predict.PredictResult.Prediction;
 import dev.mlapi.registry.Manifest;
+import dev.mlapi.registry.ModelCatalog;
 import dev.mlapi.registry.ModelRef;
 import dev.mlapi.registry.ModelRegistry;
+import dev.mlapi.registry.S3ModelRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Predicts with a registered tabular model: resolve the reference, load the model (once per
@@ -31,22 +40,38 @@ public final class PredictService implements AutoCloseable, Primer {
     static final String PRIMING_MODEL = "priming-iris-tree.onnx";
     static final List<String> PRIMING_LABELS = List.of("setosa", "versicolor", "virginica");
 
+    private static final Logger LOG = LoggerFactory.getLogger(PredictService.class);
+
     private final TabularModels models;
     private final ModelCache<TabularModel> cache;
+    private final ModelCatalog catalog;
+    private final ModelsToPrime toPrime;
 
-    PredictService(TabularModels models, ModelCache<TabularModel> cache) {
+    PredictService(TabularModels models, ModelCache<TabularModel> cache, ModelCatalog catalog, ModelsToPrime toPrime) {
         this.models = models;
         this.cache = cache;
+        this.catalog = catalog;
+        this.toPrime = toPrime;
     }
 
     /** The model cache's budget unless {@code MODEL_CACHE_MAX_BYTES} says otherwise. */
     public static final long DEFAULT_MODEL_CACHE_MAX_BYTES = 512L * 1024 * 1024;
 
-    /** The service as configured: the model cache's budget is {@code MODEL_CACHE_MAX_BYTES}. */
-    public static PredictService create(Config config, ModelRegistry registry) {
+    /** The service on the S3 registry, which also lists the models priming loads. */
+    public static PredictService create(Config config, S3ModelRegistry registry) {
+        return create(config, registry, registry);
+    }
+
+    /**
+     * The service as configured: the model cache's budget is {@code MODEL_CACHE_MAX_BYTES}; priming
+     * loads the models {@code PRIME_MODELS} lists, or those {@code catalog} shows with a
+     * {@code production} alias (see {@link ModelsToPrime}).
+     */
+    public static PredictService create(Config config, ModelRegistry registry, ModelCatalog catalog) {
         Djl.startEngine();
         return new PredictService(new TabularModels(registry, Clock.systemUTC()),
-                new ModelCache<>(config.environment().number(Env.MODEL_CACHE_MAX_BYTES, DEFAULT_MODEL_CACHE_MAX_BYTES)));
+                new ModelCache<>(config.environment().number(Env.MODEL_CACHE_MAX_BYTES, DEFAULT_MODEL_CACHE_MAX_BYTES)),
+                catalog, ModelsToPrime.from(config.environment()));
     }
 
     /** Predicts every instance, adding the model and the first answer to the request's history entry. */
@@ -61,18 +86,27 @@ public final class PredictService implements AutoCloseable, Primer {
             double[][] rows = Features.rows(request.instances(), model.featureCount(), manifest.featureNames());
             outputs = Telemetry.timeInference(manifest.ref(), () -> model.predict(rows));
         }
+        PredictResult result = result(manifest, outputs, started);
+        Prediction first = result.predictions().get(0);
+        log.result(first.label() != null ? first.label() : String.valueOf(first.value()));
+        return result;
+    }
+
+    private static PredictResult result(Manifest manifest, List<TabularModel.Output> outputs, long started) {
         List<Prediction> predictions = outputs.stream()
                 .map(o -> new Prediction(o.label(), o.probabilities(), o.value())).toList();
-        Prediction first = predictions.get(0);
-        log.result(first.label() != null ? first.label() : String.valueOf(first.value()));
         double seconds = (System.nanoTime() - started) / 1e9;
         return new PredictResult(predictions, new ModelInfo(manifest.name(), manifest.version()), seconds);
     }
 
     /**
      * Starts ONNX Runtime and runs one prediction through the tabular path (session, output
-     * reading) on a small tree bundled with the function, as the registry names no default tabular
-     * model; then resolves a model no one can have registered, which warms the S3 client read only.
+     * reading) on a small tree bundled with the function; resolves a model no one can have
+     * registered, which warms the S3 client read only; then loads the models likely to be asked
+     * for ({@link ModelsToPrime}) into the cache requests use, each with one prediction on
+     * generated input through the request's code (features, model, answer, JSON), so their first
+     * request is a cache hit. Only reads: a model that fails to
+     * resolve or load is logged and skipped.
      */
     @Override
     public void prime() {
@@ -85,9 +119,63 @@ public final class PredictService implements AutoCloseable, Primer {
         } catch (NotFound expected) {
             // the registry was reached: that was the point
         }
+        toPrime.offer(catalog, this::primeModel);
     }
 
-    /** Where an alias pointed before the snapshot may have moved since: read it again. */
+    /** Loads {@code ref} as a request would and predicts once; whether it was a tabular model to try. */
+    private boolean primeModel(ModelRef ref) {
+        Manifest manifest;
+        try {
+            manifest = models.resolve(ref);
+        } catch (ApiException e) {
+            LOG.info("not priming {}: {}", ref, e.detail());
+            return false;
+        }
+        long started = System.nanoTime();
+        try (var lease = cache.acquire(TabularModels.cacheKey(manifest), () -> models.load(manifest))) {
+            predictGenerated(manifest, lease.model());
+            LOG.info("primed {} ({}) in {} ms", ref, manifest.ref(), (System.nanoTime() - started) / 1_000_000);
+        } catch (RuntimeException e) {
+            LOG.warn("priming {} ({}) failed; its first request loads it: {}", ref, manifest.ref(), e.toString());
+        }
+        return true;
+    }
+
+    /**
+     * One instance of zeros through what a request's instances go through (by feature name when the
+     * manifest names them, else as an array), the model, the answer and its JSON; no telemetry and
+     * no request-log fields, so nothing is recorded. Skipped when the width is unknown.
+     */
+    private static void predictGenerated(Manifest manifest, TabularModel model) {
+        long started = System.nanoTime();
+        List<String> names = manifest.featureNames();
+        int width = (int) (model.featureCount() > 0 ? model.featureCount() : names.size());
+        if (width <= 0) {
+            return;
+        }
+        JsonNode instance;
+        if (names.size() == width) {
+            ObjectNode byName = Json.mapper().createObjectNode();
+            names.forEach(name -> byName.put(name, 0.0));
+            instance = byName;
+        } else {
+            ArrayNode values = Json.mapper().createArrayNode();
+            for (int i = 0; i < width; i++) {
+                values.add(0.0);
+            }
+            instance = values;
+        }
+        double[][] rows = Features.rows(List.of(instance), model.featureCount(), names);
+        Json.write(result(manifest, model.predict(rows), started));
+    }
+
+    /**
+     * Where an alias pointed before the snapshot may have moved since: read it again. The loaded
+     * models stay: the cache knows each by name, version and the model file's sha256, and a
+     * registered version never changes, so a model primed before the snapshot is still the right
+     * one for any reference that resolves to it now (and one no longer asked for is evicted as
+     * the cache's budget requires).
+     */
     @Override
     public void afterRestore() {
         models.forgetResolutions();

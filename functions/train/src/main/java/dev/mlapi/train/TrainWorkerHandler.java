@@ -7,6 +7,7 @@ import com.amazonaws.services.lambda.runtime.events.DynamodbEvent.DynamodbStream
 import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
 import com.amazonaws.services.lambda.runtime.events.models.dynamodb.AttributeValue;
 import dev.mlapi.core.Wiring;
+import dev.mlapi.core.runtime.Primer;
 import dev.mlapi.core.runtime.Priming;
 import dev.mlapi.core.events.EventInvocations;
 import java.time.Duration;
@@ -21,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * inserted job is run by {@link TrainingWorker}; a record whose job could not be run for a
  * storage outage is reported failed, so the event source retries it (boundedly) from there.
  */
-public final class TrainWorkerHandler implements RequestHandler<DynamodbEvent, StreamsEventResponse> {
+public final class TrainWorkerHandler implements RequestHandler<DynamodbEvent, StreamsEventResponse>, Primer {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainWorkerHandler.class);
     /** Tribuo logs every tree it builds (java.util.logging, INFO): thousands of lines per job. Held, so it stays set. */
@@ -32,9 +33,10 @@ public final class TrainWorkerHandler implements RequestHandler<DynamodbEvent, S
     private final TrainingWorker worker;
     private final EventInvocations invocations = new EventInvocations("train-worker");
 
+    /** Lambda's entry point: configuration from the environment, primed during init (and before a snapshot). */
     public TrainWorkerHandler() {
         this(Wiring.fromEnvironment());
-        Priming.atInit(worker);
+        Priming.atInit(this);
     }
 
     public TrainWorkerHandler(Wiring wiring) {
@@ -65,6 +67,19 @@ public final class TrainWorkerHandler implements RequestHandler<DynamodbEvent, S
             }
             return StreamsEventResponse.builder().withBatchItemFailures(List.of()).build();
         });
+    }
+
+    /**
+     * Runs the path a stream record takes, through {@link #handleRequest}: a batch inserting a job
+     * no one can have ({@link PrimingBatch}), whose claim (a conditional update) fails without
+     * creating an item and whose settling reads it back and finds nothing. No write takes effect.
+     */
+    @Override
+    public void prime() {
+        StreamsEventResponse response = handleRequest(PrimingBatch.jobInserted(), null);
+        if (!response.getBatchItemFailures().isEmpty()) {
+            throw new IllegalStateException("the priming record failed (see the warning above)");
+        }
     }
 
     /** The job a record inserted; empty for anything else (a dataset, a modification the filter let through). */

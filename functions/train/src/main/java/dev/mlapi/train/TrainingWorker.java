@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.error.ApiException.ServiceUnavailable;
 import dev.mlapi.core.json.Json;
-import dev.mlapi.core.runtime.Primer;
 import dev.mlapi.registry.ModelRegistryWriter;
 import dev.mlapi.training.GridSearch;
 import dev.mlapi.training.ModelTrainer;
@@ -42,7 +41,7 @@ import software.amazon.awssdk.core.exception.SdkException;
  * Only a storage outage escapes (to be retried by the event source); every other failure is the
  * job's and is recorded on it.
  */
-final class TrainingWorker implements Primer {
+final class TrainingWorker {
 
     static final int MAX_ATTEMPTS = 3;
     static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(1);
@@ -71,12 +70,6 @@ final class TrainingWorker implements Primer {
     }
 
     /** Runs job {@code jobId} with {@code timeLeft} before the function is stopped. */
-    /** Reads a job that cannot exist (ids are UUIDs): the DynamoDB client's path, warmed without an effect. */
-    @Override
-    public void prime() {
-        table.findJob("~priming");
-    }
-
     void run(String jobId, Duration timeLeft) {
         Instant now = clock.instant();
         Optional<TrainingJob> claimed = table.claim(jobId, MAX_ATTEMPTS, now);

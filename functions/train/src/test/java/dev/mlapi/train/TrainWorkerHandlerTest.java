@@ -14,6 +14,7 @@ import com.amazonaws.services.lambda.runtime.events.models.dynamodb.AttributeVal
 import com.amazonaws.services.lambda.runtime.events.models.dynamodb.StreamRecord;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.json.Json;
 import dev.mlapi.core.testkit.Events;
 import dev.mlapi.core.testkit.LocalContext;
@@ -43,7 +44,7 @@ import org.junit.jupiter.api.Test;
  * stream sends them, on DynamoDB Local, S3Proxy and real Tribuo and ONNX Runtime: a job runs once
  * (a redelivery changes nothing), a job whose worker died is restarted a bounded number of times
  * and then failed with the reason, a job out of time fails with "stopped after N of M fits", and
- * a cancelled job registers nothing.
+ * a cancelled job registers nothing. Priming runs the same path for a job no one has and writes nothing.
  */
 class TrainWorkerHandlerTest {
 
@@ -225,6 +226,55 @@ class TrainWorkerHandlerTest {
 
         assertThat(job(jobId).status()).isEqualTo(JobStatus.FAILED);
         assertThat(job(jobId).error().orElseThrow()).contains("deleted");
+    }
+
+    static String jobsTableName() {
+        return stack.config().environment().tableName(TableCatalog.TRAINING_JOBS);
+    }
+
+    static List<Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue>> jobsTable() {
+        return stack.wiring().dynamoDb().scanPaginator(r -> r.tableName(jobsTableName()).consistentRead(true)).items()
+                .stream().toList();
+    }
+
+    /** The key of the job the priming batch names, as the DynamoDB client writes it. */
+    static Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue> primingKey() {
+        return Map.of(TrainingTable.ID, software.amazon.awssdk.services.dynamodb.model.AttributeValue
+                .fromS(PrimingBatch.JOB_ID));
+    }
+
+    @Test
+    void prime_runsAStreamBatchForAJobNoOneHas_writesNothing_andTheHandlerThenRunsARealJob() {
+        String waiting = submit(irisTree("after-priming"));
+        var before = jobsTable();
+
+        handler.prime();
+
+        assertThat(jobsTable()).as("the failed claim created no item and changed none")
+                .containsExactlyInAnyOrderElementsOf(before);
+        assertThat(stack.wiring().dynamoDb().getItem(r -> r.tableName(jobsTableName()).consistentRead(true)
+                .key(primingKey())).hasItem()).isFalse();
+
+        assertThat(deliver(inserted(waiting, "INSERT", "job")).getBatchItemFailures()).isEmpty();
+        assertThat(job(waiting).status()).isEqualTo(JobStatus.SUCCEEDED);
+    }
+
+    @Test
+    void prime_goesThroughTheRealClaim_soAJobThatHadThePrimingIdWouldBeRun() {
+        Instant now = Instant.now();
+        table.createJob(new TrainingJob(PrimingBatch.JOB_ID, "alice", JobStatus.QUEUED, "primed", "decision_tree",
+                "classification", "{}", "training/jobs/none/data.csv", Optional.empty(), now, Optional.empty(),
+                Optional.empty(), 0, 1, 0, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()),
+                now.plus(Duration.ofDays(1)));
+        try {
+            handler.prime();
+
+            TrainingJob claimed = job(PrimingBatch.JOB_ID);
+            assertThat(claimed.attempts()).as("the priming record's claim took effect on an existing job").isEqualTo(1);
+            assertThat(claimed.status()).as("and its missing dataset failed it").isEqualTo(JobStatus.FAILED);
+        } finally {
+            stack.wiring().dynamoDb().deleteItem(r -> r.tableName(jobsTableName()).key(primingKey()));
+        }
     }
 
     @Test

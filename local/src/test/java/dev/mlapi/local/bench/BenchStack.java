@@ -38,8 +38,9 @@ import java.util.stream.Stream;
  * Storage for function jars started in other JVMs: DynamoDB Local and the S3 server of the test
  * kit, the users the sample events need (alice, an admin whose token the other events carry), the
  * default image model (MobileNetV2 from {@code ../shared/models}, when present) and the iris tree
- * predict's events name. Runs {@link ColdStartProbe} in a child JVM per call, with the function's
- * environment and JVM options as the catalog deploys them.
+ * predict's events name (aliased {@code production}, so predict's priming loads it). Runs
+ * {@link ColdStartProbe} in a child JVM per call, with the function's environment and JVM options
+ * as the catalog deploys them.
  */
 public final class BenchStack implements AutoCloseable {
 
@@ -82,10 +83,12 @@ public final class BenchStack implements AutoCloseable {
         this.imageModel = Files.isRegularFile(shared.resolve(DefaultImageModel.MODEL.fileName()))
                 && DefaultImageModel.ensureRegistered(registry, Optional.of(shared), DefaultImageModel.httpClient())
                         .isPresent();
-        registry.register(ModelRegistration.builder().setName("iris").setKind(ModelKind.TABULAR)
+        var iris = registry.register(ModelRegistration.builder().setName("iris").setKind(ModelKind.TABULAR)
                         .setModelFile("model.onnx").setCreatedBy("bench").optFeatureNames(TabularOnnx.IRIS_FEATURES)
                         .build(),
                 List.of(new ModelFile("model.onnx", TabularOnnx.irisTree())));
+        // Deployed, as a served model is: predict primes the production models it finds.
+        registry.setAlias("iris", "production", iris.version(), "bench");
     }
 
     public static BenchStack start() throws IOException {

@@ -26,6 +26,14 @@ public final class Environment {
         return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
     }
 
+    /**
+     * Whether {@code name} was given at all, even blank: for the few settings where "set to
+     * nothing" means something else than "not set" (predict's {@code PRIME_MODELS}).
+     */
+    public boolean isSet(String name) {
+        return values.containsKey(name);
+    }
+
     public String string(String name, String defaultValue) {
         return string(name).orElse(defaultValue);
     }

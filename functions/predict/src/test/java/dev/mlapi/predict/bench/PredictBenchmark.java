@@ -133,7 +133,7 @@ public final class PredictBenchmark {
 
             PredictService service = PredictService.create(stack.config(), registry);
             PredictHandler handler = new PredictHandler(stack.wiring());
-            PredictService memoised = PredictService.create(stack.config(), new MemoisedRegistry(registry));
+            PredictService memoised = PredictService.create(stack.config(), new MemoisedRegistry(registry), registry);
             TabularModel model = TabularModel.load(manifest.ref(), onnx, manifest.labels());
             OrtEnvironment env = OrtEnvironment.getEnvironment();
             OrtSession session;
