@@ -20,10 +20,7 @@ import dev.mlapi.core.testkit.StreamEvents;
 import dev.mlapi.core.testkit.TestStack;
 import dev.mlapi.core.testkit.ThrottlingDynamoDb;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
-import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItemsRequest;
-import software.amazon.awssdk.services.dynamodb.model.TransactWriteItemsResponse;
 import java.nio.file.Path;
 import dev.mlapi.core.rollup.Dimension;
 import dev.mlapi.core.rollup.LogSketch;
@@ -371,48 +368,18 @@ class AggregateRequestLogHandlerTest {
     /** The real adapter whose {@code n}th transaction fails as a throttled one does; every other reaches DynamoDB Local. */
     private RequestRollups rollupsFailingTransaction(int n) {
         AtomicInteger transactions = new AtomicInteger();
-        return rollupsOver(new DynamoDbClient() {
-            @Override
-            public TransactWriteItemsResponse transactWriteItems(TransactWriteItemsRequest request) {
-                if (transactions.incrementAndGet() == n) {
-                    throw ThrottlingDynamoDb.throttlingException();
-                }
-                return stack.wiring().dynamoDb().transactWriteItems(request);
-            }
-
-            @Override
-            public QueryResponse query(QueryRequest request) {
-                return stack.wiring().dynamoDb().query(request);
-            }
-
-            @Override
-            public String serviceName() {
-                return SERVICE_NAME;
-            }
-
-            @Override
-            public void close() {
-            }
-        });
+        return rollupsOver(new ThrottlingDynamoDb(stack.wiring().dynamoDb()).throttle(request ->
+                request instanceof TransactWriteItemsRequest && transactions.incrementAndGet() == n));
     }
 
+    /** DynamoDB Local, counting the transactions sent to it. */
     private DynamoDbClient countingTransactions(AtomicInteger transactions) {
-        return new DynamoDbClient() {
-            @Override
-            public TransactWriteItemsResponse transactWriteItems(TransactWriteItemsRequest request) {
+        return new ThrottlingDynamoDb(stack.wiring().dynamoDb()).throttle(request -> {
+            if (request instanceof TransactWriteItemsRequest) {
                 transactions.incrementAndGet();
-                return stack.wiring().dynamoDb().transactWriteItems(request);
             }
-
-            @Override
-            public String serviceName() {
-                return SERVICE_NAME;
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+            return false;
+        });
     }
 
     /** A history that forwards every call: tests override the one they break. */
