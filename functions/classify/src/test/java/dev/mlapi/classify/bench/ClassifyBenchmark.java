@@ -1,6 +1,7 @@
 package dev.mlapi.classify.bench;
 
 import dev.mlapi.core.testkit.BenchSelection;
+import dev.mlapi.core.testkit.InterleavedBench;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
@@ -35,7 +36,6 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,15 +43,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.LongSupplier;
 import javax.imageio.ImageIO;
 
 /**
@@ -71,7 +68,7 @@ import javax.imageio.ImageIO;
  * extension ({@code core.runtime.AfterResponse}) lets Lambda send the answer before the
  * request-log write, which lands before the next invocation (waited for outside the clock).</li>
  * </ul>
- * All rows run interleaved (one call of each in turn) in this JVM, whose JIT flags are the ones
+ * All rows run interleaved ({@link InterleavedBench}: one call of each in turn) in this JVM, whose JIT flags are the ones
  * the catalog deploys classify with unless {@code -Dbench.tier} says otherwise; warm-up runs at
  * least {@code bench.warmup} rounds (400) and then on until the handler's median over the last
  * 100 rounds moves less than 3% (at most {@code bench.maxWarmup}, 2,000 rounds). Cold start is measured for every function
@@ -81,9 +78,6 @@ import javax.imageio.ImageIO;
  */
 public final class ClassifyBenchmark {
 
-    static final int WARMUP = Integer.getInteger("bench.warmup", 400);
-    static final int MAX_WARMUP = Math.max(WARMUP, Integer.getInteger("bench.maxWarmup", 2_000));
-    static final int ITERATIONS = Integer.getInteger("bench.iterations", 300);
     static final String PHOTO = System.getProperty("bench.photo", "cat.jpg");
 
     private ClassifyBenchmark() {
@@ -147,14 +141,14 @@ public final class ClassifyBenchmark {
             OrtSession session = env.createSession(mobileNet.modelBytes(), options);
             var djl = dev.mlapi.classify.inference.OnnxImageClassifier.load(manifest, mobileNet.modelBytes());
 
-            Map<String, List<LongSupplier>> calls = new LinkedHashMap<>();
+            List<InterleavedBench.Subject> measured = new ArrayList<>();
             for (Subject subject : subjects) {
                 byte[] jpeg = subject.jpeg();
                 String body = "{\"image_base64\":\"" + Base64.getEncoder().encodeToString(jpeg) + "\"}";
                 ImageTensor tensor = ImagePreprocessor.toTensor(decoder.decode(jpeg).pixels(),
                         manifest.preprocessing().orElseThrow());
                 DecodedImage decoded = decoder.decode(jpeg);
-                calls.put(subject.name(), List.of(
+                measured.add(new InterleavedBench.Subject(subject.name() + " (" + jpeg.length + " bytes)", List.of(
                         () -> {
                             APIGatewayV2HTTPEvent event = event(body, token);
                             long t0 = System.nanoTime();
@@ -240,76 +234,30 @@ public final class ClassifyBenchmark {
                             check(afterResponse.awaitSettled(invocation, Duration.ofSeconds(30)) ? 200 : 500,
                                     "request log written after the answer");
                             return elapsed;
-                        }));
+                        })));
             }
 
-            List<LongSupplier> all = calls.values().stream().flatMap(List::stream).toList();
-            int warmup = warmUp(all, calls.values().iterator().next().get(0));
-            List<long[]> samples = new ArrayList<>();
-            all.forEach(c -> samples.add(new long[ITERATIONS]));
-            for (int i = 0; i < ITERATIONS; i++) {
-                for (int c = 0; c < all.size(); c++) {
-                    samples.get(c)[i] = all.get(c).getAsLong();
-                }
-            }
+            InterleavedBench.Result result = InterleavedBench.measure(ROWS, measured);
             djl.close();
             session.close();
             service.close();
-            print(subjects, samples, warmup);
+            print(result);
         }
     }
 
-    /** At least {@link #WARMUP} rounds of every call, then on until the handler's median settles. */
-    private static int warmUp(List<LongSupplier> all, LongSupplier handler) {
-        double previous = Double.NaN;
-        int rounds = 0;
-        while (rounds < MAX_WARMUP) {
-            long[] block = new long[100];
-            for (int i = 0; i < block.length; i++) {
-                for (LongSupplier call : all) {
-                    long elapsed = call.getAsLong();
-                    if (call == handler) {
-                        block[i] = elapsed;
-                    }
-                }
-            }
-            rounds += block.length;
-            double median = pct(block, 50);
-            if (rounds >= WARMUP && Math.abs(median - previous) / previous < 0.03) {
-                break;
-            }
-            previous = median;
-        }
-        return rounds;
-    }
-
-    private static void print(List<Subject> subjects, List<long[]> samples, int warmup) {
-        String flags = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("-XX:")).reduce((a, b) -> a + " " + b).orElse("(JVM defaults: full tiered JIT)");
-        System.out.printf(Locale.ROOT, "%nclassify warm benchmark: MobileNetV2 int8, %d iterations after %d warm-up rounds,"
-                        + " all rows interleaved; JIT %s; %d cores, load average %.1f, Java %s%n",
-                ITERATIONS, warmup, flags, Runtime.getRuntime().availableProcessors(),
-                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), System.getProperty("java.version"));
-        System.out.println("(classify deploys with " + FunctionCatalog.CLASSIFY.jvmOptions() + ")");
-        for (int s = 0; s < subjects.size(); s++) {
-            System.out.printf(Locale.ROOT, "%n%s (%d bytes)%n%n", subjects.get(s).name(), subjects.get(s).jpeg().length);
-            System.out.printf("| %-54s | %8s | %8s | %8s |%n", "what", "p50 ms", "p95 ms", "mean ms");
-            System.out.printf("|%s|%s|%s|%s|%n", "-".repeat(56), "-".repeat(10), "-".repeat(10), "-".repeat(10));
-            int base = s * ROWS.size();
-            for (int r = 0; r < ROWS.size(); r++) {
-                long[] row = samples.get(base + r);
-                System.out.printf(Locale.ROOT, "| %-54s | %8.2f | %8.2f | %8.2f |%n", ROWS.get(r), pct(row, 50),
-                        pct(row, 95), mean(row));
-            }
-            long[] handler = samples.get(base);
-            long[] floor = samples.get(base + 1);
-            long[] own = samples.get(base + 2);
-            long[] lambda = samples.get(base + ROWS.size() - 1);
+    private static void print(InterleavedBench.Result result) {
+        InterleavedBench.printHeader(FunctionCatalog.CLASSIFY, "MobileNetV2 int8", result.warmupRounds());
+        for (InterleavedBench.Table table : result.tables()) {
+            table.print(54, 2);
+            InterleavedBench.Row handler = table.row(0);
+            InterleavedBench.Row floor = table.row(1);
+            InterleavedBench.Row own = table.row(2);
+            InterleavedBench.Row lambda = table.row(ROWS.size() - 1);
             System.out.printf(Locale.ROOT, "%nhandler / floor: p50 %.2f×, p95 %.2f×; without auth + request log: p50 %.2f×,"
                             + " p95 %.2f×; request log after the answer (Lambda): p50 %.2f×, p95 %.2f×%n",
-                    pct(handler, 50) / pct(floor, 50), pct(handler, 95) / pct(floor, 95),
-                    pct(own, 50) / pct(floor, 50), pct(own, 95) / pct(floor, 95),
-                    pct(lambda, 50) / pct(floor, 50), pct(lambda, 95) / pct(floor, 95));
+                    handler.p50() / floor.p50(), handler.p95() / floor.p95(),
+                    own.p50() / floor.p50(), own.p95() / floor.p95(),
+                    lambda.p50() / floor.p50(), lambda.p95() / floor.p95());
         }
     }
 
@@ -346,16 +294,5 @@ public final class ClassifyBenchmark {
         if (status != 200) {
             throw new IllegalStateException(status + ": " + detail);
         }
-    }
-
-    static double pct(long[] nanos, int percentile) {
-        long[] sorted = nanos.clone();
-        Arrays.sort(sorted);
-        int index = (int) Math.ceil(percentile / 100.0 * sorted.length) - 1;
-        return sorted[Math.max(0, index)] / 1e6;
-    }
-
-    static double mean(long[] nanos) {
-        return Arrays.stream(nanos).average().orElse(0) / 1e6;
     }
 }
