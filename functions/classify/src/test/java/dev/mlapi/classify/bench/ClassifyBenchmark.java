@@ -1,6 +1,10 @@
 package dev.mlapi.classify.bench;
 
-import dev.mlapi.core.testkit.BenchSelection;
+import static dev.mlapi.core.testkit.InterleavedBench.check;
+import static dev.mlapi.core.testkit.InterleavedBench.handlerCall;
+import static dev.mlapi.core.testkit.InterleavedBench.post;
+import static dev.mlapi.core.testkit.InterleavedBench.timed;
+
 import dev.mlapi.core.testkit.InterleavedBench;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
@@ -100,16 +104,7 @@ public final class ClassifyBenchmark {
             "handler, request log after the answer (Lambda)");
 
     public static void main(String[] args) throws Exception {
-        if (!BenchSelection.runs("classify")) {
-            return;
-        }
-        try {
-            run();
-        } finally {
-            // DynamoDB Local's scheduler thread is not a daemon: without this the command hangs after printing.
-            System.out.flush();
-            Runtime.getRuntime().halt(0);
-        }
+        InterleavedBench.runThenHalt("classify", ClassifyBenchmark::run);
     }
 
     private static void run() throws Exception {
@@ -149,14 +144,7 @@ public final class ClassifyBenchmark {
                         manifest.preprocessing().orElseThrow());
                 DecodedImage decoded = decoder.decode(jpeg);
                 measured.add(new InterleavedBench.Subject(subject.name() + " (" + jpeg.length + " bytes)", List.of(
-                        () -> {
-                            APIGatewayV2HTTPEvent event = event(body, token);
-                            long t0 = System.nanoTime();
-                            var response = handler.handleRequest(event, null);
-                            long elapsed = System.nanoTime() - t0;
-                            check(response.getStatusCode(), response.getBody());
-                            return elapsed;
-                        },
+                        handlerCall(handler, "/classify", body, token),
                         () -> {
                             long t0 = System.nanoTime();
                             try {
@@ -172,7 +160,7 @@ public final class ClassifyBenchmark {
                             return System.nanoTime() - t0;
                         },
                         () -> {
-                            APIGatewayV2HTTPEvent event = event(body, token);
+                            APIGatewayV2HTTPEvent event = post("/classify", body, token);
                             long t0 = System.nanoTime();
                             ApiRequest request = EventCodec.decode(event, Instant.now());
                             var response = EventCodec.encode(ApiResponse.ok(service.classify(
@@ -181,21 +169,9 @@ public final class ClassifyBenchmark {
                             check(response.getStatusCode(), response.getBody());
                             return elapsed;
                         },
-                        () -> {
-                            long t0 = System.nanoTime();
-                            decoder.decode(jpeg);
-                            return System.nanoTime() - t0;
-                        },
-                        () -> {
-                            long t0 = System.nanoTime();
-                            ImagePreprocessor.toTensor(decoded.pixels(), manifest.preprocessing().orElseThrow());
-                            return System.nanoTime() - t0;
-                        },
-                        () -> {
-                            long t0 = System.nanoTime();
-                            djl.probabilities(tensor);
-                            return System.nanoTime() - t0;
-                        },
+                        timed(() -> decoder.decode(jpeg)),
+                        timed(() -> ImagePreprocessor.toTensor(decoded.pixels(), manifest.preprocessing().orElseThrow())),
+                        timed(() -> djl.probabilities(tensor)),
                         () -> {
                             try (OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(tensor.data()),
                                     tensor.shape())) {
@@ -207,24 +183,16 @@ public final class ClassifyBenchmark {
                                 throw new IllegalStateException(e);
                             }
                         },
-                        () -> {
-                            long t0 = System.nanoTime();
-                            stack.wiring().authenticator().confirm(principal);
-                            return System.nanoTime() - t0;
-                        },
-                        () -> {
-                            long t0 = System.nanoTime();
-                            stack.wiring().requestLog().record(new RequestLogEntry("bench-" + UUID.randomUUID(),
-                                    Instant.now(), "POST /classify", "POST", "/classify", Optional.of("bench"), 200,
-                                    0.01, 1000, Optional.empty(), Optional.of(1), Optional.of(1), Optional.of("m:1"),
-                                    Optional.of("x"), Optional.empty(), Optional.empty(), Instant.now()));
-                            return System.nanoTime() - t0;
-                        },
+                        timed(() -> stack.wiring().authenticator().confirm(principal)),
+                        timed(() -> stack.wiring().requestLog().record(new RequestLogEntry("bench-" + UUID.randomUUID(),
+                                Instant.now(), "POST /classify", "POST", "/classify", Optional.of("bench"), 200,
+                                0.01, 1000, Optional.empty(), Optional.of(1), Optional.of(1), Optional.of("m:1"),
+                                Optional.of("x"), Optional.empty(), Optional.empty(), Instant.now()))),
                         () -> {
                             // As in Lambda behind the after-response extension: the clock stops when the
                             // handler returns (Lambda sends the answer then); the write lands before the
                             // next call, as the extension holds the freeze (and the next invoke) until then.
-                            APIGatewayV2HTTPEvent event = event(body, token);
+                            APIGatewayV2HTTPEvent event = post("/classify", body, token);
                             String invocation = UUID.randomUUID().toString();
                             long t0 = System.nanoTime();
                             var response = lambdaHandler.handleRequest(event,
@@ -261,22 +229,6 @@ public final class ClassifyBenchmark {
         }
     }
 
-    static APIGatewayV2HTTPEvent event(String body, String token) {
-        return APIGatewayV2HTTPEvent.builder()
-                .withVersion("2.0")
-                .withRouteKey("POST /classify")
-                .withRawPath("/classify")
-                .withHeaders(Map.of("content-type", "application/json", "authorization", "Bearer " + token))
-                .withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder()
-                        .withRequestId(UUID.randomUUID().toString())
-                        .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder()
-                                .withMethod("POST").withPath("/classify").withSourceIp("127.0.0.1").build())
-                        .build())
-                .withBody(body)
-                .withIsBase64Encoded(false)
-                .build();
-    }
-
     /** The photo scaled to {@code width}×{@code height} (bilinear) and encoded as JPEG again. */
     static byte[] scaled(byte[] jpeg, int width, int height) throws IOException {
         BufferedImage source = ImageIO.read(new ByteArrayInputStream(jpeg));
@@ -288,11 +240,5 @@ public final class ClassifyBenchmark {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ImageIO.write(target, "jpeg", out);
         return out.toByteArray();
-    }
-
-    private static void check(int status, String detail) {
-        if (status != 200) {
-            throw new IllegalStateException(status + ": " + detail);
-        }
     }
 }

@@ -1,11 +1,16 @@
 package dev.mlapi.core.testkit;
 
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.mlapi.catalog.FunctionSpec;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
 import java.util.function.LongSupplier;
 
 /**
@@ -15,6 +20,8 @@ import java.util.function.LongSupplier;
  * time, until the median of the first subject's first call (the handler) over the last 100 rounds
  * moves less than 3% (at most {@code bench.maxWarmup}, 2,000 rounds); then
  * {@code bench.iterations} rounds (300) are measured. Results print as markdown tables in ms.
+ * Also what the benchmarks' rows share: the timed handler call, the POST event it sends, and
+ * the run that halts the JVM when done.
  */
 public final class InterleavedBench {
 
@@ -23,6 +30,28 @@ public final class InterleavedBench {
     public static final int ITERATIONS = Integer.getInteger("bench.iterations", 300);
 
     private InterleavedBench() {
+    }
+
+    /** A benchmark's body, run by {@link #runThenHalt}. */
+    @FunctionalInterface
+    public interface Benchmark {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs {@code benchmark} when {@link BenchSelection} includes {@code name}, then halts the JVM:
+     * DynamoDB Local's scheduler thread is not a daemon, so without the halt the command hangs after printing.
+     */
+    public static void runThenHalt(String name, Benchmark benchmark) throws Exception {
+        if (!BenchSelection.runs(name)) {
+            return;
+        }
+        try {
+            benchmark.run();
+        } finally {
+            System.out.flush();
+            Runtime.getRuntime().halt(0);
+        }
     }
 
     /** What one table measures: its heading and one call per row, each returning the nanoseconds it timed. */
@@ -77,6 +106,55 @@ public final class InterleavedBench {
 
     /** The warm-up rounds it took and a table per subject. */
     public record Result(int warmupRounds, List<Table> tables) {
+    }
+
+    /** A row: the nanoseconds {@code work} takes. */
+    public static LongSupplier timed(Runnable work) {
+        return () -> {
+            long t0 = System.nanoTime();
+            work.run();
+            return System.nanoTime() - t0;
+        };
+    }
+
+    /**
+     * A row: {@code handler} on a fresh {@link #post} of {@code body} (built outside the clock, no
+     * Lambda context), its answer checked for 200 after the clock stops.
+     */
+    public static LongSupplier handlerCall(RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler,
+            String path, String body, String token) {
+        return () -> {
+            APIGatewayV2HTTPEvent event = post(path, body, token);
+            long t0 = System.nanoTime();
+            var response = handler.handleRequest(event, null);
+            long elapsed = System.nanoTime() - t0;
+            check(response.getStatusCode(), response.getBody());
+            return elapsed;
+        };
+    }
+
+    /** An API Gateway (HTTP API, payload 2.0) {@code POST path} of a JSON body with a bearer token and a fresh request id. */
+    public static APIGatewayV2HTTPEvent post(String path, String body, String token) {
+        return APIGatewayV2HTTPEvent.builder()
+                .withVersion("2.0")
+                .withRouteKey("POST " + path)
+                .withRawPath(path)
+                .withHeaders(Map.of("content-type", "application/json", "authorization", "Bearer " + token))
+                .withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder()
+                        .withRequestId(UUID.randomUUID().toString())
+                        .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder()
+                                .withMethod("POST").withPath(path).withSourceIp("127.0.0.1").build())
+                        .build())
+                .withBody(body)
+                .withIsBase64Encoded(false)
+                .build();
+    }
+
+    /** Stops the benchmark when a call did not answer 200: a failing call's time means nothing. */
+    public static void check(int status, String detail) {
+        if (status != 200) {
+            throw new IllegalStateException(status + ": " + detail);
+        }
     }
 
     /** Warms up and measures every subject's calls interleaved; {@code labels} name the calls, in order. */

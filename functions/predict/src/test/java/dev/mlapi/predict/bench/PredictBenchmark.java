@@ -1,6 +1,10 @@
 package dev.mlapi.predict.bench;
 
-import dev.mlapi.core.testkit.BenchSelection;
+import static dev.mlapi.core.testkit.InterleavedBench.check;
+import static dev.mlapi.core.testkit.InterleavedBench.handlerCall;
+import static dev.mlapi.core.testkit.InterleavedBench.post;
+import static dev.mlapi.core.testkit.InterleavedBench.timed;
+
 import dev.mlapi.core.testkit.InterleavedBench;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
@@ -95,16 +99,7 @@ public final class PredictBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        if (!BenchSelection.runs("predict")) {
-            return;
-        }
-        try {
-            run();
-        } finally {
-            // DynamoDB Local's scheduler thread is not a daemon: without this the command hangs after printing.
-            System.out.flush();
-            Runtime.getRuntime().halt(0);
-        }
+        InterleavedBench.runThenHalt("predict", PredictBenchmark::run);
     }
 
     private static void run() throws Exception {
@@ -154,26 +149,11 @@ public final class PredictBenchmark {
                 Input flat = Input.of(session, input, rows);
                 checkSameAnswers(handler, body, token, session, input, flat);
                 measured.add(new InterleavedBench.Subject(subject.name(), List.of(
-                        () -> {
-                            APIGatewayV2HTTPEvent event = event(body, token);
-                            long t0 = System.nanoTime();
-                            var response = handler.handleRequest(event, null);
-                            long elapsed = System.nanoTime() - t0;
-                            check(response.getStatusCode(), response.getBody());
-                            return elapsed;
-                        },
-                        () -> {
-                            long t0 = System.nanoTime();
-                            readAll(session, input, flat);
-                            return System.nanoTime() - t0;
-                        },
+                        handlerCall(handler, "/predict", body, token),
+                        timed(() -> readAll(session, input, flat)),
                         () -> timeService(service, body, token),
                         () -> timeService(memoised, body, token),
-                        () -> {
-                            long t0 = System.nanoTime();
-                            model.predict(rows);
-                            return System.nanoTime() - t0;
-                        },
+                        timed(() -> model.predict(rows)),
                         () -> {
                             try (OnnxTensor tensor = flat.tensor()) {
                                 long t0 = System.nanoTime();
@@ -184,25 +164,13 @@ public final class PredictBenchmark {
                                 throw new IllegalStateException(e);
                             }
                         },
-                        () -> {
-                            long t0 = System.nanoTime();
-                            registry.resolve(ref);
-                            return System.nanoTime() - t0;
-                        },
-                        () -> {
-                            long t0 = System.nanoTime();
-                            stack.wiring().authenticator().confirm(principal);
-                            return System.nanoTime() - t0;
-                        },
-                        () -> {
-                            long t0 = System.nanoTime();
-                            stack.wiring().requestLog().record(new RequestLogEntry("bench-" + UUID.randomUUID(),
-                                    Instant.now(), "POST /predict", "POST", "/predict", Optional.of("bench"), 200,
-                                    0.001, 1000, Optional.empty(), Optional.empty(), Optional.empty(),
-                                    Optional.of(manifest.ref()), Optional.of("x"), Optional.empty(), Optional.empty(),
-                                    Instant.now()));
-                            return System.nanoTime() - t0;
-                        })));
+                        timed(() -> registry.resolve(ref)),
+                        timed(() -> stack.wiring().authenticator().confirm(principal)),
+                        timed(() -> stack.wiring().requestLog().record(new RequestLogEntry("bench-" + UUID.randomUUID(),
+                                Instant.now(), "POST /predict", "POST", "/predict", Optional.of("bench"), 200,
+                                0.001, 1000, Optional.empty(), Optional.empty(), Optional.empty(),
+                                Optional.of(manifest.ref()), Optional.of("x"), Optional.empty(), Optional.empty(),
+                                Instant.now()))))));
             }
 
             InterleavedBench.Result result = InterleavedBench.measure(ROWS, measured);
@@ -215,7 +183,7 @@ public final class PredictBenchmark {
     }
 
     private static long timeService(PredictService service, String body, String token) {
-        APIGatewayV2HTTPEvent event = event(body, token);
+        APIGatewayV2HTTPEvent event = post("/predict", body, token);
         long t0 = System.nanoTime();
         ApiRequest request = EventCodec.decode(event, Instant.now());
         var response = EventCodec.encode(ApiResponse.ok(service.predict(PredictRequest.from(request),
@@ -242,7 +210,7 @@ public final class PredictBenchmark {
     /** The handler and the raw session agree on every label, or the comparison means nothing. */
     private static void checkSameAnswers(PredictHandler handler, String body, String token, OrtSession session,
             String input, Input flat) {
-        var response = handler.handleRequest(event(body, token), null);
+        var response = handler.handleRequest(post("/predict", body, token), null);
         check(response.getStatusCode(), response.getBody());
         List<String> labels = new ArrayList<>();
         Json.readTree(response.getBody().getBytes(StandardCharsets.UTF_8)).get("predictions")
@@ -336,28 +304,6 @@ public final class PredictBenchmark {
             OrtEnvironment env = OrtEnvironment.getEnvironment();
             return doubles != null ? OnnxTensor.createTensor(env, DoubleBuffer.wrap(doubles), shape)
                     : OnnxTensor.createTensor(env, FloatBuffer.wrap(floats), shape);
-        }
-    }
-
-    static APIGatewayV2HTTPEvent event(String body, String token) {
-        return APIGatewayV2HTTPEvent.builder()
-                .withVersion("2.0")
-                .withRouteKey("POST /predict")
-                .withRawPath("/predict")
-                .withHeaders(Map.of("content-type", "application/json", "authorization", "Bearer " + token))
-                .withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder()
-                        .withRequestId(UUID.randomUUID().toString())
-                        .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder()
-                                .withMethod("POST").withPath("/predict").withSourceIp("127.0.0.1").build())
-                        .build())
-                .withBody(body)
-                .withIsBase64Encoded(false)
-                .build();
-    }
-
-    private static void check(int status, String detail) {
-        if (status != 200) {
-            throw new IllegalStateException(status + ": " + detail);
         }
     }
 }
