@@ -72,8 +72,9 @@ import javax.imageio.ImageIO;
  * extension ({@code core.runtime.AfterResponse}) lets Lambda send the answer before the
  * request-log write, which lands before the next invocation (waited for outside the clock).</li>
  * </ul>
- * All rows run interleaved ({@link InterleavedBench}: one call of each in turn) in this JVM, whose JIT flags are the ones
- * the catalog deploys classify with unless {@code -Dbench.tier} says otherwise; warm-up runs at
+ * All rows run interleaved ({@link InterleavedBench}: one call of each in turn) in this JVM,
+ * whose JIT flags are the ones the catalog deploys classify with unless {@code -Dbench.tier} says
+ * otherwise; warm-up runs at
  * least {@code bench.warmup} rounds (400) and then on until the handler's median over the last
  * 100 rounds moves less than 3% (at most {@code bench.maxWarmup}, 2,000 rounds). Cold start is measured for every function
  * by {@code local}'s {@code ColdStartBenchmark}. Exits when done.

@@ -68,8 +68,9 @@ import java.util.UUID;
  * storage round trip is left: what predict's own code adds to ONNX Runtime.</li>
  * <li>stages: each round trip and step timed on its own, to show where the time goes.</li>
  * </ul>
- * All rows run interleaved ({@link InterleavedBench}: one call of each in turn) in this JVM, whose JIT flags are the ones
- * the catalog deploys predict with unless {@code -Dbench.tier} says otherwise; warm-up runs at
+ * All rows run interleaved ({@link InterleavedBench}: one call of each in turn) in this JVM,
+ * whose JIT flags are the ones the catalog deploys predict with unless {@code -Dbench.tier} says
+ * otherwise; warm-up runs at
  * least {@code bench.warmup} rounds (400) and then on until the handler's median over the last
  * 100 rounds moves less than 3% (at most {@code bench.maxWarmup}, 2,000 rounds). Exits when done.
  *
