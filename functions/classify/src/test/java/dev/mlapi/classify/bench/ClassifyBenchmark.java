@@ -74,9 +74,8 @@ import javax.imageio.ImageIO;
  * </ul>
  * All rows run interleaved ({@link InterleavedBench}: one call of each in turn) in this JVM,
  * whose JIT flags are the ones the catalog deploys classify with unless {@code -Dbench.tier} says
- * otherwise; warm-up runs at
- * least {@code bench.warmup} rounds (400) and then on until the handler's median over the last
- * 100 rounds moves less than 3% (at most {@code bench.maxWarmup}, 2,000 rounds). Cold start is measured for every function
+ * otherwise; warm-up runs at least {@code bench.warmup} rounds (400) and then on until the
+ * handler's median over the last 100 rounds moves less than 3% (at most {@code bench.maxWarmup}, 2,000 rounds). Cold start is measured for every function
  * by {@code local}'s {@code ColdStartBenchmark}. Exits when done.
  *
  * <p>Run: {@code ./mvnw -q -o -pl functions/classify -am -DskipTests test-compile exec:exec@bench -Dbench=classify}.

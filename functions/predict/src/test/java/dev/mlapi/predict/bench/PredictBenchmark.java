@@ -70,9 +70,8 @@ import java.util.UUID;
  * </ul>
  * All rows run interleaved ({@link InterleavedBench}: one call of each in turn) in this JVM,
  * whose JIT flags are the ones the catalog deploys predict with unless {@code -Dbench.tier} says
- * otherwise; warm-up runs at
- * least {@code bench.warmup} rounds (400) and then on until the handler's median over the last
- * 100 rounds moves less than 3% (at most {@code bench.maxWarmup}, 2,000 rounds). Exits when done.
+ * otherwise; warm-up runs at least {@code bench.warmup} rounds (400) and then on until the
+ * handler's median over the last 100 rounds moves less than 3% (at most {@code bench.maxWarmup}, 2,000 rounds). Exits when done.
  *
  * <p>Run: {@code ./mvnw -q -o -pl functions/predict -am -DskipTests test-compile exec:exec@bench -Dbench=predict}.
  */
