@@ -1,6 +1,11 @@
 package dev.mlapi.classify.bench;
 
-import dev.mlapi.core.testkit.BenchSelection;
+import static dev.mlapi.core.testkit.InterleavedBench.check;
+import static dev.mlapi.core.testkit.InterleavedBench.handlerCall;
+import static dev.mlapi.core.testkit.InterleavedBench.post;
+import static dev.mlapi.core.testkit.InterleavedBench.timed;
+
+import dev.mlapi.core.testkit.InterleavedBench;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
@@ -35,7 +40,6 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,15 +47,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.LongSupplier;
 import javax.imageio.ImageIO;
 
 /**
@@ -71,19 +72,16 @@ import javax.imageio.ImageIO;
  * extension ({@code core.runtime.AfterResponse}) lets Lambda send the answer before the
  * request-log write, which lands before the next invocation (waited for outside the clock).</li>
  * </ul>
- * All rows run interleaved (one call of each in turn) in this JVM, whose JIT flags are the ones
- * the catalog deploys classify with unless {@code -Dbench.tier} says otherwise; warm-up runs at
- * least {@code bench.warmup} rounds (400) and then on until the handler's median over the last
- * 100 rounds moves less than 3% (at most {@code bench.maxWarmup}, 2,000 rounds). Cold start is measured for every function
+ * All rows run interleaved ({@link InterleavedBench}: one call of each in turn) in this JVM,
+ * whose JIT flags are the ones the catalog deploys classify with unless {@code -Dbench.tier} says
+ * otherwise; warm-up runs at least {@code bench.warmup} rounds (400) and then on until the
+ * handler's median over the last 100 rounds moves less than 3% (at most {@code bench.maxWarmup}, 2,000 rounds). Cold start is measured for every function
  * by {@code local}'s {@code ColdStartBenchmark}. Exits when done.
  *
  * <p>Run: {@code ./mvnw -q -o -pl functions/classify -am -DskipTests test-compile exec:exec@bench -Dbench=classify}.
  */
 public final class ClassifyBenchmark {
 
-    static final int WARMUP = Integer.getInteger("bench.warmup", 400);
-    static final int MAX_WARMUP = Math.max(WARMUP, Integer.getInteger("bench.maxWarmup", 2_000));
-    static final int ITERATIONS = Integer.getInteger("bench.iterations", 300);
     static final String PHOTO = System.getProperty("bench.photo", "cat.jpg");
 
     private ClassifyBenchmark() {
@@ -106,16 +104,7 @@ public final class ClassifyBenchmark {
             "handler, request log after the answer (Lambda)");
 
     public static void main(String[] args) throws Exception {
-        if (!BenchSelection.runs("classify")) {
-            return;
-        }
-        try {
-            run();
-        } finally {
-            // DynamoDB Local's scheduler thread is not a daemon: without this the command hangs after printing.
-            System.out.flush();
-            Runtime.getRuntime().halt(0);
-        }
+        InterleavedBench.runThenHalt("classify", ClassifyBenchmark::run);
     }
 
     private static void run() throws Exception {
@@ -147,22 +136,15 @@ public final class ClassifyBenchmark {
             OrtSession session = env.createSession(mobileNet.modelBytes(), options);
             var djl = dev.mlapi.classify.inference.OnnxImageClassifier.load(manifest, mobileNet.modelBytes());
 
-            Map<String, List<LongSupplier>> calls = new LinkedHashMap<>();
+            List<InterleavedBench.Subject> measured = new ArrayList<>();
             for (Subject subject : subjects) {
                 byte[] jpeg = subject.jpeg();
                 String body = "{\"image_base64\":\"" + Base64.getEncoder().encodeToString(jpeg) + "\"}";
                 ImageTensor tensor = ImagePreprocessor.toTensor(decoder.decode(jpeg).pixels(),
                         manifest.preprocessing().orElseThrow());
                 DecodedImage decoded = decoder.decode(jpeg);
-                calls.put(subject.name(), List.of(
-                        () -> {
-                            APIGatewayV2HTTPEvent event = event(body, token);
-                            long t0 = System.nanoTime();
-                            var response = handler.handleRequest(event, null);
-                            long elapsed = System.nanoTime() - t0;
-                            check(response.getStatusCode(), response.getBody());
-                            return elapsed;
-                        },
+                measured.add(new InterleavedBench.Subject(subject.name() + " (" + jpeg.length + " bytes)", List.of(
+                        handlerCall(handler, "/classify", body, token),
                         () -> {
                             long t0 = System.nanoTime();
                             try {
@@ -178,7 +160,7 @@ public final class ClassifyBenchmark {
                             return System.nanoTime() - t0;
                         },
                         () -> {
-                            APIGatewayV2HTTPEvent event = event(body, token);
+                            APIGatewayV2HTTPEvent event = post("/classify", body, token);
                             long t0 = System.nanoTime();
                             ApiRequest request = EventCodec.decode(event, Instant.now());
                             var response = EventCodec.encode(ApiResponse.ok(service.classify(
@@ -187,21 +169,9 @@ public final class ClassifyBenchmark {
                             check(response.getStatusCode(), response.getBody());
                             return elapsed;
                         },
-                        () -> {
-                            long t0 = System.nanoTime();
-                            decoder.decode(jpeg);
-                            return System.nanoTime() - t0;
-                        },
-                        () -> {
-                            long t0 = System.nanoTime();
-                            ImagePreprocessor.toTensor(decoded.pixels(), manifest.preprocessing().orElseThrow());
-                            return System.nanoTime() - t0;
-                        },
-                        () -> {
-                            long t0 = System.nanoTime();
-                            djl.probabilities(tensor);
-                            return System.nanoTime() - t0;
-                        },
+                        timed(() -> decoder.decode(jpeg)),
+                        timed(() -> ImagePreprocessor.toTensor(decoded.pixels(), manifest.preprocessing().orElseThrow())),
+                        timed(() -> djl.probabilities(tensor)),
                         () -> {
                             try (OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(tensor.data()),
                                     tensor.shape())) {
@@ -213,24 +183,16 @@ public final class ClassifyBenchmark {
                                 throw new IllegalStateException(e);
                             }
                         },
-                        () -> {
-                            long t0 = System.nanoTime();
-                            stack.wiring().authenticator().confirm(principal);
-                            return System.nanoTime() - t0;
-                        },
-                        () -> {
-                            long t0 = System.nanoTime();
-                            stack.wiring().requestLog().record(new RequestLogEntry("bench-" + UUID.randomUUID(),
-                                    Instant.now(), "POST /classify", "POST", "/classify", Optional.of("bench"), 200,
-                                    0.01, 1000, Optional.empty(), Optional.of(1), Optional.of(1), Optional.of("m:1"),
-                                    Optional.of("x"), Optional.empty(), Optional.empty(), Instant.now()));
-                            return System.nanoTime() - t0;
-                        },
+                        timed(() -> stack.wiring().authenticator().confirm(principal)),
+                        timed(() -> stack.wiring().requestLog().record(new RequestLogEntry("bench-" + UUID.randomUUID(),
+                                Instant.now(), "POST /classify", "POST", "/classify", Optional.of("bench"), 200,
+                                0.01, 1000, Optional.empty(), Optional.of(1), Optional.of(1), Optional.of("m:1"),
+                                Optional.of("x"), Optional.empty(), Optional.empty(), Instant.now()))),
                         () -> {
                             // As in Lambda behind the after-response extension: the clock stops when the
                             // handler returns (Lambda sends the answer then); the write lands before the
                             // next call, as the extension holds the freeze (and the next invoke) until then.
-                            APIGatewayV2HTTPEvent event = event(body, token);
+                            APIGatewayV2HTTPEvent event = post("/classify", body, token);
                             String invocation = UUID.randomUUID().toString();
                             long t0 = System.nanoTime();
                             var response = lambdaHandler.handleRequest(event,
@@ -240,93 +202,31 @@ public final class ClassifyBenchmark {
                             check(afterResponse.awaitSettled(invocation, Duration.ofSeconds(30)) ? 200 : 500,
                                     "request log written after the answer");
                             return elapsed;
-                        }));
+                        })));
             }
 
-            List<LongSupplier> all = calls.values().stream().flatMap(List::stream).toList();
-            int warmup = warmUp(all, calls.values().iterator().next().get(0));
-            List<long[]> samples = new ArrayList<>();
-            all.forEach(c -> samples.add(new long[ITERATIONS]));
-            for (int i = 0; i < ITERATIONS; i++) {
-                for (int c = 0; c < all.size(); c++) {
-                    samples.get(c)[i] = all.get(c).getAsLong();
-                }
-            }
+            InterleavedBench.Result result = InterleavedBench.measure(ROWS, measured);
             djl.close();
             session.close();
             service.close();
-            print(subjects, samples, warmup);
+            print(result);
         }
     }
 
-    /** At least {@link #WARMUP} rounds of every call, then on until the handler's median settles. */
-    private static int warmUp(List<LongSupplier> all, LongSupplier handler) {
-        double previous = Double.NaN;
-        int rounds = 0;
-        while (rounds < MAX_WARMUP) {
-            long[] block = new long[100];
-            for (int i = 0; i < block.length; i++) {
-                for (LongSupplier call : all) {
-                    long elapsed = call.getAsLong();
-                    if (call == handler) {
-                        block[i] = elapsed;
-                    }
-                }
-            }
-            rounds += block.length;
-            double median = pct(block, 50);
-            if (rounds >= WARMUP && Math.abs(median - previous) / previous < 0.03) {
-                break;
-            }
-            previous = median;
-        }
-        return rounds;
-    }
-
-    private static void print(List<Subject> subjects, List<long[]> samples, int warmup) {
-        String flags = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("-XX:")).reduce((a, b) -> a + " " + b).orElse("(JVM defaults: full tiered JIT)");
-        System.out.printf(Locale.ROOT, "%nclassify warm benchmark: MobileNetV2 int8, %d iterations after %d warm-up rounds,"
-                        + " all rows interleaved; JIT %s; %d cores, load average %.1f, Java %s%n",
-                ITERATIONS, warmup, flags, Runtime.getRuntime().availableProcessors(),
-                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), System.getProperty("java.version"));
-        System.out.println("(classify deploys with " + FunctionCatalog.CLASSIFY.jvmOptions() + ")");
-        for (int s = 0; s < subjects.size(); s++) {
-            System.out.printf(Locale.ROOT, "%n%s (%d bytes)%n%n", subjects.get(s).name(), subjects.get(s).jpeg().length);
-            System.out.printf("| %-54s | %8s | %8s | %8s |%n", "what", "p50 ms", "p95 ms", "mean ms");
-            System.out.printf("|%s|%s|%s|%s|%n", "-".repeat(56), "-".repeat(10), "-".repeat(10), "-".repeat(10));
-            int base = s * ROWS.size();
-            for (int r = 0; r < ROWS.size(); r++) {
-                long[] row = samples.get(base + r);
-                System.out.printf(Locale.ROOT, "| %-54s | %8.2f | %8.2f | %8.2f |%n", ROWS.get(r), pct(row, 50),
-                        pct(row, 95), mean(row));
-            }
-            long[] handler = samples.get(base);
-            long[] floor = samples.get(base + 1);
-            long[] own = samples.get(base + 2);
-            long[] lambda = samples.get(base + ROWS.size() - 1);
+    private static void print(InterleavedBench.Result result) {
+        InterleavedBench.printHeader(FunctionCatalog.CLASSIFY, "MobileNetV2 int8", result.warmupRounds());
+        for (InterleavedBench.Table table : result.tables()) {
+            table.print(54, 2);
+            InterleavedBench.Row handler = table.row(0);
+            InterleavedBench.Row floor = table.row(1);
+            InterleavedBench.Row own = table.row(2);
+            InterleavedBench.Row lambda = table.row(ROWS.size() - 1);
             System.out.printf(Locale.ROOT, "%nhandler / floor: p50 %.2f×, p95 %.2f×; without auth + request log: p50 %.2f×,"
                             + " p95 %.2f×; request log after the answer (Lambda): p50 %.2f×, p95 %.2f×%n",
-                    pct(handler, 50) / pct(floor, 50), pct(handler, 95) / pct(floor, 95),
-                    pct(own, 50) / pct(floor, 50), pct(own, 95) / pct(floor, 95),
-                    pct(lambda, 50) / pct(floor, 50), pct(lambda, 95) / pct(floor, 95));
+                    handler.p50() / floor.p50(), handler.p95() / floor.p95(),
+                    own.p50() / floor.p50(), own.p95() / floor.p95(),
+                    lambda.p50() / floor.p50(), lambda.p95() / floor.p95());
         }
-    }
-
-    static APIGatewayV2HTTPEvent event(String body, String token) {
-        return APIGatewayV2HTTPEvent.builder()
-                .withVersion("2.0")
-                .withRouteKey("POST /classify")
-                .withRawPath("/classify")
-                .withHeaders(Map.of("content-type", "application/json", "authorization", "Bearer " + token))
-                .withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder()
-                        .withRequestId(UUID.randomUUID().toString())
-                        .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder()
-                                .withMethod("POST").withPath("/classify").withSourceIp("127.0.0.1").build())
-                        .build())
-                .withBody(body)
-                .withIsBase64Encoded(false)
-                .build();
     }
 
     /** The photo scaled to {@code width}×{@code height} (bilinear) and encoded as JPEG again. */
@@ -340,22 +240,5 @@ public final class ClassifyBenchmark {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ImageIO.write(target, "jpeg", out);
         return out.toByteArray();
-    }
-
-    private static void check(int status, String detail) {
-        if (status != 200) {
-            throw new IllegalStateException(status + ": " + detail);
-        }
-    }
-
-    static double pct(long[] nanos, int percentile) {
-        long[] sorted = nanos.clone();
-        Arrays.sort(sorted);
-        int index = (int) Math.ceil(percentile / 100.0 * sorted.length) - 1;
-        return sorted[Math.max(0, index)] / 1e6;
-    }
-
-    static double mean(long[] nanos) {
-        return Arrays.stream(nanos).average().orElse(0) / 1e6;
     }
 }

@@ -1,6 +1,11 @@
 package dev.mlapi.predict.bench;
 
-import dev.mlapi.core.testkit.BenchSelection;
+import static dev.mlapi.core.testkit.InterleavedBench.check;
+import static dev.mlapi.core.testkit.InterleavedBench.handlerCall;
+import static dev.mlapi.core.testkit.InterleavedBench.post;
+import static dev.mlapi.core.testkit.InterleavedBench.timed;
+
+import dev.mlapi.core.testkit.InterleavedBench;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
@@ -29,7 +34,6 @@ import dev.mlapi.registry.RegistrySettings;
 import dev.mlapi.registry.S3ModelRegistry;
 import dev.mlapi.training.ModelTrainer;
 import dev.mlapi.training.TrainSpec;
-import java.lang.management.ManagementFactory;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
@@ -39,14 +43,12 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
-import java.util.function.LongSupplier;
 
 /**
  * Warm latency of predict with a 100-tree random forest (trained here by the training library on
@@ -66,18 +68,15 @@ import java.util.function.LongSupplier;
  * storage round trip is left: what predict's own code adds to ONNX Runtime.</li>
  * <li>stages: each round trip and step timed on its own, to show where the time goes.</li>
  * </ul>
- * All rows run interleaved (one call of each in turn) in this JVM, whose JIT flags are the ones
- * the catalog deploys predict with unless {@code -Dbench.tier} says otherwise; warm-up runs at
- * least {@code bench.warmup} rounds (400) and then on until the handler's median over the last
- * 100 rounds moves less than 3% (at most {@code bench.maxWarmup}, 2,000 rounds). Exits when done.
+ * All rows run interleaved ({@link InterleavedBench}: one call of each in turn) in this JVM,
+ * whose JIT flags are the ones the catalog deploys predict with unless {@code -Dbench.tier} says
+ * otherwise; warm-up runs at least {@code bench.warmup} rounds (400) and then on until the
+ * handler's median over the last 100 rounds moves less than 3% (at most {@code bench.maxWarmup}, 2,000 rounds). Exits when done.
  *
  * <p>Run: {@code ./mvnw -q -o -pl functions/predict -am -DskipTests test-compile exec:exec@bench -Dbench=predict}.
  */
 public final class PredictBenchmark {
 
-    static final int WARMUP = Integer.getInteger("bench.warmup", 400);
-    static final int MAX_WARMUP = Math.max(WARMUP, Integer.getInteger("bench.maxWarmup", 2_000));
-    static final int ITERATIONS = Integer.getInteger("bench.iterations", 300);
     static final int TREES = 100;
     static final String MODEL = "bench-forest";
 
@@ -100,16 +99,7 @@ public final class PredictBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        if (!BenchSelection.runs("predict")) {
-            return;
-        }
-        try {
-            run();
-        } finally {
-            // DynamoDB Local's scheduler thread is not a daemon: without this the command hangs after printing.
-            System.out.flush();
-            Runtime.getRuntime().halt(0);
-        }
+        InterleavedBench.runThenHalt("predict", PredictBenchmark::run);
     }
 
     private static void run() throws Exception {
@@ -152,33 +142,18 @@ public final class PredictBenchmark {
             List<Subject> subjects = List.of(new Subject("1 instance", new double[][] {all[all.length - 1]}),
                     new Subject("100 instances", hundred));
 
-            Map<String, List<LongSupplier>> calls = new LinkedHashMap<>();
+            List<InterleavedBench.Subject> measured = new ArrayList<>();
             for (Subject subject : subjects) {
                 double[][] rows = subject.rows();
                 String body = Json.writeString(Map.of("model", manifest.ref(), "instances", rows));
                 Input flat = Input.of(session, input, rows);
                 checkSameAnswers(handler, body, token, session, input, flat);
-                calls.put(subject.name(), List.of(
-                        () -> {
-                            APIGatewayV2HTTPEvent event = event(body, token);
-                            long t0 = System.nanoTime();
-                            var response = handler.handleRequest(event, null);
-                            long elapsed = System.nanoTime() - t0;
-                            check(response.getStatusCode(), response.getBody());
-                            return elapsed;
-                        },
-                        () -> {
-                            long t0 = System.nanoTime();
-                            readAll(session, input, flat);
-                            return System.nanoTime() - t0;
-                        },
+                measured.add(new InterleavedBench.Subject(subject.name(), List.of(
+                        handlerCall(handler, "/predict", body, token),
+                        timed(() -> readAll(session, input, flat)),
                         () -> timeService(service, body, token),
                         () -> timeService(memoised, body, token),
-                        () -> {
-                            long t0 = System.nanoTime();
-                            model.predict(rows);
-                            return System.nanoTime() - t0;
-                        },
+                        timed(() -> model.predict(rows)),
                         () -> {
                             try (OnnxTensor tensor = flat.tensor()) {
                                 long t0 = System.nanoTime();
@@ -189,46 +164,26 @@ public final class PredictBenchmark {
                                 throw new IllegalStateException(e);
                             }
                         },
-                        () -> {
-                            long t0 = System.nanoTime();
-                            registry.resolve(ref);
-                            return System.nanoTime() - t0;
-                        },
-                        () -> {
-                            long t0 = System.nanoTime();
-                            stack.wiring().authenticator().confirm(principal);
-                            return System.nanoTime() - t0;
-                        },
-                        () -> {
-                            long t0 = System.nanoTime();
-                            stack.wiring().requestLog().record(new RequestLogEntry("bench-" + UUID.randomUUID(),
-                                    Instant.now(), "POST /predict", "POST", "/predict", Optional.of("bench"), 200,
-                                    0.001, 1000, Optional.empty(), Optional.empty(), Optional.empty(),
-                                    Optional.of(manifest.ref()), Optional.of("x"), Optional.empty(), Optional.empty(),
-                                    Instant.now()));
-                            return System.nanoTime() - t0;
-                        }));
+                        timed(() -> registry.resolve(ref)),
+                        timed(() -> stack.wiring().authenticator().confirm(principal)),
+                        timed(() -> stack.wiring().requestLog().record(new RequestLogEntry("bench-" + UUID.randomUUID(),
+                                Instant.now(), "POST /predict", "POST", "/predict", Optional.of("bench"), 200,
+                                0.001, 1000, Optional.empty(), Optional.empty(), Optional.empty(),
+                                Optional.of(manifest.ref()), Optional.of("x"), Optional.empty(), Optional.empty(),
+                                Instant.now()))))));
             }
 
-            List<LongSupplier> every = calls.values().stream().flatMap(List::stream).toList();
-            int warmup = warmUp(every, calls.values().iterator().next().get(0));
-            List<long[]> samples = new ArrayList<>();
-            every.forEach(c -> samples.add(new long[ITERATIONS]));
-            for (int i = 0; i < ITERATIONS; i++) {
-                for (int c = 0; c < every.size(); c++) {
-                    samples.get(c)[i] = every.get(c).getAsLong();
-                }
-            }
+            InterleavedBench.Result result = InterleavedBench.measure(ROWS, measured);
             session.close();
             model.close();
             memoised.close();
             service.close();
-            print(data, subjects, samples, warmup);
+            print(data, result);
         }
     }
 
     private static long timeService(PredictService service, String body, String token) {
-        APIGatewayV2HTTPEvent event = event(body, token);
+        APIGatewayV2HTTPEvent event = post("/predict", body, token);
         long t0 = System.nanoTime();
         ApiRequest request = EventCodec.decode(event, Instant.now());
         var response = EventCodec.encode(ApiResponse.ok(service.predict(PredictRequest.from(request),
@@ -255,7 +210,7 @@ public final class PredictBenchmark {
     /** The handler and the raw session agree on every label, or the comparison means nothing. */
     private static void checkSameAnswers(PredictHandler handler, String body, String token, OrtSession session,
             String input, Input flat) {
-        var response = handler.handleRequest(event(body, token), null);
+        var response = handler.handleRequest(post("/predict", body, token), null);
         check(response.getStatusCode(), response.getBody());
         List<String> labels = new ArrayList<>();
         Json.readTree(response.getBody().getBytes(StandardCharsets.UTF_8)).get("predictions")
@@ -268,56 +223,20 @@ public final class PredictBenchmark {
         }
     }
 
-    /** At least {@link #WARMUP} rounds of every call, then on until the handler's median settles. */
-    private static int warmUp(List<LongSupplier> all, LongSupplier handler) {
-        double previous = Double.NaN;
-        int rounds = 0;
-        while (rounds < MAX_WARMUP) {
-            long[] block = new long[100];
-            for (int i = 0; i < block.length; i++) {
-                for (LongSupplier call : all) {
-                    long elapsed = call.getAsLong();
-                    if (call == handler) {
-                        block[i] = elapsed;
-                    }
-                }
-            }
-            rounds += block.length;
-            double median = pct(block, 50);
-            if (rounds >= WARMUP && Math.abs(median - previous) / previous < 0.03) {
-                break;
-            }
-            previous = median;
-        }
-        return rounds;
-    }
-
-    private static void print(Data data, List<Subject> subjects, List<long[]> samples, int warmup) {
-        String flags = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("-XX:")).reduce((a, b) -> a + " " + b).orElse("(JVM defaults: full tiered JIT)");
-        System.out.printf(Locale.ROOT, "%npredict warm benchmark: %d-tree random forest on %s, %d iterations after %d"
-                        + " warm-up rounds, all rows interleaved; JIT %s; %d cores, load average %.1f, Java %s%n",
-                TREES, data.name(), ITERATIONS, warmup, flags, Runtime.getRuntime().availableProcessors(),
-                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), System.getProperty("java.version"));
-        System.out.println("(predict deploys with " + FunctionCatalog.PREDICT.jvmOptions() + ")");
-        for (int s = 0; s < subjects.size(); s++) {
-            System.out.printf(Locale.ROOT, "%n%s%n%n", subjects.get(s).name());
-            System.out.printf("| %-52s | %8s | %8s | %8s | %9s |%n", "what", "p50 ms", "p95 ms", "mean ms", "p50/floor");
-            System.out.printf("|%s|%s|%s|%s|%s|%n", "-".repeat(54), "-".repeat(10), "-".repeat(10), "-".repeat(10),
-                    "-".repeat(11));
-            int base = s * ROWS.size();
-            double floor = pct(samples.get(base + 1), 50);
-            for (int r = 0; r < ROWS.size(); r++) {
-                long[] row = samples.get(base + r);
-                System.out.printf(Locale.ROOT, "| %-52s | %8.3f | %8.3f | %8.3f | %8.2f× |%n", ROWS.get(r), pct(row, 50),
-                        pct(row, 95), mean(row), pct(row, 50) / floor);
-            }
-            long[] floorRow = samples.get(base + 1);
+    private static void print(Data data, InterleavedBench.Result result) {
+        InterleavedBench.printHeader(FunctionCatalog.PREDICT, TREES + "-tree random forest on " + data.name(),
+                result.warmupRounds());
+        for (InterleavedBench.Table table : result.tables()) {
+            InterleavedBench.Row handler = table.row(0);
+            InterleavedBench.Row floor = table.row(1);
+            InterleavedBench.Row service = table.row(2);
+            InterleavedBench.Row memoised = table.row(3);
+            table.print(52, 3, floor);
             System.out.printf(Locale.ROOT, "%nover the floor (p50, p95): handler %.2f×, %.2f×; service %.2f×, %.2f×;"
                             + " service without round trips %.2f×, %.2f×%n",
-                    pct(samples.get(base), 50) / floor, pct(samples.get(base), 95) / pct(floorRow, 95),
-                    pct(samples.get(base + 2), 50) / floor, pct(samples.get(base + 2), 95) / pct(floorRow, 95),
-                    pct(samples.get(base + 3), 50) / floor, pct(samples.get(base + 3), 95) / pct(floorRow, 95));
+                    handler.p50() / floor.p50(), handler.p95() / floor.p95(),
+                    service.p50() / floor.p50(), service.p95() / floor.p95(),
+                    memoised.p50() / floor.p50(), memoised.p95() / floor.p95());
         }
     }
 
@@ -386,38 +305,5 @@ public final class PredictBenchmark {
             return doubles != null ? OnnxTensor.createTensor(env, DoubleBuffer.wrap(doubles), shape)
                     : OnnxTensor.createTensor(env, FloatBuffer.wrap(floats), shape);
         }
-    }
-
-    static APIGatewayV2HTTPEvent event(String body, String token) {
-        return APIGatewayV2HTTPEvent.builder()
-                .withVersion("2.0")
-                .withRouteKey("POST /predict")
-                .withRawPath("/predict")
-                .withHeaders(Map.of("content-type", "application/json", "authorization", "Bearer " + token))
-                .withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder()
-                        .withRequestId(UUID.randomUUID().toString())
-                        .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder()
-                                .withMethod("POST").withPath("/predict").withSourceIp("127.0.0.1").build())
-                        .build())
-                .withBody(body)
-                .withIsBase64Encoded(false)
-                .build();
-    }
-
-    private static void check(int status, String detail) {
-        if (status != 200) {
-            throw new IllegalStateException(status + ": " + detail);
-        }
-    }
-
-    static double pct(long[] nanos, int percentile) {
-        long[] sorted = nanos.clone();
-        Arrays.sort(sorted);
-        int index = (int) Math.ceil(percentile / 100.0 * sorted.length) - 1;
-        return sorted[Math.max(0, index)] / 1e6;
-    }
-
-    static double mean(long[] nanos) {
-        return Arrays.stream(nanos).average().orElse(0) / 1e6;
     }
 }
