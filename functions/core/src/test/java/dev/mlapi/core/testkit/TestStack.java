@@ -109,11 +109,6 @@ public final class TestStack implements AutoCloseable {
         public String token() {
             return issued.token();
         }
-
-        /** The {@code Authorization} header's value. */
-        public String bearer() {
-            return "Bearer " + token();
-        }
     }
 
     @Override
