@@ -22,7 +22,6 @@ import dev.mlapi.registry.S3ModelRegistry;
 import dev.mlapi.core.testkit.LocalContext;
 import dev.mlapi.core.testkit.Stdout;
 import dev.mlapi.core.testkit.TestStack;
-import dev.mlapi.core.users.User;
 import dev.mlapi.registry.Manifest;
 import dev.mlapi.registry.RegistrySettings;
 import dev.mlapi.registry.S3Clients;
@@ -37,7 +36,6 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -80,7 +78,7 @@ class ClassifyImageHandlerTest {
         TestModels.register(registry, TestModels.mismatched("mismatched", 1), false);
         service = ClassifyService.create(ClassifySettings.from(stack.config().environment()), registry, Clock.systemUTC());
         handler = new ClassifyImageHandler(stack.wiring(), service);
-        token = tokenFor("carol");
+        token = stack.signedIn("carol", Role.USER).token();
         images = LoopbackServer.start()
                 .serve("/blue.png", "image/png", TestImages.png(Color.BLUE, 64, 48))
                 .serve("/page.html", "text/html", "<html>not an image</html>".getBytes(StandardCharsets.UTF_8))
@@ -92,13 +90,6 @@ class ClassifyImageHandlerTest {
         images.close();
         service.close();
         stack.close();
-    }
-
-    static String tokenFor(String username) {
-        User user = new User("id-" + username, username, Optional.empty(), Role.USER, "unused-hash",
-                Instant.parse("2026-01-01T00:00:00Z"), 0);
-        stack.wiring().userStore().create(user);
-        return stack.wiring().jwt().issue(user).token();
     }
 
     static APIGatewayV2HTTPResponse call(APIGatewayV2HTTPEvent event) {
@@ -323,10 +314,7 @@ class ClassifyImageHandlerTest {
 
     @Test
     void classify_withARevokedToken_answers401_andNoPrediction() {
-        User user = new User("id-revoked", "revoked-dan", Optional.empty(), Role.USER, "unused-hash",
-                Instant.parse("2026-01-01T00:00:00Z"), 0);
-        stack.wiring().userStore().create(user);
-        var issued = stack.wiring().jwt().issue(user);
+        var issued = stack.signedIn("revoked-dan", Role.USER).issued();
         assertThat(call(withBearer(load("classify-image-base64.json"), issued.token())).getStatusCode()).isEqualTo(200);
         stack.wiring().tokenStore().revoke(issued.tokenId(), issued.expiresAt());
 
@@ -343,7 +331,7 @@ class ClassifyImageHandlerTest {
 
     @Test
     void classify_whenTheTokensUserWasDeleted_answers401_andNoPrediction() {
-        String deleted = tokenFor("deleted-erin");
+        String deleted = stack.signedIn("deleted-erin", Role.USER).token();
         stack.wiring().userStore().delete("deleted-erin");
 
         var response = call(withBearer(load("classify-image-base64.json"), deleted));

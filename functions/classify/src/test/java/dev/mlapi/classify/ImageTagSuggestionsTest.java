@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,22 +54,16 @@ class ImageTagSuggestionsTest {
         service = ClassifyService.create(ClassifySettings.from(stack.config().environment()), registry, Clock.systemUTC());
         handler = new ClassifyImageHandler(stack.wiring(), service);
         library = ImageLibrary.create(stack.wiring());
-        dave = user("dave");
-        daveToken = stack.wiring().jwt().issue(dave).token();
-        erinToken = stack.wiring().jwt().issue(user("erin")).token();
+        var signedIn = stack.signedIn("dave", Role.USER);
+        dave = signedIn.user();
+        daveToken = signedIn.token();
+        erinToken = stack.signedIn("erin", Role.USER).token();
     }
 
     @AfterAll
     static void stop() {
         service.close();
         stack.close();
-    }
-
-    static User user(String username) {
-        User user = new User("id-" + username, username, Optional.empty(), Role.USER, "unused-hash",
-                Instant.parse("2026-01-01T00:00:00Z"), 0);
-        stack.wiring().userStore().create(user);
-        return user;
     }
 
     static String storeBlueImage() {

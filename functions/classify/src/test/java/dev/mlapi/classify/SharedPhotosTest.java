@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.core.users.Role;
 import dev.mlapi.core.config.Config;
 import dev.mlapi.core.testkit.TestStack;
-import dev.mlapi.core.users.User;
 import dev.mlapi.registry.Manifest;
 import dev.mlapi.registry.RegistrySettings;
 import dev.mlapi.registry.S3ModelRegistry;
@@ -22,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
@@ -79,9 +77,7 @@ class SharedPhotosTest {
         squeezeNet = TestModels.register(registry, TestModels.squeezeNet(shared, "squeezenet", 1), true).ref();
         service = ClassifyService.create(ClassifySettings.from(stack.config().environment()), registry, Clock.systemUTC());
         handler = new ClassifyImageHandler(stack.wiring(), service);
-        User user = new User("id-photos", "photos", Optional.empty(), Role.USER, "unused", Instant.now(), 0);
-        stack.wiring().userStore().create(user);
-        token = stack.wiring().jwt().issue(user).token();
+        token = stack.signedIn("photos", Role.USER).token();
         photos = LoopbackServer.start();
         for (String photo : ACCEPTED.keySet()) {
             photos.serve("/" + photo, photo.endsWith(".png") ? "image/png" : "image/jpeg", photo(photo));

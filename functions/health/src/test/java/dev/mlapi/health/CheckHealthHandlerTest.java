@@ -9,9 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.core.users.Role;
 import dev.mlapi.core.runtime.LoadedModels;
 import dev.mlapi.core.testkit.TestStack;
-import dev.mlapi.core.users.User;
 import java.time.Instant;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,10 +30,9 @@ class CheckHealthHandlerTest {
         stack.close();
     }
 
-    static String tokenFor(String name, Role role) {
-        User user = new User("id-" + name, name, Optional.empty(), role, "unused", Instant.now(), 0);
-        stack.wiring().userStore().create(user);
-        return stack.wiring().jwt().issue(user).token();
+    /** The health answer's body as seen by a new signed-in user with this role. */
+    static JsonNode healthAs(String username, Role role) {
+        return body(handler.handleRequest(withBearer(load("health-check.json"), stack.signedIn(username, role).token()), null));
     }
 
     @Test
@@ -50,14 +47,14 @@ class CheckHealthHandlerTest {
 
     @Test
     void health_withAdminToken_addsRuntimeDetails_butNotForUsers() {
-        var admin = body(handler.handleRequest(withBearer(load("health-check.json"), tokenFor("hadmin", Role.ADMIN)), null));
+        var admin = healthAs("hadmin", Role.ADMIN);
         assertThat(admin.get("memory").get("heap_max_bytes").asLong()).isPositive();
         assertThat(admin.get("cpu").get("available_processors").asInt()).isPositive();
         assertThat(admin.get("tmp_disk").get("free_bytes").asLong()).isPositive();
         assertThat(admin.get("cold_start").isBoolean()).isTrue();
         assertThat(admin.get("loaded_models").isArray()).isTrue();
 
-        var user = body(handler.handleRequest(withBearer(load("health-check.json"), tokenFor("huser", Role.USER)), null));
+        var user = healthAs("huser", Role.USER);
         assertThat(user.has("memory")).isFalse();
     }
 
@@ -66,12 +63,12 @@ class CheckHealthHandlerTest {
         var model = new LoadedModels.Entry("health-probe", 7, 1024, Instant.now());
         LoadedModels.process().register(model);
         try {
-            var admin = body(handler.handleRequest(withBearer(load("health-check.json"), tokenFor("hadmin2", Role.ADMIN)), null));
+            var admin = healthAs("hadmin2", Role.ADMIN);
             assertThat(admin.get("loaded_models")).extracting(JsonNode::asText).contains("health-probe:7");
         } finally {
             LoadedModels.process().unregister(model);
         }
-        var after = body(handler.handleRequest(withBearer(load("health-check.json"), tokenFor("hadmin3", Role.ADMIN)), null));
+        var after = healthAs("hadmin3", Role.ADMIN);
         assertThat(after.get("loaded_models")).extracting(JsonNode::asText).doesNotContain("health-probe:7");
     }
 

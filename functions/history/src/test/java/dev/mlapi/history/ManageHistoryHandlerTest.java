@@ -10,7 +10,6 @@ import dev.mlapi.core.requestlog.HistoryDeletion;
 import dev.mlapi.core.requestlog.RequestLogEntry;
 import dev.mlapi.core.testkit.Events;
 import dev.mlapi.core.testkit.TestStack;
-import dev.mlapi.core.users.User;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -43,21 +42,14 @@ class ManageHistoryHandlerTest {
     void start() {
         stack = TestStack.start();
         handler = new ManageHistoryHandler(stack.wiring());
-        admin = token("root", Role.ADMIN);
-        alice = token("alice", Role.USER);
-        bob = token("bob", Role.USER);
+        admin = stack.signedIn("root", Role.ADMIN).token();
+        alice = stack.signedIn("alice", Role.USER).token();
+        bob = stack.signedIn("bob", Role.USER).token();
     }
 
     @AfterEach
     void stop() {
         stack.close();
-    }
-
-    private String token(String username, Role role) {
-        User account = new User(UUID.randomUUID().toString(), username, Optional.empty(), role, "not-a-login",
-                Instant.now(), 0);
-        stack.wiring().userStore().create(account);
-        return stack.wiring().jwt().issue(account).token();
     }
 
     /** Logs an entry through the real request-log adapter, {@code hoursAgo} before the test started. */

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.core.testkit.Events;
 import dev.mlapi.core.testkit.TestStack;
 import dev.mlapi.core.users.Role;
-import dev.mlapi.core.users.User;
 import dev.mlapi.registry.RegistrySettings;
 import dev.mlapi.registry.S3Clients;
 import java.awt.Color;
@@ -28,7 +27,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterEach;
@@ -59,22 +57,15 @@ class ManageImagesHandlerTest {
         RegistrySettings settings = RegistrySettings.from(stack.config());
         s3 = S3Clients.s3(settings);
         bucket = settings.bucket();
-        admin = token("root", Role.ADMIN);
-        alice = token("alice", Role.USER);
-        bob = token("bob", Role.USER);
+        admin = stack.signedIn("root", Role.ADMIN).token();
+        alice = stack.signedIn("alice", Role.USER).token();
+        bob = stack.signedIn("bob", Role.USER).token();
     }
 
     @AfterEach
     void stop() {
         s3.close();
         stack.close();
-    }
-
-    private String token(String username, Role role) {
-        User account = new User(UUID.randomUUID().toString(), username, Optional.empty(), role, "not-a-login",
-                Instant.now(), 0);
-        stack.wiring().userStore().create(account);
-        return stack.wiring().jwt().issue(account).token();
     }
 
     // ---- calls --------------------------------------------------------------------------------

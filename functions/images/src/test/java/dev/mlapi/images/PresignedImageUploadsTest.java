@@ -9,7 +9,6 @@ import dev.mlapi.core.auth.Principal;
 import dev.mlapi.core.testkit.Events;
 import dev.mlapi.core.testkit.TestStack;
 import dev.mlapi.core.users.Role;
-import dev.mlapi.core.users.User;
 import dev.mlapi.imagestore.ImageLibrary;
 import dev.mlapi.imagestore.ImageSweeper;
 import dev.mlapi.imagestore.NewImage;
@@ -29,7 +28,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,8 +61,8 @@ class PresignedImageUploadsTest {
         RegistrySettings settings = RegistrySettings.from(stack.config());
         s3 = S3Clients.s3(settings);
         bucket = settings.bucket();
-        alice = token("alice", Role.USER);
-        bob = token("bob", Role.USER);
+        alice = stack.signedIn("alice", Role.USER).token();
+        bob = stack.signedIn("bob", Role.USER).token();
         Events.invoke(handler, Events.withJson(Events.withBearer(Events.load("images-create-tag.json"), alice),
                 Map.of("name", "photo")));
     }
@@ -73,13 +71,6 @@ class PresignedImageUploadsTest {
     void stop() {
         s3.close();
         stack.close();
-    }
-
-    private String token(String username, Role role) {
-        User account = new User(UUID.randomUUID().toString(), username, Optional.empty(), role, "not-a-login",
-                Instant.now(), 0);
-        stack.wiring().userStore().create(account);
-        return stack.wiring().jwt().issue(account).token();
     }
 
     private APIGatewayV2HTTPResponse presign(String token, Object body) {

@@ -16,7 +16,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.core.users.Role;
 import dev.mlapi.core.testkit.Events;
 import dev.mlapi.core.testkit.TestStack;
-import dev.mlapi.core.users.User;
 import dev.mlapi.registry.ModelFile;
 import dev.mlapi.registry.RegistrySettings;
 import dev.mlapi.registry.S3Clients;
@@ -28,13 +27,11 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -61,20 +58,13 @@ class ManageModelsHandlerTest {
     static void start() {
         stack = TestStack.start();
         handler = new ManageModelsHandler(stack.wiring());
-        admin = token("root", Role.ADMIN);
-        user = token("bob", Role.USER);
+        admin = stack.signedIn("root", Role.ADMIN).token();
+        user = stack.signedIn("bob", Role.USER).token();
     }
 
     @AfterAll
     static void stop() {
         stack.close();
-    }
-
-    static String token(String username, Role role) {
-        User account = new User(UUID.randomUUID().toString(), username, Optional.empty(), role, "not-a-login",
-                Instant.now(), 0);
-        stack.wiring().userStore().create(account);
-        return stack.wiring().jwt().issue(account).token();
     }
 
     /** Runs one event; every answer carries the request id, every error is problem+json with a detail. */

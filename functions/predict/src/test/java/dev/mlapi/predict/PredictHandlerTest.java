@@ -14,7 +14,6 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.core.users.Role;
 import dev.mlapi.core.testkit.TestStack;
-import dev.mlapi.core.users.User;
 import dev.mlapi.inference.TabularOnnx;
 import dev.mlapi.inference.TinyOnnx;
 import dev.mlapi.registry.Manifest;
@@ -24,11 +23,9 @@ import dev.mlapi.registry.ModelRegistration;
 import dev.mlapi.registry.RegistrySettings;
 import dev.mlapi.registry.S3ModelRegistry;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -63,10 +60,7 @@ class PredictHandlerTest {
         register("not-tabular", TinyOnnx.logitsModel(), List.of());
         service = PredictService.create(stack.config(), registry);
         handler = new PredictHandler(stack.wiring(), service);
-        User user = new User("id-dana", "dana", Optional.empty(), Role.USER, "unused-hash",
-                Instant.parse("2026-01-01T00:00:00Z"), 0);
-        stack.wiring().userStore().create(user);
-        token = stack.wiring().jwt().issue(user).token();
+        token = stack.signedIn("dana", Role.USER).token();
     }
 
     @AfterAll

@@ -10,7 +10,6 @@ import dev.mlapi.catalog.Env;
 import dev.mlapi.core.config.Environment;
 import dev.mlapi.core.testkit.TestStack;
 import dev.mlapi.core.users.Role;
-import dev.mlapi.core.users.User;
 import dev.mlapi.inference.ModelCache;
 import dev.mlapi.inference.TabularOnnx;
 import dev.mlapi.inference.TinyOnnx;
@@ -25,10 +24,8 @@ import dev.mlapi.registry.S3ModelRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -142,11 +139,8 @@ class PredictServicePrimingTest {
             int loadsWhilePriming = counting.reads.get();
             assertThat(loadsWhilePriming).as("a-broken, iris and linear were read").isEqualTo(3);
 
-            User user = new User("id-erin", "erin", Optional.empty(), Role.USER, "unused-hash",
-                    Instant.parse("2026-01-01T00:00:00Z"), 0);
-            stack.wiring().userStore().create(user);
             var response = invoke(new PredictHandler(stack.wiring(), service),
-                    withBearer(load("predict-instances-objects.json"), stack.wiring().jwt().issue(user).token()));
+                    withBearer(load("predict-instances-objects.json"), stack.signedIn("erin", Role.USER).token()));
 
             assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(200);
             assertThat(body(response).get("model").get("name").asText()).isEqualTo("iris");

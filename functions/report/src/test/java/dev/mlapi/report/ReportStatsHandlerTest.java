@@ -11,7 +11,6 @@ import dev.mlapi.core.requestlog.RequestLogEntry;
 import dev.mlapi.core.rollup.LogSketch;
 import dev.mlapi.core.testkit.Events;
 import dev.mlapi.core.testkit.TestStack;
-import dev.mlapi.core.users.User;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -47,8 +46,8 @@ class ReportStatsHandlerTest {
     static void start() {
         stack = TestStack.start();
         handler = new ReportStatsHandler(stack.wiring());
-        admin = token("root", Role.ADMIN);
-        user = token("bob", Role.USER);
+        admin = stack.signedIn("root", Role.ADMIN).token();
+        user = stack.signedIn("bob", Role.USER).token();
         Random random = new Random(7);
         for (int i = 0; i < 300; i++) {
             boolean classify = i % 3 != 0;
@@ -71,13 +70,6 @@ class ReportStatsHandlerTest {
     @AfterAll
     static void stop() {
         stack.close();
-    }
-
-    static String token(String username, Role role) {
-        User account = new User(UUID.randomUUID().toString(), username, Optional.empty(), role, "not-a-login",
-                Instant.now(), 0);
-        stack.wiring().userStore().create(account);
-        return stack.wiring().jwt().issue(account).token();
     }
 
     private static APIGatewayV2HTTPResponse call(String file, String token, Map<String, String> query) {

@@ -1,14 +1,9 @@
 package dev.mlapi.train;
 
-import dev.mlapi.core.testkit.TestStack;
-import dev.mlapi.core.users.Role;
-import dev.mlapi.core.users.User;
-import java.time.Instant;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Random;
 
-/** Datasets and users for the train function's tests. */
+/** Datasets for the train function's tests. */
 final class TrainFixtures {
 
     /** 18 iris rows, six per species: three stratified folds of two per class. */
@@ -53,12 +48,5 @@ final class TrainFixtures {
             csv.append(positive ? "yes" : "no").append('\n');
         }
         return csv.toString();
-    }
-
-    static String tokenFor(TestStack stack, String username, Role role) {
-        User user = new User("id-" + username, username, Optional.empty(), role, "unused-hash",
-                Instant.parse("2026-01-01T00:00:00Z"), 0);
-        stack.wiring().userStore().create(user);
-        return stack.wiring().jwt().issue(user).token();
     }
 }

@@ -59,9 +59,9 @@ class TrainHandlerTest {
         registry = S3ModelRegistry.create(RegistrySettings.from(stack.config()), Clock.systemUTC());
         handler = new TrainHandler(stack.wiring());
         table = TrainComponents.table(stack.wiring());
-        alice = TrainFixtures.tokenFor(stack, "alice", Role.USER);
-        bob = TrainFixtures.tokenFor(stack, "bob", Role.USER);
-        admin = TrainFixtures.tokenFor(stack, "root", Role.ADMIN);
+        alice = stack.signedIn("alice", Role.USER).token();
+        bob = stack.signedIn("bob", Role.USER).token();
+        admin = stack.signedIn("root", Role.ADMIN).token();
         registry.register(ModelRegistration.builder().setName("bobs-model").setKind(ModelKind.TABULAR)
                 .setModelFile("model.onnx").setCreatedBy("bob").optFeatureNames(TabularOnnx.IRIS_FEATURES).build(),
                 List.of(new ModelFile("model.onnx", TabularOnnx.irisTree())));
@@ -179,7 +179,7 @@ class TrainHandlerTest {
 
     @Test
     void list_isNewestFirst_ownJobsOnly_andPagesWithSignedCursors() {
-        String carol = TrainFixtures.tokenFor(stack, "carol", Role.USER);
+        String carol = stack.signedIn("carol", Role.USER).token();
         List<String> submitted = new java.util.ArrayList<>();
         for (int i = 0; i < 3; i++) {
             submitted.add(body(submit(carol, request("carols-" + i, TrainFixtures.SMALL_IRIS))).get("job_id").asText());

@@ -62,7 +62,7 @@ class TrainWorkerHandlerTest {
         storage = TrainComponents.Storage.create(stack.wiring());
         api = new TrainHandler(stack.wiring());
         handler = new TrainWorkerHandler(stack.wiring());
-        alice = TrainFixtures.tokenFor(stack, "alice", Role.USER);
+        alice = stack.signedIn("alice", Role.USER).token();
     }
 
     @AfterAll

@@ -9,11 +9,7 @@ import dev.mlapi.core.aws.DynamoDbRequestLog;
 import dev.mlapi.core.error.ApiException.InvalidInput;
 import dev.mlapi.core.testkit.TestStack;
 import dev.mlapi.core.users.Role;
-import dev.mlapi.core.users.User;
-import java.time.Instant;
 import java.util.Map;
-import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,7 +54,7 @@ class ApiPipelineOverlappedAuthTest {
 
     @Test
     void handle_withAValidToken_answersTheResult_andLogsTheUser() {
-        String token = tokenOf(newUser("ovl-alice"));
+        String token = stack.signedIn("ovl-alice", Role.USER).token();
 
         APIGatewayV2HTTPEvent event = event(token);
         APIGatewayV2HTTPResponse response = pipeline.handle(event);
@@ -71,8 +67,7 @@ class ApiPipelineOverlappedAuthTest {
 
     @Test
     void handle_withARevokedToken_answers401WithNoResult_thoughTheRouteRan() {
-        User user = newUser("ovl-bob");
-        var issued = stack.wiring().jwt().issue(user);
+        var issued = stack.signedIn("ovl-bob", Role.USER).issued();
         stack.wiring().tokenStore().revoke(issued.tokenId(), issued.expiresAt());
 
         APIGatewayV2HTTPEvent event = event(issued.token());
@@ -90,7 +85,7 @@ class ApiPipelineOverlappedAuthTest {
 
     @Test
     void handle_whenTheUserWasDeleted_answers401() {
-        String token = tokenOf(newUser("ovl-carol"));
+        String token = stack.signedIn("ovl-carol", Role.USER).token();
         stack.wiring().userStore().delete("ovl-carol");
 
         APIGatewayV2HTTPResponse response = pipeline.handle(event(token));
@@ -101,8 +96,7 @@ class ApiPipelineOverlappedAuthTest {
 
     @Test
     void handle_whenTheRouteFailsAndTheTokenIsRevoked_theTokenWins() {
-        User user = newUser("ovl-dave");
-        var issued = stack.wiring().jwt().issue(user);
+        var issued = stack.signedIn("ovl-dave", Role.USER).issued();
         stack.wiring().tokenStore().revoke(issued.tokenId(), issued.expiresAt());
         APIGatewayV2HTTPEvent event = event(issued.token());
         event.getHeaders().put("x-invalid", "1");
@@ -115,7 +109,7 @@ class ApiPipelineOverlappedAuthTest {
 
     @Test
     void handle_withABadSignature_answers401_beforeTheRouteRuns() {
-        String token = tokenOf(newUser("ovl-erin"));
+        String token = stack.signedIn("ovl-erin", Role.USER).token();
         String forged = token.substring(0, token.lastIndexOf('.') + 1) + "AAAA" + token.substring(token.lastIndexOf('.') + 5);
 
         APIGatewayV2HTTPResponse response = pipeline.handle(event(forged));
@@ -131,17 +125,6 @@ class ApiPipelineOverlappedAuthTest {
 
         assertThat(pipeline.handle(event).getStatusCode()).isEqualTo(401);
         assertThat(runs).hasValue(0);
-    }
-
-    private static User newUser(String username) {
-        User user = new User(UUID.randomUUID().toString(), username, Optional.empty(), Role.USER, "unused-hash",
-                Instant.now(), 0);
-        stack.wiring().userStore().create(user);
-        return user;
-    }
-
-    private static String tokenOf(User user) {
-        return stack.wiring().jwt().issue(user).token();
     }
 
     private static APIGatewayV2HTTPEvent event(String token) {

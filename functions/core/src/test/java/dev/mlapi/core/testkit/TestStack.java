@@ -1,10 +1,15 @@
 package dev.mlapi.core.testkit;
 
 import dev.mlapi.core.Wiring;
+import dev.mlapi.core.auth.IssuedToken;
 import dev.mlapi.core.aws.Tables;
 import dev.mlapi.core.config.Config;
+import dev.mlapi.core.users.Role;
+import dev.mlapi.core.users.User;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -84,6 +89,26 @@ public final class TestStack implements AutoCloseable {
     /** The wiring the code under test would build from this configuration. */
     public Wiring wiring() {
         return wiring;
+    }
+
+    /**
+     * A user with this name and role stored in this stack's users table, and a token for it from
+     * this stack's JWT service. The account has no password: it signs in by token only.
+     */
+    public SignedIn signedIn(String username, Role role) {
+        User user = new User(UUID.randomUUID().toString(), username, Optional.empty(), role, "not-a-login",
+                Instant.now(), 0);
+        wiring.userStore().create(user);
+        return new SignedIn(user, wiring.jwt().issue(user));
+    }
+
+    /** A stored user and the token issued for it. */
+    public record SignedIn(User user, IssuedToken issued) {
+
+        /** The signed token, as a client sends it after {@code Bearer}. */
+        public String token() {
+            return issued.token();
+        }
     }
 
     @Override
