@@ -65,7 +65,7 @@ public final class AfterResponse {
      * work behind the internal extension, registered now (this must run during init, before the
      * runtime asks for its first event); once per JVM. Inline elsewhere, or when registering fails.
      */
-    public static synchronized AfterResponse fromEnvironment() {
+    public static AfterResponse fromEnvironment() {
         return LambdaAfterResponseExtension.shared();
     }
 

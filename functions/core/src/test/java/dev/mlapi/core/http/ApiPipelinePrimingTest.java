@@ -89,9 +89,7 @@ class ApiPipelinePrimingTest {
         pipeline.handle(event("GET /things", "/things"));
 
         assertThat(requestLogSize()).isEqualTo(1);
-        stack.wiring().dynamoDb().scan(r -> r.tableName(stack.config().requestLogTable())).items()
-                .forEach(item -> stack.wiring().dynamoDb().deleteItem(r -> r.tableName(stack.config().requestLogTable())
-                        .key(Map.of("request_id", item.get("request_id")))));
+        clearRequestLog();
     }
 
     @Test
@@ -147,6 +145,11 @@ class ApiPipelinePrimingTest {
 
         assertThat(response.getStatusCode()).isEqualTo(401);
         assertThat(runs).hasValue(0);
+        clearRequestLog();
+    }
+
+    /** Removes what a test logged: each test starts from an empty request log. */
+    private static void clearRequestLog() {
         stack.wiring().dynamoDb().scan(r -> r.tableName(stack.config().requestLogTable())).items()
                 .forEach(item -> stack.wiring().dynamoDb().deleteItem(r -> r.tableName(stack.config().requestLogTable())
                         .key(Map.of("request_id", item.get("request_id")))));
