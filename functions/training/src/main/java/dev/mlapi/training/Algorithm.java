@@ -15,7 +15,6 @@ import org.tribuo.classification.sgd.linear.LinearSGDTrainer;
 import org.tribuo.classification.sgd.objectives.LogMulticlass;
 import org.tribuo.transform.TransformTrainer;
 import org.tribuo.transform.TransformationMap;
-import org.tribuo.transform.transformations.MeanStdDevTransformation;
 import org.tribuo.classification.Label;
 import org.tribuo.classification.dtree.CARTClassificationTrainer;
 import org.tribuo.classification.dtree.impurity.Entropy;
@@ -29,8 +28,8 @@ import org.tribuo.common.tree.RandomForestTrainer;
  * names and defaults, and the Tribuo trainer each classification candidate becomes (regression:
  * {@link RegressionSearch}).
  *
- * <p>The linear models standardise every feature inside the model (Tribuo's
- * {@code MeanStdDevTransformation}, folded into the exported weights), as a scikit-learn pipeline
+ * <p>The linear models standardise every feature inside the model ({@link Standardisation}: Tribuo's
+ * {@code MeanStdDevTransformation} with constant columns to 0, folded into the exported weights), as a scikit-learn pipeline
  * of {@code StandardScaler} and the estimator would: {@code logistic_regression} is multinomial
  * (softmax) with an L2 penalty of strength {@code 1 / C}, {@code linear_regression} least squares
  * with an optional ridge penalty {@code alpha}; both fit by AdaGrad for {@code max_iter} epochs.
@@ -167,9 +166,9 @@ public enum Algorithm {
         return new RandomForestTrainer<>(tree, new FullyWeightedVotingCombiner(), trees, seed);
     }
 
-    /** {@code inner} trained on features standardised to mean 0 and standard deviation 1; the model keeps the transformation. */
+    /** {@code inner} trained on features standardised to mean 0 and standard deviation 1 (constant ones to 0); the model keeps the transformation. */
     static <T extends Output<T>> Trainer<T> standardised(Trainer<T> inner) {
-        return new TransformTrainer<>(inner, new TransformationMap(List.of(new MeanStdDevTransformation())), true);
+        return new TransformTrainer<>(inner, new TransformationMap(List.of(new Standardisation())), true);
     }
 
     private static Logger quiet(String name) {
