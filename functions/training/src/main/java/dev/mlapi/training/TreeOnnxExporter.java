@@ -34,7 +34,8 @@ import org.tribuo.ensemble.WeightedEnsembleModel;
  * to the greater-than child when {@code x > split}, so each split is {@code BRANCH_LEQ} with the
  * less-or-equal child as the true branch. A forest's leaves carry each member's class
  * distribution divided by the number of members, so the sum is the soft vote Tribuo's
- * {@code FullyWeightedVotingCombiner} makes.
+ * {@code FullyWeightedVotingCombiner} makes. Every leaf weighs every class, zeros included (see
+ * {@code addTree}).
  */
 public final class TreeOnnxExporter {
 
@@ -147,13 +148,14 @@ public final class TreeOnnxExporter {
                 a.falseIds.add(0L);
                 Map<String, Label> distribution = ((LeafNode<Label>) node).getDistribution();
                 for (int c = 0; c < classes.size(); c++) {
+                    // Every class gets a weight, zeros included: ONNX Runtime treats a two-class row
+                    // whose second class was never scored as its one-score binary case and writes
+                    // [-p, p], so a row every member puts in a pure first-class leaf read P = -1.
                     Label score = distribution.get(classes.get(c));
-                    if (score != null && score.getScore() != 0) {
-                        a.classTreeIds.add((long) treeId);
-                        a.classNodeIds.add((long) id);
-                        a.classIds.add((long) c);
-                        a.weights.add(score.getScore() * weight);
-                    }
+                    a.classTreeIds.add((long) treeId);
+                    a.classNodeIds.add((long) id);
+                    a.classIds.add((long) c);
+                    a.weights.add(score == null ? 0.0 : score.getScore() * weight);
                 }
             }
         }
