@@ -88,10 +88,14 @@ final class ReportService implements Primer {
     List<Map<String, Object>> report(Dimension groupBy, Range range, Sort sort, int limit) {
         ReadBudget budget = budget();
         Map<String, Rollup> groups = new TreeMap<>();
-        read(groupBy, range, budget).values().forEach(hour -> hour.forEach((group, rollup) ->
-                groups.computeIfAbsent(group, g -> empty()).merge(rollup)));
+        read(groupBy, range, budget).values().forEach(hour -> hour.forEach((group, rollup) -> {
+            // Rollups written before refused URLs were kept out of image_url groups may still hold some.
+            if (groupBy != Dimension.IMAGE_URL || Dimension.isImageUrl(group)) {
+                groups.computeIfAbsent(group, g -> empty()).merge(rollup);
+            }
+        }));
         Comparator<Map.Entry<String, Rollup>> order = switch (sort.key()) {
-            case COUNT -> Comparator.comparingLong(e -> e.getValue().requests());
+            case COUNT -> Comparator.comparingLong(e -> count(groupBy, e.getValue()));
             case AVG -> Comparator.comparingDouble(e -> e.getValue().meanProcessingTime());
             case MAX -> Comparator.comparingDouble(e -> e.getValue().processingTimes().max());
             case MIN -> Comparator.comparingDouble(e -> e.getValue().processingTimes().min());
@@ -108,9 +112,9 @@ final class ReportService implements Primer {
         List<Map<String, Object>> rows = new ArrayList<>();
         groups.entrySet().stream().sorted(order).limit(limit).forEach(entry -> {
             Rollup r = entry.getValue();
-            List<Object> values = List.of(entry.getKey(), r.requests(), r.meanProcessingTime(),
+            List<Object> values = List.of(entry.getKey(), count(groupBy, r), r.meanProcessingTime(),
                     r.processingTimes().max(), r.processingTimes().min(), r.processingTimes().quantile(0.5),
-                    r.processingTimes().quantile(0.95));
+                    r.processingTimes().quantile(0.95), r.clientErrors() + r.serverErrors());
             Map<String, Object> row = new LinkedHashMap<>();
             for (int i = 0; i < columns.size(); i++) {
                 row.put(columns.get(i), values.get(i));
@@ -120,11 +124,20 @@ final class ReportService implements Primer {
         return rows;
     }
 
-    /** Column names of a report row, in order: the seed's, then the percentiles. */
+    /** Column names of a report row, in order: the seed's, then the percentiles and the failures. */
     static List<String> columns(Dimension groupBy) {
         return List.of(groupBy.apiName(), groupBy == Dimension.IMAGE_URL ? "classification_count" : "request_count",
                 "processing_time_avg", "processing_time_max", "processing_time_min", "processing_time_p50",
-                "processing_time_p95");
+                "processing_time_p95", "error_count");
+    }
+
+    /**
+     * A row's count: per image URL the classifications (requests that did not fail; the failures
+     * are its {@code error_count}), otherwise every request.
+     */
+    private static long count(Dimension groupBy, Rollup rollup) {
+        return groupBy == Dimension.IMAGE_URL ? rollup.requests() - rollup.clientErrors() - rollup.serverErrors()
+                : rollup.requests();
     }
 
     Map<String, Object> stats(Range range, Optional<String> interval) {
