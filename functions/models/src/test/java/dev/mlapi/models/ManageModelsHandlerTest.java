@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -487,5 +488,35 @@ class ManageModelsHandlerTest {
                 .getStatusCode()).as("a cursor of another model's versions").isEqualTo(400);
         JsonNode rest = body(page("/models/cursor-a", Map.of("name", "cursor-a"), Map.of("limit", "1", "cursor", versionsCursor)));
         assertThat(rest.get("versions")).extracting(v -> v.get("version").asInt()).containsExactly(1);
+    }
+
+    @Test
+    void register_theReadmesMobileNetUpload_readsTheThousandLabelsOfImagenetSynset() throws Exception {
+        Optional<Path> shared = TestModels.sharedModels();
+        org.junit.jupiter.api.Assumptions.assumeTrue(shared.isPresent(),
+                "../shared/models is not on this machine: the README's MobileNetV2 upload is not checked");
+        // As the README's curl sends it: -F model_file=@mobilenetv2-12-int8.onnx -F artifact_files=@imagenet-synset.txt
+        MultipartBody form = new MultipartBody().field("kind", "image_classifier").field("description", "MobileNetV2 int8")
+                .file("model_file", "mobilenetv2-12-int8.onnx", Files.readAllBytes(shared.get().resolve("mobilenetv2-12-int8.onnx")))
+                .file("artifact_files", "imagenet-synset.txt", Files.readAllBytes(shared.get().resolve("imagenet-synset.txt")));
+
+        APIGatewayV2HTTPResponse created = registerMultipart(admin, "readme-mobilenet", form);
+
+        assertThat(created.getStatusCode()).as(created.getBody()).isEqualTo(201);
+        JsonNode labels = body(created).get("labels");
+        assertThat(labels).hasSize(1000);
+        assertThat(labels.get(0).asText()).isEqualTo("tench");
+        assertThat(labels.get(281).asText()).isEqualTo("tabby");
+    }
+
+    @Test
+    void register_whenTheLabelsFileHasAnotherLineCountThanTheOutput_400SayingTheCounts() {
+        MultipartBody form = new MultipartBody().field("kind", "image_classifier").field("description", "fish")
+                .file("model_file", "fish.onnx", TestModels.tabular(3, 4)).file("artifact_files", "fish-names.txt", SYNSET);
+
+        APIGatewayV2HTTPResponse refused = registerMultipart(admin, "miscounted-fish", form);
+
+        assertThat(refused.getStatusCode()).isEqualTo(400);
+        assertThat(body(refused).get("detail").asText()).contains("'fish-names.txt' has 3 lines", "has 4 classes");
     }
 }
