@@ -2,8 +2,8 @@ package dev.mlapi.report;
 
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.error.ApiException.InvalidInput;
-import dev.mlapi.core.json.Json;
 import dev.mlapi.core.error.ApiException.ServiceUnavailable;
+import dev.mlapi.core.json.Json;
 import dev.mlapi.core.rollup.Dimension;
 import dev.mlapi.core.rollup.ReadBudget;
 import dev.mlapi.core.rollup.ReadBudgetExceeded;
