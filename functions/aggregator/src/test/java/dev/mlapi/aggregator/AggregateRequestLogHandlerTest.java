@@ -96,6 +96,42 @@ class AggregateRequestLogHandlerTest {
     }
 
     @Test
+    void handleRequest_refusedOrInvalidImageUrls_areCountedButNeverGroupedByUrl() {
+        Instant at = Instant.parse("2026-11-30T10:15:00Z");
+        String cat = "https://example.com/cat.jpg";
+        String page = "https://example.com/page.html";
+        List<RequestLogEntry> entries = List.of(
+                classification(at, cat, 200),
+                classification(at, page, 422),
+                classification(at, "REDACTED", 400),
+                classification(at, "<html><body><img src=x></body></html>", 400),
+                classification(at, cat + "\r\nX-Injected: 1", 400),
+                classification(at, "http://169.254.169.254/latest/meta-data", 400),
+                classification(at, "javascript:alert(1)", 200));
+
+        assertThat(new AggregateRequestLogHandler(stack.wiring()).handleRequest(eventOf(entries, 0), null)
+                .getBatchItemFailures()).isEmpty();
+
+        Instant hour = Instant.parse("2026-11-30T10:00:00Z");
+        Map<String, Rollup> byUrl = rollups.read(Dimension.IMAGE_URL, hour, hour.plus(Duration.ofHours(1))).get(hour);
+        assertThat(byUrl).containsOnlyKeys(cat, page);
+        assertThat(byUrl.get(cat).requests()).isEqualTo(1);
+        assertThat(byUrl.get(cat).clientErrors()).isZero();
+        assertThat(byUrl.get(page).requests()).isEqualTo(1);
+        assertThat(byUrl.get(page).clientErrors()).isEqualTo(1);
+        Rollup all = day("2026-11-30");
+        assertThat(all.requests()).isEqualTo(entries.size());
+        assertThat(all.clientErrors()).isEqualTo(5);
+    }
+
+    private static RequestLogEntry classification(Instant at, String imageUrl, int status) {
+        return new RequestLogEntry(UUID.randomUUID().toString(), at, "POST /classify", "POST", "/classify",
+                Optional.of("alice"), status, 0.02, 1000, Optional.of(imageUrl), Optional.empty(), Optional.empty(),
+                Optional.of("mobilenetv2:1"), Optional.empty(), Optional.empty(), Optional.empty(),
+                at.plus(Duration.ofDays(90)));
+    }
+
+    @Test
     void handleRequest_replayingTheSameBatch_changesNothing() {
         AggregateRequestLogHandler handler = new AggregateRequestLogHandler(stack.wiring());
         handler.handleRequest(sample(), null);

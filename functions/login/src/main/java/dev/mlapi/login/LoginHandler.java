@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.mlapi.core.Wiring;
+import dev.mlapi.core.util.Lazy;
 import dev.mlapi.core.http.Access;
 import dev.mlapi.core.users.LoginThrottle;
 import dev.mlapi.core.http.ApiPipeline;
@@ -31,7 +32,8 @@ public final class LoginHandler implements RequestHandler<APIGatewayV2HTTPEvent,
     /** Builds the function from {@code wiring} and creates the configured first admin if missing. */
     public LoginHandler(Wiring wiring) {
         this(wiring, new UserService(wiring.userStore(), wiring.tokenStore(), wiring.jwt(), wiring.passwordHasher(),
-                wiring.clock(), LoginThrottle.withDefaults(wiring.loginAttempts(), wiring.clock())));
+                wiring.clock(), LoginThrottle.withDefaults(wiring.loginAttempts(), wiring.clock()),
+                Lazy.of(() -> UserService.cursorsWithSecret(wiring.signingSecret()))));
         var config = wiring.config();
         users.ensureConfiguredAdmin(config.adminUsername(),
                 config.adminPassword().map(secret -> () -> wiring.secrets().resolve(secret)));

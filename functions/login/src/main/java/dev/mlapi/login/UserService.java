@@ -13,6 +13,7 @@ import dev.mlapi.core.error.ApiException.InvalidInput;
 import dev.mlapi.core.error.ApiException.NotFound;
 import dev.mlapi.core.error.ApiException.Unauthorized;
 import dev.mlapi.core.page.Page;
+import dev.mlapi.core.page.SignedCursor;
 import dev.mlapi.core.runtime.Primer;
 import dev.mlapi.core.users.LoginThrottle;
 import dev.mlapi.core.users.TokenStore;
@@ -45,15 +46,23 @@ public final class UserService implements Primer {
     private final PasswordHasher hasher;
     private final Clock clock;
     private final LoginThrottle throttle;
+    private final Supplier<SignedCursor> cursors;
 
+    /** @param cursors the signer of the user listing's cursors (built on first use: it needs the signing secret) */
     public UserService(UserStore users, TokenStore tokens, JwtService jwt, PasswordHasher hasher, Clock clock,
-            LoginThrottle throttle) {
+            LoginThrottle throttle, Supplier<SignedCursor> cursors) {
         this.users = users;
         this.tokens = tokens;
         this.jwt = jwt;
         this.hasher = hasher;
         this.clock = clock;
         this.throttle = throttle;
+        this.cursors = cursors;
+    }
+
+    /** The user listing's cursors, keyed by the signing secret: a cursor of another listing or an altered one is a 400. */
+    public static SignedCursor cursorsWithSecret(String secret) {
+        return SignedCursor.withSecret(secret, "mlapi users cursor v1", "listing");
     }
 
     /**
@@ -153,9 +162,13 @@ public final class UserService implements Primer {
         tokens.revoke(caller.tokenId(), caller.expiresAt());
     }
 
+    /** A page of users; {@code cursor} is a signed {@code next_cursor} of this listing, its payload the store's own. */
     public Page<User> list(int limit, Optional<String> cursor) {
-        return users.list(limit, cursor);
+        Page<User> page = users.list(limit, cursor.map(c -> cursors.get().decode(c, USER_LISTING, 1).get(0)));
+        return new Page<>(page.items(), page.nextCursor().map(next -> cursors.get().encode(List.of(next), USER_LISTING)));
     }
+
+    private static final String USER_LISTING = "GET /auth/users";
 
     public void delete(Principal caller, String username) {
         String name = Usernames.require("username", username);

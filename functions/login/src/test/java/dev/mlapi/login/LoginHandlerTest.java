@@ -166,6 +166,28 @@ class LoginHandlerTest {
     }
 
     @Test
+    void listUsers_withAnAlteredCursor_is400_andTheCursorIsSigned() {
+        String adminToken = login("root", ADMIN_PASSWORD);
+        newUser();
+        newUser();
+        var first = withBearer(load("login-list-users.json"), adminToken);
+        first.setQueryStringParameters(Map.of("limit", "1"));
+        String cursor = body(call(first)).get("next_cursor").asText();
+        assertThat(cursor).contains(".");
+        String payload = cursor.substring(0, cursor.indexOf('.'));
+        String forged = java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString("ZGFuYQ".getBytes(java.nio.charset.StandardCharsets.UTF_8)) + cursor.substring(cursor.indexOf('.'));
+
+        for (String altered : List.of(forged, payload, payload + ".", cursor + "x")) {
+            var event = withBearer(load("login-list-users.json"), adminToken);
+            event.setQueryStringParameters(Map.of("limit", "1", "cursor", altered));
+            var response = call(event);
+            assertThat(response.getStatusCode()).as(altered).isEqualTo(400);
+            assertThat(body(response).get("errors").get(0).get("field").asText()).isEqualTo("cursor");
+        }
+    }
+
+    @Test
     void deleteUser_byAdmin_removesIt_andUnknownIs404() {
         String name = newUser();
         String adminToken = login("root", ADMIN_PASSWORD);
@@ -197,7 +219,8 @@ class LoginHandlerTest {
     @Test
     void listUsers_whenCursorIsNotOneThisApiReturned_is400() {
         String adminToken = login("root", ADMIN_PASSWORD);
-        for (String cursor : List.of("zzz", "%%%", "a".repeat(3000), "Ym9i\u00e9")) {
+        // "ZGFuYQ" is base64 of "dana": a position anyone can write, which the listing once took as is.
+        for (String cursor : List.of("zzz", "%%%", "a".repeat(3000), "Ym9i\u00e9", "ZGFuYQ", "cm9vdA")) {
             var event = withBearer(load("login-list-users.json"), adminToken);
             event.setQueryStringParameters(Map.of("cursor", cursor));
 
@@ -240,7 +263,8 @@ class LoginHandlerTest {
         var strict = new LoginHandler(stack.wiring(), new UserService(stack.wiring().userStore(),
                 stack.wiring().tokenStore(), stack.wiring().jwt(), stack.wiring().passwordHasher(),
                 stack.wiring().clock(), new LoginThrottle(stack.wiring().loginAttempts(), stack.wiring().clock(),
-                        100, 3, LoginThrottle.DEFAULT_WINDOW)));
+                        100, 3, LoginThrottle.DEFAULT_WINDOW),
+                () -> UserService.cursorsWithSecret(stack.wiring().signingSecret())));
         for (int i = 0; i < 3; i++) {
             assertThat(loginFrom(strict, "198.51.100.9", "guess-" + i, "wrong-password").getStatusCode()).isEqualTo(401);
         }

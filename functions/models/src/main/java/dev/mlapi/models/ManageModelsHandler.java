@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.mlapi.core.Wiring;
+import dev.mlapi.core.util.Lazy;
 import dev.mlapi.core.http.Access;
 import dev.mlapi.core.http.ApiPipeline;
 import dev.mlapi.core.http.ApiRequest;
@@ -29,7 +30,8 @@ public final class ManageModelsHandler implements RequestHandler<APIGatewayV2HTT
 
     public ManageModelsHandler(Wiring wiring) {
         this(wiring, ModelRegistryService.create(
-                S3ModelRegistry.create(RegistrySettings.from(wiring.config()), wiring.clock())));
+                S3ModelRegistry.create(RegistrySettings.from(wiring.config()), wiring.clock()),
+                Lazy.of(() -> ModelRegistryService.cursorsWithSecret(wiring.signingSecret()))));
     }
 
     ManageModelsHandler(Wiring wiring, ModelRegistryService models) {

@@ -2,6 +2,7 @@ package dev.mlapi.models;
 
 import dev.mlapi.core.json.Json;
 import dev.mlapi.core.page.Page;
+import dev.mlapi.core.page.SignedCursor;
 import dev.mlapi.core.runtime.Primer;
 import dev.mlapi.models.ModelRequests.AliasRequest;
 import dev.mlapi.models.ModelRequests.DirectUpload;
@@ -30,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.function.Supplier;
 
 /** What the models function does: browse the registry, register versions, move aliases, delete versions. */
 public final class ModelRegistryService implements Primer {
@@ -38,15 +40,23 @@ public final class ModelRegistryService implements Primer {
 
     private final ModelRegistryWriter registry;
     private final ModelCatalog catalog;
+    private final Supplier<SignedCursor> cursors;
 
-    public ModelRegistryService(ModelRegistryWriter registry, ModelCatalog catalog) {
+    /** @param cursors the signer of the listings' cursors (built on first use: it needs the signing secret) */
+    public ModelRegistryService(ModelRegistryWriter registry, ModelCatalog catalog, Supplier<SignedCursor> cursors) {
         this.registry = registry;
         this.catalog = catalog;
+        this.cursors = cursors;
     }
 
     /** The service over one S3 registry, which is both its writer and its catalog. */
-    public static ModelRegistryService create(S3ModelRegistry registry) {
-        return new ModelRegistryService(registry, registry);
+    public static ModelRegistryService create(S3ModelRegistry registry, Supplier<SignedCursor> cursors) {
+        return new ModelRegistryService(registry, registry, cursors);
+    }
+
+    /** The model listings' cursors, keyed by the signing secret: an altered cursor, or one of another listing, is a 400. */
+    public static SignedCursor cursorsWithSecret(String secret) {
+        return SignedCursor.withSecret(secret, "mlapi models cursor v1", "listing");
     }
 
     /** Lists one model of the registry and writes the page as JSON: the S3 client's first call, read only. */
@@ -55,12 +65,16 @@ public final class ModelRegistryService implements Primer {
         Json.write(list(1, Optional.empty()));
     }
 
-    ModelPage list(int limit, Optional<String> cursor) {
+    ModelPage list(int limit, Optional<String> signedCursor) {
+        Optional<String> cursor = unsigned(signedCursor, MODEL_LISTING);
         Page<ModelSummary> page = catalog.listModels(limit, cursor);
-        return new ModelPage(page.items().stream().map(ModelItem::of).toList(), page.nextCursor().orElse(null));
+        return new ModelPage(page.items().stream().map(ModelItem::of).toList(),
+                signed(page.nextCursor(), MODEL_LISTING).orElse(null));
     }
 
-    ModelDetail describe(String name, int limit, Optional<String> cursor) {
+    ModelDetail describe(String name, int limit, Optional<String> signedCursor) {
+        String listing = VERSION_LISTING + name;
+        Optional<String> cursor = unsigned(signedCursor, listing);
         Page<Manifest> versions = catalog.versions(name, limit, cursor);
         Map<String, Integer> aliases = aliasMap(name);
         Integer latest = cursor.isEmpty() && !versions.items().isEmpty()
@@ -69,7 +83,19 @@ public final class ModelRegistryService implements Primer {
         return new ModelDetail(name, latest, aliases,
                 versions.items().stream().map(m -> VersionSummary.of(m, aliasesOf(aliases, m.version()))).toList(),
                 catalog.pendingVersions(name).stream().map(PendingView::of).toList(),
-                versions.nextCursor().orElse(null));
+                signed(versions.nextCursor(), listing).orElse(null));
+    }
+
+    private static final String MODEL_LISTING = "GET /models";
+    private static final String VERSION_LISTING = "GET /models/";
+
+    /** The catalog's own cursor inside a {@code next_cursor} this API signed for {@code listing}; else a 400. */
+    private Optional<String> unsigned(Optional<String> cursor, String listing) {
+        return cursor.map(c -> cursors.get().decode(c, listing, 1).get(0));
+    }
+
+    private Optional<String> signed(Optional<String> cursor, String listing) {
+        return cursor.map(c -> cursors.get().encode(List.of(c), listing));
     }
 
     VersionView version(String name, int version) {

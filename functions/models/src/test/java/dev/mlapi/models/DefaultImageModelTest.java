@@ -42,8 +42,10 @@ class DefaultImageModelTest {
     static final byte[] TINY_MODEL = TestModels.onnx(
             List.of(new TensorSpec("input", "float32", List.of(-1L, 3L, 224L, 224L))),
             List.of(new TensorSpec("output", "float32", List.of(-1L, 1000L))), List.of());
-    static final byte[] TINY_SYNSET = "n01440764 tench, Tinca tinca\nn01443537 goldfish, Carassius auratus\n"
-            .getBytes(StandardCharsets.UTF_8);
+    /** A line per class of the registration's 1000-class output, as a labels file must have. */
+    static final byte[] TINY_SYNSET = ("n01440764 tench, Tinca tinca\nn01443537 goldfish, Carassius auratus\n"
+            + java.util.stream.IntStream.range(2, 1000).mapToObj(i -> "class " + i + "\n")
+                    .collect(java.util.stream.Collectors.joining())).getBytes(StandardCharsets.UTF_8);
 
     static TestStack stack;
     static HttpServer server;
@@ -142,7 +144,7 @@ class DefaultImageModelTest {
         Optional<Manifest> seeded = DefaultImageModel.ensureRegistered(registry, Optional.empty(), http, model, labels);
 
         assertThat(seeded).isPresent();
-        assertThat(seeded.get().labels()).containsExactly("tench", "goldfish");
+        assertThat(seeded.get().labels()).hasSize(1000).startsWith("tench", "goldfish").endsWith("class 999");
         assertThat(HITS).containsEntry("/moved/model.onnx", 1).containsEntry("/files/model.onnx", 1);
         assertThat(registry.resolve(ModelRef.parse("model", "mobilenetv2@production")).version()).isEqualTo(1);
     }

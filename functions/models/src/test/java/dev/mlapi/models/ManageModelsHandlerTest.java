@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -441,5 +442,81 @@ class ManageModelsHandlerTest {
         assertThat(delete(admin, "crashed", 2).getStatusCode()).as("no alias blocks it").isEqualTo(204);
         assertThat(body(call(event("models-describe.json", user, "/models/crashed", Map.of("name", "crashed"))))
                 .get("latest_version").asInt()).isEqualTo(1);
+    }
+
+    static APIGatewayV2HTTPResponse page(String rawPath, Map<String, String> pathParameters, Map<String, String> query) {
+        APIGatewayV2HTTPEvent event = event(rawPath.equals("/models") ? "models-list.json" : "models-describe.json",
+                user, rawPath, pathParameters);
+        event.setQueryStringParameters(query);
+        return call(event);
+    }
+
+    @Test
+    void listings_followTheirSignedCursors_andRefuseForgedOrAlteredOnesWith400() {
+        for (String name : List.of("cursor-a", "cursor-b", "cursor-c")) {
+            assertThat(registerMultipart(admin, name, tabularForm(2)).getStatusCode()).isEqualTo(201);
+        }
+        assertThat(registerMultipart(admin, "cursor-a", tabularForm(2)).getStatusCode()).isEqualTo(201);
+        java.util.Set<String> names = new java.util.HashSet<>();
+        String cursor = null;
+        do {
+            JsonNode json = body(page("/models", Map.of(),
+                    cursor == null ? Map.of("limit", "1") : Map.of("limit", "1", "cursor", cursor)));
+            json.get("items").forEach(item -> names.add(item.get("name").asText()));
+            cursor = json.hasNonNull("next_cursor") ? json.get("next_cursor").asText() : null;
+            assertThat(cursor == null || cursor.contains(".")).as("signed: " + cursor).isTrue();
+        } while (cursor != null);
+        assertThat(names).contains("cursor-a", "cursor-b", "cursor-c");
+
+        String modelsCursor = body(page("/models", Map.of(), Map.of("limit", "1"))).get("next_cursor").asText();
+        String versionsCursor = body(page("/models/cursor-a", Map.of("name", "cursor-a"), Map.of("limit", "1")))
+                .get("next_cursor").asText();
+        java.util.Base64.Encoder base64 = java.util.Base64.getUrlEncoder().withoutPadding();
+        // base64url("cursor-b") and "1": positions anyone can write, which the listings once took as they were.
+        String forgedName = base64.encodeToString("cursor-b".getBytes(StandardCharsets.UTF_8));
+        for (String forged : List.of(forgedName, forgedName + modelsCursor.substring(modelsCursor.indexOf('.')),
+                modelsCursor + "x", versionsCursor)) {
+            APIGatewayV2HTTPResponse response = page("/models", Map.of(), Map.of("cursor", forged));
+            assertThat(response.getStatusCode()).as(forged).isEqualTo(400);
+            assertThat(body(response).get("errors").get(0).get("field").asText()).isEqualTo("cursor");
+        }
+        for (String forged : List.of("1", modelsCursor, versionsCursor + "x")) {
+            assertThat(page("/models/cursor-a", Map.of("name", "cursor-a"), Map.of("cursor", forged)).getStatusCode())
+                    .as(forged).isEqualTo(400);
+        }
+        assertThat(page("/models/cursor-b", Map.of("name", "cursor-b"), Map.of("cursor", versionsCursor))
+                .getStatusCode()).as("a cursor of another model's versions").isEqualTo(400);
+        JsonNode rest = body(page("/models/cursor-a", Map.of("name", "cursor-a"), Map.of("limit", "1", "cursor", versionsCursor)));
+        assertThat(rest.get("versions")).extracting(v -> v.get("version").asInt()).containsExactly(1);
+    }
+
+    @Test
+    void register_theReadmesMobileNetUpload_readsTheThousandLabelsOfImagenetSynset() throws Exception {
+        Optional<Path> shared = TestModels.sharedModels();
+        org.junit.jupiter.api.Assumptions.assumeTrue(shared.isPresent(),
+                "../shared/models is not on this machine: the README's MobileNetV2 upload is not checked");
+        // As the README's curl sends it: -F model_file=@mobilenetv2-12-int8.onnx -F artifact_files=@imagenet-synset.txt
+        MultipartBody form = new MultipartBody().field("kind", "image_classifier").field("description", "MobileNetV2 int8")
+                .file("model_file", "mobilenetv2-12-int8.onnx", Files.readAllBytes(shared.get().resolve("mobilenetv2-12-int8.onnx")))
+                .file("artifact_files", "imagenet-synset.txt", Files.readAllBytes(shared.get().resolve("imagenet-synset.txt")));
+
+        APIGatewayV2HTTPResponse created = registerMultipart(admin, "readme-mobilenet", form);
+
+        assertThat(created.getStatusCode()).as(created.getBody()).isEqualTo(201);
+        JsonNode labels = body(created).get("labels");
+        assertThat(labels).hasSize(1000);
+        assertThat(labels.get(0).asText()).isEqualTo("tench");
+        assertThat(labels.get(281).asText()).isEqualTo("tabby");
+    }
+
+    @Test
+    void register_whenTheLabelsFileHasAnotherLineCountThanTheOutput_400SayingTheCounts() {
+        MultipartBody form = new MultipartBody().field("kind", "image_classifier").field("description", "fish")
+                .file("model_file", "fish.onnx", TestModels.tabular(3, 4)).file("artifact_files", "fish-names.txt", SYNSET);
+
+        APIGatewayV2HTTPResponse refused = registerMultipart(admin, "miscounted-fish", form);
+
+        assertThat(refused.getStatusCode()).isEqualTo(400);
+        assertThat(body(refused).get("detail").asText()).contains("'fish-names.txt' has 3 lines", "has 4 classes");
     }
 }

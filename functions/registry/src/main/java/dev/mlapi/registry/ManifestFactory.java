@@ -10,7 +10,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -77,8 +79,7 @@ final class ManifestFactory {
 
     /** The files whose contents {@link #build} needs: the labels source and, if the signature is to be read, the model. */
     static Set<String> filesToRead(ModelRegistration registration, List<FileEntry> files) {
-        Set<String> needed = new LinkedHashSet<>();
-        labelsSource(registration, files).ifPresent(needed::add);
+        Set<String> needed = new LinkedHashSet<>(labelCandidates(registration, files));
         files.stream()
                 .filter(f -> f.name().equals(registration.modelFile()))
                 .filter(f -> needsSignature(registration) && f.size() <= MAX_INSPECTED_MODEL_BYTES)
@@ -94,17 +95,6 @@ final class ManifestFactory {
     static Manifest build(ModelRegistration registration, int version, List<FileEntry> files,
             Function<String, Optional<byte[]>> contents, Instant createdAt) {
         checkFiles(registration, files);
-        List<String> labels = registration.labels();
-        Optional<String> labelsSource = labelsSource(registration, files);
-        if (labelsSource.isPresent()) {
-            String file = labelsSource.get();
-            FileEntry entry = files.stream().filter(f -> f.name().equals(file)).findFirst().orElseThrow();
-            if (entry.size() > MAX_LABELS_FILE_BYTES) {
-                throw InvalidInput.field("labels_file", "'" + file + "' is larger than " + MAX_LABELS_FILE_BYTES + " bytes");
-            }
-            labels = LabelsFile.parse("labels_file", contents.apply(file)
-                    .orElseThrow(() -> new IllegalStateException("contents of " + file + " not supplied")));
-        }
         List<TensorSpec> inputs = registration.inputs();
         List<TensorSpec> outputs = registration.outputs();
         if (needsSignature(registration)) {
@@ -115,6 +105,8 @@ final class ManifestFactory {
                 outputs = outputs.isEmpty() ? signature.outputs() : outputs;
             }
         }
+        List<String> labels = registration.labels().isEmpty() ? labelsFromFiles(registration, files, contents, outputs)
+                : registration.labels();
         Optional<ImagePreprocessing> preprocessing = registration.kind() == ModelKind.IMAGE_CLASSIFIER
                 ? Optional.of(registration.preprocessing().orElseGet(ImagePreprocessing::imagenetTorch))
                 : Optional.empty();
@@ -135,20 +127,98 @@ final class ManifestFactory {
         return registration.inputs().isEmpty() || registration.outputs().isEmpty();
     }
 
-    /** Where labels come from when none are given: the named labels file, else an image classifier's labels.txt/synset.txt. */
-    private static Optional<String> labelsSource(ModelRegistration registration, List<FileEntry> files) {
+    /**
+     * The files that may hold the labels when none are given: the named labels file; else, for an
+     * image classifier, {@code labels.txt} or {@code synset.txt}, else every other text artifact
+     * ({@code *.txt}) small enough to be one.
+     */
+    private static List<String> labelCandidates(ModelRegistration registration, List<FileEntry> files) {
         if (!registration.labels().isEmpty()) {
-            return Optional.empty();
+            return List.of();
         }
         if (registration.labelsFile().isPresent()) {
-            return registration.labelsFile();
+            return List.of(registration.labelsFile().get());
         }
         if (registration.kind() != ModelKind.IMAGE_CLASSIFIER) {
-            return Optional.empty();
+            return List.of();
         }
-        return LabelsFile.CONVENTIONAL_NAMES.stream()
+        Optional<String> conventional = LabelsFile.CONVENTIONAL_NAMES.stream()
                 .filter(n -> files.stream().anyMatch(f -> f.name().equals(n)))
                 .findFirst();
+        if (conventional.isPresent()) {
+            return List.of(conventional.get());
+        }
+        return files.stream()
+                .filter(f -> !f.name().equals(registration.modelFile()))
+                .filter(f -> f.name().toLowerCase(Locale.ROOT).endsWith(".txt") && f.size() <= MAX_LABELS_FILE_BYTES)
+                .map(FileEntry::name)
+                .toList();
+    }
+
+    /**
+     * The labels of a registration that gives none, from its files. One candidate (named, or the
+     * only text artifact) is the labels file: for an image classifier whose class count the
+     * outputs tell, a line count that differs is a 400 saying both counts. Among several text
+     * artifacts, the one whose line count is the class count; none or several such: no labels.
+     */
+    private static List<String> labelsFromFiles(ModelRegistration registration, List<FileEntry> files,
+            Function<String, Optional<byte[]>> contents, List<TensorSpec> outputs) {
+        List<String> candidates = labelCandidates(registration, files);
+        OptionalLong classes = registration.kind() == ModelKind.IMAGE_CLASSIFIER ? classCount(outputs)
+                : OptionalLong.empty();
+        if (candidates.size() == 1) {
+            String file = candidates.get(0);
+            FileEntry entry = files.stream().filter(f -> f.name().equals(file)).findFirst().orElseThrow();
+            if (entry.size() > MAX_LABELS_FILE_BYTES) {
+                throw InvalidInput.field("labels_file", "'" + file + "' is larger than " + MAX_LABELS_FILE_BYTES + " bytes");
+            }
+            List<String> labels = LabelsFile.parse("labels_file", read(contents, file));
+            if (classes.isPresent() && labels.size() != classes.getAsLong()) {
+                throw InvalidInput.field("labels_file", "'%s' has %d lines but the model's output '%s' has %d classes: "
+                        .formatted(file, labels.size(), outputs.get(0).name(), classes.getAsLong())
+                        + "give a labels file with one label per class (line index = class id)");
+            }
+            return labels;
+        }
+        if (candidates.isEmpty() || classes.isEmpty()) {
+            return List.of();
+        }
+        List<List<String>> matching = new ArrayList<>();
+        for (String file : candidates) {
+            try {
+                List<String> labels = LabelsFile.parse("labels_file", read(contents, file));
+                if (labels.size() == classes.getAsLong()) {
+                    matching.add(labels);
+                }
+            } catch (InvalidInput notLabels) {
+                // Another kind of text artifact (notes, a licence): not the labels.
+            }
+        }
+        return matching.size() == 1 ? matching.get(0) : List.of();
+    }
+
+    /**
+     * How many classes an image classifier's first output has: its dimensions after the batch
+     * dimension multiplied ({@code [N, 1000]}, {@code [1, 1000, 1, 1]}); empty when one is dynamic.
+     */
+    static OptionalLong classCount(List<TensorSpec> outputs) {
+        if (outputs.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        List<Long> shape = outputs.get(0).shape();
+        List<Long> perImage = shape.size() == 1 ? shape : shape.subList(1, shape.size());
+        long count = 1;
+        for (long dim : perImage) {
+            if (dim <= 0) {
+                return OptionalLong.empty();
+            }
+            count *= dim;
+        }
+        return perImage.isEmpty() || count <= 1 ? OptionalLong.empty() : OptionalLong.of(count);
+    }
+
+    private static byte[] read(Function<String, Optional<byte[]>> contents, String file) {
+        return contents.apply(file).orElseThrow(() -> new IllegalStateException("contents of " + file + " not supplied"));
     }
 
     private static OnnxSignature signature(byte[] model) {

@@ -19,7 +19,8 @@ import java.util.Set;
  *
  * <p>Left empty, {@code inputs}/{@code outputs} are read from the ONNX graph, {@code labels} from
  * {@code labelsFile} (or, for image classifiers, an artifact named {@code labels.txt} or
- * {@code synset.txt}), and an image classifier's {@code preprocessing} defaults to
+ * {@code synset.txt}, else the only text artifact, else the one text artifact with a line per
+ * class of the output; see {@code ManifestFactory}), and an image classifier's {@code preprocessing} defaults to
  * {@link ImagePreprocessing#imagenetTorch()}.
  */
 public record ModelRegistration(

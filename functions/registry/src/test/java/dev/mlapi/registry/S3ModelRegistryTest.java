@@ -161,6 +161,49 @@ class S3ModelRegistryTest {
         assertThat(registry.resolve(ModelRef.parse("model", "tiny-vision")).labels()).isEqualTo(m.labels());
     }
 
+    private static ModelRegistration imageClassifier(String name) {
+        return ModelRegistration.builder().setName(name).setKind(ModelKind.IMAGE_CLASSIFIER).setModelFile("net.onnx")
+                .setCreatedBy("alice").build();
+    }
+
+    @Test
+    void register_whenTheOnlyTextArtifactHasALinePerClass_readsLabelsFromIt_whateverItsName() {
+        byte[] synset = "n01440764 tench, Tinca tinca\nn01443537 goldfish, Carassius auratus\nn01484850 great white shark\n"
+                .getBytes(StandardCharsets.UTF_8);
+
+        Manifest m = registry.register(imageClassifier("any-labels"), List.of(
+                new ModelFile("net.onnx", TestModels.tabular(3, 3)), new ModelFile("imagenet-synset.txt", synset)));
+
+        assertThat(m.labels()).containsExactly("tench", "goldfish", "great white shark");
+    }
+
+    @Test
+    void register_whenSeveralTextArtifacts_takesTheOneWithALinePerClass() {
+        Manifest m = registry.register(imageClassifier("notes-and-labels"), List.of(
+                new ModelFile("net.onnx", TestModels.tabular(3, 3)),
+                new ModelFile("NOTES.txt", "trained on fish\nby alice\n".getBytes(StandardCharsets.UTF_8)),
+                new ModelFile("classes.txt", "tench\ngoldfish\nshark\n".getBytes(StandardCharsets.UTF_8))));
+
+        assertThat(m.labels()).containsExactly("tench", "goldfish", "shark");
+    }
+
+    @Test
+    void register_whenTheLabelsFileHasAnotherLineCountThanTheOutput_400SayingBoth_andNothingStored() {
+        byte[] fourLines = "tench\ngoldfish\nshark\nwig\n".getBytes(StandardCharsets.UTF_8);
+        for (ModelRegistration registration : List.of(imageClassifier("miscounted"),
+                ModelRegistration.builder().setName("miscounted").setKind(ModelKind.IMAGE_CLASSIFIER)
+                        .setModelFile("net.onnx").setCreatedBy("alice").optLabelsFile("labels.text").build())) {
+            String file = registration.labelsFile().orElse("fish.txt");
+            assertThatThrownBy(() -> registry.register(registration, List.of(
+                    new ModelFile("net.onnx", TestModels.tabular(3, 3)), new ModelFile(file, fourLines))))
+                    .isInstanceOfSatisfying(InvalidInput.class, e -> {
+                        assertThat(e.errors()).extracting(ApiException.FieldError::field).containsExactly("labels_file");
+                        assertThat(e.detail()).contains("'" + file + "' has 4 lines", "'probabilities' has 3 classes");
+                    });
+        }
+        assertThat(keysUnder("models/miscounted/")).isEmpty();
+    }
+
     @Test
     void register_whenAWriteFailsMidway_leavesNothingResolvable() {
         S3ModelRegistry faulty = new S3ModelRegistry(new FaultInjectingS3Client(s3, k -> k.endsWith("/second.bin")),

@@ -14,6 +14,7 @@ import dev.mlapi.core.rollup.Dimension;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The report function: {@code GET /report} and {@code GET /stats} (admin, from rollups only), and
@@ -55,7 +56,7 @@ public final class ReportStatsHandler implements RequestHandler<APIGatewayV2HTTP
     private ApiResponse report(ApiRequest request) {
         Dimension groupBy = ReportQuery.groupBy(request);
         List<Map<String, Object>> rows = reports.report(groupBy,
-                reports.range(ReportQuery.instant(request, "from"), ReportQuery.instant(request, "to")),
+                reports.range(ReportQuery.instant(request, "from"), ReportQuery.instant(request, "to"), Optional.empty()),
                 ReportQuery.sort(request), request.queryInt("limit", 100, 1, 1000));
         if (request.header("accept").filter(accept -> accept.contains("text/csv")).isPresent()) {
             return ApiResponse.bytes(200, CSV,
@@ -65,8 +66,9 @@ public final class ReportStatsHandler implements RequestHandler<APIGatewayV2HTTP
     }
 
     private ApiResponse stats(ApiRequest request) {
+        Optional<String> interval = ReportQuery.interval(request);
         return ApiResponse.ok(reports.stats(
-                reports.range(ReportQuery.instant(request, "from"), ReportQuery.instant(request, "to")),
-                ReportQuery.interval(request)));
+                reports.range(ReportQuery.instant(request, "from"), ReportQuery.instant(request, "to"), interval),
+                interval));
     }
 }

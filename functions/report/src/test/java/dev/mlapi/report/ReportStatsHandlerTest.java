@@ -6,13 +6,18 @@ import static org.assertj.core.api.Assertions.within;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mlapi.catalog.TableCatalog;
+import dev.mlapi.core.aws.DynamoDbRequestRollups;
 import dev.mlapi.core.users.Role;
 import dev.mlapi.core.requestlog.RequestLogEntry;
 import dev.mlapi.core.rollup.LogSketch;
 import dev.mlapi.core.testkit.Events;
 import dev.mlapi.core.testkit.TestStack;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,9 +26,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
  * The report function through its Lambda handler with the sample events of {@code events/}, over
@@ -125,13 +133,17 @@ class ReportStatsHandlerTest {
         assertThat(top.get("image_url").asText()).isEqualTo(CAT);
         double[] cat = ENTRIES.stream().filter(e -> e.imageUrl().equals(Optional.of(CAT)))
                 .mapToDouble(RequestLogEntry::processingTime).sorted().toArray();
-        assertThat(top.get("classification_count").asLong()).isEqualTo(cat.length);
+        long catFailures = ENTRIES.stream().filter(e -> e.imageUrl().equals(Optional.of(CAT)) && e.statusCode() >= 400)
+                .count();
+        assertThat(catFailures).isPositive();
+        assertThat(top.get("classification_count").asLong()).isEqualTo(cat.length - catFailures);
+        assertThat(top.get("error_count").asLong()).isEqualTo(catFailures);
         assertThat(top.get("processing_time_avg").asDouble())
                 .isCloseTo(Arrays.stream(cat).average().orElseThrow(), within(1e-9));
         assertWithinSketchError(top.get("processing_time_max"), cat[cat.length - 1]);
         assertWithinSketchError(top.get("processing_time_min"), cat[0]);
         assertWithinSketchError(top.get("processing_time_p95"), nearestRank(cat, 0.95));
-        assertThat(rows.get(1).get("classification_count").asLong()).isLessThan(cat.length);
+        assertThat(rows.get(1).get("classification_count").asLong()).isLessThan(cat.length - catFailures);
 
         JsonNode byStatus = Events.body(call("report-by-image-url.json", admin,
                 Map.of("group_by", "status", "sort", "key", "limit", "2")));
@@ -149,7 +161,7 @@ class ReportStatsHandlerTest {
         assertThat(Events.header(response, "content-type")).startsWith("text/csv");
         String[] lines = response.getBody().split("\r\n");
         assertThat(lines[0]).isEqualTo("model,request_count,processing_time_avg,processing_time_max,"
-                + "processing_time_min,processing_time_p50,processing_time_p95");
+                + "processing_time_min,processing_time_p50,processing_time_p95,error_count");
         assertThat(lines).hasSize(2);
         assertThat(lines[1]).startsWith("mobilenetv2:1," + ENTRIES.stream().filter(e -> e.model().isPresent()).count() + ",");
     }
@@ -167,5 +179,103 @@ class ReportStatsHandlerTest {
             assertThat(call("report-by-image-url.json", admin, bad).getStatusCode()).as(bad.toString()).isEqualTo(400);
         }
         assertThat(call("report-stats.json", admin, Map.of("interval", "week")).getStatusCode()).isEqualTo(400);
+    }
+
+    private static APIGatewayV2HTTPResponse call(ReportStatsHandler with, String file, Map<String, String> query) {
+        APIGatewayV2HTTPEvent event = Events.withBearer(Events.load(file), admin);
+        event.setQueryStringParameters(query);
+        return Events.invoke(with, event);
+    }
+
+    private static ReportStatsHandler limitedTo(ReportLimits limits, Clock clock) {
+        return new ReportStatsHandler(stack.wiring(), new ReportService(stack.wiring().requestRollups(), clock,
+                stack.config().requestLogRetention(), limits));
+    }
+
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // ends the old endless read; no timing is asserted
+    void reportAndStats_toFarInTheFuture_readUpToTheCurrentHourOnly() {
+        Instant endOfThisHour = Instant.now().truncatedTo(ChronoUnit.HOURS).plus(Duration.ofHours(1));
+        Map<String, String> everything = Map.of("from", "1970-01-01", "to", "9999-12-31");
+
+        JsonNode stats = Events.body(call("report-stats.json", admin, everything));
+        assertThat(Instant.parse(stats.get("to").asText())).isBetween(endOfThisHour, endOfThisHour.plus(Duration.ofHours(1)));
+        assertThat(stats.get("total_requests").asLong()).isEqualTo(300);
+        JsonNode rows = Events.body(call("report-by-image-url.json", admin, everything));
+        assertThat(rows).hasSize(2);
+    }
+
+    @Test
+    void stats_hourlyOverMoreHoursThanASeriesMayHave_is400NamingTheLimit() {
+        APIGatewayV2HTTPResponse tooLong = call("report-stats.json", admin,
+                Map.of("interval", "hour", "from", Instant.now().minus(Duration.ofDays(60)).toString()));
+
+        assertThat(tooLong.getStatusCode()).isEqualTo(400);
+        assertThat(Events.header(tooLong, "content-type")).startsWith("application/problem+json");
+        assertThat(Events.body(tooLong).get("detail").asText()).contains("at most 744 points", "interval=day");
+        JsonNode lastMonth = Events.body(call("report-stats.json", admin, Map.of("interval", "hour")));
+        assertThat(Duration.between(Instant.parse(lastMonth.get("from").asText()),
+                Instant.parse(lastMonth.get("to").asText()))).isEqualTo(Duration.ofHours(744));
+        assertThat(lastMonth.get("series")).hasSize(3);
+        assertThat(call("report-stats.json", admin, Map.of("interval", "day",
+                "from", Instant.now().minus(Duration.ofDays(60)).toString())).getStatusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void report_readingMoreRollupsThanALimit_is400NamingTheLimit() {
+        ReportStatsHandler small = limitedTo(new ReportLimits(400, 744, 1, Duration.ofSeconds(25)), Clock.systemUTC());
+
+        APIGatewayV2HTTPResponse response = call(small, "report-by-image-url.json", Map.of("group_by", "image_url"));
+
+        assertThat(response.getStatusCode()).isEqualTo(400);
+        assertThat(Events.body(response).get("detail").asText()).contains("more than 1 rollups by image_url",
+                "shorter range");
+    }
+
+    @Test
+    void stats_stillReadingWhenItsTimeIsUp_stopsWith503() {
+        // Each reading of this clock is a second later: the 25 s budget runs out after 25 store requests.
+        Clock ticking = new Clock() {
+            private final AtomicLong calls = new AtomicLong();
+
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return HOUR.plus(Duration.ofSeconds(calls.getAndIncrement()));
+            }
+        };
+        ReportStatsHandler slow = limitedTo(ReportLimits.DEFAULT, ticking);
+
+        APIGatewayV2HTTPResponse response = call(slow, "report-stats.json", Map.of());
+
+        assertThat(response.getStatusCode()).isEqualTo(503);
+        assertThat(Events.body(response).get("detail").asText()).contains("took more than 25 s", "shorter range");
+    }
+
+    @Test
+    void report_byImageUrl_skipsGroupsThatAreNoImageUrl_leftByEarlierVersions() {
+        // Rollups as versions before this one wrote them for refused URLs: what the log kept of raw
+        // HTML, a URL with CR/LF, and the history's placeholder for text that is no URL.
+        String table = stack.config().environment().tableName(TableCatalog.REQUEST_ROLLUPS);
+        String at = HOUR.toString();
+        for (String junk : List.of("<html><body>cat</body></html>", CAT + "\r\nSet-Cookie: a=b", "REDACTED")) {
+            stack.wiring().dynamoDb().putItem(r -> r.tableName(table).item(Map.of(
+                    DynamoDbRequestRollups.ROLLUP, AttributeValue.fromS("image_url#" + at.substring(0, 10)),
+                    DynamoDbRequestRollups.BUCKET, AttributeValue.fromS(at.substring(11, 13) + "#" + junk),
+                    DynamoDbRequestRollups.REQUESTS, AttributeValue.fromN("500"))));
+        }
+
+        JsonNode rows = Events.body(call("report-by-image-url.json", admin, Map.of("group_by", "image_url")));
+
+        assertThat(rows).extracting(row -> row.get("image_url").asText()).containsExactly(CAT, DOG);
     }
 }

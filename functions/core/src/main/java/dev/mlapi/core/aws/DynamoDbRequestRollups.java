@@ -4,6 +4,7 @@ import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.requestlog.RequestLogEntry;
 import dev.mlapi.core.rollup.Dimension;
 import dev.mlapi.core.rollup.LogSketch;
+import dev.mlapi.core.rollup.ReadBudget;
 import dev.mlapi.core.rollup.Rollup;
 import dev.mlapi.core.rollup.RollupChunk;
 import dev.mlapi.core.rollup.RollupKey;
@@ -242,7 +243,7 @@ public final class DynamoDbRequestRollups implements RequestRollups {
     }
 
     @Override
-    public Map<Instant, Map<String, Rollup>> read(Dimension dimension, Instant from, Instant to) {
+    public Map<Instant, Map<String, Rollup>> read(Dimension dimension, Instant from, Instant to, ReadBudget budget) {
         Map<Instant, Map<String, Rollup>> hours = new TreeMap<>();
         Instant first = from.truncatedTo(ChronoUnit.HOURS).equals(from) ? from
                 : from.truncatedTo(ChronoUnit.HOURS).plus(Duration.ofHours(1));
@@ -254,7 +255,7 @@ public final class DynamoDbRequestRollups implements RequestRollups {
             for (LocalDate day = day(first); !day.isAfter(day(last)); day = day.plusDays(1)) {
                 String low = day.equals(day(first)) ? hourOf(first) : "00";
                 String high = day.equals(day(last)) ? hourOf(last) : "23";
-                readDay(dimension, day, low, high, hours);
+                readDay(dimension, day, low, high, hours, budget);
             }
             return hours;
         } catch (SdkException e) {
@@ -263,7 +264,7 @@ public final class DynamoDbRequestRollups implements RequestRollups {
     }
 
     private void readDay(Dimension dimension, LocalDate day, String lowHour, String highHour,
-            Map<Instant, Map<String, Rollup>> hours) {
+            Map<Instant, Map<String, Rollup>> hours, ReadBudget budget) {
         Map<String, AttributeValue> start = null;
         do {
             QueryRequest.Builder request = QueryRequest.builder().tableName(table)
@@ -275,7 +276,9 @@ public final class DynamoDbRequestRollups implements RequestRollups {
             if (start != null) {
                 request.exclusiveStartKey(start);
             }
+            budget.beforeRequest();
             QueryResponse response = dynamoDb.query(request.build());
+            budget.read(response.count());
             for (Map<String, AttributeValue> item : response.items()) {
                 String bucket = item.get(BUCKET).s();
                 Instant hour = day.atStartOfDay(ZoneOffset.UTC).toInstant()

@@ -43,5 +43,15 @@ public interface RequestRollups {
      * The rollups of {@code dimension} for the hours that start in {@code [from, to)}, keyed by
      * the hour's start, then by group.
      */
-    Map<Instant, Map<String, Rollup>> read(Dimension dimension, Instant from, Instant to);
+    default Map<Instant, Map<String, Rollup>> read(Dimension dimension, Instant from, Instant to) {
+        return read(dimension, from, to, ReadBudget.unlimited());
+    }
+
+    /**
+     * As {@link #read(Dimension, Instant, Instant)}, within {@code budget}: checked before every
+     * request to the store and charged with every item read.
+     *
+     * @throws ReadBudgetExceeded when the budget runs out; nothing partial is returned
+     */
+    Map<Instant, Map<String, Rollup>> read(Dimension dimension, Instant from, Instant to, ReadBudget budget);
 }

@@ -18,7 +18,7 @@ class RollupChunkTest {
     private static RequestLogEntry entry(String id, int minute, String image, int status, double seconds) {
         Instant at = HOUR.plus(Duration.ofMinutes(minute));
         return new RequestLogEntry(id, at, "POST /classify", "POST", "/classify", Optional.of("alice"), status,
-                seconds, 100, Optional.of(image), Optional.of(640), Optional.of(480), Optional.of("mobilenetv2:1"),
+                seconds, 100, Optional.of("https://example.com/" + image), Optional.of(640), Optional.of(480), Optional.of("mobilenetv2:1"),
                 Optional.empty(), Optional.empty(), Optional.empty(), at.plus(Duration.ofDays(90)));
     }
 
@@ -32,7 +32,7 @@ class RollupChunkTest {
         assertThat(all.clientErrors()).isEqualTo(1);
         assertThat(all.processingTimeSum()).isCloseTo(0.060, org.assertj.core.data.Offset.offset(1e-12));
         assertThat(all.processingTimes().count()).isEqualTo(3);
-        assertThat(chunk.deltas().get(new RollupKey(Dimension.IMAGE_URL, HOUR, "x.jpg")).requests()).isEqualTo(2);
+        assertThat(chunk.deltas().get(new RollupKey(Dimension.IMAGE_URL, HOUR, "https://example.com/x.jpg")).requests()).isEqualTo(2);
         // 3 markers + all, route, user, model + 2 statuses + 2 image URLs
         assertThat(chunk.writes()).isEqualTo(3 + 4 + 2 + 2);
     }
