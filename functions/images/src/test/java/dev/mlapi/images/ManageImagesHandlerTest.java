@@ -6,6 +6,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.core.testkit.Events;
+import dev.mlapi.core.testkit.HostileImages;
 import dev.mlapi.core.testkit.TestStack;
 import dev.mlapi.core.users.Role;
 import dev.mlapi.registry.RegistrySettings;
@@ -218,6 +219,48 @@ class ManageImagesHandlerTest {
         assertThat(Events.body(onTag("images-get-tag.json", alice, "fruit")).get("image_count").asLong()).isZero();
         APIGatewayV2HTTPResponse unknown = upload(alice, bad.get("unknown tag"));
         assertThat(Events.body(unknown).get("detail").asText()).contains("vegetable");
+    }
+
+    @Test
+    void upload_whenAnImageLiesAboutItsSizes_is422Or413BeforeDecoding_andWritesNothing() {
+        byte[] good = picture("png", 8, 8, Color.RED);
+        Map<String, byte[]> hostile = Map.of(
+                "deflate TIFF claiming a 2 GB strip", HostileImages.tiffClaimingStripBytes("Deflate", HostileImages.TWO_GB),
+                "tiled TIFF claiming a 2 GB tile", HostileImages.tiledTiffClaimingTileBytes(HostileImages.TWO_GB),
+                "PNG chunk claiming 2 GB", HostileImages.pngWithChunkClaiming("zTXt", HostileImages.TWO_GB),
+                "BMP claiming 2 GB of pixels", HostileImages.bmpClaimingImageBytes(HostileImages.TWO_GB),
+                "GIF on a 60000×60000 screen", HostileImages.gifOnScreen(60_000, 60_000));
+        for (var entry : hostile.entrySet()) {
+            APIGatewayV2HTTPResponse response = upload(alice, new Multipart().file("image", "a.png", "image/png", good)
+                    .file("image", "hostile.img", "image/tiff", entry.getValue()));
+            assertThat(response.getStatusCode()).as(entry.getKey() + ": " + response.getBody()).isIn(413, 422);
+            assertThat(Events.body(response).get("detail").asText()).as(entry.getKey()).contains("image[1] (hostile.img)");
+        }
+        assertThat(objectKeys()).as("nothing stored").isEmpty();
+        assertThat(ids(list(alice, Map.of()))).isEmpty();
+    }
+
+    @Test
+    void upload_whenTheFileNameHasQuotes_keepsItAsGiven_andTheDownloadNamesItQuoted() throws Exception {
+        byte[] png = picture("png", 8, 8, Color.RED);
+        APIGatewayV2HTTPResponse response = upload(alice, new Multipart()
+                .file("image", "say %22cheese%22.png", "image/png", png) // a browser's (and curl 7.81+'s) encoding
+                .file("image", "say \\\"cheese\\\".png", "image/png", png) // a quoted-pair, as older clients send it
+                .file("image", "100%25 %E2%9C%93.png", "image/png", png)); // other percent signs are the name's own
+        assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(201);
+        JsonNode items = Events.body(response).get("items");
+        assertThat(items.get(0).get("filename").asText()).isEqualTo("say \"cheese\".png");
+        assertThat(items.get(1).get("filename").asText()).isEqualTo("say \"cheese\".png");
+        assertThat(items.get(2).get("filename").asText()).isEqualTo("100%25 %E2%9C%93.png");
+        assertThat(Events.body(onImage("images-get.json", alice, items.get(0).get("id").asText())).get("filename").asText())
+                .isEqualTo("say \"cheese\".png");
+
+        HttpResponse<byte[]> download = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(items.get(0).get("url").asText())).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(download.statusCode()).isEqualTo(200);
+        assertThat(download.headers().firstValue("Content-Disposition")).hasValue(
+                "inline; filename=\"say \\\"cheese\\\".png\"; filename*=UTF-8''say%20%22cheese%22.png");
     }
 
     @Test
