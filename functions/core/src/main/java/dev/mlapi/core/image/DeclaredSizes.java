@@ -39,6 +39,11 @@ final class DeclaredSizes {
     private static final int[] TIFF_TYPE_SIZES = {0, 1, 1, 2, 4, 8, 1, 1, 2, 4, 8, 4, 8, 4};
     /** A tile this wide or long is allowed whatever the image's size (tiles may overhang a small image). */
     private static final int MAX_OVERHANGING_TILE_SIDE = 1024;
+    /**
+     * The most values read from one TIFF field (16 MB as longs): 16×16-pixel tiles of a 10,000 ×
+     * 10,000 image in 4 separate planes are 1.6 million.
+     */
+    private static final int MAX_TIFF_VALUES = 1 << 21;
     private static final Set<Integer> BMP_HEADER_SIZES = Set.of(12, 16, 40, 52, 56, 64, 108, 124);
 
     private final ImageDecoder limits;
@@ -94,6 +99,10 @@ final class DeclaredSizes {
                         + valueAt + ", beyond the file's " + length + " bytes");
             }
             if (TIFF_READ.contains(tag) && (type == 3 || type == 4)) {
+                if (count > MAX_TIFF_VALUES) {
+                    throw corrupt("the TIFF's field " + tag + " declares " + count
+                            + " values, more than any image within the limits needs (" + MAX_TIFF_VALUES + ")");
+                }
                 long[] values = new long[(int) count];
                 for (int v = 0; v < count; v++) {
                     int position = (int) valueAt + v * size;

@@ -56,6 +56,15 @@ class ImageDecoderDeclaredSizesTest {
     }
 
     @Test
+    void decode_whenATiffFieldListsMillionsOfValues_is422BeforeReadingThem() {
+        byte[] bomb = HostileImages.tiffWithStripOffsetsValues(8_000_000);
+
+        assertThatThrownBy(() -> DECODER.decode(bomb)).isInstanceOf(Unprocessable.class)
+                .hasMessageContaining("declares 8000000 values");
+        assertThat(allocatedWhile(() -> DECODER.decode(bomb))).isLessThan(ALLOCATION_BUDGET);
+    }
+
+    @Test
     void decode_whenRowsPerStripIsZero_is422_andHugeIsTheSingleStripItMeans() {
         assertThatThrownBy(() -> DECODER.decode(HostileImages.tiffWithRowsPerStrip(0)))
                 .isInstanceOf(Unprocessable.class).hasMessageContaining("strips of 0 rows");

@@ -52,6 +52,26 @@ public final class HostileImages {
         return patchTiff(tiff("Deflate", 24), ROWS_PER_STRIP, rows);
     }
 
+    /**
+     * A TIFF whose StripOffsets field lists {@code count} SHORT values, all inside the file (it
+     * carries them as zeros): a checker that reads such a field whole allocates what it says.
+     */
+    public static byte[] tiffWithStripOffsetsValues(int count) {
+        byte[] tiff = tiff("Deflate", 24);
+        byte[] padded = java.util.Arrays.copyOf(tiff, tiff.length + 2 * count);
+        ByteBuffer in = ByteBuffer.wrap(padded).order(padded[0] == 'I' ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN);
+        int directory = in.getInt(4);
+        int entries = in.getShort(directory) & 0xffff;
+        for (int i = 0; i < entries; i++) {
+            int at = directory + 2 + 12 * i;
+            if ((in.getShort(at) & 0xffff) == 273) {
+                in.putShort(at + 2, (short) 3).putInt(at + 4, count).putInt(at + 8, tiff.length);
+                return padded;
+            }
+        }
+        throw new IllegalArgumentException("no StripOffsets");
+    }
+
     /** A valid PNG with an ancillary chunk of {@code type} before its pixels whose length says {@code declared}. */
     public static byte[] pngWithChunkClaiming(String type, long declared) {
         byte[] png = encode(noisy(24, 24, BufferedImage.TYPE_3BYTE_BGR), "png");
