@@ -31,6 +31,10 @@ public final class Env {
      * set but empty: none; unset: the first few tabular models with a {@code production} alias.
      */
     public static final String PRIME_MODELS = "PRIME_MODELS";
+    /** Images: the bytes one user's stored images may take (admins are exempt). */
+    public static final String MAX_IMAGE_BYTES_PER_USER = "MAX_IMAGE_BYTES_PER_USER";
+    /** Images: the presigned uploads one user may have reserved and not yet committed (admins are exempt). */
+    public static final String MAX_PENDING_IMAGE_UPLOADS_PER_USER = "MAX_PENDING_IMAGE_UPLOADS_PER_USER";
 
     /** Local only (the local server, tests, {@code sam local} through env.json): never set in AWS. */
     public static final String DYNAMODB_ENDPOINT = "DYNAMODB_ENDPOINT";

@@ -19,6 +19,7 @@ import dev.mlapi.core.json.Json;
 import dev.mlapi.core.observability.Telemetry;
 import dev.mlapi.registry.Manifest;
 import dev.mlapi.registry.S3ModelRegistry;
+import dev.mlapi.core.testkit.HostileImages;
 import dev.mlapi.core.testkit.LocalContext;
 import dev.mlapi.core.testkit.Stdout;
 import dev.mlapi.core.testkit.TestStack;
@@ -241,6 +242,10 @@ class ClassifyImageHandlerTest {
                 Arguments.of("top_k as text", Map.of("image_base64", png, "top_k", "five"), 400),
                 Arguments.of("top_k fractional", Map.of("image_base64", png, "top_k", 1.5), 400),
                 Arguments.of("float TIFF bomb", Map.of("image_base64", base64(TestImages.floatTiffBomb(6000, 6000, 16))), 413),
+                Arguments.of("deflate TIFF claiming a 2 GB strip", Map.of("image_base64",
+                        base64(HostileImages.tiffClaimingStripBytes("Deflate", HostileImages.TWO_GB))), 422),
+                Arguments.of("PNG chunk claiming 2 GB", Map.of("image_base64",
+                        base64(HostileImages.pngWithChunkClaiming("iCCP", HostileImages.TWO_GB))), 422),
                 Arguments.of("unknown field", Map.of("image_base64", png, "colour", "red"), 400));
     }
 

@@ -95,15 +95,15 @@ class ImageTagSuggestionsTest {
         assertThat(image.get("suggested_tags").get(0).get("probability").asDouble()).isGreaterThan(0.5);
         assertThat(image.get("tags")).isEmpty();
 
+        Principal reader = new Principal(dave.id(), "dave", Role.USER, "jti", 0, Instant.now().plusSeconds(60));
         APIGatewayV2HTTPResponse applied = classify(daveToken, id, Map.of("threshold", "0.5", "apply", "true"));
         assertThat(applied.getStatusCode()).as(applied.getBody()).isEqualTo(200);
         assertThat(texts(body(applied).get("tags"), null)).containsExactly("blue");
-        Principal reader = new Principal(dave.id(), "dave", Role.USER, "jti", 0, Instant.now().plusSeconds(60));
-        assertThat(library.tag("blue").imageCount()).isEqualTo(1);
+        assertThat(library.tag(reader, "blue").imageCount()).isEqualTo(1);
         assertThat(library.get(reader, id).suggestedTags()).extracting("name").containsExactly("blue");
         // applying again links nothing twice
         classify(daveToken, id, Map.of("threshold", "0.5", "apply", "true"));
-        assertThat(library.tag("blue").imageCount()).isEqualTo(1);
+        assertThat(library.tag(reader, "blue").imageCount()).isEqualTo(1);
     }
 
     @Test

@@ -115,7 +115,7 @@ public final class ManageImagesHandler implements RequestHandler<APIGatewayV2HTT
     }
 
     private ApiResponse getTag(ApiRequest request) {
-        return ApiResponse.ok(library.tag(request.pathParameter("name")));
+        return ApiResponse.ok(library.tag(request.requirePrincipal(), request.pathParameter("name")));
     }
 
     private ApiResponse renameTag(ApiRequest request) {

@@ -6,6 +6,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.core.testkit.Events;
+import dev.mlapi.core.testkit.HostileImages;
 import dev.mlapi.core.testkit.TestStack;
 import dev.mlapi.core.users.Role;
 import dev.mlapi.registry.RegistrySettings;
@@ -192,7 +193,7 @@ class ManageImagesHandlerTest {
                 HttpRequest.newBuilder(URI.create(banana.get("url").asText())).build(), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(download.statusCode()).isEqualTo(200);
         assertThat(download.body()).isEqualTo(jpeg);
-        JsonNode fruit = Events.body(onTag("images-get-tag.json", bob, "FRUIT"));
+        JsonNode fruit = Events.body(onTag("images-get-tag.json", alice, "FRUIT"));
         assertThat(fruit.get("image_count").asLong()).isEqualTo(3);
     }
 
@@ -218,6 +219,48 @@ class ManageImagesHandlerTest {
         assertThat(Events.body(onTag("images-get-tag.json", alice, "fruit")).get("image_count").asLong()).isZero();
         APIGatewayV2HTTPResponse unknown = upload(alice, bad.get("unknown tag"));
         assertThat(Events.body(unknown).get("detail").asText()).contains("vegetable");
+    }
+
+    @Test
+    void upload_whenAnImageLiesAboutItsSizes_is422Or413BeforeDecoding_andWritesNothing() {
+        byte[] good = picture("png", 8, 8, Color.RED);
+        Map<String, byte[]> hostile = Map.of(
+                "deflate TIFF claiming a 2 GB strip", HostileImages.tiffClaimingStripBytes("Deflate", HostileImages.TWO_GB),
+                "tiled TIFF claiming a 2 GB tile", HostileImages.tiledTiffClaimingTileBytes(HostileImages.TWO_GB),
+                "PNG chunk claiming 2 GB", HostileImages.pngWithChunkClaiming("zTXt", HostileImages.TWO_GB),
+                "BMP claiming 2 GB of pixels", HostileImages.bmpClaimingImageBytes(HostileImages.TWO_GB),
+                "GIF on a 60000×60000 screen", HostileImages.gifOnScreen(60_000, 60_000));
+        for (var entry : hostile.entrySet()) {
+            APIGatewayV2HTTPResponse response = upload(alice, new Multipart().file("image", "a.png", "image/png", good)
+                    .file("image", "hostile.img", "image/tiff", entry.getValue()));
+            assertThat(response.getStatusCode()).as(entry.getKey() + ": " + response.getBody()).isIn(413, 422);
+            assertThat(Events.body(response).get("detail").asText()).as(entry.getKey()).contains("image[1] (hostile.img)");
+        }
+        assertThat(objectKeys()).as("nothing stored").isEmpty();
+        assertThat(ids(list(alice, Map.of()))).isEmpty();
+    }
+
+    @Test
+    void upload_whenTheFileNameHasQuotes_keepsItAsGiven_andTheDownloadNamesItQuoted() throws Exception {
+        byte[] png = picture("png", 8, 8, Color.RED);
+        APIGatewayV2HTTPResponse response = upload(alice, new Multipart()
+                .file("image", "say %22cheese%22.png", "image/png", png) // a browser's (and curl 7.81+'s) encoding
+                .file("image", "say \\\"cheese\\\".png", "image/png", png) // a quoted-pair, as older clients send it
+                .file("image", "100%25 %E2%9C%93.png", "image/png", png)); // other percent signs are the name's own
+        assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(201);
+        JsonNode items = Events.body(response).get("items");
+        assertThat(items.get(0).get("filename").asText()).isEqualTo("say \"cheese\".png");
+        assertThat(items.get(1).get("filename").asText()).isEqualTo("say \"cheese\".png");
+        assertThat(items.get(2).get("filename").asText()).isEqualTo("100%25 %E2%9C%93.png");
+        assertThat(Events.body(onImage("images-get.json", alice, items.get(0).get("id").asText())).get("filename").asText())
+                .isEqualTo("say \"cheese\".png");
+
+        HttpResponse<byte[]> download = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(items.get(0).get("url").asText())).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(download.statusCode()).isEqualTo(200);
+        assertThat(download.headers().firstValue("Content-Disposition")).hasValue(
+                "inline; filename=\"say \\\"cheese\\\".png\"; filename*=UTF-8''say%20%22cheese%22.png");
     }
 
     @Test
@@ -292,7 +335,7 @@ class ManageImagesHandlerTest {
         assertThat(patchImage(bob, id, Map.of("description", "mine now")).getStatusCode()).isEqualTo(404);
         assertThat(onImage("images-delete.json", bob, id).getStatusCode()).isEqualTo(404);
         assertThat(ids(list(bob, Map.of()))).isEmpty();
-        assertThat(ids(list(bob, Map.of("tag", "mine")))).isEmpty();
+        assertThat(list(bob, Map.of("tag", "mine")).getStatusCode()).as("alice's tag is unknown to bob").isEqualTo(400);
         assertThat(list(bob, Map.of("owner", "alice")).getStatusCode()).isEqualTo(403);
         assertThat(Events.body(onImage("images-get.json", bob, id)).has("url")).as("never the data").isFalse();
         assertThat(ids(list(admin, Map.of("owner", "alice")))).containsExactly(id);
@@ -325,6 +368,9 @@ class ManageImagesHandlerTest {
         APIGatewayV2HTTPResponse created = createTag(alice, "  Red \t  Fruit ");
         assertThat(created.getStatusCode()).isEqualTo(201);
         assertThat(Events.body(created).get("name").asText()).isEqualTo("Red Fruit");
+        assertThat(createTag(alice, "red fruit").getStatusCode()).isEqualTo(409);
+        assertThat(createTag(bob, "red fruit").getStatusCode()).as("bob adopts the name, learning nothing of alice's")
+                .isEqualTo(201);
         assertThat(createTag(bob, "red fruit").getStatusCode()).isEqualTo(409);
         assertThat(createTag(bob, "x".repeat(51)).getStatusCode()).isEqualTo(400);
         assertThat(createTag(bob, "x".repeat(50)).getStatusCode()).isEqualTo(201);
@@ -344,10 +390,11 @@ class ManageImagesHandlerTest {
         assertThat(tagsOf(Events.body(onImage("images-get.json", alice, ids.get(0))))).containsExactly("Crimson Fruit", "sweet");
         assertThat(createTag(bob, "Red Fruit").getStatusCode()).as("the old name is free again").isEqualTo(201);
 
-        APIGatewayV2HTTPResponse listed = Events.invoke(handler, Events.withBearer(Events.load("images-list-tags.json"), bob));
-        List<String> names = new ArrayList<>();
-        Events.body(listed).get("items").forEach(t -> names.add(t.get("name").asText() + "=" + t.get("image_count").asLong()));
-        assertThat(names).containsExactly("Crimson Fruit=2", "Red Fruit=0", "sweet=1", "x".repeat(50) + "=0");
+        assertThat(tagCounts(bob)).as("bob's tags, his counts").containsExactly("Crimson Fruit=0", "Red Fruit=0",
+                "x".repeat(50) + "=0");
+        assertThat(tagCounts(alice)).containsExactly("Crimson Fruit=2", "sweet=1");
+        assertThat(tagCounts(admin)).as("admins: every tag, everyone's counts")
+                .containsExactly("Crimson Fruit=2", "Red Fruit=0", "sweet=1", "x".repeat(50) + "=0");
 
         assertThat(onTag("images-delete-tag.json", alice, "crimson fruit").getStatusCode()).isEqualTo(403);
         assertThat(onTag("images-delete-tag.json", admin, "crimson fruit").getStatusCode()).isEqualTo(204);
@@ -356,6 +403,72 @@ class ManageImagesHandlerTest {
         assertThat(tagsOf(Events.body(onImage("images-get.json", alice, ids.get(1))))).isEmpty();
         assertThat(createTag(alice, "Crimson Fruit").getStatusCode()).isEqualTo(201);
         assertThat(ids(list(alice, Map.of("tag", "crimson fruit")))).as("no link survived the delete").isEmpty();
+    }
+
+    private List<String> tagCounts(String token) {
+        APIGatewayV2HTTPResponse listed = Events.invoke(handler, Events.withBearer(Events.load("images-list-tags.json"), token));
+        assertThat(listed.getStatusCode()).as(listed.getBody()).isEqualTo(200);
+        List<String> names = new ArrayList<>();
+        Events.body(listed).get("items").forEach(t -> names.add(t.get("name").asText() + "=" + t.get("image_count").asLong()));
+        return names;
+    }
+
+    @Test
+    void tags_arePerOwner_anotherUserSeesNeitherNamesNorCounts_andAdminsSeeAll() {
+        createTag(alice, "secret project");
+        List<String> ids = uploadEach(alice, "secret project", "secret project");
+
+        assertThat(tagCounts(bob)).isEmpty();
+        assertThat(onTag("images-get-tag.json", bob, "secret project").getStatusCode()).isEqualTo(404);
+        assertThat(renameTag(bob, "secret project", "mine").getStatusCode()).isEqualTo(404);
+        APIGatewayV2HTTPResponse unknown = list(bob, Map.of("tag", "secret project"));
+        assertThat(unknown.getStatusCode()).isEqualTo(400);
+        assertThat(upload(bob, new Multipart().file("image", "b.png", "image/png", picture("png", 8, 8, Color.RED))
+                .field("tags", "secret project")).getStatusCode()).isEqualTo(400);
+
+        APIGatewayV2HTTPResponse adopted = createTag(bob, "Secret Project");
+        assertThat(adopted.getStatusCode()).as(adopted.getBody()).isEqualTo(201);
+        assertThat(Events.body(adopted).get("image_count").asLong()).isZero();
+        assertThat(Events.body(adopted).has("created_by")).as("not alice's name").isFalse();
+        String bobs = uploadEach(bob, "secret project").get(0);
+        assertThat(tagCounts(bob)).containsExactly("secret project=1");
+        assertThat(ids(list(bob, Map.of("tag", "secret project")))).containsExactly(bobs);
+        assertThat(tagCounts(alice)).containsExactly("secret project=2");
+        assertThat(Events.body(onTag("images-get-tag.json", alice, "secret project")).get("created_by").asText())
+                .isEqualTo("alice");
+
+        assertThat(tagCounts(admin)).containsExactly("secret project=3");
+        assertThat(Events.body(onTag("images-get-tag.json", admin, "secret project")).get("image_count").asLong())
+                .isEqualTo(3);
+        assertThat(ids(list(admin, Map.of("tag", "secret project")))).containsExactlyInAnyOrder(ids.get(0), ids.get(1), bobs);
+
+        // counts follow deletes and renames reach every user's listing
+        assertThat(onImage("images-delete.json", alice, ids.get(0)).getStatusCode()).isEqualTo(204);
+        assertThat(renameTag(alice, "secret project", "Open Project").getStatusCode()).isEqualTo(200);
+        assertThat(tagCounts(alice)).containsExactly("Open Project=1");
+        assertThat(tagCounts(bob)).containsExactly("Open Project=1");
+        assertThat(onTag("images-delete-tag.json", admin, "open project").getStatusCode()).isEqualTo(204);
+        assertThat(tagCounts(alice)).isEmpty();
+        assertThat(tagCounts(bob)).isEmpty();
+    }
+
+    @Test
+    void tags_confusableNames_fullwidthAndCaseAreTheSameTag_mixedScriptsAre400NamingTheCharacter() {
+        assertThat(createTag(alice, "photo").getStatusCode()).isEqualTo(201);
+
+        assertThat(createTag(alice, "\uff50\uff48\uff4f\uff54\uff4f").getStatusCode()).as("fullwidth ｐｈｏｔｏ").isEqualTo(409);
+        assertThat(createTag(alice, "PHOTO").getStatusCode()).isEqualTo(409);
+        APIGatewayV2HTTPResponse cyrillic = createTag(alice, "ph\u043eto");
+        assertThat(cyrillic.getStatusCode()).isEqualTo(400);
+        assertThat(Events.body(cyrillic).get("detail").asText())
+                .contains("tag 'ph\u043eto' mixes scripts: '\u043e' (U+043E CYRILLIC SMALL LETTER O) among Latin letters");
+        assertThat(createTag(alice, "Stra\u00dfe").getStatusCode()).isEqualTo(201);
+        assertThat(createTag(alice, "STRASSE").getStatusCode()).as("case folding: ß is ss").isEqualTo(409);
+        assertThat(createTag(alice, "\u5199\u771f \u3057\u3083\u3057\u3093 photos").getStatusCode())
+                .as("Han, Hiragana and Latin are written together").isEqualTo(201);
+        assertThat(createTag(alice, "\u0444\u043e\u0442\u043e").getStatusCode()).as("all Cyrillic").isEqualTo(201);
+        assertThat(onTag("images-get-tag.json", alice, "\uff30\uff28\uff2f\uff34\uff2f").getStatusCode()).isEqualTo(200);
+        assertThat(ids(list(alice, Map.of("tag", "\uff50\uff48\uff4f\uff54\uff4f")))).isEmpty();
     }
 
     @Test

@@ -41,6 +41,13 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
  *       key) and {@code by_owner_tag} ({@code <owner>#<tag id>}, created key).
  * </ul>
  *
+ * <p>Per user: {@code use#<owner>#<tag id>} in the tags table is that user's tag (listing
+ * {@code tag#<owner>} in {@code by_name}, so a user lists only their tags) with the count of
+ * their images (changed in the same transaction as the links; the tag's {@code used_by} set
+ * names the users, for a rename or a delete to reach their items). {@code usage#<owner>} in the
+ * images table holds the bytes of their stored images and their live reservations, changed in
+ * the same transaction as the images and conditional on the user's quota.
+ *
  * <p>A presigned upload waiting for its commit is an item of the images table too, under the id
  * its image will get: {@code listing = "pending"} and its uploader in {@code uploader}, not
  * {@code owner}, so it is in no listing but the sweeper's (index {@code by_time}, partition
@@ -51,6 +58,8 @@ public final class DynamoDbImageTables {
 
     /** DynamoDB's limit of items in one transaction. */
     public static final int MAX_TRANSACTION_ITEMS = 100;
+    /** How often a transaction cancelled by a concurrent one (and nothing else) is tried again. */
+    private static final int MAX_CONFLICT_RETRIES = 6;
 
     static final String ID = "id";
     static final String OWNER = "owner";
@@ -80,6 +89,11 @@ public final class DynamoDbImageTables {
     static final String IMAGE_COUNT = "image_count";
     static final String CREATED_BY = "created_by";
 
+    static final String USED_BY = "used_by";
+    static final String STORED_BYTES = "stored_bytes";
+    static final String PENDING_UPLOADS = "pending_uploads";
+    static final String USAGE_VERSION = "usage_version";
+
     static final String LINK = "link";
     static final String IMAGE_ID = "image_id";
     static final String OWNER_TAG = "owner_tag";
@@ -87,6 +101,10 @@ public final class DynamoDbImageTables {
     private static final String ALL_IMAGES = "all";
     private static final String PENDING = "pending";
     private static final String ALL_TAGS = "tag";
+    /** The images table's item of one user's usage: stored bytes and live reservations. */
+    private static final String USAGE = "usage#";
+    /** The tags table's item of one user's use of one tag: their image count, in their tag listing. */
+    private static final String USE = "use#";
 
     private final DynamoDbClient dynamoDb;
     private final String images;
@@ -125,8 +143,11 @@ public final class DynamoDbImageTables {
      * Records new images and links them to their tags in one transaction; every tag must still
      * exist (its count goes up by the images linked). 409 when a tag was deleted meanwhile.
      */
-    void insert(List<StoredImage> added) {
+    void insert(List<StoredImage> added, ImageQuota quota) {
+        String owner = added.get(0).owner();
         List<TransactWriteItem> writes = new ArrayList<>();
+        long bytes = added.stream().mapToLong(StoredImage::bytes).sum();
+        writes.add(addStoredBytes(owner, bytes, Optional.empty(), quota));
         Map<String, Integer> counts = new LinkedHashMap<>();
         for (StoredImage image : added) {
             writes.add(TransactWriteItem.builder().put(p -> p.tableName(images).item(imageItem(image))
@@ -136,14 +157,121 @@ public final class DynamoDbImageTables {
                 counts.merge(tagId, 1, Integer::sum);
             }
         }
-        counts.forEach((tagId, n) -> writes.add(countTag(tagId, n)));
-        transact(writes, "a tag was deleted while the images were uploaded; nothing was stored");
+        Map<String, Tag> named = tagsById(counts.keySet());
+        counts.forEach((tagId, n) -> {
+            writes.add(countTag(tagId, n, owner));
+            writes.add(countUse(owner, tagId, keyOf(named, tagId), n));
+        });
+        transact(writes, "a tag was deleted while the images were uploaded; nothing was stored",
+                Optional.of(conflict -> quota.tooManyBytes(usage(owner).storedBytes(), bytes)));
     }
 
     // ---- pending uploads ----------------------------------------------------------------------
 
-    /** Records reserved uploads (new ids, so each put is conditional on the id being free). */
-    void reserve(PendingImage pending) {
+    /**
+     * Records reservations (new ids, so each put is conditional on the id being free) and counts
+     * them in the uploader's usage, in one transaction conditional on the usage being as read:
+     * 429 when the user's live reservations would exceed the quota.
+     */
+    void reserve(List<PendingImage> reservations, ImageQuota quota, Instant now) {
+        String owner = reservations.get(0).owner();
+        for (int attempt = 0; ; attempt++) {
+            Usage usage = usage(owner);
+            Map<String, Instant> live = new LinkedHashMap<>();
+            usage.pending().forEach((id, expires) -> {
+                if (expires.isAfter(now)) {
+                    live.put(id, expires);
+                }
+            });
+            quota.checkPending(live, reservations.size(), now);
+            reservations.forEach(p -> live.put(p.uploadId(), p.expiresAt()));
+            Map<String, AttributeValue> map = new HashMap<>();
+            live.forEach((id, expires) -> map.put(id, n(expires.getEpochSecond())));
+            List<TransactWriteItem> writes = new ArrayList<>();
+            writes.add(TransactWriteItem.builder().update(u -> u.tableName(images).key(Map.of(ID, s(USAGE + owner)))
+                    .updateExpression("SET #p = :p, #v = :next")
+                    .conditionExpression(usage.version() == 0 ? "attribute_not_exists(#v)" : "#v = :v")
+                    .expressionAttributeNames(Map.of("#p", PENDING_UPLOADS, "#v", USAGE_VERSION))
+                    .expressionAttributeValues(usage.version() == 0
+                            ? Map.of(":p", AttributeValue.builder().m(map).build(), ":next", n(1))
+                            : Map.of(":p", AttributeValue.builder().m(map).build(), ":next", n(usage.version() + 1),
+                                    ":v", n(usage.version())))).build());
+            reservations.forEach(p -> writes.add(TransactWriteItem.builder().put(r -> r.tableName(images)
+                    .item(pendingItem(p)).conditionExpression("attribute_not_exists(#id)")
+                    .expressionAttributeNames(Map.of("#id", ID))).build()));
+            try {
+                transact(writes, "upload ids are taken; retry", Optional.of(conflict -> new UsageChanged()));
+                return;
+            } catch (UsageChanged raced) {
+                if (attempt == 4) {
+                    throw new Conflict("your uploads kept changing while these were reserved; retry");
+                }
+            }
+        }
+    }
+
+    /** The usage item changed between its read and the transaction that counted on it. */
+    private static final class UsageChanged extends RuntimeException {
+        UsageChanged() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** What a user's images take: stored bytes, live and expired reservations (upload id → expiry), and the item's version. */
+    record Usage(long storedBytes, Map<String, Instant> pending, long version) {
+    }
+
+    Usage usage(String owner) {
+        var item = dynamoDb.getItem(r -> r.tableName(images).key(Map.of(ID, s(USAGE + owner))).consistentRead(true)).item();
+        if (item == null || item.isEmpty()) {
+            return new Usage(0, Map.of(), 0);
+        }
+        Map<String, Instant> pending = new LinkedHashMap<>();
+        if (item.containsKey(PENDING_UPLOADS)) {
+            item.get(PENDING_UPLOADS).m().forEach((id, expires) -> pending.put(id,
+                    Instant.ofEpochSecond(Long.parseLong(expires.n()))));
+        }
+        return new Usage(item.containsKey(STORED_BYTES) ? Long.parseLong(item.get(STORED_BYTES).n()) : 0, pending,
+                item.containsKey(USAGE_VERSION) ? Long.parseLong(item.get(USAGE_VERSION).n()) : 0);
+    }
+
+    /** Adds {@code delta} bytes to the owner's stored bytes, releasing {@code uploadId}'s reservation; conditional on the quota when adding. */
+    private TransactWriteItem addStoredBytes(String owner, long delta, Optional<String> uploadId, ImageQuota quota) {
+        Map<String, String> names = new HashMap<>(Map.of("#b", STORED_BYTES));
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":d", n(delta)));
+        String expression = "ADD #b :d";
+        if (uploadId.isPresent()) {
+            names.put("#p", PENDING_UPLOADS);
+            names.put("#u", uploadId.get());
+            names.put("#v", USAGE_VERSION);
+            values.put(":one", n(1));
+            expression += ", #v :one REMOVE #p.#u";
+        }
+        String condition = null;
+        if (delta > 0 && quota.maxBytes().isPresent()) {
+            quota.checkFits(delta);
+            values.put(":room", n(quota.maxBytes().get() - delta));
+            condition = "attribute_not_exists(#b) OR #b <= :room";
+        }
+        String finalExpression = expression;
+        String finalCondition = condition;
+        return TransactWriteItem.builder().update(u -> u.tableName(images).key(Map.of(ID, s(USAGE + owner)))
+                .updateExpression(finalExpression).conditionExpression(finalCondition)
+                .expressionAttributeNames(names).expressionAttributeValues(values)).build();
+    }
+
+    /** Forgets a reservation in its uploader's usage (after a failed or expired commit). */
+    void releasePending(String owner, String uploadId) {
+        if (!usage(owner).pending().containsKey(uploadId)) {
+            return;
+        }
+        dynamoDb.updateItem(r -> r.tableName(images).key(Map.of(ID, s(USAGE + owner)))
+                .updateExpression("REMOVE #p.#u ADD #v :one")
+                .expressionAttributeNames(Map.of("#p", PENDING_UPLOADS, "#u", uploadId, "#v", USAGE_VERSION))
+                .expressionAttributeValues(Map.of(":one", n(1))));
+    }
+
+    private static Map<String, AttributeValue> pendingItem(PendingImage pending) {
         Map<String, AttributeValue> item = new HashMap<>();
         item.put(ID, s(pending.uploadId()));
         item.put(LISTING, s(PENDING));
@@ -159,12 +287,7 @@ public final class DynamoDbImageTables {
         if (!pending.tagIds().isEmpty()) {
             item.put(TAG_IDS, AttributeValue.builder().ss(pending.tagIds()).build());
         }
-        try {
-            dynamoDb.putItem(r -> r.tableName(images).item(item).conditionExpression("attribute_not_exists(#id)")
-                    .expressionAttributeNames(Map.of("#id", ID)));
-        } catch (software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException e) {
-            throw new Conflict("upload id " + pending.uploadId() + " is taken; retry");
-        }
+        return item;
     }
 
     Optional<PendingImage> pending(String uploadId) {
@@ -203,17 +326,23 @@ public final class DynamoDbImageTables {
      * transaction: 409 when the reservation is gone (committed by a concurrent call) or a tag was
      * deleted meanwhile.
      */
-    void commit(StoredImage image) {
+    void commit(StoredImage image, ImageQuota quota) {
         List<TransactWriteItem> writes = new ArrayList<>();
+        Optional<String> reserved = usage(image.owner()).pending().containsKey(image.id())
+                ? Optional.of(image.id()) : Optional.empty();
+        writes.add(addStoredBytes(image.owner(), image.bytes(), reserved, quota));
         writes.add(TransactWriteItem.builder().put(p -> p.tableName(images).item(imageItem(image))
                 .conditionExpression("#l = :pending AND #u = :owner")
                 .expressionAttributeNames(Map.of("#l", LISTING, "#u", UPLOADER))
                 .expressionAttributeValues(Map.of(":pending", s(PENDING), ":owner", s(image.owner())))).build());
+        Map<String, Tag> named = tagsById(image.tagIds());
         for (String tagId : image.tagIds()) {
             writes.add(putLink(image, tagId));
-            writes.add(countTag(tagId, 1));
+            writes.add(countTag(tagId, 1, image.owner()));
+            writes.add(countUse(image.owner(), tagId, keyOf(named, tagId), 1));
         }
-        transact(writes, "the upload was committed by another request, or one of its tags was deleted meanwhile");
+        transact(writes, "the upload was committed by another request, or one of its tags was deleted meanwhile",
+                Optional.of(conflict -> quota.tooManyBytes(usage(image.owner()).storedBytes(), image.bytes())));
     }
 
     private static boolean isPending(Map<String, AttributeValue> item) {
@@ -280,16 +409,21 @@ public final class DynamoDbImageTables {
         writes.add(TransactWriteItem.builder().update(u -> u.tableName(images).key(Map.of(ID, s(before.id())))
                 .updateExpression(expression).conditionExpression("#v = :v")
                 .expressionAttributeNames(names).expressionAttributeValues(values)).build());
+        Set<String> changed = new TreeSet<>(tagIds);
+        changed.addAll(before.tagIds());
+        Map<String, Tag> named = tagsById(changed);
         for (String added : tagIds) {
             if (!before.tagIds().contains(added)) {
                 writes.add(putLink(before, added));
-                writes.add(countTag(added, 1));
+                writes.add(countTag(added, 1, before.owner()));
+                writes.add(countUse(before.owner(), added, keyOf(named, added), 1));
             }
         }
         for (String removed : before.tagIds()) {
             if (!tagIds.contains(removed)) {
                 writes.add(deleteLink(removed, before.id()));
-                writes.add(countTag(removed, -1));
+                writes.add(countTag(removed, -1, before.owner()));
+                writes.add(countUse(before.owner(), removed, keyOf(named, removed), -1));
             }
         }
         transact(writes, "the image or one of its tags changed meanwhile; read it again and retry");
@@ -301,9 +435,12 @@ public final class DynamoDbImageTables {
         writes.add(TransactWriteItem.builder().delete(d -> d.tableName(images).key(Map.of(ID, s(image.id())))
                 .conditionExpression("#v = :v").expressionAttributeNames(Map.of("#v", VERSION))
                 .expressionAttributeValues(Map.of(":v", n(image.version())))).build());
+        writes.add(addStoredBytes(image.owner(), -image.bytes(), Optional.empty(), ImageQuota.NONE));
+        Map<String, Tag> named = tagsById(image.tagIds());
         for (String tagId : image.tagIds()) {
             writes.add(deleteLink(tagId, image.id()));
-            writes.add(countTag(tagId, -1));
+            writes.add(countTag(tagId, -1, image.owner()));
+            writes.add(countUse(image.owner(), tagId, keyOf(named, tagId), -1));
         }
         transact(writes, "the image changed meanwhile; read it again and retry");
     }
@@ -369,14 +506,63 @@ public final class DynamoDbImageTables {
 
     /** Creates a tag; 409 when its normalised name is taken. */
     Tag createTag(TagName name, String createdBy, Instant now, String id) {
-        Tag tag = new Tag(id, name.name(), 0, now, createdBy);
+        Tag tag = new Tag(id, name.name(), name.key(), 0, now, createdBy);
         transact(List.of(
+                putUse(createdBy, id, name.key()),
                 TransactWriteItem.builder().put(p -> p.tableName(tags).item(guardItem(name.key(), id))
                         .conditionExpression("attribute_not_exists(#k)").expressionAttributeNames(Map.of("#k", KEY))).build(),
                 TransactWriteItem.builder().put(p -> p.tableName(tags).item(tagItem(tag))
                         .conditionExpression("attribute_not_exists(#k)").expressionAttributeNames(Map.of("#k", KEY))).build()),
                 "a tag named '" + name.name() + "' already exists");
         return tag;
+    }
+
+    /** Makes an existing tag one of {@code owner}'s (their count 0); 409 when it already is. */
+    void adoptTag(Tag tag, String owner) {
+        transact(List.of(putUse(owner, tag.id(), tag.key()),
+                TransactWriteItem.builder().update(u -> u.tableName(tags).key(Map.of(KEY, s("id#" + tag.id())))
+                        .updateExpression("ADD #u :u").conditionExpression("attribute_exists(#k)")
+                        .expressionAttributeNames(Map.of("#u", USED_BY, "#k", KEY))
+                        .expressionAttributeValues(Map.of(":u", AttributeValue.builder().ss(owner).build()))).build()),
+                "you already have a tag named '" + tag.name() + "'");
+    }
+
+    /** {@code owner}'s image counts of the tags of {@code ids} that are theirs. */
+    Map<String, Long> uses(String owner, Collection<String> ids) {
+        Map<String, Long> counts = new HashMap<>();
+        batchGet(tags, ids.stream().distinct().map(id -> Map.of(KEY, s(USE + owner + "#" + id))).toList())
+                .forEach(item -> counts.put(item.get(TAG_ID).s(), Long.parseLong(item.get(IMAGE_COUNT).n())));
+        return counts;
+    }
+
+    /** One page of {@code owner}'s tags in name order (each with their image count), after the position {@code after}. */
+    Page<TagUse> tagsOf(String owner, Optional<String> after, int limit) {
+        String listing = ALL_TAGS + "#" + owner;
+        QueryRequest.Builder request = QueryRequest.builder().tableName(tags).indexName(TableCatalog.TAGS_BY_NAME)
+                .keyConditionExpression("#l = :l").expressionAttributeNames(Map.of("#l", LISTING))
+                .expressionAttributeValues(Map.of(":l", s(listing))).limit(limit);
+        after.ifPresent(key -> {
+            String[] parts = key.split("\n", 2);
+            request.exclusiveStartKey(Map.of(KEY, s(USE + owner + "#" + parts[1]), LISTING, s(listing),
+                    NAME_KEY, s(parts[0])));
+        });
+        QueryResponse response = dynamoDb.query(request.build());
+        Map<String, Long> counts = new LinkedHashMap<>();
+        Map<String, String> keys = new HashMap<>();
+        response.items().forEach(item -> {
+            counts.put(item.get(TAG_ID).s(), Long.parseLong(item.get(IMAGE_COUNT).n()));
+            keys.put(item.get(TAG_ID).s(), item.get(NAME_KEY).s());
+        });
+        Map<String, Tag> found = tagsById(counts.keySet());
+        List<TagUse> page = counts.entrySet().stream().filter(e -> found.containsKey(e.getKey()))
+                .map(e -> new TagUse(found.get(e.getKey()), e.getValue())).toList();
+        boolean more = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty() && !counts.isEmpty();
+        String last = counts.isEmpty() ? null : List.copyOf(counts.keySet()).get(counts.size() - 1);
+        return new Page<>(page, more ? Optional.of(keys.get(last) + "\n" + last) : Optional.empty());
+    }
+
+    /** A tag and one user's count of images carrying it. */
+    record TagUse(Tag tag, long ownCount) {
     }
 
     Optional<Tag> tagByName(TagName name) {
@@ -435,30 +621,55 @@ public final class DynamoDbImageTables {
                 .expressionAttributeNames(Map.of("#n", NAME, "#nk", NAME_KEY, "#k", KEY))
                 .expressionAttributeValues(Map.of(":n", s(to.name()), ":nk", s(to.key())))).build());
         transact(writes, "a tag named '" + to.name() + "' already exists");
+        // each user's item moves to the new name in their listing (after the rename: a crash
+        // here leaves a listing out of order, never a wrong name, which is read from the tag)
+        for (String owner : usersOf(tag.id())) {
+            try {
+                dynamoDb.updateItem(r -> r.tableName(tags).key(Map.of(KEY, s(USE + owner + "#" + tag.id())))
+                        .updateExpression("SET #nk = :nk").conditionExpression("attribute_exists(#k)")
+                        .expressionAttributeNames(Map.of("#nk", NAME_KEY, "#k", KEY))
+                        .expressionAttributeValues(Map.of(":nk", s(to.key()))));
+            } catch (software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException gone) {
+                // that user's item was removed meanwhile
+            }
+        }
     }
 
-    /** Up to {@code limit} links of a tag (any owner): their image ids. */
-    List<String> linkedImages(String tagId, int limit) {
+    /** The users who have the tag (created it, adopted it or tagged an image with it). */
+    private Set<String> usersOf(String tagId) {
+        var item = dynamoDb.getItem(r -> r.tableName(tags).key(Map.of(KEY, s("id#" + tagId))).consistentRead(true)).item();
+        return item == null || !item.containsKey(USED_BY) ? Set.of() : new TreeSet<>(item.get(USED_BY).ss());
+    }
+
+    /** One link: the image and its owner. */
+    record Linked(String imageId, String owner) {
+    }
+
+    /** Up to {@code limit} links of a tag (any owner). */
+    List<Linked> linkedImages(String tagId, int limit) {
         return dynamoDb.query(r -> r.tableName(links).indexName(TableCatalog.IMAGE_TAGS_BY_TAG)
                 .keyConditionExpression("#t = :t").expressionAttributeNames(Map.of("#t", TAG_ID))
                 .expressionAttributeValues(Map.of(":t", s(tagId))).limit(limit))
-                .items().stream().map(item -> item.get(IMAGE_ID).s()).toList();
+                .items().stream().map(item -> new Linked(item.get(IMAGE_ID).s(), item.get(OWNER).s())).toList();
     }
 
-    /** Removes a tag from one image: the link, the id in the image's set and one from the count. */
-    void unlink(String tagId, String imageId) {
-        transact(List.of(deleteLink(tagId, imageId),
+    /** Removes a tag from one image: the link, the id in the image's set and one from the counts. */
+    void unlink(Tag tag, Linked link) {
+        String tagId = tag.id();
+        String imageId = link.imageId();
+        transact(List.of(deleteLink(tagId, imageId), countUse(link.owner(), tagId, tag.key(), -1),
                 TransactWriteItem.builder().update(u -> u.tableName(images).key(Map.of(ID, s(imageId)))
                         .updateExpression("DELETE #t :t ADD #v :one")
                         .conditionExpression("attribute_exists(#id)")
                         .expressionAttributeNames(Map.of("#t", TAG_IDS, "#v", VERSION, "#id", ID))
                         .expressionAttributeValues(Map.of(":t", AttributeValue.builder().ss(tagId).build(), ":one", n(1))))
                         .build(),
-                countTag(tagId, -1)), "the image changed while the tag was removed; retry");
+                countTag(tagId, -1, link.owner())), "the image changed while the tag was removed; retry");
     }
 
     /** Deletes a tag that no image uses any more; false when one was linked meanwhile. */
     boolean deleteTagIfUnused(Tag tag) {
+        Set<String> users = usersOf(tag.id());
         try {
             transact(List.of(
                     TransactWriteItem.builder().delete(d -> d.tableName(tags).key(Map.of(KEY, s("name#" + tag.key())))
@@ -468,6 +679,9 @@ public final class DynamoDbImageTables {
                             .conditionExpression("#c = :zero").expressionAttributeNames(Map.of("#c", IMAGE_COUNT))
                             .expressionAttributeValues(Map.of(":zero", n(0)))).build()),
                     "the tag changed while it was deleted");
+            List<WriteRequest> uses = users.stream().map(owner -> WriteRequest.builder()
+                    .deleteRequest(d -> d.key(Map.of(KEY, s(USE + owner + "#" + tag.id())))).build()).toList();
+            batchWrite(tags, uses);
             return true;
         } catch (Conflict e) {
             return false;
@@ -490,12 +704,50 @@ public final class DynamoDbImageTables {
                 .build();
     }
 
-    /** Adds {@code delta} to a tag's image count; the tag must exist (so no link outlives its tag). */
-    private TransactWriteItem countTag(String tagId, int delta) {
+    /**
+     * Adds {@code delta} to a tag's image count (and, adding, {@code owner} to its users); the
+     * tag must exist (so no link outlives its tag).
+     */
+    private TransactWriteItem countTag(String tagId, int delta, String owner) {
+        Map<String, String> names = new HashMap<>(Map.of("#c", IMAGE_COUNT, "#k", KEY));
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":d", n(delta)));
+        String expression = "ADD #c :d";
+        if (delta > 0) {
+            names.put("#u", USED_BY);
+            values.put(":u", AttributeValue.builder().ss(owner).build());
+            expression += ", #u :u";
+        }
+        String finalExpression = expression;
         return TransactWriteItem.builder().update(u -> u.tableName(tags).key(Map.of(KEY, s("id#" + tagId)))
-                .updateExpression("ADD #c :d").conditionExpression("attribute_exists(#k)")
-                .expressionAttributeNames(Map.of("#c", IMAGE_COUNT, "#k", KEY))
-                .expressionAttributeValues(Map.of(":d", n(delta)))).build();
+                .updateExpression(finalExpression).conditionExpression("attribute_exists(#k)")
+                .expressionAttributeNames(names).expressionAttributeValues(values)).build();
+    }
+
+    /** Adds {@code delta} to {@code owner}'s count of the tag, making it theirs (in their listing) if it was not. */
+    private TransactWriteItem countUse(String owner, String tagId, String nameKey, int delta) {
+        return TransactWriteItem.builder().update(u -> u.tableName(tags).key(Map.of(KEY, s(USE + owner + "#" + tagId)))
+                .updateExpression("ADD #c :d SET #l = :l, #t = :t, #o = :o, #nk = if_not_exists(#nk, :nk)")
+                .expressionAttributeNames(Map.of("#c", IMAGE_COUNT, "#l", LISTING, "#t", TAG_ID, "#o", OWNER,
+                        "#nk", NAME_KEY))
+                .expressionAttributeValues(Map.of(":d", n(delta), ":l", s(ALL_TAGS + "#" + owner), ":t", s(tagId),
+                        ":o", s(owner), ":nk", s(nameKey)))).build();
+    }
+
+    /** A new item of {@code owner}'s use of a tag, count 0; 409 (through the transaction) when they have it. */
+    private TransactWriteItem putUse(String owner, String tagId, String nameKey) {
+        return TransactWriteItem.builder().put(p -> p.tableName(tags).item(Map.of(KEY, s(USE + owner + "#" + tagId),
+                LISTING, s(ALL_TAGS + "#" + owner), TAG_ID, s(tagId), OWNER, s(owner), NAME_KEY, s(nameKey),
+                IMAGE_COUNT, n(0))).conditionExpression("attribute_not_exists(#k)")
+                .expressionAttributeNames(Map.of("#k", KEY))).build();
+    }
+
+    /** The normalised name of a tag read with {@link #tagsById}; 409 when it was deleted meanwhile. */
+    private static String keyOf(Map<String, Tag> tags, String tagId) {
+        Tag tag = tags.get(tagId);
+        if (tag == null) {
+            throw new Conflict("a tag was deleted meanwhile; read the image again and retry");
+        }
+        return tag.key();
     }
 
     private static Map<String, AttributeValue> imageItem(StoredImage image) {
@@ -539,11 +791,12 @@ public final class DynamoDbImageTables {
     private static Map<String, AttributeValue> tagItem(Tag tag) {
         return Map.of(KEY, s("id#" + tag.id()), TAG_ID, s(tag.id()), NAME, s(tag.name()), NAME_KEY, s(tag.key()),
                 LISTING, s(ALL_TAGS), IMAGE_COUNT, n(tag.imageCount()), CREATED_AT, s(tag.createdAt().toString()),
-                CREATED_BY, s(tag.createdBy()));
+                CREATED_BY, s(tag.createdBy()), USED_BY, AttributeValue.builder().ss(tag.createdBy()).build());
     }
 
     private static Tag toTag(Map<String, AttributeValue> item) {
-        return new Tag(item.get(TAG_ID).s(), item.get(NAME).s(), Long.parseLong(item.get(IMAGE_COUNT).n()),
+        return new Tag(item.get(TAG_ID).s(), item.get(NAME).s(), item.get(NAME_KEY).s(),
+                Long.parseLong(item.get(IMAGE_COUNT).n()),
                 Instant.parse(item.get(CREATED_AT).s()), item.get(CREATED_BY).s());
     }
 
@@ -568,15 +821,39 @@ public final class DynamoDbImageTables {
     }
 
     private void transact(List<TransactWriteItem> writes, String conflict) {
+        transact(writes, conflict, Optional.empty());
+    }
+
+    /**
+     * Writes {@code writes} in one transaction: 409 {@code conflict} when a condition fails, or
+     * what {@code firstRefused} makes of the message when the first item's condition (a quota) is
+     * the one that failed.
+     */
+    private void transact(List<TransactWriteItem> writes, String conflict,
+            Optional<Function<String, RuntimeException>> firstRefused) {
         if (writes.size() > MAX_TRANSACTION_ITEMS) {
             throw new IllegalArgumentException("a transaction of " + writes.size() + " items");
         }
-        try {
-            dynamoDb.transactWriteItems(r -> r.transactItems(writes));
-        } catch (TransactionCanceledException e) {
-            boolean conditionFailed = e.hasCancellationReasons() && e.cancellationReasons().stream()
-                    .map(CancellationReason::code).anyMatch("ConditionalCheckFailed"::equals);
-            throw new Conflict(conditionFailed ? conflict : "a concurrent change got in the way; retry");
+        for (int attempt = 0; ; attempt++) {
+            try {
+                dynamoDb.transactWriteItems(r -> r.transactItems(writes));
+                return;
+            } catch (TransactionCanceledException e) {
+                List<String> codes = e.hasCancellationReasons()
+                        ? e.cancellationReasons().stream().map(CancellationReason::code).toList() : List.of();
+                if (firstRefused.isPresent() && !codes.isEmpty() && "ConditionalCheckFailed".equals(codes.get(0))) {
+                    throw firstRefused.get().apply(conflict);
+                }
+                if (codes.contains("ConditionalCheckFailed")) {
+                    throw new Conflict(conflict);
+                }
+                // Another transaction held one of the items (a user's usage, a tag's count): a
+                // cancelled transaction wrote nothing, so it is safe to run again.
+                if (!codes.contains("TransactionConflict") || attempt == MAX_CONFLICT_RETRIES) {
+                    throw new Conflict("a concurrent change got in the way; retry");
+                }
+                backOff(attempt);
+            }
         }
     }
 

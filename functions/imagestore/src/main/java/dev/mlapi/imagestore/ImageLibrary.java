@@ -16,6 +16,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,7 +31,11 @@ import java.util.regex.Pattern;
 /**
  * The image library: images (bytes in S3 under {@code images/}, records in DynamoDB), tags and the
  * links between them. Users see and change only their own images (another user's is a 404, as if
- * it did not exist); admins see all. Tags are shared by everyone.
+ * it did not exist); admins see all. Tag names are one vocabulary (a name is one tag, so admins
+ * list and delete it across users), but a user sees only their tags, those they created, adopted
+ * ({@code POST /tags} of a name that exists) or put on an image, each with the count of their
+ * own images; another user's tag is a 404 to them, as if it did not exist. A user's images
+ * count against their {@link ImageQuota}.
  *
  * <p>Writes keep S3 and DynamoDB in step: an upload puts the objects first and then records
  * images, links and tag counts in one transaction, deleting the objects again when anything
@@ -54,12 +59,15 @@ public final class ImageLibrary {
     private final ImageObjects objects;
     private final Supplier<ImageCursor> cursors;
     private final Clock clock;
+    private final ImageQuota quota;
 
-    ImageLibrary(DynamoDbImageTables tables, ImageObjects objects, Supplier<ImageCursor> cursors, Clock clock) {
+    ImageLibrary(DynamoDbImageTables tables, ImageObjects objects, Supplier<ImageCursor> cursors, Clock clock,
+            ImageQuota quota) {
         this.tables = tables;
         this.objects = objects;
         this.cursors = cursors;
         this.clock = clock;
+        this.quota = quota;
     }
 
     /** The library over the wiring's DynamoDB client, the registry's bucket and a cursor key from the signing secret. */
@@ -69,7 +77,8 @@ public final class ImageLibrary {
 
     public static ImageLibrary create(Wiring wiring, ImageObjects objects) {
         return new ImageLibrary(DynamoDbImageTables.create(wiring.dynamoDb(), wiring.config().environment()), objects,
-                Lazy.of(() -> ImageCursor.withSecret(wiring.signingSecret())), wiring.clock());
+                Lazy.of(() -> ImageCursor.withSecret(wiring.signingSecret())), wiring.clock(),
+                ImageQuota.from(wiring.config().environment()));
     }
 
     // ---- images -------------------------------------------------------------------------------
@@ -86,13 +95,15 @@ public final class ImageLibrary {
             throw InvalidInput.field("image", "at most " + MAX_IMAGES_PER_UPLOAD + " images per request, got "
                     + images.size());
         }
-        Map<String, Tag> tags = existingTags("tags", tagNames);
-        int transactionItems = images.size() * (1 + tags.size()) + tags.size();
+        Map<String, Tag> tags = existingTags(caller, "tags", tagNames);
+        int transactionItems = images.size() * (1 + tags.size()) + 2 * tags.size() + 1;
         if (transactionItems > DynamoDbImageTables.MAX_TRANSACTION_ITEMS) {
             throw new InvalidInput(images.size() + " images with " + tags.size() + " tags are too many for one "
-                    + "request (images × (tags + 1) + tags must stay within " + DynamoDbImageTables.MAX_TRANSACTION_ITEMS
-                    + "); send fewer images at a time");
+                    + "request (images × (tags + 1) + 2 × tags + 1 must stay within "
+                    + DynamoDbImageTables.MAX_TRANSACTION_ITEMS + "); send fewer images at a time");
         }
+        ImageQuota limits = quota.forCaller(caller);
+        limits.checkFits(images.stream().mapToLong(image -> image.data().length).sum());
         Instant now = clock.instant();
         Set<String> tagIds = new TreeSet<>();
         tags.values().forEach(tag -> tagIds.add(tag.id()));
@@ -108,7 +119,7 @@ public final class ImageLibrary {
                 objects.put(records.get(i).id(), images.get(i).data(), records.get(i).contentType());
                 stored.add(records.get(i).id());
             }
-            tables.insert(records);
+            tables.insert(records, limits);
         } catch (RuntimeException e) {
             stored.forEach(objects::deleteQuietly);
             throw e;
@@ -131,7 +142,7 @@ public final class ImageLibrary {
             IndexPage page = tables.imagesByTime(owner, range, after, limit);
             selection = new Selection(page.createdKeys(), page.more() ? last(page.createdKeys()) : Optional.empty());
         } else {
-            List<Tag> tags = new ArrayList<>(existingTags("tag", query.tags()).values());
+            List<Tag> tags = new ArrayList<>(existingTags(caller, "tag", query.tags()).values());
             selection = tags.size() == 1 || !query.matchAll()
                     ? anyOf(tags, owner, range, after, limit)
                     : allOf(tags, owner, range, after, limit);
@@ -153,9 +164,10 @@ public final class ImageLibrary {
                 throw InvalidInput.field("tags", "at most " + MAX_TAGS_PER_IMAGE + " tags per image");
             }
             tagIds = new TreeSet<>();
-            for (Tag tag : existingTags("tags", change.tags().get()).values()) {
+            for (Tag tag : existingTags(caller, "tags", change.tags().get()).values()) {
                 tagIds.add(tag.id());
             }
+            checkChangedTags(image.tagIds(), tagIds);
         }
         Optional<String> description = image.description();
         if (change.description().isPresent()) {
@@ -174,6 +186,23 @@ public final class ImageLibrary {
         StoredImage image = readable(caller, id);
         tables.delete(image);
         objects.deleteQuietly(image.id());
+    }
+
+    /** One transaction changes the image, and per tag added or removed its link and two counts. */
+    private static void checkChangedTags(Set<String> before, Set<String> after) {
+        Set<String> changed = new TreeSet<>(before);
+        changed.addAll(after);
+        changed.removeIf(id -> before.contains(id) && after.contains(id));
+        int maxChanged = (DynamoDbImageTables.MAX_TRANSACTION_ITEMS - 1) / 3;
+        if (changed.size() > maxChanged) {
+            throw InvalidInput.field("tags", "add and remove at most " + maxChanged + " tags in one change, got "
+                    + changed.size() + "; change them in two steps");
+        }
+    }
+
+    /** The per-user limits of images. */
+    ImageQuota quota() {
+        return quota;
     }
 
     /** Large images through presigned PUTs and a commit, within {@code limits}. */
@@ -215,7 +244,7 @@ public final class ImageLibrary {
             Set<String> tagIds = new TreeSet<>(image.tagIds());
             for (SuggestedTag suggestion : suggestions) {
                 TagName name = TagName.of("suggested_tags", suggestion.name().replace(',', ' ').replace('/', ' '));
-                tagIds.add(tables.tagByName(name).orElseGet(() -> createOrFind(caller, name)).id());
+                tagIds.add(createOrFind(caller, name).id());
             }
             StoredImage current = readable(caller, id);
             if (!current.tagIds().containsAll(tagIds)) {
@@ -223,6 +252,7 @@ public final class ImageLibrary {
                     throw new InvalidInput("applying the suggestions would give the image more than "
                             + MAX_TAGS_PER_IMAGE + " tags");
                 }
+                checkChangedTags(current.tagIds(), tagIds);
                 tables.update(current, current.description(), tagIds);
             }
         }
@@ -231,39 +261,74 @@ public final class ImageLibrary {
 
     // ---- tags ---------------------------------------------------------------------------------
 
+    /**
+     * Creates a tag; a user naming a tag that exists but is not theirs adopts it (201 as well:
+     * whether someone else has it is none of their business); 409 when they already have it.
+     */
     public TagView createTag(Principal caller, String name) {
-        return TagView.of(tables.createTag(TagName.of("name", name), caller.username(), clock.instant(),
-                UUID.randomUUID().toString()));
+        TagName tagName = TagName.of("name", name);
+        try {
+            return TagView.of(tables.createTag(tagName, caller.username(), clock.instant(), UUID.randomUUID().toString()));
+        } catch (Conflict taken) {
+            if (caller.isAdmin()) {
+                throw taken;
+            }
+            Tag tag = tables.tagByName(tagName).orElseThrow(() -> taken);
+            tables.adoptTag(tag, caller.username());
+            return TagView.of(tag, caller.username(), 0);
+        }
     }
 
-    public TagView tag(String name) {
-        return TagView.of(existingTag("name", name));
+    /** A tag with everyone's count (admins), or one of the caller's tags with the count of their images. */
+    public TagView tag(Principal caller, String name) {
+        if (caller.isAdmin()) {
+            return TagView.of(existingTag("name", name));
+        }
+        Tag tag = existingTag("name", name);
+        long own = ownCount(caller, tag).orElseThrow(() -> new NotFound("no tag '" + tag.name() + "'"));
+        return TagView.of(tag, caller.username(), own);
     }
 
+    /** Every tag with everyone's counts (admins), or the caller's tags with the counts of their images; in name order. */
     public TagList tags(Principal caller, Optional<String> cursor, int limit) {
-        String fingerprint = "tags";
-        var page = tables.tags(cursor.map(c -> cursors.get().decode(c, fingerprint)), limit);
-        return new TagList(page.items().stream().map(TagView::of).toList(),
-                page.nextCursor().map(position -> cursors.get().encode(position, fingerprint)));
+        String fingerprint = caller.isAdmin() ? "tags" : "tags\n" + caller.username();
+        Optional<String> after = cursor.map(c -> cursors.get().decode(c, fingerprint));
+        if (caller.isAdmin()) {
+            var page = tables.tags(after, limit);
+            return new TagList(page.items().stream().map(TagView::of).toList(),
+                    page.nextCursor().map(position -> cursors.get().encode(position, fingerprint)));
+        }
+        var page = tables.tagsOf(caller.username(), after, limit);
+        return new TagList(page.items().stream().map(use -> TagView.of(use.tag(), caller.username(), use.ownCount()))
+                .toList(), page.nextCursor().map(position -> cursors.get().encode(position, fingerprint)));
     }
 
     /** Renames a tag (its creator or an admin); every image keeps it, since links name the tag's id. */
     public TagView renameTag(Principal caller, String name, String newName) {
         Tag tag = existingTag("name", name);
+        if (!caller.isAdmin() && ownCount(caller, tag).isEmpty()) {
+            throw new NotFound("no tag '" + tag.name() + "'");
+        }
         if (!caller.isAdmin() && !tag.createdBy().equals(caller.username())) {
             throw new Forbidden("only the tag's creator or an admin may rename it");
         }
         tables.renameTag(tag, TagName.of("name", newName));
-        return TagView.of(tables.tag(tag.id()).orElseThrow(() -> new NotFound("tag '" + newName + "' is gone")));
+        Tag renamed = tables.tag(tag.id()).orElseThrow(() -> new NotFound("tag '" + newName + "' is gone"));
+        return caller.isAdmin() ? TagView.of(renamed)
+                : TagView.of(renamed, caller.username(), ownCount(caller, renamed).orElse(0L));
+    }
+
+    private Optional<Long> ownCount(Principal caller, Tag tag) {
+        return Optional.ofNullable(tables.uses(caller.username(), List.of(tag.id())).get(tag.id()));
     }
 
     /** Unlinks the tag from every image, a page of links at a time, then deletes it (admins; the route says so). */
     public void deleteTag(String name) {
         Tag tag = existingTag("name", name);
         for (int attempt = 0; attempt < 5; attempt++) {
-            List<String> linked;
+            List<DynamoDbImageTables.Linked> linked;
             while (!(linked = tables.linkedImages(tag.id(), 25)).isEmpty()) {
-                linked.forEach(imageId -> tables.unlink(tag.id(), imageId));
+                linked.forEach(link -> tables.unlink(tag, link));
             }
             if (tables.deleteTagIfUnused(tables.tag(tag.id()).orElse(tag))) {
                 return;
@@ -274,12 +339,25 @@ public final class ImageLibrary {
 
     // ---- helpers ------------------------------------------------------------------------------
 
+    /** The tag named, created if new and made the caller's if it is not yet (linking it would make it theirs anyway). */
     private Tag createOrFind(Principal caller, TagName name) {
-        try {
-            return tables.createTag(name, caller.username(), clock.instant(), UUID.randomUUID().toString());
-        } catch (Conflict raced) {
-            return tables.tagByName(name).orElseThrow(() -> raced);
+        Optional<Tag> existing = tables.tagByName(name);
+        if (existing.isEmpty()) {
+            try {
+                return tables.createTag(name, caller.username(), clock.instant(), UUID.randomUUID().toString());
+            } catch (Conflict raced) {
+                existing = Optional.of(tables.tagByName(name).orElseThrow(() -> raced));
+            }
         }
+        Tag tag = existing.get();
+        if (!caller.isAdmin() && ownCount(caller, tag).isEmpty()) {
+            try {
+                tables.adoptTag(tag, caller.username());
+            } catch (Conflict alreadyTheirs) {
+                // adopted by a concurrent call
+            }
+        }
+        return tag;
     }
 
     private Tag existingTag(String field, String name) {
@@ -287,8 +365,8 @@ public final class ImageLibrary {
         return tables.tagByName(tagName).orElseThrow(() -> new NotFound("no tag '" + tagName.name() + "'"));
     }
 
-    /** The tags named, by normalised name; 400 naming the first that does not exist. */
-    Map<String, Tag> existingTags(String field, List<String> names) {
+    /** The tags named, by normalised name; 400 naming the first that does not exist (for a user: is not theirs). */
+    Map<String, Tag> existingTags(Principal caller, String field, List<String> names) {
         Map<String, TagName> wanted = new LinkedHashMap<>();
         for (String raw : names) {
             TagName name = TagName.of(field, raw);
@@ -297,7 +375,11 @@ public final class ImageLibrary {
         if (wanted.size() > MAX_TAGS_PER_IMAGE) {
             throw InvalidInput.field(field, "at most " + MAX_TAGS_PER_IMAGE + " tags");
         }
-        Map<String, String> ids = tables.tagIdsByKey(wanted.keySet());
+        Map<String, String> ids = new HashMap<>(tables.tagIdsByKey(wanted.keySet()));
+        if (!caller.isAdmin() && !ids.isEmpty()) {
+            Set<String> own = tables.uses(caller.username(), ids.values()).keySet();
+            ids.values().removeIf(id -> !own.contains(id));
+        }
         for (TagName name : wanted.values()) {
             if (!ids.containsKey(name.key())) {
                 throw InvalidInput.field(field, "unknown tag '" + name.name() + "'; create it first with POST /tags");

@@ -217,10 +217,11 @@ public final class ImageObjects {
         }
     }
 
-    /** A presigned GET of the image, served with its sniffed type. */
+    /** A presigned GET of the image, served with its sniffed type and its file name (so a download saves under it). */
     URI downloadUrl(StoredImage image) {
         return URI.create(presigner.presignGetObject(r -> r.signatureDuration(URL_LIFETIME)
                 .getObjectRequest(g -> g.bucket(bucket).key(image.objectKey())
-                        .responseContentType(image.contentType()))).url().toString());
+                        .responseContentType(image.contentType())
+                        .responseContentDisposition(ContentDisposition.inline(image.filename())))).url().toString());
     }
 }

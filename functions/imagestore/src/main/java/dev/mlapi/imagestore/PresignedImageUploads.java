@@ -91,8 +91,9 @@ public final class PresignedImageUploads {
 
     /**
      * Reserves one upload per file, after checking every declaration and that every tag exists
-     * (400 naming what is wrong, 413 for a file over the size limit): nothing is reserved or
-     * presigned unless all are good.
+     * (400 naming what is wrong, 413 for a file over the size limit or more bytes than the caller's
+     * quota has room for, 429 when they would have more reservations pending than their quota
+     * allows): nothing is reserved or presigned unless all are good.
      */
     public Reservation reserve(Principal caller, List<DeclaredFile> files, List<String> tagNames) {
         if (files == null || files.isEmpty()) {
@@ -106,16 +107,23 @@ public final class PresignedImageUploads {
             checked.add(check("files[" + i + "]", files.get(i)));
         }
         Set<String> tagIds = new TreeSet<>();
-        library.existingTags("tags", tagNames).values().forEach(tag -> tagIds.add(tag.id()));
+        library.existingTags(caller, "tags", tagNames).values().forEach(tag -> tagIds.add(tag.id()));
+        ImageQuota quota = library.quota().forCaller(caller);
+        quota.checkRoom(tables.usage(caller.username()).storedBytes(),
+                checked.stream().mapToLong(DeclaredFile::size).sum());
         Instant now = clock.instant();
         Instant expiresAt = now.plus(UPLOAD_VALIDITY);
-        List<Upload> uploads = new ArrayList<>();
+        List<PendingImage> reservations = new ArrayList<>();
         for (DeclaredFile file : checked) {
-            String id = UUID.randomUUID().toString();
-            tables.reserve(new PendingImage(id, caller.username(), file.name(), file.size(), file.sha256(), tagIds, now,
-                    expiresAt));
-            PresignedPut put = objects.presignUpload(id, file.size(), file.sha256(), UPLOAD_VALIDITY);
-            uploads.add(new Upload(id, file.name(), file.size(), "PUT", put.url(), put.headers(), expiresAt,
+            reservations.add(new PendingImage(UUID.randomUUID().toString(), caller.username(), file.name(), file.size(),
+                    file.sha256(), tagIds, now, expiresAt));
+        }
+        tables.reserve(reservations, quota, now);
+        List<Upload> uploads = new ArrayList<>();
+        for (PendingImage reserved : reservations) {
+            String id = reserved.uploadId();
+            PresignedPut put = objects.presignUpload(id, reserved.size(), reserved.sha256(), UPLOAD_VALIDITY);
+            uploads.add(new Upload(id, reserved.filename(), reserved.size(), "PUT", put.url(), put.headers(), expiresAt,
                     "/images/uploads/" + id + "/commit"));
         }
         return new Reservation("pending", expiresAt, uploads);
@@ -168,7 +176,7 @@ public final class PresignedImageUploads {
                 List.of(), clock.instant(), 1);
         objects.copyPendingToImage(uploadId, uploadId, image.contentType());
         try {
-            tables.commit(record);
+            tables.commit(record, library.quota().forCaller(caller));
         } catch (RuntimeException e) {
             Optional<StoredImage> raced = tables.image(uploadId);
             if (raced.isPresent()) {
@@ -212,5 +220,6 @@ public final class PresignedImageUploads {
     private void discard(PendingImage pending) {
         objects.deletePendingQuietly(pending.uploadId());
         tables.deletePending(pending.uploadId());
+        tables.releasePending(pending.owner(), pending.uploadId());
     }
 }

@@ -49,6 +49,8 @@ public record Config(
         public static final String DEFAULT_IMAGE_MODEL = dev.mlapi.catalog.Env.DEFAULT_IMAGE_MODEL;
         public static final String URL_FETCH_ALLOW_LOOPBACK = dev.mlapi.catalog.Env.URL_FETCH_ALLOW_LOOPBACK;
         public static final String MODEL_CACHE_MAX_BYTES = dev.mlapi.catalog.Env.MODEL_CACHE_MAX_BYTES;
+        public static final String MAX_IMAGE_BYTES_PER_USER = dev.mlapi.catalog.Env.MAX_IMAGE_BYTES_PER_USER;
+        public static final String MAX_PENDING_IMAGE_UPLOADS_PER_USER = dev.mlapi.catalog.Env.MAX_PENDING_IMAGE_UPLOADS_PER_USER;
 
         private Env() {
         }

@@ -1,6 +1,7 @@
 package dev.mlapi.core.http;
 
 import dev.mlapi.core.error.ApiException.InvalidInput;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,8 +15,12 @@ import java.util.regex.Pattern;
 final class Multipart {
 
     private static final Pattern BOUNDARY = Pattern.compile("boundary=(?:\"([^\"]+)\"|([^;\\s]+))", Pattern.CASE_INSENSITIVE);
-    private static final Pattern NAME = Pattern.compile("(?<![a-z*])name=\"([^\"]*)\"", Pattern.CASE_INSENSITIVE);
-    private static final Pattern FILENAME = Pattern.compile("filename=\"([^\"]*)\"", Pattern.CASE_INSENSITIVE);
+    /** A quoted parameter value: {@code \"} inside it is a quote (RFC 2616 quoted-pair, as curl before 7.81 sends it). */
+    private static final String QUOTED = "\"((?:[^\"\\\\]|\\\\.)*)\"";
+    private static final Pattern NAME = Pattern.compile("(?<![a-z*])name=" + QUOTED, Pattern.CASE_INSENSITIVE);
+    private static final Pattern FILENAME = Pattern.compile("(?<![a-z*])filename=" + QUOTED, Pattern.CASE_INSENSITIVE);
+    /** RFC 5987's {@code filename*=UTF-8''percent-encoded}, which some clients send beside or instead of {@code filename}. */
+    private static final Pattern EXTENDED_FILENAME = Pattern.compile("filename\\*=UTF-8''([^;\\s]*)", Pattern.CASE_INSENSITIVE);
     private static final int MAX_PARTS = 100;
 
     private Multipart() {
@@ -79,9 +84,34 @@ final class Multipart {
         if (!name.find()) {
             throw new InvalidInput("multipart part without a field name");
         }
+        return new MultipartPart(unquote(name.group(1)), filename(disposition), type, data);
+    }
+
+    /**
+     * The file name as the client gave it: {@code filename*} when present, else {@code filename}
+     * unquoted. Browsers (and curl from 7.81) send a {@code "} in a name as {@code %22}, a CR
+     * as {@code %0D} and an LF as {@code %0A} (the HTML standard's multipart encoding), so those
+     * three are decoded; any other {@code %} is the name's own.
+     */
+    private static Optional<String> filename(String disposition) {
+        Matcher extended = EXTENDED_FILENAME.matcher(disposition);
+        if (extended.find()) {
+            try {
+                return Optional.of(URLDecoder.decode(extended.group(1).replace("+", "%2B"), StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException malformed) {
+                // fall back to the plain parameter
+            }
+        }
         Matcher filename = FILENAME.matcher(disposition);
-        Optional<String> file = filename.find() ? Optional.of(filename.group(1)) : Optional.empty();
-        return new MultipartPart(name.group(1), file, type, data);
+        if (!filename.find()) {
+            return Optional.empty();
+        }
+        return Optional.of(unquote(filename.group(1)).replace("%22", "\"").replace("%0D", "\r").replace("%0A", "\n"));
+    }
+
+    /** A quoted-string's content without its quoted-pairs: {@code \"} is {@code "}; other backslashes (Windows paths) stay. */
+    private static String unquote(String quoted) {
+        return quoted.replace("\\\"", "\"");
     }
 
     private static int skipLineBreak(byte[] body, int pos) {

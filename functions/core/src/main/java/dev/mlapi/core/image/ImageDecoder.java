@@ -23,6 +23,11 @@ import javax.imageio.stream.ImageInputStream;
  * Decodes untrusted image bytes with ImageIO, refusing decompression bombs before any pixel is
  * decoded and treating the decoder's warnings (e.g. a truncated JPEG) as errors.
  *
+ * <p>First, before ImageIO reads anything, every size the container declares (TIFF strip and tile
+ * byte counts, rows per strip, tile sides, field lengths; PNG chunk lengths; BMP header, palette
+ * and image sizes; GIF logical screen) is checked against the file's length and the budgets
+ * below ({@link DeclaredSizes}): readers allocate what a header declares.
+ *
  * <p>Three bounds apply before a pixel is read: the declared pixels and sides, the declared
  * decoded size in bytes (width × height × bands × bits, so a small TIFF cannot declare 16 float
  * channels of 36 megapixels), and the sample layout (8- or 16-bit integer samples, at most 4
@@ -49,10 +54,12 @@ public final class ImageDecoder {
 
     private final long maxPixels;
     private final int maxSide;
+    private final DeclaredSizes declaredSizes;
 
     public ImageDecoder(long maxPixels, int maxSide) {
         this.maxPixels = maxPixels;
         this.maxSide = maxSide;
+        this.declaredSizes = new DeclaredSizes(this);
     }
 
     public static ImageDecoder withDefaultLimits() {
@@ -61,12 +68,14 @@ public final class ImageDecoder {
 
     /**
      * The decoded first frame of {@code bytes}: 400 when empty, 413 when its header declares more
-     * pixels than the limits, 422 when it is not a supported image or is truncated or corrupt.
+     * pixels than the limits, 422 when it is not a supported image, is truncated or corrupt, or
+     * declares sizes its file cannot hold.
      */
     public DecodedImage decode(byte[] bytes) {
         if (bytes == null || bytes.length == 0) {
             throw new InvalidInput("the image is empty (0 bytes)");
         }
+        declaredSizes.check(bytes);
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
@@ -104,7 +113,7 @@ public final class ImageDecoder {
         }
     }
 
-    private void checkDimensions(int width, int height) {
+    void checkDimensions(int width, int height) {
         if (width <= 0 || height <= 0) {
             throw new Unprocessable("the image declares no pixels (" + width + "×" + height + ")");
         }
@@ -129,12 +138,7 @@ public final class ImageDecoder {
         for (int bits : samples.getSampleSize()) {
             bitsPerPixel += bits;
         }
-        long decodedBytes = (long) width * height * Math.max(bitsPerPixel, 8) / 8;
-        if (decodedBytes > maxDecodedBytes()) {
-            throw new PayloadTooLarge("the image declares " + width + "×" + height + " pixels of " + bands
-                    + " bands (" + bitsPerPixel + " bits per pixel), " + decodedBytes / 1_000_000
-                    + " MB decoded; the limit is " + maxDecodedBytes() / 1_000_000 + " MB");
-        }
+        checkDecodedBytes(width, height, bands, bitsPerPixel);
         int dataType = samples.getDataType();
         boolean integerSamples = dataType == DataBuffer.TYPE_BYTE || dataType == DataBuffer.TYPE_USHORT
                 || dataType == DataBuffer.TYPE_INT;
@@ -148,7 +152,17 @@ public final class ImageDecoder {
         }
     }
 
-    private long maxDecodedBytes() {
+    /** 413 when {@code width × height} pixels of {@code bitsPerPixel} would take more than the decoded-bytes budget. */
+    void checkDecodedBytes(int width, int height, int bands, long bitsPerPixel) {
+        long decodedBytes = (long) width * height * Math.max(bitsPerPixel, 8) / 8;
+        if (decodedBytes > maxDecodedBytes()) {
+            throw new PayloadTooLarge("the image declares " + width + "×" + height + " pixels of " + bands
+                    + " bands (" + bitsPerPixel + " bits per pixel), " + decodedBytes / 1_000_000
+                    + " MB decoded; the limit is " + maxDecodedBytes() / 1_000_000 + " MB");
+        }
+    }
+
+    long maxDecodedBytes() {
         return Math.min(DEFAULT_MAX_DECODED_BYTES, maxPixels * 4);
     }
 
