@@ -31,6 +31,12 @@ public final class Env {
      * set but empty: none; unset: the first few tabular models with a {@code production} alias.
      */
     public static final String PRIME_MODELS = "PRIME_MODELS";
+    /** Train: a user's jobs that may be queued or running at once (admins are exempt). */
+    public static final String TRAINING_MAX_ACTIVE_JOBS = "TRAINING_MAX_ACTIVE_JOBS";
+    /** Train: a user's dataset reservations that may wait for their upload at once (admins are exempt). */
+    public static final String TRAINING_MAX_PENDING_DATASETS = "TRAINING_MAX_PENDING_DATASETS";
+    /** Train: the bytes a user's datasets (reserved or stored) may take in all (admins are exempt). */
+    public static final String TRAINING_MAX_DATASET_BYTES = "TRAINING_MAX_DATASET_BYTES";
 
     /** Local only (the local server, tests, {@code sam local} through env.json): never set in AWS. */
     public static final String DYNAMODB_ENDPOINT = "DYNAMODB_ENDPOINT";
@@ -60,6 +66,12 @@ public final class Env {
     public static final String DEFAULT_TOKEN_TTL_SECONDS = "3600";
     /** How long a request stays in the request log, in days. */
     public static final String DEFAULT_REQUEST_LOG_RETENTION_DAYS = "90";
+    /** Default of {@link #TRAINING_MAX_ACTIVE_JOBS}. */
+    public static final String DEFAULT_TRAINING_MAX_ACTIVE_JOBS = "3";
+    /** Default of {@link #TRAINING_MAX_PENDING_DATASETS}. */
+    public static final String DEFAULT_TRAINING_MAX_PENDING_DATASETS = "10";
+    /** Default of {@link #TRAINING_MAX_DATASET_BYTES}: 1 GiB. */
+    public static final String DEFAULT_TRAINING_MAX_DATASET_BYTES = "1073741824";
     /** The level functions log at in AWS. */
     public static final String DEFAULT_LOG_LEVEL = "INFO";
     /** The namespace of every metric the functions emit. */

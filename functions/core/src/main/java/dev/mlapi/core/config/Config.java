@@ -49,6 +49,9 @@ public record Config(
         public static final String DEFAULT_IMAGE_MODEL = dev.mlapi.catalog.Env.DEFAULT_IMAGE_MODEL;
         public static final String URL_FETCH_ALLOW_LOOPBACK = dev.mlapi.catalog.Env.URL_FETCH_ALLOW_LOOPBACK;
         public static final String MODEL_CACHE_MAX_BYTES = dev.mlapi.catalog.Env.MODEL_CACHE_MAX_BYTES;
+        public static final String TRAINING_MAX_ACTIVE_JOBS = dev.mlapi.catalog.Env.TRAINING_MAX_ACTIVE_JOBS;
+        public static final String TRAINING_MAX_PENDING_DATASETS = dev.mlapi.catalog.Env.TRAINING_MAX_PENDING_DATASETS;
+        public static final String TRAINING_MAX_DATASET_BYTES = dev.mlapi.catalog.Env.TRAINING_MAX_DATASET_BYTES;
 
         private Env() {
         }
