@@ -214,6 +214,8 @@ class LeastPrivilegeTest {
             assertThat(train.get(bucket + "/training/*")).as(view.source())
                     .containsExactly("s3:DeleteObject", "s3:GetObject", "s3:PutObject");
             assertThat(train.get(bucket + "/*")).as(view.source()).containsExactly("s3:GetObject");
+            assertThat(train.get(bucket + "/" + Resource.MODEL_OWNER_RECORDS.objectPrefix() + "*"))
+                    .as("train writes only a model name's owner record in the registry").containsExactly("s3:PutObject");
             assertThat(train.get(jobs)).as(view.source()).containsExactly("dynamodb:DeleteItem", "dynamodb:GetItem",
                     "dynamodb:PutItem", "dynamodb:UpdateItem");
             Map<String, Set<String>> worker = grants(view, view.functions().get("train-worker"));
