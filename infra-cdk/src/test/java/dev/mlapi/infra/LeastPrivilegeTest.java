@@ -299,7 +299,9 @@ class LeastPrivilegeTest {
         if (flat.endsWith("/index/*")) {
             return id + "/index/*";
         }
-        java.util.regex.Matcher prefix = java.util.regex.Pattern.compile("/([a-z0-9-]+/)\\*$").matcher(flat);
+        // a prefix (training/*) or a key pattern under one (models/*/owner.json*)
+        java.util.regex.Matcher prefix = java.util.regex.Pattern.compile("/([a-z0-9-]+/(?:\\*/[a-z0-9.-]+)?)\\*$")
+                .matcher(flat);
         if (prefix.find()) {
             return id + "/" + prefix.group(1) + "*";
         }
