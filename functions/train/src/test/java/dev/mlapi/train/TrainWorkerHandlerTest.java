@@ -315,4 +315,23 @@ class TrainWorkerHandlerTest {
         assertThat(versionsOf("taken-meanwhile")).as("only bob's version").isEqualTo(1);
         assertThat(storage.registry().find(ModelRef.parse("model", "taken-meanwhile@production"))).isEmpty();
     }
+
+    @Test
+    void anAdminsUploadWhileAUsersJobRuns_leavesTheNameTheUsers_andTheJobDeploysItsVersion() {
+        Map<String, Object> request = irisTree("claimed-then-uploaded");
+        request.put("deploy", true);
+        String jobId = submit(request);
+        storage.registry().register(dev.mlapi.registry.ModelRegistration.builder().setName("claimed-then-uploaded")
+                .setKind(dev.mlapi.registry.ModelKind.TABULAR).setModelFile("model.onnx").setCreatedBy("root")
+                .optFeatureNames(dev.mlapi.inference.TabularOnnx.IRIS_FEATURES).build(),
+                List.of(new dev.mlapi.registry.ModelFile("model.onnx", dev.mlapi.inference.TabularOnnx.irisTree())));
+
+        assertThat(deliver(inserted(jobId, "INSERT", "job")).getBatchItemFailures()).isEmpty();
+
+        assertThat(job(jobId).status()).as(job(jobId).error().orElse("")).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(storage.registry().owner("claimed-then-uploaded")).as("claimed at submit").contains("alice");
+        Manifest production = storage.registry().resolve(ModelRef.parse("model", "claimed-then-uploaded@production"));
+        assertThat(production.version()).isEqualTo(2);
+        assertThat(production.createdBy()).isEqualTo("alice");
+    }
 }

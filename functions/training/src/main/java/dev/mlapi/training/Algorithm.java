@@ -269,8 +269,8 @@ public enum Algorithm {
             case "max_features" -> "'sqrt', 'log2', an integer 1.." + (featureCount - 1)
                     + " (below the feature count, " + featureCount + ") or a fraction in (0, 1"
                     + (regression ? "]" : ")") + "; a random forest tries fewer than all features per split";
-            case "C" -> "numbers " + MIN_C + ".." + MAX_C + " (the inverse of the L2 penalty)";
-            case "alpha" -> "numbers 0.." + MAX_ALPHA + " (the L2 penalty; 0 is ordinary least squares)";
+            case "C" -> "positive numbers 1e-6..1e6 (the inverse of the L2 penalty)";
+            case "alpha" -> "numbers 0..1e6 (the L2 penalty; 0 is ordinary least squares)";
             default -> throw new IllegalStateException(name);
         };
     }
