@@ -363,4 +363,15 @@ class TrainHandlerTest {
             assertThat(response.getBody()).contains(params.contains("n_estimators") ? "1..500" : "1..64");
         }
     }
+
+    @Test
+    void submit_whenTheRequestWithoutItsCsvExceeds32KB_is413BeforeAnythingIsParsed() {
+        Map<String, Object> request = request("padded", TrainFixtures.SMALL_IRIS);
+        request.put("params", Map.of("criterion", java.util.Collections.nCopies(90, "x".repeat(400))));
+
+        var response = submit(alice, request);
+
+        assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(413);
+        assertThat(response.getBody()).contains("without its dataset", Integer.toString(TrainingJobs.MAX_REQUEST_BYTES));
+    }
 }
