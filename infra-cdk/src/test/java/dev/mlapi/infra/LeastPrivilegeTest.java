@@ -214,6 +214,8 @@ class LeastPrivilegeTest {
             assertThat(train.get(bucket + "/training/*")).as(view.source())
                     .containsExactly("s3:DeleteObject", "s3:GetObject", "s3:PutObject");
             assertThat(train.get(bucket + "/*")).as(view.source()).containsExactly("s3:GetObject");
+            assertThat(train.get(bucket + "/" + Resource.MODEL_OWNER_RECORDS.objectPrefix() + "*"))
+                    .as("train writes only a model name's owner record in the registry").containsExactly("s3:PutObject");
             assertThat(train.get(jobs)).as(view.source()).containsExactly("dynamodb:DeleteItem", "dynamodb:GetItem",
                     "dynamodb:PutItem", "dynamodb:UpdateItem");
             Map<String, Set<String>> worker = grants(view, view.functions().get("train-worker"));
@@ -297,7 +299,9 @@ class LeastPrivilegeTest {
         if (flat.endsWith("/index/*")) {
             return id + "/index/*";
         }
-        java.util.regex.Matcher prefix = java.util.regex.Pattern.compile("/([a-z0-9-]+/)\\*$").matcher(flat);
+        // a prefix (training/*) or a key pattern under one (models/*/owner.json*)
+        java.util.regex.Matcher prefix = java.util.regex.Pattern.compile("/([a-z0-9-]+/(?:\\*/[a-z0-9.-]+)?)\\*$")
+                .matcher(flat);
         if (prefix.find()) {
             return id + "/" + prefix.group(1) + "*";
         }

@@ -35,6 +35,12 @@ public final class Env {
     public static final String MAX_IMAGE_BYTES_PER_USER = "MAX_IMAGE_BYTES_PER_USER";
     /** Images: the presigned uploads one user may have reserved and not yet committed (admins are exempt). */
     public static final String MAX_PENDING_IMAGE_UPLOADS_PER_USER = "MAX_PENDING_IMAGE_UPLOADS_PER_USER";
+    /** Train: a user's jobs that may be queued or running at once (admins are exempt). */
+    public static final String TRAINING_MAX_ACTIVE_JOBS = "TRAINING_MAX_ACTIVE_JOBS";
+    /** Train: a user's dataset reservations that may wait for their upload at once (admins are exempt). */
+    public static final String TRAINING_MAX_PENDING_DATASETS = "TRAINING_MAX_PENDING_DATASETS";
+    /** Train: the bytes a user's datasets (reserved or stored) may take in all (admins are exempt). */
+    public static final String TRAINING_MAX_DATASET_BYTES = "TRAINING_MAX_DATASET_BYTES";
 
     /** Local only (the local server, tests, {@code sam local} through env.json): never set in AWS. */
     public static final String DYNAMODB_ENDPOINT = "DYNAMODB_ENDPOINT";
@@ -64,6 +70,12 @@ public final class Env {
     public static final String DEFAULT_TOKEN_TTL_SECONDS = "3600";
     /** How long a request stays in the request log, in days. */
     public static final String DEFAULT_REQUEST_LOG_RETENTION_DAYS = "90";
+    /** Default of {@link #TRAINING_MAX_ACTIVE_JOBS}. */
+    public static final String DEFAULT_TRAINING_MAX_ACTIVE_JOBS = "3";
+    /** Default of {@link #TRAINING_MAX_PENDING_DATASETS}. */
+    public static final String DEFAULT_TRAINING_MAX_PENDING_DATASETS = "10";
+    /** Default of {@link #TRAINING_MAX_DATASET_BYTES}: 1 GiB. */
+    public static final String DEFAULT_TRAINING_MAX_DATASET_BYTES = "1073741824";
     /** The level functions log at in AWS. */
     public static final String DEFAULT_LOG_LEVEL = "INFO";
     /** The namespace of every metric the functions emit. */

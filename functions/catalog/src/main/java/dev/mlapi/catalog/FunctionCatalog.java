@@ -12,6 +12,7 @@ import static dev.mlapi.catalog.Resource.TAGS_TABLE;
 import static dev.mlapi.catalog.Resource.MODELS_BUCKET;
 import static dev.mlapi.catalog.Resource.MODELS_OBJECTS;
 import static dev.mlapi.catalog.Resource.LOGIN_ATTEMPTS_TABLE;
+import static dev.mlapi.catalog.Resource.MODEL_OWNER_RECORDS;
 import static dev.mlapi.catalog.Resource.REQUEST_LOG_INDEXES;
 import static dev.mlapi.catalog.Resource.REQUEST_LOG_TABLE;
 import static dev.mlapi.catalog.Resource.REQUEST_ROLLUPS_TABLE;
@@ -112,9 +113,11 @@ public final class FunctionCatalog {
             .optGrant(TRAINING_JOBS_INDEXES, "dynamodb:Query")
             // training/: a job's request and CSV written; datasets presigned, verified on commit, deleted.
             .optGrant(TRAINING_OBJECTS, "s3:PutObject", "s3:GetObject", "s3:DeleteObject")
-            // Model-name ownership: the registry's versions of the named model are listed and read.
+            // Model-name ownership: the name's owner record (or, for an older name, its versions) is read,
+            // and a free name is claimed for the job's user by creating its owner record (If-None-Match).
             .optGrant(MODELS_BUCKET, "s3:ListBucket")
             .optGrant(MODELS_OBJECTS, "s3:GetObject")
+            .optGrant(MODEL_OWNER_RECORDS, "s3:PutObject")
             .build();
 
     public static final FunctionSpec TRAIN_WORKER = FunctionSpec.event("train-worker")

@@ -39,6 +39,8 @@ public enum Resource {
     MODELS_OBJECTS(Kind.BUCKET_OBJECTS, "ModelsBucket", Env.MODELS_BUCKET),
     /** The registry bucket's {@code training/} prefix only: training requests and uploaded datasets. */
     TRAINING_OBJECTS(Kind.BUCKET_OBJECTS, "ModelsBucket", Env.MODELS_BUCKET, "training/"),
+    /** The registry's owner records only ({@code models/<name>/owner.json}): train claims a new model name for a job's user. */
+    MODEL_OWNER_RECORDS(Kind.BUCKET_OBJECTS, "ModelsBucket", Env.MODELS_BUCKET, "models/*/owner.json"),
     /** The image library's objects: the bucket's {@code images/} prefix only (the registry lists {@code models/}). */
     IMAGES_OBJECTS(Kind.BUCKET_OBJECTS, "ModelsBucket", Env.MODELS_BUCKET, "images/"),
     JWT_SECRET(Kind.SECRET, "JwtSecret", Env.JWT_SECRET_ARN),

@@ -1,6 +1,7 @@
 package dev.mlapi.registry;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The write side of the model registry: new versions (directly, or by presigned upload and
@@ -43,4 +44,20 @@ public interface ModelRegistryWriter extends ModelRegistry {
      * alias points at the version. The number is never given out again.
      */
     void deleteVersion(String name, int version);
+
+    /**
+     * Who {@code name} belongs to: the user whose registration, upload or training job claimed it
+     * first; for a name registered before owners were recorded, the creator of its oldest
+     * committed version. Empty for a free name. The registry records it; callers enforce it
+     * (users may write only their own names, admins any).
+     */
+    Optional<String> owner(String name);
+
+    /**
+     * Makes {@code user} the owner of {@code name} if it has none, atomically (the first of
+     * concurrent claims wins), and returns the owner: {@code user}, or whoever was first. A name's
+     * owner never changes afterwards. {@link #register} and {@link #reserve} claim the name for the
+     * registration's creator.
+     */
+    String claimOwner(String name, String user);
 }

@@ -103,6 +103,14 @@ final class RegistryDocuments {
             String token) {
     }
 
+    /**
+     * {@code models/{name}/owner.json}: the user the name belongs to, created once with
+     * If-None-Match: * by the first registration, upload or training job for the name and never
+     * replaced; {@code token} makes every attempt's bytes unique.
+     */
+    record OwnerDocument(int format, String name, String owner, Instant claimedAt, String token) {
+    }
+
     /** {@code models/{name}/aliases/{alias}.json}. */
     record AliasDocument(int format, String model, String alias, int version, Integer previousVersion,
             Instant updatedAt, String updatedBy) {

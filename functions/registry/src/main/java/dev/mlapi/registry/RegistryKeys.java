@@ -40,6 +40,10 @@ final class RegistryKeys {
         return modelFolder(name) + "files/" + pad(version) + "/";
     }
 
+    static String ownerKey(String name) {
+        return modelFolder(name) + "owner.json";
+    }
+
     static String claimKey(String name, int version) {
         return claimsFolder(name) + pad(version);
     }
@@ -62,7 +66,7 @@ final class RegistryKeys {
 
     /** What a key of the layout holds. */
     enum Kind {
-        CLAIM, PENDING, FILE, MANIFEST, ALIAS
+        CLAIM, PENDING, FILE, MANIFEST, ALIAS, OWNER
     }
 
     /**
@@ -74,7 +78,8 @@ final class RegistryKeys {
 
     private static final String NAME_GROUP = "([a-z0-9][a-z0-9._-]{0,63})";
     private static final Pattern LAYOUT = Pattern.compile(Pattern.quote(ROOT) + NAME_GROUP + "/(?:"
-            + "claims/(\\d{10})"
+            + "(owner\\.json)"
+            + "|claims/(\\d{10})"
             + "|pending/(\\d{10})\\.json"
             + "|manifests/(\\d{10})\\.json"
             + "|aliases/" + NAME_GROUP + "\\.json"
@@ -96,15 +101,17 @@ final class RegistryKeys {
         String model = m.group(1);
         Parsed parsed;
         if (m.group(2) != null) {
-            parsed = new Parsed(Kind.CLAIM, model, version(m.group(2)), null);
+            return Optional.of(new Parsed(Kind.OWNER, model, 0, null));
         } else if (m.group(3) != null) {
-            parsed = new Parsed(Kind.PENDING, model, version(m.group(3)), null);
+            parsed = new Parsed(Kind.CLAIM, model, version(m.group(3)), null);
         } else if (m.group(4) != null) {
-            parsed = new Parsed(Kind.MANIFEST, model, version(m.group(4)), null);
+            parsed = new Parsed(Kind.PENDING, model, version(m.group(4)), null);
         } else if (m.group(5) != null) {
-            parsed = new Parsed(Kind.ALIAS, model, 0, m.group(5));
+            parsed = new Parsed(Kind.MANIFEST, model, version(m.group(5)), null);
+        } else if (m.group(6) != null) {
+            parsed = new Parsed(Kind.ALIAS, model, 0, m.group(6));
         } else {
-            parsed = new Parsed(Kind.FILE, model, version(m.group(6)), m.group(7));
+            parsed = new Parsed(Kind.FILE, model, version(m.group(7)), m.group(8));
         }
         return parsed.kind() != Kind.ALIAS && parsed.version() < 1 ? Optional.empty() : Optional.of(parsed);
     }

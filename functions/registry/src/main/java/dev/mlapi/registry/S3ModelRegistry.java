@@ -10,6 +10,7 @@ import static dev.mlapi.registry.RegistryKeys.filesFolder;
 import static dev.mlapi.registry.RegistryKeys.manifestKey;
 import static dev.mlapi.registry.RegistryKeys.manifestsFolder;
 import static dev.mlapi.registry.RegistryKeys.modelFolder;
+import static dev.mlapi.registry.RegistryKeys.ownerKey;
 import static dev.mlapi.registry.RegistryKeys.pendingFolder;
 import static dev.mlapi.registry.RegistryKeys.pendingKey;
 import static dev.mlapi.registry.S3Errors.call;
@@ -27,6 +28,7 @@ import dev.mlapi.registry.RegistryKeys.Parsed;
 import dev.mlapi.registry.RegistryDocuments.AliasDocument;
 import dev.mlapi.registry.RegistryDocuments.ClaimDocument;
 import dev.mlapi.registry.RegistryDocuments.ManifestDocument;
+import dev.mlapi.registry.RegistryDocuments.OwnerDocument;
 import dev.mlapi.registry.RegistryDocuments.PendingDocument;
 import dev.mlapi.registry.RegistryDocuments.RegistrationDocument;
 import java.io.ByteArrayOutputStream;
@@ -76,6 +78,8 @@ import software.amazon.awssdk.services.s3.presigner.model.PresignedPutObjectRequ
  *
  * <h2>Key layout</h2>
  * <pre>
+ * models/{name}/owner.json              who the name belongs to: created once with If-None-Match: * by the
+ *                                        first registration, upload or training job, never replaced.
  * models/{name}/claims/{v}               version claim, created with If-None-Match: * — the atomic allocation.
  *                                        Never deleted, so a number is never given out twice.
  * models/{name}/pending/{v}.json         a presigned upload waiting for its commit: registration,
@@ -93,6 +97,10 @@ import software.amazon.awssdk.services.s3.presigner.model.PresignedPutObjectRequ
  *
  * <h2>Protocols</h2>
  * <ul>
+ * <li>Ownership: the first writer of a name creates {@code owner.json} with If-None-Match: *; a
+ * concurrent claim gets 412 and reads the winner. Registrations and uploads claim the name for
+ * their creator before taking a version number; a name from before owner records is claimed for
+ * the creator of its oldest committed version.</li>
  * <li>Allocation: list {@code claims/}, try to create the claim of the next number with
  * If-None-Match: *; on 412 (or 409, a concurrent conditional write) try the number after.</li>
  * <li>Direct registration: validate everything in memory, claim, write the files, write the
@@ -286,6 +294,7 @@ public final class S3ModelRegistry implements ModelRegistryWriter, ModelCatalog 
         Manifest draft = ManifestFactory.build(registration, 0, entries,
                 n -> Optional.ofNullable(contents.get(n)), clock.instant());
         String name = registration.name();
+        claimOwner(name, registration.createdBy());
         int version = allocate(name, registration.createdBy(), "direct");
         try {
             for (ModelFile file : files) {
@@ -310,6 +319,7 @@ public final class S3ModelRegistry implements ModelRegistryWriter, ModelCatalog 
         ManifestFactory.checkFiles(registration, files);
         String name = registration.name();
         purgeExpiredUploads(name);
+        claimOwner(name, registration.createdBy());
         Instant now = clock.instant();
         Instant expiresAt = now.plus(uploadValidity);
         int version = allocate(name, registration.createdBy(), "upload");
@@ -366,6 +376,45 @@ public final class S3ModelRegistry implements ModelRegistryWriter, ModelCatalog 
         delete(pendingKey(name, version));
         LOG.info("committed model {}:{}", name, version);
         return manifest;
+    }
+
+    @Override
+    public Optional<String> owner(String name) {
+        ModelRef.requireName("name", name);
+        return ownerDocument(name).map(OwnerDocument::owner).or(() -> oldestCreator(name));
+    }
+
+    @Override
+    public String claimOwner(String name, String user) {
+        ModelRef.requireName("name", name);
+        for (int attempt = 0; attempt < 3; attempt++) {
+            Optional<OwnerDocument> existing = ownerDocument(name);
+            if (existing.isPresent()) {
+                return existing.get().owner();
+            }
+            String owner = oldestCreator(name).orElse(user);
+            byte[] document = RegistryDocuments.write(new OwnerDocument(RegistryDocuments.FORMAT, name, owner,
+                    clock.instant(), UUID.randomUUID().toString()));
+            if (putIfAbsent(ownerKey(name), document)) {
+                LOG.info("model name {} belongs to {}", name, owner);
+                return owner;
+            }
+            // Another claim got there first (or is being written): read who won.
+        }
+        return ownerDocument(name).map(OwnerDocument::owner).orElseThrow(() -> new ServiceUnavailable(
+                "could not settle who owns model name '" + name + "'; too many concurrent claims, retry"));
+    }
+
+    /** The creator of the oldest committed version: the owner of a name from before owner records. */
+    private Optional<String> oldestCreator(String name) {
+        for (int version : versionsOf(name, Kind.MANIFEST)) {
+            Optional<Manifest> manifest = manifest(name, version);
+            if (manifest.isPresent()) {
+                return Optional.of(manifest.get().createdBy());
+            }
+            // Deleted between the listing and the read: the next one is the oldest.
+        }
+        return Optional.empty();
     }
 
     @Override
@@ -473,7 +522,7 @@ public final class S3ModelRegistry implements ModelRegistryWriter, ModelCatalog 
                 case PENDING -> pending.put(key.get().version(), object);
                 case FILE -> files.add(new Listed(key.get(), object));
                 default -> {
-                    // claims stay as gaps in the numbering; aliases are the admins' to move
+                    // claims stay as gaps in the numbering, the owner record for good; aliases are the admins' to move
                 }
             }
         }
@@ -713,6 +762,11 @@ public final class S3ModelRegistry implements ModelRegistryWriter, ModelCatalog 
         return getBytes(key).map(json -> RegistryDocuments.read(json, ManifestDocument.class, key).toManifest());
     }
 
+    private Optional<OwnerDocument> ownerDocument(String name) {
+        String key = ownerKey(name);
+        return getBytes(key).map(json -> RegistryDocuments.read(json, OwnerDocument.class, key));
+    }
+
     private Optional<AliasDocument> aliasDocument(String name, String alias) {
         String key = aliasKey(name, alias);
         return getBytes(key).map(json -> RegistryDocuments.read(json, AliasDocument.class, key));
@@ -748,6 +802,7 @@ public final class S3ModelRegistry implements ModelRegistryWriter, ModelCatalog 
             case MANIFEST -> manifestsFolder(name);
             case ALIAS -> aliasesFolder(name);
             case FILE -> modelFolder(name) + "files/";
+            case OWNER -> throw new IllegalArgumentException("a model has one owner record, not a listing");
         };
         List<Listed> listed = new ArrayList<>();
         for (S3Object object : keys(folder)) {

@@ -26,6 +26,8 @@ class RegistryKeysTest {
                 .contains(new Parsed(Kind.FILE, "iris", 2, "model.onnx"));
         assertThat(RegistryKeys.parse(RegistryKeys.fileKey("a.b-c_d", 7, "Labels_v2.txt")))
                 .contains(new Parsed(Kind.FILE, "a.b-c_d", 7, "Labels_v2.txt"));
+        assertThat(RegistryKeys.parse(RegistryKeys.ownerKey("iris"))).contains(new Parsed(Kind.OWNER, "iris", 0, null));
+        assertThat(RegistryKeys.parse("models/iris/owner.json.bak")).isEmpty();
     }
 
     @Test

@@ -159,6 +159,7 @@ class RegistryLeftoversTest {
         S3ModelRegistry later = registry(Clock.offset(Clock.systemUTC(), Duration.ofMinutes(61)));
 
         assertThat(later.pendingVersions("lapsed")).isEmpty();
-        assertThat(keysUnder("models/lapsed/")).containsExactly(RegistryKeys.claimKey("lapsed", upload.version()));
+        assertThat(keysUnder("models/lapsed/")).containsExactly(RegistryKeys.claimKey("lapsed", upload.version()),
+                RegistryKeys.ownerKey("lapsed"));
     }
 }

@@ -216,7 +216,8 @@ class S3ModelRegistryTest {
 
         assertThat(registry.find(ModelRef.parse("model", "half-written"))).isEmpty();
         assertThat(registry.find(ModelRef.parse("model", "half-written:1"))).isEmpty();
-        assertThat(keysUnder("models/half-written/")).containsExactly("models/half-written/claims/0000000001");
+        assertThat(keysUnder("models/half-written/")).as("the claim of the number and the name's owner stay")
+                .containsExactly("models/half-written/claims/0000000001", "models/half-written/owner.json");
         assertThat(registry.register(tabular("half-written").build(), files).version()).isEqualTo(2);
     }
 
@@ -338,7 +339,8 @@ class S3ModelRegistryTest {
                 Clock.offset(Clock.systemUTC(), Duration.ofHours(2)), Duration.ofHours(1));
 
         assertThatThrownBy(() -> later.commit("late", 1)).isInstanceOf(Conflict.class).hasMessageContaining("expired");
-        assertThat(keysUnder("models/late/")).containsExactly("models/late/claims/0000000001");
+        assertThat(keysUnder("models/late/")).as("the claim of the number and the name's owner stay")
+                .containsExactly("models/late/claims/0000000001", "models/late/owner.json");
         assertThatThrownBy(() -> registry.commit("late", 1)).isInstanceOf(NotFound.class);
     }
 
@@ -399,7 +401,8 @@ class S3ModelRegistryTest {
 
         registry.deleteVersion("abandoned", 1);
 
-        assertThat(keysUnder("models/abandoned/")).containsExactly("models/abandoned/claims/0000000001");
+        assertThat(keysUnder("models/abandoned/")).as("the claim of the number and the name's owner stay")
+                .containsExactly("models/abandoned/claims/0000000001", "models/abandoned/owner.json");
         assertThatThrownBy(() -> registry.commit("abandoned", 1)).isInstanceOf(NotFound.class);
     }
 
@@ -481,5 +484,53 @@ class S3ModelRegistryTest {
                 .method(target.method(), HttpRequest.BodyPublishers.ofByteArray(data));
         target.headers().forEach(request::header);
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    @Test
+    void claimOwner_whenUsersRaceForANewName_exactlyOneOwnsIt_andEveryoneIsToldTheSameOwner() throws Exception {
+        int callers = 8;
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        try {
+            List<Future<String>> answers = new ArrayList<>();
+            for (int i = 0; i < callers; i++) {
+                String user = "user-" + i;
+                answers.add(pool.submit(() -> {
+                    start.await();
+                    return registry.claimOwner("raced-name", user);
+                }));
+            }
+            start.countDown();
+            Set<String> owners = new HashSet<>();
+            for (Future<String> answer : answers) {
+                owners.add(answer.get());
+            }
+
+            assertThat(owners).hasSize(1);
+            assertThat(registry.owner("raced-name")).contains(owners.iterator().next());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void register_claimsAFreeNameForItsCreator_andAnotherCreatorsVersionDoesNotTakeIt() {
+        assertThat(registry.owner("owned-by-alice")).isEmpty();
+        registry.register(tabular("owned-by-alice").build(), List.of(onnx(4)));
+        registry.register(tabular("owned-by-alice").setCreatedBy("an-admin").build(), List.of(onnx(4)));
+
+        assertThat(registry.owner("owned-by-alice")).contains("alice");
+        assertThat(registry.claimOwner("owned-by-alice", "bob")).isEqualTo("alice");
+        assertThat(keysUnder("models/owned-by-alice/owner.json")).hasSize(1);
+    }
+
+    @Test
+    void owner_ofANameFromBeforeOwnerRecords_isTheCreatorOfItsOldestVersion_andAClaimRecordsHim() {
+        registry.register(tabular("legacy-name").setCreatedBy("carol").build(), List.of(onnx(4)));
+        s3.deleteObject(r -> r.bucket(bucket).key("models/legacy-name/owner.json"));
+        registry.register(tabular("legacy-name").setCreatedBy("dave").build(), List.of(onnx(4)));
+
+        assertThat(registry.owner("legacy-name")).contains("carol");
+        assertThat(registry.claimOwner("legacy-name", "erin")).isEqualTo("carol");
     }
 }

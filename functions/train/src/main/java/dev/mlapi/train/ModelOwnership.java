@@ -2,52 +2,46 @@ package dev.mlapi.train;
 
 import dev.mlapi.core.auth.Principal;
 import dev.mlapi.core.error.ApiException.Forbidden;
-import dev.mlapi.core.error.ApiException.NotFound;
-import dev.mlapi.core.page.Page;
-import dev.mlapi.registry.Manifest;
-import dev.mlapi.registry.ModelCatalog;
-import java.util.Optional;
+import dev.mlapi.registry.ModelRegistryWriter;
 
 /**
- * A model name belongs to the user who created its first version still in the registry: others
- * (except admins) may not train new versions of it.
+ * A model name belongs to whoever claimed it first in the registry (see
+ * {@link ModelRegistryWriter#claimOwner}): a training job claims a free name for its user when
+ * it is accepted, so of two users racing for a new name exactly one gets it, and the worker
+ * checks the claim again right before it registers a version or moves an alias. Others (except
+ * admins) may not train into a name.
  */
 final class ModelOwnership {
 
-    private static final int PAGE = 100;
+    private final ModelRegistryWriter registry;
 
-    private final ModelCatalog catalog;
-
-    ModelOwnership(ModelCatalog catalog) {
-        this.catalog = catalog;
+    ModelOwnership(ModelRegistryWriter registry) {
+        this.registry = registry;
     }
 
-    void requireMayTrain(Principal caller, String modelName) {
-        if (caller.isAdmin()) {
-            return;
+    /**
+     * At submit: claims {@code modelName} for the caller if it is free and returns its owner, the
+     * one the job trains for; a 403 if it is another user's (admins may train into any name, which
+     * stays its owner's).
+     */
+    String claimForTraining(Principal caller, String modelName) {
+        String owner = registry.claimOwner(modelName, caller.username());
+        if (!owner.equals(caller.username()) && !caller.isAdmin()) {
+            throw new Forbidden(belongsToAnother(modelName) + "; choose another model_name"
+                    + " (only its owner or an admin may train new versions of it)");
         }
-        Optional<String> creator = creatorOf(modelName);
-        if (creator.isPresent() && !creator.get().equals(caller.username())) {
-            throw new Forbidden("the model '" + modelName + "' belongs to another user; choose another model_name"
-                    + " (only its creator or an admin may train new versions of it)");
+        return owner;
+    }
+
+    /** In the worker, right before a registry write: a 403 unless {@code modelName} is still {@code expectedOwner}'s. */
+    void requireStillOwned(String modelName, String expectedOwner) {
+        String owner = registry.claimOwner(modelName, expectedOwner);
+        if (!owner.equals(expectedOwner)) {
+            throw new Forbidden(belongsToAnother(modelName) + "; nothing was registered under it");
         }
     }
 
-    /** Who registered the oldest committed version; empty for a name with none. */
-    Optional<String> creatorOf(String modelName) {
-        Optional<String> cursor = Optional.empty();
-        Manifest oldest = null;
-        try {
-            do {
-                Page<Manifest> page = catalog.versions(modelName, PAGE, cursor);
-                if (!page.items().isEmpty()) {
-                    oldest = page.items().get(page.items().size() - 1);
-                }
-                cursor = page.nextCursor();
-            } while (cursor.isPresent());
-        } catch (NotFound noSuchModel) {
-            return Optional.empty();
-        }
-        return Optional.ofNullable(oldest).map(Manifest::createdBy);
+    static String belongsToAnother(String modelName) {
+        return "model name '" + modelName + "' belongs to another user";
     }
 }

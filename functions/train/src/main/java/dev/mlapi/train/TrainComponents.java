@@ -18,14 +18,19 @@ final class TrainComponents {
         return new TrainingTable(wiring.dynamoDb(), wiring.config().environment().tableName(TableCatalog.TRAINING_JOBS));
     }
 
-    /** The API side: jobs and datasets, with the registry read for model-name ownership. */
+    /** The API side: jobs and datasets, with the registry's owner records for model-name ownership. */
     static TrainingJobs jobs(Wiring wiring, TrainingDatasets datasets, S3ModelRegistry registry, TrainingFiles files) {
         return new TrainingJobs(table(wiring), files, datasets, new ModelOwnership(registry),
-                ListCursor.withSecret(wiring.signingSecret()), wiring.clock());
+                ListCursor.withSecret(wiring.signingSecret()), wiring.clock(), quotas(wiring));
     }
 
     static TrainingDatasets datasets(Wiring wiring, TrainingFiles files) {
-        return new TrainingDatasets(table(wiring), files, ListCursor.withSecret(wiring.signingSecret()), wiring.clock());
+        return new TrainingDatasets(table(wiring), files, ListCursor.withSecret(wiring.signingSecret()), wiring.clock(),
+                quotas(wiring));
+    }
+
+    static TrainingQuotas quotas(Wiring wiring) {
+        return TrainingQuotas.from(wiring.config().environment());
     }
 
     /** The registry and training's files on one pair of S3 clients. */

@@ -6,6 +6,8 @@ import dev.mlapi.core.error.ApiException.Conflict;
 import dev.mlapi.core.error.ApiException.Forbidden;
 import dev.mlapi.core.error.ApiException.InvalidInput;
 import dev.mlapi.core.error.ApiException.NotFound;
+import dev.mlapi.core.error.ApiException.PayloadTooLarge;
+import dev.mlapi.core.error.ApiException.TooManyRequests;
 import dev.mlapi.core.json.Json;
 import dev.mlapi.train.TrainViews.DatasetPage;
 import dev.mlapi.train.TrainViews.DatasetUpload;
@@ -14,6 +16,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.regex.Pattern;
 
 /**
@@ -21,6 +25,11 @@ import java.util.regex.Pattern;
  * with the CSV's size and sha256 reserves an id and answers a presigned PUT (storage refuses other
  * bytes); {@code POST /datasets/{id}/commit} re-reads the upload and checks both before the
  * dataset can be trained on. Owners and admins read and delete a dataset; others get a 404.
+ *
+ * <p>Per user (admins exempt, see {@link TrainingQuotas}): at most so many reservations waiting
+ * for their upload (a 429) and so many declared bytes of datasets in all (a 413), counted in the
+ * same transaction as the dataset itself. An expired reservation stops counting: the next
+ * reservation of its owner releases it (and its upload, if any).
  */
 final class TrainingDatasets {
 
@@ -34,12 +43,14 @@ final class TrainingDatasets {
     private final TrainingFiles files;
     private final ListCursor cursors;
     private final Clock clock;
+    private final TrainingQuotas quotas;
 
-    TrainingDatasets(TrainingTable table, TrainingFiles files, ListCursor cursors, Clock clock) {
+    TrainingDatasets(TrainingTable table, TrainingFiles files, ListCursor cursors, Clock clock, TrainingQuotas quotas) {
         this.table = table;
         this.files = files;
         this.cursors = cursors;
         this.clock = clock;
+        this.quotas = quotas;
     }
 
     /** {@code {"size": 4551, "sha256": "…", "name": "iris.csv"}} → an id and the upload URL. */
@@ -65,12 +76,25 @@ final class TrainingDatasets {
         if (json.has("name") && (!json.get("name").isTextual() || !NAME.matcher(name).matches())) {
             throw InvalidInput.field("name", "must be 1-100 letters, digits, spaces, '.', '_' or '-'");
         }
+        long declared = size.asLong();
+        if (!caller.isAdmin() && declared > quotas.maxDatasetBytes()) {
+            throw new PayloadTooLarge("a dataset of " + declared + " bytes exceeds your " + quotas.maxDatasetBytes()
+                    + " bytes of datasets in all");
+        }
         String id = TrainIds.newDatasetId();
         String key = TrainingFiles.datasetKey(id);
         Instant now = clock.instant();
         Instant expiresAt = now.plus(UPLOAD_VALIDITY);
-        table.createDataset(new TrainingDataset(id, caller.username(), name, size.asLong(), sha256,
-                TrainingDataset.PENDING, key, now, Optional.of(expiresAt)));
+        releaseExpiredReservations(caller.username(), now);
+        TrainingDataset dataset = new TrainingDataset(id, caller.username(), name, declared, sha256,
+                TrainingDataset.PENDING, key, now, Optional.of(expiresAt), true);
+        boolean reserved = caller.isAdmin()
+                ? table.createCountedDataset(dataset, OptionalInt.empty(), OptionalLong.empty())
+                : table.createCountedDataset(dataset, OptionalInt.of(quotas.maxPendingDatasets()),
+                        OptionalLong.of(quotas.maxDatasetBytes()));
+        if (!reserved) {
+            throw overQuota(table.usage(caller.username()), declared);
+        }
         return new DatasetUpload(id, TrainingDataset.PENDING, expiresAt,
                 files.presignUpload(key, sha256, UPLOAD_VALIDITY), "/datasets/" + id + "/commit");
     }
@@ -92,7 +116,12 @@ final class TrainingDatasets {
             throw InvalidInput.field("file", "the upload has " + digest.size() + " bytes and sha256 " + digest.sha256()
                     + "; " + dataset.size() + " bytes and " + dataset.sha256() + " were declared. Upload it again");
         }
-        table.markReady(id);
+        if (!table.markReady(dataset)) {
+            TrainingDataset now = table.findDataset(id).orElseThrow(() -> notFound(id));
+            if (!now.isReady()) {
+                throw new Conflict("the upload of dataset '" + id + "' expired; reserve a new one");
+            }
+        }
         return DatasetView.of(table.findDataset(id).orElseThrow(() -> notFound(id)));
     }
 
@@ -115,7 +144,28 @@ final class TrainingDatasets {
     void delete(Principal caller, String id) {
         TrainingDataset dataset = visible(caller, id);
         files.delete(dataset.objectKey());
-        table.deleteDataset(dataset.id());
+        table.deleteDataset(dataset);
+    }
+
+    /** Reservations of {@code owner} whose upload URL has expired stop counting; their uploads go too. */
+    private void releaseExpiredReservations(String owner, Instant now) {
+        for (TrainingTable.Reservation reservation : table.usage(owner).pending()) {
+            if (reservation.expiresAt().isBefore(now) && table.releaseExpired(owner, reservation)) {
+                files.delete(TrainingFiles.datasetKey(reservation.datasetId()));
+            }
+        }
+    }
+
+    /** Which limit a refused reservation met, with the caller's usage. */
+    private RuntimeException overQuota(TrainingTable.Usage usage, long declared) {
+        if (usage.pending().size() >= quotas.maxPendingDatasets()) {
+            return new TooManyRequests("you have " + usage.pending().size() + " of " + quotas.maxPendingDatasets()
+                    + " dataset uploads pending (reserved, not yet committed); commit or delete one, or wait until"
+                    + " a reservation expires (" + UPLOAD_VALIDITY.toMinutes() + " minutes after it was made)",
+                    Duration.ofSeconds(60));
+        }
+        return new PayloadTooLarge("your datasets take " + usage.datasetBytes() + " of your " + quotas.maxDatasetBytes()
+                + " bytes; this one (" + declared + " bytes) does not fit; delete a dataset first");
     }
 
     /** A committed dataset the caller may train on. */

@@ -13,6 +13,10 @@ import java.util.Optional;
  * @param attemptStartedAt when the current (last) attempt started
  * @param heartbeatAt      the worker's last progress report
  * @param result           on success: best parameters, scores, every candidate, the registered model (JSON)
+ * @param modelOwner       who the model name belonged to when the job was accepted (the name's claim);
+ *                         the worker registers only while it still does. Empty for jobs from before claims
+ * @param counted          whether the job holds one of its owner's active-job slots (every job accepted
+ *                         since quotas; a slot is given back exactly once, when the job leaves queued/running)
  */
 public record TrainingJob(
         String id,
@@ -33,7 +37,25 @@ public record TrainingJob(
         Optional<Instant> attemptStartedAt,
         Optional<Instant> heartbeatAt,
         Optional<String> error,
-        Optional<String> result) {
+        Optional<String> result,
+        Optional<String> modelOwner,
+        boolean counted) {
+
+    /** A job from before model-name claims and quotas: no recorded name owner, no slot held. */
+    public TrainingJob(String id, String owner, JobStatus status, String modelName, String algorithm, String task,
+            String request, String datasetKey, Optional<String> datasetId, Instant createdAt,
+            Optional<Instant> startedAt, Optional<Instant> finishedAt, int done, int total, int attempts,
+            Optional<Instant> attemptStartedAt, Optional<Instant> heartbeatAt, Optional<String> error,
+            Optional<String> result) {
+        this(id, owner, status, modelName, algorithm, task, request, datasetKey, datasetId, createdAt, startedAt,
+                finishedAt, done, total, attempts, attemptStartedAt, heartbeatAt, error, result, Optional.empty(),
+                false);
+    }
+
+    /** Whose model name the worker must find it still is: the recorded claim, else (older jobs) the job's owner. */
+    public String expectedModelOwner() {
+        return modelOwner.orElse(owner);
+    }
 
     /** How long it has been running (or ran), if it started. */
     public Optional<Duration> elapsed(Instant now) {

@@ -7,6 +7,8 @@ import dev.mlapi.core.error.ApiException.Conflict;
 import dev.mlapi.core.error.ApiException.Forbidden;
 import dev.mlapi.core.error.ApiException.InvalidInput;
 import dev.mlapi.core.error.ApiException.NotFound;
+import dev.mlapi.core.error.ApiException.PayloadTooLarge;
+import dev.mlapi.core.error.ApiException.TooManyRequests;
 import dev.mlapi.core.json.Json;
 import dev.mlapi.train.TrainViews.JobAccepted;
 import dev.mlapi.train.TrainViews.JobPage;
@@ -17,12 +19,16 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * The training API's rules ({@code /train}): a request is checked completely (CSV, columns,
  * parameters, folds, model-name ownership) before a job exists; then its CSV is stored and the
  * job inserted as {@code queued}, which dispatches it (the table's stream triggers the worker).
- * Users see and cancel their own jobs, admins everyone's.
+ * Users see and cancel their own jobs, admins everyone's. A job holds one of its user's
+ * {@link TrainingQuotas#maxActiveJobs()} slots while it is queued or running (admins exempt; a 429
+ * beyond), taken and given back in the same transaction as its insert and its last status change.
+ * The model name is claimed for the user in the registry at submit ({@link ModelOwnership}).
  *
  * <p>A job is never left "running" by a dead worker: Lambda stops a worker after its 15-minute
  * timeout and the stream retries it (the worker bounds the attempts); a job still "running"
@@ -46,15 +52,17 @@ final class TrainingJobs {
     private final ModelOwnership ownership;
     private final ListCursor cursors;
     private final Clock clock;
+    private final TrainingQuotas quotas;
 
     TrainingJobs(TrainingTable table, TrainingFiles files, TrainingDatasets datasets, ModelOwnership ownership,
-            ListCursor cursors, Clock clock) {
+            ListCursor cursors, Clock clock, TrainingQuotas quotas) {
         this.table = table;
         this.files = files;
         this.datasets = datasets;
         this.ownership = ownership;
         this.cursors = cursors;
         this.clock = clock;
+        this.quotas = quotas;
     }
 
     JobAccepted submit(Principal caller, byte[] body) {
@@ -62,33 +70,56 @@ final class TrainingJobs {
         if (json == null || !json.isObject()) {
             throw new InvalidInput("the body must be a JSON object");
         }
-        ObjectNode request = ((ObjectNode) json).deepCopy();
-        Optional<TrainingDataset> dataset = datasetReference(request).map(id -> datasets.requireUsable(caller, id));
-        String csv = dataset.map(this::readCsv).orElseGet(() -> request.path("dataset").path("csv").asText(null));
-        ObjectNode complete = request.deepCopy();
-        if (dataset.isPresent()) {
-            complete.set("dataset", Json.mapper().createObjectNode().put("csv", csv));
-        }
-        TrainSpec spec = TrainSpec.parse(Json.write(complete));
-        ownership.requireMayTrain(caller, spec.modelName());
-
-        request.remove("dataset");
+        ObjectNode request = (ObjectNode) json;
+        Optional<String> reference = datasetReference(request);
+        // What the job item keeps (the request without its CSV) is bounded before anything else is read.
+        JsonNode dataset = request.remove("dataset");
         String stored = Json.writeString(request);
-        if (stored.getBytes(StandardCharsets.UTF_8).length > MAX_REQUEST_BYTES) {
-            throw InvalidInput.field("params", "the request without its dataset exceeds " + MAX_REQUEST_BYTES + " bytes");
+        int storedBytes = stored.getBytes(StandardCharsets.UTF_8).length;
+        if (storedBytes > MAX_REQUEST_BYTES) {
+            throw new PayloadTooLarge("the training request without its dataset is " + storedBytes
+                    + " bytes; at most " + MAX_REQUEST_BYTES + " (the grid, folds, seed…); send the CSV as dataset.csv"
+                    + " or dataset_id");
         }
+        request.set("dataset", reference.isPresent()
+                ? Json.mapper().createObjectNode().put("id", reference.get()) : dataset);
+        TrainingDataset[] used = new TrainingDataset[1];
+        String[] csv = new String[1];
+        // One parse of the JSON already read; the dataset is read only once everything else is valid.
+        TrainSpec spec = TrainSpec.parse(request, id -> {
+            used[0] = datasets.requireUsable(caller, id);
+            csv[0] = readCsv(used[0]);
+            return csv[0];
+        });
+        Optional<TrainingDataset> fromDataset = Optional.ofNullable(used[0]);
+        String modelOwner = ownership.claimForTraining(caller, spec.modelName());
+
         String id = TrainIds.newJobId();
-        String datasetKey = dataset.map(TrainingDataset::objectKey).orElseGet(() -> {
+        String datasetKey = fromDataset.map(TrainingDataset::objectKey).orElseGet(() -> {
             String key = TrainingFiles.jobCsvKey(id);
             // Stored before the job is inserted: the worker is dispatched by the insert.
-            files.put(key, csv.getBytes(StandardCharsets.UTF_8));
+            files.put(key, dataset.get("csv").asText().getBytes(StandardCharsets.UTF_8));
             return key;
         });
         Instant now = clock.instant();
-        table.createJob(new TrainingJob(id, caller.username(), JobStatus.QUEUED, spec.modelName(),
-                spec.algorithm().value(), spec.task(), stored, datasetKey, dataset.map(TrainingDataset::id), now,
+        TrainingJob job = new TrainingJob(id, caller.username(), JobStatus.QUEUED, spec.modelName(),
+                spec.algorithm().value(), spec.task(), stored, datasetKey, fromDataset.map(TrainingDataset::id), now,
                 Optional.empty(), Optional.empty(), 0, spec.totalFits(), 0, Optional.empty(), Optional.empty(),
-                Optional.empty(), Optional.empty()), now.plus(RETENTION));
+                Optional.empty(), Optional.empty(), Optional.of(modelOwner), true);
+        OptionalInt limit = caller.isAdmin() ? OptionalInt.empty() : OptionalInt.of(quotas.maxActiveJobs());
+        if (!table.createCountedJob(job, now.plus(RETENTION), limit)) {
+            // Jobs whose worker is gone still hold their slots until a read settles them: settle, then try once more.
+            table.activeJobs(caller.username()).forEach(this::settleIfStale);
+            if (!table.createCountedJob(job, now.plus(RETENTION), limit)) {
+                if (fromDataset.isEmpty()) {
+                    files.delete(datasetKey);
+                }
+                int active = table.usage(caller.username()).activeJobs();
+                throw new TooManyRequests("you have " + active + " of " + quotas.maxActiveJobs() + " training jobs"
+                        + " queued or running; wait for one to finish or cancel one (DELETE /train/{job_id})",
+                        Duration.ofSeconds(60));
+            }
+        }
         return new JobAccepted(id, JobStatus.QUEUED.value(), statusUrl(id));
     }
 

@@ -10,11 +10,21 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
+import dev.mlapi.core.error.ApiException.ServiceUnavailable;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.Delete;
+import software.amazon.awssdk.services.dynamodb.model.Put;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
+import software.amazon.awssdk.services.dynamodb.model.Update;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
@@ -26,6 +36,15 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
  * conditional update on the status it leaves (and, for a worker, on its own attempt number), so a
  * redelivered or superseded worker, a cancellation and a staleness check can never overwrite each
  * other's outcome.
+ *
+ * <p>Each user's usage is one more item ({@code usage#<user>}, in no index): {@code active_jobs},
+ * the jobs queued or running; {@code pending}, a map of the dataset reservations waiting for
+ * their upload (id → size, expiry); {@code dataset_bytes}, the declared bytes of every reserved
+ * or stored dataset. It changes only in the same transaction as the job or dataset it counts, under
+ * that item's own condition: a job takes its slot when it is inserted and gives it back with the
+ * one status change that takes it out of queued/running (done, failed, cancelled, stale), so a
+ * slot is never given back twice nor lost; the limits are conditions on the usage item, so
+ * concurrent requests never pass them.
  */
 final class TrainingTable {
 
@@ -55,6 +74,16 @@ final class TrainingTable {
     static final String SIZE = "size";
     static final String SHA256 = "sha256";
     static final String OBJECT_KEY = "object_key";
+    static final String MODEL_OWNER = "model_owner";
+    static final String COUNTED = "counted";
+    static final String ACTIVE_JOBS = "active_jobs";
+    static final String PENDING = "pending";
+    static final String DATASET_BYTES = "dataset_bytes";
+    static final String USAGE_PREFIX = "usage#";
+    private static final String SIZE_FIELD = "size";
+    private static final String EXPIRES_FIELD = "expires_at";
+    /** Attempts of a transaction that meets a concurrent one on the same usage item. */
+    private static final int TRANSACTION_ATTEMPTS = 10;
 
     static final String JOB = "job";
     static final String DATASET = "dataset";
@@ -71,6 +100,15 @@ final class TrainingTable {
     record Slice<T>(List<T> items, Optional<Position> next) {
     }
 
+    /** A dataset reservation waiting for its upload, as its owner's usage counts it. */
+    record Reservation(String datasetId, long size, Instant expiresAt) {
+    }
+
+    /** What one user holds: jobs queued or running, reservations waiting for their upload, declared dataset bytes. */
+    record Usage(int activeJobs, List<Reservation> pending, long datasetBytes) {
+        static final Usage NONE = new Usage(0, List.of(), 0);
+    }
+
     private final DynamoDbClient dynamoDb;
     private final String table;
 
@@ -82,6 +120,40 @@ final class TrainingTable {
     // ---------------------------------------------------------------- jobs
 
     void createJob(TrainingJob job, Instant expiresAt) {
+        Map<String, AttributeValue> item = jobItem(job, expiresAt);
+        call(() -> dynamoDb.putItem(r -> r.tableName(table).item(item)
+                .conditionExpression("attribute_not_exists(#id)").expressionAttributeNames(Map.of("#id", ID))));
+    }
+
+    /**
+     * Inserts {@code job} holding one of its owner's active-job slots, in one transaction with the
+     * owner's usage: only while the owner has fewer than {@code limit} jobs queued or running (no
+     * limit: counted, never refused). False, and nothing written, at the limit.
+     */
+    boolean createCountedJob(TrainingJob job, Instant expiresAt, OptionalInt limit) {
+        Map<String, AttributeValue> item = jobItem(job, expiresAt);
+        item.put(COUNTED, AttributeValue.fromBool(true));
+        Map<String, String> names = new HashMap<>(Map.of("#active", ACTIVE_JOBS, "#owner", OWNER));
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":one", n(1), ":owner", s(job.owner())));
+        Update.Builder usage = Update.builder().tableName(table).key(usageKey(job.owner()))
+                .updateExpression("SET #owner = :owner ADD #active :one");
+        if (limit.isPresent()) {
+            usage.conditionExpression("attribute_not_exists(#active) OR #active < :limit");
+            values.put(":limit", n(limit.getAsInt()));
+        }
+        usage.expressionAttributeNames(names).expressionAttributeValues(values);
+        int failed = transact(List.of(
+                TransactWriteItem.builder().put(Put.builder().tableName(table).item(item)
+                        .conditionExpression("attribute_not_exists(#id)").expressionAttributeNames(Map.of("#id", ID))
+                        .build()).build(),
+                TransactWriteItem.builder().update(usage.build()).build()));
+        if (failed == 0) {
+            throw new IllegalStateException("job " + job.id() + " exists already");
+        }
+        return failed < 0;
+    }
+
+    private static Map<String, AttributeValue> jobItem(TrainingJob job, Instant expiresAt) {
         Map<String, AttributeValue> item = new HashMap<>();
         item.put(ID, s(job.id()));
         item.put(KIND, s(JOB));
@@ -96,11 +168,11 @@ final class TrainingTable {
         item.put(REQUEST, s(job.request()));
         item.put(DATASET_KEY, s(job.datasetKey()));
         job.datasetId().ifPresent(id -> item.put(DATASET_ID, s(id)));
+        job.modelOwner().ifPresent(owner -> item.put(MODEL_OWNER, s(owner)));
         item.put(DONE, n(job.done()));
         item.put(TOTAL, n(job.total()));
         item.put(ATTEMPTS, n(job.attempts()));
-        call(() -> dynamoDb.putItem(r -> r.tableName(table).item(item)
-                .conditionExpression("attribute_not_exists(#id)").expressionAttributeNames(Map.of("#id", ID))));
+        return item;
     }
 
     Optional<TrainingJob> findJob(String id) {
@@ -132,7 +204,7 @@ final class TrainingTable {
     boolean reportProgress(String id, int attempt, int done, Instant now) {
         return conditionalUpdate(id, "SET #done = :done, #heartbeat = :now",
                 Map.of("#done", DONE, "#heartbeat", HEARTBEAT_AT),
-                Map.of(":done", n(done), ":now", s(time(now))), attempt);
+                Map.of(":done", n(done), ":now", s(time(now))), attempt, false);
     }
 
     /** Attempt {@code attempt} succeeded; false if the job was cancelled (or superseded) meanwhile. */
@@ -142,14 +214,15 @@ final class TrainingTable {
                 Map.of("#status", STATUS, "#done", DONE, "#result", RESULT, "#finished", FINISHED_AT,
                         "#heartbeat", HEARTBEAT_AT),
                 Map.of(":succeeded", s(JobStatus.SUCCEEDED.value()), ":total", n(total), ":result", s(result),
-                        ":now", s(time(now))), attempt);
+                        ":now", s(time(now))), attempt, true);
     }
 
     /** Attempt {@code attempt} failed for {@code reason}; false if the job is no longer that attempt's. */
     boolean fail(String id, int attempt, String reason, Instant now) {
         return conditionalUpdate(id, "SET #status = :failed, #error = :error, #finished = :now",
                 Map.of("#status", STATUS, "#error", ERROR, "#finished", FINISHED_AT),
-                Map.of(":failed", s(JobStatus.FAILED.value()), ":error", s(reason), ":now", s(time(now))), attempt);
+                Map.of(":failed", s(JobStatus.FAILED.value()), ":error", s(reason), ":now", s(time(now))), attempt,
+                true);
     }
 
     /**
@@ -157,35 +230,73 @@ final class TrainingTable {
      * staleness verdict on exactly what was read); false if anything changed since.
      */
     boolean failUnchanged(String id, JobStatus expected, int attempts, String reason, Instant now) {
-        try {
-            call(() -> dynamoDb.updateItem(r -> r.tableName(table).key(key(id))
-                    .updateExpression("SET #status = :failed, #error = :error, #finished = :now")
-                    .conditionExpression("#status = :expected AND #attempts = :attempts")
-                    .expressionAttributeNames(Map.of("#status", STATUS, "#error", ERROR, "#finished", FINISHED_AT,
-                            "#attempts", ATTEMPTS))
-                    .expressionAttributeValues(Map.of(":failed", s(JobStatus.FAILED.value()), ":error", s(reason),
-                            ":now", s(time(now)), ":expected", s(expected.value()), ":attempts", n(attempts)))));
-            return true;
-        } catch (ConditionalCheckFailedException e) {
-            return false;
-        }
+        return finishJob(id, "SET #status = :failed, #error = :error, #finished = :now",
+                "#status = :expected AND #attempts = :attempts",
+                Map.of("#status", STATUS, "#error", ERROR, "#finished", FINISHED_AT, "#attempts", ATTEMPTS),
+                Map.of(":failed", s(JobStatus.FAILED.value()), ":error", s(reason), ":now", s(time(now)),
+                        ":expected", s(expected.value()), ":attempts", n(attempts)));
     }
 
     /** Cancels a queued or running job; false if it had already finished (or does not exist). */
     boolean cancel(String id, String by, Instant now) {
-        try {
-            call(() -> dynamoDb.updateItem(r -> r.tableName(table).key(key(id))
-                    .updateExpression("SET #status = :cancelled, #error = :error, #finished = :now")
-                    .conditionExpression("#kind = :job AND #status IN (:queued, :running)")
-                    .expressionAttributeNames(Map.of("#status", STATUS, "#error", ERROR, "#finished", FINISHED_AT,
-                            "#kind", KIND))
-                    .expressionAttributeValues(Map.of(":cancelled", s(JobStatus.CANCELLED.value()),
-                            ":error", s("cancelled by " + by), ":now", s(time(now)), ":job", s(JOB),
-                            ":queued", s(JobStatus.QUEUED.value()), ":running", s(JobStatus.RUNNING.value())))));
-            return true;
-        } catch (ConditionalCheckFailedException e) {
+        return finishJob(id, "SET #status = :cancelled, #error = :error, #finished = :now",
+                "#kind = :job AND #status IN (:queued, :running)",
+                Map.of("#status", STATUS, "#error", ERROR, "#finished", FINISHED_AT, "#kind", KIND),
+                Map.of(":cancelled", s(JobStatus.CANCELLED.value()), ":error", s("cancelled by " + by),
+                        ":now", s(time(now)), ":job", s(JOB), ":queued", s(JobStatus.QUEUED.value()),
+                        ":running", s(JobStatus.RUNNING.value())));
+    }
+
+    /**
+     * Takes a job out of queued/running with {@code update} under {@code condition}; a counted
+     * job gives its owner's slot back in the same transaction. False if the condition failed.
+     */
+    private boolean finishJob(String id, String update, String condition, Map<String, String> names,
+            Map<String, AttributeValue> values) {
+        Optional<Map<String, AttributeValue>> item = find(id);
+        if (item.isEmpty() || !JOB.equals(optionalText(item.get(), KIND).orElse(""))) {
             return false;
         }
+        if (!isCounted(item.get())) {
+            try {
+                call(() -> dynamoDb.updateItem(r -> r.tableName(table).key(key(id)).updateExpression(update)
+                        .conditionExpression(condition).expressionAttributeNames(names)
+                        .expressionAttributeValues(values)));
+                return true;
+            } catch (ConditionalCheckFailedException e) {
+                return false;
+            }
+        }
+        return transact(List.of(
+                TransactWriteItem.builder().update(Update.builder().tableName(table).key(key(id))
+                        .updateExpression(update).conditionExpression(condition).expressionAttributeNames(names)
+                        .expressionAttributeValues(values).build()).build(),
+                TransactWriteItem.builder().update(Update.builder().tableName(table)
+                        .key(usageKey(text(item.get(), OWNER))).updateExpression("ADD #active :minus")
+                        .expressionAttributeNames(Map.of("#active", ACTIVE_JOBS))
+                        .expressionAttributeValues(Map.of(":minus", n(-1))).build()).build())) < 0;
+    }
+
+    /** The owner's jobs still queued or running (by the owner index, so possibly a moment behind). */
+    List<TrainingJob> activeJobs(String owner) {
+        List<TrainingJob> active = new ArrayList<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            Map<String, AttributeValue> from = start;
+            QueryRequest.Builder query = QueryRequest.builder().tableName(table).indexName(TableCatalog.TRAINING_BY_OWNER)
+                    .keyConditionExpression("#p = :p").filterExpression("#status IN (:queued, :running)")
+                    .expressionAttributeNames(Map.of("#p", OWNER_KIND, "#status", STATUS))
+                    .expressionAttributeValues(Map.of(":p", s(owner + "#" + JOB), ":queued",
+                            s(JobStatus.QUEUED.value()), ":running", s(JobStatus.RUNNING.value())));
+            if (from != null) {
+                query.exclusiveStartKey(from);
+            }
+            QueryResponse response = call(() -> dynamoDb.query(query.build()));
+            response.items().forEach(item -> active.add(job(item)));
+            start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
+                    ? response.lastEvaluatedKey() : null;
+        } while (start != null);
+        return active;
     }
 
     Slice<TrainingJob> listJobs(Optional<String> owner, Optional<Position> after, int limit) {
@@ -196,6 +307,94 @@ final class TrainingTable {
     // ---------------------------------------------------------------- datasets
 
     void createDataset(TrainingDataset dataset) {
+        Map<String, AttributeValue> item = datasetItem(dataset);
+        call(() -> dynamoDb.putItem(r -> r.tableName(table).item(item)
+                .conditionExpression("attribute_not_exists(#id)").expressionAttributeNames(Map.of("#id", ID))));
+    }
+
+    /**
+     * Inserts a pending dataset counted in its owner's usage (a reservation and its declared
+     * bytes), in one transaction: only while the owner has fewer than {@code maxPending}
+     * reservations and at most {@code maxBytes} with this one (no limits: counted, never refused).
+     * False, and nothing written, when a limit is in the way.
+     */
+    boolean createCountedDataset(TrainingDataset dataset, OptionalInt maxPending, OptionalLong maxBytes) {
+        String owner = dataset.owner();
+        // The reservations map must exist before a path inside it can be set.
+        call(() -> dynamoDb.updateItem(r -> r.tableName(table).key(usageKey(owner))
+                .updateExpression("SET #pending = if_not_exists(#pending, :empty), #owner = :owner")
+                .expressionAttributeNames(Map.of("#pending", PENDING, "#owner", OWNER))
+                .expressionAttributeValues(Map.of(":empty", AttributeValue.fromM(Map.of()), ":owner", s(owner)))));
+        Map<String, AttributeValue> item = datasetItem(dataset);
+        item.put(COUNTED, AttributeValue.fromBool(true));
+        Map<String, String> names = new HashMap<>(Map.of("#pending", PENDING, "#rid", dataset.id(),
+                "#bytes", DATASET_BYTES));
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":entry", AttributeValue.fromM(Map.of(
+                SIZE_FIELD, n(dataset.size()),
+                EXPIRES_FIELD, n(dataset.expiresAt().orElseThrow().getEpochSecond()))), ":size", n(dataset.size())));
+        List<String> conditions = new ArrayList<>();
+        maxPending.ifPresent(max -> {
+            conditions.add("size(#pending) < :max_pending");
+            values.put(":max_pending", n(max));
+        });
+        maxBytes.ifPresent(max -> {
+            conditions.add("(attribute_not_exists(#bytes) OR #bytes <= :room)");
+            values.put(":room", n(max - dataset.size()));
+        });
+        Update.Builder usage = Update.builder().tableName(table).key(usageKey(owner))
+                .updateExpression("SET #pending.#rid = :entry ADD #bytes :size")
+                .expressionAttributeNames(names).expressionAttributeValues(values);
+        if (!conditions.isEmpty()) {
+            usage.conditionExpression(String.join(" AND ", conditions));
+        }
+        int failed = transact(List.of(
+                TransactWriteItem.builder().put(Put.builder().tableName(table).item(item)
+                        .conditionExpression("attribute_not_exists(#id)").expressionAttributeNames(Map.of("#id", ID))
+                        .build()).build(),
+                TransactWriteItem.builder().update(usage.build()).build()));
+        if (failed == 0) {
+            throw new IllegalStateException("dataset " + dataset.id() + " exists already");
+        }
+        return failed < 0;
+    }
+
+    /** What {@code owner} holds now (a consistent read). */
+    Usage usage(String owner) {
+        var response = call(() -> dynamoDb.getItem(r -> r.tableName(table).key(usageKey(owner)).consistentRead(true)));
+        if (!response.hasItem() || response.item().isEmpty()) {
+            return Usage.NONE;
+        }
+        Map<String, AttributeValue> item = response.item();
+        List<Reservation> pending = new ArrayList<>();
+        AttributeValue map = item.get(PENDING);
+        if (map != null && map.hasM()) {
+            map.m().forEach((id, entry) -> pending.add(new Reservation(id, Long.parseLong(entry.m().get(SIZE_FIELD).n()),
+                    Instant.ofEpochSecond(Long.parseLong(entry.m().get(EXPIRES_FIELD).n())))));
+        }
+        return new Usage(number(item, ACTIVE_JOBS), pending,
+                item.get(DATASET_BYTES) == null ? 0 : Long.parseLong(item.get(DATASET_BYTES).n()));
+    }
+
+    /**
+     * Gives back an expired reservation: its pending dataset item goes (if TTL has not removed it
+     * already) and its owner's usage drops it and its bytes, in one transaction that happens once
+     * however many callers try. False if it was committed, deleted or released meanwhile.
+     */
+    boolean releaseExpired(String owner, Reservation reservation) {
+        return transact(List.of(
+                TransactWriteItem.builder().delete(Delete.builder().tableName(table).key(key(reservation.datasetId()))
+                        .conditionExpression("attribute_not_exists(#id) OR #status = :pending")
+                        .expressionAttributeNames(Map.of("#id", ID, "#status", STATUS))
+                        .expressionAttributeValues(Map.of(":pending", s(TrainingDataset.PENDING))).build()).build(),
+                TransactWriteItem.builder().update(Update.builder().tableName(table).key(usageKey(owner))
+                        .updateExpression("REMOVE #pending.#rid ADD #bytes :minus")
+                        .conditionExpression("attribute_exists(#pending.#rid)")
+                        .expressionAttributeNames(Map.of("#pending", PENDING, "#rid", reservation.datasetId(),
+                                "#bytes", DATASET_BYTES))
+                        .expressionAttributeValues(Map.of(":minus", n(-reservation.size()))).build()).build())) < 0;
+    }
+
+    private static Map<String, AttributeValue> datasetItem(TrainingDataset dataset) {
         Map<String, AttributeValue> item = new HashMap<>();
         item.put(ID, s(dataset.id()));
         item.put(KIND, s(DATASET));
@@ -208,31 +407,58 @@ final class TrainingTable {
         item.put(STATUS, s(dataset.status()));
         item.put(OBJECT_KEY, s(dataset.objectKey()));
         dataset.expiresAt().ifPresent(at -> item.put(EXPIRES_AT, n(at.getEpochSecond())));
-        call(() -> dynamoDb.putItem(r -> r.tableName(table).item(item)
-                .conditionExpression("attribute_not_exists(#id)").expressionAttributeNames(Map.of("#id", ID))));
+        return item;
     }
 
     Optional<TrainingDataset> findDataset(String id) {
         return find(id).filter(item -> DATASET.equals(text(item, KIND))).map(TrainingTable::dataset);
     }
 
-    /** A pending dataset becomes ready (and is no longer removed by TTL); false if it was not pending. */
-    boolean markReady(String id) {
-        try {
-            call(() -> dynamoDb.updateItem(r -> r.tableName(table).key(key(id))
-                    .updateExpression("SET #status = :ready REMOVE #expires")
-                    .conditionExpression("#kind = :dataset AND #status = :pending")
-                    .expressionAttributeNames(Map.of("#status", STATUS, "#expires", EXPIRES_AT, "#kind", KIND))
-                    .expressionAttributeValues(Map.of(":ready", s(TrainingDataset.READY),
-                            ":pending", s(TrainingDataset.PENDING), ":dataset", s(DATASET)))));
-            return true;
-        } catch (ConditionalCheckFailedException e) {
-            return false;
+    /**
+     * A pending dataset becomes ready (and is no longer removed by TTL); a counted one leaves its
+     * owner's reservations in the same transaction (its bytes stay counted). False if it was not
+     * pending, or its expired reservation was released meanwhile.
+     */
+    boolean markReady(TrainingDataset dataset) {
+        Update ready = Update.builder().tableName(table).key(key(dataset.id()))
+                .updateExpression("SET #status = :ready REMOVE #expires")
+                .conditionExpression("#kind = :dataset AND #status = :pending")
+                .expressionAttributeNames(Map.of("#status", STATUS, "#expires", EXPIRES_AT, "#kind", KIND))
+                .expressionAttributeValues(Map.of(":ready", s(TrainingDataset.READY),
+                        ":pending", s(TrainingDataset.PENDING), ":dataset", s(DATASET))).build();
+        if (!dataset.counted()) {
+            try {
+                call(() -> dynamoDb.updateItem(r -> r.tableName(ready.tableName()).key(ready.key())
+                        .updateExpression(ready.updateExpression()).conditionExpression(ready.conditionExpression())
+                        .expressionAttributeNames(ready.expressionAttributeNames())
+                        .expressionAttributeValues(ready.expressionAttributeValues())));
+                return true;
+            } catch (ConditionalCheckFailedException e) {
+                return false;
+            }
         }
+        return transact(List.of(TransactWriteItem.builder().update(ready).build(),
+                TransactWriteItem.builder().update(Update.builder().tableName(table).key(usageKey(dataset.owner()))
+                        .updateExpression("REMOVE #pending.#rid").conditionExpression("attribute_exists(#pending.#rid)")
+                        .expressionAttributeNames(Map.of("#pending", PENDING, "#rid", dataset.id())).build())
+                        .build())) < 0;
     }
 
-    void deleteDataset(String id) {
-        call(() -> dynamoDb.deleteItem(r -> r.tableName(table).key(key(id))));
+    /** Deletes a dataset's record; a counted one gives back its bytes (and its reservation, if pending) at once. */
+    void deleteDataset(TrainingDataset dataset) {
+        if (!dataset.counted()) {
+            call(() -> dynamoDb.deleteItem(r -> r.tableName(table).key(key(dataset.id()))));
+            return;
+        }
+        transact(List.of(
+                TransactWriteItem.builder().delete(Delete.builder().tableName(table).key(key(dataset.id()))
+                        .conditionExpression("attribute_exists(#id)").expressionAttributeNames(Map.of("#id", ID))
+                        .build()).build(),
+                TransactWriteItem.builder().update(Update.builder().tableName(table).key(usageKey(dataset.owner()))
+                        .updateExpression("REMOVE #pending.#rid ADD #bytes :minus")
+                        .expressionAttributeNames(Map.of("#pending", PENDING, "#rid", dataset.id(),
+                                "#bytes", DATASET_BYTES))
+                        .expressionAttributeValues(Map.of(":minus", n(-dataset.size()))).build()).build()));
     }
 
     Slice<TrainingDataset> listDatasets(Optional<String> owner, Optional<Position> after, int limit) {
@@ -275,21 +501,72 @@ final class TrainingTable {
     }
 
     private boolean conditionalUpdate(String id, String update, Map<String, String> names,
-            Map<String, AttributeValue> values, int attempt) {
+            Map<String, AttributeValue> values, int attempt, boolean finishing) {
         Map<String, String> allNames = new HashMap<>(names);
         allNames.put("#c_status", STATUS);
         allNames.put("#c_attempts", ATTEMPTS);
         Map<String, AttributeValue> allValues = new HashMap<>(values);
         allValues.put(":c_running", s(JobStatus.RUNNING.value()));
         allValues.put(":c_attempt", n(attempt));
+        String condition = "#c_status = :c_running AND #c_attempts = :c_attempt";
+        if (finishing) {
+            return finishJob(id, update, condition, allNames, allValues);
+        }
         try {
             call(() -> dynamoDb.updateItem(r -> r.tableName(table).key(key(id)).updateExpression(update)
-                    .conditionExpression("#c_status = :c_running AND #c_attempts = :c_attempt")
+                    .conditionExpression(condition)
                     .expressionAttributeNames(allNames).expressionAttributeValues(allValues)));
             return true;
         } catch (ConditionalCheckFailedException e) {
             return false;
         }
+    }
+
+    /**
+     * Runs a write transaction; -1 when it took effect, else the index of the item whose condition
+     * failed. A transaction cancelled by a concurrent one on the same item (the usage item of a
+     * busy user) is tried again after a short random pause; still contended, it is a 503.
+     */
+    private int transact(List<TransactWriteItem> items) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                dynamoDb.transactWriteItems(r -> r.transactItems(items));
+                return -1;
+            } catch (TransactionCanceledException e) {
+                List<CancellationReason> reasons = e.hasCancellationReasons() ? e.cancellationReasons() : List.of();
+                for (int i = 0; i < reasons.size(); i++) {
+                    if ("ConditionalCheckFailed".equals(reasons.get(i).code())) {
+                        return i;
+                    }
+                }
+                boolean conflict = reasons.stream().anyMatch(r -> "TransactionConflict".equals(r.code()));
+                if (!conflict || attempt >= TRANSACTION_ATTEMPTS) {
+                    throw new ServiceUnavailable("the training table is busy (" + reasons.stream()
+                            .map(CancellationReason::code).toList() + "); retry");
+                }
+                pause(attempt);
+            } catch (SdkException e) {
+                throw SdkErrors.translate(e);
+            }
+        }
+    }
+
+    private static void pause(int attempt) {
+        try {
+            Thread.sleep(ThreadLocalRandom.current().nextLong(5, 20L * attempt));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ServiceUnavailable("interrupted while retrying a transaction");
+        }
+    }
+
+    private static boolean isCounted(Map<String, AttributeValue> item) {
+        AttributeValue counted = item.get(COUNTED);
+        return counted != null && Boolean.TRUE.equals(counted.bool());
+    }
+
+    private static Map<String, AttributeValue> usageKey(String owner) {
+        return Map.of(ID, s(USAGE_PREFIX + owner));
     }
 
     private static TrainingJob job(Map<String, AttributeValue> item) {
@@ -301,14 +578,16 @@ final class TrainingTable {
                 number(item, DONE), number(item, TOTAL), number(item, ATTEMPTS),
                 optionalText(item, ATTEMPT_STARTED_AT).map(TrainingTable::instant),
                 optionalText(item, HEARTBEAT_AT).map(TrainingTable::instant),
-                optionalText(item, ERROR), optionalText(item, RESULT));
+                optionalText(item, ERROR), optionalText(item, RESULT), optionalText(item, MODEL_OWNER),
+                isCounted(item));
     }
 
     private static TrainingDataset dataset(Map<String, AttributeValue> item) {
         return new TrainingDataset(text(item, ID), text(item, OWNER), text(item, NAME),
                 Long.parseLong(item.get(SIZE).n()), text(item, SHA256), text(item, STATUS), text(item, OBJECT_KEY),
                 instant(text(item, CREATED_AT)),
-                Optional.ofNullable(item.get(EXPIRES_AT)).map(v -> Instant.ofEpochSecond(Long.parseLong(v.n()))));
+                Optional.ofNullable(item.get(EXPIRES_AT)).map(v -> Instant.ofEpochSecond(Long.parseLong(v.n()))),
+                isCounted(item));
     }
 
     private static Map<String, AttributeValue> key(String id) {

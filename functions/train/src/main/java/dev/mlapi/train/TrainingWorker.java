@@ -32,7 +32,9 @@ import software.amazon.awssdk.core.exception.SdkException;
  * attempts left: a redelivered record of a finished job does nothing; a job whose earlier worker
  * died is restarted from scratch, at most {@link #MAX_ATTEMPTS} times in all, then failed with the
  * reason.</li>
- * <li>Trains ({@link ModelTrainer}: grid search, export verified against Tribuo, registration),
+ * <li>Trains ({@link ModelTrainer}: grid search, export verified against Tribuo, registration
+ * and, asked for, deployment, each write only while the model name is still the one the job was
+ * accepted for: else the job fails with "model name '…' belongs to another user"),
  * reporting progress, stopping at the next fit when cancelled, and failing cleanly ("stopped after
  * N of M fits") before the function's timeout.</li>
  * <li>Stores the result, or the reason it failed. A job cancelled while its model was being
@@ -54,8 +56,8 @@ final class TrainingWorker {
 
     private final TrainingTable table;
     private final TrainingFiles files;
-    private final ModelTrainer trainer;
     private final ModelRegistryWriter registry;
+    private final ModelOwnership ownership;
     private final Clock clock;
     private final Duration safetyMargin;
 
@@ -63,8 +65,8 @@ final class TrainingWorker {
             Duration safetyMargin) {
         this.table = table;
         this.files = files;
-        this.trainer = new ModelTrainer(registry);
         this.registry = registry;
+        this.ownership = new ModelOwnership(registry);
         this.clock = clock;
         this.safetyMargin = safetyMargin;
     }
@@ -92,6 +94,9 @@ final class TrainingWorker {
             SearchOptions options = SearchOptions.defaults()
                     .withStop(progress::isStopped, "the job was cancelled")
                     .withDeadline(deadline, clock);
+            // The name must still be the one its job was accepted for right before each registry write.
+            ModelTrainer trainer = new ModelTrainer(registry,
+                    name -> ownership.requireStillOwned(name, job.expectedModelOwner()));
             outcome = trainer.train(spec, job.owner(), progress, options);
         } catch (RuntimeException e) {
             Optional<JobStop> stop = JobStop.in(e).or(progress::stop);
@@ -140,7 +145,11 @@ final class TrainingWorker {
                 "its dataset " + job.datasetId().orElse("") + " was deleted before the job ran"));
         ObjectNode request = (ObjectNode) Json.readTree(job.request().getBytes(StandardCharsets.UTF_8));
         request.set("dataset", Json.mapper().createObjectNode().put("csv", new String(csv, StandardCharsets.UTF_8)));
-        return TrainSpec.parse(Json.write(request));
+        return TrainSpec.parse(request, TrainingWorker::noUploadedDatasets);
+    }
+
+    private static String noUploadedDatasets(String datasetId) {
+        throw new IllegalStateException("a stored job names its dataset by key, not by id " + datasetId);
     }
 
     /** A cancellation that came in during export or registration: the version goes again. */

@@ -287,4 +287,91 @@ class TrainHandlerTest {
         body.put("dataset_id", datasetId);
         return submit(token, body);
     }
+
+    @Test
+    void submit_whenTwoUsersRaceForTheSameNewName_acceptsExactlyOne_andRefusesTheOther() throws Exception {
+        for (int round = 0; round < 4; round++) {
+            String first = stack.signedIn("racer-a" + round, Role.USER).token();
+            String second = stack.signedIn("racer-b" + round, Role.USER).token();
+            Map<String, Object> request = request("contested-" + round, TrainFixtures.SMALL_IRIS);
+            request.put("deploy", true);
+            java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+            try {
+                var a = pool.submit(() -> {
+                    together.await();
+                    return submit(first, request);
+                });
+                var b = pool.submit(() -> {
+                    together.await();
+                    return submit(second, request);
+                });
+                List<Integer> statuses = List.of(a.get().getStatusCode(), b.get().getStatusCode());
+
+                assertThat(statuses).as("round " + round + ": " + a.get().getBody() + " / " + b.get().getBody())
+                        .containsExactlyInAnyOrder(202, 403);
+                var refused = a.get().getStatusCode() == 403 ? a.get() : b.get();
+                assertThat(refused.getBody()).contains("contested-" + round, "belongs to another user");
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void submit_claimsTheNameForItsOwner_soAnotherUsersLaterSubmitIs403EvenBeforeAnyVersionExists() {
+        String ursula = stack.signedIn("ursula", Role.USER).token();
+        String victor = stack.signedIn("victor", Role.USER).token();
+        assertThat(submit(ursula, request("claimed-early", TrainFixtures.SMALL_IRIS)).getStatusCode()).isEqualTo(202);
+
+        var refused = submit(victor, request("claimed-early", TrainFixtures.SMALL_IRIS));
+
+        assertThat(refused.getStatusCode()).as(refused.getBody()).isEqualTo(403);
+        assertThat(submit(ursula, request("claimed-early", TrainFixtures.SMALL_IRIS)).getStatusCode()).isEqualTo(202);
+        assertThat(submit(admin, request("claimed-early", TrainFixtures.SMALL_IRIS)).getStatusCode())
+                .as("admins may train into anyone's model").isEqualTo(202);
+    }
+
+    @Test
+    void submit_whenTheGridIsHuge_answers400NamingTheParameterAndTheLimit_andCreatesNoJob() {
+        int before = jobsOf("alice");
+        Map<String, Object> request = request("huge-grid", TrainFixtures.SMALL_IRIS);
+        request.put("params", Map.of("max_depth", java.util.stream.IntStream.rangeClosed(1, 3000).boxed().toList(),
+                "min_samples_leaf", java.util.stream.IntStream.rangeClosed(1, 3000).boxed().toList()));
+
+        var response = submit(alice, request);
+
+        assertThat(response.getStatusCode()).isEqualTo(400);
+        assertThat(response.getBody()).contains("params.", "3000 values", "at most 100");
+        assertThat(jobsOf("alice")).isEqualTo(before);
+    }
+
+    @Test
+    void submit_whenANumberWouldWrap_answers400NamingParameterValueAndRange() {
+        String forest = "{\"model_name\":\"wrapped\",\"algorithm\":\"random_forest\",\"target\":\"species\","
+                + "\"dataset\":{\"csv\":" + dev.mlapi.core.json.Json.writeString(TrainFixtures.SMALL_IRIS) + "},"
+                + "\"cv_folds\":3,\"params\":";
+        for (String params : List.of("{\"n_estimators\":[4294967297]}", "{\"max_depth\":[4294967297]}",
+                "{\"max_depth\":[1e30]}")) {
+            var event = withBearer(load("train-submit-inline.json"), alice);
+            event.setBody(forest + params + "}");
+            event.setIsBase64Encoded(false);
+
+            var response = invoke(handler, event);
+
+            assertThat(response.getStatusCode()).as(params + ": " + response.getBody()).isEqualTo(400);
+            assertThat(response.getBody()).contains(params.contains("n_estimators") ? "1..500" : "1..64");
+        }
+    }
+
+    @Test
+    void submit_whenTheRequestWithoutItsCsvExceeds32KB_is413BeforeAnythingIsParsed() {
+        Map<String, Object> request = request("padded", TrainFixtures.SMALL_IRIS);
+        request.put("params", Map.of("criterion", java.util.Collections.nCopies(90, "x".repeat(400))));
+
+        var response = submit(alice, request);
+
+        assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(413);
+        assertThat(response.getBody()).contains("without its dataset", Integer.toString(TrainingJobs.MAX_REQUEST_BYTES));
+    }
 }

@@ -287,4 +287,51 @@ class TrainWorkerHandlerTest {
         assertThat(job(jobId).status()).isEqualTo(JobStatus.QUEUED);
         assertThat(job(jobId).attempts()).isZero();
     }
+
+    @Test
+    void aJobWhoseModelNameWasTakenMeanwhile_failsWithTheReason_andRegistersAndDeploysNothing() {
+        // A job queued without a claim on its name (as every job was before names were claimed at submit)…
+        String jobId = "job-" + UUID.randomUUID().toString().replace("-", "");
+        String datasetKey = TrainingFiles.jobCsvKey(jobId);
+        storage.files().put(datasetKey, TrainFixtures.SMALL_IRIS.getBytes(StandardCharsets.UTF_8));
+        Map<String, Object> request = irisTree("taken-meanwhile");
+        request.remove("dataset");
+        request.put("deploy", true);
+        table.createJob(new TrainingJob(jobId, "alice", JobStatus.QUEUED, "taken-meanwhile", "decision_tree",
+                "classification", Json.writeString(request), datasetKey, Optional.empty(), Instant.now(),
+                Optional.empty(), Optional.empty(), 0, 10, 0, Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty()), Instant.now().plus(Duration.ofDays(1)));
+        // …and another user registers the name's first version before the worker runs.
+        storage.registry().register(dev.mlapi.registry.ModelRegistration.builder().setName("taken-meanwhile")
+                .setKind(dev.mlapi.registry.ModelKind.TABULAR).setModelFile("model.onnx").setCreatedBy("bob")
+                .optFeatureNames(dev.mlapi.inference.TabularOnnx.IRIS_FEATURES).build(),
+                List.of(new dev.mlapi.registry.ModelFile("model.onnx", dev.mlapi.inference.TabularOnnx.irisTree())));
+
+        assertThat(deliver(inserted(jobId, "INSERT", "job")).getBatchItemFailures()).isEmpty();
+
+        TrainingJob failed = job(jobId);
+        assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(failed.error().orElseThrow()).contains("model name 'taken-meanwhile' belongs to another user");
+        assertThat(versionsOf("taken-meanwhile")).as("only bob's version").isEqualTo(1);
+        assertThat(storage.registry().find(ModelRef.parse("model", "taken-meanwhile@production"))).isEmpty();
+    }
+
+    @Test
+    void anAdminsUploadWhileAUsersJobRuns_leavesTheNameTheUsers_andTheJobDeploysItsVersion() {
+        Map<String, Object> request = irisTree("claimed-then-uploaded");
+        request.put("deploy", true);
+        String jobId = submit(request);
+        storage.registry().register(dev.mlapi.registry.ModelRegistration.builder().setName("claimed-then-uploaded")
+                .setKind(dev.mlapi.registry.ModelKind.TABULAR).setModelFile("model.onnx").setCreatedBy("root")
+                .optFeatureNames(dev.mlapi.inference.TabularOnnx.IRIS_FEATURES).build(),
+                List.of(new dev.mlapi.registry.ModelFile("model.onnx", dev.mlapi.inference.TabularOnnx.irisTree())));
+
+        assertThat(deliver(inserted(jobId, "INSERT", "job")).getBatchItemFailures()).isEmpty();
+
+        assertThat(job(jobId).status()).as(job(jobId).error().orElse("")).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(storage.registry().owner("claimed-then-uploaded")).as("claimed at submit").contains("alice");
+        Manifest production = storage.registry().resolve(ModelRef.parse("model", "claimed-then-uploaded@production"));
+        assertThat(production.version()).isEqualTo(2);
+        assertThat(production.createdBy()).isEqualTo("alice");
+    }
 }

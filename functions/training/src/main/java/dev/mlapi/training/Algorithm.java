@@ -42,6 +42,16 @@ public enum Algorithm {
     LINEAR_REGRESSION(Set.of("alpha", "max_iter"), false, true);
 
     public static final int MAX_ESTIMATORS = 500;
+    /** Values one parameter of a grid may list; the product of the lists is bounded by the job's fits. */
+    public static final int MAX_VALUES_PER_PARAMETER = 100;
+    /** Combinations a grid may have whatever the folds (a job's fits bound it further). */
+    public static final int MAX_CANDIDATES = 1_000;
+    public static final int MIN_DEPTH = 1;
+    public static final int MAX_DEPTH = 64;
+    public static final int MAX_MIN_SAMPLES_LEAF = 100_000;
+    public static final double MIN_C = 1e-6;
+    public static final double MAX_C = 1e6;
+    public static final double MAX_ALPHA = 1e6;
     /**
      * Tribuo's SGD trainers log two INFO lines per fit, one with the target's statistics: a job's
      * log would hold thousands of them, and a summary of the user's data. Held here so the
@@ -102,32 +112,77 @@ public enum Algorithm {
         return candidates(grid, featureCount, false);
     }
 
-    /** As {@link #candidates(Map, int)}, with the criteria of regression trees when {@code regression}. */
+    /**
+     * As {@link #candidates(Map, int)}, with the criteria of regression trees when {@code regression}.
+     * Every value is checked once and the grid's size is counted before anything is expanded: a
+     * grid of more than {@link #MAX_CANDIDATES} combinations is a 400, not an allocation.
+     */
     public List<Map<String, Object>> candidates(Map<String, List<Object>> grid, int featureCount, boolean regression) {
         requireTask(regression);
+        long size = gridSize(grid);
+        if (size > MAX_CANDIDATES) {
+            throw InvalidInput.field("params", describeProduct(grid) + " = " + size + " candidates; a grid has at most "
+                    + MAX_CANDIDATES);
+        }
+        checkValues(grid, featureCount, regression);
         List<Map<String, Object>> candidates = new ArrayList<>();
         candidates.add(new LinkedHashMap<>());
         for (Map.Entry<String, List<Object>> entry : grid.entrySet()) {
-            String name = entry.getKey();
-            if (!parameters.contains(name)) {
-                throw InvalidInput.field("params." + name, "is not a parameter of " + value() + "; supported: "
-                        + parameters.stream().sorted().toList());
-            }
-            if (entry.getValue() == null || entry.getValue().isEmpty()) {
-                throw InvalidInput.field("params." + name, "needs at least one value");
-            }
             List<Map<String, Object>> next = new ArrayList<>();
             for (Map<String, Object> partial : candidates) {
                 for (Object v : entry.getValue()) {
-                    check(name, v, featureCount, regression);
                     Map<String, Object> candidate = new LinkedHashMap<>(partial);
-                    candidate.put(name, v);
+                    candidate.put(entry.getKey(), v);
                     next.add(candidate);
                 }
             }
             candidates = next;
         }
         return candidates;
+    }
+
+    /**
+     * The number of combinations of {@code grid}, counted without building any: every name must be
+     * a parameter of this algorithm with 1 to {@link #MAX_VALUES_PER_PARAMETER} values (a 400
+     * naming it otherwise). Saturates at {@link Long#MAX_VALUE}.
+     */
+    public long gridSize(Map<String, List<Object>> grid) {
+        long size = 1;
+        for (Map.Entry<String, List<Object>> entry : grid.entrySet()) {
+            String name = entry.getKey();
+            if (!parameters.contains(name)) {
+                throw InvalidInput.field("params." + name, "is not a parameter of " + value() + "; supported: "
+                        + parameters.stream().sorted().toList());
+            }
+            List<Object> values = entry.getValue();
+            if (values == null || values.isEmpty()) {
+                throw InvalidInput.field("params." + name, "needs at least one value");
+            }
+            if (values.size() > MAX_VALUES_PER_PARAMETER) {
+                throw InvalidInput.field("params." + name, "has " + values.size() + " values; a parameter takes at most "
+                        + MAX_VALUES_PER_PARAMETER);
+            }
+            try {
+                size = Math.multiplyExact(size, values.size());
+            } catch (ArithmeticException e) {
+                size = Long.MAX_VALUE;
+            }
+        }
+        return size;
+    }
+
+    /** {@code max_depth (3 values) × n_estimators (2 values)}, for messages about a grid's size. */
+    static String describeProduct(Map<String, List<Object>> grid) {
+        if (grid.isEmpty()) {
+            return "1 (no parameters)";
+        }
+        return String.join(" × ", grid.keySet()) + " = " + String.join(" × ",
+                grid.values().stream().map(v -> Integer.toString(v.size())).toList());
+    }
+
+    /** Checks every value of the grid once against its parameter's type and allowed range. */
+    public void checkValues(Map<String, List<Object>> grid, int featureCount, boolean regression) {
+        grid.forEach((name, values) -> values.forEach(v -> check(name, v, featureCount, regression)));
     }
 
     /** The Tribuo trainer of one tree or forest candidate, seeded. */
@@ -197,58 +252,75 @@ public enum Algorithm {
         return Math.min(1.0f, (count + 0.5f) / featureCount);
     }
 
-    private static void check(String name, Object v, int featureCount, boolean regression) {
-        String field = "params." + name;
-        switch (name) {
-            case "max_depth" -> {
-                if (v != null && !(v instanceof Integer i && i >= 1)) {
-                    throw InvalidInput.field(field, "values are positive integers or null (unlimited), got " + v);
-                }
-            }
-            case "min_samples_leaf" -> {
-                if (!(v instanceof Integer i && i >= 1)) {
-                    throw InvalidInput.field(field, "values are positive integers, got " + v);
-                }
-            }
-            case "n_estimators" -> {
-                if (!(v instanceof Integer i && i >= 1 && i <= MAX_ESTIMATORS)) {
-                    throw InvalidInput.field(field, "values are integers from 1 to " + MAX_ESTIMATORS + ", got " + v);
-                }
-            }
-            case "criterion" -> {
-                List<String> criteria = regression ? List.of("squared_error", "absolute_error") : List.of("gini", "entropy");
-                if (!criteria.contains(v)) {
-                    throw InvalidInput.field(field, "values are " + criteria + ", got " + v);
-                }
-            }
-            case "max_features" -> {
-                boolean ok = "sqrt".equals(v) || "log2".equals(v)
-                        || (v instanceof Integer i && i >= 1 && i < featureCount)
-                        || (v instanceof Double d && d > 0 && (d < 1 || (regression && d == 1)));
-                if (!ok) {
-                    throw InvalidInput.field(field, "values are 'sqrt', 'log2', an integer below the feature count ("
-                            + featureCount + ") or a fraction in (0, 1); a random forest tries fewer than all"
-                            + " features per split, got " + v);
-                }
-            }
-            case "C" -> {
-                if (!(v instanceof Number n && n.doubleValue() > 0 && Double.isFinite(n.doubleValue()))) {
-                    throw InvalidInput.field(field, "values are positive numbers (the inverse of the L2 penalty), got " + v);
-                }
-            }
-            case "alpha" -> {
-                if (!(v instanceof Number n && n.doubleValue() >= 0 && Double.isFinite(n.doubleValue()))) {
-                    throw InvalidInput.field(field, "values are numbers ≥ 0 (the L2 penalty; 0 is ordinary least squares),"
-                            + " got " + v);
-                }
-            }
-            case "max_iter" -> {
-                if (!(v instanceof Integer i && i >= 1 && i <= MAX_EPOCHS)) {
-                    throw InvalidInput.field(field, "values are integers from 1 to " + MAX_EPOCHS
-                            + " (epochs over the training rows), got " + v);
-                }
-            }
+    /**
+     * The allowed values of one parameter, as the 400s and {@code docs/TRAINING.md} state them.
+     * Integer parameters take JSON integers only (not {@code 1.5}, {@code 1e30}, {@code "3"} or
+     * {@code true}); the ranges keep every fit bounded and every value exact in Tribuo's types.
+     */
+    public static String allowed(String name, int featureCount, boolean regression) {
+        return switch (name) {
+            case "max_depth" -> "integers " + MIN_DEPTH + ".." + MAX_DEPTH + " or null (unlimited)";
+            case "min_samples_leaf" -> "integers 1.." + MAX_MIN_SAMPLES_LEAF;
+            case "n_estimators" -> "integers 1.." + MAX_ESTIMATORS;
+            case "max_iter" -> "integers 1.." + MAX_EPOCHS + " (epochs over the training rows)";
+            case "criterion" -> (regression ? List.of("squared_error", "absolute_error") : List.of("gini", "entropy"))
+                    .toString();
+            case "max_features" -> "'sqrt', 'log2', an integer 1.." + (featureCount - 1)
+                    + " (below the feature count, " + featureCount + ") or a fraction in (0, 1"
+                    + (regression ? "]" : ")") + "; a random forest tries fewer than all features per split";
+            case "C" -> "positive numbers 1e-6..1e6 (the inverse of the L2 penalty)";
+            case "alpha" -> "numbers 0..1e6 (the L2 penalty; 0 is ordinary least squares)";
             default -> throw new IllegalStateException(name);
+        };
+    }
+
+    private static void check(String name, Object v, int featureCount, boolean regression) {
+        boolean ok = switch (name) {
+            case "max_depth" -> v == null || isIntIn(v, MIN_DEPTH, MAX_DEPTH);
+            case "min_samples_leaf" -> isIntIn(v, 1, MAX_MIN_SAMPLES_LEAF);
+            case "n_estimators" -> isIntIn(v, 1, MAX_ESTIMATORS);
+            case "max_iter" -> isIntIn(v, 1, MAX_EPOCHS);
+            case "criterion" -> (regression ? List.of("squared_error", "absolute_error") : List.of("gini", "entropy"))
+                    .contains(v);
+            case "max_features" -> "sqrt".equals(v) || "log2".equals(v) || isIntIn(v, 1, featureCount - 1)
+                    || (v instanceof Double d && d > 0 && (d < 1 || (regression && d == 1)));
+            case "C" -> isNumberIn(v, MIN_C, MAX_C);
+            case "alpha" -> isNumberIn(v, 0, MAX_ALPHA);
+            default -> throw new IllegalStateException(name);
+        };
+        if (!ok) {
+            throw InvalidInput.field("params." + name, describe(v) + " is not allowed; " + name + " takes "
+                    + allowed(name, featureCount, regression));
         }
+    }
+
+    /** An exact {@code int} in range: never a wider number cut down, nor a float, string or boolean. */
+    private static boolean isIntIn(Object v, int min, int max) {
+        return v instanceof Integer i && i >= min && i <= max;
+    }
+
+    private static boolean isNumberIn(Object v, double min, double max) {
+        if (!(v instanceof Integer || v instanceof Double)) {
+            return false;
+        }
+        double d = ((Number) v).doubleValue();
+        return Double.isFinite(d) && d >= min && d <= max;
+    }
+
+    /** The value as a message shows it, with what it is when that is the problem. */
+    static String describe(Object v) {
+        if (v == null) {
+            return "null";
+        }
+        if (v instanceof String s) {
+            return "'" + s + "' (a string)";
+        }
+        if (v instanceof Boolean b) {
+            return b + " (a boolean)";
+        }
+        if (v instanceof Double d) {
+            return d + (Double.isFinite(d) && d == Math.rint(d) ? " (not an integer)" : "");
+        }
+        return String.valueOf(v);
     }
 }

@@ -23,7 +23,8 @@ import org.tribuo.regression.Regressor;
  * input order, labels, task, metric, CV results, parameters, the dataset's rows, sha256 and id,
  * seed, training time and library versions, and the version carries Tribuo's provenance of the
  * model as {@value #PROVENANCE_FILE}. The {@code production} alias moves to it when the request
- * says {@code deploy}. Any failure or stop before registration registers nothing.
+ * says {@code deploy}. Any failure or stop before registration registers nothing; a
+ * {@link BeforeWrite} check runs right before the registration and before the alias moves.
  */
 public final class ModelTrainer {
 
@@ -42,10 +43,26 @@ public final class ModelTrainer {
         }
     }
 
+    /**
+     * Asked right before each registry write of a job (registering the version, moving
+     * {@code production}) with the model's name; it throws to stop the job there, e.g. when the
+     * name no longer belongs to the job's user.
+     */
+    @FunctionalInterface
+    public interface BeforeWrite {
+        void check(String modelName);
+    }
+
     private final ModelRegistryWriter registry;
+    private final BeforeWrite beforeWrite;
 
     public ModelTrainer(ModelRegistryWriter registry) {
+        this(registry, name -> { });
+    }
+
+    public ModelTrainer(ModelRegistryWriter registry, BeforeWrite beforeWrite) {
         this.registry = registry;
+        this.beforeWrite = beforeWrite;
     }
 
     /** Trains on every available core, to the end. */
@@ -91,6 +108,7 @@ public final class ModelTrainer {
             throw new TrainingStopped(reason + " (before registration)", total, total);
         });
         String metric = spec.scoring().value();
+        beforeWrite.check(spec.modelName());
         Manifest manifest = registry.register(ModelRegistration.builder()
                 .setName(spec.modelName())
                 .setKind(ModelKind.TABULAR)
@@ -105,6 +123,13 @@ public final class ModelTrainer {
                 .optParameters(parameters(spec, best))
                 .build(), List.of(new ModelFile(MODEL_FILE, onnx), new ModelFile(PROVENANCE_FILE, provenance)));
         if (spec.deploy()) {
+            try {
+                beforeWrite.check(spec.modelName());
+            } catch (RuntimeException e) {
+                // The version just registered is not the name's owner's to keep either.
+                registry.deleteVersion(manifest.name(), manifest.version());
+                throw e;
+            }
             registry.setAlias(spec.modelName(), "production", manifest.version(), user);
         }
         return new Outcome(candidates, best, model, metric, manifest);

@@ -44,6 +44,8 @@ public record TrainSpec(String modelName, Algorithm algorithm, String task, Tabu
     public static final int DEFAULT_FOLDS = 5;
     public static final int MAX_FOLDS = 20;
     public static final int MAX_FITS = 2_000;
+    /** scikit-learn's {@code random_state} range. */
+    public static final long MAX_SEED = 4_294_967_295L;
     private static final Set<String> FIELDS = Set.of("model_name", "algorithm", "task", "target", "dataset", "params",
             "cv_folds", "seed", "deploy", "scoring");
 
@@ -56,7 +58,15 @@ public record TrainSpec(String modelName, Algorithm algorithm, String task, Tabu
 
     /** Parses a request whose dataset is inline or an uploaded one ({@code "dataset": {"id": "…"}}) read by {@code datasets}. */
     public static TrainSpec parse(byte[] body, Datasets datasets) {
-        JsonNode json = Json.readTree(body);
+        return parse(Json.readTree(body), datasets);
+    }
+
+    /**
+     * Parses a request already read as JSON (so a caller never parses the body twice). Everything
+     * that needs no data is checked first, the grid's size included, so a huge grid is refused
+     * before the dataset is read or any combination exists; {@code datasets} is asked only then.
+     */
+    public static TrainSpec parse(JsonNode json, Datasets datasets) {
         if (json == null || !json.isObject()) {
             throw new InvalidInput("the body must be a JSON object");
         }
@@ -78,6 +88,12 @@ public record TrainSpec(String modelName, Algorithm algorithm, String task, Tabu
         algorithm.requireTask(regression);
         Scoring scoring = text(json, "scoring").map(s -> Scoring.parse(s, regression))
                 .orElse(Scoring.defaultFor(regression));
+        int folds = json.has("cv_folds") ? (int) integer(json.get("cv_folds"), "cv_folds", 2, MAX_FOLDS) : DEFAULT_FOLDS;
+        long seed = json.has("seed") ? integer(json.get("seed"), "seed", 0, MAX_SEED) : 0;
+        boolean deploy = flag(json, "deploy");
+        Map<String, List<Object>> params = params(json.get("params"));
+        requireAtMostMaxFits(algorithm, params, folds);
+
         JsonNode dataset = json.get("dataset");
         Optional<String> datasetId = Optional.empty();
         String csv;
@@ -95,25 +111,29 @@ public record TrainSpec(String modelName, Algorithm algorithm, String task, Tabu
         if (algorithm.isLinear()) {
             requireVaryingFeatures(data);
         }
-        int folds = json.has("cv_folds") ? integer(json.get("cv_folds"), "cv_folds") : DEFAULT_FOLDS;
-        if (folds < 2 || folds > MAX_FOLDS) {
-            throw InvalidInput.field("cv_folds", "must be between 2 and " + MAX_FOLDS);
-        }
         if (data.size() < folds) {
             throw InvalidInput.field("cv_folds", folds + " folds need at least " + folds + " rows; the dataset has "
                     + data.size());
         }
-        long seed = json.has("seed") ? integer(json.get("seed"), "seed") : 0;
-        boolean deploy = json.path("deploy").asBoolean(false);
-        Map<String, List<Object>> params = params(json.get("params"));
         List<Map<String, Object>> candidates = algorithm.candidates(params, data.featureNames().size(), regression);
-        long fits = (long) candidates.size() * folds + 1;
-        if (fits > MAX_FITS) {
-            throw InvalidInput.field("params", candidates.size() + " candidates × " + folds + " folds is " + fits
-                    + " fits; a job does at most " + MAX_FITS);
-        }
         return new TrainSpec(modelName, algorithm, task, data, params, candidates, folds, seed, deploy, scoring,
                 ModelFile.sha256Hex(csv.getBytes(StandardCharsets.UTF_8)), datasetId);
+    }
+
+    /** The grid's fits (candidates × folds + the refit), counted from the list lengths alone, against {@link #MAX_FITS}. */
+    private static void requireAtMostMaxFits(Algorithm algorithm, Map<String, List<Object>> params, int folds) {
+        long candidates = algorithm.gridSize(params);
+        long fits;
+        try {
+            fits = Math.addExact(Math.multiplyExact(candidates, folds), 1);
+        } catch (ArithmeticException e) {
+            fits = Long.MAX_VALUE;
+        }
+        if (fits > MAX_FITS) {
+            throw InvalidInput.field("params", Algorithm.describeProduct(params) + " = " + candidates + " candidates × "
+                    + folds + " folds + 1 refit = " + fits + " fits; a job does at most " + MAX_FITS
+                    + " (fewer values or fewer folds)");
+        }
     }
 
     /** A linear model standardises its features: a constant column has no spread to divide by. */
@@ -143,6 +163,13 @@ public record TrainSpec(String modelName, Algorithm algorithm, String task, Tabu
         return candidates.size() * cvFolds + 1;
     }
 
+    /**
+     * The grid as typed values: JSON integers as {@code Integer} when they fit one, else kept whole
+     * as {@code BigInteger} (refused by the range checks, never cut down to an {@code int}); other
+     * numbers as {@code Double}; strings, booleans and null as they are, so that the 400 can name
+     * the value. A list longer than {@link Algorithm#MAX_VALUES_PER_PARAMETER} is refused before
+     * its values are read.
+     */
     private static Map<String, List<Object>> params(JsonNode node) {
         Map<String, List<Object>> params = new LinkedHashMap<>();
         if (node == null || node.isNull()) {
@@ -152,19 +179,26 @@ public record TrainSpec(String modelName, Algorithm algorithm, String task, Tabu
             throw InvalidInput.field("params", "must be an object of parameter name to a list of values");
         }
         node.fields().forEachRemaining(e -> {
+            String field = "params." + e.getKey();
             JsonNode values = e.getValue().isArray() ? e.getValue() : Json.mapper().createArrayNode().add(e.getValue());
+            if (values.size() > Algorithm.MAX_VALUES_PER_PARAMETER) {
+                throw InvalidInput.field(field, "has " + values.size() + " values; a parameter takes at most "
+                        + Algorithm.MAX_VALUES_PER_PARAMETER);
+            }
             List<Object> list = new ArrayList<>();
             for (JsonNode v : values) {
                 if (v.isNull()) {
                     list.add(null);
                 } else if (v.isIntegralNumber()) {
-                    list.add(v.intValue());
+                    list.add(v.canConvertToInt() ? (Object) v.intValue() : v.bigIntegerValue());
                 } else if (v.isNumber()) {
                     list.add(v.doubleValue());
                 } else if (v.isTextual()) {
                     list.add(v.asText());
+                } else if (v.isBoolean()) {
+                    list.add(v.booleanValue());
                 } else {
-                    throw InvalidInput.field("params." + e.getKey(), "values are numbers, strings or null");
+                    throw InvalidInput.field(field, "values are numbers, strings or null, got " + v);
                 }
             }
             params.put(e.getKey(), list);
@@ -183,17 +217,22 @@ public record TrainSpec(String modelName, Algorithm algorithm, String task, Tabu
         return Optional.of(node.asText().trim());
     }
 
-    private static int integer(JsonNode node, String field) {
-        if (node.isIntegralNumber() && node.canConvertToInt()) {
-            return node.intValue();
+    /** A JSON integer in {@code min..max}; never a string, a float such as {@code 3.0} or {@code 1e30}, or a wider number cut down. */
+    private static long integer(JsonNode node, String field, long min, long max) {
+        if (node.isIntegralNumber() && node.canConvertToLong() && node.longValue() >= min && node.longValue() <= max) {
+            return node.longValue();
         }
-        if (node.isTextual()) {
-            try {
-                return Integer.parseInt(node.asText().trim());
-            } catch (NumberFormatException e) {
-                // falls through to the error below
-            }
+        throw InvalidInput.field(field, "must be an integer from " + min + " to " + max + ", got " + node);
+    }
+
+    private static boolean flag(JsonNode json, String field) {
+        JsonNode node = json.get(field);
+        if (node == null || node.isNull()) {
+            return false;
         }
-        throw InvalidInput.field(field, "must be an integer");
+        if (!node.isBoolean()) {
+            throw InvalidInput.field(field, "must be true or false, got " + node);
+        }
+        return node.booleanValue();
     }
 }

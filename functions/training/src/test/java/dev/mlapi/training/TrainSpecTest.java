@@ -118,4 +118,116 @@ class TrainSpecTest {
 
         assertThat(refused(request).errors().get(0).field()).isEqualTo("params.criterion");
     }
+
+    static InvalidInput refusedJson(String json) {
+        return catchThrowableOfType(() -> TrainSpec.parse(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                InvalidInput.class);
+    }
+
+    static String body(String algorithm, String params) {
+        return "{\"model_name\":\"toy\",\"algorithm\":\"" + algorithm + "\",\"dataset\":{\"csv\":"
+                + Json.writeString(CSV) + "},\"params\":" + params + ",\"cv_folds\":2}";
+    }
+
+    static String range(int from, int to) {
+        return java.util.stream.IntStream.rangeClosed(from, to).mapToObj(Integer::toString)
+                .collect(java.util.stream.Collectors.joining(",", "[", "]"));
+    }
+
+    @Test
+    void parse_whenAParameterHasMoreThan100Values_refusesNamingItAndTheLimit() {
+        InvalidInput error = refusedJson(body("decision_tree", "{\"max_depth\":" + range(1, 101) + "}"));
+
+        assertThat(error).isNotNull();
+        assertThat(error.errors().get(0).field()).isEqualTo("params.max_depth");
+        assertThat(error.detail()).contains("101 values", "at most " + Algorithm.MAX_VALUES_PER_PARAMETER);
+    }
+
+    @Test
+    void parse_whenTheGridIsTooBig_refusesNamingTheProductAndTheLimit_beforeBuildingIt() {
+        InvalidInput error = refusedJson(body("random_forest", "{\"max_depth\":" + range(1, 64)
+                + ",\"min_samples_leaf\":" + range(1, 100) + ",\"n_estimators\":" + range(1, 100) + "}"));
+
+        assertThat(error).isNotNull();
+        assertThat(error.errors().get(0).field()).isEqualTo("params");
+        assertThat(error.detail()).contains("64 × 100 × 100 = 640000 candidates", "× 2 folds",
+                "at most " + TrainSpec.MAX_FITS);
+    }
+
+    @Test
+    void parse_whenAGridOfThousandsOfValuesIsSent_answersAtOnceWithoutExpandingIt() {
+        InvalidInput error = refusedJson(body("decision_tree", "{\"max_depth\":" + range(1, 3000)
+                + ",\"min_samples_leaf\":" + range(1, 3000) + "}"));
+
+        assertThat(error.detail()).contains("3000 values", "at most 100");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "random_forest|n_estimators|4294967297|1..500",
+        "decision_tree|max_depth|4294967297|1..64",
+        "random_forest|max_depth|1e30|1..64",
+        "decision_tree|max_depth|1.5|1..64",
+        "decision_tree|max_depth|true|1..64",
+        "decision_tree|max_depth|'\"3\"'|1..64",
+        "decision_tree|max_depth|65|1..64",
+        "decision_tree|min_samples_leaf|100001|1..100000",
+        "decision_tree|min_samples_leaf|0|1..100000",
+        "random_forest|n_estimators|501|1..500",
+        "logistic_regression|max_iter|99999999999999999999|1..1000",
+        "logistic_regression|C|1e400|",
+        "logistic_regression|C|0|",
+        "logistic_regression|C|'\"1\"'|",
+        "random_forest|max_features|2.5|",
+    })
+    void parse_whenAParameterValueIsNotAnIntegerInItsRange_namesParameterValueAndRange(String algorithm,
+            String parameter, String value, String allowed) {
+        InvalidInput error = refusedJson(body(algorithm, "{\"" + parameter + "\":[" + value + "]}"));
+
+        assertThat(error).as(parameter + " = " + value + " must be refused").isNotNull();
+        assertThat(error.errors().get(0).field()).isEqualTo("params." + parameter);
+        assertThat(error.detail()).contains(value.replace("\"", "").replace("1e30", "1.0E30").replace("1e400", "Infinity"));
+        if (allowed != null) {
+            assertThat(error.detail()).contains(allowed);
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "cv_folds|'\"3\"'",
+        "cv_folds|3.0",
+        "cv_folds|4294967299",
+        "seed|'\"3\"'",
+        "seed|1.5",
+        "seed|true",
+        "seed|-1",
+        "seed|99999999999999999999",
+        "deploy|'\"yes\"'",
+        "deploy|1",
+    })
+    void parse_whenATopLevelNumberOrFlagHasTheWrongType_namesIt(String field, String value) {
+        String json = body("decision_tree", "{\"max_depth\":[1,2]}");
+        json = json.replace(",\"cv_folds\":2}", ",\"cv_folds\":2,\"" + field + "\":" + value + "}");
+        if (field.equals("cv_folds")) {
+            json = body("decision_tree", "{\"max_depth\":[1,2]}").replace("\"cv_folds\":2", "\"cv_folds\":" + value);
+        }
+
+        InvalidInput error = refusedJson(json);
+
+        assertThat(error).as(field + " = " + value + " must be refused").isNotNull();
+        assertThat(error.errors().get(0).field()).isEqualTo(field);
+    }
+
+    @Test
+    void parse_keepsIntegersExact_andNullAsUnlimitedDepth() {
+        TrainSpec spec = TrainSpec.parse(body("random_forest",
+                "{\"max_depth\":[64,null],\"n_estimators\":[500],\"max_features\":[0.5,1]}")
+                .replace("\"cv_folds\":2", "\"cv_folds\":2,\"seed\":4294967295")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+        assertThat(spec.params().get("max_depth")).containsExactly(64, null);
+        assertThat(spec.params().get("n_estimators")).containsExactly(500);
+        assertThat(spec.seed()).isEqualTo(4294967295L);
+        assertThat(spec.candidates()).hasSize(4);
+    }
 }

@@ -51,6 +51,9 @@ public record Config(
         public static final String MODEL_CACHE_MAX_BYTES = dev.mlapi.catalog.Env.MODEL_CACHE_MAX_BYTES;
         public static final String MAX_IMAGE_BYTES_PER_USER = dev.mlapi.catalog.Env.MAX_IMAGE_BYTES_PER_USER;
         public static final String MAX_PENDING_IMAGE_UPLOADS_PER_USER = dev.mlapi.catalog.Env.MAX_PENDING_IMAGE_UPLOADS_PER_USER;
+        public static final String TRAINING_MAX_ACTIVE_JOBS = dev.mlapi.catalog.Env.TRAINING_MAX_ACTIVE_JOBS;
+        public static final String TRAINING_MAX_PENDING_DATASETS = dev.mlapi.catalog.Env.TRAINING_MAX_PENDING_DATASETS;
+        public static final String TRAINING_MAX_DATASET_BYTES = dev.mlapi.catalog.Env.TRAINING_MAX_DATASET_BYTES;
 
         private Env() {
         }
