@@ -92,6 +92,12 @@ final class TrainingJobs {
             return csv[0];
         });
         Optional<TrainingDataset> fromDataset = Optional.ofNullable(used[0]);
+        OptionalInt limit = caller.isAdmin() ? OptionalInt.empty() : OptionalInt.of(quotas.maxActiveJobs());
+        // A claim is permanent: a caller already at the limit claims no name (the insert below still decides).
+        if (limit.isPresent() && table.usage(caller.username()).activeJobs() >= limit.getAsInt()) {
+            table.activeJobs(caller.username()).forEach(this::settleIfStale);
+            requireJobSlot(caller);
+        }
         String modelOwner = ownership.claimForTraining(caller, spec.modelName());
 
         String id = TrainIds.newJobId();
@@ -106,7 +112,6 @@ final class TrainingJobs {
                 spec.algorithm().value(), spec.task(), stored, datasetKey, fromDataset.map(TrainingDataset::id), now,
                 Optional.empty(), Optional.empty(), 0, spec.totalFits(), 0, Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.empty(), Optional.of(modelOwner), true);
-        OptionalInt limit = caller.isAdmin() ? OptionalInt.empty() : OptionalInt.of(quotas.maxActiveJobs());
         if (!table.createCountedJob(job, now.plus(RETENTION), limit)) {
             // Jobs whose worker is gone still hold their slots until a read settles them: settle, then try once more.
             table.activeJobs(caller.username()).forEach(this::settleIfStale);
@@ -114,13 +119,24 @@ final class TrainingJobs {
                 if (fromDataset.isEmpty()) {
                     files.delete(datasetKey);
                 }
-                int active = table.usage(caller.username()).activeJobs();
-                throw new TooManyRequests("you have " + active + " of " + quotas.maxActiveJobs() + " training jobs"
-                        + " queued or running; wait for one to finish or cancel one (DELETE /train/{job_id})",
-                        Duration.ofSeconds(60));
+                throw tooManyJobs(caller);
             }
         }
         return new JobAccepted(id, JobStatus.QUEUED.value(), statusUrl(id));
+    }
+
+    /** A 429 unless the caller has a free job slot now. */
+    private void requireJobSlot(Principal caller) {
+        if (table.usage(caller.username()).activeJobs() >= quotas.maxActiveJobs()) {
+            throw tooManyJobs(caller);
+        }
+    }
+
+    private TooManyRequests tooManyJobs(Principal caller) {
+        int active = table.usage(caller.username()).activeJobs();
+        return new TooManyRequests("you have " + active + " of " + quotas.maxActiveJobs() + " training jobs"
+                + " queued or running; wait for one to finish or cancel one (DELETE /train/{job_id})",
+                Duration.ofSeconds(60));
     }
 
     JobView get(Principal caller, String jobId) {
