@@ -1,6 +1,7 @@
 package dev.mlapi.infra;
 
 
+import dev.mlapi.catalog.ApiCors;
 import dev.mlapi.catalog.OpenApiRoutes;
 import dev.mlapi.catalog.ApiRoute;
 import dev.mlapi.catalog.Env;
@@ -531,11 +532,10 @@ public final class MlApiStack extends Stack {
                 .createDefaultStage(false)
                 .corsPreflight(CorsPreflightOptions.builder()
                         .allowOrigins(settings.corsAllowOrigins())
-                        .allowHeaders(List.of("authorization", "content-type"))
-                        .allowMethods(List.of(CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT,
-                                CorsHttpMethod.DELETE, CorsHttpMethod.OPTIONS))
-                        .exposeHeaders(List.of("x-request-id"))
-                        .maxAge(Duration.hours(1))
+                        .allowHeaders(ApiCors.ALLOW_HEADERS)
+                        .allowMethods(ApiCors.ALLOW_METHODS.stream().map(CorsHttpMethod::valueOf).toList())
+                        .exposeHeaders(ApiCors.EXPOSE_HEADERS)
+                        .maxAge(Duration.seconds(ApiCors.MAX_AGE.toSeconds()))
                         .build())
                 .build();
     }

@@ -1,5 +1,6 @@
 package dev.mlapi.infra;
 
+import dev.mlapi.catalog.ApiCors;
 import dev.mlapi.catalog.StackParameter;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -56,7 +57,7 @@ public record StackSettings(
                 string(node, ADMIN_USERNAME).orElse(StackParameter.ADMIN_USERNAME.defaultValue()),
                 string(node, CORS_ALLOW_ORIGINS)
                         .map(value -> Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList())
-                        .orElse(List.of("*")),
+                        .orElse(ApiCors.DEFAULT_ALLOW_ORIGINS),
                 string(node, DEFAULT_IMAGE_MODEL).orElse(StackParameter.DEFAULT_IMAGE_MODEL.defaultValue()),
                 string(node, ALARM_EMAIL),
                 string(node, MISSING_JAR_PLACEHOLDER).map(Path::of));

@@ -6,6 +6,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.http.ApiResponse;
 import dev.mlapi.core.http.ProblemMapper;
+import dev.mlapi.core.http.RequestIds;
 import dev.mlapi.core.http.RouteTemplate;
 import dev.mlapi.core.testkit.LocalContext;
 import java.io.ByteArrayOutputStream;
@@ -13,7 +14,6 @@ import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -46,8 +46,8 @@ import org.slf4j.LoggerFactory;
  * base64 bodies for binary content), invokes the function's handler and writes its response
  * back. Like API Gateway, it answers a query string that is not valid percent-encoding (400),
  * unknown routes (404, {@code //models} included: routes match the path as sent), wrong methods
- * (405), bodies over Lambda's 6 MB limit (413) and uploads that stall (408) itself, all as
- * problem+json. The body is read without holding a thread; the function then runs on a Jetty
+ * (405), bodies over Lambda's 6 MB limit (413, checked first, as API Gateway does) and uploads
+ * that stall (408) itself, all as problem+json. The body is read without holding a thread; the function then runs on a Jetty
  * thread.
  */
 final class ApiGatewayRouter implements Request.Handler {
@@ -59,7 +59,6 @@ final class ApiGatewayRouter implements Request.Handler {
     private static final Logger LOG = LoggerFactory.getLogger(ApiGatewayRouter.class);
     private static final DateTimeFormatter REQUEST_TIME =
             DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ENGLISH);
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     /** One route and the function behind it, named by its module (also its Lambda context's function name). */
     record Target(RouteTemplate route, String functionName,
@@ -80,42 +79,48 @@ final class ApiGatewayRouter implements Request.Handler {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        String requestId = newRequestId();
+        String requestId = requestId(request);
         String method = request.getMethod().toUpperCase(Locale.ROOT);
         String rawPath = request.getHttpURI().getPath();
-        // Jetty refuses a bad escape in the path itself; the query it passes on as it came.
-        Optional<String> badQuery = PercentEncoding.firstError(Optional.ofNullable(request.getHttpURI().getQuery()).orElse(""));
-        if (badQuery.isPresent()) {
-            refuse(response, callback, new ApiException.InvalidInput("the query string " + badQuery.get()
-                    + "; send a literal '%' as %25"), rawPath, requestId);
-            return true;
-        }
-        Optional<Match> match = match(method, rawPath);
-        if (match.isEmpty()) {
-            boolean pathKnown = targets.stream().anyMatch(t -> t.route().matchPath(rawPath).isPresent());
-            refuse(response, callback, pathKnown
-                    ? new ApiException.MethodNotAllowed(method + " is not allowed on " + rawPath)
-                    : new ApiException.NotFound("no route for " + method + " " + rawPath), rawPath, requestId);
-            return true;
-        }
         // Never fatal: a pending body read sees the timeout as a failed read (answered 408), and
         // a function still running keeps its connection, as it would behind API Gateway.
         request.addIdleTimeoutListener(timeout -> false);
+        // As API Gateway: the body's size first (413 whatever else is wrong), then the query, then the route.
         new BodyReader(request, body -> {
-            if (body.isPresent()) {
-                try {
-                    write(response, callback, invoke(request, match.get(), body.get(), requestId));
-                } catch (RuntimeException e) {
-                    // e.g. a response whose base64 body does not decode: Jetty's error handler answers 500
-                    LOG.error("cannot write the response of request {}", requestId, e);
-                    callback.failed(e);
-                }
-            } else {
-                refuse(response, callback, new ApiException.PayloadTooLarge("the request body exceeds Lambda's limit of "
-                        + MAX_BODY_BYTES + " bytes; upload large files with a presigned URL"), rawPath, requestId);
+            if (body.isEmpty()) {
+                refuse(response, callback, bodyTooLarge(), rawPath, requestId);
+                return;
+            }
+            // Jetty refuses a bad escape in the path itself, before any handler; the query it passes on as it came.
+            Optional<String> badQuery = PercentEncoding.firstError(
+                    Optional.ofNullable(request.getHttpURI().getQuery()).orElse(""));
+            if (badQuery.isPresent()) {
+                refuse(response, callback, new ApiException.InvalidInput("the query string " + badQuery.get()
+                        + "; send a literal '%' as %25"), rawPath, requestId);
+                return;
+            }
+            Optional<Match> match = match(method, rawPath);
+            if (match.isEmpty()) {
+                boolean pathKnown = targets.stream().anyMatch(t -> t.route().matchPath(rawPath).isPresent());
+                refuse(response, callback, pathKnown
+                        ? new ApiException.MethodNotAllowed(method + " is not allowed on " + rawPath)
+                        : new ApiException.NotFound("no route for " + method + " " + rawPath), rawPath, requestId);
+                return;
+            }
+            try {
+                write(response, callback, invoke(request, match.get(), body.get(), requestId));
+            } catch (RuntimeException e) {
+                // e.g. a response whose base64 body does not decode: Jetty's error handler answers 500
+                LOG.error("cannot write the response of request {}", requestId, e);
+                callback.failed(e);
             }
         }, failure -> bodyNotReceived(request, response, callback, failure, requestId)).read();
         return true;
+    }
+
+    static ApiException bodyTooLarge() {
+        return new ApiException.PayloadTooLarge("the request body exceeds Lambda's limit of " + MAX_BODY_BYTES
+                + " bytes; upload large files with a presigned URL");
     }
 
     private static void refuse(Response response, Callback callback, ApiException error, String rawPath, String requestId) {
@@ -337,10 +342,9 @@ final class ApiGatewayRouter implements Request.Handler {
         response.write(true, ByteBuffer.wrap(bytes), callback);
     }
 
-    /** API Gateway's request ids look like {@code JKJaXmPLvHcESHA=}: base64 of random bytes. */
-    static String newRequestId() {
-        byte[] bytes = new byte[12];
-        RANDOM.nextBytes(bytes);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    /** The request's id, one format for every answer of the local server: the caller's own of a safe shape, else a new one ({@link RequestIds}). */
+    static String requestId(Request request) {
+        HttpFields headers = request.getHeaders();
+        return RequestIds.keepOrNew(headers == null ? null : headers.get(RequestIds.HEADER));
     }
 }

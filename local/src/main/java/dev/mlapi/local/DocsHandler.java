@@ -58,8 +58,8 @@ final class DocsHandler implements Request.Handler {
     public boolean handle(Request request, Response response, Callback callback) throws IOException {
         String path = request.getHttpURI().getPath();
         if (!request.getMethod().equals("GET") && !request.getMethod().equals("HEAD")) {
-            problem(response, callback, new ApiException.MethodNotAllowed(request.getMethod() + " is not allowed on " + path),
-                    path);
+            problem(request, response, callback,
+                    new ApiException.MethodNotAllowed(request.getMethod() + " is not allowed on " + path), path);
         } else if (path.equals("/openapi.yaml")) {
             send(response, callback, 200, "application/yaml; charset=utf-8", Files.readAllBytes(openApi));
         } else if (path.equals("/") || path.equals("/docs")) {
@@ -68,21 +68,21 @@ final class DocsHandler implements Request.Handler {
         } else if (path.equals("/docs/") || path.equals("/docs/index.html")) {
             send(response, callback, 200, TYPES.get("html"), INDEX.getBytes(StandardCharsets.UTF_8));
         } else {
-            asset(response, callback, path);
+            asset(request, response, callback, path);
         }
         return true;
     }
 
-    private void asset(Response response, Callback callback, String path) throws IOException {
+    private void asset(Request request, Response response, Callback callback, String path) throws IOException {
         String name = path.substring("/docs/".length());
         ApiException notFound = new ApiException.NotFound("no such file of the API docs: " + path);
         if (!name.matches("[a-zA-Z0-9._-]+")) {
-            problem(response, callback, notFound, path);
+            problem(request, response, callback, notFound, path);
             return;
         }
         try (InputStream in = getClass().getClassLoader().getResourceAsStream(WEBJAR + swaggerVersion + "/" + name)) {
             if (in == null) {
-                problem(response, callback, notFound, path);
+                problem(request, response, callback, notFound, path);
                 return;
             }
             String extension = name.substring(name.lastIndexOf('.') + 1);
@@ -90,8 +90,9 @@ final class DocsHandler implements Request.Handler {
         }
     }
 
-    private static void problem(Response response, Callback callback, ApiException error, String path) {
-        String requestId = ApiGatewayRouter.newRequestId();
+    private static void problem(Request request, Response response, Callback callback, ApiException error,
+            String path) {
+        String requestId = ApiGatewayRouter.requestId(request);
         ApiResponse problem = ProblemMapper.render(error, path, requestId).withHeader("x-request-id", requestId);
         problem.headers().forEach(response.getHeaders()::put);
         send(response, callback, problem.status(), null, problem.body());

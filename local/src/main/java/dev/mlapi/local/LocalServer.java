@@ -1,5 +1,6 @@
 package dev.mlapi.local;
 
+import dev.mlapi.catalog.ApiCors;
 import dev.mlapi.catalog.FunctionCatalog;
 import dev.mlapi.catalog.OpenApiRoutes;
 import dev.mlapi.core.Wiring;
@@ -38,6 +39,10 @@ import org.slf4j.LoggerFactory;
 public final class LocalServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalServer.class);
+    /** The browser origins the API answers, comma-separated, as the stack's {@code corsAllowOrigins}; default any. */
+    static final String CORS_ALLOW_ORIGINS = "CORS_ALLOW_ORIGINS";
+    /** In the data folder: the first admin's password, generated or the given {@code ADMIN_PASSWORD}. */
+    static final String ADMIN_PASSWORD_FILE = "admin-password";
 
     private final EmbeddedDynamoDb dynamoDb;
     private final EmbeddedS3 s3;
@@ -63,8 +68,7 @@ public final class LocalServer implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "local-server-shutdown"));
         System.out.printf("%nmlapi local server is ready on %s  (Swagger UI: %s/docs, data: %s, admin: '%s'%s)%n",
                 server.baseUri(), server.baseUri(), settings.dataDir(), server.wiring.config().adminUsername().orElse("-"),
-                System.getenv("ADMIN_PASSWORD") == null
-                        ? ", password in " + settings.dataDir().resolve("admin-password") : "");
+                ", password in " + settings.dataDir().resolve(ADMIN_PASSWORD_FILE));
     }
 
     /** Starts storage, functions and the HTTP listener; {@code env} supplies the functions' settings. */
@@ -85,8 +89,14 @@ public final class LocalServer implements AutoCloseable {
         functionEnv.remove(Config.Env.ADMIN_PASSWORD_SECRET_ARN);
         functionEnv.computeIfAbsent(Config.Env.JWT_SECRET, k -> secretFile(settings.dataDir().resolve("jwt-secret"), 48));
         functionEnv.putIfAbsent(Config.Env.ADMIN_USERNAME, "admin");
-        functionEnv.computeIfAbsent(Config.Env.ADMIN_PASSWORD,
-                k -> secretFile(settings.dataDir().resolve("admin-password"), 18));
+        // The password the admin is created with is always in .local/admin-password, given or generated.
+        Path adminPasswordFile = settings.dataDir().resolve(ADMIN_PASSWORD_FILE);
+        String givenAdminPassword = functionEnv.get(Config.Env.ADMIN_PASSWORD);
+        if (givenAdminPassword == null || givenAdminPassword.isBlank()) {
+            functionEnv.put(Config.Env.ADMIN_PASSWORD, secretFile(adminPasswordFile, 18));
+        } else {
+            writeSecret(adminPasswordFile, givenAdminPassword);
+        }
         Config config = Config.fromMap(functionEnv);
         Wiring wiring = Wiring.create(config);
         Tables.createMissing(wiring.dynamoDb(), config);
@@ -100,12 +110,12 @@ public final class LocalServer implements AutoCloseable {
 
         DocsHandler docs = new DocsHandler(root.resolve("openapi.yaml"), swaggerUiVersion());
         MetricsEndpoint metrics = new MetricsEndpoint(wiring::authenticator, Telemetry.registry());
-        Request.Handler front = (request, response, callback) -> {
+        Request.Handler front = new CorsHandler(ApiCors.origins(env.get(CORS_ALLOW_ORIGINS)), (request, response, callback) -> {
             String path = request.getHttpURI().getPath();
             Request.Handler target = path.equals("/docs") || path.startsWith("/docs/") || path.equals("/openapi.yaml")
                     ? docs : path.equals(MetricsEndpoint.PATH) ? metrics : router;
             return target.handle(request, response, callback);
-        };
+        });
         try {
             HttpFront http = HttpFront.start(settings.host(), settings.port(), HttpFront.Limits.defaults(), front);
             // the storage servers created their folders and files with the process umask
@@ -168,6 +178,17 @@ public final class LocalServer implements AutoCloseable {
             byte[] random = new byte[bytes];
             new SecureRandom().nextBytes(random);
             String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+            writeSecret(file, secret);
+            return secret;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep a secret in " + file, e);
+        }
+    }
+
+    /** Writes {@code secret} to {@code file}, replacing it, readable and writable by the owner only. */
+    private static void writeSecret(Path file, String secret) {
+        try {
+            Files.deleteIfExists(file);
             try {
                 // created owner-only, never readable by others even for a moment
                 Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -175,7 +196,6 @@ public final class LocalServer implements AutoCloseable {
                 LOG.debug("cannot restrict permissions of {}", file);
             }
             Files.writeString(file, secret + "\n", StandardCharsets.UTF_8);
-            return secret;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot keep a secret in " + file, e);
         }

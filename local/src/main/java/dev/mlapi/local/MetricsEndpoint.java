@@ -15,7 +15,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.function.Supplier;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -41,7 +40,7 @@ final class MetricsEndpoint implements Request.Handler {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        String requestId = UUID.randomUUID().toString();
+        String requestId = ApiGatewayRouter.requestId(request);
         String path = request.getHttpURI().getPath();
         ApiResponse answer;
         try {

@@ -37,7 +37,7 @@ final class ProblemErrorHandler extends ErrorHandler {
         if (UNPARSED_REQUEST_PATH.equals(path)) {
             path = null;
         }
-        String requestId = ApiGatewayRouter.newRequestId();
+        String requestId = ApiGatewayRouter.requestId(request);
         ApiResponse problem = problem(status, describe(message, cause), path, requestId)
                 .withHeader("x-request-id", requestId);
         if (status == 500 && !(cause instanceof IOException)) {

@@ -1,5 +1,6 @@
 package dev.mlapi.infra.sam;
 
+import dev.mlapi.catalog.ApiCors;
 import dev.mlapi.catalog.Env;
 import dev.mlapi.catalog.EnvValue;
 import dev.mlapi.catalog.FunctionCatalog;
@@ -160,9 +161,9 @@ public final class SamTemplateGenerator {
                 "RouteSettings", routeSettings,
                 "CorsConfiguration", map(
                         "AllowOrigins", Intrinsic.ref(CORS_PARAMETER),
-                        "AllowHeaders", List.of("authorization", "content-type"),
-                        "AllowMethods", List.of("GET", "POST", "PUT", "DELETE", "OPTIONS"),
-                        "ExposeHeaders", List.of("x-request-id")));
+                        "AllowHeaders", ApiCors.ALLOW_HEADERS,
+                        "AllowMethods", ApiCors.ALLOW_METHODS,
+                        "ExposeHeaders", ApiCors.EXPOSE_HEADERS));
         // As in the CDK stack: payload 2.0, simple responses, the answer cached per Authorization header.
         authorizer().ifPresent(spec -> properties.put("Auth", map("Authorizers", map(MlApiStack.AUTHORIZER_NAME, map(
                 "FunctionArn", Intrinsic.ref(spec.logicalName() + "Function.Alias"),

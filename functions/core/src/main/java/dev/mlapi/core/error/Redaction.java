@@ -6,7 +6,8 @@ import java.util.regex.Pattern;
 /**
  * The one redaction step for text that leaves the process (problem details, the request log):
  * values of sensitive fields ({@code password=…}, {@code "token": "…"}), bearer tokens and JWTs
- * become {@value #REDACTED}. Parsers should not quote such values in the first place
+ * become {@value #REDACTED}. Only values: the words around a field's name stay, so a problem
+ * detail such as {@code password: must be 8 to 128 characters long} reads as written. Parsers should not quote such values in the first place
  * ({@link #isSensitiveField(String)}); this catches what they quote anyway.
  */
 public final class Redaction {
@@ -18,13 +19,27 @@ public final class Redaction {
     private static final Pattern SENSITIVE_FIELD = Pattern.compile(SENSITIVE_NAME);
     /** An HTTP auth scheme: its credentials are the word after it ({@code Authorization: Bearer abc…}). */
     private static final String SCHEME = "(?:bearer|basic|digest)\\s+";
+    /** A value as input quotes it: a scheme and its credentials, a quoted string, or one bare word. */
+    private static final String VALUE =
+            "(" + SCHEME + "[^\\s,;&}\\]'\"]+|\"[^\"]*\"?|'[^']*'?|[^\\s,;&}\\]]+)";
+    /** A scheme before a placeholder ({@code Authorization: Bearer <token>}, in help texts) is no secret. */
+    private static final String NOT_PLACEHOLDER = "(?!" + SCHEME + "<[a-z_ -]+>)";
     /**
-     * {@code name: value}. A scheme and its credentials are one value; a scheme before a
-     * placeholder ({@code Authorization: Bearer <token>}, in help texts) is no secret and stays.
+     * A sensitive name bound to a value as input writes it: {@code name=value} (forms, queries) or
+     * a quoted name, {@code "name": value} (JSON). Any value is redacted.
      */
-    private static final Pattern NAMED_VALUE = Pattern.compile(
-            "(?i)(" + SENSITIVE_NAME + "[\"']?\\s*[:=]\\s*)(?!" + SCHEME + "<[a-z_ -]+>)"
-                    + "(" + SCHEME + "[^\\s,;&}\\]'\"]+|\"[^\"]*\"?|'[^']*'?|[^\\s,;&}\\]]+)");
+    private static final Pattern ASSIGNED_VALUE = Pattern.compile(
+            "(?i)((?:" + SENSITIVE_NAME + "[\"']?\\s*=|[\"']" + SENSITIVE_NAME + "[\"']\\s*:)\\s*)"
+                    + NOT_PLACEHOLDER + VALUE);
+    /**
+     * A bare {@code name: value}. This is also how problem details name a field
+     * ({@code password: is required}), so only what input would quote is a value here: a scheme
+     * and its credentials ({@code Authorization: Bearer …}) or a quoted string; the words of a
+     * message stay.
+     */
+    private static final Pattern LABELLED_VALUE = Pattern.compile(
+            "(?i)(" + SENSITIVE_NAME + "\\s*:\\s*)" + NOT_PLACEHOLDER
+                    + "(" + SCHEME + "[^\\s,;&}\\]'\"]+|\"[^\"]*\"?|'[^']*'?)");
     private static final Pattern BEARER = Pattern.compile("(?i)(bearer\\s+)[A-Za-z0-9._~+/=-]{8,}");
     private static final Pattern JWT = Pattern.compile("eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*");
 
@@ -41,7 +56,8 @@ public final class Redaction {
         if (text == null) {
             return null;
         }
-        String redacted = NAMED_VALUE.matcher(text).replaceAll("$1" + REDACTED);
+        String redacted = ASSIGNED_VALUE.matcher(text).replaceAll("$1" + REDACTED);
+        redacted = LABELLED_VALUE.matcher(redacted).replaceAll("$1" + REDACTED);
         redacted = BEARER.matcher(redacted).replaceAll("$1" + REDACTED);
         return JWT.matcher(redacted).replaceAll(REDACTED);
     }

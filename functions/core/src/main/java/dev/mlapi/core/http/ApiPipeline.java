@@ -228,7 +228,7 @@ public final class ApiPipeline implements Primer {
         try {
             request = EventCodec.decode(event, receivedAt);
         } catch (ApiException e) {
-            request = new ApiRequest(UUID.randomUUID().toString(), String.valueOf(event.getRouteKey()), "POST",
+            request = new ApiRequest(EventCodec.requestId(event), String.valueOf(event.getRouteKey()), "POST",
                     String.valueOf(event.getRawPath()), event.getHeaders(), Map.of(), Map.of(), new byte[0], null,
                     receivedAt);
             try (RequestLogContext log = RequestLogContext.open(request.requestId(), invocation.coldStart())) {

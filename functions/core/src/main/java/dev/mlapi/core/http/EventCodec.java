@@ -8,7 +8,6 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 
 /** Decodes API Gateway HTTP API (payload 2.0) events and encodes responses. */
 public final class EventCodec {
@@ -19,9 +18,7 @@ public final class EventCodec {
     public static ApiRequest decode(APIGatewayV2HTTPEvent event, Instant receivedAt) {
         var context = Optional.ofNullable(event.getRequestContext());
         var http = context.map(APIGatewayV2HTTPEvent.RequestContext::getHttp);
-        String requestId = context.map(APIGatewayV2HTTPEvent.RequestContext::getRequestId)
-                .filter(id -> !id.isBlank())
-                .orElseGet(() -> UUID.randomUUID().toString());
+        String requestId = requestId(event);
         String method = http.map(APIGatewayV2HTTPEvent.RequestContext.Http::getMethod).orElse("GET");
         String path = Optional.ofNullable(event.getRawPath())
                 .or(() -> http.map(APIGatewayV2HTTPEvent.RequestContext.Http::getPath))
@@ -30,6 +27,22 @@ public final class EventCodec {
         String sourceIp = http.map(APIGatewayV2HTTPEvent.RequestContext.Http::getSourceIp).orElse(null);
         return new ApiRequest(requestId, routeKey, method, path, event.getHeaders(),
                 event.getQueryStringParameters(), event.getPathParameters(), body(event), sourceIp, receivedAt);
+    }
+
+    /** The caller's own {@code X-Request-Id} of a safe shape ({@link RequestIds}), else API Gateway's, else a new one. */
+    public static String requestId(APIGatewayV2HTTPEvent event) {
+        return RequestIds.safe(header(event.getHeaders(), RequestIds.HEADER))
+                .or(() -> Optional.ofNullable(event.getRequestContext())
+                        .map(APIGatewayV2HTTPEvent.RequestContext::getRequestId).filter(id -> !id.isBlank()))
+                .orElseGet(RequestIds::newId);
+    }
+
+    private static String header(Map<String, String> headers, String name) {
+        if (headers == null) {
+            return null;
+        }
+        return headers.entrySet().stream().filter(e -> e.getKey() != null && e.getKey().equalsIgnoreCase(name))
+                .map(Map.Entry::getValue).findFirst().orElse(null);
     }
 
     private static byte[] body(APIGatewayV2HTTPEvent event) {

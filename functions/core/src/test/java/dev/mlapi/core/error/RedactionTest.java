@@ -17,6 +17,16 @@ class RedactionTest {
             "password=hunter2&user=a | password=REDACTED&user=a",
             "{\"token\": \"abc\"} | {\"token\": REDACTED}",
             "header Bearer abcdefgh12345 | header Bearer REDACTED",
+            // a value input quotes after a bare name, and a quoted name with a bare value
+            "password: 'hunter2' is not allowed | password: REDACTED is not allowed",
+            "{\"password\": hunter2} | {\"password\": REDACTED}",
+            "new_password = s3cret! | new_password = REDACTED",
+            // problem details name a field before their message: the message is no secret
+            "password: is required | password: is required",
+            "password: must be 8 to 128 characters long | password: must be 8 to 128 characters long",
+            "new_password: must differ from current_password | new_password: must differ from current_password",
+            "current_password: does not match | current_password: does not match",
+            "token: has expired | token: has expired",
             // help texts name the header with a placeholder: nothing secret, keep them readable
             "this route requires 'Authorization: Bearer <token>' | this route requires 'Authorization: Bearer <token>'",
             "/metrics requires 'Authorization: Bearer <token>' of an admin | /metrics requires 'Authorization: Bearer <token>' of an admin",
