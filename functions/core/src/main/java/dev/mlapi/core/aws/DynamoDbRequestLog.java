@@ -62,6 +62,8 @@ public final class DynamoDbRequestLog implements RequestLog {
     public static final int BATCH_WRITE_LIMIT = 25;
     private static final int BATCH_WRITE_ATTEMPTS = 8;
 
+    private static final java.security.SecureRandom SUFFIXES = new java.security.SecureRandom();
+
     private final DynamoDbClient dynamoDb;
     private final String table;
 
@@ -70,17 +72,55 @@ public final class DynamoDbRequestLog implements RequestLog {
         this.table = table;
     }
 
+    /**
+     * Stores {@code entry} once. The same entry written again (a retried write) is stored once; a
+     * different request under an id already taken (a caller may choose its {@code X-Request-Id}) is
+     * stored too, under that id with a random suffix, so no caller can keep a request out of the log.
+     */
     @Override
     public void record(RequestLogEntry entry) {
+        RequestLogEntry toStore = entry;
+        for (int attempt = 1; ; attempt++) {
+            if (putIfAbsent(toStore) || isStored(toStore) || attempt == 3) {
+                return;
+            }
+            toStore = entry.withRequestId(entry.requestId() + "-" + randomSuffix());
+        }
+    }
+
+    private boolean putIfAbsent(RequestLogEntry entry) {
         try {
             dynamoDb.putItem(r -> r.tableName(table).item(toItem(entry))
                     .conditionExpression("attribute_not_exists(#id)")
                     .expressionAttributeNames(Map.of("#id", REQUEST_ID)));
-        } catch (ConditionalCheckFailedException duplicate) {
-            // A retried invocation with the same request id: the first record stands.
+            return true;
+        } catch (ConditionalCheckFailedException taken) {
+            return false;
         } catch (SdkException e) {
             throw SdkErrors.translate(e);
         }
+    }
+
+    /** Whether the item under {@code entry}'s id is this very entry (same creation time, route and user). */
+    private boolean isStored(RequestLogEntry entry) {
+        try {
+            Map<String, AttributeValue> item = dynamoDb.getItem(r -> r.tableName(table).consistentRead(true)
+                    .key(Map.of(REQUEST_ID, s(entry.requestId())))).item();
+            if (item == null || item.isEmpty()) {
+                return false;
+            }
+            RequestLogEntry stored = fromItem(item);
+            return timestamp(stored.createdAt()).equals(timestamp(entry.createdAt())) && stored.route().equals(entry.route())
+                    && stored.user().equals(entry.user());
+        } catch (SdkException e) {
+            throw SdkErrors.translate(e);
+        }
+    }
+
+    private static String randomSuffix() {
+        byte[] bytes = new byte[6];
+        SUFFIXES.nextBytes(bytes);
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     /**

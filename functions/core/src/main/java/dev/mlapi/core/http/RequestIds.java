@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
  * The one format of request ids: 16 URL-safe base64 characters (12 random bytes) when the
  * server makes one. A caller's own {@code X-Request-Id} of a safe shape ({@value #SAFE_SHAPE}) is
  * kept, so a client can follow its request through answers, logs and history; anything else is
- * replaced. The id keys the request log, where a repeated id is recorded once (the first).
+ * replaced. The id keys the request log; another request under an id already logged is logged
+ * under that id with a random suffix (a caller cannot keep a request out of the log).
  */
 public final class RequestIds {
 

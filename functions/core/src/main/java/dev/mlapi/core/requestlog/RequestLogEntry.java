@@ -29,4 +29,10 @@ public record RequestLogEntry(
         Optional<String> errorMessage,
         Optional<String> sourceIp,
         Instant expiresAt) {
+
+    /** This entry under another id (all else equal). */
+    public RequestLogEntry withRequestId(String id) {
+        return new RequestLogEntry(id, createdAt, route, method, path, user, statusCode, processingTime, inputSize,
+                imageUrl, imageWidth, imageHeight, model, result, errorMessage, sourceIp, expiresAt);
+    }
 }

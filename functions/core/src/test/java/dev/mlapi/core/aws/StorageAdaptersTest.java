@@ -116,7 +116,7 @@ class StorageAdaptersTest {
     }
 
     @Test
-    void record_storesOnceAndIsQueryableByDay() {
+    void record_storesAnEntryOnce_andAnotherRequestUnderATakenIdUnderASuffixedId() {
         var log = stack.wiring().requestLog();
         Instant at = Instant.parse("2026-03-04T05:06:07Z");
         var entry = new RequestLogEntry("req-1", at, "POST /classify", "POST", "/classify", Optional.of("alice"), 200,
@@ -124,21 +124,27 @@ class StorageAdaptersTest {
                 Optional.of("mobilenetv2:1"), Optional.of("tabby"), Optional.empty(), Optional.of("127.0.0.1"),
                 at.plus(90, ChronoUnit.DAYS));
         log.record(entry);
-        log.record(new RequestLogEntry("req-1", at, "GET /health", "GET", "/health", Optional.empty(), 500, 9,
-                0, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                Optional.of("x"), Optional.empty(), at));
+        log.record(entry); // a retried write of the same entry
+        // another caller sending X-Request-Id: req-1 is logged all the same
+        log.record(new RequestLogEntry("req-1", at.plusMillis(5), "GET /health", "GET", "/health", Optional.of("mallory"),
+                500, 9, 0, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.of("x"), Optional.empty(), at.plus(90, ChronoUnit.DAYS)));
         var items = stack.wiring().dynamoDb().query(r -> r.tableName(stack.config().requestLogTable())
                 .indexName(Tables.REQUEST_LOG_BY_DAY)
                 .keyConditionExpression("#d = :d")
                 .expressionAttributeNames(Map.of("#d", "day"))
                 .expressionAttributeValues(Map.of(":d", AttributeValue.fromS("2026-03-04")))).items();
-        assertThat(items).hasSize(1);
-        assertThat(items.get(0).get("route").s()).isEqualTo("POST /classify");
-        assertThat(items.get(0).get("status_code").n()).isEqualTo("200");
-        assertThat(items.get(0).get("image_width").n()).isEqualTo("640");
-        assertThat(items.get(0).get("created_at").s()).as("fixed width: string order is time order")
+        assertThat(items).hasSize(2);
+        var first = items.stream().filter(i -> i.get("request_id").s().equals("req-1")).findFirst().orElseThrow();
+        assertThat(first.get("route").s()).isEqualTo("POST /classify");
+        assertThat(first.get("status_code").n()).isEqualTo("200");
+        assertThat(first.get("image_width").n()).isEqualTo("640");
+        assertThat(first.get("created_at").s()).as("fixed width: string order is time order")
                 .isEqualTo("2026-03-04T05:06:07.000000Z");
-        assertThat(DynamoDbRequestLog.fromItem(items.get(0))).isEqualTo(entry);
+        assertThat(DynamoDbRequestLog.fromItem(first)).isEqualTo(entry);
+        var second = items.stream().filter(i -> !i.get("request_id").s().equals("req-1")).findFirst().orElseThrow();
+        assertThat(second.get("request_id").s()).matches("req-1-[A-Za-z0-9_-]{8}");
+        assertThat(second.get("user").s()).isEqualTo("mallory");
     }
 
     @Test
