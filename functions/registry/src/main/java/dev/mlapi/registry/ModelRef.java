@@ -51,7 +51,9 @@ public record ModelRef(String name, OptionalInt version, Optional<String> alias)
             }
             return version;
         } catch (NumberFormatException e) {
-            throw InvalidInput.field(field, "version must be a positive integer, got '" + text + "'");
+            String shown = text == null || text.length() <= 40 ? text : text.substring(0, 40) + "… (" + text.length()
+                    + " characters)";
+            throw InvalidInput.field(field, "version must be a positive integer, got '" + shown + "'");
         }
     }
 

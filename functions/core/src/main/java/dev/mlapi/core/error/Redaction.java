@@ -17,6 +17,12 @@ public final class Redaction {
     private static final String SENSITIVE_NAME =
             "(?:[a-z0-9_-]*(?:password|passwd|pwd|secret|token|api[_-]?key|credential|authorization|signature))";
     private static final Pattern SENSITIVE_FIELD = Pattern.compile(SENSITIVE_NAME);
+    /**
+     * Where a name may start in running text: not inside a word. Without it every position of a
+     * long word is a start, and the name's open prefix makes the search quadratic (a 100 KB
+     * version string in a problem detail held a thread for minutes).
+     */
+    private static final String WORD_START = "(?<![a-z0-9_-])";
     /** An HTTP auth scheme: its credentials are the word after it ({@code Authorization: Bearer abc…}). */
     private static final String SCHEME = "(?:bearer|basic|digest)\\s+";
     /** A value as input quotes it: a scheme and its credentials, a quoted string, or one bare word. */
@@ -29,7 +35,7 @@ public final class Redaction {
      * a quoted name, {@code "name": value} (JSON). Any value is redacted.
      */
     private static final Pattern ASSIGNED_VALUE = Pattern.compile(
-            "(?i)((?:" + SENSITIVE_NAME + "[\"']?\\s*=|[\"']" + SENSITIVE_NAME + "[\"']\\s*:)\\s*)"
+            "(?i)((?:" + WORD_START + SENSITIVE_NAME + "[\"']?\\s*=|[\"']" + SENSITIVE_NAME + "[\"']\\s*:)\\s*)"
                     + NOT_PLACEHOLDER + VALUE);
     /**
      * A bare {@code name: value}. This is also how problem details name a field
@@ -38,10 +44,10 @@ public final class Redaction {
      * message stay.
      */
     private static final Pattern LABELLED_VALUE = Pattern.compile(
-            "(?i)(" + SENSITIVE_NAME + "\\s*:\\s*)" + NOT_PLACEHOLDER
+            "(?i)(" + WORD_START + SENSITIVE_NAME + "\\s*:\\s*)" + NOT_PLACEHOLDER
                     + "(" + SCHEME + "[^\\s,;&}\\]'\"]+|\"[^\"]*\"?|'[^']*'?)");
     private static final Pattern BEARER = Pattern.compile("(?i)(bearer\\s+)[A-Za-z0-9._~+/=-]{8,}");
-    private static final Pattern JWT = Pattern.compile("eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*");
+    private static final Pattern JWT = Pattern.compile("(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*");
 
     private Redaction() {
     }

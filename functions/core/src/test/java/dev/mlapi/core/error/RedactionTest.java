@@ -2,6 +2,9 @@ package dev.mlapi.core.error;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -33,5 +36,21 @@ class RedactionTest {
     })
     void redact(String text, String expected) {
         assertThat(Redaction.redact(text)).isEqualTo(expected);
+    }
+
+    /**
+     * Long words cost linear time: each search starts only where a word does. Before, every
+     * position of a 100 KB word was a start and a problem detail quoting it held a thread for
+     * minutes; the bound is far above linear time and far below that.
+     */
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void redact_whenTextHasHundredKilobyteWords_returnsThemUnchanged() {
+        for (String word : new String[] {"a".repeat(100_000), "eyJ".repeat(33_000), "x-".repeat(50_000),
+                "passwordx".repeat(11_000)}) {
+            String detail = "version: must be a positive integer, got '" + word + "'";
+            assertThat(Redaction.redact(detail)).isEqualTo(detail);
+        }
+        assertThat(Redaction.redact("a".repeat(100_000) + " password=hunter2")).endsWith("password=REDACTED");
     }
 }
