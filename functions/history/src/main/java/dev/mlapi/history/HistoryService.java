@@ -3,6 +3,7 @@ package dev.mlapi.history;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.auth.Principal;
 import dev.mlapi.core.error.ApiException.Forbidden;
+import dev.mlapi.core.error.ApiException.InvalidInput;
 import dev.mlapi.core.error.ApiException.NotFound;
 import dev.mlapi.core.json.Json;
 import dev.mlapi.core.requestlog.HistoryDeletion;
@@ -21,6 +22,11 @@ import java.util.UUID;
 
 /** The history's rules: who sees and deletes which entries. Admins: everyone's; users: their own. */
 final class HistoryService implements Primer {
+
+    /** The longest request id any caller can be given: a kept X-Request-Id (64) with a suffix, or API Gateway's. */
+    static final int MAX_REQUEST_ID = 128;
+    private static final java.util.regex.Pattern REQUEST_ID =
+            java.util.regex.Pattern.compile("[A-Za-z0-9_=+-]{1," + MAX_REQUEST_ID + "}");
 
     /** Entries are logged after their handler answers: a default {@code to} a little ahead includes the newest. */
     private static final Duration DEFAULT_TO_AHEAD = Duration.ofMinutes(1);
@@ -60,6 +66,11 @@ final class HistoryService implements Primer {
     }
 
     EntryView get(Principal caller, String requestId) {
+        if (requestId == null || !REQUEST_ID.matcher(requestId).matches()) {
+            // bounded before the lookup: DynamoDB refuses keys over 2048 bytes with a 500-shaped error
+            throw InvalidInput.field("request_id", "is 1 to " + MAX_REQUEST_ID + " characters of letters, digits"
+                    + " and _ - = +");
+        }
         RequestLogEntry entry = history.find(requestId)
                 .filter(e -> caller.isAdmin() || e.user().equals(Optional.of(caller.username())))
                 .orElseThrow(() -> new NotFound("no history entry '" + requestId + "'"));

@@ -184,6 +184,17 @@ class ManageHistoryHandlerTest {
     }
 
     @Test
+    void get_withAnIdNoRequestCanHave_is400BeforeAnyLookup() {
+        // 4,000 characters once reached DynamoDB, which refuses keys over 2,048 bytes: a 500
+        for (String id : new String[] {"a".repeat(4_000), "a".repeat(129), "semi;colon", "sp ace"}) {
+            APIGatewayV2HTTPResponse answer = get(admin, id);
+            assertThat(answer.getStatusCode()).as(id.length() + " characters").isEqualTo(400);
+            assertThat(answer.getBody()).contains("request_id");
+        }
+        assertThat(get(admin, "a".repeat(128)).getStatusCode()).isEqualTo(404);
+    }
+
+    @Test
     void delete_before_hidesExactlyTheOlderEntriesAtOnce_andThePurgeRemovesThem() {
         String recent = log(1, "alice", "POST /classify", 200, null);
         String recentBob = log(5, "bob", "POST /classify", 200, null);
