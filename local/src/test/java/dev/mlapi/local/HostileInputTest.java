@@ -53,24 +53,6 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  */
 class HostileInputTest {
 
-    /**
-     * 5xx answers found by this suite in other areas, to be fixed there: {@code "METHOD /path | input | value"}
-     * → what was seen. The suite still sends these cases and fails on any 5xx not listed here.
-     * The lead empties this list once the owners' fixes are merged.
-     */
-    static final Map<String, String> KNOWN_FAILURES = Map.of(
-            // history: the id goes to DynamoDB unchecked, which refuses a key over 2048 bytes
-            "GET /history/{request_id} | path request_id | 4 KB", "500 internal-error");
-
-    /**
-     * Cases that hold a server thread for a minute or more, in other areas: not sent, so that the
-     * suite stays short and the server can stop; listed here to be fixed by their owners and then
-     * sent again (the lead empties this list with {@link #KNOWN_FAILURES}).
-     */
-    static final Map<String, String> KNOWN_HANGS = Map.of(
-            // models: parsing a version takes super-linear time (a 4 KB version in a path takes ~5 s)
-            "PUT /models/{name}/aliases/{alias} | json version | 100 KB", "no answer within 60 s");
-
     /** Operations that would end the session the suite runs with, whatever their input. */
     static final Set<String> SKIPPED = Set.of("POST /auth/logout");
 
@@ -394,7 +376,6 @@ class HostileInputTest {
     void everyOperation_everyInput_hostileValues_neverA5xx_every4xxIsProblemJson() throws Exception {
         List<Answer> answers = new ArrayList<>();
         List<String> failures = new ArrayList<>();
-        List<String> known = new ArrayList<>();
         long started = System.nanoTime();
         // a few at a time, as a busy client would; answers are checked in the order they were sent
         ExecutorService senders = Executors.newFixedThreadPool(3);
@@ -406,9 +387,7 @@ class HostileInputTest {
             String token = answer(raw(operation, "probe", "-", pathWith(operation, "", ""), null, null, userToken))
                     .status() == 403 ? adminToken : userToken;
             for (Case sent : cases(operation, token)) {
-                if (!KNOWN_HANGS.containsKey(sent.key())) {
-                    pending.add(senders.submit(() -> answer(sent)));
-                }
+                pending.add(senders.submit(() -> answer(sent)));
             }
         }
         for (Future<Answer> future : pending) {
@@ -416,8 +395,7 @@ class HostileInputTest {
             answers.add(answer);
             String problem = check(answer);
             if (problem != null) {
-                (KNOWN_FAILURES.containsKey(answer.sent().key()) ? known : failures)
-                        .add(answer.sent().key() + " → " + problem);
+                failures.add(answer.sent().key() + " → " + problem);
             }
         }
         senders.shutdown();
@@ -425,11 +403,7 @@ class HostileInputTest {
         System.out.printf("%nhostile input: %d requests in %d s; slowest 10:%n", answers.size(), seconds);
         answers.stream().sorted(Comparator.comparingLong(Answer::nanos).reversed()).limit(10)
                 .forEach(a -> System.out.printf("  %8.1f ms  %d  %s%n", a.nanos() / 1e6, a.status(), a.sent().key()));
-        known.forEach(k -> System.out.println("  known (allow-listed) failure: " + k));
-        KNOWN_FAILURES.keySet().stream().filter(k -> known.stream().noneMatch(f -> f.startsWith(k)))
-                .forEach(k -> System.out.println("  allow-listed but no longer failing, remove it: " + k));
         assertThat(answers).hasSizeGreaterThan(1000);
-        KNOWN_HANGS.forEach((key, seen) -> System.out.println("  known hang, not sent: " + key + " (" + seen + ")"));
         assertThat(failures).as("answers to hostile input that are 5xx, not problem+json, or garbled").isEmpty();
     }
 
