@@ -383,13 +383,14 @@ public final class MlApiStack extends Stack {
         // Object-level grants name the registry's objects or the log's indexes, which are only addressable by pattern.
         io.github.cdklabs.cdknag.NagSuppressions.addResourceSuppressions(role, List.of(
                 io.github.cdklabs.cdknag.NagPackSuppression.builder().id("AwsSolutions-IAM5")
-                        .reason("Exact actions on the registry bucket's objects (<bucket>/*, or only <bucket>/training/*"
-                                + " or <bucket>/images/*)"
+                        .reason("Exact actions on the registry bucket's objects (<bucket>/*, or only <bucket>/training/*,"
+                                + " <bucket>/images/* or the model names' owner records <bucket>/models/*/owner.json*)"
                                 + " and tables' indexes (<table>/index/*): S3 objects and DynamoDB indexes have no other"
                                 + " ARN form.")
                         .appliesTo(List.of(
                                 io.github.cdklabs.cdknag.RegexAppliesTo.builder()
-                                        .regex("/^Resource::<[A-Za-z0-9]+\\.Arn>\\/((index|training|images)\\/)?\\*$/g").build()))
+                                        .regex("/^Resource::<[A-Za-z0-9]+\\.Arn>\\/(((index|training|images)\\/)?\\*|models\\/\\*\\/owner\\.json\\*?)$/g")
+                                        .build()))
                         .build()), true);
         return new JavaFunction(spec, function, alias, logGroup, failureQueue);
     }
