@@ -125,6 +125,10 @@ public record TabularDataset(List<String> featureNames, String target, double[][
                 if (c == targetIndex) {
                     if (cell.isEmpty()) {
                         errors.add(new FieldError(FIELD, at + ", column '" + header.get(c) + "': the target is missing"));
+                    } else if (!classification && !isFiniteNumber(cell)) {
+                        // Checked here, where the record's line is known (blank lines and quoted newlines shift it).
+                        errors.add(new FieldError(FIELD, at + ", column '" + header.get(c) + "': '" + cell
+                                + "' is not a number, and regression needs numeric targets"));
                     }
                     continue;
                 }
@@ -164,6 +168,14 @@ public record TabularDataset(List<String> featureNames, String target, double[][
             RegressionSearch.numericTargets(dataset);
         }
         return dataset;
+    }
+
+    private static boolean isFiniteNumber(String cell) {
+        try {
+            return Double.isFinite(Double.parseDouble(cell));
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     /** The one of {@code , ; tab} that occurs most often in the header line outside quotes; a comma on a tie. */

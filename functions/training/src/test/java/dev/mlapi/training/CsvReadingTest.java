@@ -104,6 +104,18 @@ class CsvReadingTest {
     }
 
     @Test
+    void parseCsv_whenARegressionTargetIsNotANumberAfterBlankOrSpanningLines_namesItsLine() {
+        assertThat(regressionRefused("x;y\n1;2\n\n\n3;abc\n"))
+                .contains("row 5, column 'y': 'abc' is not a number, and regression needs numeric targets");
+        assertThat(regressionRefused("\"x\ncm\",y\n\"1\n\",0.5\n2,abc\n"))
+                .contains("row 5, column 'y': 'abc' is not a number, and regression needs numeric targets");
+    }
+
+    static String regressionRefused(String csv) {
+        return catchThrowableOfType(() -> TabularDataset.parseCsv(csv, Optional.empty(), false), InvalidInput.class).detail();
+    }
+
+    @Test
     void parseCsv_whenCellsHaveSurroundingSpaces_ignoresThem() {
         TabularDataset data = read(" x , y ,kind\n 0.1 ,\t0.2 , a \n0.9, \"0.8\" ,b\n");
 
