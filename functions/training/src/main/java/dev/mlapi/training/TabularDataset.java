@@ -2,23 +2,37 @@ package dev.mlapi.training;
 
 import dev.mlapi.core.error.ApiException.FieldError;
 import dev.mlapi.core.error.ApiException.InvalidInput;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
 
 /**
  * A classification table read from CSV: numeric features in column order and a text target.
  * Parsing checks everything a training job needs up front, so a bad file is a 400 naming the row
  * and column before any job exists: a header with blank or repeated names, an unknown target, a
- * row of the wrong width, a missing or non-numeric or non-finite feature, a single-class target.
+ * row of the wrong width, a missing or non-numeric or non-finite feature, a single-class target,
+ * a quoted field that is never closed.
  *
  * @param rows     features, one array per data row, in {@code featureNames} order
  * @param targets  the target of each row
  */
 public record TabularDataset(List<String> featureNames, String target, double[][] rows, List<String> targets) {
+
+    private static final String FIELD = "dataset.csv";
+    private static final String BYTE_ORDER_MARK = "\uFEFF";
+    private static final String DELIMITERS = ",;\t";
+    private static final Pattern DECIMAL_COMMA = Pattern.compile("[-+]?\\d*,\\d+");
 
     public TabularDataset {
         featureNames = List.copyOf(featureNames);
@@ -35,8 +49,12 @@ public record TabularDataset(List<String> featureNames, String target, double[][
     }
 
     /**
-     * Reads {@code csv} (a header row, then data rows, comma-separated; the target is {@code target}
-     * or else the last column). Row numbers in errors are the file's line numbers (the header is 1).
+     * Reads {@code csv}: a header row, then data rows; the target is {@code target} or else the last
+     * column. Fields are separated by {@code ,} {@code ;} or a tab, whichever splits the header into
+     * the most fields (a comma on a tie); fields may be double-quoted, with commas, newlines and
+     * doubled quotes inside; a leading byte order mark and CRLF line ends are accepted; spaces around
+     * a field are ignored. Row numbers in errors are the file's line numbers (the header is 1; a
+     * record spanning lines is named by the line it starts on).
      */
     public static TabularDataset parseCsv(String csv, Optional<String> target) {
         return parseCsv(csv, target, true);
@@ -44,23 +62,31 @@ public record TabularDataset(List<String> featureNames, String target, double[][
 
     /** As {@link #parseCsv(String, Optional)}; a regression target may take any number of values, but must be numeric. */
     public static TabularDataset parseCsv(String csv, Optional<String> target, boolean classification) {
-        String field = "dataset.csv";
-        if (csv == null || csv.isBlank()) {
-            throw InvalidInput.field(field, "is empty: send a header row and data rows");
+        String text = csv != null && csv.startsWith(BYTE_ORDER_MARK) ? csv.substring(1) : csv;
+        if (text == null || text.isBlank()) {
+            throw InvalidInput.field(FIELD, "is empty: send a header row and data rows");
         }
-        String[] lines = csv.split("\r?\n", -1);
-        List<String> header = cells(lines[0]);
-        Set<String> seen = new HashSet<>();
+        char delimiter = delimiter(text);
+        try (Records records = new Records(text, delimiter)) {
+            return parse(records, delimiter, target, classification);
+        }
+    }
+
+    private static TabularDataset parse(Records records, char delimiter, Optional<String> target, boolean classification) {
+        List<String> header = records.next().cells();
+        Map<String, Integer> seen = new HashMap<>();
         for (int c = 0; c < header.size(); c++) {
             if (header.get(c).isEmpty()) {
-                throw InvalidInput.field(field, "row 1, column " + (c + 1) + ": the header has a blank column name");
+                throw InvalidInput.field(FIELD, "row 1, column " + (c + 1) + ": the header has a blank column name");
             }
-            if (!seen.add(header.get(c))) {
-                throw InvalidInput.field(field, "row 1: column '" + header.get(c) + "' appears twice");
+            Integer first = seen.putIfAbsent(header.get(c), c + 1);
+            if (first != null) {
+                throw InvalidInput.field(FIELD, "row 1: column '" + header.get(c) + "' appears twice (columns " + first
+                        + " and " + (c + 1) + ")");
             }
         }
         if (header.size() < 2) {
-            throw InvalidInput.field(field, "row 1: need at least one feature column and a target column");
+            throw InvalidInput.field(FIELD, "row 1: need at least one feature column and a target column");
         }
         String targetName = target.orElse(header.get(header.size() - 1));
         int targetIndex = header.indexOf(targetName);
@@ -72,14 +98,24 @@ public record TabularDataset(List<String> featureNames, String target, double[][
         List<double[]> rows = new ArrayList<>();
         List<String> targets = new ArrayList<>();
         List<FieldError> errors = new ArrayList<>();
-        for (int line = 1; line < lines.length && errors.size() < 20; line++) {
-            if (lines[line].isBlank()) {
+        while (errors.size() < 20) {
+            RawRow record;
+            try {
+                record = records.next();
+            } catch (InvalidInput e) {
+                errors.addAll(e.errors());
+                break;
+            }
+            if (record == null) {
+                break;
+            }
+            List<String> cells = record.cells();
+            if (cells.size() == 1 && cells.get(0).isEmpty()) {
                 continue;
             }
-            List<String> cells = cells(lines[line]);
-            String at = "row " + (line + 1);
+            String at = "row " + record.line();
             if (cells.size() != header.size()) {
-                errors.add(new FieldError(field, at + ": has " + cells.size() + " cells, the header has " + header.size()));
+                errors.add(new FieldError(FIELD, at + ": has " + cells.size() + " cells, the header has " + header.size()));
                 continue;
             }
             double[] row = new double[features.size()];
@@ -88,21 +124,27 @@ public record TabularDataset(List<String> featureNames, String target, double[][
                 String cell = cells.get(c);
                 if (c == targetIndex) {
                     if (cell.isEmpty()) {
-                        errors.add(new FieldError(field, at + ", column '" + header.get(c) + "': the target is missing"));
+                        errors.add(new FieldError(FIELD, at + ", column '" + header.get(c) + "': the target is missing"));
+                    } else if (!classification && !isFiniteNumber(cell)) {
+                        // Checked here, where the record's line is known (blank lines and quoted newlines shift it).
+                        errors.add(new FieldError(FIELD, at + ", column '" + header.get(c) + "': '" + cell
+                                + "' is not a number, and regression needs numeric targets"));
                     }
                     continue;
                 }
                 String where = at + ", column '" + header.get(c) + "'";
                 if (cell.isEmpty()) {
-                    errors.add(new FieldError(field, where + ": missing value"));
+                    errors.add(new FieldError(FIELD, where + ": missing value"));
                 } else {
                     try {
                         row[f] = Double.parseDouble(cell);
                         if (!Double.isFinite(row[f])) {
-                            errors.add(new FieldError(field, where + ": '" + cell + "' is not a finite number"));
+                            errors.add(new FieldError(FIELD, where + ": '" + cell + "' is not a finite number"));
                         }
                     } catch (NumberFormatException e) {
-                        errors.add(new FieldError(field, where + ": '" + cell + "' is not a number"));
+                        String hint = delimiter != ',' && DECIMAL_COMMA.matcher(cell).matches()
+                                ? " (write decimals with a point: '" + cell.replace(',', '.') + "')" : "";
+                        errors.add(new FieldError(FIELD, where + ": '" + cell + "' is not a number" + hint));
                     }
                 }
                 f++;
@@ -115,10 +157,10 @@ public record TabularDataset(List<String> featureNames, String target, double[][
                     + " more)" : ""), errors);
         }
         if (rows.isEmpty()) {
-            throw InvalidInput.field(field, "has a header but no data rows");
+            throw InvalidInput.field(FIELD, "has a header but no data rows");
         }
         if (classification && new HashSet<>(targets).size() < 2) {
-            throw InvalidInput.field(field, "column '" + targetName + "' has a single class ('" + targets.get(0)
+            throw InvalidInput.field(FIELD, "column '" + targetName + "' has a single class ('" + targets.get(0)
                     + "'): classification needs at least two");
         }
         TabularDataset dataset = new TabularDataset(features, targetName, rows.toArray(double[][]::new), targets);
@@ -128,32 +170,87 @@ public record TabularDataset(List<String> featureNames, String target, double[][
         return dataset;
     }
 
-    /** Splits one CSV line; cells may be double-quoted (a quote inside is doubled). */
-    private static List<String> cells(String line) {
-        List<String> cells = new ArrayList<>();
-        StringBuilder cell = new StringBuilder();
+    private static boolean isFiniteNumber(String cell) {
+        try {
+            return Double.isFinite(Double.parseDouble(cell));
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** The one of {@code , ; tab} that occurs most often in the header line outside quotes; a comma on a tie. */
+    static char delimiter(String text) {
+        int[] counts = new int[DELIMITERS.length()];
         boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char ch = line.charAt(i);
-            if (quoted) {
-                if (ch == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-                    cell.append('"');
-                    i++;
-                } else if (ch == '"') {
-                    quoted = false;
-                } else {
-                    cell.append(ch);
-                }
-            } else if (ch == '"') {
-                quoted = true;
-            } else if (ch == ',') {
-                cells.add(cell.toString().trim());
-                cell.setLength(0);
-            } else {
-                cell.append(ch);
+        for (int i = 0; i < text.length(); i++) {
+            char ch = text.charAt(i);
+            if (ch == '"') {
+                quoted = !quoted;
+            } else if (!quoted && (ch == '\n' || ch == '\r')) {
+                break;
+            } else if (!quoted && DELIMITERS.indexOf(ch) >= 0) {
+                counts[DELIMITERS.indexOf(ch)]++;
             }
         }
-        cells.add(cell.toString().trim());
-        return cells;
+        int best = 0;
+        for (int d = 1; d < counts.length; d++) {
+            if (counts[d] > counts[best]) {
+                best = d;
+            }
+        }
+        return DELIMITERS.charAt(best);
+    }
+
+    /** One CSV record: its cells (unquoted, trimmed) and the file line it starts on. */
+    private record RawRow(long line, List<String> cells) {
+    }
+
+    /** The records of a CSV text, read one at a time by Commons CSV; a malformed quote is a 400 naming its line. */
+    private static final class Records implements AutoCloseable {
+        private final CSVParser parser;
+        private final Iterator<CSVRecord> iterator;
+
+        Records(String text, char delimiter) {
+            CSVFormat format = CSVFormat.RFC4180.builder()
+                    .setDelimiter(delimiter)
+                    // Blank lines are read as records (and skipped by the caller) so that line numbers stay exact.
+                    .setIgnoreEmptyLines(false)
+                    .setIgnoreSurroundingSpaces(true)
+                    .setTrim(true)
+                    .get();
+            try {
+                parser = CSVParser.parse(text, format);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            iterator = parser.iterator();
+        }
+
+        /** The next record, or null at the end of the text. */
+        RawRow next() {
+            // The parser has consumed exactly the records returned so far, so the next one starts on the next line.
+            long line = parser.getCurrentLineNumber() + 1;
+            try {
+                return iterator.hasNext() ? new RawRow(line, iterator.next().toList()) : null;
+            } catch (UncheckedIOException e) {
+                String message = String.valueOf(e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+                String problem = message.contains("EOF reached before encapsulated token finished")
+                        ? "a quoted field is not closed (the file ends inside it)"
+                        : message.contains("Invalid character between encapsulated token and delimiter")
+                        ? "a quoted field is followed by more text before the next delimiter: quote the whole cell and"
+                                + " double each quote inside it"
+                        : "not readable as CSV (" + message + ")";
+                throw InvalidInput.field(FIELD, "line " + line + ": " + problem);
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                parser.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 }
