@@ -142,15 +142,7 @@ final class TrainingTable {
             values.put(":limit", n(limit.getAsInt()));
         }
         usage.expressionAttributeNames(names).expressionAttributeValues(values);
-        int failed = transact(List.of(
-                TransactWriteItem.builder().put(Put.builder().tableName(table).item(item)
-                        .conditionExpression("attribute_not_exists(#id)").expressionAttributeNames(Map.of("#id", ID))
-                        .build()).build(),
-                TransactWriteItem.builder().update(usage.build()).build()));
-        if (failed == 0) {
-            throw new IllegalStateException("job " + job.id() + " exists already");
-        }
-        return failed < 0;
+        return insertCounted(item, usage, "job " + job.id());
     }
 
     private static Map<String, AttributeValue> jobItem(TrainingJob job, Instant expiresAt) {
@@ -347,13 +339,21 @@ final class TrainingTable {
         if (!conditions.isEmpty()) {
             usage.conditionExpression(String.join(" AND ", conditions));
         }
+        return insertCounted(item, usage, "dataset " + dataset.id());
+    }
+
+    /**
+     * Inserts {@code item} and applies its owner's {@code usage} update in one transaction: false
+     * when the usage's condition (the limit) refused it.
+     */
+    private boolean insertCounted(Map<String, AttributeValue> item, Update.Builder usage, String what) {
         int failed = transact(List.of(
                 TransactWriteItem.builder().put(Put.builder().tableName(table).item(item)
                         .conditionExpression("attribute_not_exists(#id)").expressionAttributeNames(Map.of("#id", ID))
                         .build()).build(),
                 TransactWriteItem.builder().update(usage.build()).build()));
         if (failed == 0) {
-            throw new IllegalStateException("dataset " + dataset.id() + " exists already");
+            throw new IllegalStateException(what + " exists already");
         }
         return failed < 0;
     }
