@@ -55,6 +55,17 @@ public final class GridSearch {
      */
     public static Result run(TabularDataset data, Algorithm algorithm, List<Map<String, Object>> candidates, int folds,
             long seed, Scoring scoring, SearchOptions options, Progress progress) {
+        return run(data, algorithm, candidates, folds, seed, scoring, ClassWeight.NONE, options, progress);
+    }
+
+    /**
+     * The search with every fit's training rows weighted by {@code classWeight} (over that fit's
+     * rows); the fold scores stay unweighted, as scikit-learn's {@code GridSearchCV} scores them.
+     *
+     * @throws TrainingStopped when {@code options} or {@code progress} stop it before its end
+     */
+    public static Result run(TabularDataset data, Algorithm algorithm, List<Map<String, Object>> candidates, int folds,
+            long seed, Scoring scoring, ClassWeight classWeight, SearchOptions options, Progress progress) {
         if (scoring.isRegression()) {
             throw new IllegalArgumentException(scoring.value() + " scores regression");
         }
@@ -64,14 +75,14 @@ public final class GridSearch {
         var cv = CrossValidator.run(candidates.size(), folds, options, progress, (c, f) -> {
             int[] training = trainingIndices(testFolds, f, data.size());
             Model<Label> model = algorithm.trainer(candidates.get(c), seed, features, training.length)
-                    .train(TribuoData.dataset(data, training));
+                    .train(TribuoData.dataset(data, training, classWeight));
             return score(scoring, model, data, testFolds[f]);
         });
         List<CandidateScore> results = summarise(candidates, cv);
         int best = best(results);
         CrossValidator.checkBeforeRefit(options, total);
         Model<Label> refit = algorithm.trainer(candidates.get(best), seed, features, data.size())
-                .train(TribuoData.dataset(data, null));
+                .train(TribuoData.dataset(data, null, classWeight));
         CrossValidator.refitDone(progress, total);
         return new Result(results, best, refit);
     }
