@@ -207,6 +207,7 @@ public class ModelTrainerTest {
         request.put("dataset", Map.of("csv", csv.toString()));
         request.put("cv_folds", 3);
         request.put("test_size", 0.3);
+        request.put("class_weight", "balanced");
 
         var outcome = new ModelTrainer(registry).train(TrainSpec.parse(Json.write(request)), "erin", (d, t) -> { });
 
