@@ -13,8 +13,9 @@ import org.tribuo.classification.Label;
 
 /**
  * scikit-learn's {@code GridSearchCV} for classification over Tribuo: every combination of the
- * grid, stratified k-fold cross-validation shuffled with the seed, accuracy or macro F1 as the
- * score, and a refit of the best candidate (highest mean; the first on a tie) on every row. Fits
+ * grid, stratified k-fold cross-validation shuffled with the seed, accuracy, macro F1 or balanced
+ * accuracy as the score, and a refit of the best candidate (highest mean; the first on a tie) on
+ * every training row. Fits
  * run in parallel on {@link SearchOptions#parallelism()} cores; each fit has its own seeded
  * trainer, so a search is reproducible whatever the scheduling.
  */

@@ -25,6 +25,8 @@ class EvaluationTest {
         assertThat((double) m.get("accuracy")).isCloseTo(0.6, within(1e-12));
         // balanced_accuracy_score(yt, yp) = 0.5833333333333334
         assertThat((double) m.get("balanced_accuracy")).isCloseTo(0.5833333333333334, within(1e-12));
+        assertThat(Scoring.BALANCED_ACCURACY.score(TRUTH, PREDICTED)).isCloseTo(0.5833333333333334, within(1e-12));
+        assertThat(Scoring.F1_MACRO.score(TRUTH, PREDICTED)).isCloseTo(0.5738095238095238, within(1e-12));
         // f1_score(yt, yp, average="macro") = 0.5738095238095238
         assertThat((double) m.get("f1_macro")).isCloseTo(0.5738095238095238, within(1e-12));
         // precision_recall_fscore_support(yt, yp): precision [0.75, 0.3333, 0.6667], recall [0.75, 0.5, 0.5],
