@@ -15,15 +15,13 @@ public enum ClassWeight {
     NONE,
     BALANCED;
 
-    static final List<String> ALLOWED = List.of("balanced", "null");
-
     static ClassWeight parse(JsonNode node, boolean regression) {
         if (node == null || node.isNull()) {
             return NONE;
         }
         if (!node.isTextual() || !node.asText().equals("balanced")) {
             throw InvalidInput.field("class_weight", "must be \"balanced\" or null (absent: every row weighs 1), got "
-                    + node);
+                    + HoldOut.shown(node));
         }
         if (regression) {
             throw InvalidInput.field("class_weight", "weighs classes, so it applies to classification only");

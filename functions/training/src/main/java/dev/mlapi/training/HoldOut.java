@@ -35,7 +35,13 @@ public record HoldOut(TabularDataset training, Optional<TabularDataset> heldOut)
             return node.doubleValue();
         }
         throw InvalidInput.field("test_size", "must be a fraction of the rows in (0, " + MAX_TEST_SIZE
-                + "] (e.g. 0.2), or absent to hold out nothing; got " + node);
+                + "] (e.g. 0.2), or absent to hold out nothing; got " + shown(node));
+    }
+
+    /** A request value as a 400 quotes it: at most 40 characters. */
+    static String shown(JsonNode node) {
+        String text = node.toString();
+        return text.length() <= 40 ? text : text.substring(0, 40) + "…";
     }
 
     /**

@@ -18,7 +18,9 @@ import org.tribuo.regression.Regressor;
 
 /**
  * Runs a training request (classification or regression) to its end: grid search, export of the
- * refit model to ONNX, verification against Tribuo on every training row, and registration as the
+ * refit model to ONNX, verification against Tribuo on every training row (the rows left once
+ * {@code test_size}'s held-out part is set aside; that part is scored by the refit model, see
+ * {@link Evaluation}), and registration as the
  * next version of the named model (kind {@code tabular}): the manifest holds the feature names in
  * input order, labels, task, metric, CV results, parameters, the dataset's rows, sha256 and id,
  * seed, training time and library versions, and the version carries Tribuo's provenance of the
