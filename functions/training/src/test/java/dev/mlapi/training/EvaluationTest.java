@@ -77,4 +77,24 @@ class EvaluationTest {
         assertThat(weights.get("c")).isCloseTo(10 / 12.0, within(1e-12));
         assertThat(ClassWeight.NONE.weights(TRUTH).values()).containsOnly(1.0);
     }
+
+    @Test
+    void featureImportances_areTribuosSplitCounts_normalised() {
+        TabularDataset data = ClassWeightTest.imbalanced(5);
+        var tree = (org.tribuo.common.tree.TreeModel<org.tribuo.classification.Label>) Algorithm.DECISION_TREE
+                .trainer(Map.of("max_depth", 4), 1, 2).train(TribuoData.dataset(data, null));
+        // Tribuo's own view of a tree's features: how many splits use each one
+        Map<String, Double> counts = new java.util.HashMap<>();
+        tree.getTopFeatures(-1).values().iterator().next().forEach(p -> counts.put(p.getA(), p.getB()));
+        double total = counts.values().stream().mapToDouble(Double::doubleValue).sum();
+
+        Map<String, Object> importances = Evaluation.featureImportances(tree, data.featureNames());
+
+        assertThat(importances.keySet()).containsExactly("a", "b");
+        for (String feature : List.of("a", "b")) {
+            assertThat((double) importances.get(feature)).isCloseTo(counts.getOrDefault(feature, 0.0) / total,
+                    within(1e-12));
+        }
+        assertThat(importances.values().stream().mapToDouble(v -> (double) v).sum()).isCloseTo(1.0, within(1e-12));
+    }
 }
