@@ -5,6 +5,7 @@ import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.error.ApiException.ServiceUnavailable;
 import dev.mlapi.core.json.Json;
 import dev.mlapi.registry.ModelRegistryWriter;
+import dev.mlapi.training.ClassWeight;
 import dev.mlapi.training.GridSearch;
 import dev.mlapi.training.ModelTrainer;
 import dev.mlapi.training.SearchOptions;
@@ -187,6 +188,19 @@ final class TrainingWorker {
         result.put("cv_folds", spec.cvFolds());
         result.put("seed", spec.seed());
         result.put("candidates", candidates);
+        if (spec.testSize() > 0) {
+            result.put("test_size", spec.testSize());
+        }
+        if (spec.classWeight() == ClassWeight.BALANCED) {
+            result.put("class_weight", "balanced");
+        }
+        if (!outcome.evaluation().isEmpty()) {
+            result.put("evaluation", outcome.evaluation());
+        }
+        if (!outcome.featureImportances().isEmpty()) {
+            result.put("feature_importances", outcome.featureImportances());
+            result.put("feature_importances_kind", "split_count");
+        }
         result.put("model", Map.of("name", outcome.manifest().name(), "version", outcome.manifest().version()));
         result.put("deployed", spec.deploy());
         String json = Json.writeString(result);

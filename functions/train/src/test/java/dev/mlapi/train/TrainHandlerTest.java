@@ -147,6 +147,24 @@ class TrainHandlerTest {
         tooManyFolds.put("cv_folds", 20);
         assertThat(submit(alice, tooManyFolds).getStatusCode()).isEqualTo(400);
 
+        Map<String, Object> badTestSize = request("bad", TrainFixtures.SMALL_IRIS);
+        badTestSize.put("test_size", 0.7);
+        var testSize = submit(alice, badTestSize);
+        assertThat(testSize.getStatusCode()).isEqualTo(400);
+        assertThat(testSize.getBody()).contains("test_size", "(0, 0.5]");
+
+        Map<String, Object> heldOutTooSmall = request("bad", TrainFixtures.SMALL_IRIS);
+        heldOutTooSmall.put("test_size", 0.05);
+        var tooSmall = submit(alice, heldOutTooSmall);
+        assertThat(tooSmall.getStatusCode()).isEqualTo(400);
+        assertThat(tooSmall.getBody()).contains("test_size", "without that class");
+
+        Map<String, Object> badWeight = request("bad", TrainFixtures.SMALL_IRIS);
+        badWeight.put("class_weight", "auto");
+        var weight = submit(alice, badWeight);
+        assertThat(weight.getStatusCode()).isEqualTo(400);
+        assertThat(weight.getBody()).contains("class_weight", "balanced");
+
         assertThat(jobsOf("alice")).as("no job for a refused request").isEqualTo(before);
     }
 

@@ -5,6 +5,7 @@ import static dev.mlapi.core.testkit.Events.invoke;
 import static dev.mlapi.core.testkit.Events.load;
 import static dev.mlapi.core.testkit.Events.withBearer;
 import static dev.mlapi.core.testkit.Events.withJson;
+import static dev.mlapi.core.testkit.Events.withPath;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.amazonaws.services.lambda.runtime.events.DynamodbEvent;
@@ -333,5 +334,44 @@ class TrainWorkerHandlerTest {
         Manifest production = storage.registry().resolve(ModelRef.parse("model", "claimed-then-uploaded@production"));
         assertThat(production.version()).isEqualTo(2);
         assertThat(production.createdBy()).isEqualTo("alice");
+    }
+
+    @Test
+    void aJobWithTestSize_showsTheHeldOutScoresAndImportances_inGetTrain() {
+        Map<String, Object> request = irisTree("iris-held-out");
+        request.put("test_size", 0.34);
+        request.put("class_weight", "balanced");
+        String jobId = submit(request);
+
+        assertThat(deliver(inserted(jobId, "INSERT", "job")).getBatchItemFailures()).isEmpty();
+
+        var response = invoke(api, withPath(withBearer(load("train-get.json"), alice), "/train/" + jobId,
+                Map.of("job_id", jobId)));
+        assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(200);
+        JsonNode view = body(response);
+        assertThat(view.get("status").asText()).as(view.path("error").asText()).isEqualTo("succeeded");
+        JsonNode result = view.get("result");
+        assertThat(result.get("test_size").asDouble()).isEqualTo(0.34);
+        assertThat(result.get("class_weight").asText()).isEqualTo("balanced");
+        JsonNode evaluation = result.get("evaluation");
+        assertThat(evaluation.get("rows").asInt()).as("two of each species' six rows").isEqualTo(6);
+        assertThat(evaluation.get("accuracy").asDouble()).isBetween(0.0, 1.0);
+        assertThat(evaluation.has("balanced_accuracy")).isTrue();
+        assertThat(evaluation.has("f1_macro")).isTrue();
+        assertThat(evaluation.get("per_class").get("setosa").get("support").asInt()).isEqualTo(2);
+        assertThat(evaluation.get("confusion_matrix").get("labels").toString())
+                .isEqualTo("[\"setosa\",\"versicolor\",\"virginica\"]");
+        int cells = 0;
+        for (JsonNode row : evaluation.get("confusion_matrix").get("matrix")) {
+            for (JsonNode cell : row) {
+                cells += cell.asInt();
+            }
+        }
+        assertThat(cells).isEqualTo(6);
+        assertThat(result.get("feature_importances").size()).isEqualTo(4);
+        assertThat(result.get("feature_importances_kind").asText()).isEqualTo("split_count");
+        Manifest manifest = storage.registry().resolve(ModelRef.parse("model", "iris-held-out:1"));
+        assertThat(manifest.metrics()).containsKeys("held_out", "feature_importances");
+        assertThat(((Number) manifest.parameters().get("training_rows")).intValue()).isEqualTo(12);
     }
 }

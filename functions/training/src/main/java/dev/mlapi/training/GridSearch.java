@@ -13,8 +13,9 @@ import org.tribuo.classification.Label;
 
 /**
  * scikit-learn's {@code GridSearchCV} for classification over Tribuo: every combination of the
- * grid, stratified k-fold cross-validation shuffled with the seed, accuracy or macro F1 as the
- * score, and a refit of the best candidate (highest mean; the first on a tie) on every row. Fits
+ * grid, stratified k-fold cross-validation shuffled with the seed, accuracy, macro F1 or balanced
+ * accuracy as the score, and a refit of the best candidate (highest mean; the first on a tie) on
+ * every training row. Fits
  * run in parallel on {@link SearchOptions#parallelism()} cores; each fit has its own seeded
  * trainer, so a search is reproducible whatever the scheduling.
  */
@@ -55,6 +56,17 @@ public final class GridSearch {
      */
     public static Result run(TabularDataset data, Algorithm algorithm, List<Map<String, Object>> candidates, int folds,
             long seed, Scoring scoring, SearchOptions options, Progress progress) {
+        return run(data, algorithm, candidates, folds, seed, scoring, ClassWeight.NONE, options, progress);
+    }
+
+    /**
+     * The search with every fit's training rows weighted by {@code classWeight} (over that fit's
+     * rows); the fold scores stay unweighted, as scikit-learn's {@code GridSearchCV} scores them.
+     *
+     * @throws TrainingStopped when {@code options} or {@code progress} stop it before its end
+     */
+    public static Result run(TabularDataset data, Algorithm algorithm, List<Map<String, Object>> candidates, int folds,
+            long seed, Scoring scoring, ClassWeight classWeight, SearchOptions options, Progress progress) {
         if (scoring.isRegression()) {
             throw new IllegalArgumentException(scoring.value() + " scores regression");
         }
@@ -64,14 +76,14 @@ public final class GridSearch {
         var cv = CrossValidator.run(candidates.size(), folds, options, progress, (c, f) -> {
             int[] training = trainingIndices(testFolds, f, data.size());
             Model<Label> model = algorithm.trainer(candidates.get(c), seed, features, training.length)
-                    .train(TribuoData.dataset(data, training));
+                    .train(TribuoData.dataset(data, training, classWeight));
             return score(scoring, model, data, testFolds[f]);
         });
         List<CandidateScore> results = summarise(candidates, cv);
         int best = best(results);
         CrossValidator.checkBeforeRefit(options, total);
         Model<Label> refit = algorithm.trainer(candidates.get(best), seed, features, data.size())
-                .train(TribuoData.dataset(data, null));
+                .train(TribuoData.dataset(data, null, classWeight));
         CrossValidator.refitDone(progress, total);
         return new Result(results, best, refit);
     }

@@ -18,7 +18,9 @@ import org.tribuo.regression.Regressor;
 
 /**
  * Runs a training request (classification or regression) to its end: grid search, export of the
- * refit model to ONNX, verification against Tribuo on every training row, and registration as the
+ * refit model to ONNX, verification against Tribuo on every training row (the rows left once
+ * {@code test_size}'s held-out part is set aside; that part is scored by the refit model, see
+ * {@link Evaluation}), and registration as the
  * next version of the named model (kind {@code tabular}): the manifest holds the feature names in
  * input order, labels, task, metric, CV results, parameters, the dataset's rows, sha256 and id,
  * seed, training time and library versions, and the version carries Tribuo's provenance of the
@@ -33,9 +35,13 @@ public final class ModelTrainer {
     public static final String PROVENANCE_FILE = "provenance.json";
     public static final String TRIBUO_VERSION = Tribuo.VERSION;
 
-    /** What a finished job reports: every candidate's scores, the best one, the refit Tribuo model and the registered version. */
+    /**
+     * What a finished job reports: every candidate's scores, the best one, the refit Tribuo model,
+     * the registered version, the held-out scores (empty when nothing was held out) and the feature
+     * importances (empty for a linear model).
+     */
     public record Outcome(List<GridSearch.CandidateScore> candidates, GridSearch.CandidateScore best, Model<?> model,
-            String metric, Manifest manifest) {
+            String metric, Manifest manifest, Map<String, Object> evaluation, Map<String, Object> featureImportances) {
 
         /** The registered version's number. */
         public int version() {
@@ -77,8 +83,11 @@ public final class ModelTrainer {
      *                         of M fits: reason"); nothing is registered
      */
     public Outcome train(TrainSpec spec, String user, GridSearch.Progress progress, SearchOptions options) {
-        TabularDataset data = spec.dataset();
+        HoldOut split = spec.split();
+        // the search, the refit and the export's verification see the training part only
+        TabularDataset data = split.training();
         long started = System.nanoTime();
+        Map<String, Object> evaluation = new LinkedHashMap<>();
         List<GridSearch.CandidateScore> candidates;
         GridSearch.CandidateScore best;
         Model<?> model;
@@ -88,19 +97,26 @@ public final class ModelTrainer {
                     spec.cvFolds(), spec.seed(), spec.scoring(), options, progress);
             onnx = exportRegressor(spec.algorithm(), search.model(), data);
             ExportVerifier.verifyRegressor(onnx, search.model(), data);
+            split.heldOut().ifPresent(heldOut -> evaluation.putAll(Evaluation.regressor(search.model(), heldOut)));
             candidates = search.candidates();
             best = search.bestCandidate();
             model = search.model();
         } else {
             GridSearch.Result search = GridSearch.run(data, spec.algorithm(), spec.candidates(), spec.cvFolds(),
-                    spec.seed(), spec.scoring(), options, progress);
+                    spec.seed(), spec.scoring(), spec.classWeight(), options, progress);
             onnx = exportClassifier(spec.algorithm(), search.model(), data);
             ExportVerifier.verify(onnx, search.model(), data);
+            split.heldOut().ifPresent(heldOut -> evaluation.putAll(
+                    Evaluation.classifier(search.model(), heldOut, data.classes())));
             candidates = search.candidates();
             best = search.bestCandidate();
             model = search.model();
         }
         double seconds = (System.nanoTime() - started) / 1e9;
+        if (!evaluation.isEmpty()) {
+            evaluation.put("test_size", spec.testSize());
+        }
+        Map<String, Object> importances = Evaluation.featureImportances(model, data.featureNames());
         byte[] provenance = new JsonProvenanceSerialization(true).marshalAndSerialize(model.getProvenance())
                 .getBytes(StandardCharsets.UTF_8);
         int total = spec.totalFits();
@@ -115,11 +131,12 @@ public final class ModelTrainer {
                 .setModelFile(MODEL_FILE)
                 .setCreatedBy(user)
                 .optDescription(spec.algorithm().value() + " " + spec.task() + " trained by grid search on "
-                        + data.size() + " rows")
+                        + data.size() + " rows" + (spec.testSize() > 0 ? " (" + split.heldOut().orElseThrow().size()
+                        + " more held out)" : ""))
                 .optFeatureNames(data.featureNames())
                 .optLabels(spec.isRegression() ? List.of() : data.classes())
                 .optTarget(data.target())
-                .optMetrics(metrics(metric, candidates, best, seconds))
+                .optMetrics(metrics(metric, candidates, best, seconds, evaluation, importances))
                 .optParameters(parameters(spec, best))
                 .build(), List.of(new ModelFile(MODEL_FILE, onnx), new ModelFile(PROVENANCE_FILE, provenance)));
         if (spec.deploy()) {
@@ -132,7 +149,7 @@ public final class ModelTrainer {
             }
             registry.setAlias(spec.modelName(), "production", manifest.version(), user);
         }
-        return new Outcome(candidates, best, model, metric, manifest);
+        return new Outcome(candidates, best, model, metric, manifest, evaluation, importances);
     }
 
     @SuppressWarnings("unchecked")
@@ -149,7 +166,8 @@ public final class ModelTrainer {
     }
 
     private static Map<String, Object> metrics(String metric, List<GridSearch.CandidateScore> all,
-            GridSearch.CandidateScore best, double seconds) {
+            GridSearch.CandidateScore best, double seconds, Map<String, Object> evaluation,
+            Map<String, Object> importances) {
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("metric", metric);
         metrics.put("best_score", best.meanScore());
@@ -165,6 +183,13 @@ public final class ModelTrainer {
         }
         metrics.put("cv_results", candidates);
         metrics.put("training_seconds", seconds);
+        if (!evaluation.isEmpty()) {
+            metrics.put("held_out", evaluation);
+        }
+        if (!importances.isEmpty()) {
+            metrics.put("feature_importances", importances);
+            metrics.put("feature_importances_kind", "split_count");
+        }
         return metrics;
     }
 
@@ -178,6 +203,13 @@ public final class ModelTrainer {
         parameters.put("cv_folds", spec.cvFolds());
         parameters.put("seed", spec.seed());
         parameters.put("rows", spec.dataset().size());
+        HoldOut split = spec.split();
+        parameters.put("training_rows", split.training().size());
+        if (spec.testSize() > 0) {
+            parameters.put("test_size", spec.testSize());
+            parameters.put("held_out_rows", split.heldOut().orElseThrow().size());
+        }
+        parameters.put("class_weight", spec.classWeight() == ClassWeight.BALANCED ? "balanced" : "none");
         parameters.put("feature_order", spec.dataset().featureNames());
         Map<String, Object> dataset = new LinkedHashMap<>();
         dataset.put("rows", spec.dataset().size());

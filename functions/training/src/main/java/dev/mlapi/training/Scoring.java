@@ -15,6 +15,8 @@ public enum Scoring {
 
     ACCURACY(false),
     F1_MACRO(false),
+    /** The mean of each true class's recall (scikit-learn's {@code balanced_accuracy}), for imbalanced classes. */
+    BALANCED_ACCURACY(false),
     R2(true),
     NEG_MEAN_SQUARED_ERROR(true);
 
@@ -64,6 +66,7 @@ public enum Scoring {
         return switch (this) {
             case ACCURACY -> (double) correct / truth.size();
             case F1_MACRO -> f1Macro(truth, predicted);
+            case BALANCED_ACCURACY -> balancedAccuracy(truth, predicted);
             default -> throw new IllegalStateException(value() + " scores regression");
         };
     }
@@ -86,6 +89,23 @@ public enum Scoring {
             case NEG_MEAN_SQUARED_ERROR -> -residual / truth.length;
             default -> throw new IllegalStateException(value() + " scores classification");
         };
+    }
+
+    /** The unweighted mean over the classes in the truth of each one's recall (predicted ones absent from the truth do not count). */
+    private static double balancedAccuracy(List<String> truth, List<String> predicted) {
+        java.util.Map<String, int[]> byClass = new java.util.TreeMap<>();
+        for (int i = 0; i < truth.size(); i++) {
+            int[] counts = byClass.computeIfAbsent(truth.get(i), k -> new int[2]);
+            counts[0]++;
+            if (truth.get(i).equals(predicted.get(i))) {
+                counts[1]++;
+            }
+        }
+        double sum = 0;
+        for (int[] counts : byClass.values()) {
+            sum += (double) counts[1] / counts[0];
+        }
+        return sum / byClass.size();
     }
 
     /**

@@ -15,17 +15,28 @@ import java.util.Set;
 /**
  * A training request as {@code POST /train} takes it, checked completely before any job exists:
  * {@code {"model_name", "algorithm", "task", "target", "dataset": {"csv"} | {"id"}, "params",
- * "cv_folds", "seed", "scoring", "deploy"}}. Every problem is a 400 naming the field, the CSV's
- * row and column, or the parameter with the supported ones.
+ * "cv_folds", "seed", "scoring", "deploy", "test_size", "class_weight"}}. Every problem is a 400
+ * naming the field, the CSV's row and column, or the parameter with the supported ones.
  *
  * @param candidates    every combination of the parameter grid, in order
  * @param scoring       what ranks the candidates (default: accuracy, or R² for regression)
  * @param datasetSha256 lower-case hex SHA-256 of the CSV text as UTF-8 (empty when unknown)
  * @param datasetId     the uploaded dataset the CSV came from, when it was not inline
+ * @param testSize      the fraction of rows held out for evaluation ({@link HoldOut}); 0: none
+ * @param classWeight   how the rows of each fit are weighted by class
  */
 public record TrainSpec(String modelName, Algorithm algorithm, String task, TabularDataset dataset,
         Map<String, List<Object>> params, List<Map<String, Object>> candidates, int cvFolds, long seed,
-        boolean deploy, Scoring scoring, String datasetSha256, Optional<String> datasetId) {
+        boolean deploy, Scoring scoring, String datasetSha256, Optional<String> datasetId, double testSize,
+        ClassWeight classWeight) {
+
+    /** A spec without a held-out part or class weights. */
+    public TrainSpec(String modelName, Algorithm algorithm, String task, TabularDataset dataset,
+            Map<String, List<Object>> params, List<Map<String, Object>> candidates, int cvFolds, long seed,
+            boolean deploy, Scoring scoring, String datasetSha256, Optional<String> datasetId) {
+        this(modelName, algorithm, task, dataset, params, candidates, cvFolds, seed, deploy, scoring, datasetSha256,
+                datasetId, 0, ClassWeight.NONE);
+    }
 
     /** Reads the CSV text of an uploaded dataset by id (a 404 or 403 of its own when it cannot). */
     @FunctionalInterface
@@ -47,7 +58,7 @@ public record TrainSpec(String modelName, Algorithm algorithm, String task, Tabu
     /** scikit-learn's {@code random_state} range. */
     public static final long MAX_SEED = 4_294_967_295L;
     private static final Set<String> FIELDS = Set.of("model_name", "algorithm", "task", "target", "dataset", "params",
-            "cv_folds", "seed", "deploy", "scoring");
+            "cv_folds", "seed", "deploy", "scoring", "test_size", "class_weight");
 
     /** Parses a request whose dataset is inline ({@code "dataset": {"csv": "…"}}). */
     public static TrainSpec parse(byte[] body) {
@@ -91,6 +102,8 @@ public record TrainSpec(String modelName, Algorithm algorithm, String task, Tabu
         int folds = json.has("cv_folds") ? (int) integer(json.get("cv_folds"), "cv_folds", 2, MAX_FOLDS) : DEFAULT_FOLDS;
         long seed = json.has("seed") ? integer(json.get("seed"), "seed", 0, MAX_SEED) : 0;
         boolean deploy = flag(json, "deploy");
+        double testSize = HoldOut.parseTestSize(json.get("test_size"));
+        ClassWeight classWeight = ClassWeight.parse(json.get("class_weight"), regression);
         Map<String, List<Object>> params = params(json.get("params"));
         requireAtMostMaxFits(algorithm, params, folds);
 
@@ -115,9 +128,12 @@ public record TrainSpec(String modelName, Algorithm algorithm, String task, Tabu
             throw InvalidInput.field("cv_folds", folds + " folds need at least " + folds + " rows; the dataset has "
                     + data.size());
         }
+        if (testSize > 0) {
+            HoldOut.split(data, testSize, seed, !regression, folds);
+        }
         List<Map<String, Object>> candidates = algorithm.candidates(params, data.featureNames().size(), regression);
         return new TrainSpec(modelName, algorithm, task, data, params, candidates, folds, seed, deploy, scoring,
-                ModelFile.sha256Hex(csv.getBytes(StandardCharsets.UTF_8)), datasetId);
+                ModelFile.sha256Hex(csv.getBytes(StandardCharsets.UTF_8)), datasetId, testSize, classWeight);
     }
 
     /** The grid's fits (candidates × folds + the refit), counted from the list lengths alone, against {@link #MAX_FITS}. */
@@ -152,6 +168,11 @@ public record TrainSpec(String modelName, Algorithm algorithm, String task, Tabu
                         + " on every row; linear models standardise each feature, so drop constant columns");
             }
         }
+    }
+
+    /** The rows the search and the refit train on, and the held-out rows (none when {@code testSize} is 0). */
+    public HoldOut split() {
+        return HoldOut.split(dataset, testSize, seed, !isRegression(), cvFolds);
     }
 
     public boolean isRegression() {

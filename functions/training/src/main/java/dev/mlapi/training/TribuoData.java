@@ -1,6 +1,7 @@
 package dev.mlapi.training;
 
 import java.util.List;
+import java.util.Map;
 import org.tribuo.Example;
 import org.tribuo.MutableDataset;
 import org.tribuo.classification.Label;
@@ -23,15 +24,27 @@ final class TribuoData {
 
     /** The rows at {@code indices} (all rows when null) as a Tribuo dataset. */
     static MutableDataset<Label> dataset(TabularDataset data, int[] indices) {
+        return dataset(data, indices, ClassWeight.NONE);
+    }
+
+    /**
+     * The rows at {@code indices} (all rows when null) as a Tribuo dataset, each example weighted by
+     * its class as {@code classWeight} says over exactly these rows.
+     */
+    static MutableDataset<Label> dataset(TabularDataset data, int[] indices, ClassWeight classWeight) {
+        int[] rows = indices != null ? indices : java.util.stream.IntStream.range(0, data.size()).toArray();
+        List<String> targets = new java.util.ArrayList<>();
+        for (int i : rows) {
+            targets.add(data.targets().get(i));
+        }
+        Map<String, Double> weights = classWeight.weights(targets);
         var dataset = new MutableDataset<Label>(new SimpleDataSourceProvenance("csv", LABELS), LABELS);
-        if (indices == null) {
-            for (int i = 0; i < data.size(); i++) {
-                dataset.add(example(data.featureNames(), data.rows()[i], data.targets().get(i)));
+        for (int i : rows) {
+            Example<Label> example = example(data.featureNames(), data.rows()[i], data.targets().get(i));
+            if (classWeight != ClassWeight.NONE) {
+                example.setWeight(weights.get(data.targets().get(i)).floatValue());
             }
-        } else {
-            for (int i : indices) {
-                dataset.add(example(data.featureNames(), data.rows()[i], data.targets().get(i)));
-            }
+            dataset.add(example);
         }
         return dataset;
     }

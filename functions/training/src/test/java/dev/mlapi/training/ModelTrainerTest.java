@@ -144,4 +144,105 @@ public class ModelTrainerTest {
         byte[] stored = registry.readFile(outcome.manifest(), outcome.manifest().modelFile());
         assertThat(ExportVerifier.verifyRegressor(stored, model, spec.dataset())).isEqualTo(90);
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void train_withTestSize_searchesTheTrainingPart_andScoresTheHeldOutPart() {
+        Map<String, Object> request = new HashMap<>();
+        request.put("model_name", "bands-held-out");
+        request.put("algorithm", "random_forest");
+        request.put("dataset", Map.of("csv", generatedCsv(120, 3)));
+        request.put("params", Map.of("n_estimators", List.of(10), "max_depth", List.of(4)));
+        request.put("cv_folds", 3);
+        request.put("seed", 11);
+        request.put("test_size", 0.25);
+        request.put("class_weight", "balanced");
+        TrainSpec spec = TrainSpec.parse(Json.write(request));
+        HoldOut split = spec.split();
+
+        var outcome = new ModelTrainer(registry).train(spec, "erin", (d, t) -> { });
+
+        Map<String, Object> heldOut = (Map<String, Object>) outcome.manifest().metrics().get("held_out");
+        int heldOutRows = split.heldOut().orElseThrow().size();
+        assertThat(heldOutRows + split.training().size()).isEqualTo(120);
+        assertThat(((Number) heldOut.get("rows")).intValue()).isEqualTo(heldOutRows);
+        assertThat(((Number) heldOut.get("test_size")).doubleValue()).isEqualTo(0.25);
+        assertThat(((Number) heldOut.get("accuracy")).doubleValue()).isGreaterThan(0.7);
+        assertThat(heldOut).containsKeys("balanced_accuracy", "f1_macro", "per_class").doesNotContainKey("roc_auc");
+        var matrix = (Map<String, Object>) heldOut.get("confusion_matrix");
+        assertThat(matrix.get("labels")).isEqualTo(List.of("high", "low", "mid"));
+        long cells = ((List<List<Number>>) matrix.get("matrix")).stream().flatMap(List::stream)
+                .mapToLong(Number::longValue).sum();
+        assertThat(cells).isEqualTo(heldOutRows);
+        assertThat(outcome.evaluation()).isEqualTo(heldOut);
+        Map<String, Object> importances = (Map<String, Object>) outcome.manifest().metrics().get("feature_importances");
+        assertThat(importances.keySet()).containsExactly("x", "y");
+        assertThat(importances.values().stream().mapToDouble(v -> ((Number) v).doubleValue()).sum())
+                .isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-9));
+        assertThat(outcome.manifest().parameters()).containsEntry("class_weight", "balanced");
+        assertThat(((Number) outcome.manifest().parameters().get("training_rows")).intValue())
+                .isEqualTo(split.training().size());
+        // the export is verified on exactly the rows the final model trained on
+        byte[] stored = registry.readFile(outcome.manifest(), outcome.manifest().modelFile());
+        var model = (org.tribuo.Model<org.tribuo.classification.Label>) outcome.model();
+        assertThat(ExportVerifier.verify(stored, model, split.training())).isEqualTo(split.training().size());
+        assertThat(model.getProvenance().getDatasetProvenance().getNumExamples())
+                .isEqualTo(split.training().size());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void train_twoClassesWithTestSize_reportsRocAuc() {
+        StringBuilder csv = new StringBuilder("x,y,side\n");
+        Random random = new Random(4);
+        for (int i = 0; i < 80; i++) {
+            double x = Math.round(random.nextDouble() * 1000) / 1000.0;
+            double y = Math.round(random.nextDouble() * 1000) / 1000.0;
+            csv.append(x).append(',').append(y).append(',').append(x + 0.2 * random.nextGaussian() > 0.5 ? "yes" : "no")
+                    .append('\n');
+        }
+        Map<String, Object> request = new HashMap<>();
+        request.put("model_name", "sides");
+        request.put("algorithm", "logistic_regression");
+        request.put("dataset", Map.of("csv", csv.toString()));
+        request.put("cv_folds", 3);
+        request.put("test_size", 0.3);
+        request.put("class_weight", "balanced");
+
+        var outcome = new ModelTrainer(registry).train(TrainSpec.parse(Json.write(request)), "erin", (d, t) -> { });
+
+        Map<String, Object> heldOut = (Map<String, Object>) outcome.manifest().metrics().get("held_out");
+        assertThat(((Number) heldOut.get("roc_auc")).doubleValue()).isBetween(0.75, 1.0);
+        assertThat(heldOut.get("roc_auc_positive_class")).isEqualTo("yes");
+        assertThat(outcome.manifest().metrics()).doesNotContainKey("feature_importances");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void train_regressionWithTestSize_reportsR2MaeRmse() {
+        Random random = new Random(9);
+        StringBuilder csv = new StringBuilder("a,b,target\n");
+        for (int i = 0; i < 90; i++) {
+            double a = Math.round(random.nextDouble() * 100) / 10.0;
+            double b = Math.round(random.nextDouble() * 100) / 10.0;
+            csv.append(a).append(',').append(b).append(',').append(3 * a - b + random.nextGaussian()).append('\n');
+        }
+        Map<String, Object> request = new HashMap<>();
+        request.put("model_name", "linear-held-out");
+        request.put("task", "regression");
+        request.put("algorithm", "decision_tree");
+        request.put("dataset", Map.of("csv", csv.toString()));
+        request.put("params", Map.of("max_depth", List.of(4, 6)));
+        request.put("cv_folds", 3);
+        request.put("test_size", 0.2);
+
+        var outcome = new ModelTrainer(registry).train(TrainSpec.parse(Json.write(request)), "erin", (d, t) -> { });
+
+        Map<String, Object> heldOut = (Map<String, Object>) outcome.manifest().metrics().get("held_out");
+        assertThat(((Number) heldOut.get("rows")).intValue()).isEqualTo(18);
+        assertThat(((Number) heldOut.get("r2")).doubleValue()).isGreaterThan(0.7);
+        assertThat(((Number) heldOut.get("rmse")).doubleValue()).isGreaterThanOrEqualTo(
+                ((Number) heldOut.get("mae")).doubleValue());
+        assertThat((Map<String, Object>) outcome.manifest().metrics().get("feature_importances")).containsKeys("a", "b");
+    }
 }

@@ -88,9 +88,9 @@ class SearchControlTest {
         assertThat(spec("s", Map.of("scoring", "f1_macro")).scoring()).isEqualTo(Scoring.F1_MACRO);
         assertThatThrownBy(() -> spec("s", Map.of("scoring", "roc_auc")))
                 .isInstanceOf(InvalidInput.class).hasMessageContaining("scoring")
-                .hasMessageContaining("[accuracy, f1_macro]");
+                .hasMessageContaining("[accuracy, f1_macro, balanced_accuracy]");
         assertThatThrownBy(() -> spec("s", Map.of("scoring", "r2")))
-                .isInstanceOf(InvalidInput.class).hasMessageContaining("[accuracy, f1_macro]");
+                .isInstanceOf(InvalidInput.class).hasMessageContaining("[accuracy, f1_macro, balanced_accuracy]");
     }
 
     @Test

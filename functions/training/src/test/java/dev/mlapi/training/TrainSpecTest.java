@@ -230,4 +230,103 @@ class TrainSpecTest {
         assertThat(spec.seed()).isEqualTo(4294967295L);
         assertThat(spec.candidates()).hasSize(4);
     }
+
+    /** 20 rows of "a" and 10 of "b". */
+    static String thirtyRows() {
+        StringBuilder csv = new StringBuilder("x,y,kind\n");
+        for (int i = 0; i < 30; i++) {
+            csv.append(i).append(',').append(i % 7).append(',').append(i % 3 == 0 ? "b" : "a").append('\n');
+        }
+        return csv.toString();
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"0", "0.6", "-0.1", "1", "\"0.2\"", "true"})
+    void parse_whenTestSizeIsOutOfRange_namesItAndTheRange(String value) {
+        Map<String, Object> request = request(thirtyRows());
+        request.put("test_size", Json.readTree(value.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+
+        InvalidInput error = refused(request);
+
+        assertThat(error.errors().get(0).field()).isEqualTo("test_size");
+        assertThat(error.detail()).contains("(0, 0.5]");
+    }
+
+    @Test
+    void parse_whenTheHeldOutPartWouldLackAClass_namesTestSize() {
+        Map<String, Object> request = request(CSV);
+        request.put("test_size", 0.1);
+
+        InvalidInput error = refused(request);
+
+        assertThat(error.errors().get(0).field()).isEqualTo("test_size");
+        assertThat(error.detail()).contains("class 'a'", "without that class");
+    }
+
+    @Test
+    void parse_whenTheTrainingPartIsSmallerThanTheFolds_namesTestSizeAndFolds() {
+        Map<String, Object> request = request(CSV);
+        request.put("cv_folds", 5);
+        request.put("test_size", 0.5);
+
+        InvalidInput error = refused(request);
+
+        assertThat(error.errors().get(0).field()).isEqualTo("test_size");
+        assertThat(error.detail()).contains("leaves 2 training rows", "5 folds");
+    }
+
+    @Test
+    void split_isStratifiedAndSeeded() {
+        Map<String, Object> request = request(thirtyRows());
+        request.put("test_size", 0.2);
+        TrainSpec spec = TrainSpec.parse(Json.write(request));
+
+        HoldOut split = spec.split();
+
+        TabularDataset heldOut = split.heldOut().orElseThrow();
+        assertThat(heldOut.size()).isEqualTo(6);
+        assertThat(heldOut.targets().stream().filter("b"::equals).count()).isEqualTo(2);
+        assertThat(split.training().size()).isEqualTo(24);
+        assertThat(spec.split().heldOut().orElseThrow().rows()).isEqualTo(heldOut.rows());
+        request.put("seed", 2);
+        assertThat(TrainSpec.parse(Json.write(request)).split().heldOut().orElseThrow().rows())
+                .isNotEqualTo(heldOut.rows());
+    }
+
+    @Test
+    void parse_withoutTestSize_holdsOutNothing() {
+        TrainSpec spec = TrainSpec.parse(Json.write(request(thirtyRows())));
+
+        assertThat(spec.testSize()).isZero();
+        assertThat(spec.split().heldOut()).isEmpty();
+        assertThat(spec.split().training().size()).isEqualTo(30);
+        assertThat(spec.classWeight()).isEqualTo(ClassWeight.NONE);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"\"auto\"", "\"Balanced\"", "1", "{}"})
+    void parse_whenClassWeightIsNotBalanced_namesItAndTheAllowedValues(String value) {
+        Map<String, Object> request = request(CSV);
+        request.put("class_weight", Json.readTree(value.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+
+        InvalidInput error = refused(request);
+
+        assertThat(error.errors().get(0).field()).isEqualTo("class_weight");
+        assertThat(error.detail()).contains("\"balanced\" or null");
+    }
+
+    @Test
+    void parse_classWeight_balancedForClassificationOnly() {
+        Map<String, Object> request = request(CSV);
+        request.put("class_weight", "balanced");
+        assertThat(TrainSpec.parse(Json.write(request)).classWeight()).isEqualTo(ClassWeight.BALANCED);
+        request.put("class_weight", null);
+        assertThat(TrainSpec.parse(Json.write(request)).classWeight()).isEqualTo(ClassWeight.NONE);
+
+        request.put("class_weight", "balanced");
+        request.put("task", "regression");
+        request.put("dataset", Map.of("csv", "x,y\n1,2\n2,4\n3,6\n4,8\n"));
+        request.put("params", Map.of());
+        assertThat(refused(request).errors().get(0).field()).isEqualTo("class_weight");
+    }
 }
