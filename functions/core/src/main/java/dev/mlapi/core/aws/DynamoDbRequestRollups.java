@@ -1,6 +1,7 @@
 package dev.mlapi.core.aws;
 
 import dev.mlapi.catalog.TableCatalog;
+import dev.mlapi.core.error.ApiException.ServiceUnavailable;
 import dev.mlapi.core.requestlog.RequestLogEntry;
 import dev.mlapi.core.rollup.Dimension;
 import dev.mlapi.core.rollup.LogSketch;
@@ -23,6 +24,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -53,6 +58,14 @@ import software.amazon.awssdk.services.dynamodb.model.Update;
  * nets out to zero once that insert arrives.
  */
 public final class DynamoDbRequestRollups implements RequestRollups {
+
+    /** Days of a range are read this many at a time (daemon threads: nothing waits for them at exit). */
+    private static final int PARALLEL_DAYS = 8;
+    private static final ExecutorService DAY_READERS = Executors.newFixedThreadPool(PARALLEL_DAYS, task -> {
+        Thread thread = new Thread(task, "rollup-day-reader");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     public static final String ROLLUP = TableCatalog.REQUEST_ROLLUPS.partitionKey();
     public static final String BUCKET = TableCatalog.REQUEST_ROLLUPS.sortKey().orElseThrow();
@@ -251,15 +264,37 @@ public final class DynamoDbRequestRollups implements RequestRollups {
             return hours;
         }
         Instant last = to.minusNanos(1).truncatedTo(ChronoUnit.HOURS);
+        // One query (or a few pages) per day, independent of each other: sent a few at a time, so a
+        // year's range costs a fraction of a year of round trips.
+        List<Future<Map<Instant, Map<String, Rollup>>>> days = new ArrayList<>();
+        for (LocalDate day = day(first); !day.isAfter(day(last)); day = day.plusDays(1)) {
+            LocalDate current = day;
+            String low = day.equals(day(first)) ? hourOf(first) : "00";
+            String high = day.equals(day(last)) ? hourOf(last) : "23";
+            days.add(DAY_READERS.submit(() -> {
+                Map<Instant, Map<String, Rollup>> read = new TreeMap<>();
+                readDay(dimension, current, low, high, read, budget);
+                return read;
+            }));
+        }
         try {
-            for (LocalDate day = day(first); !day.isAfter(day(last)); day = day.plusDays(1)) {
-                String low = day.equals(day(first)) ? hourOf(first) : "00";
-                String high = day.equals(day(last)) ? hourOf(last) : "23";
-                readDay(dimension, day, low, high, hours, budget);
+            for (Future<Map<Instant, Map<String, Rollup>>> day : days) {
+                hours.putAll(day.get());
             }
             return hours;
-        } catch (SdkException e) {
-            throw SdkErrors.translate(e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof SdkException sdk) {
+                throw SdkErrors.translate(sdk);
+            }
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ServiceUnavailable("interrupted while reading the rollups");
+        } finally {
+            days.forEach(day -> day.cancel(true));
         }
     }
 

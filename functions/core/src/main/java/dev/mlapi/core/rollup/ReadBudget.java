@@ -2,18 +2,19 @@ package dev.mlapi.core.rollup;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * How much one caller may read from the rollups: at most {@code maxItems} stored rollups, and no
  * further request to the store once {@code deadline} has passed on {@code clock}. One budget is
- * shared by every read of one answer; it counts what they read.
+ * shared by every read of one answer, which may run on several threads; it counts what they read.
  */
 public final class ReadBudget {
 
     private final long maxItems;
     private final Instant deadline;
     private final Clock clock;
-    private long itemsRead;
+    private final AtomicLong itemsRead = new AtomicLong();
 
     private ReadBudget(long maxItems, Instant deadline, Clock clock) {
         this.maxItems = maxItems;
@@ -39,13 +40,12 @@ public final class ReadBudget {
 
     /** After a response: counts its items, refused once more than {@code maxItems} were read. */
     public void read(int items) {
-        itemsRead += items;
-        if (itemsRead > maxItems) {
+        if (itemsRead.addAndGet(items) > maxItems) {
             throw new ReadBudgetExceeded(ReadBudgetExceeded.Reason.ITEMS, maxItems, deadline);
         }
     }
 
     public long itemsRead() {
-        return itemsRead;
+        return itemsRead.get();
     }
 }
