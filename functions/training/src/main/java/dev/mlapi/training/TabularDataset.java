@@ -189,7 +189,7 @@ public record TabularDataset(List<String> featureNames, String target, double[][
             rows[r] = schema.encode(rawRows.get(r));
         }
         TabularDataset dataset = schema.plain() && schema.used().size() == features.size()
-                ? new TabularDataset(features, targetName, rows, targets)
+                ? new TabularDataset(features, targetName, rows, targets, schema, null)
                 : new TabularDataset(schema.encodedNames(), targetName, rows, targets, schema, rawRows);
         if (!classification) {
             RegressionSearch.numericTargets(dataset);
