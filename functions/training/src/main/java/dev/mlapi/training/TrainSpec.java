@@ -122,7 +122,9 @@ public record TrainSpec(String modelName, Algorithm algorithm, String task, Tabu
                     + " or {\"id\": an uploaded dataset's id}");
         }
         TabularDataset data = TabularDataset.parseCsv(csv, text(json, "target"), !regression, overrides);
-        if (algorithm.isLinear()) {
+        if (algorithm.isLinear() && data.schema().plain()) {
+            // An encoded table may well have a constant feature (every date in one year, one category):
+            // Standardisation maps it to 0, as scikit-learn's StandardScaler does.
             requireVaryingFeatures(data);
         }
         if (data.size() < folds) {

@@ -73,6 +73,17 @@ class TrainSpecTest {
     }
 
     @Test
+    void parse_whenALinearModelMeetsAConstantEncodedFeature_acceptsIt() {
+        Map<String, Object> request = request("when,kind\n2024-01-02,a\n2024-03-04,b\n2024-05-06,a\n2024-07-08,b\n");
+        request.put("algorithm", "logistic_regression");
+        request.remove("params");
+
+        TrainSpec spec = TrainSpec.parse(Json.write(request));
+
+        assertThat(spec.dataset().featureNames()).contains("when.year");
+    }
+
+    @Test
     void parse_whenANumericOverrideMeetsText_isA400NamingTheColumnAndAValue() {
         Map<String, Object> request = request(TABLE);
         request.put("columns", Map.of("origin", "numeric"));
