@@ -95,4 +95,26 @@ class RawTableExportTest {
         assertThat(rows[0][origin]).isZero();
         assertThat(rows[0]).doesNotContain(Double.NaN);
     }
+
+    @ParameterizedTest
+    @CsvSource({"decision_tree", "random_forest", "linear_regression"})
+    void exportRegressor_whenTheTableHasTextBlanksAndDates_agreesWithTribuoOnEveryRawRow(String name) {
+        // the numeric hp as the target; efficiency (text) becomes a categorical feature
+        // (rows whose hp is blank dropped: a target is never blank; origin and built keep their blanks)
+        String csv = carsCsv(31, 200).lines().filter(l -> !TableSchema.isBlank(l.split(",", -1)[3]))
+                .reduce("", (a, b) -> a + b + "\n");
+        TabularDataset data = TabularDataset.parseCsv(csv, Optional.of("hp"), false);
+        Algorithm algorithm = Algorithm.parse(name);
+        List<Map<String, Object>> candidates = algorithm.candidates(Map.of(), data.featureNames().size(), true);
+        var result = RegressionSearch.run(data, algorithm, candidates.subList(0, 1), 3, 31, (done, total) -> { });
+        byte[] onnx = OnnxPreprocessing.wrap(algorithm.isLinear()
+                ? LinearOnnxExporter.exportRegressor(result.model(), data.featureNames())
+                : TreeRegressorOnnxExporter.export(result.model(), data.featureNames()), data.schema());
+
+        assertThat(data.schema().types()).containsEntry("efficiency", TableSchema.Type.CATEGORICAL)
+                .containsEntry("origin", TableSchema.Type.CATEGORICAL).containsEntry("built", TableSchema.Type.DATE);
+        assertThat(data.schema().columns().stream().filter(c -> c.name().equals("origin")).findFirst().orElseThrow()
+                .blanks()).isPositive();
+        assertThat(ExportVerifier.verifyRegressor(onnx, result.model(), data)).isEqualTo(data.size());
+    }
 }
