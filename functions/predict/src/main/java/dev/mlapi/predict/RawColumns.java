@@ -195,14 +195,28 @@ final class RawColumns {
         if (blank(cell)) {
             return "";
         }
-        if (cell.isTextual()) {
-            return cell.asText().trim();
+        if (cell.isNumber()) {
+            return canonical(cell.doubleValue());
         }
-        if (cell.isNumber() || cell.isBoolean()) {
+        if (cell.isTextual()) {
+            String text = cell.asText().trim();
+            try {
+                double value = Double.parseDouble(text);
+                return Double.isFinite(value) ? canonical(value) : text;
+            } catch (NumberFormatException e) {
+                return text;
+            }
+        }
+        if (cell.isBoolean()) {
             return cell.asText();
         }
         errors.add(new FieldError(field, "must be a category as a string (or null for a blank), got " + kind(cell)));
         return "";
+    }
+
+    /** A category that is a number, as training compared it: the shortest plain decimal ({@code 130}, not {@code 130.0}). */
+    private static String canonical(double value) {
+        return java.math.BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
     }
 
     private static String kind(JsonNode cell) {

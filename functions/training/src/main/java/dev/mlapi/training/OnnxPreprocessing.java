@@ -36,7 +36,7 @@ public final class OnnxPreprocessing {
     public static final String TEXT = "text";
     public static final String UNKNOWN = "__unknown__";
     /** The blank spellings the graph's text input maps to the most frequent category. */
-    static final List<String> BLANK_TOKENS = List.of("", "NA", "na", "Na", "N/A", "NaN", "nan", "NAN", "null", "Null",
+    static final List<String> BLANK_TOKENS = List.of("", "NA", "na", "Na", "NaN", "nan", "NAN", "null", "Null",
             "NULL", "None", "none", "NONE");
     private static final String ENCODED = "encoded_features";
 

@@ -195,6 +195,41 @@ public final class TableSchema {
         return used().stream().filter(c -> c.type().text()).toList();
     }
 
+    /**
+     * A row whose every cell is a finite number, kept as numbers (as a plain table's rows always
+     * were) rather than as text: a large all-numeric CSV costs what it did before columns had types.
+     * Read as text, a cell is its {@link #canonical} form.
+     */
+    static final class NumericRow extends java.util.AbstractList<String> {
+        final double[] values;
+
+        NumericRow(double[] values) {
+            this.values = values;
+        }
+
+        @Override
+        public String get(int index) {
+            return canonical(values[index]);
+        }
+
+        @Override
+        public int size() {
+            return values.length;
+        }
+    }
+
+    /**
+     * A category that is a number is compared as one: {@code 130}, {@code 130.0} and {@code 1.3e2}
+     * are the category {@code 130} (the shortest plain decimal of the double); other text as it is.
+     */
+    public static String canonical(String text) {
+        return isFiniteNumber(text) ? canonical(Double.parseDouble(text.trim())) : text;
+    }
+
+    static String canonical(double value) {
+        return java.math.BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
+    }
+
     public static boolean isBlank(String cell) {
         return cell == null || BLANKS.contains(cell.trim().toLowerCase(Locale.ROOT));
     }
@@ -208,6 +243,10 @@ public final class TableSchema {
         int k = 0;
         for (Column c : used()) {
             if (c.type() == Type.NUMERIC) {
+                if (cells instanceof NumericRow numbers) {
+                    values[k++] = numbers.values[c.index()];
+                    continue;
+                }
                 String cell = cells.get(c.index());
                 values[k++] = isBlank(cell) ? Double.NaN : Double.parseDouble(cell.trim());
             } else if (c.type() == Type.DATE) {
@@ -225,7 +264,7 @@ public final class TableSchema {
         String[] values = new String[text.size()];
         for (int t = 0; t < values.length; t++) {
             String cell = cells.get(text.get(t).index());
-            values[t] = isBlank(cell) ? "" : cell.trim();
+            values[t] = isBlank(cell) ? "" : canonical(cell.trim());
         }
         return values;
     }
@@ -241,7 +280,7 @@ public final class TableSchema {
         int offset = numeric.length;
         for (Column c : textColumns()) {
             String cell = cells.get(c.index());
-            String value = isBlank(cell) ? c.mode() : cell.trim();
+            String value = isBlank(cell) ? c.mode() : canonical(cell.trim());
             int at = c.categories().indexOf(value);
             if (at >= 0) {
                 out[offset + at] = 1;
@@ -357,22 +396,35 @@ public final class TableSchema {
 
     private static Column fit(String name, int c, String override, List<List<String>> rows, List<Long> lines,
             char delimiter, List<FieldError> errors) {
-        List<String> values = new ArrayList<>();
-        List<Long> at = new ArrayList<>();
-        for (int r = 0; r < rows.size(); r++) {
-            String cell = rows.get(r).get(c);
-            if (!isBlank(cell)) {
-                values.add(cell.trim());
-                at.add(lines.get(r));
+        int nonBlank = 0;
+        long numbers = 0;
+        boolean booleans = true;
+        boolean dates = true;
+        for (List<String> row : rows) {
+            if (row instanceof NumericRow) {
+                nonBlank++;
+                numbers++;
+                booleans = false;
+                dates = false;
+                continue;
             }
+            String cell = row.get(c);
+            if (isBlank(cell)) {
+                continue;
+            }
+            nonBlank++;
+            String v = cell.trim();
+            if (isFiniteNumber(v)) {
+                numbers++;
+            }
+            booleans &= BOOLEANS.contains(v.toLowerCase(Locale.ROOT));
+            dates = dates && parseDate(v).isPresent();
         }
-        int blanks = rows.size() - values.size();
-        if (values.isEmpty()) {
+        int blanks = rows.size() - nonBlank;
+        if (nonBlank == 0) {
             return new Column(name, c, Type.IGNORE, false, new double[0], List.of(), null, blanks,
                     "every cell is blank");
         }
-        long numbers = values.stream().filter(TableSchema::isFiniteNumber).count();
-        boolean dates = values.stream().allMatch(v -> parseDate(v).isPresent());
         Type type;
         boolean overridden = override != null;
         if ("numeric".equals(override)) {
@@ -381,14 +433,61 @@ public final class TableSchema {
             type = Type.DATE;
         } else if ("categorical".equals(override)) {
             type = Type.CATEGORICAL;
-        } else if (numbers * 2 >= values.size()) {
+        } else if (numbers * 2 >= nonBlank) {
             // At least half numbers: a stray text cell is a typo to point at, not a reason to make it text.
             type = Type.NUMERIC;
-        } else if (values.stream().allMatch(v -> BOOLEANS.contains(v.toLowerCase(Locale.ROOT)))) {
+        } else if (booleans) {
             type = Type.BOOLEAN;
         } else if (dates) {
             type = Type.DATE;
         } else {
+            type = Type.CATEGORICAL;
+        }
+        if (type == Type.NUMERIC) {
+            double[] seen = new double[nonBlank];
+            int k = 0;
+            for (int r = 0; r < rows.size(); r++) {
+                List<String> row = rows.get(r);
+                if (row instanceof NumericRow numeric) {
+                    seen[k++] = numeric.values[c];
+                    continue;
+                }
+                String cell = row.get(c);
+                if (isBlank(cell)) {
+                    continue;
+                }
+                String v = cell.trim();
+                if (!isFiniteNumber(v)) {
+                    String where = "row " + lines.get(r) + ", column '" + name + "'";
+                    boolean isNumber = false;
+                    try {
+                        Double.parseDouble(v);
+                        isNumber = true;
+                    } catch (NumberFormatException e) {
+                        // text
+                    }
+                    String hint = isNumber ? "" : delimiter != ',' && v.matches("[-+]?\\d*,\\d+")
+                            ? " (write decimals with a point: '" + v.replace(',', '.') + "')"
+                            : overridden ? " (columns: {\"" + name + "\": \"numeric\"} needs numbers)"
+                            : " (or set columns: {\"" + name + "\": \"categorical\"})";
+                    errors.add(new FieldError(overridden ? "columns." + name : "dataset.csv", where + ": '" + v
+                            + "' is not " + (isNumber ? "a finite number" : "a number") + hint));
+                    return null;
+                }
+                seen[k++] = Double.parseDouble(v);
+            }
+            return new Column(name, c, type, overridden, new double[] {median(seen)}, List.of(), null, blanks, null);
+        }
+        List<String> values = new ArrayList<>(nonBlank);
+        List<Long> at = new ArrayList<>(nonBlank);
+        for (int r = 0; r < rows.size(); r++) {
+            String cell = rows.get(r).get(c);
+            if (!isBlank(cell)) {
+                values.add(type == Type.DATE ? cell.trim() : canonical(cell.trim()));
+                at.add(lines.get(r));
+            }
+        }
+        if (type == Type.CATEGORICAL && !overridden) {
             Set<String> distinct = new HashSet<>(values);
             if (distinct.size() == values.size() && values.size() > 1) {
                 return new Column(name, c, Type.ID, false, new double[0], List.of(), null, blanks,
@@ -400,35 +499,8 @@ public final class TableSchema {
                         distinct.size() + " different values, more than the " + limit + " categories a column may have"
                                 + " without columns: {\"" + name + "\": \"categorical\"}");
             }
-            type = Type.CATEGORICAL;
         }
         switch (type) {
-            case NUMERIC -> {
-                double[] numbersSeen = new double[values.size()];
-                for (int i = 0; i < values.size(); i++) {
-                    String v = values.get(i);
-                    if (!isFiniteNumber(v)) {
-                        String where = "row " + at.get(i) + ", column '" + name + "'";
-                        boolean isNumber = false;
-                        try {
-                            Double.parseDouble(v);
-                            isNumber = true;
-                        } catch (NumberFormatException e) {
-                            // text
-                        }
-                        String hint = isNumber ? "" : delimiter != ',' && v.matches("[-+]?\\d*,\\d+")
-                                ? " (write decimals with a point: '" + v.replace(',', '.') + "')"
-                                : overridden ? " (columns: {\"" + name + "\": \"numeric\"} needs numbers)"
-                                : " (or set columns: {\"" + name + "\": \"categorical\"})";
-                        errors.add(new FieldError(overridden ? "columns." + name : "dataset.csv", where + ": '" + v
-                                + "' is not " + (isNumber ? "a finite number" : "a number") + hint));
-                        return null;
-                    }
-                    numbersSeen[i] = Double.parseDouble(v);
-                }
-                return new Column(name, c, type, overridden, new double[] {median(numbersSeen)}, List.of(), null,
-                        blanks, null);
-            }
             case DATE -> {
                 double[][] parts = new double[4][values.size()];
                 for (int i = 0; i < values.size(); i++) {

@@ -168,7 +168,7 @@ public record TabularDataset(List<String> featureNames, String target, double[][
             }
             List<String> row = new ArrayList<>(cells);
             row.remove(targetIndex);
-            rawRows.add(row);
+            rawRows.add(numbers(row));
             lines.add(record.line());
             targets.add(cells.get(targetIndex));
         }
@@ -185,16 +185,31 @@ public record TabularDataset(List<String> featureNames, String target, double[][
         }
         TableSchema schema = TableSchema.infer(features, rawRows, lines, overrides, delimiter);
         double[][] rows = new double[rawRows.size()][];
+        boolean asParsed = schema.plain() && schema.used().size() == features.size();
         for (int r = 0; r < rows.length; r++) {
-            rows[r] = schema.encode(rawRows.get(r));
+            // A plain table's rows are its numbers as parsed (no second copy of a large table).
+            rows[r] = asParsed ? ((TableSchema.NumericRow) rawRows.get(r)).values : schema.encode(rawRows.get(r));
         }
-        TabularDataset dataset = schema.plain() && schema.used().size() == features.size()
+        TabularDataset dataset = asParsed
                 ? new TabularDataset(features, targetName, rows, targets, schema, null)
                 : new TabularDataset(schema.encodedNames(), targetName, rows, targets, schema, rawRows);
         if (!classification) {
             RegressionSearch.numericTargets(dataset);
         }
         return dataset;
+    }
+
+    /** The cells as numbers when every one is a finite number (a plain table's row, stored as compactly as ever). */
+    private static List<String> numbers(List<String> cells) {
+        double[] values = new double[cells.size()];
+        for (int c = 0; c < values.length; c++) {
+            String cell = cells.get(c);
+            if (cell.isEmpty() || !isFiniteNumber(cell)) {
+                return cells;
+            }
+            values[c] = Double.parseDouble(cell);
+        }
+        return new TableSchema.NumericRow(values);
     }
 
     private static boolean isFiniteNumber(String cell) {

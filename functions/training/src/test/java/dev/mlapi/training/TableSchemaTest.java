@@ -52,4 +52,26 @@ class TableSchemaTest {
         assertThat(schema.plain()).isTrue();
         assertThat(schema.encodedNames()).containsExactly("x", "y");
     }
+
+    @Test
+    void infer_whenACategoricalColumnHoldsNumbers_comparesThemAsNumbers() {
+        List<List<String>> rows = List.of(new TableSchema.NumericRow(new double[] {130, 1}),
+                Arrays.asList("130.0", "x"), Arrays.asList("1.50", "y"), Arrays.asList("", "z"));
+        TableSchema schema = TableSchema.infer(List.of("code", "other"), rows, List.of(2L, 3L, 4L, 5L),
+                new TableSchema.Overrides(java.util.Map.of("code", "categorical"), java.util.Optional.empty(),
+                        List.of("other")), ',');
+
+        assertThat(schema.encodedNames()).containsExactly("code=1.5", "code=130");
+        assertThat(schema.encode(List.of("1.5", "q"))).containsExactly(1, 0);
+        assertThat(schema.encode(List.of("", "q"))).as("a blank takes the mode, 130").containsExactly(0, 1);
+    }
+
+    @Test
+    void parseCsv_whenAllNumeric_keepsTheParsedRowsAsTheyAre() {
+        TabularDataset data = TabularDataset.parseCsv("x,y,k\n1,2,a\n3,4,b\n", java.util.Optional.empty());
+
+        assertThat(data.raw()).isNull();
+        assertThat(data.rows()[1]).containsExactly(3, 4);
+        assertThat(data.schema().plain()).isTrue();
+    }
 }
