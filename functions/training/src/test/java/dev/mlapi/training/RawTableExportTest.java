@@ -117,4 +117,26 @@ class RawTableExportTest {
                 .blanks()).isPositive();
         assertThat(ExportVerifier.verifyRegressor(onnx, result.model(), data)).isEqualTo(data.size());
     }
+
+    @ParameterizedTest
+    @CsvSource({"decision_tree", "random_forest", "logistic_regression"})
+    void export_whenTheTableHasBlanksAndDatesButNoText_keepsOneInputWithNaNForBlanks(String name) {
+        String csv = carsCsv(41, 160).lines().map(l -> l.substring(l.indexOf(',') + 1)) // drop the id
+                .map(l -> l.replaceFirst("^[^,]*,[^,]*,", "")) // drop origin and turbo
+                .reduce("", (a, b) -> a + b + "\n");
+        TabularDataset data = TabularDataset.parseCsv(csv, Optional.empty());
+        Algorithm algorithm = Algorithm.parse(name);
+        Map<String, Object> params = algorithm.candidates(Map.of(), data.featureNames().size(), false).get(0);
+        Model<Label> model = algorithm.trainer(params, 41, data.featureNames().size(), data.size())
+                .train(TribuoData.dataset(data, null));
+        byte[] onnx = OnnxPreprocessing.wrap(algorithm.isLinear()
+                ? LinearOnnxExporter.export(model, data.featureNames(), data.classes())
+                : TreeOnnxExporter.export(model, data.featureNames(), data.classes()), data.schema());
+
+        assertThat(data.schema().hasText()).isFalse();
+        assertThat(data.schema().plain()).isFalse();
+        assertThat(OnnxPreprocessing.numericInput(data.schema())).isEqualTo(TreeOnnxExporter.INPUT);
+        assertThat(data.featureNames()).containsExactly("hp", "built.year", "built.month", "built.day", "built.weekday");
+        assertThat(ExportVerifier.verify(onnx, model, data)).isEqualTo(160);
+    }
 }
