@@ -26,6 +26,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,8 +84,14 @@ public final class PredictService implements AutoCloseable, Primer {
         try (var lease = cache.acquire(TabularModels.cacheKey(manifest),
                 () -> Telemetry.timeModelLoad(manifest.ref(), () -> models.load(manifest)))) {
             TabularModel model = lease.model();
-            double[][] rows = Features.rows(request.instances(), model.featureCount(), manifest.featureNames());
-            outputs = Telemetry.timeInference(manifest.ref(), () -> model.predict(rows));
+            Optional<RawColumns> columns = RawColumns.of(manifest);
+            if (columns.isPresent()) {
+                RawColumns.Rows rows = columns.get().rows(request.instances());
+                outputs = Telemetry.timeInference(manifest.ref(), () -> model.predict(rows.numeric(), rows.text()));
+            } else {
+                double[][] rows = Features.rows(request.instances(), model.featureCount(), manifest.featureNames());
+                outputs = Telemetry.timeInference(manifest.ref(), () -> model.predict(rows));
+            }
         }
         PredictResult result = result(manifest, outputs, started);
         Prediction first = result.predictions().get(0);
@@ -148,6 +155,13 @@ public final class PredictService implements AutoCloseable, Primer {
      */
     private static void predictGenerated(Manifest manifest, TabularModel model) {
         long started = System.nanoTime();
+        Optional<RawColumns> columns = RawColumns.of(manifest);
+        if (columns.isPresent()) {
+            // every cell blank: the graph imputes them all
+            RawColumns.Rows rows = columns.get().rows(List.of(Json.mapper().createObjectNode()));
+            Json.write(result(manifest, model.predict(rows.numeric(), rows.text()), started));
+            return;
+        }
         List<String> names = manifest.featureNames();
         int width = (int) (model.featureCount() > 0 ? model.featureCount() : names.size());
         if (width <= 0) {

@@ -57,10 +57,23 @@ public final class TabularModel implements LoadedModel {
     private final Optional<String> valueOutput;
     private final List<String> declaredLabels;
     private final long footprintBytes;
+    /** A graph with the train function's encoding in front: its {@code numeric} and {@code text} inputs. */
+    private final Optional<String> numericInput;
+    private final Optional<String> textInput;
 
     private TabularModel(String ref, OrtSession session, String inputName, boolean doubleInput, long featureCount,
             Task task, Optional<String> labelOutput, Optional<String> probabilityOutput,
             Optional<String> valueOutput, List<String> declaredLabels, long footprintBytes) {
+        this(ref, session, inputName, doubleInput, featureCount, task, labelOutput, probabilityOutput, valueOutput,
+                declaredLabels, footprintBytes, Optional.empty(), Optional.empty());
+    }
+
+    private TabularModel(String ref, OrtSession session, String inputName, boolean doubleInput, long featureCount,
+            Task task, Optional<String> labelOutput, Optional<String> probabilityOutput,
+            Optional<String> valueOutput, List<String> declaredLabels, long footprintBytes,
+            Optional<String> numericInput, Optional<String> textInput) {
+        this.numericInput = numericInput;
+        this.textInput = textInput;
         this.ref = ref;
         this.session = session;
         this.inputName = inputName;
@@ -104,13 +117,17 @@ public final class TabularModel implements LoadedModel {
     private static TabularModel inspect(String ref, OrtSession session, List<String> labels, long size)
             throws OrtException {
         Map<String, NodeInfo> inputs = session.getInputInfo();
-        if (inputs.size() != 1 || !(inputs.values().iterator().next().getInfo() instanceof TensorInfo input)
-                || input.getShape().length != 2
-                || (input.type != OnnxJavaType.FLOAT && input.type != OnnxJavaType.DOUBLE)) {
+        boolean raw = inputs.containsKey("text") && inputs.keySet().stream().allMatch(n -> n.equals("text")
+                || n.equals("numeric")) && inputs.get("text").getInfo() instanceof TensorInfo text
+                && text.type == OnnxJavaType.STRING && (!inputs.containsKey("numeric")
+                || inputs.get("numeric").getInfo() instanceof TensorInfo n && n.type == OnnxJavaType.DOUBLE);
+        if (!raw && (inputs.size() != 1 || !(inputs.values().iterator().next().getInfo() instanceof TensorInfo one)
+                || one.getShape().length != 2
+                || (one.type != OnnxJavaType.FLOAT && one.type != OnnxJavaType.DOUBLE))) {
             throw new Unprocessable("model '" + ref + "' is not a tabular model: it needs exactly one float or double"
-                    + " input [N, F], and has " + describe(inputs));
+                    + " input [N, F] (or the train function's text and numeric inputs), and has " + describe(inputs));
         }
-        String inputName = inputs.keySet().iterator().next();
+        String inputName = raw ? "numeric" : inputs.keySet().iterator().next();
         Optional<String> label = Optional.empty();
         Optional<String> probabilities = Optional.empty();
         Optional<String> value = Optional.empty();
@@ -140,6 +157,11 @@ public final class TabularModel implements LoadedModel {
             throw new Unprocessable("model '" + ref + "' is not a tabular model: it needs a label (with probabilities)"
                     + " or an [N, 1] value output, and has " + describe(session.getOutputInfo()));
         }
+        if (raw) {
+            return new TabularModel(ref, session, inputName, true, -1, task, label, probabilities, value, labels, size,
+                    inputs.containsKey("numeric") ? Optional.of("numeric") : Optional.empty(), Optional.of("text"));
+        }
+        TensorInfo input = (TensorInfo) inputs.values().iterator().next().getInfo();
         return new TabularModel(ref, session, inputName, input.type == OnnxJavaType.DOUBLE, input.getShape()[1],
                 task, label, probabilities, value, labels, size);
     }
@@ -166,6 +188,42 @@ public final class TabularModel implements LoadedModel {
             return task == Task.REGRESSION ? values(result, rows.length) : classes(result, rows.length);
         } catch (OrtException e) {
             throw new Unprocessable("model '" + ref + "' could not process the input: " + e.getMessage(), e);
+        }
+    }
+
+    /** The graph takes raw rows: a {@code text} input (and a {@code numeric} one) in front of its encoding. */
+    public boolean takesText() {
+        return textInput.isPresent();
+    }
+
+    /**
+     * Runs raw rows through a graph with its encoding in front: {@code numeric} (NaN for a blank) and,
+     * when the graph has a {@code text} input, {@code text} ({@code ""} for a blank).
+     */
+    public List<Output> predict(double[][] numeric, String[][] text) {
+        if (text == null || textInput.isEmpty()) {
+            return predict(numeric);
+        }
+        Map<String, OnnxTensor> inputs = new java.util.HashMap<>();
+        try {
+            OrtEnvironment environment = OrtEnvironment.getEnvironment();
+            int width = text.length == 0 ? 0 : text[0].length;
+            String[] flat = new String[text.length * width];
+            for (int i = 0; i < text.length; i++) {
+                System.arraycopy(text[i], 0, flat, i * width, width);
+            }
+            inputs.put(textInput.get(), OnnxTensor.createTensor(environment, flat, new long[] {text.length, width}));
+            if (numericInput.isPresent()) {
+                int numbers = numeric.length == 0 ? 0 : numeric[0].length;
+                inputs.put(numericInput.get(), tensor(numeric, new long[] {numeric.length, numbers}));
+            }
+            try (OrtSession.Result result = session.run(inputs)) {
+                return task == Task.REGRESSION ? values(result, text.length) : classes(result, text.length);
+            }
+        } catch (OrtException e) {
+            throw new Unprocessable("model '" + ref + "' could not process the input: " + e.getMessage(), e);
+        } finally {
+            inputs.values().forEach(OnnxTensor::close);
         }
     }
 

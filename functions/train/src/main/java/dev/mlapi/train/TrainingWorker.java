@@ -188,6 +188,8 @@ final class TrainingWorker {
         result.put("cv_folds", spec.cvFolds());
         result.put("seed", spec.seed());
         result.put("candidates", candidates);
+        // every column: its type (inferred or overridden), how it was encoded, or why it was left out
+        result.put("columns", spec.dataset().schema().describe());
         if (spec.testSize() > 0) {
             result.put("test_size", spec.testSize());
         }

@@ -165,6 +165,14 @@ class TrainHandlerTest {
         assertThat(weight.getStatusCode()).isEqualTo(400);
         assertThat(weight.getBody()).contains("class_weight", "balanced");
 
+        Map<String, Object> badOverride = request("bad", TrainFixtures.SMALL_IRIS.replace("species", "garden,species")
+                .replace(",setosa", ",north,setosa").replace(",versicolor", ",south,versicolor")
+                .replace(",virginica", ",east,virginica"));
+        badOverride.put("columns", Map.of("garden", "numeric"));
+        var override = submit(alice, badOverride);
+        assertThat(override.getStatusCode()).isEqualTo(400);
+        assertThat(override.getBody()).contains("columns.garden", "column 'garden'", "is not a number");
+
         assertThat(jobsOf("alice")).as("no job for a refused request").isEqualTo(before);
     }
 

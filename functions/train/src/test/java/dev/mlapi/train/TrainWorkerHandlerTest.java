@@ -374,4 +374,41 @@ class TrainWorkerHandlerTest {
         assertThat(manifest.metrics()).containsKeys("held_out", "feature_importances");
         assertThat(((Number) manifest.parameters().get("training_rows")).intValue()).isEqualTo(12);
     }
+
+    @Test
+    void aJobOnATableWithTextBlanksAndDates_listsEveryColumnInTheResult_andTheVersionTakesRawColumns() {
+        Map<String, Object> request = irisTree("iris-raw-columns");
+        String csv = TrainFixtures.SMALL_IRIS.replace("species", "garden,planted,tag,species");
+        StringBuilder rows = new StringBuilder();
+        int i = 0;
+        for (String line : csv.lines().toList()) {
+            if (i > 0) {
+                line = line.replaceFirst(",([a-z]+)$", "," + (i % 4 == 0 ? "" : new String[] {"north", "south", "east"}[i % 3])
+                        + "," + (i % 5 == 0 ? "NA" : "2024-0" + (1 + i % 9) + "-1" + (i % 10)) + ",t" + i + ",$1");
+            }
+            rows.append(line).append('\n');
+            i++;
+        }
+        request.put("dataset", Map.of("csv", rows.toString()));
+        String jobId = submit(request);
+
+        assertThat(deliver(inserted(jobId, "INSERT", "job")).getBatchItemFailures()).isEmpty();
+
+        var response = invoke(api, withPath(withBearer(load("train-get.json"), alice), "/train/" + jobId,
+                Map.of("job_id", jobId)));
+        JsonNode view = body(response);
+        assertThat(view.get("status").asText()).as(view.path("error").asText()).isEqualTo("succeeded");
+        JsonNode columns = view.get("result").get("columns");
+        assertThat(columns.findValuesAsText("name")).containsExactly("sepal_length", "sepal_width", "petal_length",
+                "petal_width", "garden", "planted", "tag");
+        assertThat(columns.findValuesAsText("type")).containsExactly("numeric", "numeric", "numeric", "numeric",
+                "categorical", "date", "id");
+        assertThat(columns.get(4).get("categories").toString()).isEqualTo("[\"east\",\"north\",\"south\"]");
+        assertThat(columns.get(6).get("encoding").asText()).contains("an id");
+        Manifest manifest = storage.registry().resolve(ModelRef.parse("model", "iris-raw-columns:1"));
+        assertThat(manifest.featureNames()).containsExactly("sepal_length", "sepal_width", "petal_length",
+                "petal_width", "garden", "planted");
+        assertThat(manifest.parameters()).containsKey("columns");
+        assertThat(manifest.inputs()).extracting(spec -> spec.name()).containsExactlyInAnyOrder("numeric", "text");
+    }
 }

@@ -75,23 +75,57 @@ public final class ExportVerifier {
         void check(OrtSession.Result result) throws OrtException;
     }
 
-    /** Runs the export once on all training rows (one double tensor {@code [rows, features]}) and checks its outputs. */
+    /**
+     * Runs the export once on all training rows and checks its outputs. A plain table goes in as one
+     * double tensor {@code [rows, features]}; any other as predict sends it, the raw cells of each row
+     * ({@link TableSchema#numericPart}, {@link TableSchema#textPart}), so the graph's own encoding is checked too.
+     */
     private static int runOnTrainingRows(byte[] onnx, TabularDataset data, OutputCheck check) {
         Djl.startEngine();
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
-        int features = data.featureNames().size();
-        DoubleBuffer input = DoubleBuffer.allocate(data.size() * features);
-        for (double[] row : data.rows()) {
-            input.put(row);
-        }
-        try (OrtSession session = environment.createSession(onnx, new OrtSession.SessionOptions());
-                OnnxTensor tensor = OnnxTensor.createTensor(environment, input.flip(), new long[] {data.size(), features});
-                OrtSession.Result result = session.run(Map.of(TreeOnnxExporter.INPUT, tensor))) {
-            check.check(result);
-            return data.size();
+        TableSchema schema = data.schema();
+        Map<String, OnnxTensor> inputs = new java.util.HashMap<>();
+        try (OrtSession session = environment.createSession(onnx, new OrtSession.SessionOptions())) {
+            try {
+                if (schema.plain()) {
+                    inputs.put(TreeOnnxExporter.INPUT, numbers(environment, data.rows(), data.featureNames().size()));
+                } else {
+                    int width = schema.numericWidth();
+                    if (width > 0) {
+                        double[][] numeric = new double[data.size()][];
+                        for (int i = 0; i < data.size(); i++) {
+                            numeric[i] = schema.numericPart(data.rawRow(i));
+                        }
+                        inputs.put(OnnxPreprocessing.numericInput(schema), numbers(environment, numeric, width));
+                    }
+                    int textWidth = schema.textColumns().size();
+                    if (textWidth > 0) {
+                        String[] text = new String[data.size() * textWidth];
+                        for (int i = 0; i < data.size(); i++) {
+                            System.arraycopy(schema.textPart(data.rawRow(i)), 0, text, i * textWidth, textWidth);
+                        }
+                        inputs.put(OnnxPreprocessing.TEXT, OnnxTensor.createTensor(environment, text,
+                                new long[] {data.size(), textWidth}));
+                    }
+                }
+                try (OrtSession.Result result = session.run(inputs)) {
+                    check.check(result);
+                    return data.size();
+                }
+            } finally {
+                inputs.values().forEach(OnnxTensor::close);
+            }
         } catch (OrtException e) {
             throw new Mismatch("ONNX Runtime could not run the export: " + e.getMessage());
         }
+    }
+
+    private static OnnxTensor numbers(OrtEnvironment environment, double[][] rows, int width) throws OrtException {
+        DoubleBuffer input = DoubleBuffer.allocate(rows.length * width);
+        for (double[] row : rows) {
+            input.put(row);
+        }
+        return OnnxTensor.createTensor(environment, input.flip(), new long[] {rows.length, width});
     }
 
     private static void compare(int row, Prediction<Label> expected, Map<?, ?> onnxScores, List<String> classes) {

@@ -97,12 +97,6 @@ public record HoldOut(TabularDataset training, Optional<TabularDataset> heldOut)
     }
 
     private static TabularDataset rows(TabularDataset data, List<Integer> indices) {
-        double[][] rows = new double[indices.size()][];
-        List<String> targets = new ArrayList<>();
-        for (int k = 0; k < rows.length; k++) {
-            rows[k] = data.rows()[indices.get(k)];
-            targets.add(data.targets().get(indices.get(k)));
-        }
-        return new TabularDataset(data.featureNames(), data.target(), rows, targets);
+        return data.subset(indices);
     }
 }

@@ -96,6 +96,7 @@ public final class ModelTrainer {
             RegressionSearch.Result search = RegressionSearch.run(data, spec.algorithm(), spec.candidates(),
                     spec.cvFolds(), spec.seed(), spec.scoring(), options, progress);
             onnx = exportRegressor(spec.algorithm(), search.model(), data);
+            onnx = OnnxPreprocessing.wrap(onnx, data.schema());
             ExportVerifier.verifyRegressor(onnx, search.model(), data);
             split.heldOut().ifPresent(heldOut -> evaluation.putAll(Evaluation.regressor(search.model(), heldOut)));
             candidates = search.candidates();
@@ -104,7 +105,7 @@ public final class ModelTrainer {
         } else {
             GridSearch.Result search = GridSearch.run(data, spec.algorithm(), spec.candidates(), spec.cvFolds(),
                     spec.seed(), spec.scoring(), spec.classWeight(), options, progress);
-            onnx = exportClassifier(spec.algorithm(), search.model(), data);
+            onnx = OnnxPreprocessing.wrap(exportClassifier(spec.algorithm(), search.model(), data), data.schema());
             ExportVerifier.verify(onnx, search.model(), data);
             split.heldOut().ifPresent(heldOut -> evaluation.putAll(
                     Evaluation.classifier(search.model(), heldOut, data.classes())));
@@ -133,7 +134,8 @@ public final class ModelTrainer {
                 .optDescription(spec.algorithm().value() + " " + spec.task() + " trained by grid search on "
                         + data.size() + " rows" + (spec.testSize() > 0 ? " (" + split.heldOut().orElseThrow().size()
                         + " more held out)" : ""))
-                .optFeatureNames(data.featureNames())
+                .optFeatureNames(data.schema().plain() ? data.featureNames()
+                        : data.schema().used().stream().map(TableSchema.Column::name).toList())
                 .optLabels(spec.isRegression() ? List.of() : data.classes())
                 .optTarget(data.target())
                 .optMetrics(metrics(metric, candidates, best, seconds, evaluation, importances))
@@ -211,6 +213,15 @@ public final class ModelTrainer {
         }
         parameters.put("class_weight", spec.classWeight() == ClassWeight.BALANCED ? "balanced" : "none");
         parameters.put("feature_order", spec.dataset().featureNames());
+        TableSchema schema = spec.dataset().schema();
+        if (!schema.plain() || schema.used().size() < schema.columns().size()) {
+            // Every column with its type and encoding; predict reads it to encode raw rows (TableSchema).
+            parameters.put("columns", schema.describe());
+            parameters.put("onnx_inputs", schema.hasText()
+                    ? Map.of(OnnxPreprocessing.NUMERIC, schema.numericWidth(), OnnxPreprocessing.TEXT,
+                            schema.textColumns().size())
+                    : Map.of(TreeOnnxExporter.INPUT, schema.numericWidth()));
+        }
         Map<String, Object> dataset = new LinkedHashMap<>();
         dataset.put("rows", spec.dataset().size());
         dataset.put("sha256", spec.datasetSha256());

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
@@ -27,16 +26,49 @@ import org.apache.commons.csv.CSVRecord;
  * @param rows     features, one array per data row, in {@code featureNames} order
  * @param targets  the target of each row
  */
-public record TabularDataset(List<String> featureNames, String target, double[][] rows, List<String> targets) {
+public record TabularDataset(List<String> featureNames, String target, double[][] rows, List<String> targets,
+        TableSchema schema, List<List<String>> raw) {
 
     private static final String FIELD = "dataset.csv";
     private static final String BYTE_ORDER_MARK = "\uFEFF";
     private static final String DELIMITERS = ",;\t";
-    private static final Pattern DECIMAL_COMMA = Pattern.compile("[-+]?\\d*,\\d+");
 
     public TabularDataset {
         featureNames = List.copyOf(featureNames);
         targets = List.copyOf(targets);
+        schema = schema != null ? schema : TableSchema.numeric(featureNames);
+        raw = raw != null ? List.copyOf(raw) : null;
+    }
+
+    /** An all-numeric table without blanks: the features are the columns. */
+    public TabularDataset(List<String> featureNames, String target, double[][] rows, List<String> targets) {
+        this(featureNames, target, rows, targets, null, null);
+    }
+
+    /**
+     * The raw non-target cells of row {@code i} in CSV order, as predict would get them (a plain
+     * table's numbers written out when the table was not read from CSV).
+     */
+    public List<String> rawRow(int i) {
+        if (raw != null) {
+            return raw.get(i);
+        }
+        return java.util.Arrays.stream(rows[i]).mapToObj(Double::toString).toList();
+    }
+
+    /** The rows at {@code indices}, with their raw cells. */
+    public TabularDataset subset(List<Integer> indices) {
+        double[][] picked = new double[indices.size()][];
+        List<String> pickedTargets = new ArrayList<>();
+        List<List<String>> pickedRaw = raw == null ? null : new ArrayList<>();
+        for (int k = 0; k < picked.length; k++) {
+            picked[k] = rows[indices.get(k)];
+            pickedTargets.add(targets.get(indices.get(k)));
+            if (pickedRaw != null) {
+                pickedRaw.add(raw.get(indices.get(k)));
+            }
+        }
+        return new TabularDataset(featureNames, target, picked, pickedTargets, schema, pickedRaw);
     }
 
     /** The classes in sorted order (scikit-learn's {@code classes_}). */
@@ -62,17 +94,24 @@ public record TabularDataset(List<String> featureNames, String target, double[][
 
     /** As {@link #parseCsv(String, Optional)}; a regression target may take any number of values, but must be numeric. */
     public static TabularDataset parseCsv(String csv, Optional<String> target, boolean classification) {
+        return parseCsv(csv, target, classification, TableSchema.Overrides.NONE);
+    }
+
+    /** As {@link #parseCsv(String, Optional, boolean)}, with the request's column types and selection. */
+    public static TabularDataset parseCsv(String csv, Optional<String> target, boolean classification,
+            TableSchema.Overrides overrides) {
         String text = csv != null && csv.startsWith(BYTE_ORDER_MARK) ? csv.substring(1) : csv;
         if (text == null || text.isBlank()) {
             throw InvalidInput.field(FIELD, "is empty: send a header row and data rows");
         }
         char delimiter = delimiter(text);
         try (Records records = new Records(text, delimiter)) {
-            return parse(records, delimiter, target, classification);
+            return parse(records, delimiter, target, classification, overrides);
         }
     }
 
-    private static TabularDataset parse(Records records, char delimiter, Optional<String> target, boolean classification) {
+    private static TabularDataset parse(Records records, char delimiter, Optional<String> target, boolean classification,
+            TableSchema.Overrides overrides) {
         List<String> header = records.next().cells();
         Map<String, Integer> seen = new HashMap<>();
         for (int c = 0; c < header.size(); c++) {
@@ -95,7 +134,8 @@ public record TabularDataset(List<String> featureNames, String target, double[][
         }
         List<String> features = new ArrayList<>(header);
         features.remove(targetIndex);
-        List<double[]> rows = new ArrayList<>();
+        List<List<String>> rawRows = new ArrayList<>();
+        List<Long> lines = new ArrayList<>();
         List<String> targets = new ArrayList<>();
         List<FieldError> errors = new ArrayList<>();
         while (errors.size() < 20) {
@@ -118,56 +158,58 @@ public record TabularDataset(List<String> featureNames, String target, double[][
                 errors.add(new FieldError(FIELD, at + ": has " + cells.size() + " cells, the header has " + header.size()));
                 continue;
             }
-            double[] row = new double[features.size()];
-            int f = 0;
-            for (int c = 0; c < cells.size(); c++) {
-                String cell = cells.get(c);
-                if (c == targetIndex) {
-                    if (cell.isEmpty()) {
-                        errors.add(new FieldError(FIELD, at + ", column '" + header.get(c) + "': the target is missing"));
-                    } else if (!classification && !isFiniteNumber(cell)) {
-                        // Checked here, where the record's line is known (blank lines and quoted newlines shift it).
-                        errors.add(new FieldError(FIELD, at + ", column '" + header.get(c) + "': '" + cell
-                                + "' is not a number, and regression needs numeric targets"));
-                    }
-                    continue;
-                }
-                String where = at + ", column '" + header.get(c) + "'";
-                if (cell.isEmpty()) {
-                    errors.add(new FieldError(FIELD, where + ": missing value"));
-                } else {
-                    try {
-                        row[f] = Double.parseDouble(cell);
-                        if (!Double.isFinite(row[f])) {
-                            errors.add(new FieldError(FIELD, where + ": '" + cell + "' is not a finite number"));
-                        }
-                    } catch (NumberFormatException e) {
-                        String hint = delimiter != ',' && DECIMAL_COMMA.matcher(cell).matches()
-                                ? " (write decimals with a point: '" + cell.replace(',', '.') + "')" : "";
-                        errors.add(new FieldError(FIELD, where + ": '" + cell + "' is not a number" + hint));
-                    }
-                }
-                f++;
+            String targetCell = cells.get(targetIndex);
+            if (targetCell.isEmpty()) {
+                errors.add(new FieldError(FIELD, at + ", column '" + targetName + "': the target is missing"));
+            } else if (!classification && !isFiniteNumber(targetCell)) {
+                // Checked here, where the record's line is known (blank lines and quoted newlines shift it).
+                errors.add(new FieldError(FIELD, at + ", column '" + targetName + "': '" + targetCell
+                        + "' is not a number, and regression needs numeric targets"));
             }
-            rows.add(row);
+            List<String> row = new ArrayList<>(cells);
+            row.remove(targetIndex);
+            rawRows.add(numbers(row));
+            lines.add(record.line());
             targets.add(cells.get(targetIndex));
         }
         if (!errors.isEmpty()) {
             throw new InvalidInput(errors.get(0).message() + (errors.size() > 1 ? " (and " + (errors.size() - 1)
                     + " more)" : ""), errors);
         }
-        if (rows.isEmpty()) {
+        if (rawRows.isEmpty()) {
             throw InvalidInput.field(FIELD, "has a header but no data rows");
         }
         if (classification && new HashSet<>(targets).size() < 2) {
             throw InvalidInput.field(FIELD, "column '" + targetName + "' has a single class ('" + targets.get(0)
                     + "'): classification needs at least two");
         }
-        TabularDataset dataset = new TabularDataset(features, targetName, rows.toArray(double[][]::new), targets);
+        TableSchema schema = TableSchema.infer(features, rawRows, lines, overrides, delimiter);
+        double[][] rows = new double[rawRows.size()][];
+        boolean asParsed = schema.plain() && schema.used().size() == features.size();
+        for (int r = 0; r < rows.length; r++) {
+            // A plain table's rows are its numbers as parsed (no second copy of a large table).
+            rows[r] = asParsed ? ((TableSchema.NumericRow) rawRows.get(r)).values : schema.encode(rawRows.get(r));
+        }
+        TabularDataset dataset = asParsed
+                ? new TabularDataset(features, targetName, rows, targets, schema, null)
+                : new TabularDataset(schema.encodedNames(), targetName, rows, targets, schema, rawRows);
         if (!classification) {
             RegressionSearch.numericTargets(dataset);
         }
         return dataset;
+    }
+
+    /** The cells as numbers when every one is a finite number (a plain table's row, stored as compactly as ever). */
+    private static List<String> numbers(List<String> cells) {
+        double[] values = new double[cells.size()];
+        for (int c = 0; c < values.length; c++) {
+            String cell = cells.get(c);
+            if (cell.isEmpty() || !isFiniteNumber(cell)) {
+                return cells;
+            }
+            values[c] = Double.parseDouble(cell);
+        }
+        return new TableSchema.NumericRow(values);
     }
 
     private static boolean isFiniteNumber(String cell) {

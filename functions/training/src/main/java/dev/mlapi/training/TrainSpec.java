@@ -58,7 +58,7 @@ public record TrainSpec(String modelName, Algorithm algorithm, String task, Tabu
     /** scikit-learn's {@code random_state} range. */
     public static final long MAX_SEED = 4_294_967_295L;
     private static final Set<String> FIELDS = Set.of("model_name", "algorithm", "task", "target", "dataset", "params",
-            "cv_folds", "seed", "deploy", "scoring", "test_size", "class_weight");
+            "cv_folds", "seed", "deploy", "scoring", "test_size", "class_weight", "columns", "features", "exclude");
 
     /** Parses a request whose dataset is inline ({@code "dataset": {"csv": "…"}}). */
     public static TrainSpec parse(byte[] body) {
@@ -105,6 +105,7 @@ public record TrainSpec(String modelName, Algorithm algorithm, String task, Tabu
         double testSize = HoldOut.parseTestSize(json.get("test_size"));
         ClassWeight classWeight = ClassWeight.parse(json.get("class_weight"), regression);
         Map<String, List<Object>> params = params(json.get("params"));
+        TableSchema.Overrides overrides = overrides(json);
         requireAtMostMaxFits(algorithm, params, folds);
 
         JsonNode dataset = json.get("dataset");
@@ -120,8 +121,10 @@ public record TrainSpec(String modelName, Algorithm algorithm, String task, Tabu
             throw InvalidInput.field("dataset", "is required: {\"csv\": the CSV text, a header row then data rows}"
                     + " or {\"id\": an uploaded dataset's id}");
         }
-        TabularDataset data = TabularDataset.parseCsv(csv, text(json, "target"), !regression);
-        if (algorithm.isLinear()) {
+        TabularDataset data = TabularDataset.parseCsv(csv, text(json, "target"), !regression, overrides);
+        if (algorithm.isLinear() && data.schema().plain()) {
+            // An encoded table may well have a constant feature (every date in one year, one category):
+            // Standardisation maps it to 0, as scikit-learn's StandardScaler does.
             requireVaryingFeatures(data);
         }
         if (data.size() < folds) {
@@ -134,6 +137,46 @@ public record TrainSpec(String modelName, Algorithm algorithm, String task, Tabu
         List<Map<String, Object>> candidates = algorithm.candidates(params, data.featureNames().size(), regression);
         return new TrainSpec(modelName, algorithm, task, data, params, candidates, folds, seed, deploy, scoring,
                 ModelFile.sha256Hex(csv.getBytes(StandardCharsets.UTF_8)), datasetId, testSize, classWeight);
+    }
+
+    /** {@code columns}, {@code features} and {@code exclude}: their shapes here, their names once the CSV is read. */
+    private static TableSchema.Overrides overrides(JsonNode json) {
+        Map<String, String> columns = new LinkedHashMap<>();
+        JsonNode node = json.get("columns");
+        if (node != null && !node.isNull()) {
+            if (!node.isObject()) {
+                throw InvalidInput.field("columns", "must be an object of column name to \"categorical\", \"numeric\","
+                        + " \"date\" or \"ignore\", got " + node);
+            }
+            node.fields().forEachRemaining(e -> {
+                if (!e.getValue().isTextual()) {
+                    throw InvalidInput.field("columns." + e.getKey(), "must be \"categorical\", \"numeric\", \"date\""
+                            + " or \"ignore\", got " + e.getValue());
+                }
+                columns.put(e.getKey(), e.getValue().asText());
+            });
+        }
+        Optional<List<String>> features = json.hasNonNull("features") ? Optional.of(names(json.get("features"),
+                "features")) : Optional.empty();
+        if (features.isPresent() && features.get().isEmpty()) {
+            throw InvalidInput.field("features", "must name at least one column");
+        }
+        List<String> exclude = json.hasNonNull("exclude") ? names(json.get("exclude"), "exclude") : List.of();
+        return new TableSchema.Overrides(columns, features, exclude);
+    }
+
+    private static List<String> names(JsonNode node, String field) {
+        if (!node.isArray()) {
+            throw InvalidInput.field(field, "must be a list of column names, got " + node);
+        }
+        List<String> names = new ArrayList<>();
+        for (JsonNode name : node) {
+            if (!name.isTextual()) {
+                throw InvalidInput.field(field, "must be a list of column names, got " + name);
+            }
+            names.add(name.asText());
+        }
+        return names;
     }
 
     /** The grid's fits (candidates × folds + the refit), counted from the list lengths alone, against {@link #MAX_FITS}. */

@@ -44,18 +44,88 @@ class TrainSpecTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "x,y,kind\\n0.1,,a\\n0.9,0.8,b|row 2, column 'y': missing value",
+        "x,y,kind\\n0.1,0.2,\\n0.9,0.8,b|row 2, column 'kind': the target is missing",
         "x,y,kind\\n0.1,abc,a\\n0.9,0.8,b|row 2, column 'y': 'abc' is not a number",
         "x,y,kind\\n0.1,0.2,a\\n0.9,0.8|row 3: has 2 cells, the header has 3",
         "x,x,kind\\n0.1,0.2,a\\n0.9,0.8,b|row 1: column 'x' appears twice",
         "x,y,kind\\n0.1,0.2,a\\n0.9,0.8,a|single class",
-        "x,y,kind\\n0.1,NaN,a\\n0.9,0.8,b|row 2, column 'y': 'NaN' is not a finite number",
+        "x,y,kind\\n0.1,Infinity,a\\n0.9,0.8,b|row 2, column 'y': 'Infinity' is not a finite number",
         "x,y,kind|no data rows",
     })
     void parse_whenCsvIsBad_namesRowAndColumn(String csv, String message) {
         InvalidInput error = refused(request(csv.replace("\\n", "\n")));
 
         assertThat(error.detail()).contains(message);
+    }
+
+    static final String TABLE = "origin,hp,made,id,kind\n"
+            + "USA,130,2020-01-06,c1,a\nEurope,,2021-03-02,c2,b\nJapan,95,,c3,a\nUSA,NA,2019-12-31,c4,b\n";
+
+    @Test
+    void parse_whenTableHasTextBlanksDatesAndIds_typesEveryColumnWithoutOptions() {
+        TrainSpec spec = TrainSpec.parse(Json.write(request(TABLE)));
+
+        assertThat(spec.dataset().schema().types()).containsEntry("origin", TableSchema.Type.CATEGORICAL)
+                .containsEntry("hp", TableSchema.Type.NUMERIC).containsEntry("made", TableSchema.Type.DATE)
+                .containsEntry("id", TableSchema.Type.ID);
+        assertThat(spec.dataset().featureNames()).containsExactly("hp", "made.year", "made.month", "made.day",
+                "made.weekday", "origin=Europe", "origin=Japan", "origin=USA");
+    }
+
+    @Test
+    void parse_whenALinearModelMeetsAConstantEncodedFeature_acceptsIt() {
+        Map<String, Object> request = request("when,kind\n2024-01-02,a\n2024-03-04,b\n2024-05-06,a\n2024-07-08,b\n");
+        request.put("algorithm", "logistic_regression");
+        request.remove("params");
+
+        TrainSpec spec = TrainSpec.parse(Json.write(request));
+
+        assertThat(spec.dataset().featureNames()).contains("when.year");
+    }
+
+    @Test
+    void parse_whenANumericOverrideMeetsText_isA400NamingTheColumnAndAValue() {
+        Map<String, Object> request = request(TABLE);
+        request.put("columns", Map.of("origin", "numeric"));
+
+        InvalidInput error = refused(request);
+
+        assertThat(error.errors().get(0).field()).isEqualTo("columns.origin");
+        assertThat(error.detail()).contains("column 'origin'").contains("'USA' is not a number");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "columns|{\"weight\": \"numeric\"}|column 'weight' is not a feature column",
+        "columns.origin|{\"origin\": \"text\"}|must be one of",
+        "features|[\"hp\", \"nope\"]|column 'nope' is not a feature column",
+        "exclude|[\"kind\"]|column 'kind' is not a feature column",
+        "columns.made|{\"made\": \"date\", \"origin\": \"date\"}|is not an ISO-8601 date",
+    })
+    void parse_whenAnOverrideIsWrong_namesTheField(String field, String value, String message) throws Exception {
+        Map<String, Object> request = request(TABLE);
+        String key = field.contains(".") ? field.substring(0, field.indexOf('.')) : field;
+        request.put(key, Json.mapper().readValue(value, Object.class));
+
+        InvalidInput error = refused(request);
+
+        assertThat(error.detail()).contains(message);
+        assertThat(error.errors().get(0).field()).startsWith(key);
+    }
+
+    @Test
+    void parse_whenFeaturesAndExcludeSelectColumns_usesOnlyThose() {
+        Map<String, Object> request = request(TABLE);
+        request.put("features", List.of("origin", "hp", "id"));
+        request.put("exclude", List.of("id"));
+        request.put("columns", Map.of("hp", "categorical"));
+
+        TrainSpec spec = TrainSpec.parse(Json.write(request));
+
+        assertThat(spec.dataset().featureNames()).containsExactly("origin=Europe", "origin=Japan", "origin=USA",
+                "hp=130", "hp=95");
+        assertThat(spec.dataset().schema().types()).containsEntry("made", TableSchema.Type.IGNORE)
+                .containsEntry("id", TableSchema.Type.IGNORE);
     }
 
     @Test
