@@ -119,6 +119,11 @@ public enum Algorithm {
      */
     public List<Map<String, Object>> candidates(Map<String, List<Object>> grid, int featureCount, boolean regression) {
         requireTask(regression);
+        if (this == RANDOM_FOREST && featureCount < 2) {
+            // Tribuo's forests try a fraction (< 1) of the features at each split: one feature gives none
+            throw InvalidInput.field("algorithm", "random_forest needs at least 2 features (it tries a fraction of"
+                    + " them at each split); this table has " + featureCount + ": use decision_tree");
+        }
         long size = gridSize(grid);
         if (size > MAX_CANDIDATES) {
             throw InvalidInput.field("params", describeProduct(grid) + " = " + size + " candidates; a grid has at most "

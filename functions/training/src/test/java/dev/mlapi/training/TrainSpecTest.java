@@ -84,6 +84,21 @@ class TrainSpecTest {
     }
 
     @Test
+    void parse_whenARandomForestMeetsOneFeature_isA400NamingTheAlgorithm() {
+        // Tribuo's forests try a fraction of the features at each split, which one feature cannot
+        // give: the job used to be accepted and then fail in the worker
+        Map<String, Object> request = request("x,kind\n0.1,a\n0.2,a\n0.8,b\n0.9,b\n");
+        request.put("algorithm", "random_forest");
+        request.put("params", Map.of("n_estimators", List.of(5)));
+
+        InvalidInput error = refused(request);
+
+        assertThat(error).isNotNull();
+        assertThat(error.errors().get(0).field()).isEqualTo("algorithm");
+        assertThat(error.detail()).contains("at least 2 features").contains("decision_tree");
+    }
+
+    @Test
     void parse_whenANumericOverrideMeetsText_isA400NamingTheColumnAndAValue() {
         Map<String, Object> request = request(TABLE);
         request.put("columns", Map.of("origin", "numeric"));
