@@ -217,4 +217,21 @@ public final class Evaluation {
         }
         return importances;
     }
+
+    /**
+     * {@code encoded} importances summed by raw column: a date's four parts and a category's
+     * one-hot features count for the column they come from, in the table's column order.
+     */
+    public static Map<String, Object> byColumn(Map<String, Object> encoded, TableSchema schema) {
+        Map<String, Object> columns = new LinkedHashMap<>();
+        for (TableSchema.Column column : schema.used()) {
+            double sum = 0;
+            for (String name : column.encodedNames()) {
+                Object value = encoded.get(name);
+                sum += value == null ? 0 : ((Number) value).doubleValue();
+            }
+            columns.put(column.name(), sum);
+        }
+        return columns;
+    }
 }

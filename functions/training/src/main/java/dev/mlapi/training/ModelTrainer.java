@@ -117,7 +117,10 @@ public final class ModelTrainer {
         if (!evaluation.isEmpty()) {
             evaluation.put("test_size", spec.testSize());
         }
-        Map<String, Object> importances = Evaluation.featureImportances(model, data.featureNames());
+        Map<String, Object> encodedImportances = Evaluation.featureImportances(model, data.featureNames());
+        // by raw column (what a caller sends), summed over the column's encoded features
+        Map<String, Object> importances = data.schema().plain() || encodedImportances.isEmpty() ? encodedImportances
+                : Evaluation.byColumn(encodedImportances, data.schema());
         byte[] provenance = new JsonProvenanceSerialization(true).marshalAndSerialize(model.getProvenance())
                 .getBytes(StandardCharsets.UTF_8);
         int total = spec.totalFits();
@@ -138,7 +141,7 @@ public final class ModelTrainer {
                         : data.schema().used().stream().map(TableSchema.Column::name).toList())
                 .optLabels(spec.isRegression() ? List.of() : data.classes())
                 .optTarget(data.target())
-                .optMetrics(metrics(metric, candidates, best, seconds, evaluation, importances))
+                .optMetrics(metrics(metric, candidates, best, seconds, evaluation, importances, encodedImportances))
                 .optParameters(parameters(spec, best))
                 .build(), List.of(new ModelFile(MODEL_FILE, onnx), new ModelFile(PROVENANCE_FILE, provenance)));
         if (spec.deploy()) {
@@ -169,7 +172,7 @@ public final class ModelTrainer {
 
     private static Map<String, Object> metrics(String metric, List<GridSearch.CandidateScore> all,
             GridSearch.CandidateScore best, double seconds, Map<String, Object> evaluation,
-            Map<String, Object> importances) {
+            Map<String, Object> importances, Map<String, Object> encodedImportances) {
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("metric", metric);
         metrics.put("best_score", best.meanScore());
@@ -191,6 +194,9 @@ public final class ModelTrainer {
         if (!importances.isEmpty()) {
             metrics.put("feature_importances", importances);
             metrics.put("feature_importances_kind", "split_count");
+            if (!encodedImportances.equals(importances)) {
+                metrics.put("feature_importances_encoded", encodedImportances);
+            }
         }
         return metrics;
     }

@@ -2,6 +2,7 @@ package dev.mlapi.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.mlapi.core.json.Json;
 import dev.mlapi.core.testkit.TestStack;
@@ -188,6 +189,41 @@ public class ModelTrainerTest {
         assertThat(ExportVerifier.verify(stored, model, split.training())).isEqualTo(split.training().size());
         assertThat(model.getProvenance().getDatasetProvenance().getNumExamples())
                 .isEqualTo(split.training().size());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void train_aTableWithTextAndDates_reportsImportancesByRawColumn() {
+        StringBuilder csv = new StringBuilder("x,zone,day,band\n");
+        Random random = new Random(8);
+        for (int i = 0; i < 90; i++) {
+            double x = Math.round(random.nextDouble() * 1000) / 1000.0;
+            String zone = List.of("north", "south", "east").get(i % 3);
+            String band = x + (zone.equals("north") ? 0.5 : 0) > 0.8 ? "high" : "low";
+            csv.append(x).append(',').append(zone).append(",2024-0").append(1 + i % 9).append("-1").append(i % 9)
+                    .append(',').append(band).append('\n');
+        }
+        Map<String, Object> request = new HashMap<>();
+        request.put("model_name", "zones");
+        request.put("algorithm", "random_forest");
+        request.put("dataset", Map.of("csv", csv.toString()));
+        request.put("params", Map.of("n_estimators", List.of(10)));
+        request.put("cv_folds", 3);
+        request.put("seed", 5);
+
+        var outcome = new ModelTrainer(registry).train(TrainSpec.parse(Json.write(request)), "erin", (d, t) -> { });
+
+        Map<String, Object> byColumn = (Map<String, Object>) outcome.manifest().metrics().get("feature_importances");
+        Map<String, Object> encoded = (Map<String, Object>) outcome.manifest().metrics()
+                .get("feature_importances_encoded");
+        assertThat(byColumn.keySet()).containsExactly("x", "zone", "day");
+        assertThat(encoded).containsKeys("zone=north", "day.month");
+        double zone = encoded.entrySet().stream().filter(e -> e.getKey().startsWith("zone="))
+                .mapToDouble(e -> ((Number) e.getValue()).doubleValue()).sum();
+        assertThat(((Number) byColumn.get("zone")).doubleValue()).isCloseTo(zone, within(1e-12));
+        assertThat(byColumn.values().stream().mapToDouble(v -> ((Number) v).doubleValue()).sum())
+                .isCloseTo(1.0, within(1e-9));
+        assertThat(outcome.featureImportances()).isEqualTo(byColumn);
     }
 
     @Test
