@@ -145,13 +145,15 @@ public record TrainSpec(String modelName, Algorithm algorithm, String task, Tabu
         JsonNode node = json.get("columns");
         if (node != null && !node.isNull()) {
             if (!node.isObject()) {
-                throw InvalidInput.field("columns", "must be an object of column name to \"categorical\", \"numeric\","
-                        + " \"date\" or \"ignore\", got " + node);
+                String shown = node.toString();
+                throw InvalidInput.field("columns", "must be an object of column name to one of categorical, numeric,"
+                        + " date, ignore; got " + (shown.length() <= 40 ? shown : shown.substring(0, 40) + "…"));
             }
             node.fields().forEachRemaining(e -> {
                 if (!e.getValue().isTextual()) {
-                    throw InvalidInput.field("columns." + e.getKey(), "must be \"categorical\", \"numeric\", \"date\""
-                            + " or \"ignore\", got " + e.getValue());
+                    String shown = e.getValue().toString();
+                    throw InvalidInput.field("columns." + e.getKey(), "must be one of categorical, numeric, date,"
+                            + " ignore (a string); got " + (shown.length() <= 40 ? shown : shown.substring(0, 40) + "…"));
                 }
                 columns.put(e.getKey(), e.getValue().asText());
             });
