@@ -63,10 +63,18 @@ public final class SklearnComparisonBenchmark {
         }
         Path folder = Path.of("target", "sklearn-bench").toAbsolutePath();
         Files.createDirectories(folder);
-        Process write = new ProcessBuilder(python, script.get().toString(), "write", folder.toString())
-                .redirectErrorStream(true).start();
-        String writeOut = new String(write.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (write.waitFor() != 0 || !Files.isRegularFile(folder.resolve("cars.csv"))
+        String writeOut;
+        int writeExit;
+        try {
+            Process write = new ProcessBuilder(python, script.get().toString(), "write", folder.toString())
+                    .redirectErrorStream(true).start();
+            writeOut = new String(write.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            writeExit = write.waitFor();
+        } catch (IOException e) {
+            writeOut = e.getMessage();
+            writeExit = -1;
+        }
+        if (writeExit != 0 || !Files.isRegularFile(folder.resolve("cars.csv"))
                 || !Files.isRegularFile(folder.resolve("seattle-weather.csv"))) {
             System.out.println("SKIPPED: " + python + " could not write the vega_datasets tables into " + folder
                     + " (pip install scikit-learn pandas vega_datasets; -Dbench.python=…):\n" + writeOut.strip());
