@@ -93,10 +93,14 @@ public record HoldOut(TabularDataset training, Optional<TabularDataset> heldOut)
             throw InvalidInput.field("test_size", testSize + " leaves " + trainingRows.size() + " training rows of "
                     + data.size() + "; " + folds + " folds (cv_folds) need at least " + folds);
         }
-        return new HoldOut(rows(data, trainingRows), Optional.of(rows(data, heldOutRows)));
-    }
-
-    private static TabularDataset rows(TabularDataset data, List<Integer> indices) {
-        return data.subset(indices);
+        TabularDataset training = data.subset(trainingRows);
+        TabularDataset heldOut = data.subset(heldOutRows);
+        if (training.raw() == null) {
+            return new HoldOut(training, Optional.of(heldOut));
+        }
+        // Medians, modes and categories come from the training rows only: the held-out rows are
+        // encoded as predict would encode new rows (an unseen category is all zeros).
+        TableSchema fitted = data.schema().refit(training.raw());
+        return new HoldOut(training.encodedWith(fitted), Optional.of(heldOut.encodedWith(fitted)));
     }
 }

@@ -539,6 +539,73 @@ public final class TableSchema {
         }
     }
 
+    /**
+     * The same columns and types fitted again on {@code rows} only (the rows a model trains on, when
+     * others are held out): medians, the categories seen and the most frequent one, and blank
+     * counts. A column none of whose cells in {@code rows} has a value keeps its earlier fit.
+     */
+    public TableSchema refit(List<List<String>> rows) {
+        if (plain) {
+            return this;
+        }
+        List<Column> refitted = new ArrayList<>();
+        for (Column c : columns) {
+            if (!c.type().used()) {
+                refitted.add(c);
+                continue;
+            }
+            List<String> values = new ArrayList<>();
+            int blanks = 0;
+            for (List<String> row : rows) {
+                String cell = row.get(c.index());
+                if (isBlank(cell)) {
+                    blanks++;
+                } else {
+                    values.add(cell.trim());
+                }
+            }
+            if (values.isEmpty()) {
+                refitted.add(c);
+                continue;
+            }
+            refitted.add(switch (c.type()) {
+                case NUMERIC -> new Column(c.name(), c.index(), c.type(), c.overridden(),
+                        new double[] {median(values.stream().mapToDouble(Double::parseDouble).toArray())}, List.of(),
+                        null, blanks, null);
+                case DATE -> {
+                    double[][] parts = new double[4][values.size()];
+                    for (int i = 0; i < values.size(); i++) {
+                        double[] p = dateParts(values.get(i));
+                        for (int k = 0; k < 4; k++) {
+                            parts[k][i] = p[k];
+                        }
+                    }
+                    double[] impute = new double[4];
+                    for (int k = 0; k < 4; k++) {
+                        impute[k] = median(parts[k]);
+                    }
+                    yield new Column(c.name(), c.index(), c.type(), c.overridden(), impute, List.of(), null, blanks,
+                            null);
+                }
+                default -> {
+                    Map<String, Integer> counts = new TreeMap<>();
+                    values.forEach(v -> counts.merge(canonical(v), 1, Integer::sum));
+                    String mode = null;
+                    int best = 0;
+                    for (Map.Entry<String, Integer> e : counts.entrySet()) {
+                        if (e.getValue() > best) {
+                            best = e.getValue();
+                            mode = e.getKey();
+                        }
+                    }
+                    yield new Column(c.name(), c.index(), c.type(), c.overridden(), new double[0],
+                            List.copyOf(counts.keySet()), mode, blanks, null);
+                }
+            });
+        }
+        return new TableSchema(refitted);
+    }
+
     /** The median (the mean of the middle two for an even count), as scikit-learn's SimpleImputer takes it. */
     static double median(double[] values) {
         double[] sorted = values.clone();

@@ -71,6 +71,15 @@ public record TabularDataset(List<String> featureNames, String target, double[][
         return new TabularDataset(featureNames, target, picked, pickedTargets, schema, pickedRaw);
     }
 
+    /** These rows encoded with {@code fitted} (a table read from CSV: its raw cells are kept). */
+    public TabularDataset encodedWith(TableSchema fitted) {
+        double[][] encoded = new double[rows.length][];
+        for (int i = 0; i < encoded.length; i++) {
+            encoded[i] = fitted.encode(raw.get(i));
+        }
+        return new TabularDataset(fitted.encodedNames(), target, encoded, targets, fitted, raw);
+    }
+
     /** The classes in sorted order (scikit-learn's {@code classes_}). */
     public List<String> classes() {
         return List.copyOf(new TreeSet<>(targets));

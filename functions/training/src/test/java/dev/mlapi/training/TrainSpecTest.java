@@ -379,6 +379,32 @@ class TrainSpecTest {
     }
 
     @Test
+    void split_fitsMediansAndCategoriesOnTheTrainingRowsOnly() {
+        StringBuilder csv = new StringBuilder("hp,zone,kind\n");
+        for (int i = 0; i < 40; i++) {
+            // the blanks need a median; zone 'z<i>' values are rare, so some fall only in the held-out part
+            csv.append(i % 7 == 0 ? "" : Integer.toString(i * 3)).append(',').append(i % 2 == 0 ? "north" : "z" + i % 5)
+                    .append(',').append(i % 2 == 0 ? "a" : "b").append('\n');
+        }
+        Map<String, Object> request = request(csv.toString());
+        request.put("test_size", 0.25);
+        HoldOut split = TrainSpec.parse(Json.write(request)).split();
+
+        TabularDataset training = split.training();
+        TabularDataset heldOut = split.heldOut().orElseThrow();
+        double[] trainingHp = training.raw().stream().map(row -> row.get(0)).filter(cell -> !cell.isBlank())
+                .mapToDouble(Double::parseDouble).toArray();
+        TableSchema.Column hp = training.schema().columns().get(0);
+        assertThat(hp.impute()[0]).isEqualTo(TableSchema.median(trainingHp));
+        TableSchema.Column zone = training.schema().columns().get(1);
+        assertThat(zone.categories()).containsExactlyElementsOf(
+                training.raw().stream().map(row -> row.get(1)).distinct().sorted().toList());
+        // the held-out part is encoded with the training part's fit: the same features, in the same order
+        assertThat(heldOut.featureNames()).isEqualTo(training.featureNames());
+        assertThat(heldOut.schema()).isSameAs(training.schema());
+    }
+
+    @Test
     void parse_withoutTestSize_holdsOutNothing() {
         TrainSpec spec = TrainSpec.parse(Json.write(request(thirtyRows())));
 
