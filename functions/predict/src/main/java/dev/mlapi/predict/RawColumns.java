@@ -3,10 +3,8 @@ package dev.mlapi.predict;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.core.error.ApiException.FieldError;
 import dev.mlapi.registry.Manifest;
+import dev.mlapi.registry.RawCells;
 import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -24,8 +22,6 @@ import java.util.Set;
  * one-hot encodes the categories itself; ONNX cannot parse a date, so a date is split here.
  */
 final class RawColumns {
-
-    private static final Set<String> BLANKS = Set.of("", "na", "nan", "null", "none");
 
     enum Kind { NUMERIC, DATE, TEXT, UNUSED }
 
@@ -150,7 +146,7 @@ final class RawColumns {
 
     private static boolean blank(JsonNode cell) {
         return cell == null || cell.isNull() || cell.isMissingNode()
-                || cell.isTextual() && BLANKS.contains(cell.asText().trim().toLowerCase(Locale.ROOT));
+                || cell.isTextual() && RawCells.isBlank(cell.asText());
     }
 
     private static double number(JsonNode cell, String field, List<FieldError> errors) {
@@ -181,14 +177,13 @@ final class RawColumns {
         if (blank(cell)) {
             return new double[] {Double.NaN, Double.NaN, Double.NaN, Double.NaN};
         }
-        Optional<LocalDate> date = cell.isTextual() ? parseDate(cell.asText().trim()) : Optional.empty();
+        Optional<LocalDate> date = cell.isTextual() ? RawCells.parseDate(cell.asText().trim()) : Optional.empty();
         if (date.isEmpty()) {
             errors.add(new FieldError(field, "must be an ISO-8601 date (2024-01-31) or date-time (2024-01-31T08:00:00),"
                     + " or null for a blank; got " + (cell.isTextual() ? "'" + cell.asText() + "'" : kind(cell))));
             return new double[4];
         }
-        LocalDate d = date.get();
-        return new double[] {d.getYear(), d.getMonthValue(), d.getDayOfMonth(), d.getDayOfWeek().getValue()};
+        return RawCells.dateParts(date.get());
     }
 
     private static String text(JsonNode cell, String field, List<FieldError> errors) {
@@ -196,13 +191,13 @@ final class RawColumns {
             return "";
         }
         if (cell.isNumber()) {
-            return canonical(cell.doubleValue());
+            return RawCells.canonical(cell.doubleValue());
         }
         if (cell.isTextual()) {
             String text = cell.asText().trim();
             try {
                 double value = Double.parseDouble(text);
-                return Double.isFinite(value) ? canonical(value) : text;
+                return Double.isFinite(value) ? RawCells.canonical(value) : text;
             } catch (NumberFormatException e) {
                 return text;
             }
@@ -214,34 +209,7 @@ final class RawColumns {
         return "";
     }
 
-    /** A category that is a number, as training compared it: the shortest plain decimal ({@code 130}, not {@code 130.0}). */
-    private static String canonical(double value) {
-        return java.math.BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
-    }
-
     private static String kind(JsonNode cell) {
         return cell.getNodeType().toString().toLowerCase(Locale.ROOT);
-    }
-
-    /** As the train function reads dates: an ISO date, a date-time (a space for the T allowed), or one with an offset. */
-    static Optional<LocalDate> parseDate(String text) {
-        if (text.length() < 10 || !Character.isDigit(text.charAt(0))) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(LocalDate.parse(text));
-        } catch (DateTimeParseException e) {
-            // try a date-time
-        }
-        try {
-            return Optional.of(LocalDateTime.parse(text.replace(' ', 'T')).toLocalDate());
-        } catch (DateTimeParseException e) {
-            // try one with an offset
-        }
-        try {
-            return Optional.of(OffsetDateTime.parse(text.replace(' ', 'T').replace("z", "Z")).toLocalDate());
-        } catch (DateTimeParseException e) {
-            return Optional.empty();
-        }
     }
 }

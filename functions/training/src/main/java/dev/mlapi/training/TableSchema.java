@@ -2,10 +2,8 @@ package dev.mlapi.training;
 
 import dev.mlapi.core.error.ApiException.FieldError;
 import dev.mlapi.core.error.ApiException.InvalidInput;
+import dev.mlapi.registry.RawCells;
 import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -55,7 +53,6 @@ public final class TableSchema {
 
     /** The date parts a date column becomes, in order. */
     public static final List<String> DATE_PARTS = List.of("year", "month", "day", "weekday");
-    private static final Set<String> BLANKS = Set.of("", "na", "nan", "null", "none");
     private static final Set<String> BOOLEANS = Set.of("true", "false", "yes", "no");
     private static final Set<String> OVERRIDES = Set.of("categorical", "numeric", "date", "ignore");
 
@@ -227,11 +224,11 @@ public final class TableSchema {
     }
 
     static String canonical(double value) {
-        return java.math.BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
+        return RawCells.canonical(value);
     }
 
     public static boolean isBlank(String cell) {
-        return cell == null || BLANKS.contains(cell.trim().toLowerCase(Locale.ROOT));
+        return RawCells.isBlank(cell);
     }
 
     /**
@@ -297,28 +294,11 @@ public final class TableSchema {
         }
         LocalDate date = parseDate(cell.trim()).orElseThrow(() -> new IllegalArgumentException(
                 "'" + cell + "' is not an ISO-8601 date (2024-01-31) or date-time (2024-01-31T08:00:00)"));
-        return new double[] {date.getYear(), date.getMonthValue(), date.getDayOfMonth(), date.getDayOfWeek().getValue()};
+        return RawCells.dateParts(date);
     }
 
     static Optional<LocalDate> parseDate(String text) {
-        if (text.length() < 10 || !Character.isDigit(text.charAt(0))) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(LocalDate.parse(text));
-        } catch (DateTimeParseException e) {
-            // try a date-time
-        }
-        try {
-            return Optional.of(LocalDateTime.parse(text.replace(' ', 'T')).toLocalDate());
-        } catch (DateTimeParseException e) {
-            // try one with an offset
-        }
-        try {
-            return Optional.of(OffsetDateTime.parse(text.replace(' ', 'T').replace("z", "Z")).toLocalDate());
-        } catch (DateTimeParseException e) {
-            return Optional.empty();
-        }
+        return RawCells.parseDate(text);
     }
 
     static boolean isFiniteNumber(String cell) {
