@@ -96,7 +96,10 @@ final class TrainingJobs {
         // A claim is permanent: a caller already at the limit claims no name (the insert below still decides).
         if (limit.isPresent() && table.usage(caller.username()).activeJobs() >= limit.getAsInt()) {
             table.activeJobs(caller.username()).forEach(this::settleIfStale);
-            requireJobSlot(caller);
+            int active = table.usage(caller.username()).activeJobs();
+            if (active >= limit.getAsInt()) {
+                throw tooManyJobs(active);
+            }
         }
         String modelOwner = ownership.claimForTraining(caller, spec.modelName());
 
@@ -119,21 +122,13 @@ final class TrainingJobs {
                 if (fromDataset.isEmpty()) {
                     files.delete(datasetKey);
                 }
-                throw tooManyJobs(caller);
+                throw tooManyJobs(table.usage(caller.username()).activeJobs());
             }
         }
         return new JobAccepted(id, JobStatus.QUEUED.value(), statusUrl(id));
     }
 
-    /** A 429 unless the caller has a free job slot now. */
-    private void requireJobSlot(Principal caller) {
-        if (table.usage(caller.username()).activeJobs() >= quotas.maxActiveJobs()) {
-            throw tooManyJobs(caller);
-        }
-    }
-
-    private TooManyRequests tooManyJobs(Principal caller) {
-        int active = table.usage(caller.username()).activeJobs();
+    private TooManyRequests tooManyJobs(int active) {
         return new TooManyRequests("you have " + active + " of " + quotas.maxActiveJobs() + " training jobs"
                 + " queued or running; wait for one to finish or cancel one (DELETE /train/{job_id})",
                 Duration.ofSeconds(60));
