@@ -57,6 +57,18 @@ public class ModelTrainerTest {
         return csv.toString();
     }
 
+    /** 90 rows of target = 3a - b + noise (seeded). */
+    static String linearCsv() {
+        Random random = new Random(9);
+        StringBuilder csv = new StringBuilder("a,b,target\n");
+        for (int i = 0; i < 90; i++) {
+            double a = Math.round(random.nextDouble() * 100) / 10.0;
+            double b = Math.round(random.nextDouble() * 100) / 10.0;
+            csv.append(a).append(',').append(b).append(',').append(3 * a - b + random.nextGaussian()).append('\n');
+        }
+        return csv.toString();
+    }
+
     static TrainSpec spec(String algorithm, Map<String, Object> params, boolean deploy) {
         Map<String, Object> request = new HashMap<>();
         request.put("model_name", "bands");
@@ -118,18 +130,12 @@ public class ModelTrainerTest {
 
     @Test
     void train_regression_registersAValueModel_thatEqualsTribuo() {
-        Random random = new Random(9);
-        StringBuilder csv = new StringBuilder("a,b,target\n");
-        for (int i = 0; i < 90; i++) {
-            double a = Math.round(random.nextDouble() * 100) / 10.0;
-            double b = Math.round(random.nextDouble() * 100) / 10.0;
-            csv.append(a).append(',').append(b).append(',').append(3 * a - b + random.nextGaussian()).append('\n');
-        }
+        String csv = linearCsv();
         Map<String, Object> request = new HashMap<>();
         request.put("model_name", "linear-ish");
         request.put("task", "regression");
         request.put("algorithm", "random_forest");
-        request.put("dataset", Map.of("csv", csv.toString()));
+        request.put("dataset", Map.of("csv", csv));
         request.put("params", Map.of("n_estimators", List.of(10), "max_depth", List.of(3, 6)));
         request.put("cv_folds", 3);
         request.put("seed", 5);
@@ -256,18 +262,12 @@ public class ModelTrainerTest {
     @Test
     @SuppressWarnings("unchecked")
     void train_regressionWithTestSize_reportsR2MaeRmse() {
-        Random random = new Random(9);
-        StringBuilder csv = new StringBuilder("a,b,target\n");
-        for (int i = 0; i < 90; i++) {
-            double a = Math.round(random.nextDouble() * 100) / 10.0;
-            double b = Math.round(random.nextDouble() * 100) / 10.0;
-            csv.append(a).append(',').append(b).append(',').append(3 * a - b + random.nextGaussian()).append('\n');
-        }
+        String csv = linearCsv();
         Map<String, Object> request = new HashMap<>();
         request.put("model_name", "linear-held-out");
         request.put("task", "regression");
         request.put("algorithm", "decision_tree");
-        request.put("dataset", Map.of("csv", csv.toString()));
+        request.put("dataset", Map.of("csv", csv));
         request.put("params", Map.of("max_depth", List.of(4, 6)));
         request.put("cv_folds", 3);
         request.put("test_size", 0.2);
