@@ -2,6 +2,7 @@ package dev.mlapi.imagestore;
 
 import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.config.Environment;
+import dev.mlapi.core.aws.Transactions;
 import dev.mlapi.core.error.ApiException.Conflict;
 import dev.mlapi.core.page.Page;
 import java.time.Instant;
@@ -18,12 +19,10 @@ import java.util.function.Function;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
-import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
 import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
-import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /**
@@ -834,27 +833,18 @@ public final class DynamoDbImageTables {
         if (writes.size() > MAX_TRANSACTION_ITEMS) {
             throw new IllegalArgumentException("a transaction of " + writes.size() + " items");
         }
-        for (int attempt = 0; ; attempt++) {
-            try {
-                dynamoDb.transactWriteItems(r -> r.transactItems(writes));
-                return;
-            } catch (TransactionCanceledException e) {
-                List<String> codes = e.hasCancellationReasons()
-                        ? e.cancellationReasons().stream().map(CancellationReason::code).toList() : List.of();
-                if (firstRefused.isPresent() && !codes.isEmpty() && "ConditionalCheckFailed".equals(codes.get(0))) {
-                    throw firstRefused.get().apply(conflict);
-                }
-                if (codes.contains("ConditionalCheckFailed")) {
-                    throw new Conflict(conflict);
-                }
-                // Another transaction held one of the items (a user's usage, a tag's count): a
-                // cancelled transaction wrote nothing, so it is safe to run again.
-                if (!codes.contains("TransactionConflict") || attempt == MAX_CONFLICT_RETRIES) {
-                    throw new Conflict("a concurrent change got in the way; retry");
-                }
-                backOff(attempt);
-            }
+        List<String> codes = Transactions.write(dynamoDb, writes, MAX_CONFLICT_RETRIES + 1);
+        if (codes.isEmpty()) {
+            return;
         }
+        if (firstRefused.isPresent() && "ConditionalCheckFailed".equals(codes.get(0))) {
+            throw firstRefused.get().apply(conflict);
+        }
+        if (codes.contains("ConditionalCheckFailed")) {
+            throw new Conflict(conflict);
+        }
+        // still contended after the retries (or cancelled for another reason)
+        throw new Conflict("a concurrent change got in the way; retry");
     }
 
     private static void backOff(int attempt) {

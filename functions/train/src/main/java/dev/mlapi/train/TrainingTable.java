@@ -2,6 +2,7 @@ package dev.mlapi.train;
 
 import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.aws.SdkErrors;
+import dev.mlapi.core.aws.Transactions;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -12,18 +13,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import dev.mlapi.core.error.ApiException.ServiceUnavailable;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.Delete;
 import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
-import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 import software.amazon.awssdk.services.dynamodb.model.Update;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
@@ -528,35 +526,18 @@ final class TrainingTable {
      * busy user) is tried again after a short random pause; still contended, it is a 503.
      */
     private int transact(List<TransactWriteItem> items) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                dynamoDb.transactWriteItems(r -> r.transactItems(items));
-                return -1;
-            } catch (TransactionCanceledException e) {
-                List<CancellationReason> reasons = e.hasCancellationReasons() ? e.cancellationReasons() : List.of();
-                for (int i = 0; i < reasons.size(); i++) {
-                    if ("ConditionalCheckFailed".equals(reasons.get(i).code())) {
-                        return i;
-                    }
-                }
-                boolean conflict = reasons.stream().anyMatch(r -> "TransactionConflict".equals(r.code()));
-                if (!conflict || attempt >= TRANSACTION_ATTEMPTS) {
-                    throw new ServiceUnavailable("the training table is busy (" + reasons.stream()
-                            .map(CancellationReason::code).toList() + "); retry");
-                }
-                pause(attempt);
-            } catch (SdkException e) {
-                throw SdkErrors.translate(e);
-            }
-        }
-    }
-
-    private static void pause(int attempt) {
         try {
-            Thread.sleep(ThreadLocalRandom.current().nextLong(5, 20L * attempt));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ServiceUnavailable("interrupted while retrying a transaction");
+            List<String> codes = Transactions.write(dynamoDb, items, TRANSACTION_ATTEMPTS);
+            if (codes.isEmpty()) {
+                return -1;
+            }
+            int refused = codes.indexOf("ConditionalCheckFailed");
+            if (refused >= 0) {
+                return refused;
+            }
+            throw new ServiceUnavailable("the training table is busy (" + codes + "); retry");
+        } catch (SdkException e) {
+            throw SdkErrors.translate(e);
         }
     }
 
