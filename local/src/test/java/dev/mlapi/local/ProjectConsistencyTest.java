@@ -148,7 +148,8 @@ class ProjectConsistencyTest {
             }
             assertThat(host.routes()).extracting(t -> t.route().routeKey())
                     .containsExactlyInAnyOrderElementsOf(routes().keySet());
-            assertThat(host.streamSources()).hasSize(FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT).size());
+            assertThat(host.streamSources().size() + host.sqsSources().size()).as("event sources")
+                    .isEqualTo(FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT).size());
             host.close();
         }
     }
