@@ -77,7 +77,8 @@ public final class EmbeddedSqs implements AutoCloseable {
     }
 
     /**
-     * {@code queue} and its dead-letter queue (kept {@link QueueSpec#DEAD_LETTER_RETENTION}), the
+     * {@code queue} and its dead-letter queue (asked to keep messages {@link QueueSpec#DEAD_LETTER_RETENTION};
+     * ElasticMQ ignores retention and keeps them until deleted or the server stops), the
      * queue redriving to it after {@link QueueSpec#maxReceiveCount()} receives, with
      * {@code visibilityTimeout} instead of the queue's own (the local server's shorter one).
      * Creating an existing queue again with the same attributes is a no-op.
