@@ -156,7 +156,7 @@ public final class MlApiStack extends Stack {
     private final Secret jwtSecret;
     private final Secret adminPasswordSecret;
     private final Map<TableSpec, Table> tables;
-    private final Map<QueueSpec, TaskQueue> queues;
+    private final Map<QueueSpec, DeployedQueue> queues;
     private final Bucket modelsBucket;
     private final List<JavaFunction> functions;
     private final HttpApi httpApi;
@@ -198,7 +198,7 @@ public final class MlApiStack extends Stack {
     }
 
     /** A queue of {@link QueueCatalog} and its dead-letter queue. */
-    public record TaskQueue(QueueSpec spec, Queue queue, Queue deadLetters) {
+    public record DeployedQueue(QueueSpec spec, Queue queue, Queue deadLetters) {
     }
 
     public List<ApiRoute> routes() {
@@ -304,8 +304,8 @@ public final class MlApiStack extends Stack {
      * {@code maxReceiveCount} receives), SQS-managed encryption and TLS only, under the same
      * logical ids as in {@code template.yaml}.
      */
-    private Map<QueueSpec, TaskQueue> createQueues() {
-        Map<QueueSpec, TaskQueue> created = new LinkedHashMap<>();
+    private Map<QueueSpec, DeployedQueue> createQueues() {
+        Map<QueueSpec, DeployedQueue> created = new LinkedHashMap<>();
         for (QueueSpec spec : QueueCatalog.ALL) {
             Queue deadLetters = suppress(Queue.Builder.create(this, spec.deadLetterLogicalId())
                     .encryption(QueueEncryption.SQS_MANAGED)
@@ -324,7 +324,7 @@ public final class MlApiStack extends Stack {
                             .build())
                     .build();
             ((CfnQueue) queue.getNode().getDefaultChild()).overrideLogicalId(spec.logicalId());
-            created.put(spec, new TaskQueue(spec, queue, deadLetters));
+            created.put(spec, new DeployedQueue(spec, queue, deadLetters));
         }
         return created;
     }
@@ -332,7 +332,7 @@ public final class MlApiStack extends Stack {
     private Queue queueOf(Resource resource) {
         String logicalId = resource.logicalId().orElseThrow();
         return queues.values().stream().filter(q -> q.spec().logicalId().equals(logicalId)).findFirst()
-                .map(TaskQueue::queue)
+                .map(DeployedQueue::queue)
                 .orElseThrow(() -> new IllegalStateException(resource + " names no queue of QueueCatalog"));
     }
 
@@ -766,7 +766,7 @@ public final class MlApiStack extends Stack {
 
     /** A task in a dead-letter queue failed every receive: its job failed (and says why), worth a look. */
     private void createDeadLetterAlarms() {
-        for (TaskQueue queue : queues.values()) {
+        for (DeployedQueue queue : queues.values()) {
             alarm(Alarm.Builder.create(this, queue.spec().deadLetterLogicalId() + "Alarm")
                     .alarmDescription(queue.spec().logicalId() + ": a task failed " + queue.spec().maxReceiveCount()
                             + " receives and went to the dead-letter queue; its job failed.")
