@@ -81,9 +81,9 @@ public final class Env {
     /** Default of {@link #TRAINING_MAX_DATASET_BYTES}: 1 GiB. */
     public static final String DEFAULT_TRAINING_MAX_DATASET_BYTES = "1073741824";
     /** Default of {@link #TRAINING_MAX_ROWS}; the reason is in the training library's {@code DatasetLimits}. */
-    public static final String DEFAULT_TRAINING_MAX_ROWS = "2000000";
+    public static final String DEFAULT_TRAINING_MAX_ROWS = "500000";
     /** Default of {@link #TRAINING_MAX_COLUMNS}; the reason is in the training library's {@code DatasetLimits}. */
-    public static final String DEFAULT_TRAINING_MAX_COLUMNS = "1000";
+    public static final String DEFAULT_TRAINING_MAX_COLUMNS = "500";
     /** The level functions log at in AWS. */
     public static final String DEFAULT_LOG_LEVEL = "INFO";
     /** The namespace of every metric the functions emit. */

@@ -11,14 +11,17 @@ import java.util.Locale;
  * A larger table is a 400 (inline CSV, or a stored dataset's header) or a failed job (a stored
  * dataset's rows, counted by the worker) naming the limit, its setting and the number found.
  *
- * <p>The defaults fit a 1 GB CSV in a 10 GB worker: a parsed numeric table keeps about
- * {@code 8 × columns + 30} bytes a row (measured by {@code DatasetMemoryBenchmark}: 193 B a row for
- * 20 features), and each fit running at once copies its training rows into Tribuo's examples and
- * a tree's sorted columns, several times the table again. Two million rows of 20 features are 0.4 GB
- * parsed and a few GB with two fits running; a 1 GB CSV of 20 numbers a row has about 8 million
- * rows, so the limit is met before the byte limit by long narrow tables, whose fits would run out
- * of memory or time. A thousand columns keep a header within the first 64 KB the API reads when
- * names are short, and a wide table's rows within the same budget at a few hundred thousand rows.
+ * <p>Why the defaults (500,000 rows, 500 columns), measured on this project's machines: a parsed
+ * numeric table keeps about {@code 8 × columns + 30} bytes a row ({@code DatasetMemoryBenchmark}:
+ * 189 B a row for 20 numbers, 142 MB for a 100 MB CSV of 785,428 rows, parsed within a 300 MB
+ * heap), so parsing is not what bounds a table. A fit is: one unlimited-depth CART fit of 50,000
+ * rows × 10 numbers (500,000 cells) runs in a 128 MB heap and fails in 64 MB, everything included:
+ * 130 to 260 bytes a cell. 500,000 rows of 20 numbers (10 million cells) are then 1.3 to 2.6 GB a
+ * fit: one at a time fits a 4 GB worker, two or three at once a 10 GB one.
+ * A 1 GB CSV of 20 numbers a row (about 8 million rows) can be stored but is refused for training
+ * by the row limit, with the number found. 500 columns bound the header the API reads (its first
+ * 64 KB) and a wide table's cells at 500,000 rows only loosely (250 million cells would not fit a
+ * fit): a wide table should stay well under both limits, or the limits be lowered.
  */
 public record DatasetLimits(int maxRows, int maxColumns) {
 
