@@ -164,7 +164,7 @@ public record TabularDataset(List<String> featureNames, String target, double[][
         }
     }
 
-    /** The header's cells checked as a training table's (names, width, the target); the target's index is last. */
+    /** The header's cells, checked: names present and distinct, within the column limit, at least two. */
     private static List<String> header(RawRow record, DatasetLimits limits) {
         List<String> header = record.cells();
         limits.requireColumns(header.size());
