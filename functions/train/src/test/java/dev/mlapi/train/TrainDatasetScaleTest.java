@@ -38,8 +38,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Stored datasets at scale, through the presigned upload, the API and the worker on DynamoDB
- * Local and S3Proxy: a dataset over 20 MB trains (the worker streams it: no CSV inside a JSON
- * string, whose parser stops at 20 million characters), the API checks a stored dataset's header
+ * Local and S3Proxy: a dataset over 20 MB trains (the worker streams it into the parser; Jackson's
+ * 20-million-character limit applies to parsed JSON text, never met here), the API checks a stored dataset's header
  * only and the worker its rows (a row-level problem fails the job with the message an inline CSV's
  * 400 gives), and the row and column limits ({@code TRAINING_MAX_ROWS}, {@code TRAINING_MAX_COLUMNS})
  * are named with the number found.
@@ -73,7 +73,7 @@ class TrainDatasetScaleTest {
     @Test
     void storedDatasetOver20MB_isCheckedByItsHeader_andTrainsThroughTheWorker() throws Exception {
         byte[] csv = wideTextCsv(21_000);
-        assertThat(csv.length).as("over Jackson's 20,000,000-character string limit").isGreaterThan(21_000_000);
+        assertThat(csv.length).as("over 20 million characters").isGreaterThan(21_000_000);
         String id = store(csv);
 
         Map<String, Object> request = tree("big-stored", id);
