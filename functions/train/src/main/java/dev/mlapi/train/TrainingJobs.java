@@ -86,10 +86,14 @@ final class TrainingJobs {
         }
         TrainingDataset[] used = new TrainingDataset[1];
         TrainSpec.Checked spec;
-        if (reference.isPresent()) {
+        // TrainSpec's own spelling of a stored dataset, {"dataset": {"id": …}}, names one too.
+        Optional<String> storedId = reference.isPresent() ? reference : Optional.ofNullable(dataset)
+                .filter(d -> d.isObject() && d.size() == 1 && d.path("id").isTextual() && !d.get("id").asText().isBlank())
+                .map(d -> d.get("id").asText());
+        if (storedId.isPresent()) {
             // A stored dataset (up to 1 GB) is not parsed here: its header is checked, its rows by the worker.
             spec = TrainSpec.checkAgainstHeader(request, () -> {
-                used[0] = datasets.requireUsable(caller, reference.get());
+                used[0] = datasets.requireUsable(caller, storedId.get());
                 return head(used[0]);
             }, files.limits());
         } else {

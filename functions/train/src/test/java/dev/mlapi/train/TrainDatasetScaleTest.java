@@ -161,6 +161,9 @@ class TrainDatasetScaleTest {
         Map<String, Object> unknownColumn = tree("header-checks", id);
         unknownColumn.put("exclude", List.of("c"));
         assertThat(submit(unknownColumn).getBody()).contains("exclude", "'c'");
+        Map<String, Object> byDatasetId = tree("header-checks", null);
+        byDatasetId.put("dataset", Map.of("id", id));
+        assertThat(submit(byDatasetId).getStatusCode()).as("TrainSpec's {\"dataset\": {\"id\"}} form").isEqualTo(202);
         Map<String, Object> badParam = tree("header-checks", id);
         badParam.put("params", Map.of("max_depth", List.of(0)));
         assertThat(submit(badParam).getBody()).contains("params.max_depth");
