@@ -45,6 +45,10 @@ public final class Env {
     public static final String TRAINING_TASKS_QUEUE_URL = "TRAINING_TASKS_QUEUE_URL";
     /** The URL of the queue of batch scoring and tagging tasks ({@link QueueCatalog#BATCH_TASKS}). */
     public static final String BATCH_TASKS_QUEUE_URL = "BATCH_TASKS_QUEUE_URL";
+    /** Train: the data rows a training table may have (a 400, or a failed job, beyond). */
+    public static final String TRAINING_MAX_ROWS = "TRAINING_MAX_ROWS";
+    /** Train: the columns (target included) a training table may have (a 400 beyond). */
+    public static final String TRAINING_MAX_COLUMNS = "TRAINING_MAX_COLUMNS";
 
     /** Local only (the local server, tests, {@code sam local} through env.json): never set in AWS. */
     public static final String DYNAMODB_ENDPOINT = "DYNAMODB_ENDPOINT";
@@ -82,6 +86,10 @@ public final class Env {
     public static final String DEFAULT_TRAINING_MAX_PENDING_DATASETS = "10";
     /** Default of {@link #TRAINING_MAX_DATASET_BYTES}: 1 GiB. */
     public static final String DEFAULT_TRAINING_MAX_DATASET_BYTES = "1073741824";
+    /** Default of {@link #TRAINING_MAX_ROWS}; the reason is in the training library's {@code DatasetLimits}. */
+    public static final String DEFAULT_TRAINING_MAX_ROWS = "500000";
+    /** Default of {@link #TRAINING_MAX_COLUMNS}; the reason is in the training library's {@code DatasetLimits}. */
+    public static final String DEFAULT_TRAINING_MAX_COLUMNS = "500";
     /** The level functions log at in AWS. */
     public static final String DEFAULT_LOG_LEVEL = "INFO";
     /** The namespace of every metric the functions emit. */

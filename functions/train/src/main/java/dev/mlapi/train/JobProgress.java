@@ -22,6 +22,7 @@ final class JobProgress implements GridSearch.Progress {
     private final Instant deadline;
     private final Duration interval;
     private Instant lastReport;
+    private Instant lastPoll = Instant.MIN;
     private int done;
     private volatile JobStop stopped;
 
@@ -61,9 +62,31 @@ final class JobProgress implements GridSearch.Progress {
         return done;
     }
 
-    /** Whether the job must stop (cancelled, superseded or out of time): the search starts no new fit. */
+    /**
+     * Whether the job must stop (cancelled, superseded or out of time): the search starts no new fit,
+     * and a forest no new tree. Asked between the trees of a long fit too, when no progress is
+     * written: then the job is read at most once per {@code interval}, so a cancellation is seen
+     * within about that time plus one tree.
+     */
     boolean isStopped() {
+        if (stopped == null) {
+            poll();
+        }
         return stopped != null;
+    }
+
+    private synchronized void poll() {
+        Instant now = clock.instant();
+        if (stopped != null || now.isBefore(lastReport.plus(interval)) || now.isBefore(lastPoll.plus(interval))) {
+            return;
+        }
+        lastPoll = now;
+        var job = table.findJob(jobId);
+        if (job.isEmpty() || job.get().status() == JobStatus.CANCELLED) {
+            stopped = new JobStop.Cancelled(jobId);
+        } else if (job.get().status() != JobStatus.RUNNING || job.get().attempts() != attempt) {
+            stopped = new JobStop.Superseded(jobId, attempt);
+        }
     }
 
     /** Why the job stopped, once it did. */

@@ -5,6 +5,7 @@ import dev.mlapi.core.Wiring;
 import dev.mlapi.registry.RegistrySettings;
 import dev.mlapi.registry.S3Clients;
 import dev.mlapi.registry.S3ModelRegistry;
+import dev.mlapi.training.DatasetLimits;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
@@ -40,7 +41,8 @@ final class TrainComponents {
             S3Client s3 = S3Clients.s3(settings);
             S3Presigner presigner = S3Clients.presigner(settings);
             return new Storage(S3ModelRegistry.create(settings, s3, presigner, wiring.clock()),
-                    new TrainingFiles(s3, presigner, settings.bucket()));
+                    new TrainingFiles(s3, presigner, settings.bucket(),
+                            DatasetLimits.from(wiring.config().environment())));
         }
     }
 

@@ -33,8 +33,11 @@ import java.util.regex.Pattern;
  */
 final class TrainingDatasets {
 
-    /** Read whole by the API (checked before a job exists) and by the worker. */
-    static final long MAX_BYTES = 100L * 1024 * 1024;
+    /**
+     * 1 GiB: the API reads only a dataset's header (a ranged GET of its first 64 KB), the worker
+     * streams its rows, within {@code TRAINING_MAX_ROWS} and {@code TRAINING_MAX_COLUMNS}.
+     */
+    static final long MAX_BYTES = 1024L * 1024 * 1024;
     static final Duration UPLOAD_VALIDITY = Duration.ofHours(1);
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._ -]{0,99}");

@@ -4,6 +4,7 @@ import dev.mlapi.core.aws.SdkErrors;
 import dev.mlapi.registry.PendingUpload;
 import dev.mlapi.registry.RegistrySettings;
 import dev.mlapi.registry.S3Clients;
+import dev.mlapi.training.DatasetLimits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -27,6 +28,8 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * Training's objects in the registry bucket, all under {@link #PREFIX} (the only prefix the
  * functions' grants on it allow): a job's CSV ({@code training/jobs/{id}/data.csv}) and uploaded
  * datasets ({@code training/datasets/{id}/data.csv}). Keys are built here from generated ids only.
+ * A dataset is read streaming ({@link #open}) or by its first bytes ({@link #readStart}), never
+ * whole, by the API or the worker.
  */
 final class TrainingFiles {
 
@@ -35,15 +38,27 @@ final class TrainingFiles {
     private final S3Client s3;
     private final S3Presigner presigner;
     private final String bucket;
+    private final DatasetLimits limits;
 
     TrainingFiles(S3Client s3, S3Presigner presigner, String bucket) {
+        this(s3, presigner, bucket, DatasetLimits.DEFAULTS);
+    }
+
+    /** With the rows and columns a dataset read from these files may have. */
+    TrainingFiles(S3Client s3, S3Presigner presigner, String bucket, DatasetLimits limits) {
         this.s3 = s3;
         this.presigner = presigner;
         this.bucket = bucket;
+        this.limits = limits;
     }
 
     static TrainingFiles create(RegistrySettings settings) {
         return new TrainingFiles(S3Clients.s3(settings), S3Clients.presigner(settings), settings.bucket());
+    }
+
+    /** The rows and columns a training table read from these files may have ({@code TRAINING_MAX_ROWS}, …). */
+    DatasetLimits limits() {
+        return limits;
     }
 
     static String jobCsvKey(String jobId) {
@@ -56,6 +71,25 @@ final class TrainingFiles {
 
     void put(String key, byte[] data) {
         call(() -> s3.putObject(r -> r.bucket(bucket).key(key).contentType("text/csv"), RequestBody.fromBytes(data)));
+    }
+
+    /** The object's bytes, streamed from S3 (the caller closes it); empty if it does not exist. */
+    Optional<InputStream> open(String key) {
+        try {
+            return Optional.of(call(() -> s3.getObject(r -> r.bucket(bucket).key(key))));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The first {@code bytes} bytes of the object (fewer if it is shorter: a ranged GET); empty if it does not exist. */
+    Optional<byte[]> readStart(String key, int bytes) {
+        try {
+            return Optional.of(call(() -> s3.getObjectAsBytes(r -> r.bucket(bucket).key(key)
+                    .range("bytes=0-" + (bytes - 1))).asByteArray()));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        }
     }
 
     /** The object's bytes; empty if it does not exist. */

@@ -22,8 +22,9 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * The training API's rules ({@code /train}): a request is checked completely (CSV, columns,
- * parameters, folds, model-name ownership) before a job exists; then its CSV is stored and the
+ * The training API's rules ({@code /train}): a request is checked (parameters, folds, model-name
+ * ownership; an inline CSV completely; a stored dataset by its size and header only, its rows being
+ * checked by the worker, which fails the job with the same message) before a job exists; then its CSV is stored and the
  * job inserted as {@code queued}, which dispatches it (the table's stream triggers the worker).
  * Users see and cancel their own jobs, admins everyone's. A job holds one of its user's
  * {@link TrainingQuotas#maxActiveJobs()} slots while it is queued or running (admins exempt; a 429
@@ -45,6 +46,8 @@ final class TrainingJobs {
     static final Duration RETENTION = Duration.ofDays(90);
     /** The request without its CSV (grid, folds, seed…) is kept in the job item. */
     static final int MAX_REQUEST_BYTES = 32 * 1024;
+    /** What the API reads of a stored dataset: its header (the rows are the worker's). */
+    static final int HEAD_BYTES = 64 * 1024;
 
     private final TrainingTable table;
     private final TrainingFiles files;
@@ -81,16 +84,25 @@ final class TrainingJobs {
                     + " bytes; at most " + MAX_REQUEST_BYTES + " (the grid, folds, seed…); send the CSV as dataset.csv"
                     + " or dataset_id");
         }
-        request.set("dataset", reference.isPresent()
-                ? Json.mapper().createObjectNode().put("id", reference.get()) : dataset);
         TrainingDataset[] used = new TrainingDataset[1];
-        String[] csv = new String[1];
-        // One parse of the JSON already read; the dataset is read only once everything else is valid.
-        TrainSpec spec = TrainSpec.parse(request, id -> {
-            used[0] = datasets.requireUsable(caller, id);
-            csv[0] = readCsv(used[0]);
-            return csv[0];
-        });
+        TrainSpec.Checked spec;
+        // TrainSpec's own spelling of a stored dataset, {"dataset": {"id": …}}, names one too.
+        Optional<String> storedId = reference.isPresent() ? reference : Optional.ofNullable(dataset)
+                .filter(d -> d.isObject() && d.size() == 1 && d.path("id").isTextual() && !d.get("id").asText().isBlank())
+                .map(d -> d.get("id").asText());
+        if (storedId.isPresent()) {
+            // A stored dataset (up to 1 GB) is not parsed here: its header is checked, its rows by the worker.
+            spec = TrainSpec.checkAgainstHeader(request, () -> {
+                used[0] = datasets.requireUsable(caller, storedId.get());
+                return head(used[0]);
+            }, files.limits());
+        } else {
+            request.set("dataset", dataset);
+            // An inline CSV (at most Lambda's 6 MB request) is parsed whole: its problems are 400s at once.
+            spec = TrainSpec.parse(request, id -> {
+                throw InvalidInput.field("dataset.id", "is not available here: use dataset_id");
+            }, files.limits()).checked();
+        }
         Optional<TrainingDataset> fromDataset = Optional.ofNullable(used[0]);
         OptionalInt limit = caller.isAdmin() ? OptionalInt.empty() : OptionalInt.of(quotas.maxActiveJobs());
         // A claim is permanent: a caller already at the limit claims no name (the insert below still decides).
@@ -161,10 +173,12 @@ final class TrainingJobs {
         return JobView.of(table.findJob(job.id()).orElseThrow(() -> notFound(jobId)), clock.instant(), true);
     }
 
-    private String readCsv(TrainingDataset dataset) {
-        byte[] bytes = files.read(dataset.objectKey()).orElseThrow(() -> new Conflict(
+    /** The start of a stored dataset, enough for its header ({@link #HEAD_BYTES}: one ranged GET). */
+    private TrainSpec.Head head(TrainingDataset dataset) {
+        byte[] bytes = files.readStart(dataset.objectKey(), HEAD_BYTES).orElseThrow(() -> new Conflict(
                 "the file of dataset '" + dataset.id() + "' is missing; upload it again"));
-        return new String(bytes, StandardCharsets.UTF_8);
+        return new TrainSpec.Head(new String(bytes, StandardCharsets.UTF_8), bytes.length < HEAD_BYTES
+                || dataset.size() <= HEAD_BYTES);
     }
 
     static String statusUrl(String jobId) {

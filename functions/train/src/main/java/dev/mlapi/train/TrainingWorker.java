@@ -140,17 +140,12 @@ final class TrainingWorker {
         LOG.warn("job {}: failed after {} attempts", jobId, stuck.attempts());
     }
 
-    /** The stored request with its CSV, parsed as {@code POST /train} parsed it. */
+    /** The stored request with its CSV streamed from storage, parsed as {@code POST /train} parses an inline one. */
     private TrainSpec spec(TrainingJob job) {
-        byte[] csv = files.read(job.datasetKey()).orElseThrow(() -> new IllegalStateException(
-                "its dataset " + job.datasetId().orElse("") + " was deleted before the job ran"));
         ObjectNode request = (ObjectNode) Json.readTree(job.request().getBytes(StandardCharsets.UTF_8));
-        request.set("dataset", Json.mapper().createObjectNode().put("csv", new String(csv, StandardCharsets.UTF_8)));
-        return TrainSpec.parse(request, TrainingWorker::noUploadedDatasets);
-    }
-
-    private static String noUploadedDatasets(String datasetId) {
-        throw new IllegalStateException("a stored job names its dataset by key, not by id " + datasetId);
+        return TrainSpec.parse(request, () -> files.open(job.datasetKey()).orElseThrow(() -> new IllegalStateException(
+                "its dataset " + job.datasetId().orElse("") + " was deleted before the job ran")), job.datasetId(),
+                files.limits());
     }
 
     /** A cancellation that came in during export or registration: the version goes again. */

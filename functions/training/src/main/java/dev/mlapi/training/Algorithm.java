@@ -21,7 +21,6 @@ import org.tribuo.classification.dtree.impurity.Entropy;
 import org.tribuo.classification.dtree.impurity.GiniIndex;
 import org.tribuo.classification.dtree.impurity.LabelImpurity;
 import org.tribuo.classification.ensemble.FullyWeightedVotingCombiner;
-import org.tribuo.common.tree.RandomForestTrainer;
 
 /**
  * The algorithms a grid may search, the tasks each serves, their parameters under scikit-learn's
@@ -204,6 +203,15 @@ public enum Algorithm {
      * set it will train on (a linear model's penalty per example is {@code 1 / (C · rows)}).
      */
     public Trainer<Label> trainer(Map<String, Object> params, long seed, int featureCount, int rows) {
+        return trainer(params, seed, featureCount, rows, SearchOptions.defaults());
+    }
+
+    /**
+     * As {@link #trainer(Map, long, int, int)}; a random forest asks {@code options} before each tree
+     * and stops with {@link TrainingStopped} once the search must stop (the same trees otherwise).
+     */
+    public Trainer<Label> trainer(Map<String, Object> params, long seed, int featureCount, int rows,
+            SearchOptions options) {
         if (this == LOGISTIC_REGRESSION) {
             double c = ((Number) params.getOrDefault("C", 1.0)).doubleValue();
             var sgd = new LinearSGDTrainer(new LogMulticlass(), new L2AdaGrad(1.0, 0.1, 1.0 / (c * Math.max(1, rows))),
@@ -223,7 +231,7 @@ public enum Algorithm {
         float fraction = featureFraction(params.getOrDefault("max_features", "sqrt"), featureCount);
         var tree = new CARTClassificationTrainer(maxDepth, minLeaf, 0.0f, fraction, false, impurity, seed);
         int trees = ((Number) params.getOrDefault("n_estimators", 100)).intValue();
-        return new RandomForestTrainer<>(tree, new FullyWeightedVotingCombiner(), trees, seed);
+        return StoppableEnsembles.randomForest(tree, new FullyWeightedVotingCombiner(), trees, seed, options);
     }
 
     /** {@code inner} trained on features standardised to mean 0 and standard deviation 1 (constant ones to 0); the model keeps the transformation. */

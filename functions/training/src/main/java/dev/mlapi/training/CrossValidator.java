@@ -47,7 +47,13 @@ final class CrossValidator {
             int c = i / folds;
             int f = i % folds;
             long started = System.nanoTime();
-            scores[c][f] = fit.fitAndScore(c, f);
+            try {
+                scores[c][f] = fit.fitAndScore(c, f);
+            } catch (TrainingStopped e) {
+                // a forest stopped between its trees: the fit does not count
+                stopped.compareAndSet(null, e.reason());
+                return;
+            }
             seconds[c][f] = (System.nanoTime() - started) / 1e9;
             try {
                 progress.fitsDone(done.incrementAndGet(), total);

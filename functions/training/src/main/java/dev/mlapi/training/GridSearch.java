@@ -75,14 +75,14 @@ public final class GridSearch {
         int total = candidates.size() * folds + 1;
         var cv = CrossValidator.run(candidates.size(), folds, options, progress, (c, f) -> {
             int[] training = trainingIndices(testFolds, f, data.size());
-            Model<Label> model = algorithm.trainer(candidates.get(c), seed, features, training.length)
+            Model<Label> model = algorithm.trainer(candidates.get(c), seed, features, training.length, options)
                     .train(TribuoData.dataset(data, training, classWeight));
             return score(scoring, model, data, testFolds[f]);
         });
         List<CandidateScore> results = summarise(candidates, cv);
         int best = best(results);
         CrossValidator.checkBeforeRefit(options, total);
-        Model<Label> refit = algorithm.trainer(candidates.get(best), seed, features, data.size())
+        Model<Label> refit = algorithm.trainer(candidates.get(best), seed, features, data.size(), options)
                 .train(TribuoData.dataset(data, null, classWeight));
         CrossValidator.refitDone(progress, total);
         return new Result(results, best, refit);

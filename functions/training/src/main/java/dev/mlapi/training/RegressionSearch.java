@@ -9,8 +9,6 @@ import java.util.stream.IntStream;
 import org.tribuo.Model;
 import org.tribuo.MutableDataset;
 import org.tribuo.Trainer;
-import org.tribuo.common.tree.RandomForestTrainer;
-import org.tribuo.ensemble.BaggingTrainer;
 import org.tribuo.impl.ArrayExample;
 import org.tribuo.provenance.SimpleDataSourceProvenance;
 import org.tribuo.regression.RegressionFactory;
@@ -82,7 +80,7 @@ public final class RegressionSearch {
         int total = candidates.size() * folds + 1;
         var cv = CrossValidator.run(candidates.size(), folds, options, progress, (c, f) -> {
             int[] training = without(testFolds[f], data.size());
-            Model<Regressor> model = trainer(algorithm, candidates.get(c), seed, features, y, training)
+            Model<Regressor> model = trainer(algorithm, candidates.get(c), seed, features, y, training, options)
                     .train(dataset(data, y, training));
             return score(scoring, model, data, y, testFolds[f]);
         });
@@ -90,7 +88,7 @@ public final class RegressionSearch {
         int best = GridSearch.best(results);
         CrossValidator.checkBeforeRefit(options, total);
         int[] all = IntStream.range(0, data.size()).toArray();
-        Model<Regressor> refit = trainer(algorithm, candidates.get(best), seed, features, y, all)
+        Model<Regressor> refit = trainer(algorithm, candidates.get(best), seed, features, y, all, options)
                 .train(dataset(data, y, all));
         CrossValidator.refitDone(progress, total);
         return new Result(results, best, refit);
@@ -99,8 +97,14 @@ public final class RegressionSearch {
     /** As {@link #trainer(Algorithm, Map, long, int)}, for a linear model trained on {@code rows} of targets {@code y}. */
     static Trainer<Regressor> trainer(Algorithm algorithm, Map<String, Object> params, long seed, int featureCount,
             double[] y, int[] rows) {
+        return trainer(algorithm, params, seed, featureCount, y, rows, SearchOptions.defaults());
+    }
+
+    /** As {@link #trainer(Algorithm, Map, long, int, double[], int[])}; a forest asks {@code options} before each tree. */
+    static Trainer<Regressor> trainer(Algorithm algorithm, Map<String, Object> params, long seed, int featureCount,
+            double[] y, int[] rows, SearchOptions options) {
         if (algorithm != Algorithm.LINEAR_REGRESSION) {
-            return trainer(algorithm, params, seed, featureCount);
+            return trainer(algorithm, params, seed, featureCount, options);
         }
         double mean = 0;
         for (int i : rows) {
@@ -122,6 +126,12 @@ public final class RegressionSearch {
 
     /** The Tribuo trainer of one regression candidate; random forests try all features per split unless told. */
     static Trainer<Regressor> trainer(Algorithm algorithm, Map<String, Object> params, long seed, int featureCount) {
+        return trainer(algorithm, params, seed, featureCount, SearchOptions.defaults());
+    }
+
+    /** As {@link #trainer(Algorithm, Map, long, int)}; a forest asks {@code options} before each tree. */
+    static Trainer<Regressor> trainer(Algorithm algorithm, Map<String, Object> params, long seed, int featureCount,
+            SearchOptions options) {
         if (algorithm.isLinear()) {
             throw new IllegalArgumentException(algorithm.value() + " needs its training targets");
         }
@@ -138,9 +148,9 @@ public final class RegressionSearch {
         if (fraction >= 1.0f) {
             // scikit-learn's default for regression forests: bagged trees over every feature, which
             // Tribuo's RandomForestTrainer refuses; its BaggingTrainer is exactly that.
-            return new BaggingTrainer<>(tree, new AveragingCombiner(), trees, seed);
+            return StoppableEnsembles.bagging(tree, new AveragingCombiner(), trees, seed, options);
         }
-        return new RandomForestTrainer<>(tree, new AveragingCombiner(), trees, seed);
+        return StoppableEnsembles.randomForest(tree, new AveragingCombiner(), trees, seed, options);
     }
 
     static ArrayExample<Regressor> example(TabularDataset data, int row, double target) {

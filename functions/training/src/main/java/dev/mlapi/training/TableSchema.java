@@ -193,20 +193,36 @@ public final class TableSchema {
     }
 
     /**
-     * A row whose every cell is a finite number, kept as numbers (as a plain table's rows always
-     * were) rather than as text: a large all-numeric CSV costs what it did before columns had types.
-     * Read as text, a cell is its {@link #canonical} form.
+     * A row kept as numbers: every cell that is a finite number as a double, the others (text,
+     * blanks) as text in {@code text} ({@code null} when every cell is a number, as a plain table's
+     * rows are). Read as text, a number cell is its {@link #canonical} form: the same number.
      */
     static final class NumericRow extends java.util.AbstractList<String> {
         final double[] values;
+        private final String[] text;
 
         NumericRow(double[] values) {
+            this(values, null);
+        }
+
+        NumericRow(double[] values, String[] text) {
             this.values = values;
+            this.text = text;
+        }
+
+        /** Whether cell {@code index} is a finite number, {@code values[index]}. */
+        boolean isNumber(int index) {
+            return text == null || text[index] == null;
+        }
+
+        /** Every cell is a finite number. */
+        boolean allNumbers() {
+            return text == null;
         }
 
         @Override
         public String get(int index) {
-            return canonical(values[index]);
+            return isNumber(index) ? canonical(values[index]) : text[index];
         }
 
         @Override
@@ -240,7 +256,7 @@ public final class TableSchema {
         int k = 0;
         for (Column c : used()) {
             if (c.type() == Type.NUMERIC) {
-                if (cells instanceof NumericRow numbers) {
+                if (cells instanceof NumericRow numbers && numbers.isNumber(c.index())) {
                     values[k++] = numbers.values[c.index()];
                     continue;
                 }
@@ -318,16 +334,7 @@ public final class TableSchema {
      */
     public static TableSchema infer(List<String> names, List<List<String>> rows, List<Long> lines, Overrides overrides,
             char delimiter) {
-        Set<String> known = new HashSet<>(names);
-        overrides.columns().forEach((name, type) -> {
-            requireKnown("columns", name, known, names);
-            if (!OVERRIDES.contains(type)) {
-                throw InvalidInput.field("columns." + name, "must be one of " + new TreeSet<>(OVERRIDES) + ", got '"
-                        + type + "'");
-            }
-        });
-        overrides.features().ifPresent(list -> list.forEach(name -> requireKnown("features", name, known, names)));
-        overrides.exclude().forEach(name -> requireKnown("exclude", name, known, names));
+        checkOverrides(names, overrides);
         List<Column> columns = new ArrayList<>();
         List<FieldError> errors = new ArrayList<>();
         for (int c = 0; c < names.size(); c++) {
@@ -361,6 +368,24 @@ public final class TableSchema {
         return schema;
     }
 
+    /**
+     * A 400 naming the field unless every column the request names ({@code columns}, {@code features},
+     * {@code exclude}) is one of the feature columns {@code names} and every type override is known:
+     * what a header alone can tell.
+     */
+    public static void checkOverrides(List<String> names, Overrides overrides) {
+        Set<String> known = new HashSet<>(names);
+        overrides.columns().forEach((name, type) -> {
+            requireKnown("columns", name, known, names);
+            if (!OVERRIDES.contains(type)) {
+                throw InvalidInput.field("columns." + name, "must be one of " + new TreeSet<>(OVERRIDES) + ", got '"
+                        + type + "'");
+            }
+        });
+        overrides.features().ifPresent(list -> list.forEach(name -> requireKnown("features", name, known, names)));
+        overrides.exclude().forEach(name -> requireKnown("exclude", name, known, names));
+    }
+
     private static void requireKnown(String field, String name, Set<String> known, List<String> names) {
         if (!known.contains(name)) {
             throw InvalidInput.field(field, "column '" + name + "' is not a feature column of the dataset; its feature"
@@ -370,7 +395,8 @@ public final class TableSchema {
 
     private static Column unused(String name, int c, Type type, boolean overridden, List<List<String>> rows,
             String note) {
-        int blanks = (int) rows.stream().filter(r -> isBlank(r.get(c))).count();
+        int blanks = (int) rows.stream()
+                .filter(r -> !(r instanceof NumericRow n && n.isNumber(c)) && isBlank(r.get(c))).count();
         return new Column(name, c, type, overridden, new double[0], List.of(), null, blanks, note);
     }
 
@@ -381,7 +407,7 @@ public final class TableSchema {
         boolean booleans = true;
         boolean dates = true;
         for (List<String> row : rows) {
-            if (row instanceof NumericRow) {
+            if (row instanceof NumericRow numeric && numeric.isNumber(c)) {
                 nonBlank++;
                 numbers++;
                 booleans = false;
@@ -428,7 +454,7 @@ public final class TableSchema {
             int k = 0;
             for (int r = 0; r < rows.size(); r++) {
                 List<String> row = rows.get(r);
-                if (row instanceof NumericRow numeric) {
+                if (row instanceof NumericRow numeric && numeric.isNumber(c)) {
                     seen[k++] = numeric.values[c];
                     continue;
                 }

@@ -2,7 +2,11 @@ package dev.mlapi.training;
 
 import dev.mlapi.core.error.ApiException.FieldError;
 import dev.mlapi.core.error.ApiException.InvalidInput;
+import java.io.BufferedReader;
+import java.io.FilterReader;
 import java.io.IOException;
+import java.io.Reader;
+import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -32,6 +36,8 @@ public record TabularDataset(List<String> featureNames, String target, double[][
     private static final String FIELD = "dataset.csv";
     private static final String BYTE_ORDER_MARK = "\uFEFF";
     private static final String DELIMITERS = ",;\t";
+    /** The start of the text read to choose the delimiter: the header line, for any table within the column limit. */
+    private static final int HEADER_PEEK = 256 * 1024;
 
     public TabularDataset {
         featureNames = List.copyOf(featureNames);
@@ -109,19 +115,59 @@ public record TabularDataset(List<String> featureNames, String target, double[][
     /** As {@link #parseCsv(String, Optional, boolean)}, with the request's column types and selection. */
     public static TabularDataset parseCsv(String csv, Optional<String> target, boolean classification,
             TableSchema.Overrides overrides) {
-        String text = csv != null && csv.startsWith(BYTE_ORDER_MARK) ? csv.substring(1) : csv;
-        if (text == null || text.isBlank()) {
+        return parseCsv(csv, target, classification, overrides, DatasetLimits.DEFAULTS);
+    }
+
+    /** As {@link #parseCsv(String, Optional, boolean, TableSchema.Overrides)}, within {@code limits}. */
+    public static TabularDataset parseCsv(String csv, Optional<String> target, boolean classification,
+            TableSchema.Overrides overrides, DatasetLimits limits) {
+        if (csv == null) {
             throw InvalidInput.field(FIELD, "is empty: send a header row and data rows");
         }
-        char delimiter = delimiter(text);
-        try (Records records = new Records(text, delimiter)) {
-            return parse(records, delimiter, target, classification, overrides);
+        return parseCsv(new StringReader(csv), target, classification, overrides, limits);
+    }
+
+    /**
+     * Reads a CSV from {@code csv} as {@link #parseCsv(String, Optional)} describes, one record at a
+     * time: no copy of the text is ever whole in memory, and a row's cells are kept as numbers (text
+     * only for the cells that are not numbers, one copy of each distinct text per column). A header
+     * of more than {@link DatasetLimits#maxColumns()} columns, or more than
+     * {@link DatasetLimits#maxRows()} data rows, is a 400 naming the limit and the number found.
+     */
+    public static TabularDataset parseCsv(Reader csv, Optional<String> target, boolean classification,
+            TableSchema.Overrides overrides, DatasetLimits limits) {
+        LineCountingReader counted = new LineCountingReader(csv);
+        BufferedReader reader = new BufferedReader(counted, HEADER_PEEK);
+        char delimiter;
+        try {
+            reader.mark(HEADER_PEEK);
+            char[] head = new char[HEADER_PEEK];
+            int length = 0;
+            for (int read; length < head.length && (read = reader.read(head, length, head.length - length)) > 0; ) {
+                length += read;
+            }
+            reader.reset();
+            String text = new String(head, 0, length);
+            if (text.startsWith(BYTE_ORDER_MARK)) {
+                reader.skip(1);
+                text = text.substring(1);
+            }
+            if (text.isBlank()) {
+                throw InvalidInput.field(FIELD, "is empty: send a header row and data rows");
+            }
+            delimiter = delimiter(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the CSV", e);
+        }
+        try (Records records = new Records(reader, delimiter)) {
+            return parse(records, counted, delimiter, target, classification, overrides, limits);
         }
     }
 
-    private static TabularDataset parse(Records records, char delimiter, Optional<String> target, boolean classification,
-            TableSchema.Overrides overrides) {
-        List<String> header = records.next().cells();
+    /** The header's cells, checked: names present and distinct, within the column limit, at least two. */
+    private static List<String> header(RawRow record, DatasetLimits limits) {
+        List<String> header = record.cells();
+        limits.requireColumns(header.size());
         Map<String, Integer> seen = new HashMap<>();
         for (int c = 0; c < header.size(); c++) {
             if (header.get(c).isEmpty()) {
@@ -136,16 +182,81 @@ public record TabularDataset(List<String> featureNames, String target, double[][
         if (header.size() < 2) {
             throw InvalidInput.field(FIELD, "row 1: need at least one feature column and a target column");
         }
+        return header;
+    }
+
+    /** The target column's name: {@code target}, or else the last column; a 400 when it is not in the header. */
+    private static String targetName(List<String> header, Optional<String> target) {
         String targetName = target.orElse(header.get(header.size() - 1));
-        int targetIndex = header.indexOf(targetName);
-        if (targetIndex < 0) {
+        if (!header.contains(targetName)) {
             throw InvalidInput.field("target", "column '" + targetName + "' is not in the header " + header);
         }
+        return targetName;
+    }
+
+    /**
+     * Checks a table's first line only, as the API does for a stored dataset (whose rows the worker
+     * reads): {@code head} is the start of the CSV, {@code complete} whether it is the whole file.
+     * The header's names, width and limit, the target and the request's column names are checked;
+     * the feature columns are returned in CSV order.
+     */
+    public static List<String> checkHeader(String head, boolean complete, Optional<String> target,
+            TableSchema.Overrides overrides, DatasetLimits limits) {
+        String text = head.startsWith(BYTE_ORDER_MARK) ? head.substring(1) : head;
+        if (text.isBlank()) {
+            throw InvalidInput.field(FIELD, "is empty: send a header row and data rows");
+        }
+        int end = headerEnd(text);
+        if (end < 0 && !complete) {
+            throw InvalidInput.field(FIELD, "row 1: the header is longer than the first " + format(head.length())
+                    + " characters read to check it; shorten the column names or drop columns");
+        }
+        char delimiter = delimiter(text);
+        List<String> header;
+        try (Records records = new Records(new StringReader(end < 0 ? text : text.substring(0, end)), delimiter)) {
+            header = header(records.next(), limits);
+        }
+        String targetName = targetName(header, target);
+        List<String> features = new ArrayList<>(header);
+        features.remove(targetName);
+        TableSchema.checkOverrides(features, overrides);
+        return features;
+    }
+
+    private static String format(long n) {
+        return DatasetLimits.format(n);
+    }
+
+    /** Where the first line ends (outside quotes), or -1 when {@code text} has no line end. */
+    private static int headerEnd(String text) {
+        boolean quoted = false;
+        for (int i = 0; i < text.length(); i++) {
+            char ch = text.charAt(i);
+            if (ch == '"') {
+                quoted = !quoted;
+            } else if (!quoted && (ch == '\n' || ch == '\r')) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static TabularDataset parse(Records records, LineCountingReader counted, char delimiter,
+            Optional<String> target, boolean classification, TableSchema.Overrides overrides, DatasetLimits limits) {
+        RawRow first = records.next();
+        if (first == null) {
+            throw InvalidInput.field(FIELD, "is empty: send a header row and data rows");
+        }
+        List<String> header = header(first, limits);
+        String targetName = targetName(header, target);
+        int targetIndex = header.indexOf(targetName);
         List<String> features = new ArrayList<>(header);
         features.remove(targetIndex);
         List<List<String>> rawRows = new ArrayList<>();
-        List<Long> lines = new ArrayList<>();
+        LongList lines = new LongList();
         List<String> targets = new ArrayList<>();
+        Interner targetValues = new Interner();
+        Interner[] cellValues = new Interner[features.size()];
         List<FieldError> errors = new ArrayList<>();
         while (errors.size() < 20) {
             RawRow record;
@@ -162,6 +273,10 @@ public record TabularDataset(List<String> featureNames, String target, double[][
             if (cells.size() == 1 && cells.get(0).isEmpty()) {
                 continue;
             }
+            if (rawRows.size() == limits.maxRows()) {
+                // The rest is only counted: its lines, without parsing or keeping them.
+                throw limits.tooManyRows(counted.dataLines());
+            }
             String at = "row " + record.line();
             if (cells.size() != header.size()) {
                 errors.add(new FieldError(FIELD, at + ": has " + cells.size() + " cells, the header has " + header.size()));
@@ -175,11 +290,9 @@ public record TabularDataset(List<String> featureNames, String target, double[][
                 errors.add(new FieldError(FIELD, at + ", column '" + targetName + "': '" + targetCell
                         + "' is not a number, and regression needs numeric targets"));
             }
-            List<String> row = new ArrayList<>(cells);
-            row.remove(targetIndex);
-            rawRows.add(numbers(row));
+            rawRows.add(row(cells, targetIndex, cellValues));
             lines.add(record.line());
-            targets.add(cells.get(targetIndex));
+            targets.add(targetValues.intern(targetCell));
         }
         if (!errors.isEmpty()) {
             throw new InvalidInput(errors.get(0).message() + (errors.size() > 1 ? " (and " + (errors.size() - 1)
@@ -197,7 +310,8 @@ public record TabularDataset(List<String> featureNames, String target, double[][
         boolean asParsed = schema.plain() && schema.used().size() == features.size();
         for (int r = 0; r < rows.length; r++) {
             // A plain table's rows are its numbers as parsed (no second copy of a large table).
-            rows[r] = asParsed ? ((TableSchema.NumericRow) rawRows.get(r)).values : schema.encode(rawRows.get(r));
+            rows[r] = asParsed && rawRows.get(r) instanceof TableSchema.NumericRow numbers && numbers.allNumbers()
+                    ? numbers.values : schema.encode(rawRows.get(r));
         }
         TabularDataset dataset = asParsed
                 ? new TabularDataset(features, targetName, rows, targets, schema, null)
@@ -208,17 +322,52 @@ public record TabularDataset(List<String> featureNames, String target, double[][
         return dataset;
     }
 
-    /** The cells as numbers when every one is a finite number (a plain table's row, stored as compactly as ever). */
-    private static List<String> numbers(List<String> cells) {
-        double[] values = new double[cells.size()];
-        for (int c = 0; c < values.length; c++) {
-            String cell = cells.get(c);
-            if (cell.isEmpty() || !isFiniteNumber(cell)) {
-                return cells;
+    /**
+     * The non-target cells of a record as numbers where they are finite numbers, and as text (one
+     * copy per distinct value and column) where they are not: a numeric cell is then read back in
+     * its {@link TableSchema#canonical} spelling, the same number.
+     */
+    private static TableSchema.NumericRow row(List<String> cells, int targetIndex, Interner[] texts) {
+        double[] values = new double[cells.size() - 1];
+        String[] text = null;
+        for (int k = 0, c = 0; k < cells.size(); k++) {
+            if (k == targetIndex) {
+                continue;
             }
-            values[c] = Double.parseDouble(cell);
+            String cell = cells.get(k);
+            double value = number(cell);
+            if (Double.isNaN(value)) {
+                if (text == null) {
+                    text = new String[values.length];
+                }
+                if (texts[c] == null) {
+                    texts[c] = new Interner();
+                }
+                text[c] = texts[c].intern(cell);
+            }
+            values[c++] = value;
         }
-        return new TableSchema.NumericRow(values);
+        return new TableSchema.NumericRow(values, text);
+    }
+
+    /** The cell's value when it is a finite number; NaN when it is not (text, blank, NaN, an infinity). */
+    private static double number(String cell) {
+        if (cell.isEmpty()) {
+            return Double.NaN;
+        }
+        char first = cell.charAt(0);
+        char last = cell.charAt(cell.length() - 1);
+        // Text that cannot start or end a finite number is not parsed (an exception per text cell is slow).
+        if (!(first >= '0' && first <= '9') && first != '-' && first != '+' && first != '.'
+                || !(last >= '0' && last <= '9') && last != '.' && "dDfF".indexOf(last) < 0) {
+            return Double.NaN;
+        }
+        try {
+            double value = Double.parseDouble(cell);
+            return Double.isFinite(value) ? value : Double.NaN;
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
     }
 
     private static boolean isFiniteNumber(String cell) {
@@ -256,12 +405,109 @@ public record TabularDataset(List<String> featureNames, String target, double[][
     private record RawRow(long line, List<String> cells) {
     }
 
+    /**
+     * Counts the non-blank lines of the characters read through it, so that once a table is known to
+     * be too long the rest is counted without being parsed (a quoted line break counts as a line).
+     */
+    private static final class LineCountingReader extends FilterReader {
+        private long lines;
+        private boolean inLine;
+
+        LineCountingReader(Reader in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int ch = super.read();
+            if (ch >= 0) {
+                see((char) ch);
+            }
+            return ch;
+        }
+
+        @Override
+        public int read(char[] buffer, int offset, int length) throws IOException {
+            int read = super.read(buffer, offset, length);
+            for (int i = offset; i < offset + read; i++) {
+                see(buffer[i]);
+            }
+            return read;
+        }
+
+        private void see(char ch) {
+            if (ch == '\n' || ch == '\r') {
+                inLine = false;
+            } else if (!inLine && !Character.isWhitespace(ch)) {
+                inLine = true;
+                lines++;
+            }
+        }
+
+        /** The data lines of the whole text (every non-blank line but the header): the rest is read to count them. */
+        long dataLines() {
+            try {
+                char[] buffer = new char[64 * 1024];
+                while (read(buffer, 0, buffer.length) > 0) {
+                    // counted by read
+                }
+                return lines - 1;
+            } catch (IOException e) {
+                throw new UncheckedIOException("reading the CSV", e);
+            }
+        }
+    }
+
+    /** A growable list of longs (a row's line, for errors) without a boxed value per row. */
+    static final class LongList extends java.util.AbstractList<Long> {
+        private long[] values = new long[1024];
+        private int size;
+
+        @Override
+        public boolean add(Long value) {
+            if (size == values.length) {
+                values = java.util.Arrays.copyOf(values, values.length * 2);
+            }
+            values[size++] = value;
+            return true;
+        }
+
+        @Override
+        public Long get(int index) {
+            java.util.Objects.checkIndex(index, size);
+            return values[index];
+        }
+
+        @Override
+        public int size() {
+            return size;
+        }
+    }
+
+    /** One copy of each distinct text (a column's categories, the classes), up to {@link #MAX} distinct values. */
+    private static final class Interner {
+        /** An id-like column has as many values as rows: past this many, the map would only cost memory. */
+        private static final int MAX = 100_000;
+        private final Map<String, String> seen = new HashMap<>();
+
+        String intern(String text) {
+            String known = seen.get(text);
+            if (known != null) {
+                return known;
+            }
+            if (seen.size() < MAX) {
+                seen.put(text, text);
+            }
+            return text;
+        }
+    }
+
     /** The records of a CSV text, read one at a time by Commons CSV; a malformed quote is a 400 naming its line. */
     private static final class Records implements AutoCloseable {
         private final CSVParser parser;
         private final Iterator<CSVRecord> iterator;
 
-        Records(String text, char delimiter) {
+        Records(Reader text, char delimiter) {
             CSVFormat format = CSVFormat.RFC4180.builder()
                     .setDelimiter(delimiter)
                     // Blank lines are read as records (and skipped by the caller) so that line numbers stay exact.
@@ -270,7 +516,7 @@ public record TabularDataset(List<String> featureNames, String target, double[][
                     .setTrim(true)
                     .get();
             try {
-                parser = CSVParser.parse(text, format);
+                parser = format.parse(text);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

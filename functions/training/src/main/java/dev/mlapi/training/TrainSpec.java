@@ -4,13 +4,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.core.error.ApiException.InvalidInput;
 import dev.mlapi.core.json.Json;
 import dev.mlapi.registry.ModelFile;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * A training request as {@code POST /train} takes it, checked completely before any job exists:
@@ -78,36 +87,12 @@ public record TrainSpec(String modelName, Algorithm algorithm, String task, Tabu
      * before the dataset is read or any combination exists; {@code datasets} is asked only then.
      */
     public static TrainSpec parse(JsonNode json, Datasets datasets) {
-        if (json == null || !json.isObject()) {
-            throw new InvalidInput("the body must be a JSON object");
-        }
-        json.fieldNames().forEachRemaining(name -> {
-            if (!FIELDS.contains(name)) {
-                throw InvalidInput.field(name, "is not a field of a training request; fields: "
-                        + FIELDS.stream().sorted().toList());
-            }
-        });
-        String modelName = text(json, "model_name").orElseThrow(() -> InvalidInput.field("model_name", "is required"));
-        dev.mlapi.registry.ModelRef.requireName("model_name", modelName);
-        String task = text(json, "task").orElse("classification");
-        if (!task.equals("classification") && !task.equals("regression")) {
-            throw InvalidInput.field("task", "must be 'classification' or 'regression', got '" + task + "'");
-        }
-        boolean regression = task.equals("regression");
-        Algorithm algorithm = Algorithm.parse(text(json, "algorithm")
-                .orElseThrow(() -> InvalidInput.field("algorithm", "is required")));
-        algorithm.requireTask(regression);
-        Scoring scoring = text(json, "scoring").map(s -> Scoring.parse(s, regression))
-                .orElse(Scoring.defaultFor(regression));
-        int folds = json.has("cv_folds") ? (int) integer(json.get("cv_folds"), "cv_folds", 2, MAX_FOLDS) : DEFAULT_FOLDS;
-        long seed = json.has("seed") ? integer(json.get("seed"), "seed", 0, MAX_SEED) : 0;
-        boolean deploy = flag(json, "deploy");
-        double testSize = HoldOut.parseTestSize(json.get("test_size"));
-        ClassWeight classWeight = ClassWeight.parse(json.get("class_weight"), regression);
-        Map<String, List<Object>> params = params(json.get("params"));
-        TableSchema.Overrides overrides = overrides(json);
-        requireAtMostMaxFits(algorithm, params, folds);
+        return parse(json, datasets, DatasetLimits.DEFAULTS);
+    }
 
+    /** As {@link #parse(JsonNode, Datasets)}, with the table within {@code limits}. */
+    public static TrainSpec parse(JsonNode json, Datasets datasets, DatasetLimits limits) {
+        Request request = Request.parse(json);
         JsonNode dataset = json.get("dataset");
         Optional<String> datasetId = Optional.empty();
         String csv;
@@ -121,22 +106,136 @@ public record TrainSpec(String modelName, Algorithm algorithm, String task, Tabu
             throw InvalidInput.field("dataset", "is required: {\"csv\": the CSV text, a header row then data rows}"
                     + " or {\"id\": an uploaded dataset's id}");
         }
-        TabularDataset data = TabularDataset.parseCsv(csv, text(json, "target"), !regression, overrides);
-        if (algorithm.isLinear() && data.schema().plain()) {
-            // An encoded table may well have a constant feature (every date in one year, one category):
-            // Standardisation maps it to 0, as scikit-learn's StandardScaler does.
-            requireVaryingFeatures(data);
+        TabularDataset data = TabularDataset.parseCsv(csv, request.target(), !request.regression(),
+                request.overrides(), limits);
+        return request.spec(data, ModelFile.sha256Hex(csv.getBytes(StandardCharsets.UTF_8)), datasetId);
+    }
+
+    /**
+     * Parses a request whose CSV is read from {@code csv} (a stored dataset, streamed: never a whole
+     * String): {@code json} is the request without its {@code dataset}, checked first; then the CSV
+     * is opened, parsed within {@code limits} and digested in the same pass. The same 400s as
+     * {@link #parse(JsonNode, Datasets)}.
+     *
+     * @param datasetId the uploaded dataset the CSV is, if it is one
+     */
+    public static TrainSpec parse(JsonNode json, Supplier<InputStream> csv, Optional<String> datasetId,
+            DatasetLimits limits) {
+        Request request = Request.parse(json);
+        if (json.has("dataset")) {
+            throw InvalidInput.field("dataset", "is read from the stored CSV here, not from the request");
         }
-        if (data.size() < folds) {
-            throw InvalidInput.field("cv_folds", folds + " folds need at least " + folds + " rows; the dataset has "
-                    + data.size());
+        MessageDigest sha256;
+        try {
+            sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
-        if (testSize > 0) {
-            HoldOut.split(data, testSize, seed, !regression, folds);
+        TabularDataset data;
+        try (InputStream in = csv.get();
+                Reader reader = new InputStreamReader(new DigestInputStream(in, sha256), StandardCharsets.UTF_8)) {
+            data = TabularDataset.parseCsv(reader, request.target(), !request.regression(), request.overrides(),
+                    limits);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the dataset", e);
         }
-        List<Map<String, Object>> candidates = algorithm.candidates(params, data.featureNames().size(), regression);
-        return new TrainSpec(modelName, algorithm, task, data, params, candidates, folds, seed, deploy, scoring,
-                ModelFile.sha256Hex(csv.getBytes(StandardCharsets.UTF_8)), datasetId, testSize, classWeight);
+        return request.spec(data, HexFormat.of().formatHex(sha256.digest()), datasetId);
+    }
+
+    /**
+     * Checks a request against the start of its stored dataset, without its rows (the API's check
+     * before a job exists; the worker reads the rows): the request's fields and grid first, then
+     * {@code head} is asked for the CSV's start and its header checked within {@code limits}, with
+     * the target and the columns the request names. A 400 naming the problem.
+     */
+    public static Checked checkAgainstHeader(JsonNode json, Supplier<Head> head, DatasetLimits limits) {
+        Request request = Request.parse(json);
+        Head start = head.get();
+        TabularDataset.checkHeader(start.text(), start.complete(), request.target(), request.overrides(), limits);
+        // Values whose range depends on the encoded features (max_features) are checked by the worker.
+        request.algorithm().checkValues(request.params(), Integer.MAX_VALUE, request.regression());
+        long candidates = request.algorithm().gridSize(request.params());
+        return new Checked(request.modelName(), request.algorithm(), request.task(),
+                Math.toIntExact(candidates * request.folds() + 1));
+    }
+
+    /** The first characters of a CSV, and whether they are all of it. */
+    public record Head(String text, boolean complete) {
+    }
+
+    /** What a job needs to know of a request checked without its rows: its name, algorithm, task and fits. */
+    public record Checked(String modelName, Algorithm algorithm, String task, int totalFits) {
+    }
+
+    /** This spec as {@link Checked}. */
+    public Checked checked() {
+        return new Checked(modelName, algorithm, task, totalFits());
+    }
+
+    /** The fields of a training request that need no data, checked. */
+    private record Request(String modelName, Algorithm algorithm, String task, Scoring scoring, int folds, long seed,
+            boolean deploy, double testSize, ClassWeight classWeight, Map<String, List<Object>> params,
+            TableSchema.Overrides overrides, Optional<String> target) {
+
+        boolean regression() {
+            return task.equals("regression");
+        }
+
+        static Request parse(JsonNode json) {
+            if (json == null || !json.isObject()) {
+                throw new InvalidInput("the body must be a JSON object");
+            }
+            json.fieldNames().forEachRemaining(name -> {
+                if (!FIELDS.contains(name)) {
+                    throw InvalidInput.field(name, "is not a field of a training request; fields: "
+                            + FIELDS.stream().sorted().toList());
+                }
+            });
+            String modelName = text(json, "model_name").orElseThrow(() -> InvalidInput.field("model_name",
+                    "is required"));
+            dev.mlapi.registry.ModelRef.requireName("model_name", modelName);
+            String task = text(json, "task").orElse("classification");
+            if (!task.equals("classification") && !task.equals("regression")) {
+                throw InvalidInput.field("task", "must be 'classification' or 'regression', got '" + task + "'");
+            }
+            boolean regression = task.equals("regression");
+            Algorithm algorithm = Algorithm.parse(text(json, "algorithm")
+                    .orElseThrow(() -> InvalidInput.field("algorithm", "is required")));
+            algorithm.requireTask(regression);
+            Scoring scoring = text(json, "scoring").map(s -> Scoring.parse(s, regression))
+                    .orElse(Scoring.defaultFor(regression));
+            int folds = json.has("cv_folds") ? (int) integer(json.get("cv_folds"), "cv_folds", 2, MAX_FOLDS)
+                    : DEFAULT_FOLDS;
+            long seed = json.has("seed") ? integer(json.get("seed"), "seed", 0, MAX_SEED) : 0;
+            boolean deploy = flag(json, "deploy");
+            double testSize = HoldOut.parseTestSize(json.get("test_size"));
+            ClassWeight classWeight = ClassWeight.parse(json.get("class_weight"), regression);
+            Map<String, List<Object>> params = TrainSpec.params(json.get("params"));
+            TableSchema.Overrides overrides = TrainSpec.overrides(json);
+            requireAtMostMaxFits(algorithm, params, folds);
+            return new Request(modelName, algorithm, task, scoring, folds, seed, deploy, testSize, classWeight, params,
+                    overrides, text(json, "target"));
+        }
+
+        /** The spec of this request on {@code data}: the checks that need the rows, then the grid's candidates. */
+        TrainSpec spec(TabularDataset data, String sha256, Optional<String> datasetId) {
+            if (algorithm.isLinear() && data.schema().plain()) {
+                // An encoded table may well have a constant feature (every date in one year, one category):
+                // Standardisation maps it to 0, as scikit-learn's StandardScaler does.
+                requireVaryingFeatures(data);
+            }
+            if (data.size() < folds) {
+                throw InvalidInput.field("cv_folds", folds + " folds need at least " + folds + " rows; the dataset has "
+                        + data.size());
+            }
+            if (testSize > 0) {
+                HoldOut.split(data, testSize, seed, !regression(), folds);
+            }
+            List<Map<String, Object>> candidates = algorithm.candidates(params, data.featureNames().size(),
+                    regression());
+            return new TrainSpec(modelName, algorithm, task, data, params, candidates, folds, seed, deploy, scoring,
+                    sha256, datasetId, testSize, classWeight);
+        }
     }
 
     /** {@code columns}, {@code features} and {@code exclude}: their shapes here, their names once the CSV is read. */

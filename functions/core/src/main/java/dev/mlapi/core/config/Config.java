@@ -55,6 +55,8 @@ public record Config(
         public static final String TRAINING_MAX_ACTIVE_JOBS = dev.mlapi.catalog.Env.TRAINING_MAX_ACTIVE_JOBS;
         public static final String TRAINING_MAX_PENDING_DATASETS = dev.mlapi.catalog.Env.TRAINING_MAX_PENDING_DATASETS;
         public static final String TRAINING_MAX_DATASET_BYTES = dev.mlapi.catalog.Env.TRAINING_MAX_DATASET_BYTES;
+        public static final String TRAINING_MAX_ROWS = dev.mlapi.catalog.Env.TRAINING_MAX_ROWS;
+        public static final String TRAINING_MAX_COLUMNS = dev.mlapi.catalog.Env.TRAINING_MAX_COLUMNS;
 
         private Env() {
         }
