@@ -8,12 +8,14 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2CustomAuthorizer
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.events.DynamodbEvent;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.events.SimpleIAMPolicyResponse;
 import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import dev.mlapi.catalog.ApiRoute;
 import dev.mlapi.catalog.FunctionCatalog;
 import dev.mlapi.catalog.FunctionSpec;
+import dev.mlapi.catalog.Trigger;
 import dev.mlapi.catalog.OpenApiRoutes;
 import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.catalog.TableSpec;
@@ -87,14 +89,16 @@ class ProjectConsistencyTest {
                 Class<?> handler = Class.forName(spec.handlerClass(), false, loader);
                 assertThat(Modifier.isPublic(handler.getModifiers())).isTrue();
                 assertThat(handler.getConstructor()).as("public no-arg constructor of " + handler).isNotNull();
+                boolean sqs = spec.trigger().orElse(null) instanceof Trigger.Sqs;
                 Class<?> input = switch (spec.kind()) {
                     case HTTP -> APIGatewayV2HTTPEvent.class;
-                    case EVENT -> DynamodbEvent.class;
+                    case EVENT -> sqs ? SQSEvent.class : DynamodbEvent.class;
                     case AUTHORIZER -> APIGatewayV2CustomAuthorizerEvent.class;
                 };
                 Class<?> output = switch (spec.kind()) {
                     case HTTP -> APIGatewayV2HTTPResponse.class;
-                    case EVENT -> StreamsEventResponse.class;
+                    case EVENT -> sqs ? com.amazonaws.services.lambda.runtime.events.SQSBatchResponse.class
+                            : StreamsEventResponse.class;
                     case AUTHORIZER -> SimpleIAMPolicyResponse.class;
                 };
                 Method method = handler.getMethod(spec.handlerMethod(),
@@ -148,7 +152,9 @@ class ProjectConsistencyTest {
             }
             assertThat(host.routes()).extracting(t -> t.route().routeKey())
                     .containsExactlyInAnyOrderElementsOf(routes().keySet());
-            assertThat(host.streamSources()).hasSize(FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT).size());
+            // queue-fed functions (batch-worker) get their source with the local server's ElasticMQ
+            assertThat(host.streamSources()).hasSize((int) FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT).stream()
+                    .filter(spec -> spec.trigger().orElseThrow() instanceof Trigger.DynamoDbStream).count());
             host.close();
         }
     }
@@ -193,6 +199,17 @@ class ProjectConsistencyTest {
                 assertThat(event.getIdentitySource()).as(name + ": identity source is the Authorization header")
                         .isEqualTo(event.getHeaders().containsKey("authorization")
                                 ? List.of(event.getHeaders().get("authorization")) : List.of());
+                eventFunctionsCovered.add(function);
+                continue;
+            }
+            if (spec.kind() == FunctionSpec.Kind.EVENT && spec.trigger().orElseThrow() instanceof Trigger.Sqs) {
+                SQSEvent event = EventLoader.loadSQSEvent(file.toString());
+                assertThat(event.getRecords()).as(name).isNotEmpty();
+                event.getRecords().forEach(record -> {
+                    assertThat(record.getEventSource()).as(name).isEqualTo("aws:sqs");
+                    assertThat(record.getMessageId()).as(name).isNotBlank();
+                    assertThat(record.getAttributes()).as(name).containsKey("ApproximateReceiveCount");
+                });
                 eventFunctionsCovered.add(function);
                 continue;
             }

@@ -45,6 +45,8 @@ public final class Env {
     public static final String TRAINING_TASKS_QUEUE_URL = "TRAINING_TASKS_QUEUE_URL";
     /** The URL of the queue of batch scoring and tagging tasks ({@link QueueCatalog#BATCH_TASKS}). */
     public static final String BATCH_TASKS_QUEUE_URL = "BATCH_TASKS_QUEUE_URL";
+    /** Batch scoring: the rows of a dataset each score task reads and scores (the planner cuts the CSV so). */
+    public static final String BATCH_CHUNK_ROWS = "BATCH_CHUNK_ROWS";
 
     /** Local only (the local server, tests, {@code sam local} through env.json): never set in AWS. */
     public static final String DYNAMODB_ENDPOINT = "DYNAMODB_ENDPOINT";
@@ -82,6 +84,8 @@ public final class Env {
     public static final String DEFAULT_TRAINING_MAX_PENDING_DATASETS = "10";
     /** Default of {@link #TRAINING_MAX_DATASET_BYTES}: 1 GiB. */
     public static final String DEFAULT_TRAINING_MAX_DATASET_BYTES = "1073741824";
+    /** Default of {@link #BATCH_CHUNK_ROWS}. */
+    public static final String DEFAULT_BATCH_CHUNK_ROWS = "20000";
     /** The level functions log at in AWS. */
     public static final String DEFAULT_LOG_LEVEL = "INFO";
     /** The namespace of every metric the functions emit. */

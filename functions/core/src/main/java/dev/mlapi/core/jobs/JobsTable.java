@@ -76,7 +76,8 @@ public final class JobsTable {
 
     /** A batch job as a worker needs it. */
     public record Job(String id, String owner, JobKind kind, String status, String modelName, String request,
-            String datasetKey, Optional<String> datasetId, int done, int total, Optional<String> error) {
+            String datasetKey, Optional<String> datasetId, int done, int total, Optional<String> error,
+            Optional<String> result) {
 
         public boolean isRunning() {
             return RUNNING.equals(status);
@@ -175,7 +176,7 @@ public final class JobsTable {
                 text(item, ID).orElseThrow(), text(item, OWNER).orElseThrow(), JobKind.stored(text(item, JOB_KIND)),
                 text(item, STATUS).orElseThrow(), text(item, MODEL_NAME).orElse(""), text(item, REQUEST).orElse("{}"),
                 text(item, DATASET_KEY).orElse(""), text(item, DATASET_ID), number(item, DONE), number(item, TOTAL),
-                text(item, ERROR)));
+                text(item, ERROR), text(item, RESULT)));
     }
 
     public Optional<Dataset> findDataset(String id) {
@@ -203,6 +204,36 @@ public final class JobsTable {
         } catch (ConditionalCheckFailedException e) {
             return false;
         }
+    }
+
+    /**
+     * Every job of {@code kind} still queued or running, everyone's (the table's {@code by_kind}
+     * index, read to its end: few jobs are ever active at once).
+     */
+    public List<Job> active(JobKind kind) {
+        List<Job> active = new java.util.ArrayList<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            Map<String, AttributeValue> from = start;
+            var response = call(() -> dynamoDb.query(r -> {
+                r.tableName(table).indexName(dev.mlapi.catalog.TableCatalog.TRAINING_BY_KIND)
+                        .keyConditionExpression("#kind = :job")
+                        .filterExpression("#status IN (:queued, :running)")
+                        .expressionAttributeNames(Map.of("#kind", KIND, "#status", STATUS))
+                        .expressionAttributeValues(Map.of(":job", s(JOB), ":queued", s(QUEUED), ":running", s(RUNNING)));
+                if (from != null) {
+                    r.exclusiveStartKey(from);
+                }
+            }));
+            for (Map<String, AttributeValue> item : response.items()) {
+                if (JobKind.stored(text(item, JOB_KIND)) == kind) {
+                    find(text(item, ID).orElseThrow()).filter(Job::isActive).ifPresent(active::add);
+                }
+            }
+            start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
+                    ? response.lastEvaluatedKey() : null;
+        } while (start != null);
+        return active;
     }
 
     /** The id of unit {@code unit} of a job: {@code <jobId>#part#<k>}. */
