@@ -8,6 +8,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2CustomAuthorizer
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.events.DynamodbEvent;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.events.SimpleIAMPolicyResponse;
 import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
@@ -15,7 +16,6 @@ import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import dev.mlapi.catalog.ApiRoute;
 import dev.mlapi.catalog.FunctionCatalog;
 import dev.mlapi.catalog.FunctionSpec;
-import dev.mlapi.catalog.Trigger;
 import dev.mlapi.catalog.OpenApiRoutes;
 import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.catalog.TableSpec;
@@ -89,16 +89,16 @@ class ProjectConsistencyTest {
                 Class<?> handler = Class.forName(spec.handlerClass(), false, loader);
                 assertThat(Modifier.isPublic(handler.getModifiers())).isTrue();
                 assertThat(handler.getConstructor()).as("public no-arg constructor of " + handler).isNotNull();
-                boolean sqs = spec.trigger().orElse(null) instanceof Trigger.Sqs;
                 Class<?> input = switch (spec.kind()) {
                     case HTTP -> APIGatewayV2HTTPEvent.class;
-                    case EVENT -> sqs ? SQSEvent.class : DynamodbEvent.class;
+                    case EVENT -> spec.trigger().orElseThrow().<Class<?>>match(stream -> DynamodbEvent.class,
+                            sqs -> SQSEvent.class);
                     case AUTHORIZER -> APIGatewayV2CustomAuthorizerEvent.class;
                 };
                 Class<?> output = switch (spec.kind()) {
                     case HTTP -> APIGatewayV2HTTPResponse.class;
-                    case EVENT -> sqs ? com.amazonaws.services.lambda.runtime.events.SQSBatchResponse.class
-                            : StreamsEventResponse.class;
+                    case EVENT -> spec.trigger().orElseThrow().<Class<?>>match(stream -> StreamsEventResponse.class,
+                            sqs -> SQSBatchResponse.class);
                     case AUTHORIZER -> SimpleIAMPolicyResponse.class;
                 };
                 Method method = handler.getMethod(spec.handlerMethod(),
@@ -152,9 +152,8 @@ class ProjectConsistencyTest {
             }
             assertThat(host.routes()).extracting(t -> t.route().routeKey())
                     .containsExactlyInAnyOrderElementsOf(routes().keySet());
-            // queue-fed functions (batch-worker) get their source with the local server's ElasticMQ
-            assertThat(host.streamSources()).hasSize((int) FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT).stream()
-                    .filter(spec -> spec.trigger().orElseThrow() instanceof Trigger.DynamoDbStream).count());
+            assertThat(host.streamSources().size() + host.sqsSources().size()).as("event sources")
+                    .isEqualTo(FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT).size());
             host.close();
         }
     }
@@ -202,23 +201,26 @@ class ProjectConsistencyTest {
                 eventFunctionsCovered.add(function);
                 continue;
             }
-            if (spec.kind() == FunctionSpec.Kind.EVENT && spec.trigger().orElseThrow() instanceof Trigger.Sqs) {
-                SQSEvent event = EventLoader.loadSQSEvent(file.toString());
-                assertThat(event.getRecords()).as(name).isNotEmpty();
-                event.getRecords().forEach(record -> {
-                    assertThat(record.getEventSource()).as(name).isEqualTo("aws:sqs");
-                    assertThat(record.getMessageId()).as(name).isNotBlank();
-                    assertThat(record.getAttributes()).as(name).containsKey("ApproximateReceiveCount");
-                });
-                eventFunctionsCovered.add(function);
-                continue;
-            }
             if (spec.kind() == FunctionSpec.Kind.EVENT) {
-                DynamodbEvent event = EventLoader.loadDynamoDbEvent(file.toString());
-                assertThat(event.getRecords()).as(name).isNotEmpty();
-                event.getRecords().forEach(record -> {
-                    assertThat(record.getEventSource()).as(name).isEqualTo("aws:dynamodb");
-                    assertThat(record.getDynamodb().getSequenceNumber()).as(name).isNotBlank();
+                spec.trigger().orElseThrow().visit(stream -> {
+                    DynamodbEvent event = EventLoader.loadDynamoDbEvent(file.toString());
+                    assertThat(event.getRecords()).as(name).isNotEmpty();
+                    event.getRecords().forEach(record -> {
+                        assertThat(record.getEventSource()).as(name).isEqualTo("aws:dynamodb");
+                        assertThat(record.getDynamodb().getSequenceNumber()).as(name).isNotBlank();
+                    });
+                }, sqs -> {
+                    SQSEvent event = EventLoader.loadSQSEvent(file.toString());
+                    assertThat(event.getRecords()).as(name).isNotEmpty().hasSizeLessThanOrEqualTo(sqs.batchSize());
+                    event.getRecords().forEach(record -> {
+                        assertThat(record.getEventSource()).as(name).isEqualTo("aws:sqs");
+                        assertThat(record.getEventSourceArn()).as(name).startsWith("arn:aws:sqs:");
+                        assertThat(record.getMessageId()).as(name).isNotBlank();
+                        assertThat(record.getReceiptHandle()).as(name).isNotBlank();
+                        assertThat(record.getAttributes()).as(name).containsKey("ApproximateReceiveCount");
+                        // A task is a small JSON object naming its job and kind (DESIGN: no data inside).
+                        assertThat(record.getBody()).as(name).contains("\"job\"").contains("\"kind\"");
+                    });
                 });
                 eventFunctionsCovered.add(function);
                 continue;
