@@ -139,7 +139,8 @@ class MlApiStackTest {
     void onnxFunctions_runDjlOfflineWithTheDefaultModel() {
         for (FunctionSpec spec : FunctionCatalog.ALL) {
             Map<String, Object> env = env(spec.name());
-            if (spec == FunctionCatalog.CLASSIFY || spec == FunctionCatalog.PREDICT || spec == FunctionCatalog.TRAIN_WORKER) {
+            if (spec == FunctionCatalog.CLASSIFY || spec == FunctionCatalog.PREDICT || spec == FunctionCatalog.TRAIN_WORKER
+                    || spec == FunctionCatalog.BATCH_WORKER) {
                 assertThat(env).containsEntry(Env.DJL_OFFLINE, "true");
             } else {
                 assertThat(env).doesNotContainKey(Env.DJL_OFFLINE);

@@ -171,5 +171,17 @@ class ReadmeExamplesTest {
                 assertThat(output).contains("\"suggested_tags\":[{\"name\":\"banana\"");
             }
         }
+
+        @Test
+        void batchScoringBlock_trainsScoresAGardenAndDownloadsItsCsv_andListsJobs() throws Exception {
+            String output = run(blocks.get(6));
+            assertThat(output).contains("\"job_kind\":\"train\"", "\"job_kind\":\"predict_batch\"",
+                    "\"status\":\"succeeded\"", "\"unit\":\"chunks\"", "\"download_url\":\"http");
+            assertThat(output).contains("plant,sepal_length,sepal_width,petal_length,petal_width,note,prediction,"
+                    + "probability_setosa,probability_versicolor,probability_virginica");
+            assertThat(output).contains("p1,5.0,3.4,1.5,0.2,by the gate,setosa,", "\"two stems\none flower\"");
+            assertThat(output.lines().filter(l -> l.endsWith("400")).count()).as("the table without petal_width")
+                    .isEqualTo(1);
+        }
     }
 }

@@ -49,6 +49,8 @@ public final class Env {
     public static final String TRAINING_MAX_ROWS = "TRAINING_MAX_ROWS";
     /** Train: the columns (target included) a training table may have (a 400 beyond). */
     public static final String TRAINING_MAX_COLUMNS = "TRAINING_MAX_COLUMNS";
+    /** Batch scoring: the rows of a dataset each score task reads and scores (the planner cuts the CSV so). */
+    public static final String BATCH_CHUNK_ROWS = "BATCH_CHUNK_ROWS";
 
     /** Local only (the local server, tests, {@code sam local} through env.json): never set in AWS. */
     public static final String DYNAMODB_ENDPOINT = "DYNAMODB_ENDPOINT";
@@ -90,6 +92,8 @@ public final class Env {
     public static final String DEFAULT_TRAINING_MAX_ROWS = "500000";
     /** Default of {@link #TRAINING_MAX_COLUMNS}; the reason is in the training library's {@code DatasetLimits}. */
     public static final String DEFAULT_TRAINING_MAX_COLUMNS = "500";
+    /** Default of {@link #BATCH_CHUNK_ROWS}. */
+    public static final String DEFAULT_BATCH_CHUNK_ROWS = "20000";
     /** The level functions log at in AWS. */
     public static final String DEFAULT_LOG_LEVEL = "INFO";
     /** The namespace of every metric the functions emit. */

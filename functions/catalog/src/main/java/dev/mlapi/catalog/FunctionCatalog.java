@@ -2,6 +2,7 @@ package dev.mlapi.catalog;
 
 import static dev.mlapi.catalog.FunctionSpec.FULL_JIT_JVM;
 import static dev.mlapi.catalog.Resource.ADMIN_PASSWORD_SECRET;
+import static dev.mlapi.catalog.Resource.BATCH_TASKS_QUEUE;
 import static dev.mlapi.catalog.Resource.IMAGES_INDEXES;
 import static dev.mlapi.catalog.Resource.IMAGES_OBJECTS;
 import static dev.mlapi.catalog.Resource.IMAGES_TABLE;
@@ -98,6 +99,35 @@ public final class FunctionCatalog {
             // Reads the registry only: resolving a reference lists versions, loading reads files.
             .optGrant(MODELS_BUCKET, "s3:ListBucket")
             .optGrant(MODELS_OBJECTS, "s3:GetObject")
+            // POST /predict/batch: the dataset's record is read, the job inserted with its owner's
+            // active-job count (one transaction of a Put and an Update), failed if it cannot be queued.
+            .optGrant(TRAINING_JOBS_TABLE, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+            // The dataset's header row: a ranged GET of its first bytes under training/.
+            .optGrant(TRAINING_OBJECTS, "s3:GetObject")
+            // The job's plan task.
+            .optGrant(BATCH_TASKS_QUEUE, "sqs:SendMessage")
+            .optEnv(Env.DJL_OFFLINE, new Literal("true"))
+            .build();
+
+    public static final FunctionSpec BATCH_WORKER = FunctionSpec.event("batch-worker")
+            .optModule("predict")
+            .setDescription("Runs batch scoring tasks: plans a dataset into chunks, scores each with predict's code, assembles the CSV.")
+            .setHandler("dev.mlapi.predict.BatchWorkerHandler::handleRequest")
+            .setSize(2048, Duration.ofMinutes(15),
+                    "A chunk of 20,000 rows is read, scored and written in seconds; the plan streams up to 1 GiB once.")
+            // One task per invocation, so a failing task is retried (and dead-lettered) alone.
+            .setTrigger(new Trigger.Sqs(QueueCatalog.BATCH_TASKS, 1, 100, Duration.ZERO))
+            // Jobs: read (status, plan), started, each part counted once (a transaction of a Put and an
+            // Update), succeeded or failed with the owner's active-job count given back.
+            .optGrant(TRAINING_JOBS_TABLE, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+            // training/: the dataset read (whole by the plan, by ranges by each chunk); the plan, the parts
+            // and the CSV written (the CSV by a multipart upload, aborted when it fails).
+            .optGrant(TRAINING_OBJECTS, "s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload")
+            // The pinned model version: its manifest and file read from the registry.
+            .optGrant(MODELS_BUCKET, "s3:ListBucket")
+            .optGrant(MODELS_OBJECTS, "s3:GetObject")
+            // The score tasks of a plan and the assembly when the last part is counted.
+            .optGrant(BATCH_TASKS_QUEUE, "sqs:SendMessage")
             .optEnv(Env.DJL_OFFLINE, new Literal("true"))
             .build();
 
@@ -201,7 +231,8 @@ public final class FunctionCatalog {
                     "one HMAC per token and no storage call (the key is read at init); API Gateway waits 10 s at most.")
             .build();
 
-    public static final List<FunctionSpec> ALL = List.of(LOGIN, HEALTH, CLASSIFY, MODELS, PREDICT, TRAIN, TRAIN_WORKER,
+    public static final List<FunctionSpec> ALL = List.of(LOGIN, HEALTH, CLASSIFY, MODELS, PREDICT, BATCH_WORKER, TRAIN,
+            TRAIN_WORKER,
             AGGREGATOR, HISTORY, REPORT, IMAGES, AUTHORIZER);
 
     private FunctionCatalog() {

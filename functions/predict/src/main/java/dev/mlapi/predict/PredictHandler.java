@@ -4,22 +4,23 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.http.Access;
 import dev.mlapi.core.http.ApiPipeline;
 import dev.mlapi.core.http.ApiRequest;
 import dev.mlapi.core.http.ApiResponse;
 import dev.mlapi.core.runtime.Priming;
-import dev.mlapi.registry.RegistrySettings;
-import dev.mlapi.registry.S3ModelRegistry;
 
 /**
  * {@code POST /predict} (a batch of instances as JSON) and {@code GET /predict?model=…&<feature>=<value>…}
- * (one instance from the query string): predictions of a tabular ONNX model from the registry.
+ * (one instance from the query string): predictions of a tabular ONNX model from the registry;
+ * {@code POST /predict/batch}: a job scoring a stored dataset, run by batch-worker.
  */
 public final class PredictHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
 
     private final PredictService service;
+    private final BatchJobs batches;
     private final ApiPipeline pipeline;
 
     /** Lambda's entry point: configuration from the environment, primed during init (and before a snapshot). */
@@ -29,21 +30,35 @@ public final class PredictHandler implements RequestHandler<APIGatewayV2HTTPEven
     }
 
     public PredictHandler(Wiring wiring) {
-        this(wiring, PredictService.create(wiring.config(),
-                S3ModelRegistry.create(RegistrySettings.from(wiring.config()), wiring.clock())));
+        this(wiring, BatchComponents.create(wiring));
+    }
+
+    private PredictHandler(Wiring wiring, BatchComponents components) {
+        this(wiring, components.predict(), components.jobs());
     }
 
     PredictHandler(Wiring wiring, PredictService service) {
+        this(wiring, service, BatchComponents.create(wiring, service).jobs());
+    }
+
+    PredictHandler(Wiring wiring, PredictService service, BatchJobs batches) {
         this.service = service;
+        this.batches = batches;
         this.pipeline = wiring.pipeline()
                 .route("POST /predict", Access.USER_OVERLAPPED, this::predict)
                 .route("GET /predict", Access.USER_OVERLAPPED, this::predict)
+                .route("POST /predict/batch", Access.USER, this::submitBatch)
                 .build();
     }
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
         return pipeline.handle(event, context);
+    }
+
+    private ApiResponse submitBatch(ApiRequest request) {
+        BatchJobs.Accepted accepted = batches.submit(request.requirePrincipal(), request.json(JsonNode.class));
+        return ApiResponse.json(202, accepted).withHeader("location", accepted.statusUrl());
     }
 
     private ApiResponse predict(ApiRequest request) {

@@ -80,23 +80,44 @@ public final class PredictService implements AutoCloseable, Primer {
         long started = System.nanoTime();
         Manifest manifest = models.resolve(request.model());
         log.model(manifest.ref());
-        List<TabularModel.Output> outputs;
+        List<TabularModel.Output> outputs = score(manifest, request.instances());
+        PredictResult result = result(manifest, outputs, started);
+        Prediction first = result.predictions().get(0);
+        log.result(first.label() != null ? first.label() : String.valueOf(first.value()));
+        return result;
+    }
+
+    /** The tabular model {@code ref} names now: 404 for an unknown model, 400 for one that is not tabular. */
+    Manifest resolve(ModelRef ref) {
+        return models.resolve(ref);
+    }
+
+    /**
+     * Predicts {@code instances} (as {@code POST /predict}'s: objects by column or feature name, or
+     * arrays in their order) with the model of {@code manifest}, loaded once per container within
+     * the cache's budget. A bad instance is a 400 naming it ({@code instances[3].petal_width}).
+     */
+    List<TabularModel.Output> score(Manifest manifest, List<JsonNode> instances) {
         try (var lease = cache.acquire(TabularModels.cacheKey(manifest),
                 () -> Telemetry.timeModelLoad(manifest.ref(), () -> models.load(manifest)))) {
             TabularModel model = lease.model();
             Optional<RawColumns> columns = RawColumns.of(manifest);
             if (columns.isPresent()) {
-                RawColumns.Rows rows = columns.get().rows(request.instances());
-                outputs = Telemetry.timeInference(manifest.ref(), () -> model.predict(rows.numeric(), rows.text()));
-            } else {
-                double[][] rows = Features.rows(request.instances(), model.featureCount(), manifest.featureNames());
-                outputs = Telemetry.timeInference(manifest.ref(), () -> model.predict(rows));
+                RawColumns.Rows rows = columns.get().rows(instances);
+                return Telemetry.timeInference(manifest.ref(), () -> model.predict(rows.numeric(), rows.text()));
             }
+            double[][] rows = Features.rows(instances, model.featureCount(), manifest.featureNames());
+            return Telemetry.timeInference(manifest.ref(), () -> model.predict(rows));
         }
-        PredictResult result = result(manifest, outputs, started);
-        Prediction first = result.predictions().get(0);
-        log.result(first.label() != null ? first.label() : String.valueOf(first.value()));
-        return result;
+    }
+
+    /**
+     * The columns an instance of the model is made of, by name: its raw columns (a model trained on a
+     * table with text, blank or date columns) or its manifest's feature names; empty when the
+     * manifest names none (such a model takes arrays only).
+     */
+    static List<String> inputColumns(Manifest manifest) {
+        return RawColumns.of(manifest).map(RawColumns::names).orElse(manifest.featureNames());
     }
 
     private static PredictResult result(Manifest manifest, List<TabularModel.Output> outputs, long started) {

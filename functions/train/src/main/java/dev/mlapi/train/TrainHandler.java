@@ -13,7 +13,9 @@ import dev.mlapi.core.http.ApiResponse;
 import dev.mlapi.train.TrainViews.JobAccepted;
 
 /**
- * The train function's API: training jobs ({@code /train}) and their datasets ({@code /datasets}).
+ * The train function's API: training jobs ({@code /train}) and their datasets ({@code /datasets}),
+ * and every kind of job ({@code /jobs}: training, batch scoring, batch tagging), since they all
+ * live in the training table.
  * Training itself runs in {@link TrainWorkerHandler}, never inside a request.
  */
 public final class TrainHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
@@ -50,6 +52,11 @@ public final class TrainHandler implements RequestHandler<APIGatewayV2HTTPEvent,
                 .route("GET /train", Access.USER, this::listJobs)
                 .route("GET /train/{job_id}", Access.USER, this::getJob)
                 .route("DELETE /train/{job_id}", Access.USER, this::cancel)
+                .route("GET /jobs", Access.USER, this::listAllJobs)
+                .route("GET /jobs/{id}", Access.USER, request -> ApiResponse.ok(
+                        jobs.get(request.requirePrincipal(), request.pathParameter("id"))))
+                .route("DELETE /jobs/{id}", Access.USER, request -> ApiResponse.ok(
+                        jobs.cancel(request.requirePrincipal(), request.pathParameter("id"))))
                 .route("POST /datasets", Access.USER, this::reserveDataset)
                 .route("GET /datasets", Access.USER, this::listDatasets)
                 .route("GET /datasets/{dataset_id}", Access.USER, this::getDataset)
@@ -71,6 +78,11 @@ public final class TrainHandler implements RequestHandler<APIGatewayV2HTTPEvent,
     private ApiResponse listJobs(ApiRequest request) {
         return ApiResponse.ok(jobs.list(request.requirePrincipal(), request.query("user"), request.query("cursor"),
                 request.queryInt("limit", DEFAULT_PAGE, 1, MAX_PAGE)));
+    }
+
+    private ApiResponse listAllJobs(ApiRequest request) {
+        return ApiResponse.ok(jobs.list(request.requirePrincipal(), request.query("kind"), request.query("user"),
+                request.query("cursor"), request.queryInt("limit", DEFAULT_PAGE, 1, MAX_PAGE), "all-jobs"));
     }
 
     private ApiResponse getJob(ApiRequest request) {

@@ -19,24 +19,37 @@ final class TrainViews {
     record JobAccepted(String jobId, String status, String statusUrl) {
     }
 
-    record Progress(int done, int total) {
+    /** {@code done} of {@code total} {@code unit}s: fits (training), chunks (batch scoring), images (batch tagging). */
+    record Progress(int done, int total, String unit) {
     }
 
     /**
-     * A job as {@code GET /train/{job_id}} shows it; {@code result} (best parameters, scores,
-     * every candidate, the registered model) once it succeeded, {@code error} once it failed.
+     * A job as {@code GET /jobs/{id}} and {@code GET /train/{job_id}} show it; {@code result} (for
+     * training: best parameters, scores, every candidate, the registered model; for batch scoring:
+     * the rows scored and a fresh download URL of the CSV) once it succeeded, {@code error} once it
+     * failed. {@code algorithm} and {@code task} are a training job's only.
      */
-    record JobView(String jobId, String status, String owner, String modelName, String algorithm, String task,
-            Optional<String> datasetId, Instant createdAt, Optional<Instant> startedAt, Optional<Instant> finishedAt,
-            Progress progress, int attempts, Optional<Double> elapsedSeconds,
-            Optional<Double> estimatedRemainingSeconds, Optional<JsonNode> result, Optional<String> error) {
+    record JobView(String jobId, String jobKind, String status, String owner, String modelName,
+            Optional<String> algorithm, Optional<String> task, Optional<String> datasetId, Instant createdAt,
+            Optional<Instant> startedAt, Optional<Instant> finishedAt, Progress progress, int attempts,
+            Optional<Double> elapsedSeconds, Optional<Double> estimatedRemainingSeconds, Optional<JsonNode> result,
+            Optional<String> error) {
 
         static JobView of(TrainingJob job, Instant now, boolean withResult) {
-            return new JobView(job.id(), job.status().value(), job.owner(), job.modelName(), job.algorithm(),
-                    job.task(), job.datasetId(), job.createdAt(), job.startedAt(), job.finishedAt(),
-                    new Progress(job.done(), job.total()), job.attempts(), job.elapsed(now).map(TrainViews::seconds),
-                    job.estimatedRemaining(now).map(TrainViews::seconds),
-                    withResult ? job.result().map(r -> Json.readTree(r.getBytes(StandardCharsets.UTF_8))) : Optional.empty(), job.error());
+            return of(job, now, withResult ? job.result().map(r -> Json.readTree(r.getBytes(StandardCharsets.UTF_8)))
+                    : Optional.empty());
+        }
+
+        static JobView of(TrainingJob job, Instant now, Optional<JsonNode> result) {
+            return new JobView(job.id(), job.jobKind().value(), job.status().value(), job.owner(), job.modelName(),
+                    present(job.algorithm()), present(job.task()), job.datasetId(), job.createdAt(), job.startedAt(),
+                    job.finishedAt(), new Progress(job.done(), job.total(), job.jobKind().unit()), job.attempts(),
+                    job.elapsed(now).map(TrainViews::seconds), job.estimatedRemaining(now).map(TrainViews::seconds),
+                    result, job.error());
+        }
+
+        private static Optional<String> present(String text) {
+            return text.isEmpty() ? Optional.empty() : Optional.of(text);
         }
     }
 

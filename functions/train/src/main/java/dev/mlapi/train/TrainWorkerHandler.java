@@ -82,7 +82,7 @@ public final class TrainWorkerHandler implements RequestHandler<DynamodbEvent, S
         }
     }
 
-    /** The job a record inserted; empty for anything else (a dataset, a modification the filter let through). */
+    /** The training job a record inserted; empty for anything else (a dataset, a batch job, a modification the filter let through). */
     static Optional<String> insertedJob(DynamodbStreamRecord record) {
         if (!"INSERT".equals(record.getEventName()) || record.getDynamodb() == null
                 || record.getDynamodb().getNewImage() == null) {
@@ -92,6 +92,11 @@ public final class TrainWorkerHandler implements RequestHandler<DynamodbEvent, S
         AttributeValue kind = image.get(TrainingTable.KIND);
         AttributeValue id = image.get(TrainingTable.ID);
         if (kind == null || !TrainingTable.JOB.equals(kind.getS()) || id == null || id.getS() == null) {
+            return Optional.empty();
+        }
+        // Batch scoring and tagging jobs live in the same table; their work runs in batch-worker.
+        AttributeValue jobKind = image.get(TrainingTable.JOB_KIND);
+        if (jobKind != null && !dev.mlapi.core.jobs.JobKind.TRAIN.value().equals(jobKind.getS())) {
             return Optional.empty();
         }
         return Optional.of(id.getS());

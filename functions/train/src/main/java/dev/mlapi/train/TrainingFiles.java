@@ -123,6 +123,12 @@ final class TrainingFiles {
         }
     }
 
+    /** A presigned GET of {@code key}, valid for {@code validFor}. */
+    java.net.URL presignDownload(String key, Duration validFor) {
+        return call(() -> presigner.presignGetObject(r -> r.signatureDuration(validFor)
+                .getObjectRequest(g -> g.bucket(bucket).key(key)))).url();
+    }
+
     /** Size and sha256 (hex) of a stored object, streamed; empty if it does not exist. */
     Optional<Digest> digest(String key) {
         try (InputStream in = call(() -> s3.getObject(r -> r.bucket(bucket).key(key)))) {

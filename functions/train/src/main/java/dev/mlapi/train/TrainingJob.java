@@ -1,5 +1,6 @@
 package dev.mlapi.train;
 
+import dev.mlapi.core.jobs.JobKind;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -17,6 +18,7 @@ import java.util.Optional;
  *                         the worker registers only while it still does. Empty for jobs from before claims
  * @param counted          whether the job holds one of its owner's active-job slots (every job accepted
  *                         since quotas; a slot is given back exactly once, when the job leaves queued/running)
+ * @param jobKind          training, batch scoring or batch tagging ({@code job_kind}; absent = training)
  */
 public record TrainingJob(
         String id,
@@ -39,7 +41,19 @@ public record TrainingJob(
         Optional<String> error,
         Optional<String> result,
         Optional<String> modelOwner,
-        boolean counted) {
+        boolean counted,
+        JobKind jobKind) {
+
+    /** A training job. */
+    public TrainingJob(String id, String owner, JobStatus status, String modelName, String algorithm, String task,
+            String request, String datasetKey, Optional<String> datasetId, Instant createdAt,
+            Optional<Instant> startedAt, Optional<Instant> finishedAt, int done, int total, int attempts,
+            Optional<Instant> attemptStartedAt, Optional<Instant> heartbeatAt, Optional<String> error,
+            Optional<String> result, Optional<String> modelOwner, boolean counted) {
+        this(id, owner, status, modelName, algorithm, task, request, datasetKey, datasetId, createdAt, startedAt,
+                finishedAt, done, total, attempts, attemptStartedAt, heartbeatAt, error, result, modelOwner, counted,
+                JobKind.TRAIN);
+    }
 
     /** A job from before model-name claims and quotas: no recorded name owner, no slot held. */
     public TrainingJob(String id, String owner, JobStatus status, String modelName, String algorithm, String task,

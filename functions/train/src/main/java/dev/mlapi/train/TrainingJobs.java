@@ -9,6 +9,7 @@ import dev.mlapi.core.error.ApiException.InvalidInput;
 import dev.mlapi.core.error.ApiException.NotFound;
 import dev.mlapi.core.error.ApiException.PayloadTooLarge;
 import dev.mlapi.core.error.ApiException.TooManyRequests;
+import dev.mlapi.core.jobs.JobKind;
 import dev.mlapi.core.json.Json;
 import dev.mlapi.train.TrainViews.JobAccepted;
 import dev.mlapi.train.TrainViews.JobPage;
@@ -147,19 +148,56 @@ final class TrainingJobs {
     }
 
     JobView get(Principal caller, String jobId) {
-        return JobView.of(settleIfStale(visible(caller, jobId)), clock.instant(), true);
+        TrainingJob job = settleIfStale(visible(caller, jobId));
+        return JobView.of(job, clock.instant(), result(job));
     }
 
+    /** {@code GET /train}: training jobs only. */
     JobPage list(Principal caller, Optional<String> user, Optional<String> cursor, int limit) {
+        return list(caller, Optional.of(JobKind.TRAIN.value()), user, cursor, limit, "jobs");
+    }
+
+    /**
+     * {@code GET /jobs}: every kind of job (or only {@code kind}'s), newest first; users their own,
+     * admins everyone's (or {@code user}'s).
+     */
+    JobPage list(Principal caller, Optional<String> kind, Optional<String> user, Optional<String> cursor, int limit,
+            String listingName) {
+        Optional<JobKind> only = kind.map(k -> JobKind.parse(k).orElseThrow(() -> InvalidInput.field("kind",
+                "must be one of " + JobKind.allValues() + ", got '" + (k.length() > 40 ? k.substring(0, 40) : k) + "'")));
         Optional<String> owner = caller.isAdmin() ? user : Optional.of(caller.username());
         if (!caller.isAdmin() && user.isPresent() && !user.get().equals(caller.username())) {
             throw new Forbidden("only an admin may list another user's jobs");
         }
-        String listing = "jobs\n" + caller.username() + "\n" + owner.orElse("*");
-        var slice = table.listJobs(owner, cursors.decode(cursor, listing), limit);
+        String listing = listingName + "\n" + caller.username() + "\n" + owner.orElse("*")
+                + (listingName.equals("jobs") ? "" : "\n" + only.map(JobKind::value).orElse("*"));
+        var after = cursors.decode(cursor, listing);
+        var slice = only.isPresent() ? table.listJobs(owner, only.get(), after, limit)
+                : table.listJobs(owner, after, limit);
         Instant now = clock.instant();
         return new JobPage(slice.items().stream().map(job -> JobView.of(settleIfStale(job), now, false)).toList(),
                 slice.next().map(position -> cursors.encode(position, listing)));
+    }
+
+    /** How long the download URL of a batch job's CSV works: each read of the job signs a new one. */
+    static final Duration DOWNLOAD_URL_VALIDITY = Duration.ofMinutes(15);
+
+    /**
+     * The stored result as shown: a batch scoring job's CSV is named by a download URL signed now
+     * (its object key stays inside).
+     */
+    private Optional<JsonNode> result(TrainingJob job) {
+        Optional<JsonNode> stored = job.result().map(r -> Json.readTree(r.getBytes(StandardCharsets.UTF_8)));
+        if (stored.isEmpty() || job.jobKind() != JobKind.PREDICT_BATCH || !stored.get().isObject()) {
+            return stored;
+        }
+        ObjectNode shown = ((ObjectNode) stored.get()).deepCopy();
+        JsonNode key = shown.remove("object_key");
+        if (key != null && key.isTextual() && key.asText().startsWith(TrainingFiles.PREFIX)) {
+            shown.put("download_url", files.presignDownload(key.asText(), DOWNLOAD_URL_VALIDITY).toString());
+            shown.put("download_expires_at", clock.instant().plus(DOWNLOAD_URL_VALIDITY).toString());
+        }
+        return Optional.of(shown);
     }
 
     /** Cancels a queued or running job: the worker stops at its next fit and registers nothing. */
@@ -170,7 +208,8 @@ final class TrainingJobs {
             throw new Conflict("job '" + jobId + "' has already " + (now.status() == JobStatus.CANCELLED
                     ? "been cancelled" : "finished: " + now.status().value()));
         }
-        return JobView.of(table.findJob(job.id()).orElseThrow(() -> notFound(jobId)), clock.instant(), true);
+        TrainingJob cancelled = table.findJob(job.id()).orElseThrow(() -> notFound(jobId));
+        return JobView.of(cancelled, clock.instant(), result(cancelled));
     }
 
     /** The start of a stored dataset, enough for its header ({@link #HEAD_BYTES}: one ranged GET). */
@@ -235,6 +274,6 @@ final class TrainingJobs {
     }
 
     private static NotFound notFound(String jobId) {
-        return new NotFound("no training job '" + jobId + "'");
+        return new NotFound("no job '" + jobId + "'");
     }
 }

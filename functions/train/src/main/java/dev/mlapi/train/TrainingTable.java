@@ -3,6 +3,7 @@ package dev.mlapi.train;
 import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.aws.SdkErrors;
 import dev.mlapi.core.aws.Transactions;
+import dev.mlapi.core.jobs.JobKind;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -74,6 +75,8 @@ final class TrainingTable {
     static final String OBJECT_KEY = "object_key";
     static final String MODEL_OWNER = "model_owner";
     static final String COUNTED = "counted";
+    /** {@code train}, {@code predict_batch} or {@code classify_batch} ({@link JobKind}); absent = {@code train}. */
+    static final String JOB_KIND = "job_kind";
     static final String ACTIVE_JOBS = "active_jobs";
     static final String PENDING = "pending";
     static final String DATASET_BYTES = "dataset_bytes";
@@ -162,6 +165,7 @@ final class TrainingTable {
         item.put(DONE, n(job.done()));
         item.put(TOTAL, n(job.total()));
         item.put(ATTEMPTS, n(job.attempts()));
+        item.put(JOB_KIND, s(job.jobKind().value()));
         return item;
     }
 
@@ -292,6 +296,38 @@ final class TrainingTable {
     Slice<TrainingJob> listJobs(Optional<String> owner, Optional<Position> after, int limit) {
         Slice<Map<String, AttributeValue>> slice = list(JOB, owner, after, limit);
         return new Slice<>(slice.items().stream().map(TrainingTable::job).toList(), slice.next());
+    }
+
+    /** How many index pages one listing of a single kind reads at most before it answers a short page. */
+    static final int MAX_KIND_PAGES = 10;
+
+    /**
+     * Newest first, only jobs of {@code kind} ({@code job_kind}, absent = train). The kind is a
+     * filter on the same index, so this reads pages of {@code limit} until it has {@code limit}
+     * jobs or has read {@link #MAX_KIND_PAGES}; then it answers what it found with the position
+     * it reached, so a page may hold fewer jobs and still have a next one.
+     */
+    Slice<TrainingJob> listJobs(Optional<String> owner, JobKind kind, Optional<Position> after, int limit) {
+        List<TrainingJob> found = new ArrayList<>();
+        Optional<Position> position = after;
+        for (int page = 0; page < MAX_KIND_PAGES; page++) {
+            Slice<Map<String, AttributeValue>> slice = list(JOB, owner, position, limit);
+            for (Map<String, AttributeValue> item : slice.items()) {
+                if (JobKind.stored(optionalText(item, JOB_KIND)) == kind) {
+                    found.add(job(item));
+                    if (found.size() == limit) {
+                        boolean last = slice.next().isEmpty() && item == slice.items().get(slice.items().size() - 1);
+                        return new Slice<>(found, last ? Optional.empty()
+                                : Optional.of(new Position(text(item, CREATED_AT), text(item, ID))));
+                    }
+                }
+            }
+            if (slice.next().isEmpty()) {
+                return new Slice<>(found, Optional.empty());
+            }
+            position = slice.next();
+        }
+        return new Slice<>(found, position);
     }
 
     // ---------------------------------------------------------------- datasets
@@ -551,16 +587,17 @@ final class TrainingTable {
     }
 
     private static TrainingJob job(Map<String, AttributeValue> item) {
+        // A batch job has no algorithm or task (its model and dataset are its model_name and dataset_key).
         return new TrainingJob(text(item, ID), text(item, OWNER), JobStatus.of(text(item, STATUS)),
-                text(item, MODEL_NAME), text(item, ALGORITHM), text(item, TASK), text(item, REQUEST),
-                text(item, DATASET_KEY), optionalText(item, DATASET_ID), instant(text(item, CREATED_AT)),
+                text(item, MODEL_NAME), optionalText(item, ALGORITHM).orElse(""),
+                optionalText(item, TASK).orElse(""), text(item, REQUEST), text(item, DATASET_KEY), optionalText(item, DATASET_ID), instant(text(item, CREATED_AT)),
                 optionalText(item, STARTED_AT).map(TrainingTable::instant),
                 optionalText(item, FINISHED_AT).map(TrainingTable::instant),
                 number(item, DONE), number(item, TOTAL), number(item, ATTEMPTS),
                 optionalText(item, ATTEMPT_STARTED_AT).map(TrainingTable::instant),
                 optionalText(item, HEARTBEAT_AT).map(TrainingTable::instant),
                 optionalText(item, ERROR), optionalText(item, RESULT), optionalText(item, MODEL_OWNER),
-                isCounted(item));
+                isCounted(item), JobKind.stored(optionalText(item, JOB_KIND)));
     }
 
     private static TrainingDataset dataset(Map<String, AttributeValue> item) {
