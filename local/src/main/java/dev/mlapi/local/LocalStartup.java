@@ -5,6 +5,7 @@ import dev.mlapi.imagestore.ImageLibrary;
 import dev.mlapi.imagestore.ImageObjects;
 import dev.mlapi.imagestore.ImageSweeper;
 import dev.mlapi.models.DefaultImageModel;
+import dev.mlapi.predict.BatchJobRecovery;
 import dev.mlapi.registry.RegistrySettings;
 import dev.mlapi.registry.S3Clients;
 import dev.mlapi.registry.S3ModelRegistry;
@@ -35,7 +36,8 @@ final class LocalStartup {
      * sends it again from the jobs table (which fits are done is recorded there, so a task sent
      * twice counts nothing twice).
      */
-    static final List<StartupTask> STARTUP_TASKS = List.of();
+    static final List<StartupTask> STARTUP_TASKS = List.of(
+            new StartupTask("batch scoring: lost tasks sent again", wiring -> new BatchJobRecovery(wiring).resume()));
 
     private LocalStartup() {
     }
