@@ -41,11 +41,17 @@ public final class Env {
     public static final String TRAINING_MAX_PENDING_DATASETS = "TRAINING_MAX_PENDING_DATASETS";
     /** Train: the bytes a user's datasets (reserved or stored) may take in all (admins are exempt). */
     public static final String TRAINING_MAX_DATASET_BYTES = "TRAINING_MAX_DATASET_BYTES";
+    /** The URL of the queue of fit and refit tasks ({@link QueueCatalog#TRAINING_TASKS}). */
+    public static final String TRAINING_TASKS_QUEUE_URL = "TRAINING_TASKS_QUEUE_URL";
+    /** The URL of the queue of batch scoring and tagging tasks ({@link QueueCatalog#BATCH_TASKS}). */
+    public static final String BATCH_TASKS_QUEUE_URL = "BATCH_TASKS_QUEUE_URL";
 
     /** Local only (the local server, tests, {@code sam local} through env.json): never set in AWS. */
     public static final String DYNAMODB_ENDPOINT = "DYNAMODB_ENDPOINT";
     /** Local only. */
     public static final String S3_ENDPOINT = "S3_ENDPOINT";
+    /** Local only: the SQS endpoint (the local server's ElasticMQ). */
+    public static final String SQS_ENDPOINT = "SQS_ENDPOINT";
     /** Local only: the JWT key in plain text instead of {@link #JWT_SECRET_ARN}. */
     public static final String JWT_SECRET = "JWT_SECRET";
     /** Local only: the first admin's password in plain text instead of {@link #ADMIN_PASSWORD_SECRET_ARN}. */

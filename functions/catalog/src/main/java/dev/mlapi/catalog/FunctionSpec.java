@@ -286,9 +286,19 @@ public record FunctionSpec(
         }
 
         public FunctionSpec build() {
-            if (trigger instanceof Trigger.DynamoDbStream stream) {
-                optGrant(stream.streamReadGrant());
-                optGrant(Grant.of(Resource.OWN_FAILURE_QUEUE, "sqs:SendMessage"));
+            if (trigger != null) {
+                trigger.visit(stream -> {
+                    optGrant(stream.streamReadGrant());
+                    optGrant(Grant.of(Resource.OWN_FAILURE_QUEUE, "sqs:SendMessage"));
+                }, sqs -> {
+                    // A message must stay hidden while every retry of its invocation may still run.
+                    if (timeout != null && sqs.queue().visibilityTimeout().compareTo(timeout.multipliedBy(6)) < 0) {
+                        throw new IllegalArgumentException(name + ": the visibility timeout of "
+                                + sqs.queue().logicalId() + " (" + sqs.queue().visibilityTimeout().toSeconds()
+                                + " s) must be at least 6 times the function's timeout (" + timeout.toSeconds() + " s)");
+                    }
+                    optGrant(sqs.consumeGrant());
+                });
             }
             List<Grant> grantList = new ArrayList<>();
             grants.forEach((resource, actions) -> grantList.add(new Grant(resource, actions)));

@@ -5,7 +5,8 @@ import java.util.Optional;
 /**
  * What a function can be granted actions on. The CDK stack and the SAM template generator each
  * turn a resource into its ARN; a function granted anything on a resource that has an
- * {@link #envVar()} also gets that variable, set to the resource's name (or the secret's ARN).
+ * {@link #envVar()} also gets that variable, set to the resource's name (the secret's ARN, the
+ * queue's URL).
  */
 public enum Resource {
     USERS_TABLE(Kind.TABLE, TableCatalog.USERS.logicalId(), TableCatalog.USERS.envVar()),
@@ -45,6 +46,10 @@ public enum Resource {
     IMAGES_OBJECTS(Kind.BUCKET_OBJECTS, "ModelsBucket", Env.MODELS_BUCKET, "images/"),
     JWT_SECRET(Kind.SECRET, "JwtSecret", Env.JWT_SECRET_ARN),
     ADMIN_PASSWORD_SECRET(Kind.SECRET, "AdminPasswordSecret", Env.ADMIN_PASSWORD_SECRET_ARN),
+    /** The queue of fit and refit tasks; its variable is the queue's URL. */
+    TRAINING_TASKS_QUEUE(Kind.QUEUE, QueueCatalog.TRAINING_TASKS.logicalId(), QueueCatalog.TRAINING_TASKS.envVar()),
+    /** The queue of batch scoring and tagging tasks; its variable is the queue's URL. */
+    BATCH_TASKS_QUEUE(Kind.QUEUE, QueueCatalog.BATCH_TASKS.logicalId(), QueueCatalog.BATCH_TASKS.envVar()),
     /** The function's own log group. */
     OWN_LOG_GROUP(Kind.LOG_GROUP, null, null),
     /** An event function's own on-failure destination: an SQS queue that keeps what could not be processed. */
@@ -81,9 +86,19 @@ public enum Resource {
         return kind;
     }
 
-    /** The shared resource's CloudFormation logical id; empty for a function's own log group or queue. */
+    /** The shared resource's CloudFormation logical id; empty for a function's own log group or failure queue. */
     public Optional<String> logicalId() {
         return Optional.ofNullable(logicalId);
+    }
+
+    /** The resource of {@code queue} (a {@link Kind#QUEUE} with the queue's logical id). */
+    public static Resource of(QueueSpec queue) {
+        for (Resource resource : values()) {
+            if (resource.kind == Kind.QUEUE && queue.logicalId().equals(resource.logicalId)) {
+                return resource;
+            }
+        }
+        throw new IllegalStateException("no resource for queue " + queue.logicalId() + " in Resource");
     }
 
     /** The variable that names this resource to the function, if any. */

@@ -5,9 +5,81 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
-/** What invokes an event function. */
+/**
+ * What invokes an event function.
+ *
+ * <p>Code that treats kinds differently (the catalog's grants, the CDK stack, the SAM template,
+ * the local server) goes through {@link #match}, one function per kind: a new kind adds a
+ * parameter there, so every such place stops compiling until it handles the kind. (Java 17 has
+ * no exhaustive {@code switch} over a sealed interface without preview features; this is its
+ * equivalent.)
+ */
 public sealed interface Trigger {
+
+    /** The result of the function given for this trigger's kind. */
+    <R> R match(Function<DynamoDbStream, R> onDynamoDbStream, Function<Sqs, R> onSqs);
+
+    /** Runs the action given for this trigger's kind. */
+    default void visit(Consumer<DynamoDbStream> onDynamoDbStream, Consumer<Sqs> onSqs) {
+        match(stream -> {
+            onDynamoDbStream.accept(stream);
+            return null;
+        }, sqs -> {
+            onSqs.accept(sqs);
+            return null;
+        });
+    }
+
+    /**
+     * An SQS queue of tasks ({@link QueueCatalog}). Lambda (and the local server) receives up to
+     * {@code batchSize} messages, invokes the function with them and deletes those not listed
+     * in its {@code batchItemFailures} ({@code ReportBatchItemFailures} is always on); a failed
+     * message is delivered again after the queue's visibility timeout, and after the queue's
+     * {@code maxReceiveCount} receives it moves to the queue's dead-letter queue. An exception
+     * thrown by the function fails the whole batch.
+     *
+     * @param queue             the queue consumed
+     * @param batchSize         messages per invocation, 1..10
+     * @param maxConcurrency    the event source's maximum concurrent invocations, 2..1000 (Lambda's bounds)
+     * @param maxBatchingWindow how long to gather messages before invoking, at most 300 s
+     */
+    record Sqs(QueueSpec queue, int batchSize, int maxConcurrency, Duration maxBatchingWindow) implements Trigger {
+
+        public Sqs {
+            Objects.requireNonNull(queue, "queue");
+            Objects.requireNonNull(maxBatchingWindow, "maxBatchingWindow");
+            if (batchSize < 1 || batchSize > 10) {
+                throw new IllegalArgumentException(queue.logicalId() + ": batch size must be 1..10, got " + batchSize);
+            }
+            if (maxConcurrency < 2 || maxConcurrency > 1000) {
+                throw new IllegalArgumentException(queue.logicalId() + ": maximum concurrency must be 2..1000 (Lambda's"
+                        + " bounds), got " + maxConcurrency);
+            }
+            if (maxBatchingWindow.isNegative() || maxBatchingWindow.compareTo(Duration.ofMinutes(5)) > 0) {
+                throw new IllegalArgumentException(queue.logicalId() + ": batching window must be 0..300 s, got "
+                        + maxBatchingWindow);
+            }
+        }
+
+        @Override
+        public <R> R match(Function<DynamoDbStream, R> onDynamoDbStream, Function<Sqs, R> onSqs) {
+            return onSqs.apply(this);
+        }
+
+        /** The queue as a resource to grant on. */
+        public Resource resource() {
+            return Resource.of(queue);
+        }
+
+        /** The actions Lambda's event source mapping needs on the queue, granted to the function's role. */
+        public Grant consumeGrant() {
+            return Grant.of(resource(), "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+                    "sqs:ChangeMessageVisibility");
+        }
+    }
 
     /**
      * The stream of a DynamoDB table, from its oldest record. Lambda (and the local server)
@@ -53,6 +125,11 @@ public sealed interface Trigger {
             if (maxRetries < 0 || maxRetries > 10_000) {
                 throw new IllegalArgumentException("max retries must be 0..10000, got " + maxRetries);
             }
+        }
+
+        @Override
+        public <R> R match(Function<DynamoDbStream, R> onDynamoDbStream, Function<Sqs, R> onSqs) {
+            return onDynamoDbStream.apply(this);
         }
 
         /** Only the records of these event names, e.g. {@code withEventNames("INSERT")}. */

@@ -34,6 +34,7 @@ import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * Builds the collaborators every function shares from one {@link Config}: the DynamoDB client,
@@ -51,6 +52,7 @@ public final class Wiring {
     private final Clock clock;
     private final AwsClients clients;
     private final Supplier<DynamoDbClient> dynamoDb;
+    private final Supplier<SqsClient> sqs;
     private final Supplier<UserStore> userStore;
     private final Supplier<TokenStore> tokenStore;
     private final Supplier<RequestLog> requestLog;
@@ -70,6 +72,7 @@ public final class Wiring {
         this.clock = clock;
         this.clients = new AwsClients(config);
         this.dynamoDb = memoize(() -> dynamoDbWrapper.apply(clients.dynamoDb()));
+        this.sqs = memoize(clients::sqs);
         this.secrets = new SecretResolver(clients::secretsManager);
         this.userStore = memoize(() -> new DynamoDbUserStore(dynamoDb.get(), config.usersTable()));
         this.tokenStore = memoize(() -> new DynamoDbTokenStore(dynamoDb.get(), config.tokensTable(), clock));
@@ -125,6 +128,11 @@ public final class Wiring {
 
     public DynamoDbClient dynamoDb() {
         return dynamoDb.get();
+    }
+
+    /** The SQS client: tasks are sent through {@link dev.mlapi.core.queue.TaskQueue#of}, received by Lambda (or the local server). */
+    public SqsClient sqs() {
+        return sqs.get();
     }
 
     /** Built on each call: only the local server's event sources read streams. */

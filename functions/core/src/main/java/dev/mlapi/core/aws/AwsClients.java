@@ -15,9 +15,10 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
- * The factory of core's AWS SDK clients (DynamoDB, Secrets Manager), and the only core code that
+ * The factory of core's AWS SDK clients (DynamoDB, Secrets Manager, SQS), and the only core code that
  * knows {@code endpointOverride}. The model registry has its own factory of S3 clients.
  *
  * <p>Clients are built once per container (at init, so SnapStart snapshots them) with the
@@ -58,6 +59,17 @@ public final class AwsClients {
                 .credentialsProvider(credentials(config.dynamoDbEndpoint()))
                 .overrideConfiguration(overrides());
         config.dynamoDbEndpoint().ifPresent(builder::endpointOverride);
+        return builder.build();
+    }
+
+    /** Sends and receives tasks ({@link dev.mlapi.core.queue.TaskQueue}); locally ElasticMQ through {@code SQS_ENDPOINT}. */
+    public SqsClient sqs() {
+        var builder = SqsClient.builder()
+                .httpClient(httpClient)
+                .region(region())
+                .credentialsProvider(credentials(config.sqsEndpoint()))
+                .overrideConfiguration(overrides());
+        config.sqsEndpoint().ifPresent(builder::endpointOverride);
         return builder.build();
     }
 

@@ -35,6 +35,7 @@ public record Config(
         public static final String AWS_REGION = dev.mlapi.catalog.Env.AWS_REGION;
         public static final String DYNAMODB_ENDPOINT = dev.mlapi.catalog.Env.DYNAMODB_ENDPOINT;
         public static final String S3_ENDPOINT = dev.mlapi.catalog.Env.S3_ENDPOINT;
+        public static final String SQS_ENDPOINT = dev.mlapi.catalog.Env.SQS_ENDPOINT;
         public static final String USERS_TABLE = dev.mlapi.catalog.Env.USERS_TABLE;
         public static final String TOKENS_TABLE = dev.mlapi.catalog.Env.TOKENS_TABLE;
         public static final String REQUEST_LOG_TABLE = dev.mlapi.catalog.Env.REQUEST_LOG_TABLE;
@@ -97,6 +98,21 @@ public record Config(
         return new Config(appVersion, region, Optional.of(dynamoDb), usersTable, tokensTable,
                 requestLogTable, jwtSecret, adminUsername, adminPassword, tokenTtl, requestLogRetention,
                 environment.with(Env.DYNAMODB_ENDPOINT, dynamoDb.toString()).with(Env.S3_ENDPOINT, s3.toString()));
+    }
+
+    /** The SQS endpoint ({@code SQS_ENDPOINT}, like {@code DYNAMODB_ENDPOINT}): set locally (ElasticMQ), never in AWS. */
+    public Optional<URI> sqsEndpoint() {
+        return environment.string(Env.SQS_ENDPOINT).map(URI::create);
+    }
+
+    /** The same configuration with another SQS endpoint and queue URLs (variable → URL); for local assembly. */
+    public Config withLocalQueues(URI sqs, Map<String, String> queueUrls) {
+        Environment queues = environment.with(Env.SQS_ENDPOINT, sqs.toString());
+        for (Map.Entry<String, String> url : queueUrls.entrySet()) {
+            queues = queues.with(url.getKey(), url.getValue());
+        }
+        return new Config(appVersion, region, dynamoDbEndpoint, usersTable, tokensTable, requestLogTable, jwtSecret,
+                adminUsername, adminPassword, tokenTtl, requestLogRetention, queues);
     }
 
     private static Optional<URI> uri(String value) {

@@ -1,5 +1,6 @@
 package dev.mlapi.core.config;
 
+import dev.mlapi.catalog.QueueSpec;
 import dev.mlapi.catalog.TableSpec;
 import java.util.Map;
 import java.util.Optional;
@@ -57,6 +58,17 @@ public final class Environment {
     /** The name of {@code table} in this deployment: its variable, else its default name. */
     public String tableName(TableSpec table) {
         return string(table.envVar(), table.defaultName());
+    }
+
+    /**
+     * The URL of {@code queue} in this deployment, from its variable (the stack sets it for every
+     * function granted anything on the queue; the local server for every function).
+     *
+     * @throws IllegalStateException when the variable is not set: a queue's URL has no default
+     */
+    public String queueUrl(QueueSpec queue) {
+        return string(queue.envVar()).orElseThrow(() -> new IllegalStateException(queue.envVar()
+                + " is not set: the URL of " + queue.logicalId() + " (grant the function an action on the queue)"));
     }
 
     /** A copy with {@code name} set to {@code value}. */

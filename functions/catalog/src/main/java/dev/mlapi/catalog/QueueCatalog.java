@@ -1,0 +1,26 @@
+package dev.mlapi.catalog;
+
+import java.time.Duration;
+import java.util.List;
+
+/** Every SQS queue of tasks of the deployment (each with its dead-letter queue, see {@link QueueSpec}). */
+public final class QueueCatalog {
+
+    /**
+     * Fit and refit tasks of training jobs; consumed by {@code fit-worker} (timeout 15 min, so the
+     * visibility timeout is 6 × 15 min). A task failing 3 receives goes to the dead-letter queue.
+     */
+    public static final QueueSpec TRAINING_TASKS = new QueueSpec("TrainingTasksQueue", Env.TRAINING_TASKS_QUEUE_URL,
+            "mlapi-training-tasks", Duration.ofMinutes(90), 3);
+
+    /**
+     * Batch scoring and batch tagging tasks; consumed by {@code batch-worker} (timeout 15 min).
+     */
+    public static final QueueSpec BATCH_TASKS = new QueueSpec("BatchTasksQueue", Env.BATCH_TASKS_QUEUE_URL,
+            "mlapi-batch-tasks", Duration.ofMinutes(90), 3);
+
+    public static final List<QueueSpec> ALL = List.of(TRAINING_TASKS, BATCH_TASKS);
+
+    private QueueCatalog() {
+    }
+}
