@@ -9,6 +9,8 @@ import dev.mlapi.catalog.EnvValue;
 import dev.mlapi.catalog.FunctionCatalog;
 import dev.mlapi.catalog.FunctionSpec;
 import dev.mlapi.catalog.Grant;
+import dev.mlapi.catalog.QueueCatalog;
+import dev.mlapi.catalog.QueueSpec;
 import dev.mlapi.catalog.Resource;
 import dev.mlapi.catalog.StackParameter;
 import dev.mlapi.catalog.TableCatalog;
@@ -90,6 +92,8 @@ import software.amazon.awscdk.services.s3.ObjectOwnership;
 import software.amazon.awscdk.services.secretsmanager.Secret;
 import software.amazon.awscdk.services.secretsmanager.SecretStringGenerator;
 import software.amazon.awscdk.services.sns.Topic;
+import software.amazon.awscdk.services.sqs.CfnQueue;
+import software.amazon.awscdk.services.sqs.DeadLetterQueue;
 import software.amazon.awscdk.services.sqs.Queue;
 import software.amazon.awscdk.services.sqs.QueueEncryption;
 import software.amazon.awscdk.services.sns.subscriptions.EmailSubscription;
@@ -152,6 +156,7 @@ public final class MlApiStack extends Stack {
     private final Secret jwtSecret;
     private final Secret adminPasswordSecret;
     private final Map<TableSpec, Table> tables;
+    private final Map<QueueSpec, DeployedQueue> queues;
     private final Bucket modelsBucket;
     private final List<JavaFunction> functions;
     private final HttpApi httpApi;
@@ -179,6 +184,7 @@ public final class MlApiStack extends Stack {
         this.jwtSecret = createJwtSecret();
         this.adminPasswordSecret = createAdminPasswordSecret();
         this.tables = createTables();
+        this.queues = createQueues();
         this.modelsBucket = createModelsBucket();
         this.functions = createFunctions(catalog);
         this.httpApi = createHttpApi();
@@ -186,8 +192,13 @@ public final class MlApiStack extends Stack {
         createRoutes(createTokenAuthorizer());
         this.alarmTopic = createAlarmTopic();
         createAlarms();
+        createDeadLetterAlarms();
         Dashboard dashboard = createDashboard();
         createOutputs(dashboard);
+    }
+
+    /** A queue of {@link QueueCatalog} and its dead-letter queue. */
+    public record DeployedQueue(QueueSpec spec, Queue queue, Queue deadLetters) {
     }
 
     public List<ApiRoute> routes() {
@@ -286,6 +297,45 @@ public final class MlApiStack extends Stack {
         return settings.deletionProtection() ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     }
 
+    // --- queues -------------------------------------------------------------------------------
+
+    /**
+     * Every queue of {@link QueueCatalog} with its dead-letter queue (redrive after the queue's
+     * {@code maxReceiveCount} receives), SQS-managed encryption and TLS only, under the same
+     * logical ids as in {@code template.yaml}.
+     */
+    private Map<QueueSpec, DeployedQueue> createQueues() {
+        Map<QueueSpec, DeployedQueue> created = new LinkedHashMap<>();
+        for (QueueSpec spec : QueueCatalog.ALL) {
+            Queue deadLetters = suppress(Queue.Builder.create(this, spec.deadLetterLogicalId())
+                    .encryption(QueueEncryption.SQS_MANAGED)
+                    .enforceSsl(true)
+                    .retentionPeriod(Duration.seconds(QueueSpec.DEAD_LETTER_RETENTION.toSeconds()))
+                    .build(), "AwsSolutions-SQS3", "This queue is the dead-letter queue of " + spec.logicalId()
+                    + ": tasks that failed every receive stay here for a look and a replay.");
+            ((CfnQueue) deadLetters.getNode().getDefaultChild()).overrideLogicalId(spec.deadLetterLogicalId());
+            Queue queue = Queue.Builder.create(this, spec.logicalId())
+                    .encryption(QueueEncryption.SQS_MANAGED)
+                    .enforceSsl(true)
+                    .visibilityTimeout(Duration.seconds(spec.visibilityTimeout().toSeconds()))
+                    .deadLetterQueue(DeadLetterQueue.builder()
+                            .queue(deadLetters)
+                            .maxReceiveCount(spec.maxReceiveCount())
+                            .build())
+                    .build();
+            ((CfnQueue) queue.getNode().getDefaultChild()).overrideLogicalId(spec.logicalId());
+            created.put(spec, new DeployedQueue(spec, queue, deadLetters));
+        }
+        return created;
+    }
+
+    private Queue queueOf(Resource resource) {
+        String logicalId = resource.logicalId().orElseThrow();
+        return queues.values().stream().filter(q -> q.spec().logicalId().equals(logicalId)).findFirst()
+                .map(DeployedQueue::queue)
+                .orElseThrow(() -> new IllegalStateException(resource + " names no queue of QueueCatalog"));
+    }
+
     // --- model registry bucket ----------------------------------------------------------------
 
     /** Where S3 writes the registry bucket's server access logs (who read or wrote which model, when). */
@@ -375,9 +425,12 @@ public final class MlApiStack extends Stack {
                 .aliasName(LIVE_ALIAS)
                 .version(function.getCurrentVersion())
                 .build();
-        Optional<Queue> failureQueue = spec.trigger().map(trigger -> createFailureQueue(id));
+        // A stream's failed batches go to the function's own on-failure queue; a queue's failed
+        // messages to the queue's dead-letter queue, so an SQS consumer has none of its own.
+        Optional<Queue> failureQueue = spec.trigger().flatMap(trigger -> trigger.<Optional<Queue>>match(
+                stream -> Optional.of(createFailureQueue(id)), sqs -> Optional.empty()));
         grantLeastPrivilege(spec, function, logGroup, failureQueue);
-        spec.trigger().ifPresent(trigger -> createEventSource(id, trigger, alias, failureQueue.orElseThrow()));
+        spec.trigger().ifPresent(trigger -> createEventSource(id, trigger, alias, failureQueue));
         suppress(function, "AwsSolutions-L1", "java21 is the runtime the jars are built and tested for (ONNX Runtime's"
                 + " natives need Amazon Linux 2023, SnapStart is verified on it); a newer one is a deliberate upgrade.");
         // Object-level grants name the registry's objects or the log's indexes, which are only addressable by pattern.
@@ -425,7 +478,8 @@ public final class MlApiStack extends Stack {
             case TABLE, TABLE_INDEXES, TABLE_STREAM -> tableOf(resource).getTableName();
             case BUCKET, BUCKET_OBJECTS -> modelsBucket.getBucketName();
             case SECRET -> secretOf(resource).getSecretArn();
-            case LOG_GROUP, QUEUE -> throw new IllegalArgumentException(resource + " has no name to pass on");
+            case QUEUE -> queueOf(resource).getQueueUrl();
+            case LOG_GROUP -> throw new IllegalArgumentException(resource + " has no name to pass on");
         };
     }
 
@@ -438,7 +492,9 @@ public final class MlApiStack extends Stack {
             case BUCKET_OBJECTS -> modelsBucket.arnForObjects(resource.objectPrefix() + "*");
             case SECRET -> secretOf(resource).getSecretArn();
             case LOG_GROUP -> logGroup.getLogGroupArn();
-            case QUEUE -> failureQueue.orElseThrow(() -> new IllegalStateException(resource + " needs a trigger"))
+            // A queue of QueueCatalog by its logical id; else the function's own on-failure queue.
+            case QUEUE -> resource.logicalId().isPresent() ? queueOf(resource).getQueueArn()
+                    : failureQueue.orElseThrow(() -> new IllegalStateException(resource + " needs a stream trigger"))
                     .getQueueArn();
         };
     }
@@ -499,8 +555,8 @@ public final class MlApiStack extends Stack {
      * The event source mapping, written out (not CDK's event-source helpers, which add grants of
      * their own) so that the role holds exactly the catalog's actions, as in {@code template.yaml}.
      */
-    private void createEventSource(String id, Trigger trigger, Alias alias, Queue failureQueue) {
-        if (trigger instanceof Trigger.DynamoDbStream stream) {
+    private void createEventSource(String id, Trigger trigger, Alias alias, Optional<Queue> failureQueue) {
+        trigger.visit(stream -> {
             CfnEventSourceMapping.Builder mapping = CfnEventSourceMapping.Builder.create(this, id + "EventSource");
             stream.filterPattern().ifPresent(pattern -> mapping.filterCriteria(
                     CfnEventSourceMapping.FilterCriteriaProperty.builder()
@@ -517,11 +573,20 @@ public final class MlApiStack extends Stack {
                     .functionResponseTypes(List.of("ReportBatchItemFailures"))
                     .destinationConfig(CfnEventSourceMapping.DestinationConfigProperty.builder()
                             .onFailure(CfnEventSourceMapping.OnFailureProperty.builder()
-                                    .destination(failureQueue.getQueueArn())
+                                    .destination(failureQueue.orElseThrow().getQueueArn())
                                     .build())
                             .build())
                     .build();
-        }
+        }, sqs -> CfnEventSourceMapping.Builder.create(this, id + "EventSource")
+                .functionName(alias.getFunctionArn())
+                .eventSourceArn(queueOf(sqs.resource()).getQueueArn())
+                .batchSize(sqs.batchSize())
+                .maximumBatchingWindowInSeconds((int) sqs.maxBatchingWindow().toSeconds())
+                .functionResponseTypes(List.of("ReportBatchItemFailures"))
+                .scalingConfig(CfnEventSourceMapping.ScalingConfigProperty.builder()
+                        .maximumConcurrency(sqs.maxConcurrency())
+                        .build())
+                .build());
     }
 
     // --- HTTP API -----------------------------------------------------------------------------
@@ -692,6 +757,21 @@ public final class MlApiStack extends Stack {
             alarm(Alarm.Builder.create(this, id + "ThrottlesAlarm")
                     .alarmDescription(fn.spec().name() + ": Lambda throttled invocations (concurrency limit reached).")
                     .metric(fn.function().metricThrottles(sum()))
+                    .threshold(1)
+                    .evaluationPeriods(1)
+                    .comparisonOperator(ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
+                    .treatMissingData(TreatMissingData.NOT_BREACHING));
+        }
+    }
+
+    /** A task in a dead-letter queue failed every receive: its job failed (and says why), worth a look. */
+    private void createDeadLetterAlarms() {
+        for (DeployedQueue queue : queues.values()) {
+            alarm(Alarm.Builder.create(this, queue.spec().deadLetterLogicalId() + "Alarm")
+                    .alarmDescription(queue.spec().logicalId() + ": a task failed " + queue.spec().maxReceiveCount()
+                            + " receives and went to the dead-letter queue; its job failed.")
+                    .metric(queue.deadLetters().metricApproximateNumberOfMessagesVisible(MetricOptions.builder()
+                            .statistic("Maximum").period(ALARM_PERIOD).build()))
                     .threshold(1)
                     .evaluationPeriods(1)
                     .comparisonOperator(ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)

@@ -260,7 +260,7 @@ class LeastPrivilegeTest {
     }
 
     /** CDK suffixes a function's own log group and queue with a hash; template.yaml does not. */
-    private static Map<String, Set<String>> normalized(Map<String, Set<String>> grants) {
+    static Map<String, Set<String>> normalized(Map<String, Set<String>> grants) {
         Map<String, Set<String>> normalized = new TreeMap<>();
         grants.forEach((key, actions) -> normalized.put(key.replaceAll("[A-F0-9]{8}(?=$|/|#)", ""), actions));
         return normalized;
@@ -271,7 +271,7 @@ class LeastPrivilegeTest {
     }
 
     /** Resource key ({@code logicalId}, or {@code logicalId/*} for objects) → actions the function may take on it. */
-    private static Map<String, Set<String>> grants(DeploymentView view, FunctionView fn) {
+    static Map<String, Set<String>> grants(DeploymentView view, FunctionView fn) {
         String role = Cfn.singleReference(fn.properties().get("Role")).orElseThrow();
         Map<String, Set<String>> grants = new TreeMap<>();
         for (Statement statement : identityStatements(view)) {

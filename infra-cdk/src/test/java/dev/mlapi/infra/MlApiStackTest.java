@@ -9,6 +9,8 @@ import dev.mlapi.catalog.ApiRoute;
 import dev.mlapi.catalog.Env;
 import dev.mlapi.catalog.FunctionCatalog;
 import dev.mlapi.catalog.FunctionSpec;
+import dev.mlapi.catalog.QueueCatalog;
+import dev.mlapi.catalog.QueueSpec;
 import dev.mlapi.catalog.Resource;
 import dev.mlapi.infra.support.Cfn;
 import dev.mlapi.infra.support.DeploymentView;
@@ -308,8 +310,16 @@ class MlApiStackTest {
                         "Dimensions", List.of(Map.of("Name", "function", "Value", fn.module())))));
             }
         }
-        int eventFunctions = FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT).size();
-        for (FunctionSpec spec : FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT)) {
+        // Stream-triggered functions have an on-failure queue each; a queue's consumers share its dead-letter queue.
+        List<FunctionSpec> streamFunctions = FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT).stream()
+                .filter(spec -> spec.trigger().orElseThrow().<Boolean>match(stream -> true, sqs -> false)).toList();
+        for (QueueSpec queue : QueueCatalog.ALL) {
+            TEMPLATE.hasResourceProperties("AWS::CloudWatch::Alarm", Match.objectLike(Map.of(
+                    "Namespace", "AWS/SQS", "MetricName", "ApproximateNumberOfMessagesVisible", "Threshold", 1,
+                    "Dimensions", List.of(Map.of("Name", "QueueName", "Value",
+                            Map.of("Fn::GetAtt", List.of(queue.deadLetterLogicalId(), "QueueName")))))));
+        }
+        for (FunctionSpec spec : streamFunctions) {
             String queue = Cfn.resourcesOfType(VIEW.template(), "AWS::SQS::Queue").keySet().stream()
                     .filter(id -> id.startsWith(spec.logicalName() + "FailureQueue")).findFirst()
                     .orElseThrow(() -> new AssertionError(spec.name() + " has no on-failure queue"));
@@ -317,8 +327,8 @@ class MlApiStackTest {
                     "Namespace", "AWS/SQS", "MetricName", "ApproximateNumberOfMessagesVisible",
                     "Dimensions", List.of(Map.of("Name", "QueueName", "Value", Map.of("Fn::GetAtt", List.of(queue, "QueueName")))))));
         }
-        TEMPLATE.resourceCountIs("AWS::CloudWatch::Alarm", 1 + 2 * VIEW.functions().size() + eventFunctions
-                + FunctionCatalog.ofKind(FunctionSpec.Kind.HTTP).size());
+        TEMPLATE.resourceCountIs("AWS::CloudWatch::Alarm", 1 + 2 * VIEW.functions().size() + streamFunctions.size()
+                + QueueCatalog.ALL.size() + FunctionCatalog.ofKind(FunctionSpec.Kind.HTTP).size());
         String topic = Cfn.resourcesOfType(VIEW.template(), "AWS::SNS::Topic").keySet().iterator().next();
         Cfn.resourcesOfType(VIEW.template(), "AWS::CloudWatch::Alarm").forEach((id, alarm) ->
                 assertThat(list(alarm.get("AlarmActions"))).as(id).containsExactly(Map.of("Ref", topic)));

@@ -10,6 +10,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.mlapi.catalog.Env;
 import dev.mlapi.catalog.FunctionCatalog;
 import dev.mlapi.catalog.FunctionSpec;
+import dev.mlapi.catalog.QueueCatalog;
+import dev.mlapi.catalog.QueueSpec;
 import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.catalog.TableSpec;
 import dev.mlapi.catalog.Trigger;
@@ -46,8 +48,8 @@ class ParityTest {
      * Set only for {@code sam local} (env.json), the local server and tests; empty or absent in AWS:
      * endpoints of local storage, secrets in plain text, and the SSRF guard's test-only loophole.
      */
-    static final Set<String> LOCAL_ONLY_ENV = Set.of("DYNAMODB_ENDPOINT", "S3_ENDPOINT", "JWT_SECRET", "ADMIN_PASSWORD",
-            "URL_FETCH_ALLOW_LOOPBACK");
+    static final Set<String> LOCAL_ONLY_ENV = Set.of("DYNAMODB_ENDPOINT", "S3_ENDPOINT", "SQS_ENDPOINT", "JWT_SECRET",
+            "ADMIN_PASSWORD", "URL_FETCH_ALLOW_LOOPBACK");
 
     private static final Map<String, String> OPENAPI_ROUTES = OpenApiRoutes.read(Repository.OPENAPI).stream()
             .collect(Collectors.toMap(ApiRoute::routeKey, ApiRoute::function, (a, b) -> a, TreeMap::new));
@@ -244,33 +246,37 @@ class ParityTest {
     @Test
     void eventFunctions_areTriggeredAlikeInTheStackAndTemplateYaml() {
         for (FunctionSpec spec : FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT)) {
-            Trigger.DynamoDbStream stream = (Trigger.DynamoDbStream) spec.trigger().orElseThrow();
-            Map<String, Object> mapping = Cfn.resourcesOfType(STACK.template(), "AWS::Lambda::EventSourceMapping").values()
-                    .stream().filter(m -> Cfn.referencedIds(m.get("FunctionName"))
-                            .stream().anyMatch(id -> id.startsWith(STACK.functions().get(spec.name()).logicalId().substring(0, 4))))
-                    .findFirst().orElseThrow(() -> new AssertionError("no event source mapping for " + spec.name()));
-            assertThat(Cfn.referencedIds(mapping.get("EventSourceArn"))).containsExactly(stream.table().logicalId());
-            Map<String, Object> samEvent = map(map(SAM.functions().get(spec.name()).properties().get("Events"))
-                    .get(stream.table().logicalId() + "Stream"));
-            Map<String, Object> samProperties = at(samEvent, "Properties");
-            assertThat(samEvent.get("Type")).isEqualTo("DynamoDB");
-            assertThat(Cfn.referencedIds(samProperties.get("Stream"))).containsExactly(stream.table().logicalId());
-            for (String property : List.of("StartingPosition", "BatchSize", "MaximumBatchingWindowInSeconds",
-                    "MaximumRetryAttempts", "BisectBatchOnFunctionError", "FunctionResponseTypes", "FilterCriteria")) {
-                assertThat(samProperties.get(property)).as("%s %s", spec.name(), property).isEqualTo(mapping.get(property));
-            }
-            assertThat(mapping.get("BatchSize")).isEqualTo(stream.batchSize());
-            assertThat(mapping.get("FunctionResponseTypes")).isEqualTo(List.of("ReportBatchItemFailures"));
-            assertThat(mapping.get("FilterCriteria")).as("%s filter", spec.name()).isEqualTo(stream.filterPattern()
-                    .map(pattern -> (Object) Map.of("Filters", List.of(Map.of("Pattern", pattern)))).orElse(null));
-            String stackQueue = Cfn.referencedIds(at(mapping, "DestinationConfig", "OnFailure").get("Destination"))
-                    .iterator().next();
-            String samQueue = Cfn.referencedIds(at(samProperties, "DestinationConfig", "OnFailure").get("Destination"))
-                    .iterator().next();
-            assertThat(STACK.resource(stackQueue).get("Type")).isEqualTo("AWS::SQS::Queue");
-            assertThat(SAM.resource(samQueue).get("Type")).isEqualTo("AWS::SQS::Queue");
-            assertThat(stackQueue).startsWith(samQueue);
+            spec.trigger().orElseThrow().visit(stream -> assertStreamTriggeredAlike(spec, stream),
+                    sqs -> QueuesTest.assertSqsTriggeredAlike(STACK, SAM, spec));
         }
+    }
+
+    private static void assertStreamTriggeredAlike(FunctionSpec spec, Trigger.DynamoDbStream stream) {
+        Map<String, Object> mapping = Cfn.resourcesOfType(STACK.template(), "AWS::Lambda::EventSourceMapping").values()
+                .stream().filter(m -> Cfn.referencedIds(m.get("FunctionName"))
+                        .stream().anyMatch(id -> id.startsWith(STACK.functions().get(spec.name()).logicalId().substring(0, 4))))
+                .findFirst().orElseThrow(() -> new AssertionError("no event source mapping for " + spec.name()));
+        assertThat(Cfn.referencedIds(mapping.get("EventSourceArn"))).containsExactly(stream.table().logicalId());
+        Map<String, Object> samEvent = map(map(SAM.functions().get(spec.name()).properties().get("Events"))
+                .get(stream.table().logicalId() + "Stream"));
+        Map<String, Object> samProperties = at(samEvent, "Properties");
+        assertThat(samEvent.get("Type")).isEqualTo("DynamoDB");
+        assertThat(Cfn.referencedIds(samProperties.get("Stream"))).containsExactly(stream.table().logicalId());
+        for (String property : List.of("StartingPosition", "BatchSize", "MaximumBatchingWindowInSeconds",
+                "MaximumRetryAttempts", "BisectBatchOnFunctionError", "FunctionResponseTypes", "FilterCriteria")) {
+            assertThat(samProperties.get(property)).as("%s %s", spec.name(), property).isEqualTo(mapping.get(property));
+        }
+        assertThat(mapping.get("BatchSize")).isEqualTo(stream.batchSize());
+        assertThat(mapping.get("FunctionResponseTypes")).isEqualTo(List.of("ReportBatchItemFailures"));
+        assertThat(mapping.get("FilterCriteria")).as("%s filter", spec.name()).isEqualTo(stream.filterPattern()
+                .map(pattern -> (Object) Map.of("Filters", List.of(Map.of("Pattern", pattern)))).orElse(null));
+        String stackQueue = Cfn.referencedIds(at(mapping, "DestinationConfig", "OnFailure").get("Destination"))
+                .iterator().next();
+        String samQueue = Cfn.referencedIds(at(samProperties, "DestinationConfig", "OnFailure").get("Destination"))
+                .iterator().next();
+        assertThat(STACK.resource(stackQueue).get("Type")).isEqualTo("AWS::SQS::Queue");
+        assertThat(SAM.resource(samQueue).get("Type")).isEqualTo("AWS::SQS::Queue");
+        assertThat(stackQueue).startsWith(samQueue);
     }
 
     @Test
@@ -310,6 +316,7 @@ class ParityTest {
         Map<String, Object> everyFunction = map(envJson.get("Parameters"));
         assertThat(everyFunction).containsEntry("DYNAMODB_ENDPOINT", "http://host.docker.internal:8000")
                 .containsEntry("S3_ENDPOINT", "http://host.docker.internal:9000")
+                .containsEntry("SQS_ENDPOINT", "http://host.docker.internal:9324")
                 .containsEntry("JWT_SECRET_ARN", "");
         assertThat(String.valueOf(everyFunction.get("JWT_SECRET"))).hasSizeGreaterThanOrEqualTo(32);
         Set<String> logicalIds = SAM.functions().values().stream().map(FunctionView::logicalId).collect(Collectors.toSet());
@@ -327,6 +334,10 @@ class ParityTest {
         for (TableSpec table : TableCatalog.ALL) {
             assertThat(everyFunction).as("env.json names the local server's tables")
                     .containsEntry(table.envVar(), table.defaultName());
+        }
+        for (QueueSpec queue : QueueCatalog.ALL) {
+            assertThat(everyFunction).as("env.json names the local server's queues")
+                    .containsEntry(queue.envVar(), "http://host.docker.internal:9324/000000000000/" + queue.localName());
         }
     }
 

@@ -4,11 +4,12 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.events.DynamodbEvent;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
 import dev.mlapi.catalog.ApiRoute;
 import dev.mlapi.catalog.FunctionCatalog;
 import dev.mlapi.catalog.FunctionSpec;
-import dev.mlapi.catalog.Trigger;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.http.RouteTemplate;
 import java.nio.file.Path;
@@ -27,16 +28,28 @@ final class FunctionHost implements AutoCloseable {
     private final Map<String, Object> handlers;
     private final List<ApiGatewayRouter.Target> routes;
     private final List<DynamoDbStreamSource> streamSources;
+    private final List<SqsEventSource> sqsSources;
 
     private FunctionHost(Map<String, Object> handlers, List<ApiGatewayRouter.Target> routes,
-            List<DynamoDbStreamSource> streamSources) {
+            List<DynamoDbStreamSource> streamSources, List<SqsEventSource> sqsSources) {
         this.handlers = handlers;
         this.routes = routes;
         this.streamSources = streamSources;
+        this.sqsSources = sqsSources;
     }
 
-    /** Builds every function; event sources are created but not started. */
+    /** Builds every function with the default queue concurrency; event sources are created but not started. */
     static FunctionHost create(List<FunctionSpec> catalog, List<ApiRoute> apiRoutes, Wiring wiring, Path stateDir) {
+        return create(catalog, apiRoutes, wiring, stateDir, LocalSettings.DEFAULT_SQS_CONCURRENCY);
+    }
+
+    /**
+     * Builds every function; event sources are created but not started.
+     *
+     * @param sqsConcurrency batches in flight at once per queue-triggered function ({@code LOCAL_SQS_CONCURRENCY})
+     */
+    static FunctionHost create(List<FunctionSpec> catalog, List<ApiRoute> apiRoutes, Wiring wiring, Path stateDir,
+            int sqsConcurrency) {
         Map<String, Object> handlers = new LinkedHashMap<>();
         for (FunctionSpec spec : catalog) {
             handlers.put(spec.name(), instantiate(spec, wiring));
@@ -54,18 +67,22 @@ final class FunctionHost implements AutoCloseable {
                     httpHandler(handlers.get(spec.name()))));
         }
         List<DynamoDbStreamSource> streamSources = new ArrayList<>();
+        List<SqsEventSource> sqsSources = new ArrayList<>();
         for (FunctionSpec spec : catalog) {
-            if (spec.trigger().orElse(null) instanceof Trigger.DynamoDbStream stream) {
-                streamSources.add(new DynamoDbStreamSource(spec, stream, streamHandler(handlers.get(spec.name())),
-                        wiring.dynamoDb(), wiring.dynamoDbStreams(),
-                        wiring.config().environment().tableName(stream.table()), wiring.config().region(), stateDir));
-            }
+            spec.trigger().ifPresent(trigger -> trigger.visit(
+                    stream -> streamSources.add(new DynamoDbStreamSource(spec, stream,
+                            streamHandler(handlers.get(spec.name())), wiring.dynamoDb(), wiring.dynamoDbStreams(),
+                            wiring.config().environment().tableName(stream.table()), wiring.config().region(), stateDir)),
+                    sqs -> sqsSources.add(new SqsEventSource(spec, sqs, sqsHandler(handlers.get(spec.name())),
+                            wiring::sqs, () -> wiring.config().environment().queueUrl(sqs.queue()),
+                            wiring.config().region(), sqsConcurrency))));
         }
-        return new FunctionHost(handlers, List.copyOf(routes), List.copyOf(streamSources));
+        return new FunctionHost(handlers, List.copyOf(routes), List.copyOf(streamSources), List.copyOf(sqsSources));
     }
 
     void startEventSources() {
         streamSources.forEach(DynamoDbStreamSource::start);
+        sqsSources.forEach(SqsEventSource::start);
     }
 
     List<ApiGatewayRouter.Target> routes() {
@@ -74,6 +91,10 @@ final class FunctionHost implements AutoCloseable {
 
     List<DynamoDbStreamSource> streamSources() {
         return streamSources;
+    }
+
+    List<SqsEventSource> sqsSources() {
+        return sqsSources;
     }
 
     /** The handler instance of a function, by catalog name. */
@@ -100,8 +121,14 @@ final class FunctionHost implements AutoCloseable {
         return (RequestHandler<DynamodbEvent, StreamsEventResponse>) handler;
     }
 
+    @SuppressWarnings("unchecked")
+    private static RequestHandler<SQSEvent, SQSBatchResponse> sqsHandler(Object handler) {
+        return (RequestHandler<SQSEvent, SQSBatchResponse>) handler;
+    }
+
     @Override
     public void close() {
         streamSources.forEach(DynamoDbStreamSource::close);
+        sqsSources.forEach(SqsEventSource::close);
     }
 }

@@ -3,12 +3,14 @@ package dev.mlapi.local;
 import dev.mlapi.catalog.ApiCors;
 import dev.mlapi.catalog.FunctionCatalog;
 import dev.mlapi.catalog.OpenApiRoutes;
+import dev.mlapi.catalog.QueueCatalog;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.aws.Tables;
 import dev.mlapi.core.config.Config;
 import dev.mlapi.core.observability.Telemetry;
 import dev.mlapi.core.testkit.EmbeddedDynamoDb;
 import dev.mlapi.core.testkit.EmbeddedS3;
+import dev.mlapi.core.testkit.EmbeddedSqs;
 import dev.mlapi.registry.RegistrySettings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,7 +35,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every function of the catalog in one JVM, behind an API-Gateway-faithful router, with
- * DynamoDB Local and an S3 server embedded and persisted under {@code .local/}. Only assembles:
+ * DynamoDB Local and an S3 server embedded and persisted under {@code .local/}, and an SQS
+ * (ElasticMQ, in memory, on 127.0.0.1 only) holding every queue of {@link QueueCatalog} with its
+ * dead-letter queue. Only assembles:
  * the functions run the same code as in Lambda, pointed at local endpoints by configuration.
  */
 public final class LocalServer implements AutoCloseable {
@@ -46,15 +50,17 @@ public final class LocalServer implements AutoCloseable {
 
     private final EmbeddedDynamoDb dynamoDb;
     private final EmbeddedS3 s3;
+    private final EmbeddedSqs sqs;
     private final HttpFront http;
     private final Wiring wiring;
     private final ApiGatewayRouter router;
     private final FunctionHost functions;
 
-    private LocalServer(EmbeddedDynamoDb dynamoDb, EmbeddedS3 s3, HttpFront http, Wiring wiring,
+    private LocalServer(EmbeddedDynamoDb dynamoDb, EmbeddedS3 s3, EmbeddedSqs sqs, HttpFront http, Wiring wiring,
             ApiGatewayRouter router, FunctionHost functions) {
         this.dynamoDb = dynamoDb;
         this.s3 = s3;
+        this.sqs = sqs;
         this.http = http;
         this.wiring = wiring;
         this.router = router;
@@ -81,10 +87,16 @@ public final class LocalServer implements AutoCloseable {
         EmbeddedDynamoDb dynamoDb = EmbeddedDynamoDb.persistedIn(settings.dataDir().resolve("dynamodb"),
                 settings.dynamoDbPort());
         EmbeddedS3 s3 = EmbeddedS3.persistedIn(settings.dataDir().resolve("s3"), settings.s3Port());
+        // In memory: after a restart the queues are empty, and the start-up tasks send again what was lost.
+        EmbeddedSqs sqs = EmbeddedSqs.start(settings.sqsPort());
+        // Every queue with the short local visibility timeout (see LocalSettings), each with its dead-letter queue.
+        Map<String, String> queueUrls = sqs.createQueues(QueueCatalog.ALL, queue -> settings.sqsVisibilityTimeout());
 
         Map<String, String> functionEnv = new HashMap<>(env);
         functionEnv.put(Config.Env.DYNAMODB_ENDPOINT, dynamoDb.endpoint().toString());
         functionEnv.put(Config.Env.S3_ENDPOINT, s3.endpoint().toString());
+        functionEnv.put(Config.Env.SQS_ENDPOINT, sqs.endpoint().toString());
+        functionEnv.putAll(queueUrls);
         functionEnv.remove(Config.Env.JWT_SECRET_ARN);
         functionEnv.remove(Config.Env.ADMIN_PASSWORD_SECRET_ARN);
         functionEnv.computeIfAbsent(Config.Env.JWT_SECRET, k -> secretFile(settings.dataDir().resolve("jwt-secret"), 48));
@@ -103,9 +115,10 @@ public final class LocalServer implements AutoCloseable {
         s3.createBucket(RegistrySettings.from(config).bucket());
 
         FunctionHost functions = FunctionHost.create(FunctionCatalog.ALL, OpenApiRoutes.read(root.resolve("openapi.yaml")),
-                wiring, createDirectories(settings.dataDir().resolve("event-sources")));
+                wiring, createDirectories(settings.dataDir().resolve("event-sources")), settings.sqsConcurrency());
         ApiGatewayRouter router = new ApiGatewayRouter(functions.routes());
         LocalStartup.afterFunctionsStarted(RegistrySettings.from(config), wiring, root);
+        LocalStartup.runStartupTasks(wiring);
         functions.startEventSources();
 
         DocsHandler docs = new DocsHandler(root.resolve("openapi.yaml"), swaggerUiVersion());
@@ -120,11 +133,12 @@ public final class LocalServer implements AutoCloseable {
             HttpFront http = HttpFront.start(settings.host(), settings.port(), HttpFront.Limits.defaults(), front);
             // the storage servers created their folders and files with the process umask
             ownerOnly(settings.dataDir());
-            return new LocalServer(dynamoDb, s3, http, wiring, router, functions);
+            return new LocalServer(dynamoDb, s3, sqs, http, wiring, router, functions);
         } catch (Exception e) {
             functions.close();
             dynamoDb.close();
             s3.close();
+            sqs.close();
             throw new IllegalStateException("cannot listen on " + settings.host() + ":" + settings.port(), e);
         }
     }
@@ -152,6 +166,7 @@ public final class LocalServer implements AutoCloseable {
         http.close();
         functions.close();
         try {
+            sqs.close();
             s3.close();
         } finally {
             dynamoDb.close();

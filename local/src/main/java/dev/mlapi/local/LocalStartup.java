@@ -12,7 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -23,7 +25,35 @@ final class LocalStartup {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalStartup.class);
 
+    /** One piece of start-up work that needs the queues (and every table and bucket) to exist. */
+    record StartupTask(String name, Consumer<Wiring> task) {
+    }
+
+    /**
+     * Run once at every start, after the queues exist and before the event sources poll them, in
+     * order. The queues are in memory, so work they held before a restart is gone: a task here
+     * sends it again from the jobs table (which fits are done is recorded there, so a task sent
+     * twice counts nothing twice).
+     */
+    static final List<StartupTask> STARTUP_TASKS = List.of();
+
     private LocalStartup() {
+    }
+
+    /** Runs {@link #STARTUP_TASKS}; one that fails is logged and does not stop the server. */
+    static void runStartupTasks(Wiring wiring) {
+        runStartupTasks(STARTUP_TASKS, wiring);
+    }
+
+    static void runStartupTasks(List<StartupTask> tasks, Wiring wiring) {
+        for (StartupTask task : tasks) {
+            try {
+                task.task().accept(wiring);
+                LOG.info("start-up task done: {}", task.name());
+            } catch (RuntimeException e) {
+                LOG.error("start-up task failed: {}; the server starts anyway", task.name(), e);
+            }
+        }
     }
 
     /**

@@ -8,6 +8,8 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2CustomAuthorizer
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.events.DynamodbEvent;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.events.SimpleIAMPolicyResponse;
 import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
@@ -89,12 +91,14 @@ class ProjectConsistencyTest {
                 assertThat(handler.getConstructor()).as("public no-arg constructor of " + handler).isNotNull();
                 Class<?> input = switch (spec.kind()) {
                     case HTTP -> APIGatewayV2HTTPEvent.class;
-                    case EVENT -> DynamodbEvent.class;
+                    case EVENT -> spec.trigger().orElseThrow().<Class<?>>match(stream -> DynamodbEvent.class,
+                            sqs -> SQSEvent.class);
                     case AUTHORIZER -> APIGatewayV2CustomAuthorizerEvent.class;
                 };
                 Class<?> output = switch (spec.kind()) {
                     case HTTP -> APIGatewayV2HTTPResponse.class;
-                    case EVENT -> StreamsEventResponse.class;
+                    case EVENT -> spec.trigger().orElseThrow().<Class<?>>match(stream -> StreamsEventResponse.class,
+                            sqs -> SQSBatchResponse.class);
                     case AUTHORIZER -> SimpleIAMPolicyResponse.class;
                 };
                 Method method = handler.getMethod(spec.handlerMethod(),
@@ -148,7 +152,8 @@ class ProjectConsistencyTest {
             }
             assertThat(host.routes()).extracting(t -> t.route().routeKey())
                     .containsExactlyInAnyOrderElementsOf(routes().keySet());
-            assertThat(host.streamSources()).hasSize(FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT).size());
+            assertThat(host.streamSources().size() + host.sqsSources().size()).as("event sources")
+                    .isEqualTo(FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT).size());
             host.close();
         }
     }
@@ -197,11 +202,25 @@ class ProjectConsistencyTest {
                 continue;
             }
             if (spec.kind() == FunctionSpec.Kind.EVENT) {
-                DynamodbEvent event = EventLoader.loadDynamoDbEvent(file.toString());
-                assertThat(event.getRecords()).as(name).isNotEmpty();
-                event.getRecords().forEach(record -> {
-                    assertThat(record.getEventSource()).as(name).isEqualTo("aws:dynamodb");
-                    assertThat(record.getDynamodb().getSequenceNumber()).as(name).isNotBlank();
+                spec.trigger().orElseThrow().visit(stream -> {
+                    DynamodbEvent event = EventLoader.loadDynamoDbEvent(file.toString());
+                    assertThat(event.getRecords()).as(name).isNotEmpty();
+                    event.getRecords().forEach(record -> {
+                        assertThat(record.getEventSource()).as(name).isEqualTo("aws:dynamodb");
+                        assertThat(record.getDynamodb().getSequenceNumber()).as(name).isNotBlank();
+                    });
+                }, sqs -> {
+                    SQSEvent event = EventLoader.loadSQSEvent(file.toString());
+                    assertThat(event.getRecords()).as(name).isNotEmpty().hasSizeLessThanOrEqualTo(sqs.batchSize());
+                    event.getRecords().forEach(record -> {
+                        assertThat(record.getEventSource()).as(name).isEqualTo("aws:sqs");
+                        assertThat(record.getEventSourceArn()).as(name).startsWith("arn:aws:sqs:");
+                        assertThat(record.getMessageId()).as(name).isNotBlank();
+                        assertThat(record.getReceiptHandle()).as(name).isNotBlank();
+                        assertThat(record.getAttributes()).as(name).containsKey("ApproximateReceiveCount");
+                        // A task is a small JSON object naming its job and kind (DESIGN: no data inside).
+                        assertThat(record.getBody()).as(name).contains("\"job\"").contains("\"kind\"");
+                    });
                 });
                 eventFunctionsCovered.add(function);
                 continue;

@@ -6,11 +6,12 @@ import dev.mlapi.catalog.EnvValue;
 import dev.mlapi.catalog.FunctionCatalog;
 import dev.mlapi.catalog.FunctionSpec;
 import dev.mlapi.catalog.Grant;
+import dev.mlapi.catalog.QueueCatalog;
+import dev.mlapi.catalog.QueueSpec;
 import dev.mlapi.catalog.Resource;
 import dev.mlapi.catalog.StackParameter;
 import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.catalog.TableSpec;
-import dev.mlapi.catalog.Trigger;
 import dev.mlapi.catalog.ApiRoute;
 import dev.mlapi.infra.MlApiStack;
 import dev.mlapi.catalog.OpenApiRoutes;
@@ -52,9 +53,16 @@ public final class SamTemplateGenerator {
     private static final int FAILURE_RETENTION_SECONDS = 14 * 24 * 3600;
 
     private final List<ApiRoute> routes;
+    private final List<FunctionSpec> catalog;
 
     public SamTemplateGenerator(List<ApiRoute> routes) {
+        this(routes, FunctionCatalog.ALL);
+    }
+
+    /** For tests: the template of {@code catalog} instead of {@link FunctionCatalog#ALL}. */
+    public SamTemplateGenerator(List<ApiRoute> routes, List<FunctionSpec> catalog) {
         this.routes = routes;
+        this.catalog = List.copyOf(catalog);
     }
 
     /** Writes {@code template.yaml} into the repository given as the first argument (default: the parent folder). */
@@ -86,24 +94,41 @@ public final class SamTemplateGenerator {
         resources.put(Resource.JWT_SECRET.logicalId().orElseThrow(), secret("mlapi JWT signing key", 64));
         resources.put(Resource.ADMIN_PASSWORD_SECRET.logicalId().orElseThrow(), secret("mlapi first admin's password", 24));
         TableCatalog.ALL.forEach(table -> resources.put(table.logicalId(), table(table)));
+        for (QueueSpec queue : QueueCatalog.ALL) {
+            resources.put(queue.deadLetterLogicalId(), map("Type", "AWS::SQS::Queue", "Properties", map(
+                    "SqsManagedSseEnabled", true,
+                    "MessageRetentionPeriod", (int) QueueSpec.DEAD_LETTER_RETENTION.toSeconds())));
+            resources.put(queue.logicalId(), map("Type", "AWS::SQS::Queue", "Properties", map(
+                    "SqsManagedSseEnabled", true,
+                    "VisibilityTimeout", (int) queue.visibilityTimeout().toSeconds(),
+                    "RedrivePolicy", map(
+                            "deadLetterTargetArn", Intrinsic.getAtt(queue.deadLetterLogicalId(), "Arn"),
+                            "maxReceiveCount", queue.maxReceiveCount()))));
+            resources.put(queue.logicalId() + "Policy", denyInsecureTransport("AWS::SQS::QueuePolicy", "Queues",
+                    List.of(Intrinsic.ref(queue.logicalId()), Intrinsic.ref(queue.deadLetterLogicalId())), "sqs:*",
+                    List.of(Intrinsic.getAtt(queue.logicalId(), "Arn"),
+                            Intrinsic.getAtt(queue.deadLetterLogicalId(), "Arn"))));
+        }
         resources.put(ACCESS_LOGS_BUCKET, accessLogsBucket());
         resources.put(ACCESS_LOGS_BUCKET + "Policy", accessLogsBucketPolicy());
         resources.put(Resource.MODELS_BUCKET.logicalId().orElseThrow(), modelsBucket());
         resources.put("ModelsBucketPolicy", denyInsecureTransport("AWS::S3::BucketPolicy", "Bucket",
                 Intrinsic.ref("ModelsBucket"), "s3:*",
                 List.of(Intrinsic.getAtt("ModelsBucket", "Arn"), Intrinsic.sub("${ModelsBucket.Arn}/*"))));
-        for (FunctionSpec spec : FunctionCatalog.ALL) {
+        for (FunctionSpec spec : catalog) {
             String id = spec.logicalName();
             resources.put(id + "Logs", map("Type", "AWS::Logs::LogGroup",
                     "Properties", map("RetentionInDays", LOG_RETENTION_DAYS)));
-            if (spec.trigger().isPresent()) {
+            // A stream's failed batches go to the function's own on-failure queue; a queue's failed
+            // messages to the queue's dead-letter queue (above), so an SQS consumer has none of its own.
+            spec.trigger().ifPresent(trigger -> trigger.visit(stream -> {
                 resources.put(id + "FailureQueue", map("Type", "AWS::SQS::Queue", "Properties", map(
                         "SqsManagedSseEnabled", true,
                         "MessageRetentionPeriod", FAILURE_RETENTION_SECONDS)));
                 resources.put(id + "FailureQueuePolicy", denyInsecureTransport("AWS::SQS::QueuePolicy", "Queues",
                         List.of(Intrinsic.ref(id + "FailureQueue")), "sqs:*",
                         List.of(Intrinsic.getAtt(id + "FailureQueue", "Arn"))));
-            }
+            }, sqs -> { }));
             resources.put(id + "Role", role(spec, id));
             resources.put(id + "Function", function(spec, id));
         }
@@ -138,7 +163,8 @@ public final class SamTemplateGenerator {
         // sam local reads env.json only for variables the template declares: the local-only ones are declared
         // here, empty, and never set in AWS.
         Map<String, Object> localOnly = new LinkedHashMap<>();
-        for (String name : List.of(Env.DYNAMODB_ENDPOINT, Env.S3_ENDPOINT, Env.JWT_SECRET, Env.ADMIN_PASSWORD)) {
+        for (String name : List.of(Env.DYNAMODB_ENDPOINT, Env.S3_ENDPOINT, Env.SQS_ENDPOINT, Env.JWT_SECRET,
+                Env.ADMIN_PASSWORD)) {
             localOnly.put(name, "");
         }
         return map("Function", map(
@@ -338,7 +364,8 @@ public final class SamTemplateGenerator {
             case BUCKET_OBJECTS -> Intrinsic.sub("${" + logicalId + ".Arn}/" + resource.objectPrefix() + "*");
             case SECRET -> Intrinsic.ref(logicalId);
             case LOG_GROUP -> Intrinsic.getAtt(functionId + "Logs", "Arn");
-            case QUEUE -> Intrinsic.getAtt(functionId + "FailureQueue", "Arn");
+            // A queue of QueueCatalog by its logical id; else the function's own on-failure queue.
+            case QUEUE -> Intrinsic.getAtt(resource.logicalId().orElse(functionId + "FailureQueue"), "Arn");
         };
     }
 
@@ -371,7 +398,7 @@ public final class SamTemplateGenerator {
                 }
             }
         }
-        if (spec.trigger().orElse(null) instanceof Trigger.DynamoDbStream stream) {
+        spec.trigger().ifPresent(trigger -> trigger.visit(stream -> {
             Map<String, Object> streamProperties = map(
                     "Stream", Intrinsic.getAtt(stream.table().logicalId(), "StreamArn"),
                     "StartingPosition", "TRIM_HORIZON",
@@ -386,7 +413,12 @@ public final class SamTemplateGenerator {
             stream.filterPattern().ifPresent(pattern ->
                     streamProperties.put("FilterCriteria", map("Filters", List.of(map("Pattern", pattern)))));
             events.put(stream.table().logicalId() + "Stream", map("Type", "DynamoDB", "Properties", streamProperties));
-        }
+        }, sqs -> events.put(sqs.queue().logicalId(), map("Type", "SQS", "Properties", map(
+                "Queue", Intrinsic.getAtt(sqs.queue().logicalId(), "Arn"),
+                "BatchSize", sqs.batchSize(),
+                "MaximumBatchingWindowInSeconds", (int) sqs.maxBatchingWindow().toSeconds(),
+                "FunctionResponseTypes", List.of("ReportBatchItemFailures"),
+                "ScalingConfig", map("MaximumConcurrency", sqs.maxConcurrency()))))));
         if (!events.isEmpty()) {
             properties.put("Events", events);
         }

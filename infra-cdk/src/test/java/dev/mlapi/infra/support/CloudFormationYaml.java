@@ -43,6 +43,15 @@ public final class CloudFormationYaml {
         }
     }
 
+    /** A template given as text (a generated one not written to disk). */
+    public static Map<String, Object> loadString(String yaml) {
+        Map<String, Object> template = new Yaml(new IntrinsicConstructor(new LoaderOptions())).load(yaml);
+        if (template == null) {
+            throw new IllegalArgumentException("the template is empty");
+        }
+        return template;
+    }
+
     private static final class IntrinsicConstructor extends SafeConstructor {
 
         IntrinsicConstructor(LoaderOptions options) {

@@ -105,16 +105,6 @@ public record Config(
         return environment.string(Env.SQS_ENDPOINT).map(URI::create);
     }
 
-    /** The same configuration with another SQS endpoint and queue URLs (variable → URL); for local assembly. */
-    public Config withLocalQueues(URI sqs, Map<String, String> queueUrls) {
-        Environment queues = environment.with(Env.SQS_ENDPOINT, sqs.toString());
-        for (Map.Entry<String, String> url : queueUrls.entrySet()) {
-            queues = queues.with(url.getKey(), url.getValue());
-        }
-        return new Config(appVersion, region, dynamoDbEndpoint, usersTable, tokensTable, requestLogTable, jwtSecret,
-                adminUsername, adminPassword, tokenTtl, requestLogRetention, queues);
-    }
-
     private static Optional<URI> uri(String value) {
         return Optional.ofNullable(blankToNull(value)).map(URI::create);
     }

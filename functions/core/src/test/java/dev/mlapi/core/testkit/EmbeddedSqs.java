@@ -24,6 +24,9 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  */
 public final class EmbeddedSqs implements AutoCloseable {
 
+    /** The account in the queues' URLs and ARNs ({@code http://127.0.0.1:9324/000000000000/<name>}). */
+    public static final String ACCOUNT_ID = "000000000000";
+
     private final SQSRestServer server;
     private final URI endpoint;
     private final SqsClient client;
@@ -52,6 +55,8 @@ public final class EmbeddedSqs implements AutoCloseable {
                 .withPort(port)
                 // The queue URLs ElasticMQ hands out name this address.
                 .withServerAddress(new NodeAddress("http", "127.0.0.1", port, ""))
+                .withAWSAccountId(ACCOUNT_ID)
+                .withAWSRegion("us-east-1")
                 .start();
         server.waitUntilStarted();
         return new EmbeddedSqs(server, URI.create("http://127.0.0.1:" + port));
@@ -72,7 +77,8 @@ public final class EmbeddedSqs implements AutoCloseable {
     }
 
     /**
-     * {@code queue} and its dead-letter queue (kept {@link QueueSpec#DEAD_LETTER_RETENTION}), the
+     * {@code queue} and its dead-letter queue (asked to keep messages {@link QueueSpec#DEAD_LETTER_RETENTION};
+     * ElasticMQ ignores retention and keeps them until deleted or the server stops), the
      * queue redriving to it after {@link QueueSpec#maxReceiveCount()} receives, with
      * {@code visibilityTimeout} instead of the queue's own (the local server's shorter one).
      * Creating an existing queue again with the same attributes is a no-op.
