@@ -30,14 +30,19 @@ final class TrainingQueue implements AutoCloseable {
     final String url;
     final String deadLetters;
 
-    private TrainingQueue(EmbeddedSqs sqs) {
+    private TrainingQueue(EmbeddedSqs sqs, Duration visibility) {
         this.sqs = sqs;
-        this.url = sqs.createQueue(QueueCatalog.TRAINING_TASKS, VISIBILITY);
+        this.url = sqs.createQueue(QueueCatalog.TRAINING_TASKS, visibility);
         this.deadLetters = sqs.queueUrl(QueueCatalog.TRAINING_TASKS.deadLetterLocalName());
     }
 
     static TrainingQueue start() {
-        return new TrainingQueue(EmbeddedSqs.start());
+        return start(VISIBILITY);
+    }
+
+    /** With {@code visibility} as the queue's visibility timeout (longer than any task, for a benchmark). */
+    static TrainingQueue start(Duration visibility) {
+        return new TrainingQueue(EmbeddedSqs.start(), visibility);
     }
 
     /** What a function needs to send to it. */
