@@ -8,6 +8,7 @@ import dev.mlapi.models.DefaultImageModel;
 import dev.mlapi.registry.RegistrySettings;
 import dev.mlapi.registry.S3Clients;
 import dev.mlapi.registry.S3ModelRegistry;
+import dev.mlapi.train.JobRecovery;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -35,7 +36,9 @@ final class LocalStartup {
      * sends it again from the jobs table (which fits are done is recorded there, so a task sent
      * twice counts nothing twice).
      */
-    static final List<StartupTask> STARTUP_TASKS = List.of();
+    static final List<StartupTask> STARTUP_TASKS = List.of(
+            new StartupTask("training jobs: fit, refit and planning tasks lost with the queues sent again",
+                    wiring -> LOG.info("{} unfinished training job(s) resumed", new JobRecovery(wiring).resume())));
 
     private LocalStartup() {
     }

@@ -70,6 +70,7 @@ final class FitRunner {
         if (missing.size() < fits.size()) {
             LOG.info("job {}: {} of the task's {} fits were already recorded (a redelivered task)", jobId,
                     fits.size() - missing.size(), fits.size());
+            resendRefitIfDue(jobId);
         }
         int[] counted = new int[1];
         RuntimeException[] failure = new RuntimeException[1];
@@ -128,6 +129,18 @@ final class FitRunner {
             throw failure[0];
         }
         return counted[0];
+    }
+
+    /**
+     * A redelivered task whose first delivery recorded the last fit but failed before its refit
+     * task was sent (SQS unavailable) sends it now: a refit runs once however often it is sent.
+     */
+    private void resendRefitIfDue(String jobId) {
+        table.findJob(jobId).filter(job -> job.status() == JobStatus.RUNNING && job.done() >= job.total())
+                .ifPresent(job -> {
+                    LOG.info("job {}: every fit is recorded; sending its refit (again)", jobId);
+                    queue.send(List.of(TrainingTask.refit(jobId).toJson()));
+                });
     }
 
     /** {@code max_depth=3, n_estimators=50}: a candidate's parameters as an error names them. */
