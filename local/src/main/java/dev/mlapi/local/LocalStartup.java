@@ -9,6 +9,7 @@ import dev.mlapi.predict.BatchJobRecovery;
 import dev.mlapi.registry.RegistrySettings;
 import dev.mlapi.registry.S3Clients;
 import dev.mlapi.registry.S3ModelRegistry;
+import dev.mlapi.train.JobRecovery;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -37,7 +38,9 @@ final class LocalStartup {
      * twice counts nothing twice).
      */
     static final List<StartupTask> STARTUP_TASKS = List.of(
-            new StartupTask("batch scoring: lost tasks sent again", wiring -> new BatchJobRecovery(wiring).resume()));
+            new StartupTask("batch scoring: lost tasks sent again", wiring -> new BatchJobRecovery(wiring).resume()),
+            new StartupTask("training jobs: fit, refit and planning tasks lost with the queues sent again",
+                    wiring -> LOG.info("{} unfinished training job(s) resumed", new JobRecovery(wiring).resume())));
 
     private LocalStartup() {
     }

@@ -17,10 +17,14 @@ import dev.mlapi.catalog.ApiRoute;
 import dev.mlapi.catalog.FunctionCatalog;
 import dev.mlapi.catalog.FunctionSpec;
 import dev.mlapi.catalog.OpenApiRoutes;
+import dev.mlapi.catalog.QueueCatalog;
+import dev.mlapi.catalog.QueueSpec;
 import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.catalog.TableSpec;
+import dev.mlapi.core.config.Config;
 import dev.mlapi.core.http.ApiPipeline;
 import dev.mlapi.core.http.RouteTemplate;
+import dev.mlapi.core.testkit.EmbeddedSqs;
 import dev.mlapi.core.testkit.TestStack;
 import java.io.IOException;
 import java.lang.reflect.Field;
@@ -30,6 +34,7 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -134,9 +139,17 @@ class ProjectConsistencyTest {
         }
     }
 
+    private static Map<String, String> queueEnvironment(EmbeddedSqs sqs) {
+        Map<String, String> environment = new HashMap<>(sqs.createQueues(QueueCatalog.ALL, QueueSpec::visibilityTimeout));
+        environment.put(Config.Env.SQS_ENDPOINT, sqs.endpoint().toString());
+        return environment;
+    }
+
     @Test
     void routes_openApiTheLocalServerAndHandlers_agree() throws Exception {
-        try (TestStack stack = TestStack.start()) {
+        // Functions that send tasks (the training planner) find their queues when they are built.
+        try (EmbeddedSqs sqs = EmbeddedSqs.start();
+                TestStack stack = TestStack.start(queueEnvironment(sqs))) {
             FunctionHost host = FunctionHost.create(FunctionCatalog.ALL, apiRoutes, stack.wiring(),
                     Files.createTempDirectory("event-sources"));
             for (FunctionSpec spec : FunctionCatalog.ofKind(FunctionSpec.Kind.HTTP)) {

@@ -21,6 +21,7 @@ import static dev.mlapi.catalog.Resource.TOKENS_TABLE;
 import static dev.mlapi.catalog.Resource.TRAINING_JOBS_INDEXES;
 import static dev.mlapi.catalog.Resource.TRAINING_JOBS_TABLE;
 import static dev.mlapi.catalog.Resource.TRAINING_OBJECTS;
+import static dev.mlapi.catalog.Resource.TRAINING_TASKS_QUEUE;
 import static dev.mlapi.catalog.Resource.USERS_TABLE;
 
 import dev.mlapi.catalog.EnvValue.Literal;
@@ -152,17 +153,41 @@ public final class FunctionCatalog {
 
     public static final FunctionSpec TRAIN_WORKER = FunctionSpec.event("train-worker")
             .optModule("train")
-            .setDescription("Runs queued training jobs: grid search, ONNX export verified against Tribuo, registration.")
+            .setDescription("Plans queued training jobs: checks the dataset, fixes the folds, sends the fit tasks.")
             .setHandler("dev.mlapi.train.TrainWorkerHandler::handleRequest")
             .setSize(4096, Duration.ofMinutes(15),
-                    "Fits run in parallel and Lambda's vCPUs grow with memory (2+ at 4 GB); a job stops cleanly before 15 min.")
+                    "Parses the dataset (up to the documented size) and times one real fit to group the others into tasks.")
             .optJvm(FULL_JIT_JVM)
             // One job per invocation; a failed or timed-out job is retried twice (its own attempt count also bounds it).
             .setTrigger(new Trigger.DynamoDbStream(TableCatalog.TRAINING_JOBS, 1, Duration.ZERO, 2)
                     .withEventNames("INSERT"))
-            // Marks the job running, reports progress (and learns of a cancellation), stores the result.
-            .optGrant(TRAINING_JOBS_TABLE, "dynamodb:GetItem", "dynamodb:UpdateItem")
+            // Marks the job running and sets its fits (or fails it); records the fit it times (a unit item Put and
+            // the job's done + 1 in one transaction); reads back fits already recorded (BatchGetItem).
+            .optGrant(TRAINING_JOBS_TABLE, "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem",
+                    "dynamodb:BatchGetItem")
             .optGrant(TRAINING_OBJECTS, "s3:GetObject")
+            // The fit tasks (and, when every fit was already recorded, the refit).
+            .optGrant(TRAINING_TASKS_QUEUE, "sqs:SendMessage")
+            .optEnv(Env.DJL_OFFLINE, new Literal("true"))
+            .build();
+
+    public static final FunctionSpec FIT_WORKER = FunctionSpec.event("fit-worker")
+            .optModule("train")
+            .setDescription("Runs training tasks: fits of a grid search, each recorded once, then the refit and registration.")
+            .setHandler("dev.mlapi.train.FitWorkerHandler::handleRequest")
+            .setSize(4096, Duration.ofMinutes(15),
+                    "A task's fits run on the vCPUs 4 GB gives (2+); tasks are sized to about 10 min of fits at most.")
+            .optJvm(FULL_JIT_JVM)
+            // One task per invocation; up to 100 at once; 3 receives, then the dead-letter queue.
+            .setTrigger(new Trigger.Sqs(QueueCatalog.TRAINING_TASKS, 1, 100, Duration.ZERO))
+            // Reads the job (running? cancelled?), records each fit (unit Put + job Update in one transaction),
+            // reads recorded fits by BatchGetItem, takes the refit, stores the result or the failure.
+            .optGrant(TRAINING_JOBS_TABLE, "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem",
+                    "dynamodb:BatchGetItem")
+            // The job's dataset, once per warm worker (then from /tmp).
+            .optGrant(TRAINING_OBJECTS, "s3:GetObject")
+            // The refit task, sent by whoever records the last fit; a job planned again (JobRecovery).
+            .optGrant(TRAINING_TASKS_QUEUE, "sqs:SendMessage")
             // Registers the refit model: version claims listed, files and manifest written, a failed one removed.
             .optGrant(MODELS_BUCKET, "s3:ListBucket")
             .optGrant(MODELS_OBJECTS, "s3:GetObject", "s3:PutObject", "s3:DeleteObject")
@@ -232,8 +257,7 @@ public final class FunctionCatalog {
             .build();
 
     public static final List<FunctionSpec> ALL = List.of(LOGIN, HEALTH, CLASSIFY, MODELS, PREDICT, BATCH_WORKER, TRAIN,
-            TRAIN_WORKER,
-            AGGREGATOR, HISTORY, REPORT, IMAGES, AUTHORIZER);
+            TRAIN_WORKER, FIT_WORKER, AGGREGATOR, HISTORY, REPORT, IMAGES, AUTHORIZER);
 
     private FunctionCatalog() {
     }

@@ -80,6 +80,16 @@ class FunctionCatalogTest {
     }
 
     @Test
+    void fitWorker_sharesTrainsJar_andConsumesTheTrainingTasksQueue() {
+        assertThat(FunctionCatalog.FIT_WORKER.jarPath()).isEqualTo(FunctionCatalog.TRAIN.jarPath());
+        Trigger.Sqs sqs = (Trigger.Sqs) FunctionCatalog.FIT_WORKER.trigger().orElseThrow();
+        assertThat(sqs.queue()).isEqualTo(QueueCatalog.TRAINING_TASKS);
+        assertThat(sqs.batchSize()).isEqualTo(1);
+        assertThat(FunctionCatalog.FIT_WORKER.actionsOn(Resource.TRAINING_TASKS_QUEUE)).contains("sqs:SendMessage",
+                "sqs:ReceiveMessage", "sqs:DeleteMessage");
+    }
+
+    @Test
     void trainWorker_sharesTrainsJar_andIsTriggeredByInsertsOnly() {
         assertThat(FunctionCatalog.TRAIN_WORKER.module()).isEqualTo("train");
         assertThat(FunctionCatalog.TRAIN_WORKER.jarPath()).isEqualTo(FunctionCatalog.TRAIN.jarPath());
@@ -91,8 +101,11 @@ class FunctionCatalogTest {
         assertThat(all.filterPattern()).isEmpty();
         assertThat(all.delivers("REMOVE")).isTrue();
         assertThatThrownBy(() -> all.withEventNames("DELETE")).isInstanceOf(IllegalArgumentException.class);
-        // The worker writes the registry; the API only reads it and writes under training/.
-        assertThat(FunctionCatalog.TRAIN_WORKER.actionsOn(Resource.MODELS_OBJECTS)).contains("s3:PutObject");
+        // The fit worker (its refit) writes the registry; the planner and the API do not.
+        assertThat(FunctionCatalog.FIT_WORKER.actionsOn(Resource.MODELS_OBJECTS)).contains("s3:PutObject");
+        assertThat(FunctionCatalog.TRAIN_WORKER.actionsOn(Resource.MODELS_OBJECTS)).isEmpty();
+        assertThat(FunctionCatalog.TRAIN_WORKER.actionsOn(Resource.TRAINING_TASKS_QUEUE))
+                .containsExactly("sqs:SendMessage");
         assertThat(FunctionCatalog.TRAIN.actionsOn(Resource.MODELS_OBJECTS)).containsExactly("s3:GetObject");
         assertThat(Resource.TRAINING_OBJECTS.objectPrefix()).isEqualTo("training/");
     }

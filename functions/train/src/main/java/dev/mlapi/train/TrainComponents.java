@@ -1,7 +1,9 @@
 package dev.mlapi.train;
 
+import dev.mlapi.catalog.QueueCatalog;
 import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.Wiring;
+import dev.mlapi.core.queue.TaskQueue;
 import dev.mlapi.registry.RegistrySettings;
 import dev.mlapi.registry.S3Clients;
 import dev.mlapi.registry.S3ModelRegistry;
@@ -46,9 +48,28 @@ final class TrainComponents {
         }
     }
 
+    /** The planner (train-worker): loads and checks a job's dataset, times one fit, sends the fit tasks. */
     static TrainingWorker worker(Wiring wiring) {
+        return fanOut(wiring, 1).planner();
+    }
+
+    /** The fit worker, fitting each task's fits on {@code parallelism} cores. */
+    static FitWorker fitWorker(Wiring wiring, int parallelism) {
+        return fanOut(wiring, parallelism).fitWorker();
+    }
+
+    /** The planner and the fit worker over one set of clients, queue and dataset cache. */
+    record FanOut(TrainingWorker planner, FitWorker fitWorker) {
+    }
+
+    static FanOut fanOut(Wiring wiring, int parallelism) {
         Storage storage = Storage.create(wiring);
-        return new TrainingWorker(table(wiring), storage.files(), storage.registry(), wiring.clock(),
-                TrainingWorker.SAFETY_MARGIN);
+        TrainingTable table = table(wiring);
+        TaskQueue queue = TaskQueue.of(wiring, QueueCatalog.TRAINING_TASKS);
+        JobInputs inputs = new JobInputs(storage.files(), DatasetCache.inTempDirectory());
+        FitRunner fits = new FitRunner(table, queue, wiring.clock());
+        TrainingWorker planner = new TrainingWorker(table, inputs, fits, queue, wiring.clock());
+        return new FanOut(planner, new FitWorker(table, inputs, fits, planner, storage.registry(), wiring.clock(),
+                parallelism));
     }
 }

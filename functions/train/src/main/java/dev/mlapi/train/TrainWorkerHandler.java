@@ -10,7 +10,6 @@ import dev.mlapi.core.Wiring;
 import dev.mlapi.core.runtime.Primer;
 import dev.mlapi.core.runtime.Priming;
 import dev.mlapi.core.events.EventInvocations;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -18,17 +17,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The training worker: an event function fed by the jobs table's stream (inserts only). Each
- * inserted job is run by {@link TrainingWorker}; a record whose job could not be run for a
- * storage outage is reported failed, so the event source retries it (boundedly) from there.
+ * The training worker, the planner of a job: an event function fed by the jobs table's stream
+ * (inserts only). Each inserted job is planned by {@link TrainingWorker} (its fits sent as tasks
+ * to {@code fit-worker}); a record whose job could not be planned for a storage outage is
+ * reported failed, so the event source retries it (boundedly) from there.
  */
 public final class TrainWorkerHandler implements RequestHandler<DynamodbEvent, StreamsEventResponse>, Primer {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainWorkerHandler.class);
     /** Tribuo logs every tree it builds (java.util.logging, INFO): thousands of lines per job. Held, so it stays set. */
     private static final java.util.logging.Logger TRIBUO_LOG = quiet("org.tribuo");
-    /** Outside Lambda without a context: Lambda's longest run. */
-    private static final Duration NO_CONTEXT_TIME = Duration.ofMinutes(15);
 
     private final TrainingWorker worker;
     private final EventInvocations invocations = new EventInvocations("train-worker");
@@ -57,7 +55,7 @@ public final class TrainWorkerHandler implements RequestHandler<DynamodbEvent, S
                     continue;
                 }
                 try {
-                    worker.run(jobId.get(), timeLeft(context));
+                    worker.run(jobId.get(), FitWorkerHandler.workerId(context));
                 } catch (RuntimeException e) {
                     LOG.warn("job {} could not be run; its record is retried", jobId.get(), e);
                     return StreamsEventResponse.builder().withBatchItemFailures(List.of(
@@ -106,9 +104,5 @@ public final class TrainWorkerHandler implements RequestHandler<DynamodbEvent, S
         java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
         logger.setLevel(java.util.logging.Level.WARNING);
         return logger;
-    }
-
-    private static Duration timeLeft(Context context) {
-        return context == null ? NO_CONTEXT_TIME : Duration.ofMillis(context.getRemainingTimeInMillis());
     }
 }

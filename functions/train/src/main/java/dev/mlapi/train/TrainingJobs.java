@@ -2,6 +2,7 @@ package dev.mlapi.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mlapi.catalog.QueueCatalog;
 import dev.mlapi.core.auth.Principal;
 import dev.mlapi.core.error.ApiException.Conflict;
 import dev.mlapi.core.error.ApiException.Forbidden;
@@ -33,15 +34,20 @@ import java.util.OptionalInt;
  * The model name is claimed for the user in the registry at submit ({@link ModelOwnership}).
  *
  * <p>A job is never left "running" by a dead worker: Lambda stops a worker after its 15-minute
- * timeout and the stream retries it (the worker bounds the attempts); a job still "running"
- * {@link #STALE_RUNNING} after its last attempt started has no worker left and is failed, with the
+ * timeout, the stream retries the planner (which bounds its attempts) and SQS the fit tasks (3
+ * receives, {@link QueueCatalog#TRAINING_TASKS}); a job still "running" {@link #STALE_RUNNING}
+ * after its last sign of life (a recorded fit, a claim) has no worker left and is failed, with the
  * reason, by the first read that sees it. A job still "queued" after {@link #STALE_QUEUED}
  * (longer than the stream keeps records) was never delivered and is failed likewise.
  */
 final class TrainingJobs {
 
-    /** Lambda's longest run (15 min) and a margin for the retry to start. */
-    static final Duration STALE_RUNNING = Duration.ofMinutes(20);
+    /**
+     * A fit task lost with its worker comes back after the queue's visibility timeout, up to its
+     * receive count; then Lambda's longest run (15 min) and a margin.
+     */
+    static final Duration STALE_RUNNING = QueueCatalog.TRAINING_TASKS.visibilityTimeout()
+            .multipliedBy(QueueCatalog.TRAINING_TASKS.maxReceiveCount()).plus(Duration.ofMinutes(20));
     /** DynamoDB Streams keeps records 24 hours. */
     static final Duration STALE_QUEUED = Duration.ofHours(24);
     static final Duration RETENTION = Duration.ofDays(90);
@@ -228,8 +234,8 @@ final class TrainingJobs {
     private TrainingJob settleIfStale(TrainingJob job) {
         Instant now = clock.instant();
         Optional<String> reason = Optional.empty();
-        if (job.status() == JobStatus.RUNNING && job.attemptStartedAt().isPresent()
-                && job.attemptStartedAt().get().plus(STALE_RUNNING).isBefore(now)) {
+        Optional<Instant> lastSign = job.heartbeatAt().or(job::attemptStartedAt);
+        if (job.status() == JobStatus.RUNNING && lastSign.isPresent() && lastSign.get().plus(STALE_RUNNING).isBefore(now)) {
             reason = Optional.of("the worker stopped without finishing (attempt " + job.attempts() + " started at "
                     + job.attemptStartedAt().get() + ", last progress at " + job.heartbeatAt().orElse(null)
                     + ", " + job.done() + " of " + job.total() + " fits); no retry is left");

@@ -19,6 +19,8 @@ import dev.mlapi.core.error.ApiException.ServiceUnavailable;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.Delete;
 import software.amazon.awssdk.services.dynamodb.model.Put;
@@ -88,6 +90,23 @@ final class TrainingTable {
 
     static final String JOB = "job";
     static final String DATASET = "dataset";
+    /** A unit of a job's work (a fit), recorded once: in no index (no {@code created_at}, no {@code owner_kind}). */
+    static final String UNIT = "unit";
+    static final String TASKS = "tasks";
+    static final String FOLDS = "folds";
+    static final String FIT_ESTIMATE = "fit_estimate_seconds";
+    static final String OVERHEAD_ESTIMATE = "task_overhead_estimate_seconds";
+    static final String FANOUT_STARTED_AT = "fanout_started_at";
+    static final String REFIT_STARTED_AT = "refit_started_at";
+    static final String JOB_ID = "job";
+    static final String CANDIDATE = "candidate";
+    static final String FOLD = "fold";
+    static final String SCORE = "score";
+    static final String SECONDS = "seconds";
+    static final String OVERHEAD = "overhead_seconds";
+    static final String WORKER = "worker";
+    /** A unit's time; not {@link #CREATED_AT}, which would put it in the indexes. */
+    static final String CREATED_AT_UNIT = "recorded_at";
 
     /** Fixed width, so that string order is time order in the indexes. */
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
@@ -328,6 +347,210 @@ final class TrainingTable {
             position = slice.next();
         }
         return new Slice<>(found, position);
+    }
+
+    // ---------------------------------------------------------------- fan-out
+
+    /**
+     * How a job's fits were spread over tasks: the counts the planner wrote, its estimates (so
+     * {@link JobRecovery} groups missing fits as it did), and when the fan-out and the refit started.
+     */
+    record FanOut(TrainingJob job, int tasks, int folds, double fitSeconds, double overheadSeconds,
+            String datasetSha256, Optional<Instant> startedAt, Optional<Instant> refitStartedAt) {
+
+        /** Whether a planner has sent this job's fit tasks. */
+        boolean planned() {
+            return startedAt.isPresent();
+        }
+    }
+
+    /** What recording one fit did. */
+    enum Recorded {
+        /** Counted: done went up by one. */
+        COUNTED,
+        /** Counted, and it was the job's last fit: done == total now; the recorder enqueues the refit. */
+        LAST,
+        /** A record of this fit was already there (a redelivered task): nothing counted. */
+        ALREADY,
+        /** The job is no longer running (cancelled, failed): nothing recorded. */
+        NOT_RUNNING
+    }
+
+    /** The id of the unit item of fit ({@code candidate}, {@code fold}) of job {@code jobId}. */
+    static String fitId(String jobId, int candidate, int fold) {
+        return jobId + "#fit#" + candidate + "#" + fold;
+    }
+
+    Optional<FanOut> findFanOut(String id) {
+        return find(id).filter(item -> JOB.equals(text(item, KIND))).map(item -> new FanOut(job(item),
+                number(item, TASKS), number(item, FOLDS), decimal(item, FIT_ESTIMATE), decimal(item, OVERHEAD_ESTIMATE),
+                optionalText(item, SHA256).orElse(""), optionalText(item, FANOUT_STARTED_AT).map(TrainingTable::instant),
+                optionalText(item, REFIT_STARTED_AT).map(TrainingTable::instant)));
+    }
+
+    /**
+     * The planner of attempt {@code attempt} fixed the job's fits: {@code total} fits over
+     * {@code folds} folds, {@code tasks} more tasks sent (added to any sent before), its estimates
+     * of one fit's and one task's overhead seconds. False if the job is no longer that attempt's.
+     */
+    boolean startFanOut(String id, int attempt, int total, int folds, int tasks, double fitSeconds,
+            double overheadSeconds, String datasetSha256, Instant now) {
+        return conditionalUpdate(id, "SET #total = :total, #folds = :folds, #fit = :fit, #overhead = :overhead,"
+                        + " #sha = :sha, #fanout = if_not_exists(#fanout, :now), #heartbeat = :now ADD #tasks :tasks",
+                Map.of("#total", TOTAL, "#folds", FOLDS, "#fit", FIT_ESTIMATE, "#overhead", OVERHEAD_ESTIMATE,
+                        "#sha", SHA256, "#fanout", FANOUT_STARTED_AT, "#heartbeat", HEARTBEAT_AT, "#tasks", TASKS),
+                Map.of(":total", n(total), ":folds", n(folds), ":fit", decimal(fitSeconds),
+                        ":overhead", decimal(overheadSeconds), ":sha", s(datasetSha256), ":now", s(time(now)),
+                        ":tasks", n(tasks)), attempt, false);
+    }
+
+    /** {@code tasks} more tasks sent for a running job (by {@link JobRecovery}). */
+    void addTasks(String id, int tasks) {
+        try {
+            call(() -> dynamoDb.updateItem(r -> r.tableName(table).key(key(id)).updateExpression("ADD #tasks :tasks")
+                    .conditionExpression("#kind = :job").expressionAttributeNames(Map.of("#tasks", TASKS, "#kind", KIND))
+                    .expressionAttributeValues(Map.of(":tasks", n(tasks), ":job", s(JOB)))));
+        } catch (ConditionalCheckFailedException e) {
+            // the job is gone: nothing to count
+        }
+    }
+
+    /**
+     * Records one fit exactly once: its unit item (only if absent) and the job's {@code done + 1}
+     * in one transaction, while the job is running. {@code done} is read first and is a condition
+     * of the update, so the transaction that takes it to {@code total} knows it was the last.
+     */
+    Recorded recordFit(String jobId, FitRecord fit, Instant now, Instant expiresAt) {
+        Map<String, AttributeValue> unit = new HashMap<>();
+        unit.put(ID, s(fitId(jobId, fit.candidate(), fit.fold())));
+        unit.put(KIND, s(UNIT));
+        unit.put(JOB_ID, s(jobId));
+        unit.put(CANDIDATE, n(fit.candidate()));
+        unit.put(FOLD, n(fit.fold()));
+        unit.put(SCORE, decimal(fit.score()));
+        unit.put(SECONDS, decimal(fit.seconds()));
+        unit.put(OVERHEAD, decimal(fit.overheadSeconds()));
+        unit.put(WORKER, s(fit.worker()));
+        unit.put(CREATED_AT_UNIT, s(time(now)));
+        unit.put(EXPIRES_AT, n(expiresAt.getEpochSecond()));
+        for (int attempt = 0; attempt < TRANSACTION_ATTEMPTS * 10; attempt++) {
+            Optional<TrainingJob> job = findJob(jobId);
+            if (job.isEmpty() || job.get().status() != JobStatus.RUNNING) {
+                return Recorded.NOT_RUNNING;
+            }
+            int done = job.get().done();
+            List<String> codes;
+            try {
+                codes = Transactions.write(dynamoDb, List.of(
+                        TransactWriteItem.builder().put(Put.builder().tableName(table).item(unit)
+                                .conditionExpression("attribute_not_exists(#id)")
+                                .expressionAttributeNames(Map.of("#id", ID)).build()).build(),
+                        TransactWriteItem.builder().update(Update.builder().tableName(table).key(key(jobId))
+                                .updateExpression("SET #done = :next, #heartbeat = :now")
+                                .conditionExpression("#status = :running AND #done = :done")
+                                .expressionAttributeNames(Map.of("#done", DONE, "#heartbeat", HEARTBEAT_AT,
+                                        "#status", STATUS))
+                                .expressionAttributeValues(Map.of(":next", n(done + 1), ":now", s(time(now)),
+                                        ":running", s(JobStatus.RUNNING.value()), ":done", n(done))).build()).build()),
+                        TRANSACTION_ATTEMPTS);
+            } catch (SdkException e) {
+                throw SdkErrors.translate(e);
+            }
+            if (codes.isEmpty()) {
+                return done + 1 >= job.get().total() ? Recorded.LAST : Recorded.COUNTED;
+            }
+            if ("ConditionalCheckFailed".equals(codes.get(0))) {
+                return Recorded.ALREADY;
+            }
+            if (!"ConditionalCheckFailed".equals(codes.get(1))) {
+                throw new ServiceUnavailable("the training table is busy (" + codes + "); retry");
+            }
+            // another fit was counted (or the job stopped) since the read: read again
+        }
+        throw new ServiceUnavailable("job " + jobId + ": too many fits recorded at once; retry");
+    }
+
+    /** The recorded fits among {@code ids} ({@link #fitId}), by id; strongly consistent. */
+    Map<String, FitRecord> fitRecords(List<String> ids) {
+        Map<String, FitRecord> found = new HashMap<>();
+        for (int start = 0; start < ids.size(); start += 100) {
+            List<Map<String, AttributeValue>> keys = ids.subList(start, Math.min(ids.size(), start + 100)).stream()
+                    .map(TrainingTable::key).toList();
+            Map<String, KeysAndAttributes> request = Map.of(table, KeysAndAttributes.builder().keys(keys)
+                    .consistentRead(true).build());
+            while (!request.isEmpty()) {
+                Map<String, KeysAndAttributes> asked = request;
+                BatchGetItemResponse response = call(() -> dynamoDb.batchGetItem(r -> r.requestItems(asked)));
+                response.responses().getOrDefault(table, List.of()).forEach(item -> found.put(text(item, ID),
+                        new FitRecord(number(item, CANDIDATE), number(item, FOLD), decimal(item, SCORE),
+                                decimal(item, SECONDS), decimal(item, OVERHEAD), text(item, WORKER))));
+                request = response.hasUnprocessedKeys() ? response.unprocessedKeys() : Map.of();
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Takes the refit of a running job whose fits are all recorded: marks it started, unless a
+     * refit started less than {@code staleAfter} ago (a redelivered or re-sent refit task waits
+     * for it). Empty when the refit is not this caller's to run.
+     */
+    Optional<TrainingJob> claimRefit(String id, Instant now, java.time.Duration staleAfter) {
+        try {
+            var response = call(() -> dynamoDb.updateItem(r -> r.tableName(table).key(key(id))
+                    .updateExpression("SET #refit = :now, #heartbeat = :now")
+                    .conditionExpression("#kind = :job AND #status = :running AND #done = #total"
+                            + " AND (attribute_not_exists(#refit) OR #refit < :stale)")
+                    .expressionAttributeNames(Map.of("#refit", REFIT_STARTED_AT, "#heartbeat", HEARTBEAT_AT,
+                            "#kind", KIND, "#status", STATUS, "#done", DONE, "#total", TOTAL))
+                    .expressionAttributeValues(Map.of(":now", s(time(now)), ":job", s(JOB),
+                            ":running", s(JobStatus.RUNNING.value()), ":stale", s(time(now.minus(staleAfter)))))
+                    .returnValues(ReturnValue.ALL_NEW)));
+            return Optional.of(job(response.attributes()));
+        } catch (ConditionalCheckFailedException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Gives a refit back (it failed for a passing reason): the next delivery of its task takes it. */
+    void releaseRefit(String id) {
+        call(() -> dynamoDb.updateItem(r -> r.tableName(table).key(key(id)).updateExpression("REMOVE #refit")
+                .expressionAttributeNames(Map.of("#refit", REFIT_STARTED_AT))));
+    }
+
+    /** Fails a queued or running job for {@code reason}, whatever its attempt; false if it had finished. */
+    boolean failActive(String id, String reason, Instant now) {
+        return finishJob(id, "SET #status = :failed, #error = :error, #finished = :now",
+                "#kind = :job AND #status IN (:queued, :running)",
+                Map.of("#status", STATUS, "#error", ERROR, "#finished", FINISHED_AT, "#kind", KIND),
+                Map.of(":failed", s(JobStatus.FAILED.value()), ":error", s(reason), ":now", s(time(now)),
+                        ":job", s(JOB), ":queued", s(JobStatus.QUEUED.value()),
+                        ":running", s(JobStatus.RUNNING.value())));
+    }
+
+    /** Every training job queued or running, everyone's (by {@code by_kind}), oldest first. */
+    List<TrainingJob> unfinishedJobs() {
+        List<TrainingJob> jobs = new ArrayList<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            Map<String, AttributeValue> from = start;
+            QueryResponse response = call(() -> dynamoDb.query(r -> {
+                r.tableName(table).indexName(TableCatalog.TRAINING_BY_KIND)
+                        .keyConditionExpression("#kind = :job").filterExpression("#status IN (:queued, :running)")
+                        .expressionAttributeNames(Map.of("#kind", KIND, "#status", STATUS))
+                        .expressionAttributeValues(Map.of(":job", s(JOB), ":queued", s(JobStatus.QUEUED.value()),
+                                ":running", s(JobStatus.RUNNING.value())));
+                if (from != null) {
+                    r.exclusiveStartKey(from);
+                }
+            }));
+            // batch jobs live here too; their own recovery resends their tasks
+            response.items().stream().filter(item -> JobKind.stored(optionalText(item, JOB_KIND)) == JobKind.TRAIN)
+                    .forEach(item -> jobs.add(job(item)));
+            start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
+                    ? response.lastEvaluatedKey() : null;
+        } while (start != null);
+        return jobs;
     }
 
     // ---------------------------------------------------------------- datasets
@@ -626,6 +849,19 @@ final class TrainingTable {
 
     private static Optional<String> optionalText(Map<String, AttributeValue> item, String name) {
         return Optional.ofNullable(item.get(name)).map(AttributeValue::s);
+    }
+
+    private static double decimal(Map<String, AttributeValue> item, String name) {
+        AttributeValue value = item.get(name);
+        return value == null || value.n() == null ? 0 : Double.parseDouble(value.n());
+    }
+
+    /** A double as DynamoDB's number, exactly (its shortest round-trip form). */
+    private static AttributeValue decimal(double value) {
+        if (!Double.isFinite(value)) {
+            throw new IllegalArgumentException("not a finite number: " + value);
+        }
+        return AttributeValue.fromN(Double.toString(value));
     }
 
     private static int number(Map<String, AttributeValue> item, String name) {

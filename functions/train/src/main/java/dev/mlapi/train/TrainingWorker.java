@@ -1,14 +1,16 @@
 package dev.mlapi.train;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mlapi.catalog.QueueCatalog;
 import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.error.ApiException.ServiceUnavailable;
 import dev.mlapi.core.json.Json;
+import dev.mlapi.core.queue.TaskQueue;
 import dev.mlapi.registry.ModelRegistryWriter;
 import dev.mlapi.training.ClassWeight;
 import dev.mlapi.training.GridSearch;
 import dev.mlapi.training.ModelTrainer;
 import dev.mlapi.training.SearchOptions;
+import dev.mlapi.training.SearchPlan;
 import dev.mlapi.training.TrainSpec;
 import dev.mlapi.training.TrainingStopped;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -26,20 +29,20 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
 
 /**
- * Runs one queued training job to its end, as the worker's stream record asks.
+ * Plans one queued training job, as the worker's stream record asks (the planner of a fanned-out
+ * grid search; the fits run in {@code fit-worker}).
  *
  * <ol>
  * <li>Claims an attempt (running, attempts + 1) only while the job is queued or running with
- * attempts left: a redelivered record of a finished job does nothing; a job whose earlier worker
- * died is restarted from scratch, at most {@link #MAX_ATTEMPTS} times in all, then failed with the
- * reason.</li>
- * <li>Trains ({@link ModelTrainer}: grid search, export verified against Tribuo, registration
- * and, asked for, deployment, each write only while the model name is still the one the job was
- * accepted for: else the job fails with "model name '…' belongs to another user"),
- * reporting progress, stopping at the next fit when cancelled, and failing cleanly ("stopped after
- * N of M fits") before the function's timeout.</li>
- * <li>Stores the result, or the reason it failed. A job cancelled while its model was being
- * registered gets that version deleted again.</li>
+ * attempts left: a redelivered record of a finished job does nothing; a job whose planner died
+ * is planned again (fits already recorded stay recorded), at most {@link #MAX_ATTEMPTS} times in
+ * all, then failed with the reason.</li>
+ * <li>Loads the dataset from S3 and checks it as {@code POST /train} does (a bad one fails the job
+ * with the 400's reason), and fixes the folds from the seed ({@link SearchPlan}).</li>
+ * <li>Times one real fit (recorded like any other), groups the other fits into tasks whose
+ * overhead stays under 10 % of their fit time ({@link TaskGrouping}), sets {@code total} to the
+ * number of fits and sends the tasks to {@link QueueCatalog#TRAINING_TASKS}. The fit that
+ * completes the job sends its refit ({@link FitWorker}).</li>
  * </ol>
  * Only a storage outage escapes (to be retried by the event source); every other failure is the
  * job's and is recorded on it.
@@ -47,33 +50,27 @@ import software.amazon.awssdk.core.exception.SdkException;
 final class TrainingWorker {
 
     static final int MAX_ATTEMPTS = 3;
-    static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(1);
-    /** Left for export, verification and registration after the last fit, and for the final write. */
-    static final Duration SAFETY_MARGIN = Duration.ofSeconds(90);
     /** Under DynamoDB's 400 KB item limit with the rest of the job. */
     static final int MAX_RESULT_BYTES = 300 * 1024;
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainingWorker.class);
 
     private final TrainingTable table;
-    private final TrainingFiles files;
-    private final ModelRegistryWriter registry;
-    private final ModelOwnership ownership;
+    private final JobInputs inputs;
+    private final FitRunner fits;
+    private final TaskQueue queue;
     private final Clock clock;
-    private final Duration safetyMargin;
 
-    TrainingWorker(TrainingTable table, TrainingFiles files, ModelRegistryWriter registry, Clock clock,
-            Duration safetyMargin) {
+    TrainingWorker(TrainingTable table, JobInputs inputs, FitRunner fits, TaskQueue queue, Clock clock) {
         this.table = table;
-        this.files = files;
-        this.registry = registry;
-        this.ownership = new ModelOwnership(registry);
+        this.inputs = inputs;
+        this.fits = fits;
+        this.queue = queue;
         this.clock = clock;
-        this.safetyMargin = safetyMargin;
     }
 
-    /** Runs job {@code jobId} with {@code timeLeft} before the function is stopped. */
-    void run(String jobId, Duration timeLeft) {
+    /** Plans job {@code jobId}; {@code worker} names this worker in the record of the fit it times. */
+    void run(String jobId, String worker) {
         Instant now = clock.instant();
         Optional<TrainingJob> claimed = table.claim(jobId, MAX_ATTEMPTS, now);
         if (claimed.isEmpty()) {
@@ -83,45 +80,74 @@ final class TrainingWorker {
         TrainingJob job = claimed.get();
         int attempt = job.attempts();
         if (attempt > 1) {
-            LOG.warn("job {}: restarting (attempt {} of {}): the previous worker stopped without finishing", jobId,
-                    attempt, MAX_ATTEMPTS);
+            LOG.warn("job {}: planning again (attempt {} of {}): the previous planner stopped without finishing",
+                    jobId, attempt, MAX_ATTEMPTS);
         }
-        Instant deadline = now.plus(timeLeft).minus(safetyMargin);
-        JobProgress progress = new JobProgress(table, jobId, attempt, clock, deadline, PROGRESS_INTERVAL);
-        TrainSpec spec;
-        ModelTrainer.Outcome outcome;
         try {
-            spec = spec(job);
-            SearchOptions options = SearchOptions.defaults()
-                    .withStop(progress::isStopped, "the job was cancelled")
-                    .withDeadline(deadline, clock);
-            // The name must still be the one its job was accepted for right before each registry write.
-            ModelTrainer trainer = new ModelTrainer(registry,
-                    name -> ownership.requireStillOwned(name, job.expectedModelOwner()));
-            outcome = trainer.train(spec, job.owner(), progress, options);
+            plan(job, worker);
         } catch (RuntimeException e) {
-            Optional<JobStop> stop = JobStop.in(e).or(progress::stop);
-            if (stop.isPresent() && !(stop.get() instanceof JobStop.OutOfTime)) {
-                LOG.info("job {}: {}", jobId, stop.get().getMessage());
+            if (e instanceof FitRunner.FitFailed) {
+                LOG.info("job {} failed: {}", jobId, e.getMessage(), e.getCause());
+                table.fail(jobId, attempt, e.getMessage(), clock.instant());
                 return;
             }
-            if (stop.isEmpty() && isTransient(e)) {
+            if (isTransient(e)) {
                 LOG.warn("job {}: storage failed; the record is retried (attempt {} of {})", jobId, attempt,
                         MAX_ATTEMPTS, e);
                 throw e;
             }
-            String reason = stop.map(Throwable::getMessage)
-                    .orElseGet(() -> e instanceof TrainingStopped ? e.getMessage() : reason(e));
-            LOG.info("job {} failed: {}", jobId, reason, stop.isPresent() ? null : e);
+            String reason = e instanceof TrainingStopped ? e.getMessage() : reason(e);
+            LOG.info("job {} failed: {}", jobId, reason, e);
             table.fail(jobId, attempt, reason, clock.instant());
+        }
+    }
+
+    private void plan(TrainingJob job, String worker) {
+        String jobId = job.id();
+        int attempt = job.attempts();
+        // Read from S3, not the cache: the digest is known only once the CSV is read.
+        JobInputs.Loaded loaded = inputs.load(job, "");
+        TrainSpec spec = loaded.spec();
+        SearchPlan plan = loaded.plan();
+        List<TrainingTask.Fit> all = new ArrayList<>();
+        for (int c = 0; c < plan.candidateCount(); c++) {
+            for (int f = 0; f < plan.folds(); f++) {
+                all.add(new TrainingTask.Fit(c, f));
+            }
+        }
+        Map<String, FitRecord> recorded = table.fitRecords(all.stream().map(fit -> fit.id(jobId)).toList());
+        List<TrainingTask.Fit> missing = all.stream().filter(fit -> !recorded.containsKey(fit.id(jobId))).toList();
+        double overhead = TaskGrouping.QUEUE_SECONDS + loaded.loadSeconds();
+        if (!table.startFanOut(jobId, attempt, plan.fitCount(), plan.folds(), 0, 0, overhead, spec.datasetSha256(),
+                clock.instant())) {
+            LOG.info("job {}: no longer attempt {}'s (cancelled or superseded); nothing sent", jobId, attempt);
             return;
         }
-        String result = result(outcome, spec);
-        if (!table.succeed(jobId, attempt, job.total(), result, clock.instant())) {
-            undoRegistration(jobId, outcome, spec);
+        if (missing.isEmpty()) {
+            queue.send(List.of(TrainingTask.refit(jobId).toJson()));
+            table.addTasks(jobId, 1);
+            LOG.info("job {}: every fit was already recorded; refit sent", jobId);
             return;
         }
-        LOG.info("job {} succeeded: {} registered", jobId, outcome.manifest().ref());
+        // One real fit, timed and recorded, tells what a fit of this job costs.
+        TrainingTask.Fit timed = missing.get(0);
+        SearchOptions options = SearchOptions.defaults().withParallelism(1)
+                .withStop(new JobWatch(table, jobId, clock, JobWatch.INTERVAL), "the job was cancelled");
+        long started = System.nanoTime();
+        fits.run(jobId, plan, List.of(timed), overhead, worker, options);
+        double fitSeconds = Math.max(1e-3, (System.nanoTime() - started) / 1e9);
+        double timedWeight = TaskGrouping.weight(spec.algorithm(), plan.params(timed.candidate()));
+        List<TrainingTask.Fit> rest = missing.subList(1, missing.size());
+        List<List<TrainingTask.Fit>> groups = TaskGrouping.group(rest, fit -> fitSeconds
+                * TaskGrouping.weight(spec.algorithm(), plan.params(fit.candidate())) / timedWeight, overhead);
+        List<String> tasks = groups.stream().map(group -> TrainingTask.fits(jobId, group, job.datasetKey(),
+                spec.datasetSha256()).toJson()).toList();
+        table.startFanOut(jobId, attempt, plan.fitCount(), plan.folds(), tasks.size() + 1, fitSeconds,
+                overhead, spec.datasetSha256(), clock.instant());
+        queue.send(tasks);
+        LOG.info("job {}: {} fits ({} recorded before); one timed at {} s; {} more in {} tasks (task overhead about"
+                + " {} s)", jobId, plan.fitCount(), recorded.size(), String.format(Locale.ROOT, "%.3f", fitSeconds),
+                rest.size(), tasks.size(), String.format(Locale.ROOT, "%.3f", overhead));
     }
 
     /** A record whose job cannot be claimed: finished (nothing to do), or out of attempts (failed now). */
@@ -140,16 +166,9 @@ final class TrainingWorker {
         LOG.warn("job {}: failed after {} attempts", jobId, stuck.attempts());
     }
 
-    /** The stored request with its CSV streamed from storage, parsed as {@code POST /train} parses an inline one. */
-    private TrainSpec spec(TrainingJob job) {
-        ObjectNode request = (ObjectNode) Json.readTree(job.request().getBytes(StandardCharsets.UTF_8));
-        return TrainSpec.parse(request, () -> files.open(job.datasetKey()).orElseThrow(() -> new IllegalStateException(
-                "its dataset " + job.datasetId().orElse("") + " was deleted before the job ran")), job.datasetId(),
-                files.limits());
-    }
-
     /** A cancellation that came in during export or registration: the version goes again. */
-    private void undoRegistration(String jobId, ModelTrainer.Outcome outcome, TrainSpec spec) {
+    static void undoRegistration(ModelRegistryWriter registry, String jobId, ModelTrainer.Outcome outcome,
+            TrainSpec spec) {
         var manifest = outcome.manifest();
         if (spec.deploy()) {
             LOG.warn("job {} was cancelled while {} was registered and deployed; the version is kept because"
@@ -165,7 +184,7 @@ final class TrainingWorker {
     }
 
     /** What {@code GET /train/{id}} shows on success, in scikit-learn's terms. */
-    static String result(ModelTrainer.Outcome outcome, TrainSpec spec) {
+    static String result(ModelTrainer.Outcome outcome, TrainSpec spec, Map<String, Object> fanOut) {
         List<Map<String, Object>> candidates = new ArrayList<>();
         for (GridSearch.CandidateScore c : outcome.candidates()) {
             Map<String, Object> row = new LinkedHashMap<>();
@@ -200,6 +219,8 @@ final class TrainingWorker {
         }
         result.put("model", Map.of("name", outcome.manifest().name(), "version", outcome.manifest().version()));
         result.put("deployed", spec.deploy());
+        // How the fits were spread: tasks run, distinct workers that ran them, wall time from plan to refit.
+        result.putAll(fanOut);
         String json = Json.writeString(result);
         if (json.getBytes(StandardCharsets.UTF_8).length > MAX_RESULT_BYTES) {
             // The best candidates are kept; the manifest's metrics hold every one.
@@ -211,11 +232,11 @@ final class TrainingWorker {
         return json;
     }
 
-    private static boolean isTransient(RuntimeException e) {
+    static boolean isTransient(RuntimeException e) {
         return e instanceof ServiceUnavailable || e instanceof SdkException;
     }
 
-    private static String reason(RuntimeException e) {
+    static String reason(RuntimeException e) {
         if (e instanceof ApiException api) {
             return api.errors().isEmpty() ? api.detail() : api.detail() + ": " + String.join("; ",
                     api.errors().stream().map(error -> error.field() + " " + error.message()).toList());

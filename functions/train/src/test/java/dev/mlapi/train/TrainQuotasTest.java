@@ -38,6 +38,7 @@ class TrainQuotasTest {
 
     static final long BYTES_LIMIT = 10_000;
 
+    static TrainingQueue queue;
     static TestStack stack;
     static TrainHandler handler;
     static TrainingTable table;
@@ -46,8 +47,11 @@ class TrainQuotasTest {
 
     @BeforeAll
     static void start() {
-        stack = TestStack.start(Map.of("TRAINING_MAX_DATASET_BYTES", Long.toString(BYTES_LIMIT),
-                "TOKEN_TTL_SECONDS", "86400"));
+        queue = TrainingQueue.start();
+        Map<String, String> environment = new java.util.HashMap<>(queue.environment());
+        environment.put("TRAINING_MAX_DATASET_BYTES", Long.toString(BYTES_LIMIT));
+        environment.put("TOKEN_TTL_SECONDS", "86400");
+        stack = TestStack.start(environment);
         handler = new TrainHandler(stack.wiring());
         table = TrainComponents.table(stack.wiring());
         storage = TrainComponents.Storage.create(stack.wiring());
@@ -57,6 +61,7 @@ class TrainQuotasTest {
     @AfterAll
     static void stop() {
         stack.close();
+        queue.close();
     }
 
     static Map<String, Object> request(String modelName) {

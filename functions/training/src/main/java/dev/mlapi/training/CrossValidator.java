@@ -1,5 +1,6 @@
 package dev.mlapi.training;
 
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -7,31 +8,22 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 
 /**
- * Runs every (candidate, fold) fit of a grid search on {@link SearchOptions#parallelism()} cores,
+ * Runs every (candidate, fold) fit of a {@link SearchPlan} in this JVM on {@link SearchOptions#parallelism()} cores,
  * reports progress and stops cleanly: once a stop reason appears (from the options, or a
  * {@link TrainingStopped} thrown by the progress listener) no new fit starts, and
  * {@link TrainingStopped} says how many finished.
  */
 final class CrossValidator {
 
-    /** Fits one candidate on the training rows of one fold and scores it on that fold's test rows. */
-    @FunctionalInterface
-    interface Fit {
-        double fitAndScore(int candidate, int fold);
-    }
-
-    /** Each candidate's fold scores and fit seconds, {@code [candidate][fold]}. */
-    record Scores(double[][] scores, double[][] seconds) {
-    }
-
     private CrossValidator() {
     }
 
-    static Scores run(int candidates, int folds, SearchOptions options, GridSearch.Progress progress, Fit fit) {
-        int fits = candidates * folds;
+    /** Every fit of {@code plan}, each result at its fit's index (candidate-major: {@code c × folds + f}). */
+    static List<SearchPlan.FitResult> run(SearchPlan plan, SearchOptions options, GridSearch.Progress progress) {
+        int fits = plan.fitCount();
+        int folds = plan.folds();
         int total = fits + 1;
-        double[][] scores = new double[candidates][folds];
-        double[][] seconds = new double[candidates][folds];
+        SearchPlan.FitResult[] results = new SearchPlan.FitResult[fits];
         AtomicInteger done = new AtomicInteger();
         AtomicReference<String> stopped = new AtomicReference<>();
         IntStream indices = IntStream.range(0, fits);
@@ -44,17 +36,13 @@ final class CrossValidator {
                 stopped.compareAndSet(null, reason.get());
                 return;
             }
-            int c = i / folds;
-            int f = i % folds;
-            long started = System.nanoTime();
             try {
-                scores[c][f] = fit.fitAndScore(c, f);
+                results[i] = plan.fit(i / folds, i % folds, options);
             } catch (TrainingStopped e) {
                 // a forest stopped between its trees: the fit does not count
                 stopped.compareAndSet(null, e.reason());
                 return;
             }
-            seconds[c][f] = (System.nanoTime() - started) / 1e9;
             try {
                 progress.fitsDone(done.incrementAndGet(), total);
             } catch (TrainingStopped e) {
@@ -83,7 +71,7 @@ final class CrossValidator {
         if (stopped.get() != null) {
             throw new TrainingStopped(stopped.get(), done.get(), total);
         }
-        return new Scores(scores, seconds);
+        return List.of(results);
     }
 
     /** Throws {@link TrainingStopped} if the search must stop before its refit. */

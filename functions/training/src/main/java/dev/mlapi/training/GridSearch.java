@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.stream.IntStream;
 import org.tribuo.Model;
 import org.tribuo.classification.Label;
 
@@ -67,35 +66,13 @@ public final class GridSearch {
      */
     public static Result run(TabularDataset data, Algorithm algorithm, List<Map<String, Object>> candidates, int folds,
             long seed, Scoring scoring, ClassWeight classWeight, SearchOptions options, Progress progress) {
-        if (scoring.isRegression()) {
-            throw new IllegalArgumentException(scoring.value() + " scores regression");
-        }
-        int[][] testFolds = stratifiedFolds(data.targets(), folds, seed);
-        int features = data.featureNames().size();
-        int total = candidates.size() * folds + 1;
-        var cv = CrossValidator.run(candidates.size(), folds, options, progress, (c, f) -> {
-            int[] training = trainingIndices(testFolds, f, data.size());
-            Model<Label> model = algorithm.trainer(candidates.get(c), seed, features, training.length, options)
-                    .train(TribuoData.dataset(data, training, classWeight));
-            return score(scoring, model, data, testFolds[f]);
-        });
-        List<CandidateScore> results = summarise(candidates, cv);
-        int best = best(results);
+        SearchPlan plan = SearchPlan.classification(data, algorithm, candidates, folds, seed, scoring, classWeight);
+        int total = plan.fitCount() + 1;
+        SearchPlan.Scores scores = plan.aggregate(CrossValidator.run(plan, options, progress));
         CrossValidator.checkBeforeRefit(options, total);
-        Model<Label> refit = algorithm.trainer(candidates.get(best), seed, features, data.size(), options)
-                .train(TribuoData.dataset(data, null, classWeight));
+        Model<Label> refit = plan.refitClassifier(scores.best(), options);
         CrossValidator.refitDone(progress, total);
-        return new Result(results, best, refit);
-    }
-
-    /** Each candidate's mean and standard deviation of fold scores, and its mean fit time. */
-    static List<CandidateScore> summarise(List<Map<String, Object>> candidates, CrossValidator.Scores cv) {
-        List<CandidateScore> results = new ArrayList<>();
-        for (int c = 0; c < candidates.size(); c++) {
-            double mean = mean(cv.scores()[c]);
-            results.add(new CandidateScore(candidates.get(c), mean, std(cv.scores()[c], mean), mean(cv.seconds()[c])));
-        }
-        return results;
+        return new Result(scores.candidates(), scores.best(), refit);
     }
 
     /** The highest mean score; the first candidate on a tie, as scikit-learn's {@code best_index_}. */
@@ -139,25 +116,6 @@ public final class GridSearch {
             }
         }
         return assigned.stream().map(l -> l.stream().mapToInt(Integer::intValue).sorted().toArray()).toArray(int[][]::new);
-    }
-
-    private static int[] trainingIndices(int[][] testFolds, int fold, int rows) {
-        boolean[] test = new boolean[rows];
-        for (int i : testFolds[fold]) {
-            test[i] = true;
-        }
-        return IntStream.range(0, rows).filter(i -> !test[i]).toArray();
-    }
-
-    private static double score(Scoring scoring, Model<Label> model, TabularDataset data, int[] rows) {
-        List<String> truth = new ArrayList<>();
-        List<String> predicted = new ArrayList<>();
-        for (int i : rows) {
-            truth.add(data.targets().get(i));
-            predicted.add(model.predict(TribuoData.example(data.featureNames(), data.rows()[i], null)).getOutput()
-                    .getLabel());
-        }
-        return scoring.score(truth, predicted);
     }
 
     static double mean(double[] values) {

@@ -8,6 +8,7 @@ import dev.mlapi.registry.ModelRegistration;
 import dev.mlapi.registry.ModelRegistryWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -84,35 +85,56 @@ public final class ModelTrainer {
      */
     public Outcome train(TrainSpec spec, String user, GridSearch.Progress progress, SearchOptions options) {
         HoldOut split = spec.split();
-        // the search, the refit and the export's verification see the training part only
-        TabularDataset data = split.training();
         long started = System.nanoTime();
+        // the search, the refit and the export's verification see the training part only
+        SearchPlan plan = SearchPlan.of(spec, split.training());
+        SearchPlan.Scores scores = plan.aggregate(CrossValidator.run(plan, options, progress));
+        return finish(spec, split, plan, scores, user, progress, options, started);
+    }
+
+    /**
+     * The end of a search whose fits ran elsewhere ({@link SearchPlan#fit}, one result per fit):
+     * aggregates them into the candidates' scores and does what {@link #train} does after its
+     * fits: the refit of the best candidate on every training row, export, verification,
+     * registration. {@code searchSeconds} (the fits' wall time) counts into the reported
+     * training time.
+     *
+     * @throws TrainingStopped when {@code options} stop the job before registration; nothing is registered
+     */
+    public Outcome finish(TrainSpec spec, Collection<SearchPlan.FitResult> results, String user, SearchOptions options,
+            double searchSeconds) {
+        HoldOut split = spec.split();
+        SearchPlan plan = SearchPlan.of(spec, split.training());
+        SearchPlan.Scores scores = plan.aggregate(results);
+        long started = System.nanoTime() - (long) (searchSeconds * 1e9);
+        return finish(spec, split, plan, scores, user, (done, total) -> { }, options, started);
+    }
+
+    private Outcome finish(TrainSpec spec, HoldOut split, SearchPlan plan, SearchPlan.Scores scores, String user,
+            GridSearch.Progress progress, SearchOptions options, long started) {
+        TabularDataset data = plan.data();
+        int fits = plan.fitCount() + 1;
+        CrossValidator.checkBeforeRefit(options, fits);
+        Model<?> model = plan.refit(scores.best(), options);
+        CrossValidator.refitDone(progress, fits);
         Map<String, Object> evaluation = new LinkedHashMap<>();
-        List<GridSearch.CandidateScore> candidates;
-        GridSearch.CandidateScore best;
-        Model<?> model;
         byte[] onnx;
         if (spec.isRegression()) {
-            RegressionSearch.Result search = RegressionSearch.run(data, spec.algorithm(), spec.candidates(),
-                    spec.cvFolds(), spec.seed(), spec.scoring(), options, progress);
-            onnx = exportRegressor(spec.algorithm(), search.model(), data);
-            onnx = OnnxPreprocessing.wrap(onnx, data.schema());
-            ExportVerifier.verifyRegressor(onnx, search.model(), data);
-            split.heldOut().ifPresent(heldOut -> evaluation.putAll(Evaluation.regressor(search.model(), heldOut)));
-            candidates = search.candidates();
-            best = search.bestCandidate();
-            model = search.model();
+            @SuppressWarnings("unchecked")
+            Model<Regressor> regressor = (Model<Regressor>) model;
+            onnx = OnnxPreprocessing.wrap(exportRegressor(spec.algorithm(), regressor, data), data.schema());
+            ExportVerifier.verifyRegressor(onnx, regressor, data);
+            split.heldOut().ifPresent(heldOut -> evaluation.putAll(Evaluation.regressor(regressor, heldOut)));
         } else {
-            GridSearch.Result search = GridSearch.run(data, spec.algorithm(), spec.candidates(), spec.cvFolds(),
-                    spec.seed(), spec.scoring(), spec.classWeight(), options, progress);
-            onnx = OnnxPreprocessing.wrap(exportClassifier(spec.algorithm(), search.model(), data), data.schema());
-            ExportVerifier.verify(onnx, search.model(), data);
+            @SuppressWarnings("unchecked")
+            Model<Label> classifier = (Model<Label>) model;
+            onnx = OnnxPreprocessing.wrap(exportClassifier(spec.algorithm(), classifier, data), data.schema());
+            ExportVerifier.verify(onnx, classifier, data);
             split.heldOut().ifPresent(heldOut -> evaluation.putAll(
-                    Evaluation.classifier(search.model(), heldOut, data.classes())));
-            candidates = search.candidates();
-            best = search.bestCandidate();
-            model = search.model();
+                    Evaluation.classifier(classifier, heldOut, data.classes())));
         }
+        List<GridSearch.CandidateScore> candidates = scores.candidates();
+        GridSearch.CandidateScore best = scores.bestCandidate();
         double seconds = (System.nanoTime() - started) / 1e9;
         if (!evaluation.isEmpty()) {
             evaluation.put("test_size", spec.testSize());

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.IntStream;
 import org.tribuo.Model;
 import org.tribuo.MutableDataset;
 import org.tribuo.Trainer;
@@ -71,27 +70,13 @@ public final class RegressionSearch {
      */
     public static Result run(TabularDataset data, Algorithm algorithm, List<Map<String, Object>> candidates, int folds,
             long seed, Scoring scoring, SearchOptions options, GridSearch.Progress progress) {
-        if (!scoring.isRegression()) {
-            throw new IllegalArgumentException(scoring.value() + " scores classification");
-        }
-        double[] y = numericTargets(data);
-        int[][] testFolds = shuffledFolds(data.size(), folds, seed);
-        int features = data.featureNames().size();
-        int total = candidates.size() * folds + 1;
-        var cv = CrossValidator.run(candidates.size(), folds, options, progress, (c, f) -> {
-            int[] training = without(testFolds[f], data.size());
-            Model<Regressor> model = trainer(algorithm, candidates.get(c), seed, features, y, training, options)
-                    .train(dataset(data, y, training));
-            return score(scoring, model, data, y, testFolds[f]);
-        });
-        List<GridSearch.CandidateScore> results = GridSearch.summarise(candidates, cv);
-        int best = GridSearch.best(results);
+        SearchPlan plan = SearchPlan.regression(data, algorithm, candidates, folds, seed, scoring);
+        int total = plan.fitCount() + 1;
+        SearchPlan.Scores scores = plan.aggregate(CrossValidator.run(plan, options, progress));
         CrossValidator.checkBeforeRefit(options, total);
-        int[] all = IntStream.range(0, data.size()).toArray();
-        Model<Regressor> refit = trainer(algorithm, candidates.get(best), seed, features, y, all, options)
-                .train(dataset(data, y, all));
+        Model<Regressor> refit = plan.refitRegressor(scores.best(), options);
         CrossValidator.refitDone(progress, total);
-        return new Result(results, best, refit);
+        return new Result(scores.candidates(), scores.best(), refit);
     }
 
     /** As {@link #trainer(Algorithm, Map, long, int)}, for a linear model trained on {@code rows} of targets {@code y}. */
@@ -158,22 +143,12 @@ public final class RegressionSearch {
                 data.rows()[row].clone());
     }
 
-    private static MutableDataset<Regressor> dataset(TabularDataset data, double[] y, int[] rows) {
+    static MutableDataset<Regressor> dataset(TabularDataset data, double[] y, int[] rows) {
         var dataset = new MutableDataset<Regressor>(new SimpleDataSourceProvenance("csv", FACTORY), FACTORY);
         for (int i : rows) {
             dataset.add(example(data, i, y[i]));
         }
         return dataset;
-    }
-
-    private static double score(Scoring scoring, Model<Regressor> model, TabularDataset data, double[] y, int[] rows) {
-        double[] truth = new double[rows.length];
-        double[] predicted = new double[rows.length];
-        for (int k = 0; k < rows.length; k++) {
-            truth[k] = y[rows[k]];
-            predicted[k] = model.predict(example(data, rows[k], Double.NaN)).getOutput().getValues()[0];
-        }
-        return scoring.score(truth, predicted);
     }
 
     /** K folds of shuffled rows (scikit-learn's {@code KFold(shuffle=True)}): sizes differ by at most one. */
@@ -194,13 +169,5 @@ public final class RegressionSearch {
             start += size;
         }
         return result;
-    }
-
-    private static int[] without(int[] test, int rows) {
-        boolean[] excluded = new boolean[rows];
-        for (int i : test) {
-            excluded[i] = true;
-        }
-        return IntStream.range(0, rows).filter(i -> !excluded[i]).toArray();
     }
 }
