@@ -37,8 +37,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Stored datasets at scale, through the presigned upload, the API and the worker on DynamoDB
- * Local and S3Proxy: a dataset over 20 MB trains (the worker streams it into the parser; Jackson's
+ * Stored datasets at scale, through the presigned upload, the API, the planner and the fit worker on
+ * DynamoDB Local, S3Proxy and ElasticMQ: a dataset over 20 MB trains (the worker streams it into the parser; Jackson's
  * 20-million-character limit applies to parsed JSON text, never met here), the API checks a stored dataset's header
  * only and the worker its rows (a row-level problem fails the job with the message an inline CSV's
  * 400 gives), and the row and column limits ({@code TRAINING_MAX_ROWS}, {@code TRAINING_MAX_COLUMNS})
@@ -49,18 +49,24 @@ class TrainDatasetScaleTest {
     static final int MAX_ROWS = 60_000;
     static final int MAX_COLUMNS = 12;
 
+    static TrainingQueue queue;
     static TestStack stack;
     static TrainHandler api;
     static TrainWorkerHandler worker;
+    static FitWorkerHandler fitWorker;
     static TrainingTable table;
     static String alice;
 
     @BeforeAll
     static void start() {
-        stack = TestStack.start(Map.of("TRAINING_MAX_ROWS", Integer.toString(MAX_ROWS),
+        queue = TrainingQueue.start();
+        Map<String, String> environment = new java.util.HashMap<>(queue.environment());
+        environment.putAll(Map.of("TRAINING_MAX_ROWS", Integer.toString(MAX_ROWS),
                 "TRAINING_MAX_COLUMNS", Integer.toString(MAX_COLUMNS), "TOKEN_TTL_SECONDS", "86400"));
+        stack = TestStack.start(environment);
         api = new TrainHandler(stack.wiring());
         worker = new TrainWorkerHandler(stack.wiring());
+        fitWorker = new FitWorkerHandler(stack.wiring());
         table = TrainComponents.table(stack.wiring());
         alice = stack.signedIn("alice", Role.USER).token();
     }
@@ -68,6 +74,7 @@ class TrainDatasetScaleTest {
     @AfterAll
     static void stop() {
         stack.close();
+        queue.close();
     }
 
     @Test
@@ -253,5 +260,6 @@ class TrainDatasetScaleTest {
         var response = worker.handleRequest(event, new LocalContext(UUID.randomUUID().toString(), "train-worker",
                 System.currentTimeMillis() + Duration.ofMinutes(15).toMillis()));
         assertThat(response.getBatchItemFailures()).isEmpty();
+        queue.drain(fitWorker); // the fit tasks the planner sent, then the refit
     }
 }
