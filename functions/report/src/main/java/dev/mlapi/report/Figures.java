@@ -19,6 +19,8 @@ final class Figures {
         figures.put("median_processing_time", rollup.processingTimes().quantile(0.5));
         figures.put("percentile_95_processing_time", rollup.processingTimes().quantile(0.95));
         figures.put("percentile_99_processing_time", rollup.processingTimes().quantile(0.99));
+        figures.put("min_processing_time", rollup.minProcessingTime());
+        figures.put("max_processing_time", rollup.maxProcessingTime());
         figures.put("average_input_size", rollup.averageInputSize());
         figures.put("average_image_width", rollup.averageImageWidth());
         figures.put("average_image_height", rollup.averageImageHeight());

@@ -9,12 +9,12 @@ import dev.mlapi.core.rollup.ReadBudget;
 import dev.mlapi.core.rollup.ReadBudgetExceeded;
 import dev.mlapi.core.rollup.RequestRollups;
 import dev.mlapi.core.rollup.Rollup;
+import dev.mlapi.core.rollup.Tier;
 import dev.mlapi.core.runtime.Primer;
 import dev.mlapi.report.ReportQuery.Sort;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -24,10 +24,12 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * Report and stats from the hourly rollups only: the cost depends on the time range and the
- * number of groups, never on how many requests were logged. Ranges are widened to whole hours and
- * cut to what exists (never past the current hour, never older than the retention); each request is
- * bounded by {@link ReportLimits}.
+ * Report and stats from the rollups only: the cost depends on the time range and the number of
+ * groups, never on how many requests were logged. A window is answered exactly: its ends must fall
+ * on minutes, and it is read as pieces of the coarsest {@link Tier} that fits (days in the middle,
+ * hours, then minutes at the ragged ends: see {@link #plan}), so any window reads a bounded number
+ * of items. It is cut to what exists (never past the current minute, never older than the
+ * retention); each request is bounded by {@link ReportLimits}.
  */
 final class ReportService implements Primer {
 
@@ -51,26 +53,31 @@ final class ReportService implements Primer {
     /** The last hour's stats, computed and thrown away: the rollup queries and merging, read only. */
     @Override
     public void prime() {
-        Json.write(stats(range(Optional.of(clock.instant().minus(Duration.ofHours(1))), Optional.empty(),
+        Json.write(stats(range(Optional.of(Tier.MINUTE.floor(clock.instant()).minus(Duration.ofHours(1))), Optional.empty(),
                 Optional.empty()), Optional.empty()));
     }
 
     /**
-     * The effective range: whole hours, {@code to} at most the end of the current hour, {@code from}
-     * never older than the retention. Without {@code from} the range is as long as it may be (the
-     * retention, or the longest an hourly series may span); a longer explicit range is a 400.
+     * The effective window, answered exactly. Its ends must be whole minutes (else a 400 naming the
+     * two nearest); {@code to} is at most the end of the current minute, {@code from} never older than
+     * the retention. Without {@code from} the window is as long as it may be (the retention, or the
+     * longest an hourly series may span), starting on a day (an hour for an hourly series); a longer
+     * explicit window is a 400. A window the kept tiers cannot answer exactly is a 400 too (see
+     * {@link #plan}).
      */
     Range range(Optional<Instant> from, Optional<Instant> to, Optional<String> interval) {
+        from.ifPresent(f -> onMinute("from", f));
+        to.ifPresent(t -> onMinute("to", t));
         if (from.isPresent() && to.isPresent() && !from.get().isBefore(to.get())) {
             throw InvalidInput.field("from", "must be before to");
         }
         Instant now = clock.instant();
-        Instant latest = now.truncatedTo(ChronoUnit.HOURS).plus(Duration.ofHours(1));
-        Instant end = to.map(ReportService::ceilHour).filter(t -> t.isBefore(latest)).orElse(latest);
-        Instant oldest = now.minus(retention).minus(Duration.ofDays(1)).truncatedTo(ChronoUnit.HOURS);
+        Instant latest = Tier.MINUTE.floor(now).plus(Tier.MINUTE.length());
+        Instant end = to.filter(t -> t.isBefore(latest)).orElse(latest);
+        Instant oldest = Tier.DAY.oldestKept(now, retention);
         boolean hourly = interval.filter("hour"::equals).isPresent();
         Duration longest = hourly ? Duration.ofHours(limits.maxHourPoints()) : Duration.ofDays(limits.maxDays());
-        Instant start = from.map(f -> f.truncatedTo(ChronoUnit.HOURS)).orElse(end.minus(longest));
+        Instant start = from.orElse((hourly ? Tier.HOUR : Tier.DAY).ceil(end.minus(longest)));
         start = start.isBefore(oldest) ? oldest : start.isAfter(end) ? end : start;
         if (Duration.between(start, end).compareTo(longest) > 0) {
             throw InvalidInput.field("from", hourly
@@ -79,16 +86,83 @@ final class ReportService implements Primer {
                     : "the range from %s to %s has %d days; a request reads at most %d days: ask for a shorter range"
                             .formatted(start, end, Duration.between(start, end).toDays(), limits.maxDays()));
         }
-        return new Range(start, end);
+        Range range = new Range(start, end);
+        plan(range, hourly ? Tier.HOUR : Tier.DAY, now);
+        return range;
+    }
+
+    private static void onMinute(String field, Instant instant) {
+        if (!Tier.MINUTE.isBoundary(instant)) {
+            throw InvalidInput.field(field, "%s %s is not on a minute; use %s or %s".formatted(field, instant,
+                    Tier.MINUTE.floor(instant), Tier.MINUTE.ceil(instant)));
+        }
     }
 
     record Range(Instant from, Instant to) {
     }
 
+    /** A part of a window read from one tier. */
+    record Piece(Tier tier, Instant from, Instant to) {
+    }
+
+    /**
+     * How a window is read: the coarsest tier (at most {@code coarsest}) over the whole buckets it
+     * holds, the next finer tier for the ragged ends on either side, and so on down to minutes: at
+     * most 2 × 23 hours and 2 × 59 minutes besides the days, so the items read stay bounded for any
+     * window. A piece of a tier no longer kept for its time (minutes older than 48 hours, hours
+     * older than 90 days) is a 400 naming the nearest boundaries that can be answered exactly; the
+     * answer is never silently widened.
+     */
+    List<Piece> plan(Range range, Tier coarsest, Instant now) {
+        List<Piece> pieces = new ArrayList<>();
+        split(range.from(), range.to(), coarsest, pieces);
+        for (Piece piece : pieces) {
+            if (piece.from().isBefore(piece.tier().oldestKept(now, retention))) {
+                boolean start = piece.from().equals(range.from());
+                Instant end = start ? range.from() : range.to();
+                Tier kept = coarserKept(piece.tier(), end, now);
+                throw InvalidInput.field(start ? "from" : "to", ("%s %s is not on %s, and %s figures are kept for %d %s"
+                        + " only: use %s or %s").formatted(start ? "from" : "to", end, piece.tier() == Tier.MINUTE ? "an hour" : "a day",
+                        piece.tier().apiName(), piece.tier() == Tier.MINUTE ? 48 : 90,
+                        piece.tier() == Tier.MINUTE ? "hours" : "days", kept.floor(end), kept.ceil(end)));
+            }
+        }
+        return pieces;
+    }
+
+    private Tier coarserKept(Tier tier, Instant at, Instant now) {
+        for (Tier coarser : Tier.values()) {
+            if (coarser.ordinal() > tier.ordinal() && !coarser.floor(at).isBefore(coarser.oldestKept(now, retention))) {
+                return coarser;
+            }
+        }
+        return Tier.DAY;
+    }
+
+    private static void split(Instant from, Instant to, Tier tier, List<Piece> pieces) {
+        if (!from.isBefore(to)) {
+            return;
+        }
+        if (tier == Tier.MINUTE) {
+            pieces.add(new Piece(tier, from, to));
+            return;
+        }
+        Tier finer = Tier.values()[tier.ordinal() - 1];
+        Instant first = tier.ceil(from);
+        Instant last = tier.floor(to);
+        if (!first.isBefore(last)) {
+            split(from, to, finer, pieces);
+            return;
+        }
+        split(from, first, finer, pieces);
+        pieces.add(new Piece(tier, first, last));
+        split(last, to, finer, pieces);
+    }
+
     List<Map<String, Object>> report(Dimension groupBy, Range range, Sort sort, int limit) {
         ReadBudget budget = budget();
         Map<String, Rollup> groups = new TreeMap<>();
-        read(groupBy, range, budget).values().forEach(hour -> hour.forEach((group, rollup) -> {
+        read(groupBy, range, Tier.DAY, budget).values().forEach(bucket -> bucket.forEach((group, rollup) -> {
             // Rollups written before refused URLs were kept out of image_url groups may still hold some.
             if (groupBy != Dimension.IMAGE_URL || Dimension.isImageUrl(group)) {
                 groups.computeIfAbsent(group, g -> empty()).merge(rollup);
@@ -97,8 +171,8 @@ final class ReportService implements Primer {
         Comparator<Map.Entry<String, Rollup>> order = switch (sort.key()) {
             case COUNT -> Comparator.comparingLong(e -> count(groupBy, e.getValue()));
             case AVG -> Comparator.comparingDouble(e -> e.getValue().meanProcessingTime());
-            case MAX -> Comparator.comparingDouble(e -> e.getValue().processingTimes().max());
-            case MIN -> Comparator.comparingDouble(e -> e.getValue().processingTimes().min());
+            case MAX -> Comparator.comparingDouble(e -> e.getValue().maxProcessingTime());
+            case MIN -> Comparator.comparingDouble(e -> e.getValue().minProcessingTime());
             case P50 -> Comparator.comparingDouble(e -> e.getValue().processingTimes().quantile(0.5));
             case P95 -> Comparator.comparingDouble(e -> e.getValue().processingTimes().quantile(0.95));
             case KEY -> Map.Entry.comparingByKey();
@@ -113,7 +187,7 @@ final class ReportService implements Primer {
         groups.entrySet().stream().sorted(order).limit(limit).forEach(entry -> {
             Rollup r = entry.getValue();
             List<Object> values = List.of(entry.getKey(), count(groupBy, r), r.meanProcessingTime(),
-                    r.processingTimes().max(), r.processingTimes().min(), r.processingTimes().quantile(0.5),
+                    r.maxProcessingTime(), r.minProcessingTime(), r.processingTimes().quantile(0.5),
                     r.processingTimes().quantile(0.95), r.clientErrors() + r.serverErrors());
             Map<String, Object> row = new LinkedHashMap<>();
             for (int i = 0; i < columns.size(); i++) {
@@ -144,12 +218,13 @@ final class ReportService implements Primer {
         Rollup total = empty();
         Map<Instant, Rollup> buckets = new TreeMap<>();
         ReadBudget budget = budget();
-        read(Dimension.ALL, range, budget).forEach((hour, groups) -> groups.values().forEach(r -> {
+        Tier coarsest = interval.filter("hour"::equals).isPresent() ? Tier.HOUR : Tier.DAY;
+        read(Dimension.ALL, range, coarsest, budget).forEach((start, groups) -> groups.values().forEach(r -> {
             total.merge(r);
-            interval.ifPresent(i -> buckets.computeIfAbsent(bucketOf(hour, i), b -> empty()).merge(r));
+            interval.ifPresent(i -> buckets.computeIfAbsent(bucketOf(start, i), b -> empty()).merge(r));
         }));
         Map<String, Rollup> routes = new TreeMap<>();
-        read(Dimension.ROUTE, range, budget).values().forEach(hour -> hour.forEach((route, r) ->
+        read(Dimension.ROUTE, range, coarsest, budget).values().forEach(bucket -> bucket.forEach((route, r) ->
                 routes.computeIfAbsent(route, k -> empty()).merge(r)));
         Map<String, Object> stats = new LinkedHashMap<>();
         stats.put("from", range.from());
@@ -176,10 +251,18 @@ final class ReportService implements Primer {
         return ReadBudget.of(limits.maxItems(), clock.instant().plus(limits.timeBudget()), clock);
     }
 
-    /** The rollups of {@code dimension} in {@code range}; a spent budget is a 400 (too many) or a 503 (too slow). */
-    private Map<Instant, Map<String, Rollup>> read(Dimension dimension, Range range, ReadBudget budget) {
+    /**
+     * The rollups of {@code dimension} in {@code range}, read as {@link #plan} says (tiers up to
+     * {@code coarsest}), keyed by bucket start; a spent budget is a 400 (too many) or a 503 (too slow).
+     */
+    private Map<Instant, Map<String, Rollup>> read(Dimension dimension, Range range, Tier coarsest, ReadBudget budget) {
         try {
-            return rollups.read(dimension, range.from(), range.to(), budget);
+            Map<Instant, Map<String, Rollup>> buckets = new TreeMap<>();
+            for (Piece piece : plan(range, coarsest, clock.instant())) {
+                // Pieces never overlap, so no bucket start is read twice.
+                buckets.putAll(rollups.read(piece.tier(), dimension, piece.from(), piece.to(), budget));
+            }
+            return buckets;
         } catch (ReadBudgetExceeded e) {
             if (e.reason() == ReadBudgetExceeded.Reason.ITEMS) {
                 throw InvalidInput.field("from", "the range from %s to %s holds more than %d rollups by %s; a request reads at most that many: ask for a shorter range"
@@ -190,13 +273,8 @@ final class ReportService implements Primer {
         }
     }
 
-    private static Instant bucketOf(Instant hour, String interval) {
-        return interval.equals("day") ? hour.truncatedTo(ChronoUnit.DAYS) : hour;
-    }
-
-    private static Instant ceilHour(Instant instant) {
-        Instant floor = instant.truncatedTo(ChronoUnit.HOURS);
-        return floor.equals(instant) ? floor : floor.plus(Duration.ofHours(1));
+    private static Instant bucketOf(Instant start, String interval) {
+        return (interval.equals("day") ? Tier.DAY : Tier.HOUR).floor(start);
     }
 
     private static Rollup empty() {

@@ -23,6 +23,9 @@ import java.util.Optional;
 public final class ReportStatsHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
 
     static final String CSV = "text/csv; charset=utf-8";
+    /** The window a report answers for (exact: from and to as given, or cut to what exists). */
+    static final String WINDOW_FROM = "x-window-from";
+    static final String WINDOW_TO = "x-window-to";
 
     private final ReportService reports;
     private final Dashboard dashboard;
@@ -55,14 +58,16 @@ public final class ReportStatsHandler implements RequestHandler<APIGatewayV2HTTP
 
     private ApiResponse report(ApiRequest request) {
         Dimension groupBy = ReportQuery.groupBy(request);
-        List<Map<String, Object>> rows = reports.report(groupBy,
-                reports.range(ReportQuery.instant(request, "from"), ReportQuery.instant(request, "to"), Optional.empty()),
-                ReportQuery.sort(request), request.queryInt("limit", 100, 1, 1000));
-        if (request.header("accept").filter(accept -> accept.contains("text/csv")).isPresent()) {
-            return ApiResponse.bytes(200, CSV,
-                    CsvTable.write(ReportService.columns(groupBy), rows).getBytes(StandardCharsets.UTF_8));
-        }
-        return ApiResponse.ok(rows);
+        ReportService.Range range = reports.range(ReportQuery.instant(request, "from"), ReportQuery.instant(request, "to"),
+                Optional.empty());
+        List<Map<String, Object>> rows = reports.report(groupBy, range, ReportQuery.sort(request),
+                request.queryInt("limit", 100, 1, 1000));
+        // The body is the seed's bare table: the window it answers for is in these headers.
+        ApiResponse response = request.header("accept").filter(accept -> accept.contains("text/csv")).isPresent()
+                ? ApiResponse.bytes(200, CSV, CsvTable.write(ReportService.columns(groupBy), rows)
+                        .getBytes(StandardCharsets.UTF_8))
+                : ApiResponse.ok(rows);
+        return response.withHeader(WINDOW_FROM, range.from().toString()).withHeader(WINDOW_TO, range.to().toString());
     }
 
     private ApiResponse stats(ApiRequest request) {

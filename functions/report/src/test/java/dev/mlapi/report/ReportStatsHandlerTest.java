@@ -194,12 +194,13 @@ class ReportStatsHandlerTest {
 
     @Test
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // ends the old endless read; no timing is asserted
-    void reportAndStats_toFarInTheFuture_readUpToTheCurrentHourOnly() {
-        Instant endOfThisHour = Instant.now().truncatedTo(ChronoUnit.HOURS).plus(Duration.ofHours(1));
+    void reportAndStats_toFarInTheFuture_readUpToTheCurrentMinuteOnly() {
+        Instant endOfThisMinute = Instant.now().truncatedTo(ChronoUnit.MINUTES).plus(Duration.ofMinutes(1));
         Map<String, String> everything = Map.of("from", "1970-01-01", "to", "9999-12-31");
 
         JsonNode stats = Events.body(call("report-stats.json", admin, everything));
-        assertThat(Instant.parse(stats.get("to").asText())).isBetween(endOfThisHour, endOfThisHour.plus(Duration.ofHours(1)));
+        assertThat(Instant.parse(stats.get("to").asText()))
+                .isBetween(endOfThisMinute, endOfThisMinute.plus(Duration.ofMinutes(1)));
         assertThat(stats.get("total_requests").asLong()).isEqualTo(300);
         JsonNode rows = Events.body(call("report-by-image-url.json", admin, everything));
         assertThat(rows).hasSize(2);
@@ -207,18 +208,22 @@ class ReportStatsHandlerTest {
 
     @Test
     void stats_hourlyOverMoreHoursThanASeriesMayHave_is400NamingTheLimit() {
+        String sixtyDaysAgo = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofDays(60)).toString();
         APIGatewayV2HTTPResponse tooLong = call("report-stats.json", admin,
-                Map.of("interval", "hour", "from", Instant.now().minus(Duration.ofDays(60)).toString()));
+                Map.of("interval", "hour", "from", sixtyDaysAgo));
 
         assertThat(tooLong.getStatusCode()).isEqualTo(400);
         assertThat(Events.header(tooLong, "content-type")).startsWith("application/problem+json");
         assertThat(Events.body(tooLong).get("detail").asText()).contains("at most 744 points", "interval=day");
         JsonNode lastMonth = Events.body(call("report-stats.json", admin, Map.of("interval", "hour")));
+        // From an hour (the series' points are whole hours) to the end of the current minute.
         assertThat(Duration.between(Instant.parse(lastMonth.get("from").asText()),
-                Instant.parse(lastMonth.get("to").asText()))).isEqualTo(Duration.ofHours(744));
+                Instant.parse(lastMonth.get("to").asText()))).isBetween(Duration.ofHours(743), Duration.ofHours(744));
+        assertThat(Instant.parse(lastMonth.get("from").asText()).truncatedTo(ChronoUnit.HOURS).toString())
+                .isEqualTo(lastMonth.get("from").asText());
         assertThat(lastMonth.get("series")).hasSize(3);
         assertThat(call("report-stats.json", admin, Map.of("interval", "day",
-                "from", Instant.now().minus(Duration.ofDays(60)).toString())).getStatusCode()).isEqualTo(200);
+                "from", sixtyDaysAgo)).getStatusCode()).isEqualTo(200);
     }
 
     @Test
@@ -234,7 +239,7 @@ class ReportStatsHandlerTest {
 
     @Test
     void stats_stillReadingWhenItsTimeIsUp_stopsWith503() {
-        // Each reading of this clock is a second later: the 25 s budget runs out after 25 store requests.
+        // Each reading of this clock is 30 s later: the 25 s budget has run out by the first store request.
         Clock ticking = new Clock() {
             private final AtomicLong calls = new AtomicLong();
 
@@ -250,7 +255,7 @@ class ReportStatsHandlerTest {
 
             @Override
             public Instant instant() {
-                return HOUR.plus(Duration.ofSeconds(calls.getAndIncrement()));
+                return HOUR.plus(Duration.ofSeconds(30 * calls.getAndIncrement()));
             }
         };
         ReportStatsHandler slow = limitedTo(ReportLimits.DEFAULT, ticking);

@@ -11,10 +11,11 @@ import dev.mlapi.core.rollup.RollupChunk;
 import dev.mlapi.core.rollup.RollupKey;
 import dev.mlapi.core.rollup.RollupsIncomplete;
 import dev.mlapi.core.rollup.RequestRollups;
+import dev.mlapi.core.rollup.Tier;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
+import java.time.ZonedDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -31,6 +33,9 @@ import java.util.concurrent.Future;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
 import software.amazon.awssdk.services.dynamodb.model.Delete;
 import software.amazon.awssdk.services.dynamodb.model.Put;
@@ -41,9 +46,20 @@ import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledExcepti
 import software.amazon.awssdk.services.dynamodb.model.Update;
 
 /**
- * {@link RequestRollups} on the table of {@link TableCatalog#REQUEST_ROLLUPS}. One item per
- * dimension, hour and group: partition {@code <dimension>#<day>}, sort key {@code <HH>#<group>},
- * so a day of one dimension is one query and reads never depend on how many requests were logged.
+ * {@link RequestRollups} on the table of {@link TableCatalog#REQUEST_ROLLUPS}. One item per tier,
+ * dimension, bucket and group: per hour, partition {@code <dimension>#<day>} and sort key
+ * {@code <HH>#<group>} (as always); per minute, {@code <dimension>#minute#<day>T<HH>} and
+ * {@code <mm>#<group>}; per day, {@code <dimension>#day#<yyyy-MM>} and {@code <dd>#<group>}. So an
+ * hour of minutes, a day of hours or a month of days of one dimension is one query, and reads never
+ * depend on how many requests were logged. Each item expires ({@code expires_at}) when its tier
+ * stops being kept ({@link Tier#expiry}): minutes after 48 hours, hours after 90 days, days with
+ * the log's retention. An entry counts only in the tiers still kept for its time.
+ *
+ * <p>Min and max are exact: each item keeps {@code processing_time_min}/{@code _max}. DynamoDB has
+ * no min() in an update, so a chunk first reads the bounds of the items it touches (one
+ * BatchGetItem) and its transaction sets only the bounds it lowers or raises, each on the condition
+ * that the stored bound is still less extreme; a concurrent writer that moved it cancels the
+ * transaction (nothing written) and the chunk reads and writes again.
  *
  * <p>Exactly once: entries are applied a chunk at a time ({@link RollupChunk}: up to
  * {@value #MAX_TRANSACTION_ITEMS} items), in one transaction that puts a marker item
@@ -78,6 +94,8 @@ public final class DynamoDbRequestRollups implements RequestRollups {
     public static final String IMAGES = "images";
     public static final String IMAGE_WIDTH_SUM = "image_width_sum";
     public static final String IMAGE_HEIGHT_SUM = "image_height_sum";
+    public static final String TIME_MIN = "processing_time_min";
+    public static final String TIME_MAX = "processing_time_max";
     /** Sketch bucket counters are attributes {@code q<index>} ({@code qz} for zero). */
     public static final String SKETCH_PREFIX = "q";
     public static final String APPLIED_PREFIX = "applied#";
@@ -85,6 +103,8 @@ public final class DynamoDbRequestRollups implements RequestRollups {
     static final Duration MARKER_LIFETIME = Duration.ofDays(2);
     /** The most items one {@code TransactWriteItems} may hold (DynamoDB and DynamoDB Local alike). */
     static final int MAX_TRANSACTION_ITEMS = 100;
+    /** The most keys one {@code BatchGetItem} may ask for. */
+    private static final int MAX_BATCH_GET_KEYS = 100;
     private static final String MARKER_ABSENT = "attribute_not_exists(#rollup)";
     private static final String CONDITION_FAILED = "ConditionalCheckFailed";
     private static final String NONE = "None";
@@ -94,22 +114,37 @@ public final class DynamoDbRequestRollups implements RequestRollups {
     private final String logTable;
     private final Duration retention;
     private final Clock clock;
+    private final List<Tier> tiers;
 
-    /** Rollups in {@code table} of the request log in {@code logTable}. */
+    /** Rollups in {@code table} of the request log in {@code logTable}, in every tier. */
     public DynamoDbRequestRollups(DynamoDbClient dynamoDb, String table, String logTable, Duration retention,
             Clock clock) {
+        this(dynamoDb, table, logTable, retention, clock, List.of(Tier.values()));
+    }
+
+    /** As the public constructor, writing only {@code tiers} (a benchmark compares one tier with three). */
+    public DynamoDbRequestRollups(DynamoDbClient dynamoDb, String table, String logTable, Duration retention,
+            Clock clock, List<Tier> tiers) {
         this.dynamoDb = dynamoDb;
         this.table = table;
         this.logTable = logTable;
         this.retention = retention;
         this.clock = clock;
+        this.tiers = List.copyOf(tiers);
+    }
+
+    /** The rollups {@code entry} counts in: every written tier still kept for its time. */
+    private List<RollupKey> keysOf(RequestLogEntry entry) {
+        Instant now = clock.instant();
+        return RollupKey.of(entry, tiers.stream()
+                .filter(tier -> tier.expiry(tier.floor(entry.createdAt()), retention).isAfter(now)).toList());
     }
 
     @Override
     public int applyAll(List<RequestLogEntry> entries) {
         int done = 0;
         int applied = 0;
-        for (RollupChunk chunk : RollupChunk.plan(entries, MAX_TRANSACTION_ITEMS)) {
+        for (RollupChunk chunk : RollupChunk.plan(entries, MAX_TRANSACTION_ITEMS, tiers.size(), this::keysOf)) {
             try {
                 applied += write(chunk.entries(), MARKER_ABSENT);
             } catch (RuntimeException e) {
@@ -118,6 +153,27 @@ public final class DynamoDbRequestRollups implements RequestRollups {
             done += chunk.entries().size();
         }
         return applied;
+    }
+
+    /**
+     * Adds already merged rollups (with exact bounds), {@value #MAX_TRANSACTION_ITEMS} updates a
+     * transaction, through the same item updates {@link #applyAll} sends, but with no markers: not
+     * exactly once. For backfilling rollups from the log and for benchmarks that need millions of
+     * requests' rollups faster than the stream would bring them.
+     */
+    public void seed(Map<RollupKey, Rollup> merged) {
+        List<Map.Entry<RollupKey, Rollup>> all = new ArrayList<>(merged.entrySet());
+        for (int from = 0; from < all.size(); from += MAX_TRANSACTION_ITEMS) {
+            List<Map.Entry<RollupKey, Rollup>> part = all.subList(from, Math.min(all.size(), from + MAX_TRANSACTION_ITEMS));
+            Map<RollupKey, Stored> stored = storedBounds(part.stream().map(Map.Entry::getKey).toList());
+            List<TransactWriteItem> writes = part.stream().map(e -> TransactWriteItem.builder()
+                    .update(update(e.getKey(), e.getValue(), 1, stored.get(e.getKey()))).build()).toList();
+            try {
+                dynamoDb.transactWriteItems(r -> r.transactItems(writes));
+            } catch (SdkException e) {
+                throw SdkErrors.translate(e);
+            }
+        }
     }
 
     /** The same transaction, its marker conditioned on what no item can be: cancelled, nothing written. */
@@ -131,18 +187,20 @@ public final class DynamoDbRequestRollups implements RequestRollups {
     /**
      * Writes the entries' markers (each under {@code markerCondition}) and their summed rollup
      * updates as one transaction. Entries whose marker is refused (applied before) are dropped
-     * and the rest written again without them. Returns how many were written.
+     * and the rest written again without them; a bound moved by a concurrent writer is read again.
+     * Returns how many were written.
      */
     private int write(List<RequestLogEntry> entries, String markerCondition) {
         List<RequestLogEntry> pending = entries;
         while (!pending.isEmpty()) {
-            RollupChunk chunk = RollupChunk.of(pending);
+            RollupChunk chunk = RollupChunk.of(pending, this::keysOf);
+            Map<RollupKey, Stored> stored = storedBounds(chunk.deltas().keySet());
             List<TransactWriteItem> writes = new ArrayList<>(chunk.writes());
             for (RequestLogEntry entry : pending) {
                 writes.add(TransactWriteItem.builder().put(marker(entry, markerCondition)).build());
             }
             chunk.deltas().forEach((key, delta) ->
-                    writes.add(TransactWriteItem.builder().update(update(key, delta, 1)).build()));
+                    writes.add(TransactWriteItem.builder().update(update(key, delta, 1, stored.get(key))).build()));
             try {
                 dynamoDb.transactWriteItems(r -> r.transactItems(writes));
                 return pending.size();
@@ -155,6 +213,49 @@ public final class DynamoDbRequestRollups implements RequestRollups {
         return 0;
     }
 
+    /** What an item holds before a chunk's write: whether it exists, and its exact bounds if it keeps them. */
+    private record Stored(boolean exists, Optional<Double> min, Optional<Double> max) {
+        static final Stored ABSENT = new Stored(false, Optional.empty(), Optional.empty());
+    }
+
+    /** The stored bounds of {@code keys}' items, by BatchGetItem (strongly consistent: the next write is conditioned on them). */
+    private Map<RollupKey, Stored> storedBounds(java.util.Collection<RollupKey> keys) {
+        Map<Map<String, AttributeValue>, RollupKey> byItemKey = new HashMap<>();
+        keys.forEach(key -> byItemKey.put(key(key), key));
+        Map<RollupKey, Stored> stored = new HashMap<>();
+        keys.forEach(key -> stored.put(key, Stored.ABSENT));
+        List<Map<String, AttributeValue>> all = new ArrayList<>(byItemKey.keySet());
+        try {
+            for (int from = 0; from < all.size(); from += MAX_BATCH_GET_KEYS) {
+                Map<String, KeysAndAttributes> request = Map.of(table, KeysAndAttributes.builder()
+                        .keys(all.subList(from, Math.min(all.size(), from + MAX_BATCH_GET_KEYS)))
+                        .consistentRead(true)
+                        .projectionExpression("#rollup, #bucket, #requests, #min, #max")
+                        .expressionAttributeNames(Map.of("#rollup", ROLLUP, "#bucket", BUCKET, "#requests", REQUESTS,
+                                "#min", TIME_MIN, "#max", TIME_MAX)).build());
+                while (!request.isEmpty()) {
+                    BatchGetItemResponse response = dynamoDb.batchGetItem(BatchGetItemRequest.builder()
+                            .requestItems(request).build());
+                    for (Map<String, AttributeValue> item : response.responses().getOrDefault(table, List.of())) {
+                        RollupKey key = byItemKey.get(Map.of(ROLLUP, item.get(ROLLUP), BUCKET, item.get(BUCKET)));
+                        if (key != null) {
+                            stored.put(key, new Stored(true, doubleOf(item, TIME_MIN), doubleOf(item, TIME_MAX)));
+                        }
+                    }
+                    request = response.hasUnprocessedKeys() ? response.unprocessedKeys() : Map.of();
+                }
+            }
+            return stored;
+        } catch (SdkException e) {
+            throw SdkErrors.translate(e);
+        }
+    }
+
+    private static Optional<Double> doubleOf(Map<String, AttributeValue> item, String name) {
+        AttributeValue value = item.get(name);
+        return value == null || value.n() == null ? Optional.empty() : Optional.of(Double.parseDouble(value.n()));
+    }
+
     private Put marker(RequestLogEntry entry, String condition) {
         return Put.builder().tableName(table)
                 .item(Map.of(ROLLUP, AttributeValue.fromS(APPLIED_PREFIX + entry.requestId()),
@@ -165,18 +266,24 @@ public final class DynamoDbRequestRollups implements RequestRollups {
     }
 
     /**
-     * The entries whose marker the cancelled transaction did not refuse. A cancellation for any
-     * other reason (a conflict, a throttle, a validation error) is a failure, not a redelivery.
+     * The entries to write again after a cancelled transaction: without those whose marker was
+     * refused (applied before: a redelivery); all of them when only a bound was refused (a
+     * concurrent writer moved it: read it again). A cancellation for any other reason (a conflict,
+     * a throttle, a validation error) is a failure.
      */
     private static List<RequestLogEntry> withoutRefusedMarkers(List<RequestLogEntry> pending,
             TransactionCanceledException e) {
         List<CancellationReason> reasons = e.hasCancellationReasons() ? e.cancellationReasons() : List.of();
         List<RequestLogEntry> rest = new ArrayList<>();
+        boolean boundMoved = false;
         for (int i = 0; i < reasons.size(); i++) {
             String code = reasons.get(i).code();
             boolean marker = i < pending.size();
-            if (marker && CONDITION_FAILED.equals(code)) {
-                continue; // applied before: a redelivery
+            if (CONDITION_FAILED.equals(code)) {
+                if (!marker) {
+                    boundMoved = true;
+                }
+                continue; // a marker: applied before, a redelivery
             }
             if (code != null && !NONE.equals(code)) {
                 throw SdkErrors.translate(e);
@@ -185,7 +292,7 @@ public final class DynamoDbRequestRollups implements RequestRollups {
                 rest.add(pending.get(i));
             }
         }
-        if (reasons.isEmpty() || rest.size() == pending.size()) {
+        if (reasons.isEmpty() || (rest.size() == pending.size() && !boundMoved)) {
             throw SdkErrors.translate(e);
         }
         return rest;
@@ -198,8 +305,9 @@ public final class DynamoDbRequestRollups implements RequestRollups {
                 .key(Map.of(DynamoDbRequestLog.REQUEST_ID, AttributeValue.fromS(entry.requestId())))
                 .conditionExpression("attribute_exists(#id)")
                 .expressionAttributeNames(Map.of("#id", DynamoDbRequestLog.REQUEST_ID)).build()).build());
-        RollupChunk.of(List.of(entry)).deltas().forEach((key, delta) ->
-                writes.add(TransactWriteItem.builder().update(update(key, delta, -1)).build()));
+        // The bounds stay: a removed entry cannot be taken out of a min or max (see the class comment).
+        RollupChunk.of(List.of(entry), this::keysOf).deltas().forEach((key, delta) ->
+                writes.add(TransactWriteItem.builder().update(update(key, delta, -1, Stored.ABSENT)).build()));
         try {
             dynamoDb.transactWriteItems(r -> r.transactItems(writes));
             return true;
@@ -214,8 +322,12 @@ public final class DynamoDbRequestRollups implements RequestRollups {
         }
     }
 
-    /** Adds {@code sign} times {@code delta} to the rollup {@code key}, and renews its expiry. */
-    private Update update(RollupKey key, Rollup delta, int sign) {
+    /**
+     * Adds {@code sign} times {@code delta} to the rollup {@code key}, and renews its expiry. When
+     * adding, it lowers or raises the stored bounds that {@code delta}'s pass, on the condition that
+     * they still do; an item that exists without bounds (written before they were kept) gets none.
+     */
+    private Update update(RollupKey key, Rollup delta, int sign, Stored stored) {
         Map<String, String> names = new LinkedHashMap<>();
         Map<String, AttributeValue> values = new HashMap<>();
         List<String> adds = new ArrayList<>();
@@ -231,10 +343,35 @@ public final class DynamoDbRequestRollups implements RequestRollups {
         delta.processingTimes().buckets().forEach((bucket, count) ->
                 add(adds, names, values, sketchAttribute(bucket), number(sign * count)));
         names.put("#expires", EXPIRES_AT);
-        values.put(":expires", number(key.hour().plus(retention).plus(Duration.ofDays(1)).getEpochSecond()));
-        return Update.builder().tableName(table).key(key(key.dimension(), key.hour(), key.group()))
-                .updateExpression("ADD " + String.join(", ", adds) + " SET #expires = :expires")
-                .expressionAttributeNames(names).expressionAttributeValues(values).build();
+        values.put(":expires", number(key.tier().expiry(key.start(), retention).getEpochSecond()));
+        List<String> sets = new ArrayList<>(List.of("#expires = :expires"));
+        List<String> conditions = new ArrayList<>();
+        boolean bounded = !stored.exists() || stored.min().isPresent();
+        if (sign > 0 && delta.hasBounds() && bounded) {
+            if (stored.min().map(min -> delta.minProcessingTime() < min).orElse(true)) {
+                names.put("#min", TIME_MIN);
+                values.put(":min", decimal(delta.minProcessingTime()));
+                sets.add("#min = :min");
+                conditions.add("(attribute_not_exists(#min) OR #min > :min)");
+            }
+            if (stored.max().map(max -> delta.maxProcessingTime() > max).orElse(true)) {
+                names.put("#max", TIME_MAX);
+                values.put(":max", decimal(delta.maxProcessingTime()));
+                sets.add("#max = :max");
+                conditions.add("(attribute_not_exists(#max) OR #max < :max)");
+            }
+        }
+        Update.Builder update = Update.builder().tableName(table).key(key(key))
+                .updateExpression("ADD " + String.join(", ", adds) + " SET " + String.join(", ", sets))
+                .expressionAttributeNames(names).expressionAttributeValues(values);
+        if (!conditions.isEmpty()) {
+            update.conditionExpression(String.join(" AND ", conditions));
+        }
+        return update.build();
+    }
+
+    private static AttributeValue decimal(double value) {
+        return AttributeValue.fromN(java.math.BigDecimal.valueOf(value).toPlainString());
     }
 
     private static void add(List<String> adds, Map<String, String> names, Map<String, AttributeValue> values,
@@ -249,39 +386,88 @@ public final class DynamoDbRequestRollups implements RequestRollups {
         return SKETCH_PREFIX + (bucket == LogSketch.ZERO_BUCKET ? "z" : Integer.toString(bucket));
     }
 
-    private static Map<String, AttributeValue> key(Dimension dimension, Instant hour, String group) {
-        String at = hour.atOffset(ZoneOffset.UTC).toString();
-        return Map.of(ROLLUP, AttributeValue.fromS(dimension.apiName() + "#" + at.substring(0, 10)),
-                BUCKET, AttributeValue.fromS(at.substring(11, 13) + "#" + group));
+    /** The item key of a rollup: see the class comment. */
+    static Map<String, AttributeValue> key(RollupKey key) {
+        return Map.of(ROLLUP, AttributeValue.fromS(partition(key.tier(), key.dimension(), key.start())),
+                BUCKET, AttributeValue.fromS(String.format(Locale.ROOT, "%02d#%s", number(key.tier(), key.start()),
+                        key.group())));
+    }
+
+    /** The partition of a tier's bucket: an hour of minutes, a day of hours, a month of days. */
+    private static String partition(Tier tier, Dimension dimension, Instant start) {
+        String at = start.atOffset(ZoneOffset.UTC).toString();
+        return switch (tier) {
+            case MINUTE -> dimension.apiName() + "#minute#" + at.substring(0, 13);
+            case HOUR -> dimension.apiName() + "#" + at.substring(0, 10);
+            case DAY -> dimension.apiName() + "#day#" + at.substring(0, 7);
+        };
+    }
+
+    /** Where a partition starts: the start of the hour, the day or the month {@code start} falls in. */
+    private static ZonedDateTime partitionStart(Tier tier, Instant start) {
+        ZonedDateTime at = start.atZone(ZoneOffset.UTC);
+        return switch (tier) {
+            case MINUTE -> at.truncatedTo(ChronoUnit.HOURS);
+            case HOUR -> at.truncatedTo(ChronoUnit.DAYS);
+            case DAY -> at.truncatedTo(ChronoUnit.DAYS).withDayOfMonth(1);
+        };
+    }
+
+    private static ZonedDateTime nextPartition(Tier tier, ZonedDateTime partition) {
+        return switch (tier) {
+            case MINUTE -> partition.plusHours(1);
+            case HOUR -> partition.plusDays(1);
+            case DAY -> partition.plusMonths(1);
+        };
+    }
+
+    /** A bucket's number in its partition: the minute, the hour, the day of the month. */
+    private static int number(Tier tier, Instant start) {
+        ZonedDateTime at = start.atZone(ZoneOffset.UTC);
+        return switch (tier) {
+            case MINUTE -> at.getMinute();
+            case HOUR -> at.getHour();
+            case DAY -> at.getDayOfMonth();
+        };
+    }
+
+    private static Instant bucketStart(Tier tier, ZonedDateTime partition, int number) {
+        return switch (tier) {
+            case MINUTE -> partition.plusMinutes(number).toInstant();
+            case HOUR -> partition.plusHours(number).toInstant();
+            case DAY -> partition.plusDays(number - 1L).toInstant();
+        };
     }
 
     @Override
-    public Map<Instant, Map<String, Rollup>> read(Dimension dimension, Instant from, Instant to, ReadBudget budget) {
-        Map<Instant, Map<String, Rollup>> hours = new TreeMap<>();
-        Instant first = from.truncatedTo(ChronoUnit.HOURS).equals(from) ? from
-                : from.truncatedTo(ChronoUnit.HOURS).plus(Duration.ofHours(1));
+    public Map<Instant, Map<String, Rollup>> read(Tier tier, Dimension dimension, Instant from, Instant to,
+            ReadBudget budget) {
+        Map<Instant, Map<String, Rollup>> buckets = new TreeMap<>();
+        Instant first = tier.ceil(from);
         if (!to.isAfter(first)) {
-            return hours;
+            return buckets;
         }
-        Instant last = to.minusNanos(1).truncatedTo(ChronoUnit.HOURS);
-        // One query (or a few pages) per day, independent of each other: sent a few at a time, so a
-        // year's range costs a fraction of a year of round trips.
-        List<Future<Map<Instant, Map<String, Rollup>>>> days = new ArrayList<>();
-        for (LocalDate day = day(first); !day.isAfter(day(last)); day = day.plusDays(1)) {
-            LocalDate current = day;
-            String low = day.equals(day(first)) ? hourOf(first) : "00";
-            String high = day.equals(day(last)) ? hourOf(last) : "23";
-            days.add(DAY_READERS.submit(() -> {
+        Instant last = tier.floor(to.minusNanos(1));
+        // One query (or a few pages) per partition, independent of each other: sent a few at a time,
+        // so a long range costs a fraction of its partitions' round trips.
+        List<Future<Map<Instant, Map<String, Rollup>>>> partitions = new ArrayList<>();
+        ZonedDateTime lastPartition = partitionStart(tier, last);
+        for (ZonedDateTime partition = partitionStart(tier, first); !partition.isAfter(lastPartition);
+                partition = nextPartition(tier, partition)) {
+            ZonedDateTime current = partition;
+            int low = current.equals(partitionStart(tier, first)) ? number(tier, first) : 0;
+            int high = current.equals(lastPartition) ? number(tier, last) : 99;
+            partitions.add(DAY_READERS.submit(() -> {
                 Map<Instant, Map<String, Rollup>> read = new TreeMap<>();
-                readDay(dimension, current, low, high, read, budget);
+                readPartition(tier, dimension, current, low, high, read, budget);
                 return read;
             }));
         }
         try {
-            for (Future<Map<Instant, Map<String, Rollup>>> day : days) {
-                hours.putAll(day.get());
+            for (Future<Map<Instant, Map<String, Rollup>>> partition : partitions) {
+                buckets.putAll(partition.get());
             }
-            return hours;
+            return buckets;
         } catch (ExecutionException e) {
             if (e.getCause() instanceof SdkException sdk) {
                 throw SdkErrors.translate(sdk);
@@ -294,20 +480,21 @@ public final class DynamoDbRequestRollups implements RequestRollups {
             Thread.currentThread().interrupt();
             throw new ServiceUnavailable("interrupted while reading the rollups");
         } finally {
-            days.forEach(day -> day.cancel(true));
+            partitions.forEach(partition -> partition.cancel(true));
         }
     }
 
-    private void readDay(Dimension dimension, LocalDate day, String lowHour, String highHour,
-            Map<Instant, Map<String, Rollup>> hours, ReadBudget budget) {
+    private void readPartition(Tier tier, Dimension dimension, ZonedDateTime partition, int low, int high,
+            Map<Instant, Map<String, Rollup>> buckets, ReadBudget budget) {
         Map<String, AttributeValue> start = null;
         do {
             QueryRequest.Builder request = QueryRequest.builder().tableName(table)
                     .keyConditionExpression("#rollup = :rollup AND #bucket BETWEEN :low AND :high")
                     .expressionAttributeNames(Map.of("#rollup", ROLLUP, "#bucket", BUCKET))
-                    .expressionAttributeValues(Map.of(":rollup", AttributeValue.fromS(dimension.apiName() + "#" + day),
-                            ":low", AttributeValue.fromS(lowHour + "#"),
-                            ":high", AttributeValue.fromS(highHour + "#\uffff")));
+                    .expressionAttributeValues(Map.of(
+                            ":rollup", AttributeValue.fromS(partition(tier, dimension, partition.toInstant())),
+                            ":low", AttributeValue.fromS(String.format(Locale.ROOT, "%02d#", low)),
+                            ":high", AttributeValue.fromS(String.format(Locale.ROOT, "%02d#\uffff", high))));
             if (start != null) {
                 request.exclusiveStartKey(start);
             }
@@ -316,9 +503,8 @@ public final class DynamoDbRequestRollups implements RequestRollups {
             budget.read(response.count());
             for (Map<String, AttributeValue> item : response.items()) {
                 String bucket = item.get(BUCKET).s();
-                Instant hour = day.atStartOfDay(ZoneOffset.UTC).toInstant()
-                        .plus(Duration.ofHours(Integer.parseInt(bucket.substring(0, 2))));
-                hours.computeIfAbsent(hour, h -> new TreeMap<>()).put(bucket.substring(3), rollupOf(item));
+                Instant at = bucketStart(tier, partition, Integer.parseInt(bucket.substring(0, 2)));
+                buckets.computeIfAbsent(at, h -> new TreeMap<>()).put(bucket.substring(3), rollupOf(item));
             }
             start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
                     ? response.lastEvaluatedKey() : null;
@@ -337,7 +523,10 @@ public final class DynamoDbRequestRollups implements RequestRollups {
                         Long.parseLong(value.n()));
             }
         });
-        return rollup;
+        Optional<Double> min = doubleOf(item, TIME_MIN);
+        Optional<Double> max = doubleOf(item, TIME_MAX);
+        // Items written before bounds were kept: the sketch's bounds (within its 1%) stand in.
+        return rollup.withBounds(min.orElse(rollup.processingTimes().min()), max.orElse(rollup.processingTimes().max()));
     }
 
     private static long longOf(Map<String, AttributeValue> item, String name) {
@@ -346,13 +535,5 @@ public final class DynamoDbRequestRollups implements RequestRollups {
 
     private static AttributeValue number(long value) {
         return AttributeValue.fromN(Long.toString(value));
-    }
-
-    private static LocalDate day(Instant instant) {
-        return instant.atOffset(ZoneOffset.UTC).toLocalDate();
-    }
-
-    private static String hourOf(Instant instant) {
-        return String.format(Locale.ROOT, "%02d", instant.atOffset(ZoneOffset.UTC).getHour());
     }
 }

@@ -5,7 +5,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** Port to the hourly rollups of the request log, per {@link Dimension} and group. */
+/**
+ * Port to the rollups of the request log, per {@link Tier} (minute, hour, day), {@link Dimension}
+ * and group. Every entry is counted in every tier that is still kept for its time.
+ */
 public interface RequestRollups {
 
     /**
@@ -40,18 +43,19 @@ public interface RequestRollups {
     boolean remove(RequestLogEntry entry);
 
     /**
-     * The rollups of {@code dimension} for the hours that start in {@code [from, to)}, keyed by
-     * the hour's start, then by group.
+     * The hourly rollups of {@code dimension} for the hours that start in {@code [from, to)}, keyed
+     * by the hour's start, then by group.
      */
     default Map<Instant, Map<String, Rollup>> read(Dimension dimension, Instant from, Instant to) {
-        return read(dimension, from, to, ReadBudget.unlimited());
+        return read(Tier.HOUR, dimension, from, to, ReadBudget.unlimited());
     }
 
     /**
-     * As {@link #read(Dimension, Instant, Instant)}, within {@code budget}: checked before every
-     * request to the store and charged with every item read.
+     * The rollups of {@code tier} and {@code dimension} for the buckets that start in
+     * {@code [from, to)}, keyed by the bucket's start, then by group; within {@code budget}: checked
+     * before every request to the store and charged with every item read.
      *
      * @throws ReadBudgetExceeded when the budget runs out; nothing partial is returned
      */
-    Map<Instant, Map<String, Rollup>> read(Dimension dimension, Instant from, Instant to, ReadBudget budget);
+    Map<Instant, Map<String, Rollup>> read(Tier tier, Dimension dimension, Instant from, Instant to, ReadBudget budget);
 }

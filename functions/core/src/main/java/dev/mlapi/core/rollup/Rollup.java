@@ -3,9 +3,10 @@ package dev.mlapi.core.rollup;
 import dev.mlapi.core.requestlog.RequestLogEntry;
 
 /**
- * What a set of logged requests adds up to: counts and sums (exact) and a {@link LogSketch} of
- * processing times (quantiles, min and max within its 1% relative error). Rollups merge by
- * addition, so any time range or group is the sum of stored hourly rollups.
+ * What a set of logged requests adds up to: counts and sums (exact), the smallest and largest
+ * processing time (exact) and a {@link LogSketch} of processing times (quantiles within its 1%
+ * relative error). Rollups merge by addition (and min/max by taking the smaller/larger), so any time
+ * range or group is the merge of stored rollups.
  */
 public final class Rollup {
 
@@ -18,6 +19,9 @@ public final class Rollup {
     private long imageWidthSum;
     private long imageHeightSum;
     private final LogSketch processingTimes = new LogSketch();
+    /** Exact bounds of the processing times; NaN while unknown (no request, or stored without them). */
+    private double processingTimeMin = Double.NaN;
+    private double processingTimeMax = Double.NaN;
 
     public static Rollup of(RequestLogEntry entry) {
         Rollup rollup = new Rollup();
@@ -32,10 +36,12 @@ public final class Rollup {
             rollup.imageHeightSum = entry.imageHeight().get();
         }
         rollup.processingTimes.addValue(entry.processingTime());
+        rollup.processingTimeMin = entry.processingTime();
+        rollup.processingTimeMax = entry.processingTime();
         return rollup;
     }
 
-    /** A rollup from stored sums (the sketch is filled by the caller). */
+    /** A rollup from stored sums (the sketch and the bounds are filled by the caller). */
     public static Rollup of(long requests, long clientErrors, long serverErrors, double processingTimeSum,
             long inputSizeSum, long images, long imageWidthSum, long imageHeightSum) {
         Rollup rollup = new Rollup();
@@ -60,7 +66,44 @@ public final class Rollup {
         imageWidthSum += other.imageWidthSum;
         imageHeightSum += other.imageHeightSum;
         processingTimes.merge(other.processingTimes);
+        if (other.requests > 0) { // a purged-out rollup (no requests left) bounds nothing
+            processingTimeMin = lower(processingTimeMin, other.processingTimeMin);
+            processingTimeMax = higher(processingTimeMax, other.processingTimeMax);
+        }
         return this;
+    }
+
+    /** Sets the exact bounds of the processing times (as stored beside the sums). */
+    public Rollup withBounds(double min, double max) {
+        processingTimeMin = min;
+        processingTimeMax = max;
+        return this;
+    }
+
+    private static double lower(double a, double b) {
+        return Double.isNaN(a) ? b : Double.isNaN(b) ? a : Math.min(a, b);
+    }
+
+    private static double higher(double a, double b) {
+        return Double.isNaN(a) ? b : Double.isNaN(b) ? a : Math.max(a, b);
+    }
+
+    /**
+     * The smallest processing time: exact; from the sketch (within its 1%) only for rollups stored
+     * before bounds were kept; 0 without requests.
+     */
+    public double minProcessingTime() {
+        return requests == 0 ? 0 : Double.isNaN(processingTimeMin) ? processingTimes.min() : processingTimeMin;
+    }
+
+    /** The largest processing time, as {@link #minProcessingTime()}. */
+    public double maxProcessingTime() {
+        return requests == 0 ? 0 : Double.isNaN(processingTimeMax) ? processingTimes.max() : processingTimeMax;
+    }
+
+    /** Whether the exact bounds are known (false for rollups stored before they were kept). */
+    public boolean hasBounds() {
+        return !Double.isNaN(processingTimeMin) && !Double.isNaN(processingTimeMax);
     }
 
     public long requests() {

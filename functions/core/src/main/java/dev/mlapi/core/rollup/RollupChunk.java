@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Consecutive log entries merged into one write: what they add to each rollup they touch, summed
@@ -25,9 +26,14 @@ public record RollupChunk(List<RequestLogEntry> entries, Map<RollupKey, Rollup> 
 
     /** The chunk of {@code entries} as one write, however many writes that takes. */
     public static RollupChunk of(List<RequestLogEntry> entries) {
+        return of(entries, entry -> RollupKey.of(entry));
+    }
+
+    /** The chunk of {@code entries}, each counted in the rollups {@code keys} names for it. */
+    public static RollupChunk of(List<RequestLogEntry> entries, Function<RequestLogEntry, List<RollupKey>> keys) {
         Map<RollupKey, Rollup> deltas = new LinkedHashMap<>();
         for (RequestLogEntry entry : entries) {
-            for (RollupKey key : RollupKey.of(entry)) {
+            for (RollupKey key : keys.apply(entry)) {
                 deltas.computeIfAbsent(key, k -> Rollup.of(0, 0, 0, 0, 0, 0, 0, 0)).merge(Rollup.of(entry));
             }
         }
@@ -40,7 +46,16 @@ public record RollupChunk(List<RequestLogEntry> entries, Map<RollupKey, Rollup> 
      * already in the chunk starts the next one: a write never touches one item twice.
      */
     public static List<RollupChunk> plan(List<RequestLogEntry> entries, int maxWrites) {
-        int perEntry = Dimension.values().length + 1;
+        return plan(entries, maxWrites, 1, entry -> RollupKey.of(entry));
+    }
+
+    /**
+     * As {@link #plan(List, int)}, each entry counted in the rollups {@code keys} names for it (at
+     * most {@code tiers} per dimension).
+     */
+    public static List<RollupChunk> plan(List<RequestLogEntry> entries, int maxWrites, int tiers,
+            Function<RequestLogEntry, List<RollupKey>> keysOf) {
+        int perEntry = tiers * Dimension.values().length + 1;
         if (maxWrites < perEntry) {
             throw new IllegalArgumentException("a chunk needs room for one entry's " + perEntry + " writes");
         }
@@ -49,11 +64,11 @@ public record RollupChunk(List<RequestLogEntry> entries, Map<RollupKey, Rollup> 
         Set<String> ids = new HashSet<>();
         Set<RollupKey> keys = new HashSet<>();
         for (RequestLogEntry entry : entries) {
-            List<RollupKey> touched = RollupKey.of(entry);
+            List<RollupKey> touched = keysOf.apply(entry);
             long added = touched.stream().filter(key -> !keys.contains(key)).count();
             if (!current.isEmpty() && (ids.contains(entry.requestId())
                     || current.size() + 1 + keys.size() + added > maxWrites)) {
-                chunks.add(of(current));
+                chunks.add(of(current, keysOf));
                 current = new ArrayList<>();
                 ids.clear();
                 keys.clear();
@@ -63,7 +78,7 @@ public record RollupChunk(List<RequestLogEntry> entries, Map<RollupKey, Rollup> 
             keys.addAll(touched);
         }
         if (!current.isEmpty()) {
-            chunks.add(of(current));
+            chunks.add(of(current, keysOf));
         }
         return chunks;
     }
