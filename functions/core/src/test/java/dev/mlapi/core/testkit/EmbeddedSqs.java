@@ -24,6 +24,8 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  */
 public final class EmbeddedSqs implements AutoCloseable {
 
+    private static final Duration STOP_WAIT = Duration.ofSeconds(5);
+
     /** The account in the queues' URLs and ARNs ({@code http://127.0.0.1:9324/000000000000/<name>}). */
     public static final String ACCOUNT_ID = "000000000000";
 
@@ -111,9 +113,20 @@ public final class EmbeddedSqs implements AutoCloseable {
         return client.getQueueUrl(r -> r.queueName(name)).queueUrl();
     }
 
+    /**
+     * Stops the server, waiting at most {@link #STOP_WAIT} (ElasticMQ's own {@code stopAndWait}
+     * waits a minute, and its actor system can take that long when a long poll or a handler's
+     * call is still open at shutdown): the queues are in memory, so nothing is lost by not waiting.
+     */
     @Override
     public void close() {
         client.close();
-        server.stopAndWait();
+        try {
+            scala.concurrent.Await.result(server.stopAndGetFuture().apply(),
+                    scala.concurrent.duration.Duration.create(STOP_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+        } catch (Exception e) { // TimeoutException, undeclared in Scala's signature
+            System.getLogger(EmbeddedSqs.class.getName()).log(System.Logger.Level.WARNING,
+                    "ElasticMQ did not stop within " + STOP_WAIT + "; going on without it (" + e + ")");
+        }
     }
 }
