@@ -1,5 +1,6 @@
 package dev.mlapi.local;
 
+import dev.mlapi.classify.TaggingJobRecovery;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.imagestore.ImageLibrary;
 import dev.mlapi.imagestore.ImageObjects;
@@ -37,7 +38,8 @@ final class LocalStartup {
      * twice counts nothing twice).
      */
     static final List<StartupTask> STARTUP_TASKS = List.of(
-            new StartupTask("batch scoring: lost tasks sent again", wiring -> new BatchJobRecovery(wiring).resume()));
+            new StartupTask("batch scoring: lost tasks sent again", wiring -> new BatchJobRecovery(wiring).resume()),
+            new StartupTask("batch tagging: lost tasks sent again", wiring -> new TaggingJobRecovery(wiring).resume()));
 
     private LocalStartup() {
     }
