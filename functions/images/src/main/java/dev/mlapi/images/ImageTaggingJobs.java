@@ -58,10 +58,17 @@ final class ImageTaggingJobs {
     private final JobsTable table;
     private final Consumer<List<String>> tasks;
     private final int maxActiveJobs;
+    private final int maxImages;
     private final Clock clock;
 
     ImageTaggingJobs(ImageLibrary library, ModelRegistry registry, String defaultModel, JobsTable table,
             Consumer<List<String>> tasks, int maxActiveJobs, Clock clock) {
+        this(library, registry, defaultModel, table, tasks, maxActiveJobs, MAX_IMAGES, clock);
+    }
+
+    ImageTaggingJobs(ImageLibrary library, ModelRegistry registry, String defaultModel, JobsTable table,
+            Consumer<List<String>> tasks, int maxActiveJobs, int maxImages, Clock clock) {
+        this.maxImages = maxImages;
         this.library = library;
         this.registry = registry;
         this.defaultModel = defaultModel;
@@ -133,19 +140,19 @@ final class ImageTaggingJobs {
         if (owner.isEmpty() && !caller.isAdmin()) {
             throw new ApiException.Forbidden("only admins may tag everyone's images (owner \"*\")");
         }
-        Manifest manifest = imageModel(model == null ? Optional.empty() : Optional.of(model.asText().trim()));
-        List<String> images = library.matching(caller, owner, field, tags, matchAll, MAX_IMAGES + 1);
+        List<String> images = library.matching(caller, owner, field, tags, matchAll, maxImages + 1);
         String selection = (tags.size() == 1 ? "tag '" + tags.get(0) + "'" : (matchAll ? "all of " : "any of ") + tags)
                 + owner.map(o -> " (" + o + "'s images)").orElse(" (everyone's images)");
         if (images.isEmpty()) {
             throw InvalidInput.field(field, "no image matches " + selection + "; there is nothing to tag");
         }
-        if (images.size() > MAX_IMAGES) {
-            int count = library.matching(caller, owner, field, tags, matchAll, 10 * MAX_IMAGES + 1).size();
-            throw InvalidInput.field(field, (count > 10 * MAX_IMAGES ? "more than " + 10 * MAX_IMAGES : count)
-                    + " images match " + selection + "; one tagging job takes at most " + MAX_IMAGES
+        if (images.size() > maxImages) {
+            int count = library.matching(caller, owner, field, tags, matchAll, 10 * maxImages + 1).size();
+            throw InvalidInput.field(field, (count > 10 * maxImages ? "more than " + 10 * maxImages : count)
+                    + " images match " + selection + "; one tagging job takes at most " + maxImages
                     + "; narrow the selection (match: all, more tags)");
         }
+        Manifest manifest = imageModel(model == null ? Optional.empty() : Optional.of(model.asText().trim()));
 
         String id = "job-" + UUID.randomUUID().toString().replace("-", "");
         ObjectNode request = Json.mapper().createObjectNode();
