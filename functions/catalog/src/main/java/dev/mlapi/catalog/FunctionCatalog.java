@@ -249,7 +249,9 @@ public final class FunctionCatalog {
             .optGrant(TAGS_INDEXES, "dynamodb:Query")
             .optGrant(IMAGE_TAGS_TABLE, "dynamodb:DeleteItem", "dynamodb:PutItem")
             .optGrant(IMAGE_TAGS_INDEXES, "dynamodb:Query")
-            // POST /images/classify: the model's manifest read from the registry, the job inserted with
+            // POST /images/classify: the model's manifest read from the registry (as a reader: the listing
+            // tells a missing model from a forbidden one; nothing of the bucket is written outside
+            // images/), the job inserted with
             // its owner's active-job count (a transaction), its plan pages put, started (or failed if
             // it cannot be queued), and one tag task per batch of images sent.
             .optGrant(MODELS_BUCKET, "s3:ListBucket")
