@@ -140,12 +140,12 @@ class MlApiStackTest {
         for (FunctionSpec spec : FunctionCatalog.ALL) {
             Map<String, Object> env = env(spec.name());
             if (spec == FunctionCatalog.CLASSIFY || spec == FunctionCatalog.PREDICT || spec == FunctionCatalog.TRAIN_WORKER
-                    || spec == FunctionCatalog.BATCH_WORKER) {
+                    || spec == FunctionCatalog.BATCH_WORKER || spec == FunctionCatalog.TAG_WORKER) {
                 assertThat(env).containsEntry(Env.DJL_OFFLINE, "true");
             } else {
                 assertThat(env).doesNotContainKey(Env.DJL_OFFLINE);
             }
-            if (spec == FunctionCatalog.CLASSIFY) {
+            if (spec == FunctionCatalog.CLASSIFY || spec == FunctionCatalog.TAG_WORKER || spec == FunctionCatalog.IMAGES) {
                 assertThat(env).containsEntry(Env.DEFAULT_IMAGE_MODEL, "mobilenetv2@production");
             }
         }

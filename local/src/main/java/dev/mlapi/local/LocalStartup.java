@@ -1,5 +1,6 @@
 package dev.mlapi.local;
 
+import dev.mlapi.classify.TaggingJobRecovery;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.imagestore.ImageLibrary;
 import dev.mlapi.imagestore.ImageObjects;
@@ -40,7 +41,8 @@ final class LocalStartup {
     static final List<StartupTask> STARTUP_TASKS = List.of(
             new StartupTask("batch scoring: lost tasks sent again", wiring -> new BatchJobRecovery(wiring).resume()),
             new StartupTask("training jobs: fit, refit and planning tasks lost with the queues sent again",
-                    wiring -> LOG.info("{} unfinished training job(s) resumed", new JobRecovery(wiring).resume())));
+                    wiring -> LOG.info("{} unfinished training job(s) resumed", new JobRecovery(wiring).resume())),
+            new StartupTask("batch tagging: lost tasks sent again", wiring -> new TaggingJobRecovery(wiring).resume()));
 
     private LocalStartup() {
     }

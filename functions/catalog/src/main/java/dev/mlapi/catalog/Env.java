@@ -43,8 +43,10 @@ public final class Env {
     public static final String TRAINING_MAX_DATASET_BYTES = "TRAINING_MAX_DATASET_BYTES";
     /** The URL of the queue of fit and refit tasks ({@link QueueCatalog#TRAINING_TASKS}). */
     public static final String TRAINING_TASKS_QUEUE_URL = "TRAINING_TASKS_QUEUE_URL";
-    /** The URL of the queue of batch scoring and tagging tasks ({@link QueueCatalog#BATCH_TASKS}). */
+    /** The URL of the queue of batch scoring tasks ({@link QueueCatalog#BATCH_TASKS}). */
     public static final String BATCH_TASKS_QUEUE_URL = "BATCH_TASKS_QUEUE_URL";
+    /** The URL of the queue of batch tagging tasks ({@link QueueCatalog#IMAGE_TASKS}). */
+    public static final String IMAGE_TASKS_QUEUE_URL = "IMAGE_TASKS_QUEUE_URL";
     /** Train: the data rows a training table may have (a 400, or a failed job, beyond). */
     public static final String TRAINING_MAX_ROWS = "TRAINING_MAX_ROWS";
     /** Train: the columns (target included) a training table may have (a 400 beyond). */

@@ -3,6 +3,7 @@ package dev.mlapi.catalog;
 import static dev.mlapi.catalog.FunctionSpec.FULL_JIT_JVM;
 import static dev.mlapi.catalog.Resource.ADMIN_PASSWORD_SECRET;
 import static dev.mlapi.catalog.Resource.BATCH_TASKS_QUEUE;
+import static dev.mlapi.catalog.Resource.IMAGE_TASKS_QUEUE;
 import static dev.mlapi.catalog.Resource.IMAGES_INDEXES;
 import static dev.mlapi.catalog.Resource.IMAGES_OBJECTS;
 import static dev.mlapi.catalog.Resource.IMAGES_TABLE;
@@ -132,6 +133,32 @@ public final class FunctionCatalog {
             .optEnv(Env.DJL_OFFLINE, new Literal("true"))
             .build();
 
+    public static final FunctionSpec TAG_WORKER = FunctionSpec.event("tag-worker")
+            .optModule("classify")
+            .setDescription("Runs batch tagging tasks: classifies tens of images each with classify's code and stores their suggested tags.")
+            .setHandler("dev.mlapi.classify.TagWorkerHandler::handleRequest")
+            .setSize(2048, Duration.ofMinutes(15),
+                    "A batch of 25 images is read, decoded and classified in seconds; memory as classify's for ONNX Runtime.")
+            // One task per invocation, so a failing batch is retried (and dead-lettered) alone.
+            .setTrigger(new Trigger.Sqs(QueueCatalog.IMAGE_TASKS, 1, 100, Duration.ZERO))
+            // Jobs: read (status, plan pages), each batch counted once (a transaction of a Put and an
+            // Update), succeeded or failed with the owner's active-job count given back.
+            .optGrant(TRAINING_JOBS_TABLE, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+            // The pinned model version: its manifest and file read from the registry.
+            .optGrant(MODELS_BUCKET, "s3:ListBucket")
+            .optGrant(MODELS_OBJECTS, "s3:GetObject")
+            // As POST /images/{id}/classify: read the image, store its suggestions; with apply also
+            // create the suggested tags and link them (one transaction per image).
+            .optGrant(IMAGES_OBJECTS, "s3:GetObject")
+            .optGrant(IMAGES_TABLE, "dynamodb:GetItem", "dynamodb:UpdateItem")
+            .optGrant(TAGS_TABLE, "dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+            .optGrant(IMAGE_TAGS_TABLE, "dynamodb:PutItem")
+            // The finish task when the last batch is counted.
+            .optGrant(IMAGE_TASKS_QUEUE, "sqs:SendMessage")
+            .optEnv(Env.DJL_OFFLINE, new Literal("true"))
+            .optEnv(Env.DEFAULT_IMAGE_MODEL, new Parameter(StackParameter.DEFAULT_IMAGE_MODEL))
+            .build();
+
     public static final FunctionSpec TRAIN = FunctionSpec.http("train")
             .setDescription("Training jobs (validate, queue, status, list, cancel) and the datasets they train on.")
             .setHandler("dev.mlapi.train.TrainHandler::handleRequest")
@@ -247,6 +274,16 @@ public final class FunctionCatalog {
             .optGrant(TAGS_INDEXES, "dynamodb:Query")
             .optGrant(IMAGE_TAGS_TABLE, "dynamodb:DeleteItem", "dynamodb:PutItem")
             .optGrant(IMAGE_TAGS_INDEXES, "dynamodb:Query")
+            // POST /images/classify: the model's manifest read from the registry (as a reader: the listing
+            // tells a missing model from a forbidden one; nothing of the bucket is written outside
+            // images/), the job inserted with
+            // its owner's active-job count (a transaction), its plan pages put, started (or failed if
+            // it cannot be queued), and one tag task per batch of images sent.
+            .optGrant(MODELS_BUCKET, "s3:ListBucket")
+            .optGrant(MODELS_OBJECTS, "s3:GetObject")
+            .optGrant(TRAINING_JOBS_TABLE, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+            .optGrant(IMAGE_TASKS_QUEUE, "sqs:SendMessage")
+            .optEnv(Env.DEFAULT_IMAGE_MODEL, new Parameter(StackParameter.DEFAULT_IMAGE_MODEL))
             .build();
 
     public static final FunctionSpec AUTHORIZER = FunctionSpec.authorizer("authorizer")
@@ -256,8 +293,8 @@ public final class FunctionCatalog {
                     "one HMAC per token and no storage call (the key is read at init); API Gateway waits 10 s at most.")
             .build();
 
-    public static final List<FunctionSpec> ALL = List.of(LOGIN, HEALTH, CLASSIFY, MODELS, PREDICT, BATCH_WORKER, TRAIN,
-            TRAIN_WORKER, FIT_WORKER, AGGREGATOR, HISTORY, REPORT, IMAGES, AUTHORIZER);
+    public static final List<FunctionSpec> ALL = List.of(LOGIN, HEALTH, CLASSIFY, MODELS, PREDICT, BATCH_WORKER, TAG_WORKER,
+            TRAIN, TRAIN_WORKER, FIT_WORKER, AGGREGATOR, HISTORY, REPORT, IMAGES, AUTHORIZER);
 
     private FunctionCatalog() {
     }

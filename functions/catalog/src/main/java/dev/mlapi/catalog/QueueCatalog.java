@@ -14,12 +14,19 @@ public final class QueueCatalog {
             "mlapi-training-tasks", Duration.ofMinutes(90), 3);
 
     /**
-     * Batch scoring and batch tagging tasks; consumed by {@code batch-worker} (timeout 15 min).
+     * Batch scoring tasks; consumed by {@code batch-worker} (timeout 15 min).
      */
     public static final QueueSpec BATCH_TASKS = new QueueSpec("BatchTasksQueue", Env.BATCH_TASKS_QUEUE_URL,
             "mlapi-batch-tasks", Duration.ofMinutes(90), 3);
 
-    public static final List<QueueSpec> ALL = List.of(TRAINING_TASKS, BATCH_TASKS);
+    /**
+     * Batch tagging tasks (tens of images each); consumed by {@code tag-worker} in the classify
+     * module, which has the image decoding and ONNX classification (timeout 15 min).
+     */
+    public static final QueueSpec IMAGE_TASKS = new QueueSpec("ImageTasksQueue", Env.IMAGE_TASKS_QUEUE_URL,
+            "mlapi-image-tasks", Duration.ofMinutes(90), 3);
+
+    public static final List<QueueSpec> ALL = List.of(TRAINING_TASKS, BATCH_TASKS, IMAGE_TASKS);
 
     private QueueCatalog() {
     }

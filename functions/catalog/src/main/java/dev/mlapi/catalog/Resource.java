@@ -48,8 +48,10 @@ public enum Resource {
     ADMIN_PASSWORD_SECRET(Kind.SECRET, "AdminPasswordSecret", Env.ADMIN_PASSWORD_SECRET_ARN),
     /** The queue of fit and refit tasks; its variable is the queue's URL. */
     TRAINING_TASKS_QUEUE(Kind.QUEUE, QueueCatalog.TRAINING_TASKS.logicalId(), QueueCatalog.TRAINING_TASKS.envVar()),
-    /** The queue of batch scoring and tagging tasks; its variable is the queue's URL. */
+    /** The queue of batch scoring tasks; its variable is the queue's URL. */
     BATCH_TASKS_QUEUE(Kind.QUEUE, QueueCatalog.BATCH_TASKS.logicalId(), QueueCatalog.BATCH_TASKS.envVar()),
+    /** The queue of batch tagging tasks; its variable is the queue's URL. */
+    IMAGE_TASKS_QUEUE(Kind.QUEUE, QueueCatalog.IMAGE_TASKS.logicalId(), QueueCatalog.IMAGE_TASKS.envVar()),
     /** The function's own log group. */
     OWN_LOG_GROUP(Kind.LOG_GROUP, null, null),
     /** An event function's own on-failure destination: an SQS queue that keeps what could not be processed. */

@@ -37,10 +37,20 @@ final class ImageTagSuggestions {
         double threshold = threshold(request.query("threshold"));
         boolean apply = flag("apply", request.query("apply"));
         int topK = request.queryInt("top_k", DEFAULT_TOP_K, 1, ClassifyRequest.MAX_TOP_K);
-        StoredImage image = library.readable(caller, request.pathParameter("id"));
-        RequestLogFields log = request.logFields();
-        ClassifyResult result = classifier.classify(new ClassifyRequest(new Upload(library.bytes(image)),
-                request.query("model"), topK), log);
+        return suggest(caller, request.pathParameter("id"), request.query("model"), topK, threshold, apply,
+                request.logFields());
+    }
+
+    /**
+     * Classifies the caller's image {@code id} and stores the labels at or above {@code threshold}
+     * as its suggested tags (with {@code apply}, linked as its tags too: a tag it has already is
+     * not linked again). 404 when the image does not exist (or is not the caller's).
+     */
+    ImageView suggest(Principal caller, String id, Optional<String> model, int topK, double threshold, boolean apply,
+            RequestLogFields log) {
+        StoredImage image = library.readable(caller, id);
+        ClassifyResult result = classifier.classify(new ClassifyRequest(new Upload(library.bytes(image)), model, topK),
+                log);
         List<SuggestedTag> suggestions = result.predictions().stream()
                 .filter(p -> p.probability() >= threshold)
                 .map(ImageTagSuggestions::suggestion).toList();

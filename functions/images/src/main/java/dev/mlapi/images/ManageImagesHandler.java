@@ -4,7 +4,14 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import dev.mlapi.catalog.Env;
+import dev.mlapi.catalog.QueueCatalog;
+import dev.mlapi.catalog.StackParameter;
+import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.Wiring;
+import dev.mlapi.core.jobs.JobsTable;
+import dev.mlapi.core.queue.TaskQueue;
+import dev.mlapi.core.util.Lazy;
 import dev.mlapi.core.runtime.Priming;
 import dev.mlapi.core.http.Access;
 import dev.mlapi.core.http.ApiPipeline;
@@ -14,19 +21,23 @@ import dev.mlapi.imagestore.ImageLibrary;
 import dev.mlapi.imagestore.ImageList;
 import dev.mlapi.imagestore.PresignedImageUploads;
 import dev.mlapi.imagestore.TagView;
+import dev.mlapi.registry.RegistrySettings;
+import dev.mlapi.registry.S3ModelRegistry;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
  * The images function: upload (multipart, or presigned PUTs and a commit for large files), list
- * (by tag), read, change and delete images; create, rename and delete tags.
+ * (by tag), read, change and delete images; create, rename and delete tags; start batch tagging
+ * jobs ({@code POST /images/classify}, run by tag-worker).
  */
 public final class ManageImagesHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
 
     private final ImageLibrary library;
     private final ImageUploads uploads;
     private final PresignedImageUploads presigned;
+    private final Lazy<ImageTaggingJobs> tagging;
     private final ApiPipeline pipeline;
 
     public ManageImagesHandler() {
@@ -46,9 +57,11 @@ public final class ManageImagesHandler implements RequestHandler<APIGatewayV2HTT
         this.library = library;
         this.uploads = ImageUploads.withDefaultLimits();
         this.presigned = library.presignedUploads(limits);
+        this.tagging = Lazy.of(() -> tagging(wiring, library));
         this.pipeline = wiring.pipeline()
                 .route("POST /images", Access.USER, this::upload)
                 .route("POST /images/uploads/{upload_id}/commit", Access.USER, this::commit)
+                .route("POST /images/classify", Access.USER, this::classify)
                 .route("GET /images", Access.USER, this::list)
                 .route("GET /images/{id}", Access.USER, this::get)
                 .route("PATCH /images/{id}", Access.USER, this::update)
@@ -75,6 +88,24 @@ public final class ManageImagesHandler implements RequestHandler<APIGatewayV2HTT
         ImageUploads.Upload upload = uploads.read(request);
         return ApiResponse.json(201, Map.of("items",
                 library.upload(request.requirePrincipal(), upload.images(), upload.tags())));
+    }
+
+    /** Batch tagging: 202 with the job, polled at {@code /jobs/{id}}. */
+    private ApiResponse classify(ApiRequest request) {
+        ImageTaggingJobs.Accepted accepted = tagging.get().submit(request.requirePrincipal(),
+                request.json(com.fasterxml.jackson.databind.JsonNode.class));
+        return ApiResponse.json(202, accepted).withHeader("location", accepted.statusUrl());
+    }
+
+    private static ImageTaggingJobs tagging(Wiring wiring, ImageLibrary library) {
+        var env = wiring.config().environment();
+        Lazy<TaskQueue> queue = Lazy.of(() -> TaskQueue.of(wiring, QueueCatalog.IMAGE_TASKS));
+        return new ImageTaggingJobs(library, S3ModelRegistry.create(RegistrySettings.from(wiring.config()), wiring.clock()),
+                env.string(Env.DEFAULT_IMAGE_MODEL, StackParameter.DEFAULT_IMAGE_MODEL.defaultValue()),
+                new JobsTable(wiring.dynamoDb(), env.tableName(TableCatalog.TRAINING_JOBS)),
+                bodies -> queue.get().send(bodies),
+                Math.toIntExact(env.number(Env.TRAINING_MAX_ACTIVE_JOBS, Long.parseLong(Env.DEFAULT_TRAINING_MAX_ACTIVE_JOBS))),
+                wiring.clock());
     }
 
     private ApiResponse commit(ApiRequest request) {

@@ -151,6 +151,32 @@ public final class ImageLibrary {
         return new ImageList(views(images), selection.next().map(position -> cursors.get().encode(position, fingerprint)));
     }
 
+    /**
+     * The ids of every image in scope with the tags (any or all of them), newest first, at most
+     * {@code cap} (a batch job reads one more than its limit to know it is over): the caller's
+     * images, or for an admin everyone's or {@code owner}'s. 400 for a tag that is not theirs.
+     */
+    public List<String> matching(Principal caller, Optional<String> owner, String field, List<String> tagNames,
+            boolean matchAll, int cap) {
+        Optional<String> scope = scope(caller, owner);
+        List<Tag> tags = new ArrayList<>(existingTags(caller, field, tagNames).values());
+        if (tags.isEmpty()) {
+            throw InvalidInput.field(field, "name at least one tag");
+        }
+        KeyRange range = KeyRange.of(Optional.empty(), Optional.empty());
+        List<String> ids = new ArrayList<>();
+        Optional<String> after = Optional.empty();
+        do {
+            int page = Math.min(MAX_EXAMINED_PER_PAGE, cap - ids.size());
+            Selection selection = tags.size() == 1 || !matchAll
+                    ? anyOf(tags, scope, range, after, page)
+                    : allOf(tags, scope, range, after, page);
+            selection.keys().forEach(key -> ids.add(CreatedKey.imageId(key)));
+            after = selection.next();
+        } while (after.isPresent() && ids.size() < cap);
+        return ids;
+    }
+
     public ImageView get(Principal caller, String id) {
         return view(readable(caller, id));
     }

@@ -278,6 +278,24 @@ public final class JobsTable {
         throw new ServiceUnavailable("job " + jobId + " is busy counting its units; retry");
     }
 
+    /**
+     * Writes a job's record {@code <jobId>#<name>} (e.g. a batch tagging job's plan page) with
+     * {@code attributes} unless it exists; false when it existed (nothing changed).
+     */
+    public boolean putRecord(String jobId, String name, Map<String, AttributeValue> attributes, Instant now) {
+        Map<String, AttributeValue> record = new HashMap<>(attributes);
+        record.put(ID, s(unitId(jobId, name)));
+        record.put(KIND, s(UNIT));
+        record.put(CREATED_AT, s(time(now)));
+        try {
+            call(() -> dynamoDb.putItem(r -> r.tableName(table).item(record).conditionExpression("attribute_not_exists(#id)")
+                    .expressionAttributeNames(Map.of("#id", ID))));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
     /** The record of unit {@code unit}, if it was counted. */
     public Optional<Map<String, AttributeValue>> unit(String jobId, String unit) {
         return item(unitId(jobId, unit));
