@@ -254,7 +254,10 @@ class TrainEndToEndTest {
 
             JsonNode job = await(jobId, "succeeded", 600);
             assertThat(job.get("status").asText()).as(job.toString()).isEqualTo("succeeded");
-            assertThat(job.get("attempts").asInt()).as("restarted by the redelivered stream record").isEqualTo(2);
+            // Planned once, its lost fit tasks sent again by JobRecovery at start-up; or, stopped while
+            // planning, planned again from the redelivered stream record. Either way no fit counts twice.
+            assertThat(job.get("attempts").asInt()).as(job.toString()).isBetween(1, 2);
+            assertThat(job.at("/progress/done").asInt()).as(job.toString()).isEqualTo(job.at("/progress/total").asInt());
         } finally {
             server.close();
             server = shared;

@@ -5,9 +5,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mlapi.catalog.Env;
 import dev.mlapi.catalog.EnvValue;
 import dev.mlapi.catalog.FunctionSpec;
+import dev.mlapi.catalog.QueueCatalog;
+import dev.mlapi.catalog.QueueSpec;
 import dev.mlapi.core.bench.ColdStartProbe;
 import dev.mlapi.core.config.Config;
 import dev.mlapi.core.json.Json;
+import dev.mlapi.core.testkit.EmbeddedSqs;
 import dev.mlapi.core.testkit.Events;
 import dev.mlapi.core.testkit.TestStack;
 import dev.mlapi.core.users.Role;
@@ -61,13 +64,18 @@ public final class BenchStack implements AutoCloseable {
             // API Gateway's REQUEST authorizer event; its token is replaced by the admin's, signed with this stack's key.
             Map.entry("authorizer", "authorizer-valid-token.json"));
 
+    private final EmbeddedSqs sqs;
+    private final Map<String, String> queueEnvironment;
     private final TestStack stack;
     private final Path root;
     private final Path work;
     private final String adminToken;
     private final boolean imageModel;
 
-    private BenchStack(TestStack stack, Path root) throws IOException {
+    private BenchStack(EmbeddedSqs sqs, Map<String, String> queueEnvironment, TestStack stack, Path root)
+            throws IOException {
+        this.sqs = sqs;
+        this.queueEnvironment = Map.copyOf(queueEnvironment);
         this.stack = stack;
         this.root = root;
         this.work = Files.createDirectories(root.resolve("local/target/bench"));
@@ -91,9 +99,14 @@ public final class BenchStack implements AutoCloseable {
         registry.setAlias("iris", "production", iris.version(), "bench");
     }
 
+    /** DynamoDB Local, S3Proxy and ElasticMQ with every queue (the queue workers and their producers need their URLs). */
     public static BenchStack start() throws IOException {
-        return new BenchStack(TestStack.start(Map.of(Config.Env.DEFAULT_IMAGE_MODEL,
-                DefaultImageModel.NAME + "@" + DefaultImageModel.ALIAS)), Events.repositoryRoot());
+        EmbeddedSqs sqs = EmbeddedSqs.start();
+        Map<String, String> queues = new HashMap<>(sqs.createQueues(QueueCatalog.ALL, QueueSpec::visibilityTimeout));
+        queues.put(Config.Env.SQS_ENDPOINT, sqs.endpoint().toString());
+        Map<String, String> environment = new HashMap<>(queues);
+        environment.put(Config.Env.DEFAULT_IMAGE_MODEL, DefaultImageModel.NAME + "@" + DefaultImageModel.ALIAS);
+        return new BenchStack(sqs, queues, TestStack.start(environment), Events.repositoryRoot());
     }
 
     public TestStack stack() {
@@ -122,6 +135,7 @@ public final class BenchStack implements AutoCloseable {
             }
         });
         env.putAll(stack.environment());
+        env.putAll(queueEnvironment);
         env.put(Env.DEFAULT_IMAGE_MODEL, DefaultImageModel.NAME + "@" + DefaultImageModel.ALIAS);
         return env;
     }
@@ -213,6 +227,10 @@ public final class BenchStack implements AutoCloseable {
 
     @Override
     public void close() {
-        stack.close();
+        try {
+            stack.close();
+        } finally {
+            sqs.close();
+        }
     }
 }
