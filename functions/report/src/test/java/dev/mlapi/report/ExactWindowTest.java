@@ -39,9 +39,21 @@ import org.junit.jupiter.api.Test;
  */
 class ExactWindowTest {
 
-    /** A whole hour a few hours ago: the burst runs from 20 minutes before it to 80 minutes after. */
-    private static final Instant HOUR = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(4));
+    /**
+     * A whole hour a few hours ago: the burst runs from 20 minutes before it to 80 minutes after,
+     * all within one UTC day (so the day-tier bounds below hold at any time of day the test runs).
+     */
+    private static final Instant HOUR = burstHour(Instant.now());
     private static final Instant FROM = HOUR.minus(Duration.ofMinutes(13));
+
+    /** The latest whole hour at least 4 hours before {@code now} whose burst stays inside its day. */
+    static Instant burstHour(Instant now) {
+        Instant hour = now.truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(4));
+        while (!Tier.DAY.floor(hour.minus(Duration.ofMinutes(20))).equals(Tier.DAY.floor(hour.plus(Duration.ofMinutes(80))))) {
+            hour = hour.minus(Duration.ofHours(1));
+        }
+        return hour;
+    }
     private static final Instant TO = HOUR.plus(Duration.ofMinutes(71));
 
     static TestStack stack;
