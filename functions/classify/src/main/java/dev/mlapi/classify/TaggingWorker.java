@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mlapi.core.auth.Principal;
+import dev.mlapi.core.queue.TaskMessages;
 import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.error.ApiException.NotFound;
 import dev.mlapi.core.jobs.JobsTable;
@@ -45,10 +46,10 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * stopped before its count) classifies again and stores the same suggestions, and links nothing
  * twice. Nothing runs for a job that is no longer running (cancelled, failed).
  */
-final class TaggingWorker {
+final class TaggingWorker implements TaskMessages.Worker<TaggingTask> {
 
     /** A task that can never succeed (the pinned model is gone or unusable): the job fails at once. */
-    static final class Permanent extends RuntimeException {
+    static final class Permanent extends TaskMessages.Permanent {
         Permanent(String message) {
             super(message);
         }
@@ -74,7 +75,23 @@ final class TaggingWorker {
     }
 
     /** Runs {@code task}. Throws {@link Permanent} for what no retry can fix; anything else is worth a retry. */
-    void run(TaggingTask task) {
+    @Override
+    public TaggingTask parse(String body) {
+        return TaggingTask.parse(body);
+    }
+
+    @Override
+    public String job(TaggingTask task) {
+        return task.job();
+    }
+
+    @Override
+    public String describe(TaggingTask task) {
+        return task.describe();
+    }
+
+    @Override
+    public void run(TaggingTask task) {
         Optional<JobsTable.Job> job = table.find(task.job());
         if (job.isEmpty() || !job.get().isActive()) {
             LOG.info("{} of job {}: the job is {}; nothing to do", task.kind(), task.job(),
@@ -89,7 +106,8 @@ final class TaggingWorker {
     }
 
     /** Records the job failed with {@code reason} (its slot given back); false if it had finished already. */
-    boolean fail(String jobId, String reason) {
+    @Override
+    public boolean fail(String jobId, String reason) {
         return table.fail(jobId, reason, clock.instant());
     }
 

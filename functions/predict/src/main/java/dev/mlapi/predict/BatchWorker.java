@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mlapi.core.error.ApiException;
+import dev.mlapi.core.queue.TaskMessages;
 import dev.mlapi.core.error.ApiException.InvalidInput;
 import dev.mlapi.core.jobs.JobsTable;
 import dev.mlapi.core.json.Json;
@@ -51,10 +52,10 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * once, the assembly writes the same object and succeeds the job once. Nothing runs for a job that
  * is no longer running (cancelled, failed).
  */
-final class BatchWorker {
+final class BatchWorker implements TaskMessages.Worker<BatchTask> {
 
     /** A task that can never succeed (bad rows, a model that cannot take them): the job fails at once. */
-    static final class Permanent extends RuntimeException {
+    static final class Permanent extends TaskMessages.Permanent {
         Permanent(String message) {
             super(message);
         }
@@ -82,7 +83,23 @@ final class BatchWorker {
     }
 
     /** Runs {@code task}. Throws {@link Permanent} for what no retry can fix; anything else is worth a retry. */
-    void run(BatchTask task) {
+    @Override
+    public BatchTask parse(String body) {
+        return BatchTask.parse(body);
+    }
+
+    @Override
+    public String job(BatchTask task) {
+        return task.job();
+    }
+
+    @Override
+    public String describe(BatchTask task) {
+        return task.describe();
+    }
+
+    @Override
+    public void run(BatchTask task) {
         Optional<JobsTable.Job> job = table.find(task.job());
         if (job.isEmpty() || !job.get().isActive()) {
             LOG.info("{} of job {}: the job is {}; nothing to do", task.kind(), task.job(),
@@ -98,7 +115,8 @@ final class BatchWorker {
     }
 
     /** Records the job failed with {@code reason} (its slot given back); false if it had finished already. */
-    boolean fail(String jobId, String reason) {
+    @Override
+    public boolean fail(String jobId, String reason) {
         return table.fail(jobId, reason, clock.instant());
     }
 

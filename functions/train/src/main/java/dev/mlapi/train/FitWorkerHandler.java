@@ -8,13 +8,12 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent.SQSMessage;
 import dev.mlapi.catalog.QueueCatalog;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.events.EventInvocations;
+import dev.mlapi.core.queue.TaskMessages;
 import dev.mlapi.core.runtime.Primer;
 import dev.mlapi.core.runtime.Priming;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +55,7 @@ public final class FitWorkerHandler implements RequestHandler<SQSEvent, SQSBatch
             List<SQSMessage> messages = event.getRecords() == null ? List.of() : event.getRecords();
             List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
             for (SQSMessage message : messages) {
-                int receives = receiveCount(message);
+                int receives = TaskMessages.receiveCount(message);
                 try {
                     worker.run(TrainingTask.parse(message.getBody()), receives >= LAST_RECEIVE, workerId(context),
                             timeLeft(context));
@@ -77,22 +76,11 @@ public final class FitWorkerHandler implements RequestHandler<SQSEvent, SQSBatch
      */
     @Override
     public void prime() {
-        SQSMessage message = new SQSMessage();
-        message.setMessageId("priming");
-        message.setBody(TrainingTask.fits(PrimingBatch.JOB_ID, List.of(new TrainingTask.Fit(0, 0)),
-                "training/jobs/none/data.csv", "").toJson());
-        message.setAttributes(Map.of("ApproximateReceiveCount", "1"));
-        SQSEvent event = new SQSEvent();
-        event.setRecords(List.of(message));
+        SQSEvent event = TaskMessages.primingEvent(TrainingTask.fits(PrimingBatch.JOB_ID,
+                List.of(new TrainingTask.Fit(0, 0)), "training/jobs/none/data.csv", "").toJson());
         if (!handleRequest(event, null).getBatchItemFailures().isEmpty()) {
             throw new IllegalStateException("the priming task failed (see the warning above)");
         }
-    }
-
-    /** SQS's count of deliveries of this message, this one included (1 when absent). */
-    static int receiveCount(SQSMessage message) {
-        return Optional.ofNullable(message.getAttributes()).map(a -> a.get("ApproximateReceiveCount"))
-                .map(Integer::parseInt).orElse(1);
     }
 
     /** The Lambda log stream (one per execution environment); outside Lambda, the local worker thread. */
