@@ -182,10 +182,11 @@ class LeastPrivilegeTest {
                 FunctionSpec spec = specOf(fn.module());
                 Map<String, Set<String>> grants = grants(view, fn);
                 String images = bucket + "/" + Resource.IMAGES_OBJECTS.objectPrefix() + "*";
-                // The image library's prefix is checked on its own below.
+                String training = bucket + "/" + Resource.TRAINING_OBJECTS.objectPrefix() + "*";
+                // The image library's prefix and training's (jobs, datasets, batch parts) are checked on their own below.
                 Set<String> s3 = new TreeSet<>();
                 grants.forEach((key, granted) -> {
-                    if (!key.equals(images)) {
+                    if (!key.equals(images) && !key.equals(training)) {
                         granted.stream().filter(a -> a.startsWith("s3:")).forEach(s3::add);
                     }
                 });
@@ -206,7 +207,7 @@ class LeastPrivilegeTest {
     }
 
     @Test
-    void train_writesOnlyUnderTraining_andReadsTheRegistry_theWorkerWritesTheRegistry_andCreatesNoJob() {
+    void train_writesOnlyUnderTraining_andReadsTheRegistry_theFitWorkerWritesTheRegistry_andNoWorkerCreatesAJob() {
         for (DeploymentView view : VIEWS) {
             String bucket = view.referencedBy(Env.MODELS_BUCKET);
             String jobs = table(view, Env.TRAINING_JOBS_TABLE);
@@ -218,11 +219,20 @@ class LeastPrivilegeTest {
                     .as("train writes only a model name's owner record in the registry").containsExactly("s3:PutObject");
             assertThat(train.get(jobs)).as(view.source()).containsExactly("dynamodb:DeleteItem", "dynamodb:GetItem",
                     "dynamodb:PutItem", "dynamodb:UpdateItem");
+            // The planner advances jobs, records the one fit it times (a unit item Put with the job's
+            // Update, in one transaction) and reads recorded fits back; it reads the dataset, never the registry.
             Map<String, Set<String>> worker = grants(view, view.functions().get("train-worker"));
-            assertThat(worker.get(jobs)).as("the worker only advances jobs").containsExactly("dynamodb:GetItem",
-                    "dynamodb:UpdateItem");
+            assertThat(worker.get(jobs)).as("the planner only advances jobs and records fits").containsExactly(
+                    "dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem");
             assertThat(worker.get(bucket + "/training/*")).containsExactly("s3:GetObject");
+            assertThat(worker.get(bucket + "/*")).as("the planner writes no model").isNull();
             assertThat(worker.get(jobs + "#stream")).contains("dynamodb:GetRecords");
+            // The fit worker records fits the same way and registers the refit model.
+            Map<String, Set<String>> fits = grants(view, view.functions().get("fit-worker"));
+            assertThat(fits.get(jobs)).as("the fit worker only advances jobs and records fits").containsExactly(
+                    "dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem");
+            assertThat(fits.get(bucket + "/training/*")).containsExactly("s3:GetObject");
+            assertThat(fits.get(bucket + "/*")).containsExactly("s3:DeleteObject", "s3:GetObject", "s3:PutObject");
         }
     }
 

@@ -140,7 +140,8 @@ class MlApiStackTest {
         for (FunctionSpec spec : FunctionCatalog.ALL) {
             Map<String, Object> env = env(spec.name());
             if (spec == FunctionCatalog.CLASSIFY || spec == FunctionCatalog.PREDICT || spec == FunctionCatalog.TRAIN_WORKER
-                    || spec == FunctionCatalog.BATCH_WORKER || spec == FunctionCatalog.TAG_WORKER) {
+                    || spec == FunctionCatalog.FIT_WORKER || spec == FunctionCatalog.BATCH_WORKER
+                    || spec == FunctionCatalog.TAG_WORKER) {
                 assertThat(env).containsEntry(Env.DJL_OFFLINE, "true");
             } else {
                 assertThat(env).doesNotContainKey(Env.DJL_OFFLINE);
