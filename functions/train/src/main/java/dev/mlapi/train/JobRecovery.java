@@ -72,6 +72,11 @@ public final class JobRecovery {
         Map<String, FitRecord> recorded = table.fitRecords(all.stream().map(fit -> fit.id(jobId)).toList());
         List<TrainingTask.Fit> missing = all.stream().filter(fit -> !recorded.containsKey(fit.id(jobId))).toList();
         if (missing.isEmpty()) {
+            if (fanOut.refitStartedAt().isPresent()) {
+                // Recovery runs at start-up, before this server's workers poll: a refit claimed before the
+                // restart died with the old server, and its claim would hold the new refit off for REFIT_STALE.
+                table.releaseRefit(jobId);
+            }
             queue.send(List.of(TrainingTask.refit(jobId).toJson()));
             table.addTasks(jobId, 1);
             LOG.info("job {}: every fit is recorded but the job has not finished; refit sent again", jobId);
