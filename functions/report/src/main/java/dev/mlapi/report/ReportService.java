@@ -86,8 +86,8 @@ final class ReportService implements Primer {
                     : "the range from %s to %s has %d days; a request reads at most %d days: ask for a shorter range"
                             .formatted(start, end, Duration.between(start, end).toDays(), limits.maxDays()));
         }
-        Range range = new Range(start, end);
-        plan(range, hourly ? Tier.HOUR : Tier.DAY, now);
+        Range range = new Range(start, end, now);
+        plan(range, hourly ? Tier.HOUR : Tier.DAY);
         return range;
     }
 
@@ -98,7 +98,11 @@ final class ReportService implements Primer {
         }
     }
 
-    record Range(Instant from, Instant to) {
+    /**
+     * A window and the instant it was fixed at: every later check of what the tiers keep uses that
+     * instant, so a request read across a day's (or an hour's) boundary is judged as it was accepted.
+     */
+    record Range(Instant from, Instant to, Instant now) {
     }
 
     /** A part of a window read from one tier. */
@@ -113,7 +117,8 @@ final class ReportService implements Primer {
      * older than 90 days) is a 400 naming the nearest boundaries that can be answered exactly; the
      * answer is never silently widened.
      */
-    List<Piece> plan(Range range, Tier coarsest, Instant now) {
+    List<Piece> plan(Range range, Tier coarsest) {
+        Instant now = range.now();
         List<Piece> pieces = new ArrayList<>();
         split(range.from(), range.to(), coarsest, pieces);
         for (Piece piece : pieces) {
@@ -258,7 +263,7 @@ final class ReportService implements Primer {
     private Map<Instant, Map<String, Rollup>> read(Dimension dimension, Range range, Tier coarsest, ReadBudget budget) {
         try {
             Map<Instant, Map<String, Rollup>> buckets = new TreeMap<>();
-            for (Piece piece : plan(range, coarsest, clock.instant())) {
+            for (Piece piece : plan(range, coarsest)) {
                 // Pieces never overlap, so no bucket start is read twice.
                 buckets.putAll(rollups.read(piece.tier(), dimension, piece.from(), piece.to(), budget));
             }

@@ -40,19 +40,15 @@ import org.junit.jupiter.api.Test;
 class ExactWindowTest {
 
     /**
-     * A whole hour a few hours ago: the burst runs from 20 minutes before it to 80 minutes after,
-     * all within one UTC day (so the day-tier bounds below hold at any time of day the test runs).
+     * 22:00 UTC yesterday: the burst runs from 20 minutes before it to 80 minutes after, all within
+     * a UTC day that has ended (so the day-tier bounds below hold at any time of day the test runs,
+     * and the burst is at most 27 hours old, well inside the minute tier's 48).
      */
     private static final Instant HOUR = burstHour(Instant.now());
     private static final Instant FROM = HOUR.minus(Duration.ofMinutes(13));
 
-    /** The latest whole hour at least 4 hours before {@code now} whose burst stays inside its day. */
     static Instant burstHour(Instant now) {
-        Instant hour = now.truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(4));
-        while (!Tier.DAY.floor(hour.minus(Duration.ofMinutes(20))).equals(Tier.DAY.floor(hour.plus(Duration.ofMinutes(80))))) {
-            hour = hour.minus(Duration.ofHours(1));
-        }
-        return hour;
+        return Tier.DAY.floor(now).minus(Duration.ofHours(2));
     }
     private static final Instant TO = HOUR.plus(Duration.ofMinutes(71));
 

@@ -11,6 +11,7 @@ import dev.mlapi.core.aws.DynamoDbRequestRollups;
 import dev.mlapi.core.users.Role;
 import dev.mlapi.core.requestlog.RequestLogEntry;
 import dev.mlapi.core.rollup.LogSketch;
+import dev.mlapi.core.rollup.Tier;
 import dev.mlapi.core.testkit.Events;
 import dev.mlapi.core.testkit.TestStack;
 import java.time.Clock;
@@ -235,6 +236,37 @@ class ReportStatsHandlerTest {
         assertThat(response.getStatusCode()).isEqualTo(400);
         assertThat(Events.body(response).get("detail").asText()).contains("more than 1 rollups by image_url",
                 "shorter range");
+    }
+
+    @Test
+    void stats_whoseReadingCrossesMidnight_isJudgedAtTheInstantItWasAccepted() {
+        // Accepted at 00:00:00 UTC, when the oldest day kept is exactly 90 days back; every later
+        // reading of the clock is a second on, when that day has just left the retention.
+        Instant midnight = Tier.DAY.floor(Instant.now());
+        AtomicLong calls = new AtomicLong();
+        Clock crossing = new Clock() {
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return midnight.plusSeconds(calls.getAndIncrement());
+            }
+        };
+
+        APIGatewayV2HTTPResponse response = call(limitedTo(ReportLimits.DEFAULT, crossing), "report-stats.json", Map.of());
+
+        assertThat(calls.get()).as("the clock was read again after the window was fixed").isGreaterThan(1);
+        assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(200);
+        assertThat(Events.body(response).get("from").asText())
+                .isEqualTo(midnight.minus(stack.config().requestLogRetention()).toString());
     }
 
     @Test
