@@ -4,6 +4,7 @@ import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.aws.SdkErrors;
 import dev.mlapi.core.aws.Transactions;
 import dev.mlapi.core.jobs.JobKind;
+import dev.mlapi.core.jobs.JobsTable;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -105,8 +106,6 @@ final class TrainingTable {
     static final String SECONDS = "seconds";
     static final String OVERHEAD = "overhead_seconds";
     static final String WORKER = "worker";
-    /** A unit's time; not {@link #CREATED_AT}, which would put it in the indexes. */
-    static final String CREATED_AT_UNIT = "recorded_at";
 
     /** Fixed width, so that string order is time order in the indexes. */
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
@@ -131,10 +130,13 @@ final class TrainingTable {
 
     private final DynamoDbClient dynamoDb;
     private final String table;
+    /** The same table as every job kind sees it: units are counted there. */
+    private final JobsTable jobs;
 
     TrainingTable(DynamoDbClient dynamoDb, String table) {
         this.dynamoDb = dynamoDb;
         this.table = table;
+        this.jobs = new JobsTable(dynamoDb, table);
     }
 
     // ---------------------------------------------------------------- jobs
@@ -378,7 +380,11 @@ final class TrainingTable {
 
     /** The id of the unit item of fit ({@code candidate}, {@code fold}) of job {@code jobId}. */
     static String fitId(String jobId, int candidate, int fold) {
-        return jobId + "#fit#" + candidate + "#" + fold;
+        return JobsTable.unitId(jobId, fitUnit(candidate, fold));
+    }
+
+    private static String fitUnit(int candidate, int fold) {
+        return "fit#" + candidate + "#" + fold;
     }
 
     Optional<FanOut> findFanOut(String id) {
@@ -416,14 +422,11 @@ final class TrainingTable {
     }
 
     /**
-     * Records one fit exactly once: its unit item (only if absent) and the job's {@code done + 1}
-     * in one transaction, while the job is running. {@code done} is read first and is a condition
-     * of the update, so the transaction that takes it to {@code total} knows it was the last.
+     * Records one fit exactly once, as {@link JobsTable#countUnit} counts any job's unit: its record
+     * ({@link #fitId}) only if absent, in one transaction with the job's {@code done + 1}.
      */
     Recorded recordFit(String jobId, FitRecord fit, Instant now, Instant expiresAt) {
         Map<String, AttributeValue> unit = new HashMap<>();
-        unit.put(ID, s(fitId(jobId, fit.candidate(), fit.fold())));
-        unit.put(KIND, s(UNIT));
         unit.put(JOB_ID, s(jobId));
         unit.put(CANDIDATE, n(fit.candidate()));
         unit.put(FOLD, n(fit.fold()));
@@ -431,43 +434,13 @@ final class TrainingTable {
         unit.put(SECONDS, decimal(fit.seconds()));
         unit.put(OVERHEAD, decimal(fit.overheadSeconds()));
         unit.put(WORKER, s(fit.worker()));
-        unit.put(CREATED_AT_UNIT, s(time(now)));
         unit.put(EXPIRES_AT, n(expiresAt.getEpochSecond()));
-        for (int attempt = 0; attempt < TRANSACTION_ATTEMPTS * 10; attempt++) {
-            Optional<TrainingJob> job = findJob(jobId);
-            if (job.isEmpty() || job.get().status() != JobStatus.RUNNING) {
-                return Recorded.NOT_RUNNING;
-            }
-            int done = job.get().done();
-            List<String> codes;
-            try {
-                codes = Transactions.write(dynamoDb, List.of(
-                        TransactWriteItem.builder().put(Put.builder().tableName(table).item(unit)
-                                .conditionExpression("attribute_not_exists(#id)")
-                                .expressionAttributeNames(Map.of("#id", ID)).build()).build(),
-                        TransactWriteItem.builder().update(Update.builder().tableName(table).key(key(jobId))
-                                .updateExpression("SET #done = :next, #heartbeat = :now")
-                                .conditionExpression("#status = :running AND #done = :done")
-                                .expressionAttributeNames(Map.of("#done", DONE, "#heartbeat", HEARTBEAT_AT,
-                                        "#status", STATUS))
-                                .expressionAttributeValues(Map.of(":next", n(done + 1), ":now", s(time(now)),
-                                        ":running", s(JobStatus.RUNNING.value()), ":done", n(done))).build()).build()),
-                        TRANSACTION_ATTEMPTS);
-            } catch (SdkException e) {
-                throw SdkErrors.translate(e);
-            }
-            if (codes.isEmpty()) {
-                return done + 1 >= job.get().total() ? Recorded.LAST : Recorded.COUNTED;
-            }
-            if ("ConditionalCheckFailed".equals(codes.get(0))) {
-                return Recorded.ALREADY;
-            }
-            if (!"ConditionalCheckFailed".equals(codes.get(1))) {
-                throw new ServiceUnavailable("the training table is busy (" + codes + "); retry");
-            }
-            // another fit was counted (or the job stopped) since the read: read again
-        }
-        throw new ServiceUnavailable("job " + jobId + ": too many fits recorded at once; retry");
+        return switch (jobs.countUnit(jobId, fitUnit(fit.candidate(), fit.fold()), unit, now)) {
+            case LAST -> Recorded.LAST;
+            case COUNTED -> Recorded.COUNTED;
+            case DUPLICATE -> Recorded.ALREADY;
+            case NOT_RUNNING -> Recorded.NOT_RUNNING;
+        };
     }
 
     /** The recorded fits among {@code ids} ({@link #fitId}), by id; strongly consistent. */

@@ -48,6 +48,9 @@ public final class JobsTable {
     static final String STARTED_AT = "started_at";
     static final String FINISHED_AT = "finished_at";
     static final String DONE = "done";
+    static final String HEARTBEAT_AT = "heartbeat_at";
+    /** A unit's or record's time; not {@link #CREATED_AT}, which would put it in the by-kind index. */
+    static final String RECORDED_AT = "recorded_at";
     static final String TOTAL = "total";
     static final String ATTEMPTS = "attempts";
     static final String ERROR = "error";
@@ -243,7 +246,9 @@ public final class JobsTable {
 
     /**
      * Counts unit {@code unit} ({@code part#3}) of a running job exactly once: its record (with
-     * {@code attributes}) is written only if absent, in one transaction with {@code done + 1}.
+     * {@code attributes}) is written only if absent, in one transaction with {@code done + 1} and the
+     * job's heartbeat. {@code done} is read first and is a condition of the update, so the
+     * transaction that takes it to {@code total} knows it was the last.
      */
     public Count countUnit(String jobId, String unit, Map<String, AttributeValue> attributes, Instant now) {
         String unitId = unitId(jobId, unit);
@@ -256,17 +261,17 @@ public final class JobsTable {
             Map<String, AttributeValue> record = new HashMap<>(attributes);
             record.put(ID, s(unitId));
             record.put(KIND, s(UNIT));
-            record.put(CREATED_AT, s(time(now)));
+            record.put(RECORDED_AT, s(time(now)));
             int failed = transact(List.of(
                     TransactWriteItem.builder().put(Put.builder().tableName(table).item(record)
                             .conditionExpression("attribute_not_exists(#id)")
                             .expressionAttributeNames(Map.of("#id", ID)).build()).build(),
                     TransactWriteItem.builder().update(Update.builder().tableName(table).key(key(jobId))
-                            .updateExpression("SET #done = :next")
+                            .updateExpression("SET #done = :next, #heartbeat = :now")
                             .conditionExpression("#status = :running AND #done = :done")
-                            .expressionAttributeNames(Map.of("#done", DONE, "#status", STATUS))
+                            .expressionAttributeNames(Map.of("#done", DONE, "#status", STATUS, "#heartbeat", HEARTBEAT_AT))
                             .expressionAttributeValues(Map.of(":next", n(done + 1), ":done", n(done),
-                                    ":running", s(RUNNING))).build()).build()));
+                                    ":running", s(RUNNING), ":now", s(time(now)))).build()).build()));
             if (failed < 0) {
                 return done + 1 == job.get().total() ? Count.LAST : Count.COUNTED;
             }
@@ -286,7 +291,7 @@ public final class JobsTable {
         Map<String, AttributeValue> record = new HashMap<>(attributes);
         record.put(ID, s(unitId(jobId, name)));
         record.put(KIND, s(UNIT));
-        record.put(CREATED_AT, s(time(now)));
+        record.put(RECORDED_AT, s(time(now)));
         try {
             call(() -> dynamoDb.putItem(r -> r.tableName(table).item(record).conditionExpression("attribute_not_exists(#id)")
                     .expressionAttributeNames(Map.of("#id", ID))));

@@ -70,6 +70,14 @@ class JobsTableTest {
         for (int unit = 0; unit < 10; unit++) {
             assertThat(jobs.unit(id, "part#" + unit)).isPresent();
         }
+        // Units stay out of the by-kind index (a write there per unit would double each count's cost).
+        String table = stack.config().environment().tableName(TableCatalog.TRAINING_JOBS);
+        var indexed = stack.wiring().dynamoDb().query(r -> r.tableName(table).indexName(TableCatalog.TRAINING_BY_KIND)
+                .keyConditionExpression("#kind = :unit").expressionAttributeNames(Map.of("#kind", JobsTable.KIND))
+                .expressionAttributeValues(Map.of(":unit", JobsTable.s(JobsTable.UNIT))));
+        assertThat(indexed.items()).isEmpty();
+        assertThat(jobs.unit(id, "part#0").orElseThrow()).containsKey(JobsTable.RECORDED_AT)
+                .doesNotContainKey(JobsTable.CREATED_AT);
     }
 
     @Test
