@@ -5,6 +5,7 @@ import static dev.mlapi.infra.support.Cfn.list;
 import static dev.mlapi.infra.support.Cfn.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mlapi.catalog.ApiCors;
 import dev.mlapi.catalog.ApiRoute;
 import dev.mlapi.catalog.Env;
 import dev.mlapi.catalog.FunctionCatalog;
@@ -13,14 +14,16 @@ import dev.mlapi.catalog.QueueCatalog;
 import dev.mlapi.catalog.QueueSpec;
 import dev.mlapi.catalog.Resource;
 import dev.mlapi.infra.support.Cfn;
-import dev.mlapi.infra.support.DeploymentView;
 import dev.mlapi.infra.support.DeploymentView.FunctionView;
+import dev.mlapi.infra.support.DeploymentView;
 import dev.mlapi.infra.support.Repository;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import software.amazon.awscdk.Stage;
@@ -189,10 +192,36 @@ class MlApiStackTest {
                         "AllowOrigins", List.of("*"),
                         "AllowHeaders", List.of("authorization", "content-type"),
                         "AllowMethods", List.of("GET", "POST", "PUT", "DELETE", "OPTIONS"),
-                        "ExposeHeaders", List.of("x-request-id"),
+                        "ExposeHeaders", ApiCors.EXPOSE_HEADERS,
                         "MaxAge", 3600))));
         STACKS.variantTemplate.hasResourceProperties("AWS::ApiGatewayV2::Api", Match.objectLike(Map.of(
                 "CorsConfiguration", Match.objectLike(Map.of("AllowOrigins", List.of("https://app.example.com"))))));
+    }
+
+    /** Fetch's CORS-safelisted response headers: a browser shows scripts these without being told. */
+    private static final Set<String> SAFELISTED = Set.of("cache-control", "content-language", "content-length",
+            "content-type", "expires", "last-modified", "pragma");
+
+    @Test
+    void everyResponseHeaderOfOpenApi_isExposedToBrowsers() throws IOException {
+        Set<String> declared = new TreeSet<>();
+        collectResponseHeaders(new org.yaml.snakeyaml.Yaml().load(Files.readString(Repository.OPENAPI)), declared);
+        declared.removeAll(SAFELISTED);
+
+        assertThat(declared).as("response headers declared in openapi.yaml").contains("location", "x-window-from");
+        assertThat(ApiCors.EXPOSE_HEADERS).containsAll(declared);
+    }
+
+    /** The names under every {@code headers:} of a response object (its keys, lower case). */
+    private static void collectResponseHeaders(Object node, Set<String> into) {
+        if (node instanceof Map<?, ?> map) {
+            if (map.get("headers") instanceof Map<?, ?> headers && (map.containsKey("description") || map.containsKey("content"))) {
+                headers.keySet().forEach(name -> into.add(String.valueOf(name).toLowerCase(java.util.Locale.ROOT)));
+            }
+            map.values().forEach(value -> collectResponseHeaders(value, into));
+        } else if (node instanceof List<?> list) {
+            list.forEach(value -> collectResponseHeaders(value, into));
+        }
     }
 
     @Test

@@ -17,8 +17,13 @@ public final class ApiCors {
     public static final List<String> DEFAULT_ALLOW_ORIGINS = List.of("*");
     public static final List<String> ALLOW_HEADERS = List.of("authorization", "content-type");
     public static final List<String> ALLOW_METHODS = List.of("GET", "POST", "PUT", "DELETE", "OPTIONS");
-    /** Browsers let scripts read only these of an answer's headers (beyond the safelisted ones). */
-    public static final List<String> EXPOSE_HEADERS = List.of("x-request-id");
+    /**
+     * Browsers let scripts read only these of an answer's headers (beyond the safelisted ones):
+     * every header an answer in {@code openapi.yaml} declares, and the two every answer may carry
+     * (the request id, and {@code retry-after} on a 429 or 503). Tested against the contract.
+     */
+    public static final List<String> EXPOSE_HEADERS = List.of("x-request-id", "retry-after", "location",
+            "x-window-from", "x-window-to");
     /** How long a browser may reuse a preflight's answer. */
     public static final Duration MAX_AGE = Duration.ofHours(1);
 
