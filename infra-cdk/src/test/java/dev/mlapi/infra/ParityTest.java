@@ -247,7 +247,8 @@ class ParityTest {
     void eventFunctions_areTriggeredAlikeInTheStackAndTemplateYaml() {
         for (FunctionSpec spec : FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT)) {
             spec.trigger().orElseThrow().visit(stream -> assertStreamTriggeredAlike(spec, stream),
-                    sqs -> QueuesTest.assertSqsTriggeredAlike(STACK, SAM, spec));
+                    sqs -> QueuesTest.assertSqsTriggeredAlike(STACK, SAM, spec),
+                    schedule -> SchedulesTest.assertScheduledAlike(STACK, SAM, spec));
         }
     }
 

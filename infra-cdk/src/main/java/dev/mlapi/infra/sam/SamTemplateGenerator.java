@@ -12,6 +12,7 @@ import dev.mlapi.catalog.Resource;
 import dev.mlapi.catalog.StackParameter;
 import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.catalog.TableSpec;
+import dev.mlapi.catalog.Trigger;
 import dev.mlapi.catalog.ApiRoute;
 import dev.mlapi.infra.MlApiStack;
 import dev.mlapi.catalog.OpenApiRoutes;
@@ -128,7 +129,7 @@ public final class SamTemplateGenerator {
                 resources.put(id + "FailureQueuePolicy", denyInsecureTransport("AWS::SQS::QueuePolicy", "Queues",
                         List.of(Intrinsic.ref(id + "FailureQueue")), "sqs:*",
                         List.of(Intrinsic.getAtt(id + "FailureQueue", "Arn"))));
-            }, sqs -> { }));
+            }, sqs -> { }, schedule -> { }));
             resources.put(id + "Role", role(spec, id));
             resources.put(id + "Function", function(spec, id));
         }
@@ -418,7 +419,12 @@ public final class SamTemplateGenerator {
                 "BatchSize", sqs.batchSize(),
                 "MaximumBatchingWindowInSeconds", (int) sqs.maxBatchingWindow().toSeconds(),
                 "FunctionResponseTypes", List.of("ReportBatchItemFailures"),
-                "ScalingConfig", map("MaximumConcurrency", sqs.maxConcurrency()))))));
+                "ScalingConfig", map("MaximumConcurrency", sqs.maxConcurrency())))),
+                // SAM writes the rule and the permission for it alone to invoke the live alias, as the CDK target does.
+                schedule -> events.put(Trigger.Schedule.EVENT_NAME, map("Type", "Schedule", "Properties", map(
+                        "Schedule", schedule.expression(),
+                        "Description", "mlapi: runs " + id + " on " + schedule.expression(),
+                        "Enabled", true)))));
         if (!events.isEmpty()) {
             properties.put("Events", events);
         }
