@@ -189,7 +189,8 @@ class ParityTest {
     void handlerClasses_existInTheBuiltJars() throws IOException {
         List<String> unbuilt = new ArrayList<>();
         for (FunctionView fn : SAM.functions().values()) {
-            Path jar = Repository.ROOT.resolve(String.valueOf(fn.properties().get("CodeUri")));
+            // What the module's Makefile copies for `sam build`.
+            Path jar = Repository.ROOT.resolve(FunctionCatalog.find(fn.module()).orElseThrow().jarPath());
             if (!Files.isRegularFile(jar)) {
                 unbuilt.add(fn.module());
                 continue;
