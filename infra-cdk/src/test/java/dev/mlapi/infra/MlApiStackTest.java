@@ -216,7 +216,12 @@ class MlApiStackTest {
             assertThat(typeOfReference(integration.get("IntegrationUri"))).isEqualTo("AWS::Lambda::Alias");
         });
         Cfn.resourcesOfType(VIEW.template(), "AWS::Lambda::Permission").values().forEach(permission -> {
-            assertThat(permission).containsEntry("Principal", "apigateway.amazonaws.com");
+            // The API's, or a schedule rule's for the scheduled functions (SchedulesTest).
+            if ("events.amazonaws.com".equals(permission.get("Principal"))) {
+                assertThat(typeOfReference(permission.get("SourceArn"))).isEqualTo("AWS::Events::Rule");
+            } else {
+                assertThat(permission).containsEntry("Principal", "apigateway.amazonaws.com");
+            }
             assertThat(typeOfReference(permission.get("FunctionName"))).isEqualTo("AWS::Lambda::Alias");
         });
         assertThat(VIEW.routes()).hasSameSizeAs(STACKS.stack.routes());

@@ -2,8 +2,11 @@ package dev.mlapi.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
+import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import dev.mlapi.catalog.Env;
 import dev.mlapi.catalog.FunctionCatalog;
+import dev.mlapi.catalog.Trigger;
 import dev.mlapi.inference.TinyOnnx;
 import dev.mlapi.registry.ModelFile;
 import dev.mlapi.registry.ModelKind;
@@ -71,6 +74,26 @@ class ScheduledJobsEndToEndTest {
             awaitTrue(() -> keys(s3, bucket, pendingPrefix).isEmpty(), "the registry clean-up discards the lapsed upload");
             assertThat(server.functions().scheduleSources()).allSatisfy(source ->
                     assertThat(source.runs()).as(source.spec().name() + " ran").isPositive());
+        }
+    }
+
+    @Test
+    void theLocalTimersEvent_isShapedAsTheSampleEventAsEventBridgeSendsIt() {
+        for (var spec : List.of(FunctionCatalog.IMAGE_SWEEPER, FunctionCatalog.REGISTRY_CLEANUP)) {
+            Trigger.Schedule schedule = (Trigger.Schedule) spec.trigger().orElseThrow();
+            ScheduleEventSource source = new ScheduleEventSource(spec, schedule, (event, context) -> null, "us-east-1",
+                    java.util.Optional.empty(), Clock.systemUTC());
+            ScheduledEvent sent = source.event(Instant.parse("2026-12-07T03:15:00Z"));
+            ScheduledEvent sample = EventLoader.loadScheduledEvent(LocalServer.repositoryRoot()
+                    .resolve("events").resolve(spec.name() + "-schedule.json").toString());
+            assertThat(sent.getSource()).isEqualTo(sample.getSource());
+            assertThat(sent.getDetailType()).isEqualTo(sample.getDetailType());
+            assertThat(sent.getAccount()).isEqualTo(sample.getAccount());
+            assertThat(sent.getRegion()).isEqualTo(sample.getRegion());
+            assertThat(sent.getResources()).isEqualTo(sample.getResources());
+            assertThat(sent.getTime().getMillis()).isEqualTo(sample.getTime().getMillis());
+            assertThat(sent.getDetail()).isEqualTo(sample.getDetail());
+            source.close();
         }
     }
 
