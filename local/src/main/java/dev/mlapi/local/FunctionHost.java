@@ -23,7 +23,8 @@ import java.util.Optional;
 
 /**
  * Every function of {@link FunctionCatalog} in this JVM: HTTP functions behind the routes
- * {@code openapi.yaml} gives them, event functions behind a poller of their real trigger. Each
+ * {@code openapi.yaml} gives them, event functions behind a poller of their real trigger (a
+ * timer for a schedule). Each
  * handler is built once, with the shared wiring, as Lambda builds it once per container.
  */
 final class FunctionHost implements AutoCloseable {
