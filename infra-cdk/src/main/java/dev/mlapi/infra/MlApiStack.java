@@ -68,6 +68,9 @@ import software.amazon.awscdk.services.dynamodb.ProjectionType;
 import software.amazon.awscdk.services.dynamodb.CfnTable;
 import software.amazon.awscdk.services.dynamodb.StreamViewType;
 import software.amazon.awscdk.services.dynamodb.Table;
+import software.amazon.awscdk.services.events.Rule;
+import software.amazon.awscdk.services.events.Schedule;
+import software.amazon.awscdk.services.events.targets.LambdaFunction;
 import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
@@ -428,7 +431,7 @@ public final class MlApiStack extends Stack {
         // A stream's failed batches go to the function's own on-failure queue; a queue's failed
         // messages to the queue's dead-letter queue, so an SQS consumer has none of its own.
         Optional<Queue> failureQueue = spec.trigger().flatMap(trigger -> trigger.<Optional<Queue>>match(
-                stream -> Optional.of(createFailureQueue(id)), sqs -> Optional.empty()));
+                stream -> Optional.of(createFailureQueue(id)), sqs -> Optional.empty(), schedule -> Optional.empty()));
         grantLeastPrivilege(spec, function, logGroup, failureQueue);
         spec.trigger().ifPresent(trigger -> createEventSource(id, trigger, alias, failureQueue));
         suppress(function, "AwsSolutions-L1", "java21 is the runtime the jars are built and tested for (ONNX Runtime's"
@@ -586,7 +589,19 @@ public final class MlApiStack extends Stack {
                 .scalingConfig(CfnEventSourceMapping.ScalingConfigProperty.builder()
                         .maximumConcurrency(sqs.maxConcurrency())
                         .build())
-                .build());
+                .build(), schedule -> createScheduleRule(id, schedule, alias));
+    }
+
+    /**
+     * The EventBridge rule that runs a scheduled function. CDK's Lambda target adds the only
+     * permission: EventBridge may invoke this function's live alias, from this rule alone.
+     */
+    private void createScheduleRule(String id, Trigger.Schedule schedule, Alias alias) {
+        Rule.Builder.create(this, id + Trigger.Schedule.EVENT_NAME)
+                .description("mlapi: runs " + id + " on " + schedule.expression())
+                .schedule(Schedule.expression(schedule.expression()))
+                .targets(List.of(LambdaFunction.Builder.create(alias).build()))
+                .build();
     }
 
     // --- HTTP API -----------------------------------------------------------------------------

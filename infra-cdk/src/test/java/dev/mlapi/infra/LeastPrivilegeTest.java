@@ -190,7 +190,15 @@ class LeastPrivilegeTest {
                         granted.stream().filter(a -> a.startsWith("s3:")).forEach(s3::add);
                     }
                 });
-                if (spec.actionsOn(Resource.MODELS_OBJECTS).contains("s3:PutObject")) {
+                if (spec == FunctionCatalog.REGISTRY_CLEANUP) {
+                    // Reads manifests and uploads, deletes leftovers; it never writes a model.
+                    assertThat(grants.get(bucket)).as(fn.module()).containsExactly("s3:ListBucket");
+                    assertThat(grants.get(bucket + "/*")).as(fn.module()).containsExactly("s3:DeleteObject", "s3:GetObject");
+                } else if (spec == FunctionCatalog.IMAGE_SWEEPER) {
+                    // Lists images/ to find objects without a record; touches no model.
+                    assertThat(grants.get(bucket)).as(fn.module()).containsExactly("s3:ListBucket");
+                    assertThat(grants.get(bucket + "/*")).as(fn.module()).isNull();
+                } else if (spec.actionsOn(Resource.MODELS_OBJECTS).contains("s3:PutObject")) {
                     assertThat(grants.get(bucket)).as(fn.module()).containsExactly("s3:ListBucket");
                     assertThat(grants.get(bucket + "/*")).as(fn.module())
                             .containsExactly("s3:DeleteObject", "s3:GetObject", "s3:PutObject");
@@ -253,6 +261,8 @@ class LeastPrivilegeTest {
                         assertThat(actions(grants)).doesNotContain("dynamodb:Scan");
                     }
                     case "classify", "tag-worker" -> assertThat(grants.get(prefix)).containsExactly("s3:GetObject");
+                    // Deletes objects without a record (and abandoned uploads); reads none.
+                    case "image-sweeper" -> assertThat(grants.get(prefix)).containsExactly("s3:DeleteObject");
                     default -> assertThat(grants).as(fn.module()).doesNotContainKey(prefix);
                 }
             }

@@ -189,7 +189,8 @@ class ParityTest {
     void handlerClasses_existInTheBuiltJars() throws IOException {
         List<String> unbuilt = new ArrayList<>();
         for (FunctionView fn : SAM.functions().values()) {
-            Path jar = Repository.ROOT.resolve(String.valueOf(fn.properties().get("CodeUri")));
+            // What the module's Makefile copies for `sam build`.
+            Path jar = Repository.ROOT.resolve(FunctionCatalog.find(fn.module()).orElseThrow().jarPath());
             if (!Files.isRegularFile(jar)) {
                 unbuilt.add(fn.module());
                 continue;
@@ -247,7 +248,8 @@ class ParityTest {
     void eventFunctions_areTriggeredAlikeInTheStackAndTemplateYaml() {
         for (FunctionSpec spec : FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT)) {
             spec.trigger().orElseThrow().visit(stream -> assertStreamTriggeredAlike(spec, stream),
-                    sqs -> QueuesTest.assertSqsTriggeredAlike(STACK, SAM, spec));
+                    sqs -> QueuesTest.assertSqsTriggeredAlike(STACK, SAM, spec),
+                    schedule -> SchedulesTest.assertScheduledAlike(STACK, SAM, spec));
         }
     }
 

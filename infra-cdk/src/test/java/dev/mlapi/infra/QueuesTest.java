@@ -140,7 +140,9 @@ class QueuesTest {
     static void assertSqsTriggeredAlike(DeploymentView stack, DeploymentView sam, FunctionSpec spec) {
         Trigger.Sqs sqs = spec.trigger().orElseThrow().match(stream -> {
             throw new AssertionError(spec.name() + " is triggered by a stream");
-        }, queue -> queue);
+        }, queue -> queue, schedule -> {
+            throw new AssertionError(spec.name() + " is triggered by a schedule");
+        });
         String functionId = stack.functions().get(spec.name()).logicalId();
         List<Map<String, Object>> mappings = Cfn.resourcesOfType(stack.template(), "AWS::Lambda::EventSourceMapping")
                 .values().stream().filter(m -> Cfn.referencedIds(m.get("FunctionName")).stream()

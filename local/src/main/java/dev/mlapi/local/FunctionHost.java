@@ -6,6 +6,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.events.DynamodbEvent;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
 import dev.mlapi.catalog.ApiRoute;
 import dev.mlapi.catalog.FunctionCatalog;
@@ -13,14 +14,17 @@ import dev.mlapi.catalog.FunctionSpec;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.http.RouteTemplate;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Every function of {@link FunctionCatalog} in this JVM: HTTP functions behind the routes
- * {@code openapi.yaml} gives them, event functions behind a poller of their real trigger. Each
+ * {@code openapi.yaml} gives them, event functions behind a poller of their real trigger (a
+ * timer for a schedule). Each
  * handler is built once, with the shared wiring, as Lambda builds it once per container.
  */
 final class FunctionHost implements AutoCloseable {
@@ -29,27 +33,32 @@ final class FunctionHost implements AutoCloseable {
     private final List<ApiGatewayRouter.Target> routes;
     private final List<DynamoDbStreamSource> streamSources;
     private final List<SqsEventSource> sqsSources;
+    private final List<ScheduleEventSource> scheduleSources;
 
     private FunctionHost(Map<String, Object> handlers, List<ApiGatewayRouter.Target> routes,
-            List<DynamoDbStreamSource> streamSources, List<SqsEventSource> sqsSources) {
+            List<DynamoDbStreamSource> streamSources, List<SqsEventSource> sqsSources,
+            List<ScheduleEventSource> scheduleSources) {
         this.handlers = handlers;
         this.routes = routes;
         this.streamSources = streamSources;
         this.sqsSources = sqsSources;
+        this.scheduleSources = scheduleSources;
     }
 
     /** Builds every function with the default queue concurrency; event sources are created but not started. */
     static FunctionHost create(List<FunctionSpec> catalog, List<ApiRoute> apiRoutes, Wiring wiring, Path stateDir) {
-        return create(catalog, apiRoutes, wiring, stateDir, LocalSettings.DEFAULT_SQS_CONCURRENCY);
+        return create(catalog, apiRoutes, wiring, stateDir, LocalSettings.DEFAULT_SQS_CONCURRENCY, Optional.empty());
     }
 
     /**
      * Builds every function; event sources are created but not started.
      *
      * @param sqsConcurrency batches in flight at once per queue-triggered function ({@code LOCAL_SQS_CONCURRENCY})
+     * @param scheduleInterval every scheduled function this often instead of its schedule
+     *                       ({@code LOCAL_SCHEDULE_INTERVAL_SECONDS}); empty for the schedules themselves
      */
     static FunctionHost create(List<FunctionSpec> catalog, List<ApiRoute> apiRoutes, Wiring wiring, Path stateDir,
-            int sqsConcurrency) {
+            int sqsConcurrency, Optional<Duration> scheduleInterval) {
         Map<String, Object> handlers = new LinkedHashMap<>();
         for (FunctionSpec spec : catalog) {
             handlers.put(spec.name(), instantiate(spec, wiring));
@@ -68,6 +77,7 @@ final class FunctionHost implements AutoCloseable {
         }
         List<DynamoDbStreamSource> streamSources = new ArrayList<>();
         List<SqsEventSource> sqsSources = new ArrayList<>();
+        List<ScheduleEventSource> scheduleSources = new ArrayList<>();
         for (FunctionSpec spec : catalog) {
             spec.trigger().ifPresent(trigger -> trigger.visit(
                     stream -> streamSources.add(new DynamoDbStreamSource(spec, stream,
@@ -75,14 +85,19 @@ final class FunctionHost implements AutoCloseable {
                             wiring.config().environment().tableName(stream.table()), wiring.config().region(), stateDir)),
                     sqs -> sqsSources.add(new SqsEventSource(spec, sqs, sqsHandler(handlers.get(spec.name())),
                             wiring::sqs, () -> wiring.config().environment().queueUrl(sqs.queue()),
-                            wiring.config().region(), sqsConcurrency))));
+                            wiring.config().region(), sqsConcurrency)),
+                    schedule -> scheduleSources.add(new ScheduleEventSource(spec, schedule,
+                            scheduledHandler(handlers.get(spec.name())), wiring.config().region(), scheduleInterval,
+                            wiring.clock()))));
         }
-        return new FunctionHost(handlers, List.copyOf(routes), List.copyOf(streamSources), List.copyOf(sqsSources));
+        return new FunctionHost(handlers, List.copyOf(routes), List.copyOf(streamSources), List.copyOf(sqsSources),
+                List.copyOf(scheduleSources));
     }
 
     void startEventSources() {
         streamSources.forEach(DynamoDbStreamSource::start);
         sqsSources.forEach(SqsEventSource::start);
+        scheduleSources.forEach(ScheduleEventSource::start);
     }
 
     List<ApiGatewayRouter.Target> routes() {
@@ -95,6 +110,10 @@ final class FunctionHost implements AutoCloseable {
 
     List<SqsEventSource> sqsSources() {
         return sqsSources;
+    }
+
+    List<ScheduleEventSource> scheduleSources() {
+        return scheduleSources;
     }
 
     /** The handler instance of a function, by catalog name. */
@@ -126,8 +145,14 @@ final class FunctionHost implements AutoCloseable {
         return (RequestHandler<SQSEvent, SQSBatchResponse>) handler;
     }
 
+    @SuppressWarnings("unchecked")
+    private static RequestHandler<ScheduledEvent, ?> scheduledHandler(Object handler) {
+        return (RequestHandler<ScheduledEvent, ?>) handler;
+    }
+
     @Override
     public void close() {
+        scheduleSources.forEach(ScheduleEventSource::close);
         streamSources.forEach(DynamoDbStreamSource::close);
         sqsSources.forEach(SqsEventSource::close);
     }

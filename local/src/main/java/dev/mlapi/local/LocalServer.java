@@ -115,7 +115,8 @@ public final class LocalServer implements AutoCloseable {
         s3.createBucket(RegistrySettings.from(config).bucket());
 
         FunctionHost functions = FunctionHost.create(FunctionCatalog.ALL, OpenApiRoutes.read(root.resolve("openapi.yaml")),
-                wiring, createDirectories(settings.dataDir().resolve("event-sources")), settings.sqsConcurrency());
+                wiring, createDirectories(settings.dataDir().resolve("event-sources")), settings.sqsConcurrency(),
+                settings.scheduleInterval());
         ApiGatewayRouter router = new ApiGatewayRouter(functions.routes());
         LocalStartup.afterFunctionsStarted(RegistrySettings.from(config), wiring, root);
         LocalStartup.runStartupTasks(wiring);

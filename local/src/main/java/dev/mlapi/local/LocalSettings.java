@@ -3,6 +3,7 @@ package dev.mlapi.local;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * How the local server runs: where it listens, where it keeps data, its storage ports, how it
@@ -23,9 +24,12 @@ import java.util.Map;
  *                       comes back within seconds so retries and the dead-letter queue can be
  *                       watched. A task still being handled is not delivered again meanwhile: the
  *                       local event source extends its visibility while the function runs.
+ * @param scheduleInterval every scheduled function (image sweeper, registry clean-up) this often
+ *                       instead of on its own schedule ({@code LOCAL_SCHEDULE_INTERVAL_SECONDS}; default:
+ *                       the schedules of the catalog, as in AWS)
  */
 public record LocalSettings(int port, String host, Path dataDir, int dynamoDbPort, int s3Port, int sqsPort,
-        int sqsConcurrency, Duration sqsVisibilityTimeout) {
+        int sqsConcurrency, Duration sqsVisibilityTimeout, Optional<Duration> scheduleInterval) {
 
     /** {@code LOCAL_SQS_CONCURRENCY}'s default: one batch per core. */
     public static final int DEFAULT_SQS_CONCURRENCY = Runtime.getRuntime().availableProcessors();
@@ -40,16 +44,28 @@ public record LocalSettings(int port, String host, Path dataDir, int dynamoDbPor
             throw new IllegalArgumentException("LOCAL_SQS_VISIBILITY_TIMEOUT_SECONDS must be at least 1, got "
                     + sqsVisibilityTimeout.toSeconds());
         }
+        if (scheduleInterval.isPresent() && scheduleInterval.get().compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new IllegalArgumentException("LOCAL_SCHEDULE_INTERVAL_SECONDS must be at least 1, got "
+                    + scheduleInterval.get().toSeconds());
+        }
     }
 
     /** Tests: ElasticMQ on any free port, the default concurrency and visibility timeout. */
     public LocalSettings(int port, String host, Path dataDir, int dynamoDbPort, int s3Port) {
-        this(port, host, dataDir, dynamoDbPort, s3Port, 0, DEFAULT_SQS_CONCURRENCY, DEFAULT_SQS_VISIBILITY_TIMEOUT);
+        this(port, host, dataDir, dynamoDbPort, s3Port, 0, DEFAULT_SQS_CONCURRENCY, DEFAULT_SQS_VISIBILITY_TIMEOUT,
+                Optional.empty());
+    }
+
+    /** The same settings with every scheduled function run this often. */
+    public LocalSettings withScheduleInterval(Duration interval) {
+        return new LocalSettings(port, host, dataDir, dynamoDbPort, s3Port, sqsPort, sqsConcurrency,
+                sqsVisibilityTimeout, Optional.of(interval));
     }
 
     /** The same settings with another queue concurrency and visibility timeout. */
     public LocalSettings withSqs(int concurrency, Duration visibilityTimeout) {
-        return new LocalSettings(port, host, dataDir, dynamoDbPort, s3Port, sqsPort, concurrency, visibilityTimeout);
+        return new LocalSettings(port, host, dataDir, dynamoDbPort, s3Port, sqsPort, concurrency, visibilityTimeout,
+                scheduleInterval);
     }
 
     public static LocalSettings fromMap(Map<String, String> env, Path repositoryRoot) {
@@ -62,6 +78,8 @@ public record LocalSettings(int port, String host, Path dataDir, int dynamoDbPor
                 Integer.parseInt(env.getOrDefault("SQS_LOCAL_PORT", "9324")),
                 Integer.parseInt(env.getOrDefault("LOCAL_SQS_CONCURRENCY", Integer.toString(DEFAULT_SQS_CONCURRENCY))),
                 Duration.ofSeconds(Long.parseLong(env.getOrDefault("LOCAL_SQS_VISIBILITY_TIMEOUT_SECONDS",
-                        Long.toString(DEFAULT_SQS_VISIBILITY_TIMEOUT.toSeconds())))));
+                        Long.toString(DEFAULT_SQS_VISIBILITY_TIMEOUT.toSeconds())))),
+                Optional.ofNullable(env.get("LOCAL_SCHEDULE_INTERVAL_SECONDS")).filter(v -> !v.isBlank())
+                        .map(v -> Duration.ofSeconds(Long.parseLong(v.trim()))));
     }
 }

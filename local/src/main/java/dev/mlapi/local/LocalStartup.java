@@ -65,7 +65,9 @@ final class LocalStartup {
 
     /**
      * Cleans the registry and the image library of what a killed server left behind (see
-     * {@link S3ModelRegistry#cleanUp} and {@link ImageSweeper}),
+     * {@link S3ModelRegistry#cleanUp} and {@link ImageSweeper}; while the server runs, the scheduled
+     * functions {@code registry-cleanup} and {@code image-sweeper} do the same for what is older than
+     * {@code CLEAN_UP_MIN_AGE_SECONDS}),
      * then registers MobileNetV2 as {@code mobilenetv2@production} unless a model of that name exists:
      * from {@code ../shared/models} beside the checkout when present, otherwise downloaded from
      * the ONNX Model Zoo with its sha256 checked. Without either, the server still starts and

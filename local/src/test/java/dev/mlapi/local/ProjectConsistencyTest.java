@@ -10,6 +10,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.events.DynamodbEvent;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import com.amazonaws.services.lambda.runtime.events.SimpleIAMPolicyResponse;
 import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
@@ -21,6 +22,7 @@ import dev.mlapi.catalog.QueueCatalog;
 import dev.mlapi.catalog.QueueSpec;
 import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.catalog.TableSpec;
+import dev.mlapi.catalog.Trigger;
 import dev.mlapi.core.config.Config;
 import dev.mlapi.core.http.ApiPipeline;
 import dev.mlapi.core.http.RouteTemplate;
@@ -97,19 +99,24 @@ class ProjectConsistencyTest {
                 Class<?> input = switch (spec.kind()) {
                     case HTTP -> APIGatewayV2HTTPEvent.class;
                     case EVENT -> spec.trigger().orElseThrow().<Class<?>>match(stream -> DynamodbEvent.class,
-                            sqs -> SQSEvent.class);
+                            sqs -> SQSEvent.class, schedule -> ScheduledEvent.class);
                     case AUTHORIZER -> APIGatewayV2CustomAuthorizerEvent.class;
                 };
                 Class<?> output = switch (spec.kind()) {
                     case HTTP -> APIGatewayV2HTTPResponse.class;
+                    // EventBridge ignores what a scheduled function returns: a summary of the run, any type.
                     case EVENT -> spec.trigger().orElseThrow().<Class<?>>match(stream -> StreamsEventResponse.class,
-                            sqs -> SQSBatchResponse.class);
+                            sqs -> SQSBatchResponse.class, schedule -> Object.class);
                     case AUTHORIZER -> SimpleIAMPolicyResponse.class;
                 };
                 Method method = handler.getMethod(spec.handlerMethod(),
                         Class.forName(input.getName(), false, loader),
                         Class.forName(Context.class.getName(), false, loader));
-                assertThat(method.getReturnType().getName()).as(spec.name()).isEqualTo(output.getName());
+                if (output == Object.class) {
+                    assertThat(method.getReturnType()).as(spec.name()).isNotEqualTo(void.class);
+                } else {
+                    assertThat(method.getReturnType().getName()).as(spec.name()).isEqualTo(output.getName());
+                }
                 assertThat(Class.forName(RequestHandler.class.getName(), false, loader).isAssignableFrom(handler)).isTrue();
             }
         }
@@ -165,7 +172,8 @@ class ProjectConsistencyTest {
             }
             assertThat(host.routes()).extracting(t -> t.route().routeKey())
                     .containsExactlyInAnyOrderElementsOf(routes().keySet());
-            assertThat(host.streamSources().size() + host.sqsSources().size()).as("event sources")
+            assertThat(host.streamSources().size() + host.sqsSources().size() + host.scheduleSources().size())
+                    .as("event sources")
                     .isEqualTo(FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT).size());
             host.close();
         }
@@ -234,6 +242,14 @@ class ProjectConsistencyTest {
                         // A task is a small JSON object naming its job and kind (DESIGN: no data inside).
                         assertThat(record.getBody()).as(name).contains("\"job\"").contains("\"kind\"");
                     });
+                }, schedule -> {
+                    ScheduledEvent event = EventLoader.loadScheduledEvent(file.toString());
+                    assertThat(event.getSource()).as(name).isEqualTo("aws.events");
+                    assertThat(event.getDetailType()).as(name).isEqualTo("Scheduled Event");
+                    assertThat(event.getTime()).as(name).isNotNull();
+                    assertThat(event.getResources()).as(name + ": the rule that fired").hasSize(1);
+                    assertThat(event.getResources().get(0)).as(name).startsWith("arn:aws:events:")
+                            .endsWith(":rule/" + spec.logicalName() + Trigger.Schedule.EVENT_NAME);
                 });
                 eventFunctionsCovered.add(function);
                 continue;

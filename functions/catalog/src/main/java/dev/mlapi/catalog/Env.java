@@ -53,6 +53,11 @@ public final class Env {
     public static final String TRAINING_MAX_COLUMNS = "TRAINING_MAX_COLUMNS";
     /** Batch scoring: the rows of a dataset each score task reads and scores (the planner cuts the CSV so). */
     public static final String BATCH_CHUNK_ROWS = "BATCH_CHUNK_ROWS";
+    /**
+     * Scheduled clean-ups (image sweeper, registry clean-up): objects last modified less than this
+     * many seconds ago are left alone, as they may belong to a write still in flight.
+     */
+    public static final String CLEAN_UP_MIN_AGE_SECONDS = "CLEAN_UP_MIN_AGE_SECONDS";
 
     /** Local only (the local server, tests, {@code sam local} through env.json): never set in AWS. */
     public static final String DYNAMODB_ENDPOINT = "DYNAMODB_ENDPOINT";
@@ -96,6 +101,11 @@ public final class Env {
     public static final String DEFAULT_TRAINING_MAX_COLUMNS = "500";
     /** Default of {@link #BATCH_CHUNK_ROWS}. */
     public static final String DEFAULT_BATCH_CHUNK_ROWS = "20000";
+    /**
+     * Default of {@link #CLEAN_UP_MIN_AGE_SECONDS}: an hour, far beyond the longest write (a
+     * 15-minute worker registering its model).
+     */
+    public static final String DEFAULT_CLEAN_UP_MIN_AGE_SECONDS = "3600";
     /** The level functions log at in AWS. */
     public static final String DEFAULT_LOG_LEVEL = "INFO";
     /** The namespace of every metric the functions emit. */

@@ -293,8 +293,39 @@ public final class FunctionCatalog {
                     "one HMAC per token and no storage call (the key is read at init); API Gateway waits 10 s at most.")
             .build();
 
+    public static final FunctionSpec IMAGE_SWEEPER = FunctionSpec.event("image-sweeper")
+            .optModule("images")
+            .setDescription("Scheduled: removes image objects without a record, abandoned uploads and expired reservations.")
+            .setHandler("dev.mlapi.images.SweepImagesHandler::handleRequest")
+            .setSize(512, Duration.ofMinutes(10),
+                    "One listing of images/ and a batch read per 100 keys; 10 min ends long before the next run.")
+            .setTrigger(new Trigger.Schedule("rate(6 hours)"))
+            // Lists images/ (the bucket's ListBucket), deletes objects without a record there.
+            .optGrant(MODELS_BUCKET, "s3:ListBucket")
+            .optGrant(IMAGES_OBJECTS, "s3:DeleteObject")
+            // Records read in batches of 100, a pending one looked up, expired reservations deleted.
+            .optGrant(IMAGES_TABLE, "dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem")
+            // Reservations by creation time (the by_time index).
+            .optGrant(IMAGES_INDEXES, "dynamodb:Query")
+            .optEnv(Env.CLEAN_UP_MIN_AGE_SECONDS, new Literal(Env.DEFAULT_CLEAN_UP_MIN_AGE_SECONDS))
+            .build();
+
+    public static final FunctionSpec REGISTRY_CLEANUP = FunctionSpec.event("registry-cleanup")
+            .optModule("models")
+            .setDescription("Scheduled: removes the registry's expired uploads and files that no version or upload claims.")
+            .setHandler("dev.mlapi.models.CleanUpRegistryHandler::handleRequest")
+            .setSize(512, Duration.ofMinutes(10),
+                    "Lists each model's keys once and reads a few small manifests; nothing is downloaded.")
+            .setTrigger(new Trigger.Schedule("cron(15 3 * * ? *)"))
+            // Lists models and their keys, reads manifests and pending uploads, deletes leftovers.
+            .optGrant(MODELS_BUCKET, "s3:ListBucket")
+            .optGrant(MODELS_OBJECTS, "s3:DeleteObject", "s3:GetObject")
+            .optEnv(Env.CLEAN_UP_MIN_AGE_SECONDS, new Literal(Env.DEFAULT_CLEAN_UP_MIN_AGE_SECONDS))
+            .build();
+
     public static final List<FunctionSpec> ALL = List.of(LOGIN, HEALTH, CLASSIFY, MODELS, PREDICT, BATCH_WORKER, TAG_WORKER,
-            TRAIN, TRAIN_WORKER, FIT_WORKER, AGGREGATOR, HISTORY, REPORT, IMAGES, AUTHORIZER);
+            TRAIN, TRAIN_WORKER, FIT_WORKER, AGGREGATOR, HISTORY, REPORT, IMAGES, AUTHORIZER, IMAGE_SWEEPER,
+            REGISTRY_CLEANUP);
 
     private FunctionCatalog() {
     }

@@ -298,6 +298,14 @@ public record FunctionSpec(
                                 + " s) must be at least 6 times the function's timeout (" + timeout.toSeconds() + " s)");
                     }
                     optGrant(sqs.consumeGrant());
+                }, schedule -> {
+                    // EventBridge invokes through the function's resource policy: no grant on the role.
+                    // A run must end before the next starts, or two runs would sweep the same keys at once.
+                    if (timeout != null && schedule.parsed() instanceof ScheduleExpression.Rate rate
+                            && timeout.compareTo(rate.period()) >= 0) {
+                        throw new IllegalArgumentException(name + ": the timeout (" + timeout.toSeconds()
+                                + " s) must be shorter than the schedule's period (" + schedule.expression() + ")");
+                    }
                 });
             }
             List<Grant> grantList = new ArrayList<>();

@@ -20,17 +20,53 @@ import java.util.function.Function;
 public sealed interface Trigger {
 
     /** The result of the function given for this trigger's kind. */
-    <R> R match(Function<DynamoDbStream, R> onDynamoDbStream, Function<Sqs, R> onSqs);
+    <R> R match(Function<DynamoDbStream, R> onDynamoDbStream, Function<Sqs, R> onSqs, Function<Schedule, R> onSchedule);
 
     /** Runs the action given for this trigger's kind. */
-    default void visit(Consumer<DynamoDbStream> onDynamoDbStream, Consumer<Sqs> onSqs) {
+    default void visit(Consumer<DynamoDbStream> onDynamoDbStream, Consumer<Sqs> onSqs, Consumer<Schedule> onSchedule) {
         match(stream -> {
             onDynamoDbStream.accept(stream);
             return null;
         }, sqs -> {
             onSqs.accept(sqs);
             return null;
+        }, schedule -> {
+            onSchedule.accept(schedule);
+            return null;
         });
+    }
+
+    /**
+     * A schedule: an EventBridge rule invokes the function with a scheduled event ({@code
+     * "detail-type": "Scheduled Event"}) at a rate or on a cron expression, in UTC. Invocations are
+     * asynchronous: Lambda retries a failed one twice, and a run that failed for good is only in
+     * the function's logs and its error alarm, so a scheduled job must be safe to run again (the
+     * next run picks up what this one left). The local server runs the function on a timer.
+     *
+     * @param expression {@code rate(6 hours)} or {@code cron(15 3 * * ? *)}, checked as EventBridge checks it
+     */
+    record Schedule(String expression) implements Trigger {
+
+        public Schedule {
+            ScheduleExpression.parse(expression);
+        }
+
+        @Override
+        public <R> R match(Function<DynamoDbStream, R> onDynamoDbStream, Function<Sqs, R> onSqs,
+                Function<Schedule, R> onSchedule) {
+            return onSchedule.apply(this);
+        }
+
+        /** The expression parsed: when the next run is due. */
+        public ScheduleExpression parsed() {
+            return ScheduleExpression.parse(expression);
+        }
+
+        /**
+         * The rule's name suffix and the SAM event's name: {@code Schedule}. One schedule per
+         * function, so the function's logical name makes it unique ({@code ImageSweeperSchedule}).
+         */
+        public static final String EVENT_NAME = "Schedule";
     }
 
     /**
@@ -65,7 +101,8 @@ public sealed interface Trigger {
         }
 
         @Override
-        public <R> R match(Function<DynamoDbStream, R> onDynamoDbStream, Function<Sqs, R> onSqs) {
+        public <R> R match(Function<DynamoDbStream, R> onDynamoDbStream, Function<Sqs, R> onSqs,
+                Function<Schedule, R> onSchedule) {
             return onSqs.apply(this);
         }
 
@@ -128,7 +165,8 @@ public sealed interface Trigger {
         }
 
         @Override
-        public <R> R match(Function<DynamoDbStream, R> onDynamoDbStream, Function<Sqs, R> onSqs) {
+        public <R> R match(Function<DynamoDbStream, R> onDynamoDbStream, Function<Sqs, R> onSqs,
+                Function<Schedule, R> onSchedule) {
             return onDynamoDbStream.apply(this);
         }
 

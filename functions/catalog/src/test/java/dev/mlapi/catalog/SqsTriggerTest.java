@@ -54,7 +54,7 @@ class SqsTriggerTest {
         assertThatThrownBy(() -> new Trigger.Sqs(queue, 1, 2, Duration.ofSeconds(-1)))
                 .hasMessageContaining("batching window must be 0..300 s");
         Trigger.Sqs ok = new Trigger.Sqs(queue, 10, 1000, Duration.ofMinutes(5));
-        assertThat(ok.<String>match(stream -> "stream", sqs -> "sqs")).isEqualTo("sqs");
+        assertThat(ok.<String>match(stream -> "stream", sqs -> "sqs", schedule -> "schedule")).isEqualTo("sqs");
     }
 
     @Test

@@ -12,6 +12,7 @@ import dev.mlapi.catalog.Resource;
 import dev.mlapi.catalog.StackParameter;
 import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.catalog.TableSpec;
+import dev.mlapi.catalog.Trigger;
 import dev.mlapi.catalog.ApiRoute;
 import dev.mlapi.infra.MlApiStack;
 import dev.mlapi.catalog.OpenApiRoutes;
@@ -43,8 +44,9 @@ public final class SamTemplateGenerator {
     private static final String HEADER = """
             # GENERATED from openapi.yaml (routes) and functions/catalog (FunctionCatalog): do not edit.
             # Regenerate with: %s
-            # Build the jars first (./mvnw -DskipTests package); then `sam local invoke -e events/<file>.json`
-            # or `sam local start-api --env-vars env.json` run them against the local server's storage.
+            # Build the jars first (./mvnw -DskipTests package), then `sam build` (each function's Makefile
+            # copies its module's jar); then `sam deploy --guided`, or `sam local invoke -e events/<file>.json`
+            # and `sam local start-api --env-vars env.json` against the local server's storage.
             """.formatted(COMMAND);
 
     private static final java.util.regex.Pattern PLAIN_TAGGED =
@@ -72,6 +74,46 @@ public final class SamTemplateGenerator {
         String yaml = forRepository(root);
         Files.writeString(target, yaml, StandardCharsets.UTF_8);
         System.out.println("wrote " + target);
+        for (Map.Entry<String, String> makefile : makefiles(FunctionCatalog.ALL).entrySet()) {
+            Path file = root.resolve(makefile.getKey());
+            Files.writeString(file, makefile.getValue(), StandardCharsets.UTF_8);
+            System.out.println("wrote " + file);
+        }
+    }
+
+    /** Where a function's code is for SAM: its module's folder, which holds the module's Makefile. */
+    public static String codeUri(FunctionSpec spec) {
+        return "functions/" + spec.module();
+    }
+
+    /**
+     * The Makefile of every function module (path relative to the repository → content): {@code sam
+     * build} runs {@code build-<LogicalId>} in a copy of the module's folder ({@code BuildMethod:
+     * makefile}); the target puts the jar the Maven reactor built under {@code lib/}, which Lambda's
+     * Java runtime puts on the classpath, so {@code sam local} and {@code sam deploy} run that jar.
+     */
+    public static Map<String, String> makefiles(List<FunctionSpec> catalog) {
+        Map<String, List<FunctionSpec>> byModule = new java.util.TreeMap<>();
+        catalog.forEach(spec -> byModule.computeIfAbsent(spec.module(), m -> new ArrayList<>()).add(spec));
+        Map<String, String> makefiles = new LinkedHashMap<>();
+        byModule.forEach((module, specs) -> {
+            String jar = "target/" + module + ".jar";
+            String targets = String.join(" ", specs.stream().map(spec -> "build-" + spec.logicalName() + "Function")
+                    .toList());
+            makefiles.put(codeUri(specs.get(0)) + "/Makefile", """
+                    # GENERATED with template.yaml (%s): do not edit.
+                    # `sam build` (BuildMethod: makefile) runs build-<LogicalId> in a copy of this folder: it puts the
+                    # jar the Maven reactor built where Lambda's Java runtime looks (lib/ is on its classpath).
+                    JAR := %s
+
+                    .PHONY: %s
+                    %s:
+                    \t@test -f $(JAR) || { echo "$(JAR) is missing: build the jars first: ./mvnw -DskipTests package" >&2; exit 1; }
+                    \tmkdir -p "$(ARTIFACTS_DIR)/lib"
+                    \tcp $(JAR) "$(ARTIFACTS_DIR)/lib/"
+                    """.formatted(COMMAND, jar, targets, targets));
+        });
+        return makefiles;
     }
 
     public static String forRepository(Path root) {
@@ -128,7 +170,7 @@ public final class SamTemplateGenerator {
                 resources.put(id + "FailureQueuePolicy", denyInsecureTransport("AWS::SQS::QueuePolicy", "Queues",
                         List.of(Intrinsic.ref(id + "FailureQueue")), "sqs:*",
                         List.of(Intrinsic.getAtt(id + "FailureQueue", "Arn"))));
-            }, sqs -> { }));
+            }, sqs -> { }, schedule -> { }));
             resources.put(id + "Role", role(spec, id));
             resources.put(id + "Function", function(spec, id));
         }
@@ -372,7 +414,7 @@ public final class SamTemplateGenerator {
     private Map<String, Object> function(FunctionSpec spec, String id) {
         Map<String, Object> properties = new LinkedHashMap<>();
         properties.put("Description", spec.lambdaDescription());
-        properties.put("CodeUri", spec.jarPath());
+        properties.put("CodeUri", codeUri(spec));
         properties.put("Handler", spec.handler());
         properties.put("MemorySize", spec.memoryMb());
         properties.put("Timeout", (int) spec.timeout().toSeconds());
@@ -418,11 +460,18 @@ public final class SamTemplateGenerator {
                 "BatchSize", sqs.batchSize(),
                 "MaximumBatchingWindowInSeconds", (int) sqs.maxBatchingWindow().toSeconds(),
                 "FunctionResponseTypes", List.of("ReportBatchItemFailures"),
-                "ScalingConfig", map("MaximumConcurrency", sqs.maxConcurrency()))))));
+                "ScalingConfig", map("MaximumConcurrency", sqs.maxConcurrency())))),
+                // SAM writes the rule and the permission for it alone to invoke the live alias, as the CDK target does.
+                schedule -> events.put(Trigger.Schedule.EVENT_NAME, map("Type", "Schedule", "Properties", map(
+                        "Schedule", schedule.expression(),
+                        "Description", "mlapi: runs " + id + " on " + schedule.expression(),
+                        "Enabled", true)))));
         if (!events.isEmpty()) {
             properties.put("Events", events);
         }
-        return map("Type", "AWS::Serverless::Function", "Properties", properties);
+        // `sam build` runs the module's Makefile (makefiles()), which copies the jar Maven built.
+        return map("Type", "AWS::Serverless::Function", "Properties", properties,
+                "Metadata", map("BuildMethod", "makefile"));
     }
 
     private static Object valueOf(EnvValue value) {

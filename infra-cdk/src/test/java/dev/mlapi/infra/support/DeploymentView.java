@@ -28,7 +28,7 @@ public record DeploymentView(String source, Map<String, FunctionView> functions,
 
     /** Tag the CDK stack puts on each Lambda to name its module (MlApiStack.FUNCTION_TAG). */
     private static final String FUNCTION_TAG = "mlapi:function";
-    private static final Pattern CODE_URI = Pattern.compile("functions/([^/]+)/target/\\1\\.jar");
+    private static final Pattern CODE_URI = Pattern.compile("functions/([^/]+)");
 
     /** One function as deployed: the environment keeps each value's raw template expression. */
     public record FunctionView(String module, String logicalId, Map<String, Object> properties,
@@ -90,7 +90,7 @@ public record DeploymentView(String source, Map<String, FunctionView> functions,
         Cfn.resourcesOfType(template, "AWS::Serverless::Function").forEach((id, own) -> {
             Matcher codeUri = CODE_URI.matcher(String.valueOf(own.get("CodeUri")));
             if (!codeUri.matches()) {
-                throw new AssertionError("template.yaml: " + id + " CodeUri must be functions/<module>/target/<module>.jar, is "
+                throw new AssertionError("template.yaml: " + id + " CodeUri must be functions/<module> (its Makefile copies the jar), is "
                         + own.get("CodeUri"));
             }
             Map<String, Object> properties = new LinkedHashMap<>(globals);
