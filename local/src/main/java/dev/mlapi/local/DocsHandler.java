@@ -21,6 +21,9 @@ import org.eclipse.jetty.util.Callback;
  */
 final class DocsHandler implements Request.Handler {
 
+    /** The FastAPI ResNet service's documentation pages under its compatibility base path: redirected to these docs. */
+    static final java.util.Set<String> COMPAT_PATHS = java.util.Set.of("/compat/resnet/docs", "/compat/resnet/redoc");
+
     private static final String WEBJAR = "META-INF/resources/webjars/swagger-ui/";
     private static final Map<String, String> TYPES = Map.of(
             "css", "text/css; charset=utf-8",
@@ -62,7 +65,7 @@ final class DocsHandler implements Request.Handler {
                     new ApiException.MethodNotAllowed(request.getMethod() + " is not allowed on " + path), path);
         } else if (path.equals("/openapi.yaml")) {
             send(response, callback, 200, "application/yaml; charset=utf-8", Files.readAllBytes(openApi));
-        } else if (path.equals("/") || path.equals("/docs")) {
+        } else if (path.equals("/") || path.equals("/docs") || COMPAT_PATHS.contains(path)) {
             response.getHeaders().put("location", "/docs/");
             send(response, callback, 302, null, new byte[0]);
         } else if (path.equals("/docs/") || path.equals("/docs/index.html")) {

@@ -127,7 +127,8 @@ public final class LocalServer implements AutoCloseable {
         Request.Handler front = new CorsHandler(ApiCors.origins(env.get(CORS_ALLOW_ORIGINS)), (request, response, callback) -> {
             String path = request.getHttpURI().getPath();
             Request.Handler target = path.equals("/docs") || path.startsWith("/docs/") || path.equals("/openapi.yaml")
-                    ? docs : path.equals(MetricsEndpoint.PATH) ? metrics : router;
+                    || DocsHandler.COMPAT_PATHS.contains(path)
+                    ? docs : MetricsEndpoint.serves(path) ? metrics : router;
             return target.handle(request, response, callback);
         });
         try {

@@ -30,6 +30,13 @@ final class MetricsEndpoint implements Request.Handler {
 
     static final String PATH = "/metrics";
 
+    /** The FastAPI model registry's {@code /metrics} under its compatibility base path: the same endpoint. */
+    static final String COMPAT_PATH = "/compat/registry/metrics";
+
+    static boolean serves(String path) {
+        return path.equals(PATH) || path.equals(COMPAT_PATH);
+    }
+
     private final Supplier<Authenticator> authenticator;
     private final MetricsRegistry registry;
 
@@ -60,7 +67,7 @@ final class MetricsEndpoint implements Request.Handler {
     }
 
     private void requireAdmin(Request request, String path) {
-        if (!path.equals(PATH)) {
+        if (!serves(path)) {
             throw new NotFound("no route for " + request.getMethod() + " " + path);
         }
         if (!request.getMethod().equals("GET")) {

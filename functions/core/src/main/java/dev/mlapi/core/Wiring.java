@@ -14,6 +14,7 @@ import dev.mlapi.core.aws.DynamoDbTokenStore;
 import dev.mlapi.core.aws.DynamoDbUserStore;
 import dev.mlapi.core.aws.SdkErrors;
 import dev.mlapi.core.aws.SecretResolver;
+import dev.mlapi.core.compat.CompatRoutes;
 import dev.mlapi.core.config.Config;
 import dev.mlapi.core.http.ApiPipeline;
 import dev.mlapi.core.runtime.AfterResponse;
@@ -184,7 +185,8 @@ public final class Wiring {
         return ApiPipeline.builder(this::authenticator, this::requestLog, clock, config.requestLogRetention())
                 .optDependencyFailures(SdkErrors::dependencyFailure)
                 .optPrimingToken(role -> jwt().issue(primingUser(role)).token())
-                .optAfterResponse(afterResponse.get());
+                .optAfterResponse(afterResponse.get())
+                .optAdaptedRoutes(CompatRoutes.ALL);
     }
 
     public LoginAttempts loginAttempts() {

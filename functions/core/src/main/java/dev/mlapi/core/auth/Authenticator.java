@@ -39,10 +39,13 @@ public final class Authenticator {
             return Optional.empty();
         }
         String header = authorizationHeader.get().trim();
-        if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            throw new Unauthorized("the Authorization header must be 'Bearer <token>'");
+        // "Token <t>" is Django REST framework's spelling of the same header (its clients send it).
+        String scheme = header.regionMatches(true, 0, "Bearer ", 0, 7) ? "Bearer "
+                : header.regionMatches(true, 0, "Token ", 0, 6) ? "Token " : null;
+        if (scheme == null) {
+            throw new Unauthorized("the Authorization header must be 'Bearer <token>' (or 'Token <token>')");
         }
-        return Optional.of(jwt.verify(header.substring(7).trim()));
+        return Optional.of(jwt.verify(header.substring(scheme.length()).trim()));
     }
 
     /**

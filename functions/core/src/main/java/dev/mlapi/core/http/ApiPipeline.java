@@ -473,6 +473,7 @@ public final class ApiPipeline implements Primer {
         private DependencyFailures dependencyFailures = DependencyFailures.NONE;
         private Function<Role, Optional<String>> primingToken = role -> Optional.empty();
         private AfterResponse afterResponse = AfterResponse.inline();
+        private List<AdaptedRoute> adaptedRoutes = List.of();
 
         Builder(Supplier<Authenticator> authenticator, Supplier<RequestLog> requestLog, Clock clock,
                 Duration retention) {
@@ -516,7 +517,31 @@ public final class ApiPipeline implements Primer {
             return this;
         }
 
+        /**
+         * Routes in other systems' shapes ({@code Wiring.pipeline()} passes the compatibility
+         * groups): {@link #build()} declares each one whose native route this function declares,
+         * with that route's access rule, so the function serves them and no other.
+         */
+        public Builder optAdaptedRoutes(List<AdaptedRoute> adaptedRoutes) {
+            this.adaptedRoutes = List.copyOf(adaptedRoutes);
+            return this;
+        }
+
         public ApiPipeline build() {
+            Map<String, Route> natives = Map.copyOf(routes);
+            AdaptedRoute.NativeRoutes handlers = routeKey -> {
+                Route nativeRoute = natives.get(RouteTemplate.parse(routeKey).routeKey());
+                if (nativeRoute == null) {
+                    throw new IllegalStateException("an adapter calls " + routeKey + ", which this function does not declare");
+                }
+                return nativeRoute.handler();
+            };
+            for (AdaptedRoute adapted : adaptedRoutes) {
+                Route nativeRoute = natives.get(adapted.nativeRouteKey());
+                if (nativeRoute != null) {
+                    route(adapted.routeKey(), nativeRoute.access(), request -> adapted.adapter().serve(request, handlers));
+                }
+            }
             return new ApiPipeline(this);
         }
     }

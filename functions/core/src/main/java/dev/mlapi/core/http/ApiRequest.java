@@ -35,12 +35,20 @@ public final class ApiRequest {
     private final byte[] body;
     private final String sourceIp;
     private final Instant receivedAt;
-    private final RequestLogFields logFields = new RequestLogFields();
+    private final RequestLogFields logFields;
     private Principal principal;
 
     public ApiRequest(String requestId, String routeKey, String method, String path, Map<String, String> headers,
             Map<String, String> queryParameters, Map<String, String> pathParameters, byte[] body, String sourceIp,
             Instant receivedAt) {
+        this(requestId, routeKey, method, path, headers, queryParameters, pathParameters, body, sourceIp, receivedAt,
+                new RequestLogFields());
+    }
+
+    private ApiRequest(String requestId, String routeKey, String method, String path, Map<String, String> headers,
+            Map<String, String> queryParameters, Map<String, String> pathParameters, byte[] body, String sourceIp,
+            Instant receivedAt, RequestLogFields logFields) {
+        this.logFields = logFields;
         this.requestId = requestId;
         this.routeKey = routeKey;
         this.method = method.toUpperCase(Locale.ROOT);
@@ -219,6 +227,19 @@ public final class ApiRequest {
             throw new Forbidden("this operation requires the admin role");
         }
         return caller;
+    }
+
+    /**
+     * This request as the native route {@code routeKey} would receive it (an {@link AdaptedRoute}'s
+     * translation): new path, headers, query, path parameters and body; the same request id, caller,
+     * source and arrival, and the same history fields, so what the native route logs is this request's.
+     */
+    public ApiRequest derive(String routeKey, String path, Map<String, String> headers,
+            Map<String, String> queryParameters, Map<String, String> pathParameters, byte[] body) {
+        ApiRequest derived = new ApiRequest(requestId, routeKey, RouteTemplate.parse(routeKey).method(), path, headers,
+                queryParameters, pathParameters, body, sourceIp, receivedAt, logFields);
+        derived.principal = principal;
+        return derived;
     }
 
     void authenticate(Principal principal) {
