@@ -139,6 +139,8 @@ class ReadmeExamplesTest {
             assertThat(output).contains("\"label\":\"setosa\"", "\"label\":\"virginica\"", "\"label\":\"versicolor\"",
                     "\"processing_time\":");
             assertThat(output.lines().filter(l -> l.endsWith("400")).count()).as("the refused instance").isEqualTo(1);
+            assertThat(output).contains("\"canary\":{\"version\":2,\"weight\":10", "\"role\":\"",
+                    "\"split\":{\"stable\":90,\"canary\":10}");
         }
 
         @Test

@@ -134,6 +134,44 @@ class AggregateRequestLogHandlerTest {
                 at.plus(Duration.ofDays(90)));
     }
 
+    /**
+     * The served version and its role travel in the log's stream record; the aggregator counts each
+     * request a model served under its version ({@code model_version}), and no other request there.
+     */
+    @Test
+    void handleRequest_whenEntriesCarryTheServedVersion_rollsThemUpPerVersion() {
+        Instant at = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES).minus(Duration.ofMinutes(5));
+        List<RequestLogEntry> entries = new java.util.ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            boolean canary = i % 4 == 0;
+            entries.add(new RequestLogEntry(UUID.randomUUID().toString(), at.plusSeconds(i), "POST /predict", "POST",
+                    "/predict", Optional.of("alice"), canary && i > 0 ? 500 : 200, 0.01 * (i + 1), 50,
+                    Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(canary ? "iris:2" : "iris:1"),
+                    Optional.of("setosa"), Optional.empty(), Optional.empty(), at.plus(Duration.ofDays(90)),
+                    Optional.of(canary ? "canary" : "stable")));
+        }
+        entries.add(new RequestLogEntry(UUID.randomUUID().toString(), at, "GET /models/{name}/versions/{version}",
+                "GET", "/models/iris/versions/1", Optional.of("alice"), 200, 0.002, 0, Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.of("iris:1"), Optional.empty(), Optional.empty(),
+                Optional.empty(), at.plus(Duration.ofDays(90))));
+
+        AggregateRequestLogHandler handler = new AggregateRequestLogHandler(stack.wiring());
+        assertThat(handler.handleRequest(eventOf(entries, 0), null).getBatchItemFailures()).isEmpty();
+
+        Map<String, Rollup> versions = new java.util.TreeMap<>();
+        rollups.read(Tier.MINUTE, Dimension.MODEL_VERSION, at, at.plus(Duration.ofMinutes(1)), ReadBudget.unlimited())
+                .values().forEach(groups -> groups.forEach((group, r) -> versions.merge(group, r, Rollup::merge)));
+        assertThat(versions.keySet()).containsExactly("iris:1", "iris:2");
+        assertThat(versions.get("iris:1").requests()).as("not the models route").isEqualTo(9);
+        assertThat(versions.get("iris:2").requests()).isEqualTo(3);
+        assertThat(versions.get("iris:2").serverErrors()).isEqualTo(2);
+        assertThat(versions.get("iris:2").maxProcessingTime()).isCloseTo(0.09, Offset.offset(1e-9));
+        Map<String, Rollup> models = new java.util.TreeMap<>();
+        rollups.read(Tier.HOUR, Dimension.MODEL, Tier.HOUR.floor(at), Tier.HOUR.floor(at).plus(Duration.ofHours(1)),
+                ReadBudget.unlimited()).values().forEach(groups -> groups.forEach((g, r) -> models.merge(g, r, Rollup::merge)));
+        assertThat(models.get("iris:1").requests()).as("the model dimension as before").isEqualTo(10);
+    }
+
     @Test
     void handleRequest_replayingTheSameBatch_changesNothing() {
         AggregateRequestLogHandler handler = new AggregateRequestLogHandler(stack.wiring());

@@ -91,6 +91,8 @@ public final class FunctionCatalog {
             .optJvm(FULL_JIT_JVM)
             .optGrant(MODELS_BUCKET, "s3:ListBucket")
             .optGrant(MODELS_OBJECTS, "s3:GetObject", "s3:PutObject", "s3:DeleteObject")
+            // GET /models/{name}/aliases/{alias}: each side's figures from the per-version rollups.
+            .optGrant(REQUEST_ROLLUPS_TABLE, "dynamodb:Query")
             .build();
 
     public static final FunctionSpec PREDICT = FunctionSpec.http("predict")

@@ -56,7 +56,7 @@ public final class ClassifyImageHandler implements RequestHandler<APIGatewayV2HT
     }
 
     private ApiResponse classify(ApiRequest request) {
-        return ApiResponse.ok(service.classify(ClassifyRequest.from(request), request.logFields()));
+        return ApiResponse.ok(service.classify(ClassifyRequest.from(request), request.logFields(), request.requestId()));
     }
 
     private ApiResponse suggestTags(ApiRequest request) {

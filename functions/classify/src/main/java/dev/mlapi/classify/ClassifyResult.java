@@ -14,8 +14,16 @@ public record ClassifyResult(String classification, double confidence, List<Pred
     public record Prediction(int classId, String label, double probability) {
     }
 
-    /** The model version that answered: an integer, as in every answer of the API. */
-    public record ModelInfo(String name, int version) {
+    /**
+     * The model version that answered (an integer, as in every answer of the API) and its role in the
+     * alias the request named: {@code stable}, or {@code canary} for a request an alias's canary served.
+     */
+    public record ModelInfo(String name, int version, String role) {
+
+        /** A version that answered as the stable one. */
+        public ModelInfo(String name, int version) {
+            this(name, version, "stable");
+        }
     }
 
     /** The image as decoded: pixel size and encoded size in bytes. */

@@ -24,6 +24,8 @@ import dev.mlapi.inference.ModelCache;
 import dev.mlapi.inference.ModelKey;
 import dev.mlapi.registry.Manifest;
 import dev.mlapi.registry.ModelRegistry;
+import dev.mlapi.registry.ModelRoute.Served;
+import dev.mlapi.core.http.RequestIds;
 import java.awt.Color;
 import java.awt.GradientPaint;
 import java.awt.Graphics2D;
@@ -70,14 +72,27 @@ public final class ClassifyService implements AutoCloseable, Primer {
                 new ModelCache<>(settings.modelCacheMaxBytes()), ImageDecoder.withDefaultLimits(), fetcher);
     }
 
-    /** Classifies the request's image, adding the image URL, size, model and top label to its history entry. */
+    /**
+     * Classifies the request's image as {@link #classify(ClassifyRequest, RequestLogFields, String)}
+     * does, under a new request id (an alias's canary is chosen at random by its weight).
+     */
     public ClassifyResult classify(ClassifyRequest request, RequestLogFields log) {
+        return classify(request, log, RequestIds.newId());
+    }
+
+    /**
+     * Classifies the request's image, adding the image URL, size, served model version and its role,
+     * and the top label to its history entry. An alias with a canary is served by the side
+     * {@code requestId} falls on, so a retry under the same id gets the same version.
+     */
+    public ClassifyResult classify(ClassifyRequest request, RequestLogFields log, String requestId) {
         long started = System.nanoTime();
         if (request.image() instanceof Url url) {
             log.imageUrl(HistoryUrl.of(url.url()));
         }
-        Manifest manifest = models.resolve(request.model());
-        log.model(manifest.ref());
+        Served served = models.serve(request.model(), requestId);
+        Manifest manifest = served.manifest();
+        log.served(manifest.ref(), served.role().value());
         DecodedImage image = decode(request.image());
         log.imageSize(image.width(), image.height());
         List<Prediction> predictions = predict(manifest, image, request.topK());
@@ -85,7 +100,7 @@ public final class ClassifyService implements AutoCloseable, Primer {
         log.result(best.label());
         double seconds = (System.nanoTime() - started) / 1e9;
         return new ClassifyResult(best.label(), best.probability(), predictions,
-                new ModelInfo(manifest.name(), manifest.version()),
+                new ModelInfo(manifest.name(), manifest.version(), served.role().value()),
                 new ImageInfo(image.width(), image.height(), image.bytes()), seconds);
     }
 

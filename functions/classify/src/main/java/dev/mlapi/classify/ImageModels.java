@@ -10,6 +10,8 @@ import dev.mlapi.registry.Manifest;
 import dev.mlapi.registry.ModelKind;
 import dev.mlapi.registry.ModelRef;
 import dev.mlapi.registry.ModelRegistry;
+import dev.mlapi.registry.ModelRoute;
+import dev.mlapi.registry.ModelRoute.Served;
 import dev.mlapi.registry.RememberedResolutions;
 import java.time.Clock;
 import java.util.List;
@@ -44,10 +46,23 @@ final class ImageModels {
 
     /** The manifest to serve {@code requested} (or the default model) with; 400, 404 or 422 when there is none. */
     Manifest resolve(Optional<String> requested) {
+        return checked(route(requested).stable());
+    }
+
+    /**
+     * The version that serves the request with id {@code requestId}: for an alias with a canary, the
+     * side its id falls on ({@link ModelRoute#choose}); 400, 404 or 422 as {@link #resolve}.
+     */
+    Served serve(Optional<String> requested, String requestId) {
+        Served served = route(requested).choose(requestId);
+        checked(served.manifest());
+        return served;
+    }
+
+    private ModelRoute route(Optional<String> requested) {
         ModelRef ref = requested.map(text -> ModelRef.parse("model", text.trim())).orElse(defaultModel);
-        Manifest manifest;
         try {
-            manifest = registry.resolve(ref);
+            return registry.route(ref);
         } catch (NotFound e) {
             if (requested.isEmpty()) {
                 throw new NotFound("no image model is registered: the default model '" + defaultModel
@@ -56,6 +71,9 @@ final class ImageModels {
             }
             throw new NotFound("model '" + ref + "' was not found in the registry");
         }
+    }
+
+    private static Manifest checked(Manifest manifest) {
         if (manifest.kind() != ModelKind.IMAGE_CLASSIFIER) {
             throw InvalidInput.field("model", "'" + manifest.ref() + "' is a " + manifest.kind().value()
                     + " model; classify needs an image_classifier");

@@ -182,6 +182,36 @@ class ClassifyImageHandlerTest {
         assertThat(history.get("status_code").n()).isEqualTo("200");
     }
 
+    /**
+     * A half-and-half canary: version 2 reads channels as BGR, so which version really answered shows
+     * in the label (red or blue), and it is the one the request id's bucket picks, named in the answer
+     * with its role and in the request's log entry.
+     */
+    @Test
+    void classify_throughAnAliasWithACanary_theRequestIdPicksTheVersion_andTheAnswerSaysWhichServed() {
+        registry.setAlias("tiny", "halves", new dev.mlapi.registry.AliasTarget(tinyRgb.version(), java.util.Optional.of(
+                new dev.mlapi.registry.AliasTarget.CanaryTarget(tinyBgr.version(), 50))), "tests");
+        byte[] red = TestImages.png(Color.RED, 20, 20);
+        int canaries = 0;
+        for (int i = 0; i < 40; i++) {
+            String id = "classify-canary-%02d".formatted(i);
+            APIGatewayV2HTTPEvent event = json(Map.of("image_base64", base64(red), "model", "tiny@halves"));
+            event.getHeaders().put("x-request-id", id);
+            event.getRequestContext().setRequestId(id); // as the gateway answers it: the caller's id
+            JsonNode body = body(call(event));
+            boolean canary = dev.mlapi.registry.ModelRoute.bucket(id) < 50;
+            canaries += canary ? 1 : 0;
+            assertThat(body.get("model").get("version").asInt()).as(id)
+                    .isEqualTo(canary ? tinyBgr.version() : tinyRgb.version());
+            assertThat(body.get("model").get("role").asText()).isEqualTo(canary ? "canary" : "stable");
+            assertThat(body.get("classification").asText()).as("what the served version sees").isEqualTo(canary ? "blue" : "red");
+            var logged = stack.wiring().requestHistory().find(id).orElseThrow();
+            assertThat(logged.servedVersion()).hasValue(canary ? tinyBgr.ref() : tinyRgb.ref());
+            assertThat(logged.modelRole()).hasValue(canary ? "canary" : "stable");
+        }
+        assertThat(canaries).as("both sides served").isBetween(1, 39);
+    }
+
     @Test
     void classify_whenModelNamedByVersionAliasOrLatest_servesThatVersion() {
         byte[] red = TestImages.png(Color.RED, 20, 20);

@@ -31,7 +31,8 @@ public final class ManageModelsHandler implements RequestHandler<APIGatewayV2HTT
     public ManageModelsHandler(Wiring wiring) {
         this(wiring, ModelRegistryService.create(
                 S3ModelRegistry.create(RegistrySettings.from(wiring.config()), wiring.clock()),
-                Lazy.of(() -> ModelRegistryService.cursorsWithSecret(wiring.signingSecret()))));
+                Lazy.of(() -> ModelRegistryService.cursorsWithSecret(wiring.signingSecret())),
+                wiring::requestRollups, wiring.clock(), wiring.config().requestLogRetention()));
     }
 
     ManageModelsHandler(Wiring wiring, ModelRegistryService models) {
@@ -43,6 +44,7 @@ public final class ManageModelsHandler implements RequestHandler<APIGatewayV2HTT
                 .route("POST /models/{name}/versions", Access.ADMIN, this::register)
                 .route("POST /models/{name}/versions/{version}/commit", Access.ADMIN, this::commit)
                 .route("PUT /models/{name}/aliases/{alias}", Access.ADMIN, this::setAlias)
+                .route("GET /models/{name}/aliases/{alias}", Access.ADMIN, this::alias)
                 .route("DELETE /models/{name}/versions/{version}", Access.ADMIN, this::delete)
                 .build();
     }
@@ -90,6 +92,10 @@ public final class ManageModelsHandler implements RequestHandler<APIGatewayV2HTT
     private ApiResponse setAlias(ApiRequest request) {
         return ApiResponse.ok(models.setAlias(ModelRequests.name(request), ModelRequests.alias(request),
                 request.json(AliasRequest.class), request.requirePrincipal().username()));
+    }
+
+    private ApiResponse alias(ApiRequest request) {
+        return ApiResponse.ok(models.alias(ModelRequests.name(request), ModelRequests.alias(request)));
     }
 
     private ApiResponse delete(ApiRequest request) {

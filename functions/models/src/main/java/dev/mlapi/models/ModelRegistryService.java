@@ -1,6 +1,12 @@
 package dev.mlapi.models;
 
+import dev.mlapi.core.error.ApiException.NotFound;
+import dev.mlapi.core.error.ApiException.ServiceUnavailable;
 import dev.mlapi.core.json.Json;
+import dev.mlapi.core.rollup.ReadBudgetExceeded;
+import dev.mlapi.core.rollup.RequestRollups;
+import dev.mlapi.models.ModelViews.AliasDetail;
+import dev.mlapi.models.ModelViews.FiguresView;
 import dev.mlapi.core.page.Page;
 import dev.mlapi.core.page.SignedCursor;
 import dev.mlapi.core.runtime.Primer;
@@ -25,6 +31,7 @@ import dev.mlapi.registry.ModelRegistration;
 import dev.mlapi.registry.ModelRegistryWriter;
 import dev.mlapi.registry.ModelSummary;
 import dev.mlapi.registry.S3ModelRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,17 +48,24 @@ public final class ModelRegistryService implements Primer {
     private final ModelRegistryWriter registry;
     private final ModelCatalog catalog;
     private final Supplier<SignedCursor> cursors;
+    private final AliasFigures figures;
 
-    /** @param cursors the signer of the listings' cursors (built on first use: it needs the signing secret) */
-    public ModelRegistryService(ModelRegistryWriter registry, ModelCatalog catalog, Supplier<SignedCursor> cursors) {
+    /**
+     * @param cursors the signer of the listings' cursors (built on first use: it needs the signing secret)
+     * @param figures what each version served, for an alias's figures
+     */
+    ModelRegistryService(ModelRegistryWriter registry, ModelCatalog catalog, Supplier<SignedCursor> cursors,
+            AliasFigures figures) {
         this.registry = registry;
         this.catalog = catalog;
         this.cursors = cursors;
+        this.figures = figures;
     }
 
     /** The service over one S3 registry, which is both its writer and its catalog. */
-    public static ModelRegistryService create(S3ModelRegistry registry, Supplier<SignedCursor> cursors) {
-        return new ModelRegistryService(registry, registry, cursors);
+    public static ModelRegistryService create(S3ModelRegistry registry, Supplier<SignedCursor> cursors,
+            Supplier<RequestRollups> rollups, Clock clock, Duration retention) {
+        return new ModelRegistryService(registry, registry, cursors, new AliasFigures(rollups, clock, retention));
     }
 
     /** The model listings' cursors, keyed by the signing secret: an altered cursor, or one of another listing, is a 400. */
@@ -126,7 +140,38 @@ public final class ModelRegistryService implements Primer {
     }
 
     AliasView setAlias(String name, String alias, AliasRequest body, String updatedBy) {
-        return AliasView.of(registry.setAlias(name, alias, ModelRequests.aliasVersion(body), updatedBy));
+        return AliasView.of(registry.setAlias(name, alias, ModelRequests.aliasTarget(body), updatedBy));
+    }
+
+    /**
+     * One alias, its split, and each side's figures since the split began (the canary's
+     * {@code since}; without a canary, since the alias last changed). 404 for an unknown alias.
+     */
+    AliasDetail alias(String name, String alias) {
+        ModelRef.requireName("name", name);
+        ModelRef.requireName("alias", alias);
+        ModelAlias found = catalog.aliases(name).stream().filter(a -> a.alias().equals(alias)).findFirst()
+                .orElseThrow(() -> new NotFound("model '" + name + "' has no alias '" + alias + "'"));
+        Map<String, Integer> split = new LinkedHashMap<>();
+        split.put("stable", 100 - found.canary().map(ModelAlias.Canary::weight).orElse(0));
+        found.canary().ifPresent(c -> split.put("canary", c.weight()));
+        AliasFigures.Window window;
+        try {
+            window = figures.since(found.canary().map(ModelAlias.Canary::since).orElse(found.updatedAt()));
+        } catch (ReadBudgetExceeded e) {
+            throw new ServiceUnavailable("the figures of alias '" + name + "@" + alias + "' took too long to read");
+        }
+        Map<String, Map<String, Object>> sides = new LinkedHashMap<>();
+        sides.put("stable", side(window, name, found.version()));
+        found.canary().ifPresent(c -> sides.put("canary", side(window, name, c.version())));
+        return AliasDetail.of(AliasView.of(found), split, new FiguresView(window.from(), window.to(), sides));
+    }
+
+    private static Map<String, Object> side(AliasFigures.Window window, String name, int version) {
+        Map<String, Object> side = new LinkedHashMap<>();
+        side.put("version", version);
+        side.putAll(AliasFigures.figures(window.of(name, version)));
+        return side;
     }
 
     void delete(String name, int version) {

@@ -8,7 +8,9 @@ import dev.mlapi.core.error.ApiException.UnsupportedMediaType;
 import dev.mlapi.core.http.ApiRequest;
 import dev.mlapi.core.http.MultipartPart;
 import dev.mlapi.core.json.Json;
+import dev.mlapi.registry.AliasTarget;
 import dev.mlapi.registry.Manifest.FileEntry;
+import dev.mlapi.registry.ModelAlias;
 import dev.mlapi.registry.Manifest.ImagePreprocessing;
 import dev.mlapi.registry.Manifest.TensorSpec;
 import dev.mlapi.registry.ModelFile;
@@ -59,8 +61,11 @@ final class ModelRequests {
     record DeclaredFile(String name, Long size, String sha256) {
     }
 
-    /** {@code PUT /models/{name}/aliases/{alias}}: the version as a string or a number. */
-    record AliasRequest(JsonNode version) {
+    /**
+     * {@code PUT /models/{name}/aliases/{alias}}: the version as a string or a number, and optionally
+     * a canary {@code {version, weight}} serving {@code weight} percent of the requests.
+     */
+    record AliasRequest(JsonNode version, JsonNode canary) {
     }
 
     /** A direct registration read from {@code multipart/form-data}. */
@@ -137,17 +142,60 @@ final class ModelRequests {
     }
 
     static int aliasVersion(AliasRequest body) {
-        JsonNode version = body.version();
+        return versionField("version", body.version());
+    }
+
+    /** The stable version and the canary, if any; each bad field is a 400 naming it ({@code canary.weight}). */
+    static AliasTarget aliasTarget(AliasRequest body) {
+        int version = aliasVersion(body);
+        JsonNode canary = body.canary();
+        if (canary == null || canary.isNull()) {
+            return AliasTarget.of(version);
+        }
+        if (!canary.isObject()) {
+            throw InvalidInput.field("canary", "must be an object {\"version\": 4, \"weight\": 10}");
+        }
+        List<FieldError> errors = new ArrayList<>();
+        canary.fieldNames().forEachRemaining(name -> {
+            if (!name.equals("version") && !name.equals("weight")) {
+                errors.add(new FieldError("canary." + name, "is not a field of a canary (version, weight)"));
+            }
+        });
+        if (!errors.isEmpty()) {
+            throw new InvalidInput("the canary has unknown fields", errors);
+        }
+        int canaryVersion = versionField("canary.version", canary.get("version"));
+        JsonNode weight = canary.get("weight");
+        if (weight == null || weight.isNull()) {
+            throw InvalidInput.field("canary.weight", "is required: the percentage of requests the canary serves, 1 to 50");
+        }
+        if (!weight.isIntegralNumber() || !weight.canConvertToInt()
+                || weight.intValue() < ModelAlias.Canary.MIN_WEIGHT || weight.intValue() > ModelAlias.Canary.MAX_WEIGHT) {
+            throw InvalidInput.field("canary.weight", "must be an integer percentage from %d to %d, got %s"
+                    .formatted(ModelAlias.Canary.MIN_WEIGHT, ModelAlias.Canary.MAX_WEIGHT, clip(weight.toString())));
+        }
+        if (canaryVersion == version) {
+            throw InvalidInput.field("canary.version", "must differ from version (" + version
+                    + "): a canary is another version");
+        }
+        return new AliasTarget(version, Optional.of(new AliasTarget.CanaryTarget(canaryVersion, weight.intValue())));
+    }
+
+    private static String clip(String text) {
+        return text.length() <= 40 ? text : text.substring(0, 40) + "…";
+    }
+
+    private static int versionField(String field, JsonNode version) {
         if (version == null || version.isNull()) {
-            throw InvalidInput.field("version", "is required, e.g. {\"version\": \"3\"}");
+            throw InvalidInput.field(field, "is required, e.g. {\"version\": \"3\"}");
         }
         if (version.isIntegralNumber() && version.canConvertToInt()) {
-            return ModelRef.parseVersion("version", String.valueOf(version.intValue()));
+            return ModelRef.parseVersion(field, String.valueOf(version.intValue()));
         }
         if (version.isTextual()) {
-            return ModelRef.parseVersion("version", version.textValue().trim());
+            return ModelRef.parseVersion(field, version.textValue().trim());
         }
-        throw InvalidInput.field("version", "must be a positive integer, as a number or a string");
+        throw InvalidInput.field(field, "must be a positive integer, as a number or a string");
     }
 
     private static final java.util.regex.Pattern LOWER_HEX_SHA256 = java.util.regex.Pattern.compile("[0-9a-f]{64}");

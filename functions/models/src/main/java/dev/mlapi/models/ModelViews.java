@@ -106,13 +106,37 @@ final class ModelViews {
         }
     }
 
-    /** {@code PUT /models/{name}/aliases/{alias}}. */
+    /** {@code PUT /models/{name}/aliases/{alias}}; {@code canary} only for an alias that has one. */
     record AliasView(String name, String alias, int version, Integer previousVersion, Instant updatedAt,
-            String updatedBy) {
+            String updatedBy, CanaryView canary) {
         static AliasView of(ModelAlias alias) {
             return new AliasView(alias.model(), alias.alias(), alias.version(),
                     alias.previousVersion().isPresent() ? alias.previousVersion().getAsInt() : null,
-                    alias.updatedAt(), alias.updatedBy());
+                    alias.updatedAt(), alias.updatedBy(), alias.canary().map(CanaryView::of).orElse(null));
         }
+    }
+
+    /** An alias's canary: its version, the percentage of requests it serves, since when. */
+    record CanaryView(int version, int weight, Instant since) {
+        static CanaryView of(ModelAlias.Canary canary) {
+            return new CanaryView(canary.version(), canary.weight(), canary.since());
+        }
+    }
+
+    /**
+     * {@code GET /models/{name}/aliases/{alias}}: the alias, how its requests split (percent per
+     * side) and what each side served since the split began (the stable side alone: since the alias
+     * last changed), from the per-version rollups.
+     */
+    record AliasDetail(String name, String alias, int version, Integer previousVersion, Instant updatedAt,
+            String updatedBy, CanaryView canary, Map<String, Integer> split, FiguresView figures) {
+        static AliasDetail of(AliasView view, Map<String, Integer> split, FiguresView figures) {
+            return new AliasDetail(view.name(), view.alias(), view.version(), view.previousVersion(),
+                    view.updatedAt(), view.updatedBy(), view.canary(), split, figures);
+        }
+    }
+
+    /** The window the figures cover and each side's figures ({@code stable}, {@code canary}), with its version. */
+    record FiguresView(Instant from, Instant to, Map<String, Map<String, Object>> sides) {
     }
 }

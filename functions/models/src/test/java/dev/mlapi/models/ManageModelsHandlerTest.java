@@ -195,7 +195,8 @@ class ManageModelsHandlerTest {
     void sampleEvents_whenSentWithAnAdminToken_runTheirRoutes() throws Exception {
         List<String> inOrder = List.of("models-register-multipart.json", "models-register-presigned.json",
                 "models-commit.json", "models-get-version.json", "models-describe.json", "models-list.json",
-                "models-set-alias.json", "models-delete-version.json");
+                "models-set-alias.json", "models-set-alias-canary.json", "models-get-alias.json",
+                "models-delete-version.json");
         try (Stream<Path> files = Files.list(Events.folder())) {
             assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("models-")))
                     .containsExactlyInAnyOrderElementsOf(inOrder);
@@ -212,6 +213,8 @@ class ManageModelsHandlerTest {
                 Map.entry("models-describe.json", 200),
                 Map.entry("models-list.json", 200),
                 Map.entry("models-set-alias.json", 200),
+                Map.entry("models-set-alias-canary.json", 400), // its canary, version 2, is still an upload
+                Map.entry("models-get-alias.json", 200),
                 Map.entry("models-delete-version.json", 204)); // abandons the pending upload
         JsonNode iris = body(getVersion(user, "iris", "1"));
         assertThat(iris.get("labels")).extracting(JsonNode::asText).containsExactly("setosa", "versicolor", "virginica");
@@ -371,6 +374,103 @@ class ManageModelsHandlerTest {
         }
         assertThat(setAlias("rollout", "production", Map.of("version", 9)).getStatusCode()).isEqualTo(404);
         assertThat(setAlias("nonexistent", "production", Map.of("version", 1)).getStatusCode()).isEqualTo(404);
+    }
+
+    static APIGatewayV2HTTPResponse getAlias(String token, String name, String alias) {
+        return call(event("models-get-alias.json", token, "/models/" + name + "/aliases/" + alias,
+                Map.of("name", name, "alias", alias)));
+    }
+
+    static List<String> fields(APIGatewayV2HTTPResponse response) {
+        assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(400);
+        return body(response).get("errors").findValuesAsText("field");
+    }
+
+    static Map<String, Object> canaryBody(Object version, Object canaryVersion, Object weight) {
+        Map<String, Object> canary = new LinkedHashMap<>();
+        canary.put("version", canaryVersion);
+        canary.put("weight", weight);
+        return Map.of("version", version, "canary", canary);
+    }
+
+    @Test
+    void setAlias_withACanary_answersTheSplit_andEveryBadCanaryIs400NamingItsField() {
+        registerMultipart(admin, "canaried", tabularForm(4));
+        registerMultipart(admin, "canaried", tabularForm(4));
+        setAlias("canaried", "production", Map.of("version", 1));
+
+        JsonNode set = body(setAlias("canaried", "production", canaryBody(1, "2", 10)));
+        assertThat(set.get("version").asInt()).isEqualTo(1);
+        assertThat(set.at("/canary/version").asInt()).isEqualTo(2);
+        assertThat(set.at("/canary/weight").asInt()).isEqualTo(10);
+        assertThat(set.at("/canary/since").asText()).isNotBlank();
+
+        assertThat(fields(setAlias("canaried", "production", canaryBody(1, 2, 0)))).containsExactly("canary.weight");
+        assertThat(fields(setAlias("canaried", "production", canaryBody(1, 2, 51)))).containsExactly("canary.weight");
+        assertThat(fields(setAlias("canaried", "production", canaryBody(1, 2, "ten")))).containsExactly("canary.weight");
+        assertThat(fields(setAlias("canaried", "production", canaryBody(1, 2, 12.5)))).containsExactly("canary.weight");
+        assertThat(fields(setAlias("canaried", "production", Map.of("version", 1, "canary", Map.of("version", 2)))))
+                .containsExactly("canary.weight");
+        assertThat(fields(setAlias("canaried", "production", canaryBody(1, 1, 10)))).containsExactly("canary.version");
+        assertThat(fields(setAlias("canaried", "production", canaryBody(1, 9, 10)))).containsExactly("canary.version");
+        assertThat(fields(setAlias("canaried", "production", canaryBody(1, "two", 10)))).containsExactly("canary.version");
+        assertThat(fields(setAlias("canaried", "production", Map.of("version", 1, "canary", 2))))
+                .containsExactly("canary");
+        assertThat(fields(setAlias("canaried", "production",
+                Map.of("version", 1, "canary", Map.of("version", 2, "weight", 10, "share", 5)))))
+                .containsExactly("canary.share");
+
+        MultipartBody image = new MultipartBody().field("kind", "image_classifier").field("description", "fish")
+                .file("model_file", "fish.onnx", TestModels.tabular(3, 3)).file("artifact_files", "synset.txt", SYNSET);
+        assertThat(registerMultipart(admin, "canaried", image).getStatusCode()).isEqualTo(201);
+        APIGatewayV2HTTPResponse otherKind = setAlias("canaried", "production", canaryBody(1, 3, 10));
+        assertThat(fields(otherKind)).containsExactly("canary.version");
+        assertThat(body(otherKind).get("errors").get(0).get("message").asText()).contains("image_classifier");
+
+        JsonNode unchanged = body(getAlias(admin, "canaried", "production"));
+        assertThat(unchanged.at("/canary/weight").asInt()).as("refused changes changed nothing").isEqualTo(10);
+        JsonNode plain = body(setAlias("canaried", "production", Map.of("version", 1)));
+        assertThat(plain.has("canary")).as("a plain version ends the canary").isFalse();
+    }
+
+    @Test
+    void getAlias_showsTheSplit_andWhatEachSideServedSinceTheCanaryBegan_fromThePerVersionRollups() {
+        registerMultipart(admin, "watched", tabularForm(4));
+        registerMultipart(admin, "watched", tabularForm(4));
+        JsonNode set = body(setAlias("watched", "production", canaryBody(1, 2, 25)));
+        java.time.Instant since = java.time.Instant.parse(set.at("/canary/since").asText());
+
+        // What the aggregator rolls up from the request log: 6 requests served by version 1, 3 by the
+        // canary (one failing), and one by another model's version that must not count.
+        List<dev.mlapi.core.requestlog.RequestLogEntry> entries = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            String model = i < 6 ? "watched:1" : i < 9 ? "watched:2" : "other:2";
+            entries.add(new dev.mlapi.core.requestlog.RequestLogEntry("watched-" + UUID.randomUUID(), since,
+                    "POST /predict", "POST", "/predict", Optional.of("bob"), i == 8 ? 500 : 200, 0.010 * (i + 1), 40,
+                    Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(model), Optional.of("x"),
+                    Optional.empty(), Optional.empty(), since.plus(java.time.Duration.ofDays(90)),
+                    Optional.of(i < 6 ? "stable" : "canary")));
+        }
+        stack.wiring().requestRollups().applyAll(entries);
+
+        JsonNode alias = body(getAlias(admin, "watched", "production"));
+        assertThat(alias.get("version").asInt()).isEqualTo(1);
+        assertThat(alias.at("/split/stable").asInt()).isEqualTo(75);
+        assertThat(alias.at("/split/canary").asInt()).isEqualTo(25);
+        assertThat(alias.at("/figures/from").asText()).isEqualTo(since.truncatedTo(java.time.temporal.ChronoUnit.MINUTES).toString());
+        JsonNode stable = alias.at("/figures/sides/stable");
+        assertThat(stable.get("version").asInt()).isEqualTo(1);
+        assertThat(stable.get("total_requests").asLong()).isEqualTo(6);
+        assertThat(stable.get("error_rate").asDouble()).isZero();
+        assertThat(stable.get("max_processing_time").asDouble()).isEqualTo(0.06, org.assertj.core.api.Assertions.within(1e-9));
+        JsonNode canary = alias.at("/figures/sides/canary");
+        assertThat(canary.get("version").asInt()).isEqualTo(2);
+        assertThat(canary.get("total_requests").asLong()).isEqualTo(3);
+        assertThat(canary.get("server_error_count").asLong()).isEqualTo(1);
+        assertThat(canary.get("min_processing_time").asDouble()).isEqualTo(0.07, org.assertj.core.api.Assertions.within(1e-9));
+
+        assertThat(getAlias(user, "watched", "production").getStatusCode()).isEqualTo(403);
+        assertThat(getAlias(admin, "watched", "staging").getStatusCode()).isEqualTo(404);
     }
 
     @Test

@@ -62,6 +62,6 @@ public final class PredictHandler implements RequestHandler<APIGatewayV2HTTPEven
     }
 
     private ApiResponse predict(ApiRequest request) {
-        return ApiResponse.ok(service.predict(PredictRequest.from(request), request.logFields()));
+        return ApiResponse.ok(service.predict(PredictRequest.from(request), request.logFields(), request.requestId()));
     }
 }

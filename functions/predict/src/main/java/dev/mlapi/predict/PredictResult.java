@@ -16,7 +16,15 @@ public record PredictResult(List<Prediction> predictions, ModelInfo model, doubl
     public record Prediction(String label, Map<String, Double> probabilities, Double value) {
     }
 
-    /** The version that answered; {@code version} is an integer, as everywhere in the API. */
-    public record ModelInfo(String name, int version) {
+    /**
+     * The version that answered ({@code version} is an integer, as everywhere in the API) and its role
+     * in the alias the request named: {@code stable}, or {@code canary} for a request an alias's canary served.
+     */
+    public record ModelInfo(String name, int version, String role) {
+
+        /** A version that answered as the stable one. */
+        public ModelInfo(String name, int version) {
+            this(name, version, "stable");
+        }
     }
 }

@@ -20,6 +20,8 @@ import dev.mlapi.registry.Manifest;
 import dev.mlapi.registry.ModelCatalog;
 import dev.mlapi.registry.ModelRef;
 import dev.mlapi.registry.ModelRegistry;
+import dev.mlapi.registry.ModelRoute.Served;
+import dev.mlapi.core.http.RequestIds;
 import dev.mlapi.registry.S3ModelRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -77,11 +79,21 @@ public final class PredictService implements AutoCloseable, Primer {
 
     /** Predicts every instance, adding the model and the first answer to the request's history entry. */
     public PredictResult predict(PredictRequest request, RequestLogFields log) {
+        return predict(request, log, RequestIds.newId());
+    }
+
+    /**
+     * Predicts every instance with the version that serves {@code requestId} (an alias's canary takes
+     * the ids its weight covers, so a retry under the same id gets the same version), adding that
+     * version, its role and the first answer to the request's history entry.
+     */
+    public PredictResult predict(PredictRequest request, RequestLogFields log, String requestId) {
         long started = System.nanoTime();
-        Manifest manifest = models.resolve(request.model());
-        log.model(manifest.ref());
+        Served served = models.serve(request.model(), requestId);
+        Manifest manifest = served.manifest();
+        log.served(manifest.ref(), served.role().value());
         List<TabularModel.Output> outputs = score(manifest, request.instances());
-        PredictResult result = result(manifest, outputs, started);
+        PredictResult result = result(manifest, outputs, started, served.role());
         Prediction first = result.predictions().get(0);
         log.result(first.label() != null ? first.label() : String.valueOf(first.value()));
         return result;
@@ -121,10 +133,15 @@ public final class PredictService implements AutoCloseable, Primer {
     }
 
     private static PredictResult result(Manifest manifest, List<TabularModel.Output> outputs, long started) {
+        return result(manifest, outputs, started, Served.Role.STABLE);
+    }
+
+    private static PredictResult result(Manifest manifest, List<TabularModel.Output> outputs, long started,
+            Served.Role role) {
         List<Prediction> predictions = outputs.stream()
                 .map(o -> new Prediction(o.label(), o.probabilities(), o.value())).toList();
         double seconds = (System.nanoTime() - started) / 1e9;
-        return new PredictResult(predictions, new ModelInfo(manifest.name(), manifest.version()), seconds);
+        return new PredictResult(predictions, new ModelInfo(manifest.name(), manifest.version(), role.value()), seconds);
     }
 
     /**

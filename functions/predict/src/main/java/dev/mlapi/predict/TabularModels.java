@@ -7,6 +7,8 @@ import dev.mlapi.registry.Manifest;
 import dev.mlapi.registry.ModelKind;
 import dev.mlapi.registry.ModelRef;
 import dev.mlapi.registry.ModelRegistry;
+import dev.mlapi.registry.ModelRoute;
+import dev.mlapi.registry.ModelRoute.Served;
 import dev.mlapi.registry.RememberedResolutions;
 import java.time.Clock;
 
@@ -30,12 +32,25 @@ final class TabularModels {
     }
 
     Manifest resolve(ModelRef ref) {
-        Manifest manifest;
+        return checked(route(ref).stable());
+    }
+
+    /** The version serving the request with id {@code requestId} (an alias's canary by its weight), checked as {@link #resolve}. */
+    Served serve(ModelRef ref, String requestId) {
+        Served served = route(ref).choose(requestId);
+        checked(served.manifest());
+        return served;
+    }
+
+    private ModelRoute route(ModelRef ref) {
         try {
-            manifest = registry.resolve(ref);
+            return registry.route(ref);
         } catch (NotFound e) {
             throw new NotFound("model '" + ref + "' was not found in the registry");
         }
+    }
+
+    private static Manifest checked(Manifest manifest) {
         if (manifest.kind() != ModelKind.TABULAR) {
             throw InvalidInput.field("model", "'" + manifest.ref() + "' is a " + manifest.kind().value()
                     + " model; predict needs a tabular model (image models are served by POST /classify)");

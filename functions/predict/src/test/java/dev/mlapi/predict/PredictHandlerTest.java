@@ -103,6 +103,59 @@ class PredictHandlerTest {
         return problem.get("errors").findValuesAsText("field");
     }
 
+    /**
+     * A 10% canary on iris-canary@production: which version serves a request follows from its
+     * X-Request-Id alone (the same 200 ids give exactly this split every time, and an id sent again
+     * is served by the same version), the answer names the version and its role, and so does the
+     * request's log entry, which is what the per-version rollups count.
+     */
+    @Test
+    void predict_throughAnAliasWithATenPercentCanary_servesEachRequestIdsSide_andLogsTheVersionAndRole() {
+        Manifest stable = register("iris-canary", TabularOnnx.irisTree(), TabularOnnx.IRIS_FEATURES);
+        Manifest canary = register("iris-canary", TabularOnnx.irisTree(), TabularOnnx.IRIS_FEATURES);
+        registry.setAlias("iris-canary", "production", new dev.mlapi.registry.AliasTarget(stable.version(),
+                java.util.Optional.of(new dev.mlapi.registry.AliasTarget.CanaryTarget(canary.version(), 10))), "tests");
+
+        Map<String, Integer> servedBy = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 200; i++) {
+            String id = "predict-canary-%03d".formatted(i);
+            JsonNode model = body(predictAs(id)).get("model");
+            boolean toCanary = dev.mlapi.registry.ModelRoute.bucket(id) < 10;
+            assertThat(model.get("version").asInt()).as(id).isEqualTo(toCanary ? canary.version() : stable.version());
+            assertThat(model.get("role").asText()).as(id).isEqualTo(toCanary ? "canary" : "stable");
+            servedBy.put(id, model.get("version").asInt());
+        }
+        assertThat(servedBy.values().stream().filter(v -> v == canary.version()).count())
+                .as("these 200 ids, always").isEqualTo(22);
+        servedBy.forEach((id, version) -> {
+            if (id.endsWith("0")) {
+                assertThat(body(predictAs(id)).at("/model/version").asInt()).as("a retry of " + id).isEqualTo(version);
+            }
+        });
+
+        String canaryId = servedBy.entrySet().stream().filter(e -> e.getValue() == canary.version()).findFirst()
+                .orElseThrow().getKey();
+        var logged = stack.wiring().requestHistory().find(canaryId).orElseThrow();
+        assertThat(logged.model()).hasValue("iris-canary:" + canary.version());
+        assertThat(logged.modelRole()).hasValue("canary");
+        assertThat(logged.servedVersion()).hasValue("iris-canary:" + canary.version());
+        var stableEntry = stack.wiring().requestHistory().find("predict-canary-000").orElseThrow();
+        assertThat(stableEntry.modelRole()).hasValue(servedBy.get("predict-canary-000") == canary.version() ? "canary" : "stable");
+
+        assertThat(body(post(Map.of("model", "iris-canary:" + canary.version(), "instances", List.of(List.of(5.1, 3.5, 1.4, 0.2)))))
+                .at("/model/role").asText()).as("a version named directly").isEqualTo("stable");
+    }
+
+    static APIGatewayV2HTTPResponse predictAs(String requestId) {
+        APIGatewayV2HTTPEvent event = withJson(event("predict-instances-arrays.json"),
+                Map.of("model", "iris-canary@production", "instances", List.of(List.of(5.1, 3.5, 1.4, 0.2))));
+        event.getHeaders().put("x-request-id", requestId);
+        event.getRequestContext().setRequestId(requestId); // as the gateway answers it: the caller's id
+        APIGatewayV2HTTPResponse response = call(event);
+        assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(200);
+        return response;
+    }
+
     @Test
     void predict_whenArraysEvent_answersLabelsAndZipMapProbabilities() {
         var response = call(event("predict-instances-arrays.json"));

@@ -12,6 +12,14 @@ public interface ModelRegistry {
     /** The manifest a reference points at now; {@code NotFound} naming the reference if none. */
     Manifest resolve(ModelRef ref);
 
+    /**
+     * Where the requests naming {@code ref} go now: its manifest, or for an alias with a canary both
+     * versions and the canary's weight. {@code NotFound} as {@link #resolve(ModelRef)}.
+     */
+    default ModelRoute route(ModelRef ref) {
+        return ModelRoute.of(resolve(ref));
+    }
+
     /** The bytes of one stored file of a version (checked against the manifest's sha256). */
     byte[] readFile(Manifest manifest, String fileName);
 

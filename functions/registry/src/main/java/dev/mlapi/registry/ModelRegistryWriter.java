@@ -37,7 +37,18 @@ public interface ModelRegistryWriter extends ModelRegistry {
     Manifest commit(String name, int version);
 
     /** Points {@code alias} at a committed version (deploy, or roll back by pointing it at an older one). */
-    ModelAlias setAlias(String name, String alias, int version, String updatedBy);
+    default ModelAlias setAlias(String name, String alias, int version, String updatedBy) {
+        return setAlias(name, alias, AliasTarget.of(version), updatedBy);
+    }
+
+    /**
+     * Points {@code alias} at {@code target}: a stable version (404 if it does not exist) and
+     * optionally a canary serving a share of the requests. A canary that does not exist, is the
+     * stable version or is of another kind, or a weight outside 1–50, is a 400 naming the field.
+     * Concurrent changes of one alias never interleave: each replaces exactly the document it read
+     * (its {@code previous_version} is the version that document named).
+     */
+    ModelAlias setAlias(String name, String alias, AliasTarget target, String updatedBy);
 
     /**
      * Deletes a version's manifest and every file, or abandons a pending upload. A 409 while an

@@ -111,15 +111,29 @@ final class RegistryDocuments {
     record OwnerDocument(int format, String name, String owner, Instant claimedAt, String token) {
     }
 
-    /** {@code models/{name}/aliases/{alias}.json}. */
+    /**
+     * {@code models/{name}/aliases/{alias}.json}, and the same document as change record
+     * {@code alias-changes/{alias}/{change}.json}; {@code canary} is absent for an alias without one
+     * (and in every document written before canaries), which older code ignores.
+     */
     record AliasDocument(int format, String model, String alias, int version, Integer previousVersion,
-            Instant updatedAt, String updatedBy) {
+            Instant updatedAt, String updatedBy, CanaryDocument canary, Integer change) {
+
+        /** The number of the change that wrote this document; 0 for one written before changes were numbered. */
+        int changeNumber() {
+            return change == null ? 0 : change;
+        }
 
         ModelAlias toAlias() {
             return new ModelAlias(model, alias, version,
                     previousVersion == null ? OptionalInt.empty() : OptionalInt.of(previousVersion), updatedAt,
-                    updatedBy);
+                    updatedBy, Optional.ofNullable(canary).map(c -> new ModelAlias.Canary(c.version(), c.weight(),
+                            c.since())));
         }
+    }
+
+    /** The canary of an alias document: its version, weight (percent) and since when it serves at it. */
+    record CanaryDocument(int version, int weight, Instant since) {
     }
 
     private static <T> List<T> list(List<T> values) {

@@ -64,9 +64,14 @@ final class RegistryKeys {
         return aliasesFolder(name) + ModelRef.requireName("alias", alias) + ".json";
     }
 
+    /** {@code models/{name}/alias-changes/{alias}/{n}.json}: the n-th change of an alias, created once. */
+    static String aliasChangeKey(String name, String alias, int change) {
+        return modelFolder(name) + "alias-changes/" + ModelRef.requireName("alias", alias) + "/" + pad(change) + ".json";
+    }
+
     /** What a key of the layout holds. */
     enum Kind {
-        CLAIM, PENDING, FILE, MANIFEST, ALIAS, OWNER
+        CLAIM, PENDING, FILE, MANIFEST, ALIAS, OWNER, ALIAS_CHANGE
     }
 
     /**
@@ -83,7 +88,8 @@ final class RegistryKeys {
             + "|pending/(\\d{10})\\.json"
             + "|manifests/(\\d{10})\\.json"
             + "|aliases/" + NAME_GROUP + "\\.json"
-            + "|files/(\\d{10})/([A-Za-z0-9][A-Za-z0-9._-]{0,127}))");
+            + "|files/(\\d{10})/([A-Za-z0-9][A-Za-z0-9._-]{0,127})"
+            + "|alias-changes/" + NAME_GROUP + "/(\\d{10})\\.json)");
     /** What S3Proxy's filesystem store leaves of a write cut short: the key, a dash and a random UUID. */
     private static final Pattern PARTIAL_WRITE = Pattern.compile(
             "(.+)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
@@ -110,8 +116,10 @@ final class RegistryKeys {
             parsed = new Parsed(Kind.MANIFEST, model, version(m.group(5)), null);
         } else if (m.group(6) != null) {
             parsed = new Parsed(Kind.ALIAS, model, 0, m.group(6));
-        } else {
+        } else if (m.group(7) != null) {
             parsed = new Parsed(Kind.FILE, model, version(m.group(7)), m.group(8));
+        } else {
+            parsed = new Parsed(Kind.ALIAS_CHANGE, model, version(m.group(10)), m.group(9));
         }
         return parsed.kind() != Kind.ALIAS && parsed.version() < 1 ? Optional.empty() : Optional.of(parsed);
     }

@@ -28,14 +28,20 @@ public final class RememberedResolutions implements ModelRegistry {
 
     @Override
     public Manifest resolve(ModelRef ref) {
+        return route(ref).stable();
+    }
+
+    /** Where {@code ref}'s requests go (both sides of a canary alias), remembered as resolutions are. */
+    @Override
+    public ModelRoute route(ModelRef ref) {
         Instant now = clock.instant();
         Resolution cached = resolutions.get(ref);
         if (cached != null && now.isBefore(cached.expiresAt())) {
-            return cached.manifest();
+            return cached.route();
         }
-        Manifest manifest = registry.resolve(ref);
-        resolutions.put(ref, new Resolution(manifest, now.plus(TTL)));
-        return manifest;
+        ModelRoute route = registry.route(ref);
+        resolutions.put(ref, new Resolution(route, now.plus(TTL)));
+        return route;
     }
 
     @Override
@@ -48,6 +54,6 @@ public final class RememberedResolutions implements ModelRegistry {
         resolutions.clear();
     }
 
-    private record Resolution(Manifest manifest, Instant expiresAt) {
+    private record Resolution(ModelRoute route, Instant expiresAt) {
     }
 }

@@ -1,6 +1,7 @@
 package dev.mlapi.registry;
 
 import static dev.mlapi.registry.RegistryKeys.ROOT;
+import static dev.mlapi.registry.RegistryKeys.aliasChangeKey;
 import static dev.mlapi.registry.RegistryKeys.aliasKey;
 import static dev.mlapi.registry.RegistryKeys.aliasesFolder;
 import static dev.mlapi.registry.RegistryKeys.claimKey;
@@ -26,6 +27,7 @@ import dev.mlapi.registry.Manifest.FileEntry;
 import dev.mlapi.registry.RegistryKeys.Kind;
 import dev.mlapi.registry.RegistryKeys.Parsed;
 import dev.mlapi.registry.RegistryDocuments.AliasDocument;
+import dev.mlapi.registry.RegistryDocuments.CanaryDocument;
 import dev.mlapi.registry.RegistryDocuments.ClaimDocument;
 import dev.mlapi.registry.RegistryDocuments.ManifestDocument;
 import dev.mlapi.registry.RegistryDocuments.OwnerDocument;
@@ -87,7 +89,11 @@ import software.amazon.awssdk.services.s3.presigner.model.PresignedPutObjectRequ
  * models/{name}/files/{v}/{file}         the version's files: the ONNX graph and its artifacts.
  * models/{name}/manifests/{v}.json       the manifest, written last with If-None-Match: *. Its existence is
  *                                        what makes a version resolvable.
- * models/{name}/aliases/{alias}.json     {"version": 3, "previous_version": 2, "updated_at": …, "updated_by": …}
+ * models/{name}/aliases/{alias}.json     {"version": 3, "previous_version": 2, "updated_at": …, "updated_by": …,
+ *                                        "canary": {"version": 4, "weight": 10, "since": …}, "change": 7}
+ * models/{name}/alias-changes/{alias}/{n}.json  the n-th change of the alias (the same document), created with
+ *                                        If-None-Match: * before the alias document is written: the numbering
+ *                                        makes concurrent changes apply one after the other.
  * </pre>
  * {@code {v}} is the version zero-padded to ten digits, so that key order is version order;
  * names follow {@link ModelRef#NAME} and file names {@link ModelFile#FILE_NAME}, so no key can
@@ -120,6 +126,10 @@ public final class S3ModelRegistry implements ModelRegistryWriter, ModelCatalog 
 
     private static final Logger LOG = LoggerFactory.getLogger(S3ModelRegistry.class);
     private static final int MAX_ALLOCATION_ATTEMPTS = 100;
+    /** A numbered alias change whose document is still unwritten after this long died: others finish it. */
+    private static final Duration ALIAS_CHANGE_STALE = Duration.ofSeconds(5);
+    /** Reads of an alias being changed by others, at most (about 20 ms apart): a bound even under a frozen clock. */
+    private static final int MAX_ALIAS_ATTEMPTS = 1000;
     private static final String JSON = "application/json";
 
     private final S3Client s3;
@@ -177,6 +187,28 @@ public final class S3ModelRegistry implements ModelRegistryWriter, ModelCatalog 
             // Deleted between the listing and the read: look again.
         }
         throw new NotFound("model '" + ref + "' not found");
+    }
+
+    /** As {@link #resolve}; an alias with a canary routes to both of its versions. */
+    @Override
+    public ModelRoute route(ModelRef ref) {
+        if (ref.alias().isEmpty()) {
+            return ModelRoute.of(resolve(ref));
+        }
+        String name = ref.name();
+        AliasDocument alias = aliasDocument(name, ref.alias().get())
+                .orElseThrow(() -> new NotFound("model '" + ref + "' not found: '" + name + "' has no alias '"
+                        + ref.alias().get() + "'"));
+        Manifest stable = manifest(name, alias.version())
+                .orElseThrow(() -> new NotFound("model '" + ref + "' not found: the alias points at version "
+                        + alias.version() + ", which does not exist"));
+        if (alias.canary() == null) {
+            return ModelRoute.of(stable);
+        }
+        // A canary deleted under the alias (deleting refuses that; a hand edit might not) serves nothing.
+        return manifest(name, alias.canary().version())
+                .map(canary -> new ModelRoute(stable, Optional.of(canary), alias.canary().weight()))
+                .orElseGet(() -> ModelRoute.of(stable));
     }
 
     @Override
@@ -417,26 +449,113 @@ public final class S3ModelRegistry implements ModelRegistryWriter, ModelCatalog 
         return Optional.empty();
     }
 
+    /**
+     * Changes are numbered: a change that read the document of change {@code n} first creates the
+     * record of change {@code n + 1} with If-None-Match: * (so of concurrent changes exactly one
+     * takes each number), then writes the alias document. A change that finds record {@code n + 1}
+     * already taken waits for its document (or, when its writer died before writing it, writes it
+     * itself after {@link #ALIAS_CHANGE_STALE}) and reads again: changes apply one after the other,
+     * each replacing the document it read.
+     */
     @Override
-    public ModelAlias setAlias(String name, String alias, int version, String updatedBy) {
+    public ModelAlias setAlias(String name, String alias, AliasTarget target, String updatedBy) {
         ModelRef.requireName("name", name);
         ModelRef.requireName("alias", alias);
+        int version = target.version();
         String manifestKey = manifestKey(name, version);
-        if (!exists(manifestKey)) {
-            throw new NotFound("model '" + name + ":" + version + "' not found");
-        }
+        Manifest stable = manifest(name, version)
+                .orElseThrow(() -> new NotFound("model '" + name + ":" + version + "' not found"));
+        target.canary().ifPresent(canary -> requireCanary(stable, canary));
         String key = aliasKey(name, alias);
-        Optional<AliasDocument> previous = aliasDocument(name, alias);
-        AliasDocument updated = new AliasDocument(RegistryDocuments.FORMAT, name, alias, version,
-                previous.map(AliasDocument::version).orElse(null), clock.instant(), updatedBy);
-        put(key, RegistryDocuments.write(updated));
-        if (!exists(manifestKey)) {
-            // The version was deleted while we wrote: undo, so that the alias never dangles.
-            previous.ifPresentOrElse(p -> put(key, RegistryDocuments.write(p)), () -> delete(key));
-            throw new Conflict("'" + name + ":" + version + "' was deleted while the alias was being set");
+        Instant deadline = clock.instant().plus(ALIAS_CHANGE_STALE.multipliedBy(3));
+        for (int attempt = 1; ; attempt++) {
+            Optional<AliasDocument> previous = aliasDocument(name, alias);
+            int change = previous.map(AliasDocument::changeNumber).orElse(0) + 1;
+            String changeKey = aliasChangeKey(name, alias, change);
+            Instant now = clock.instant();
+            if (now.isAfter(deadline) || attempt > MAX_ALIAS_ATTEMPTS) {
+                throw new Conflict("alias '" + name + "@" + alias + "' kept changing while it was being set; try again");
+            }
+            Optional<byte[]> taken = getBytes(changeKey);
+            if (taken.isPresent()) {
+                AliasDocument next = RegistryDocuments.read(taken.get(), AliasDocument.class, changeKey);
+                if (next.updatedAt().plus(ALIAS_CHANGE_STALE).isBefore(now)) {
+                    put(key, taken.get()); // its writer died between the record and the document: finish it
+                } else {
+                    pause();
+                }
+                continue;
+            }
+            AliasDocument updated = new AliasDocument(RegistryDocuments.FORMAT, name, alias, version,
+                    previous.map(AliasDocument::version).orElse(null), now, updatedBy,
+                    target.canary().map(c -> new CanaryDocument(c.version(), c.weight(), previous
+                            .filter(p -> p.version() == version && p.canary() != null
+                                    && p.canary().version() == c.version() && p.canary().weight() == c.weight())
+                            .map(p -> p.canary().since()).orElse(now))).orElse(null),
+                    change);
+            byte[] json = RegistryDocuments.write(updated);
+            if (!putIfAbsent(changeKey, json)) {
+                continue; // another change took this number: read what it wrote, then go on from there
+            }
+            put(key, json);
+            boolean gone = !exists(manifestKey)
+                    || target.canary().map(c -> !exists(manifestKey(name, c.version()))).orElse(false);
+            if (gone) {
+                // A version was deleted while we wrote: undo (as the next change), so that the alias never dangles.
+                undo(name, alias, previous, change + 1);
+                throw new Conflict("a version of alias '" + name + "@" + alias
+                        + "' was deleted while the alias was being set");
+            }
+            LOG.info("alias {}@{} -> {} (was {}){} by {}, change {}", name, alias, version, updated.previousVersion(),
+                    target.canary().map(c -> ", canary " + c.version() + " at " + c.weight() + "%").orElse(""),
+                    updatedBy, change);
+            return updated.toAlias();
         }
-        LOG.info("alias {}@{} -> {} (was {}) by {}", name, alias, version, updated.previousVersion(), updatedBy);
-        return updated.toAlias();
+    }
+
+    private void undo(String name, String alias, Optional<AliasDocument> previous, int change) {
+        String key = aliasKey(name, alias);
+        if (previous.isEmpty()) {
+            // The alias is new: remove it and its first change record, so the numbering starts over.
+            delete(key);
+            delete(aliasChangeKey(name, alias, change - 1));
+            return;
+        }
+        AliasDocument p = previous.get();
+        byte[] json = RegistryDocuments.write(new AliasDocument(p.format(), p.model(), p.alias(), p.version(),
+                p.previousVersion(), clock.instant(), p.updatedBy(), p.canary(), change));
+        if (putIfAbsent(aliasChangeKey(name, alias, change), json)) {
+            put(key, json);
+        } // else a later change already replaced ours
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(10 + (long) (Math.random() * 20));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ServiceUnavailable("interrupted while waiting for a concurrent change of the alias");
+        }
+    }
+
+    /** A canary must be another existing version of the same kind, at a weight of 1 to 50 percent. */
+    private void requireCanary(Manifest stable, AliasTarget.CanaryTarget canary) {
+        if (canary.weight() < ModelAlias.Canary.MIN_WEIGHT || canary.weight() > ModelAlias.Canary.MAX_WEIGHT) {
+            throw InvalidInput.field("canary.weight", "must be a percentage from %d to %d, got %d"
+                    .formatted(ModelAlias.Canary.MIN_WEIGHT, ModelAlias.Canary.MAX_WEIGHT, canary.weight()));
+        }
+        if (canary.version() == stable.version()) {
+            throw InvalidInput.field("canary.version", "must differ from version (" + stable.version()
+                    + "): a canary is another version");
+        }
+        Manifest manifest = manifest(stable.name(), canary.version())
+                .orElseThrow(() -> InvalidInput.field("canary.version", "'" + stable.name() + ":" + canary.version()
+                        + "' does not exist"));
+        if (manifest.kind() != stable.kind()) {
+            throw InvalidInput.field("canary.version", "'" + manifest.ref() + "' is a " + manifest.kind().value()
+                    + " model, but version " + stable.version() + " is a " + stable.kind().value()
+                    + " model: an alias serves one kind");
+        }
     }
 
     @Override
@@ -711,8 +830,9 @@ public final class S3ModelRegistry implements ModelRegistryWriter, ModelCatalog 
     }
 
     private void requireNoAlias(String name, int version) {
-        List<String> pointing = aliases(name).stream().filter(a -> a.version() == version).map(ModelAlias::alias)
-                .toList();
+        List<String> pointing = aliases(name).stream()
+                .filter(a -> a.version() == version || a.canary().filter(c -> c.version() == version).isPresent())
+                .map(ModelAlias::alias).toList();
         if (!pointing.isEmpty()) {
             throw new Conflict("'" + name + ":" + version + "' is the target of alias " + String.join(", ", pointing)
                     + "; point the alias at another version first");
@@ -803,6 +923,7 @@ public final class S3ModelRegistry implements ModelRegistryWriter, ModelCatalog 
             case ALIAS -> aliasesFolder(name);
             case FILE -> modelFolder(name) + "files/";
             case OWNER -> throw new IllegalArgumentException("a model has one owner record, not a listing");
+            case ALIAS_CHANGE -> throw new IllegalArgumentException("alias changes are read one by one, not listed");
         };
         List<Listed> listed = new ArrayList<>();
         for (S3Object object : keys(folder)) {

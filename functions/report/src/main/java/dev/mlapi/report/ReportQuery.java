@@ -41,8 +41,19 @@ final class ReportQuery {
         String value = request.query("group_by").orElse("image_url");
         return Arrays.stream(Dimension.values()).filter(d -> d != Dimension.ALL && d.apiName().equals(value))
                 .findFirst().orElseThrow(() -> InvalidInput.field("group_by",
-                        "must be one of image_url, model, route, user, status"));
+                        "must be one of image_url, model, model_version, route, user, status"));
     }
+
+    /** {@code model} of {@code /stats}: a model name, whose versions' figures are answered side by side. */
+    static Optional<String> model(ApiRequest request) {
+        Optional<String> model = request.query("model");
+        if (model.isPresent() && (!MODEL_NAME.matcher(model.get()).matches() || model.get().contains(".."))) {
+            throw InvalidInput.field("model", "must be a model name ([a-z0-9][a-z0-9._-]{0,63}), without a version or alias");
+        }
+        return model;
+    }
+
+    private static final java.util.regex.Pattern MODEL_NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
 
     static Sort sort(ApiRequest request) {
         String value = request.query("sort").orElse("-count");

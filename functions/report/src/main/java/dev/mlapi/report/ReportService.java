@@ -220,6 +220,14 @@ final class ReportService implements Primer {
     }
 
     Map<String, Object> stats(Range range, Optional<String> interval) {
+        return stats(range, interval, Optional.empty());
+    }
+
+    /**
+     * {@code /stats}; with {@code model}, also {@code by_version}: the figures of each version of that
+     * model that served classify or predict requests in the window, side by side (keyed by version).
+     */
+    Map<String, Object> stats(Range range, Optional<String> interval, Optional<String> model) {
         Rollup total = empty();
         Map<Instant, Rollup> buckets = new TreeMap<>();
         ReadBudget budget = budget();
@@ -238,6 +246,15 @@ final class ReportService implements Primer {
         Map<String, Object> byRoute = new LinkedHashMap<>();
         routes.forEach((route, r) -> byRoute.put(route, Figures.of(r)));
         stats.put("by_route", byRoute);
+        model.ifPresent(name -> {
+            Map<Integer, Rollup> versions = new TreeMap<>();
+            read(Dimension.MODEL_VERSION, range, coarsest, budget).values().forEach(bucket -> bucket.forEach((group, r) ->
+                    versionOf(name, group).ifPresent(v -> versions.computeIfAbsent(v, k -> empty()).merge(r))));
+            Map<String, Object> byVersion = new LinkedHashMap<>();
+            versions.forEach((version, r) -> byVersion.put(Integer.toString(version), Figures.of(r)));
+            stats.put("model", name);
+            stats.put("by_version", byVersion);
+        });
         interval.ifPresent(i -> {
             stats.put("interval", i);
             List<Map<String, Object>> series = new ArrayList<>();
@@ -250,6 +267,18 @@ final class ReportService implements Primer {
             stats.put("series", series);
         });
         return stats;
+    }
+
+    /** The version of {@code group} ({@code name:version}) when it is a version of model {@code name}. */
+    static Optional<Integer> versionOf(String name, String group) {
+        if (!group.startsWith(name + ":")) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Integer.parseInt(group.substring(name.length() + 1)));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 
     private ReadBudget budget() {

@@ -74,6 +74,6 @@ public final class ReportStatsHandler implements RequestHandler<APIGatewayV2HTTP
         Optional<String> interval = ReportQuery.interval(request);
         return ApiResponse.ok(reports.stats(
                 reports.range(ReportQuery.instant(request, "from"), ReportQuery.instant(request, "to"), interval),
-                interval));
+                interval, ReportQuery.model(request)));
     }
 }

@@ -44,6 +44,7 @@ public final class DynamoDbRequestLog implements RequestLog {
     public static final String IMAGE_HEIGHT = "image_height";
     public static final String MODEL = "model";
     public static final String RESULT = "result";
+    public static final String MODEL_ROLE = "model_role";
     public static final String ERROR_MESSAGE = "error_message";
     public static final String SOURCE_IP = "source_ip";
     public static final String EXPIRES_AT = TableCatalog.REQUEST_LOG.ttlAttribute().orElseThrow();
@@ -195,6 +196,7 @@ public final class DynamoDbRequestLog implements RequestLog {
         e.imageHeight().ifPresent(v -> item.put(IMAGE_HEIGHT, n(v)));
         e.model().ifPresent(v -> item.put(MODEL, s(v)));
         e.result().ifPresent(v -> item.put(RESULT, s(v)));
+        e.modelRole().ifPresent(v -> item.put(MODEL_ROLE, s(v)));
         e.errorMessage().ifPresent(v -> item.put(ERROR_MESSAGE, s(v)));
         e.sourceIp().ifPresent(v -> item.put(SOURCE_IP, s(v)));
         item.put(EXPIRES_AT, n(e.expiresAt().getEpochSecond()));
@@ -225,7 +227,8 @@ public final class DynamoDbRequestLog implements RequestLog {
                 string(item, RESULT),
                 string(item, ERROR_MESSAGE),
                 string(item, SOURCE_IP),
-                number(item, EXPIRES_AT).map(v -> Instant.ofEpochSecond(v.longValue())).orElse(Instant.MAX));
+                number(item, EXPIRES_AT).map(v -> Instant.ofEpochSecond(v.longValue())).orElse(Instant.MAX),
+                string(item, MODEL_ROLE));
     }
 
     private static Optional<String> string(Map<String, AttributeValue> item, String name) {

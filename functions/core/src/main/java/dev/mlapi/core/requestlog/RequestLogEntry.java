@@ -10,6 +10,10 @@ import java.util.Optional;
  * @param user           the authenticated username, empty for anonymous or refused callers
  * @param processingTime seconds spent inside the handler
  * @param inputSize      request body size in bytes
+ * @param model          the model the request named or served, as {@code name:version}
+ * @param modelRole      for a request a model served (classify, predict): the role of the version that
+ *                       served it in its alias ({@code stable}, {@code canary} or {@code shadow}); a
+ *                       version named directly serves as {@code stable}
  */
 public record RequestLogEntry(
         String requestId,
@@ -28,11 +32,29 @@ public record RequestLogEntry(
         Optional<String> result,
         Optional<String> errorMessage,
         Optional<String> sourceIp,
-        Instant expiresAt) {
+        Instant expiresAt,
+        Optional<String> modelRole) {
+
+    /** An entry no model served (or logged before roles were): no {@link #modelRole}. */
+    public RequestLogEntry(String requestId, Instant createdAt, String route, String method, String path,
+            Optional<String> user, int statusCode, double processingTime, long inputSize, Optional<String> imageUrl,
+            Optional<Integer> imageWidth, Optional<Integer> imageHeight, Optional<String> model,
+            Optional<String> result, Optional<String> errorMessage, Optional<String> sourceIp, Instant expiresAt) {
+        this(requestId, createdAt, route, method, path, user, statusCode, processingTime, inputSize, imageUrl,
+                imageWidth, imageHeight, model, result, errorMessage, sourceIp, expiresAt, Optional.empty());
+    }
+
+    /**
+     * The version that served the request, as {@code name:version}: present only for a request a
+     * model served (one with a {@link #modelRole}).
+     */
+    public Optional<String> servedVersion() {
+        return modelRole.isPresent() ? model : Optional.empty();
+    }
 
     /** This entry under another id (all else equal). */
     public RequestLogEntry withRequestId(String id) {
         return new RequestLogEntry(id, createdAt, route, method, path, user, statusCode, processingTime, inputSize,
-                imageUrl, imageWidth, imageHeight, model, result, errorMessage, sourceIp, expiresAt);
+                imageUrl, imageWidth, imageHeight, model, result, errorMessage, sourceIp, expiresAt, modelRole);
     }
 }

@@ -13,6 +13,7 @@ public final class RequestLogFields {
     private Integer imageHeight;
     private String model;
     private String result;
+    private String modelRole;
 
     public RequestLogFields imageUrl(String value) {
         this.imageUrl = value;
@@ -31,6 +32,16 @@ public final class RequestLogFields {
         return this;
     }
 
+    /**
+     * The model version that served the request ({@code name:version}) and its role in the alias the
+     * request named ({@code stable}, {@code canary}, {@code shadow}): what per-version figures count.
+     */
+    public RequestLogFields served(String value, String role) {
+        this.model = value;
+        this.modelRole = role;
+        return this;
+    }
+
     /** A short summary of the answer (e.g. the top label); cut to 1 KB. */
     public RequestLogFields result(String value) {
         this.result = value == null || value.length() <= 1024 ? value : value.substring(0, 1024);
@@ -44,6 +55,7 @@ public final class RequestLogFields {
         imageHeight = null;
         model = null;
         result = null;
+        modelRole = null;
     }
 
     public Optional<String> imageUrl() {
@@ -60,6 +72,10 @@ public final class RequestLogFields {
 
     public Optional<String> model() {
         return Optional.ofNullable(model);
+    }
+
+    public Optional<String> modelRole() {
+        return Optional.ofNullable(modelRole);
     }
 
     public Optional<String> result() {

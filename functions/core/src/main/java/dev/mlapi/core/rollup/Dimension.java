@@ -8,7 +8,12 @@ import java.util.Optional;
 
 /** What rollups are grouped by: everything together, or one attribute of the request. */
 public enum Dimension {
-    ALL, ROUTE, USER, STATUS, MODEL, IMAGE_URL;
+    ALL, ROUTE, USER, STATUS, MODEL, IMAGE_URL,
+    /**
+     * The version that served a classify or predict request, {@code name:version} (only requests a
+     * model served: {@link RequestLogEntry#servedVersion()}), so versions compare side by side.
+     */
+    MODEL_VERSION;
 
     /**
      * The group of {@code entry} in this dimension; empty when the entry has no such attribute (or,
@@ -22,6 +27,7 @@ public enum Dimension {
             case STATUS -> Optional.of(Integer.toString(entry.statusCode()));
             case MODEL -> entry.model();
             case IMAGE_URL -> entry.imageUrl().filter(url -> entry.statusCode() != REFUSED && isImageUrl(url));
+            case MODEL_VERSION -> entry.servedVersion();
         };
     }
 
