@@ -116,7 +116,12 @@ final class Cart {
      * weighted by its example weight times its count; {@code random} draws the features per node.
      */
     static Tree grow(Data d, Params p, int[] counts, SplittableRandom random) {
-        return new Grower(d, p, counts, random).grow();
+        return new Grower(d, p, counts, null, random).grow();
+    }
+
+    /** As {@link #grow(Data, Params, int[], SplittableRandom)}, each row weighted by {@code weights} instead of the data's. */
+    static Tree grow(Data d, Params p, int[] counts, double[] weights, SplittableRandom random) {
+        return new Grower(d, p, counts, weights, random).grow();
     }
 
     private static final class Grower {
@@ -140,7 +145,7 @@ final class Cart {
         private double[] value;
         private int nodes;
 
-        Grower(Data d, Params p, int[] counts, SplittableRandom random) {
+        Grower(Data d, Params p, int[] counts, double[] weights, SplittableRandom random) {
             this.d = d;
             this.p = p;
             this.random = random;
@@ -150,7 +155,7 @@ final class Cart {
             int active = 0;
             for (int r = 0; r < d.rows; r++) {
                 int c = counts == null ? 1 : counts[r];
-                sw[r] = c * d.weights[r];
+                sw[r] = c == 0 ? 0 : c * (weights != null ? weights[r] : d.weights[r]);
                 if (c > 0) {
                     active++;
                 }

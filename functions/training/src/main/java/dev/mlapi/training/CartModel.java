@@ -135,6 +135,17 @@ final class CartModel<T extends Output<T>> extends TreeModel<T> {
                 example, true);
     }
 
+    /** The label of highest score in {@code scores} (indexed by class id), the first by name on a tie. */
+    String bestLabel(double[] scores) {
+        int best = byName[0];
+        for (int c : byName) {
+            if (scores[c] > scores[best]) {
+                best = c;
+            }
+        }
+        return classes[best].getLabel();
+    }
+
     /** The tree as Tribuo nodes (built once, on first use). */
     @Override
     public Node<T> getRoot() {

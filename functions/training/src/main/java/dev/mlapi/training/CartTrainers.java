@@ -192,6 +192,16 @@ final class CartTrainers {
             return model(examples, provenance, tree, params.regression());
         }
 
+        /** The tree of the plan's rows {@code rows} (weighted by {@code weights}, null: 1), as {@link #train} on them would grow it. */
+        TreeModel<T> fit(CartFits<T> fits, int[] rows, double[] weights) {
+            int[] counts = new int[fits.data().rows];
+            for (int r : rows) {
+                counts[r] = 1;
+            }
+            Cart.Tree tree = Cart.grow(fits.data(), params, counts, weights, new SplittableRandom(mix(seed, 0)));
+            return fits.model(tree);
+        }
+
         @Override
         public int getInvocationCount() {
             return invocations;
@@ -267,15 +277,49 @@ final class CartTrainers {
             TrainerProvenance trainerProvenance = twin(invocation).getProvenance();
             TrainerProvenance treeProvenance = twinTree.getProvenance();
             Cart.Data data = data(examples, params.regression());
+            Cart.Tree[] grown = grow(data, null, null, invocation);
+            OffsetDateTime now = OffsetDateTime.now();
+            List<Model<T>> models = new ArrayList<>();
+            List<ModelProvenance> memberProvenance = new ArrayList<>();
+            for (Cart.Tree tree : grown) {
+                ModelProvenance provenance = new ModelProvenance(TreeModel.class.getName(), now,
+                        examples.getProvenance(), treeProvenance, runProvenance);
+                models.add(model(examples, provenance, tree, params.regression()));
+                memberProvenance.add(provenance);
+            }
+            EnsembleModelProvenance provenance = new EnsembleModelProvenance(WeightedEnsembleModel.class.getName(), now,
+                    examples.getProvenance(), trainerProvenance, runProvenance, new ListProvenance<>(memberProvenance));
+            return new WeightedEnsembleModel<>(name(), provenance, examples.getFeatureIDMap(),
+                    examples.getOutputIDInfo(), models, combiner);
+        }
+
+        /** The forest of the plan's rows {@code rows} (weighted by {@code weights}, null: 1), as {@link #train} on them would grow it. */
+        Model<T> fit(CartFits<T> fits, int[] rows, double[] weights) {
+            Cart.Tree[] grown = grow(fits.data(), rows, weights, 0);
+            List<Model<T>> models = new ArrayList<>();
+            for (Cart.Tree tree : grown) {
+                models.add(fits.model(tree));
+            }
+            return fits.ensemble(name(), models, combiner);
+        }
+
+        private String name() {
+            return randomForest ? "random-forest-ensemble" : "bagging-ensemble";
+        }
+
+        /**
+         * The trees, each on a bootstrap sample of {@code rows} (every row of {@code data} when
+         * null), grown in parallel when the options allow; stops between trees.
+         */
+        private Cart.Tree[] grow(Cart.Data data, int[] rows, double[] weights, int invocation) {
             SplittableRandom seeds = new SplittableRandom(mix(seed, invocation));
             long[] treeSeeds = new long[trees];
             for (int t = 0; t < trees; t++) {
                 treeSeeds[t] = seeds.nextLong();
             }
-            @SuppressWarnings("unchecked")
-            Model<T>[] members = new Model[trees];
+            int sampled = rows == null ? data.rows : rows.length;
+            Cart.Tree[] grown = new Cart.Tree[trees];
             AtomicReference<TrainingStopped> stopped = new AtomicReference<>();
-            OffsetDateTime now = OffsetDateTime.now();
             Runnable grow = () -> stream(trees).forEach(t -> {
                 if (stopped.get() != null) {
                     return;
@@ -287,25 +331,17 @@ final class CartTrainers {
                 }
                 SplittableRandom random = new SplittableRandom(treeSeeds[t]);
                 int[] counts = new int[data.rows];
-                for (int i = 0; i < data.rows; i++) {
-                    counts[random.nextInt(data.rows)]++;
+                for (int i = 0; i < sampled; i++) {
+                    int k = random.nextInt(sampled);
+                    counts[rows == null ? k : rows[k]]++;
                 }
-                Cart.Tree tree = Cart.grow(data, params, counts, random);
-                ModelProvenance provenance = new ModelProvenance(TreeModel.class.getName(), now,
-                        examples.getProvenance(), treeProvenance, runProvenance);
-                members[t] = model(examples, provenance, tree, params.regression());
+                grown[t] = Cart.grow(data, params, counts, weights, random);
             });
             run(grow);
             if (stopped.get() != null) {
                 throw stopped.get();
             }
-            List<Model<T>> models = List.of(members);
-            List<ModelProvenance> memberProvenance = new ArrayList<>();
-            models.forEach(m -> memberProvenance.add(m.getProvenance()));
-            EnsembleModelProvenance provenance = new EnsembleModelProvenance(WeightedEnsembleModel.class.getName(), now,
-                    examples.getProvenance(), trainerProvenance, runProvenance, new ListProvenance<>(memberProvenance));
-            return new WeightedEnsembleModel<>(randomForest ? "random-forest-ensemble" : "bagging-ensemble", provenance,
-                    examples.getFeatureIDMap(), examples.getOutputIDInfo(), models, combiner);
+            return grown;
         }
 
         private IntStream stream(int count) {
