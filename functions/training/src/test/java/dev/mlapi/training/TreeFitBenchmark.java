@@ -98,6 +98,11 @@ public final class TreeFitBenchmark {
 
         System.out.printf("cores available: %d, load average at start: %s%n", Runtime.getRuntime().availableProcessors(),
                 loadAverage());
+        if ("only".equals(System.getProperty("bench.grid"))) {
+            // -Dbench.grid=only: the grid alone; -Dbench.grid=true: the per-fit table, then the grid
+            grid(folder.resolve("generated-20000.csv"), python, script.get(), folder);
+            System.exit(0);
+        }
         Map<String, Times> ours = new LinkedHashMap<>();
         Map<String, Times> oursTwo = new LinkedHashMap<>();
         Map<String, Times> tribuo = new LinkedHashMap<>();
@@ -187,7 +192,57 @@ public final class TreeFitBenchmark {
                     t == null ? "not run" : t.cell(), scores);
         }
         System.out.printf("%nload average at end: %s%n", loadAverage());
+        if ("true".equals(System.getProperty("bench.grid"))) {
+            grid(folder.resolve("generated-20000.csv"), python, script.get(), folder);
+        }
         System.exit(0);
+    }
+
+    /**
+     * Issue 23's whole grid on the 20,000-row table: random_forest {@code n_estimators} {50, 100} ×
+     * {@code max_depth} {8, none}, 5 folds, one core, search and refit ({@link GridSearch#run}),
+     * against {@code GridSearchCV(n_jobs=1).fit} on the same CSV.
+     */
+    private static void grid(Path csv, String python, Path script, Path folder) throws Exception {
+        TabularDataset data = TabularDataset.parseCsv(Files.readString(csv), Optional.of("y"), true);
+        Map<String, List<Object>> grid = new LinkedHashMap<>();
+        grid.put("n_estimators", List.of(50, 100));
+        grid.put("max_depth", Arrays.asList(8, null));
+        var candidates = Algorithm.RANDOM_FOREST.candidates(grid, data.featureNames().size());
+        System.out.printf("%ngrid on %s, load average at start: %s%n", csv.getFileName(), loadAverage());
+        long started = System.nanoTime();
+        GridSearch.Result ours = GridSearch.run(data, Algorithm.RANDOM_FOREST, candidates, 5, SEED, Scoring.ACCURACY,
+                SearchOptions.defaults().withParallelism(1), (d, t) -> { });
+        double seconds = (System.nanoTime() - started) / 1e9;
+        Map<String, Object> task = new LinkedHashMap<>();
+        task.put("id", "grid");
+        task.put("csv", csv.toString());
+        task.put("target", "y");
+        task.put("regression", false);
+        task.put("algorithm", "random_forest");
+        task.put("grid", grid);
+        Path taskFile = folder.resolve("grid.json");
+        Files.write(taskFile, Json.write(List.of(task)));
+        Process fit = new ProcessBuilder(python, script.toString(), taskFile.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        JsonNode s = null;
+        for (String line : new String(fit.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+            if (line.startsWith("{")) {
+                s = Json.readTree(line.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        fit.waitFor();
+        System.out.println("| grid | ours: s (search + refit, 1 core) | ours: best CV | ours: best params "
+                + "| scikit-learn GridSearchCV(n_jobs=1): s | best CV | best params | ours ÷ scikit-learn |");
+        System.out.println("|---|---:|---:|---|---:|---:|---|---:|");
+        System.out.printf(Locale.ROOT, "| random_forest n_estimators {50, 100} × max_depth {8, none}, 5 folds, %d rows "
+                + "| %.1f | %.4f | %s | %s | %s | %s | %s |%n", data.size(), seconds, ours.bestCandidate().meanScore(),
+                new java.util.TreeMap<>(ours.bestCandidate().params()),
+                s == null ? "—" : String.format(Locale.ROOT, "%.1f", s.get("seconds").asDouble()),
+                s == null ? "—" : String.format(Locale.ROOT, "%.4f", s.get("best_score").asDouble()),
+                s == null ? "—" : s.get("best_params").toString(),
+                s == null ? "—" : String.format(Locale.ROOT, "%.2f×", seconds / s.get("seconds").asDouble()));
+        System.out.printf("load average at end: %s%n", loadAverage());
     }
 
     private static String describe(Map<String, Object> params) {
