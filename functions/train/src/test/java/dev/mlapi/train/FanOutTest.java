@@ -206,7 +206,7 @@ class FanOutTest {
 
     @Test
     void workLostWithTheQueue_isSentAgainByJobRecovery_andTheJobSucceeds_withNoFitCountedTwice() {
-        String jobId = submit(forest("recovered-forest", 1500, List.of(40, 60), List.of(4, 8), 5));
+        String jobId = submit(forest("recovered-forest", 4000, List.of(400, 500), List.of(4, 8), 5));
         plan(jobId);
         TrainingJob planned = job(jobId);
         assertThat(queue.pending()).as("several tasks").isGreaterThan(1);

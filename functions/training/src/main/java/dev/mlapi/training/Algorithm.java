@@ -16,10 +16,6 @@ import org.tribuo.classification.sgd.objectives.LogMulticlass;
 import org.tribuo.transform.TransformTrainer;
 import org.tribuo.transform.TransformationMap;
 import org.tribuo.classification.Label;
-import org.tribuo.classification.dtree.CARTClassificationTrainer;
-import org.tribuo.classification.dtree.impurity.Entropy;
-import org.tribuo.classification.dtree.impurity.GiniIndex;
-import org.tribuo.classification.dtree.impurity.LabelImpurity;
 import org.tribuo.classification.ensemble.FullyWeightedVotingCombiner;
 
 /**
@@ -221,17 +217,14 @@ public enum Algorithm {
         if (this == LINEAR_REGRESSION) {
             throw new IllegalArgumentException("linear_regression is a regression algorithm");
         }
-        Object depth = params.getOrDefault("max_depth", null);
-        int maxDepth = depth == null ? Integer.MAX_VALUE : ((Number) depth).intValue();
-        float minLeaf = ((Number) params.getOrDefault("min_samples_leaf", 1)).floatValue();
-        LabelImpurity impurity = "entropy".equals(params.get("criterion")) ? new Entropy() : new GiniIndex();
         if (this == DECISION_TREE) {
-            return new CARTClassificationTrainer(maxDepth, minLeaf, 0.0f, 1.0f, false, impurity, seed);
+            return new CartTrainers.Tree<>(CartTrainers.classification(params, featureCount, false),
+                    CartTrainers.tribuoClassifier(params, seed, featureCount, false), seed);
         }
-        float fraction = featureFraction(params.getOrDefault("max_features", "sqrt"), featureCount);
-        var tree = new CARTClassificationTrainer(maxDepth, minLeaf, 0.0f, fraction, false, impurity, seed);
         int trees = ((Number) params.getOrDefault("n_estimators", 100)).intValue();
-        return StoppableEnsembles.randomForest(tree, new FullyWeightedVotingCombiner(), trees, seed, options);
+        return new CartTrainers.Forest<>(CartTrainers.classification(params, featureCount, true),
+                CartTrainers.tribuoClassifier(params, seed, featureCount, true), new FullyWeightedVotingCombiner(),
+                trees, seed, options, true);
     }
 
     /** {@code inner} trained on features standardised to mean 0 and standard deviation 1 (constant ones to 0); the model keeps the transformation. */

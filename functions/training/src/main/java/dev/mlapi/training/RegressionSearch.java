@@ -120,6 +120,18 @@ public final class RegressionSearch {
         if (algorithm.isLinear()) {
             throw new IllegalArgumentException(algorithm.value() + " needs its training targets");
         }
+        if (!"absolute_error".equals(params.get("criterion"))) {
+            int trees = ((Number) params.getOrDefault("n_estimators", 100)).intValue();
+            boolean forest = algorithm == Algorithm.RANDOM_FOREST;
+            Cart.Params tree = CartTrainers.regression(params, featureCount, forest);
+            var twin = CartTrainers.tribuoRegressor(params, seed, featureCount, forest);
+            if (!forest) {
+                return new CartTrainers.Tree<>(tree, twin, seed);
+            }
+            return new CartTrainers.Forest<>(tree, twin, new AveragingCombiner(), trees, seed, options,
+                    tree.maxFeatures() < featureCount);
+        }
+        // absolute error: Tribuo's CART
         Object depth = params.get("max_depth");
         int maxDepth = depth == null ? Integer.MAX_VALUE : ((Number) depth).intValue();
         float minLeaf = ((Number) params.getOrDefault("min_samples_leaf", 1)).floatValue();

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 import org.tribuo.Model;
+import org.tribuo.Trainer;
 import org.tribuo.classification.Label;
 import org.tribuo.regression.Regressor;
 
@@ -44,6 +45,8 @@ public final class SearchPlan {
     /** Numeric targets of a regression; null for classification. */
     private final double[] y;
     private final int[][] testFolds;
+    /** Our trees' view of the rows, shared by every fit of this plan (built on first use). */
+    private volatile CartFits<?> cartFits;
 
     private SearchPlan(TabularDataset data, Algorithm algorithm, List<Map<String, Object>> candidates, int folds,
             long seed, Scoring scoring, ClassWeight classWeight) {
@@ -126,7 +129,7 @@ public final class SearchPlan {
         }
         long started = System.nanoTime();
         int[] training = without(testFolds[fold], data.size());
-        Model<?> model = train(candidate, training, options);
+        Model<?> model = train(candidate, training, options, true);
         double score = score(model, testFolds[fold]);
         return new FitResult(candidate, fold, score, (System.nanoTime() - started) / 1e9);
     }
@@ -165,7 +168,7 @@ public final class SearchPlan {
 
     /** Candidate {@code candidate} trained on every row of the plan: a Tribuo model of labels or of regressors. */
     public Model<?> refit(int candidate, SearchOptions options) {
-        return train(candidate, IntStream.range(0, data.size()).toArray(), options);
+        return train(candidate, IntStream.range(0, data.size()).toArray(), options, false);
     }
 
     @SuppressWarnings("unchecked")
@@ -178,28 +181,77 @@ public final class SearchPlan {
         return (Model<Regressor>) refit(candidate, options);
     }
 
-    /** Each fit has its own trainer seeded with the search's seed: the same model wherever and whenever it runs. */
-    private Model<?> train(int candidate, int[] rows, SearchOptions options) {
+    /**
+     * Each fit has its own trainer seeded with the search's seed: the same model wherever and
+     * whenever it runs. A cross-validation fit of our trees ({@code direct}) grows on the plan's
+     * shared {@link CartFits} (no Tribuo dataset per fit); the refit goes through Tribuo's dataset,
+     * so the kept model carries its provenance.
+     */
+    private Model<?> train(int candidate, int[] rows, SearchOptions options, boolean direct) {
         int features = data.featureNames().size();
         Map<String, Object> params = candidates.get(candidate);
-        if (y != null) {
-            return RegressionSearch.trainer(algorithm, params, seed, features, y, rows, options)
-                    .train(RegressionSearch.dataset(data, y, rows));
+        Trainer<?> trainer = y != null ? RegressionSearch.trainer(algorithm, params, seed, features, y, rows, options)
+                : algorithm.trainer(params, seed, features, rows.length, options);
+        if (direct && (trainer instanceof CartTrainers.Tree<?> || trainer instanceof CartTrainers.Forest<?>)) {
+            return fitOnPlan(trainer, rows);
         }
-        return algorithm.trainer(params, seed, features, rows.length, options)
-                .train(TribuoData.dataset(data, rows, classWeight));
+        if (y != null) {
+            return ((Trainer<Regressor>) trainer).train(RegressionSearch.dataset(data, y, rows));
+        }
+        return ((Trainer<Label>) trainer).train(TribuoData.dataset(data, rows, classWeight));
     }
 
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private Model<?> fitOnPlan(Trainer<?> trainer, int[] rows) {
+        CartFits fits = cartFits(trainer);
+        double[] weights = null;
+        if (y == null && classWeight != ClassWeight.NONE) {
+            List<String> targets = new ArrayList<>();
+            for (int i : rows) {
+                targets.add(data.targets().get(i));
+            }
+            Map<String, Double> byClass = classWeight.weights(targets);
+            weights = new double[data.size()];
+            for (int i : rows) {
+                // as an example's weight: a float
+                weights[i] = byClass.get(data.targets().get(i)).floatValue();
+            }
+        }
+        if (trainer instanceof CartTrainers.Tree tree) {
+            return tree.fit(fits, rows, weights);
+        }
+        return ((CartTrainers.Forest) trainer).fit(fits, rows, weights);
+    }
+
+    /** The plan's rows as our trees read them, built by the first fit that needs them. */
+    private CartFits<?> cartFits(Trainer<?> trainer) {
+        CartFits<?> fits = cartFits;
+        if (fits == null) {
+            synchronized (this) {
+                fits = cartFits;
+                if (fits == null) {
+                    fits = y != null ? CartFits.regression(data, y, trainer.getProvenance())
+                            : CartFits.classification(data, trainer.getProvenance());
+                    cartFits = fits;
+                }
+            }
+        }
+        return fits;
+    }
+
+    /** The fold's score; a model of {@link CartFits} predicts straight from the table's rows. */
     @SuppressWarnings("unchecked")
     private double score(Model<?> model, int[] rows) {
+        CartFits<?> fits = isCart(model) ? cartFits : null;
         if (y != null) {
             Model<Regressor> regressor = (Model<Regressor>) model;
             double[] truth = new double[rows.length];
             double[] predicted = new double[rows.length];
             for (int k = 0; k < rows.length; k++) {
                 truth[k] = y[rows[k]];
-                predicted[k] = regressor.predict(RegressionSearch.example(data, rows[k], Double.NaN)).getOutput()
-                        .getValues()[0];
+                predicted[k] = fits != null ? ((CartFits<Regressor>) fits).value(regressor, data.rows()[rows[k]])
+                        : regressor.predict(RegressionSearch.example(data, rows[k], Double.NaN)).getOutput()
+                                .getValues()[0];
             }
             return scoring.score(truth, predicted);
         }
@@ -208,10 +260,21 @@ public final class SearchPlan {
         List<String> predicted = new ArrayList<>();
         for (int i : rows) {
             truth.add(data.targets().get(i));
-            predicted.add(classifier.predict(TribuoData.example(data.featureNames(), data.rows()[i], null)).getOutput()
-                    .getLabel());
+            predicted.add(fits != null ? ((CartFits<Label>) fits).label(classifier, data.rows()[i])
+                    : classifier.predict(TribuoData.example(data.featureNames(), data.rows()[i], null)).getOutput()
+                            .getLabel());
         }
         return scoring.score(truth, predicted);
+    }
+
+    private boolean isCart(Model<?> model) {
+        if (cartFits == null) {
+            return false;
+        }
+        if (model instanceof org.tribuo.ensemble.WeightedEnsembleModel<?> forest) {
+            return forest.getModels().stream().allMatch(CartModel.class::isInstance);
+        }
+        return model instanceof CartModel<?>;
     }
 
     private static int[] without(int[] test, int rows) {

@@ -20,20 +20,14 @@ import org.junit.jupiter.api.Test;
 import org.tribuo.Model;
 import org.tribuo.Trainer;
 import org.tribuo.classification.Label;
-import org.tribuo.classification.dtree.CARTClassificationTrainer;
-import org.tribuo.classification.dtree.impurity.GiniIndex;
-import org.tribuo.classification.ensemble.FullyWeightedVotingCombiner;
 import org.tribuo.common.tree.RandomForestTrainer;
 import org.tribuo.ensemble.BaggingTrainer;
 import org.tribuo.regression.Regressor;
-import org.tribuo.regression.ensemble.AveragingCombiner;
-import org.tribuo.regression.rtree.CARTRegressionTrainer;
-import org.tribuo.regression.rtree.impurity.MeanSquaredError;
 
 /**
  * A random forest (or bagged trees) fit asks the search's stop condition before each tree: a flag
  * raised during a long fit ends it within one tree, and a fit that is not stopped builds exactly
- * the model Tribuo's unchanged trainer builds (same seeds, same bootstrap samples, same predictions).
+ * the same model for a seed on one core or on two (every tree's seed is drawn before any tree grows).
  */
 class ForestStopTest {
 
@@ -81,63 +75,60 @@ class ForestStopTest {
     }
 
     @Test
-    void randomForest_notStopped_predictsExactlyAsTribuosOwnTrainer_onAGeneratedTable() {
+    void randomForest_sameSeed_buildsTheSameForestOnOneCoreAndOnTwo_onAGeneratedTable() {
         TabularDataset data = generated(600, 6, false);
-        var tree = new CARTClassificationTrainer(6, 1, 0.0f, Algorithm.featureFraction("sqrt", 6), false,
-                new GiniIndex(), 13);
-        Model<Label> tribuo = new RandomForestTrainer<>(tree, new FullyWeightedVotingCombiner(), 25, 13)
-                .train(TribuoData.dataset(data, null));
-        Model<Label> ours = Algorithm.RANDOM_FOREST.trainer(Map.of("n_estimators", 25, "max_depth", 6), 13, 6, 600,
-                SearchOptions.defaults()).train(TribuoData.dataset(data, null));
-        assertSamePredictions(tribuo, ours, data);
+        Map<String, Object> params = Map.of("n_estimators", 25, "max_depth", 6);
+        Model<Label> oneCore = Algorithm.RANDOM_FOREST.trainer(params, 13, 6, 600,
+                SearchOptions.defaults().withParallelism(1)).train(TribuoData.dataset(data, null));
+        Model<Label> twoCores = Algorithm.RANDOM_FOREST.trainer(params, 13, 6, 600,
+                SearchOptions.defaults().withParallelism(2)).train(TribuoData.dataset(data, null));
+        Model<Label> otherSeed = Algorithm.RANDOM_FOREST.trainer(params, 14, 6, 600,
+                SearchOptions.defaults().withParallelism(1)).train(TribuoData.dataset(data, null));
+        assertSamePredictions(oneCore, twoCores, data);
+        assertThat(differentScores(oneCore, otherSeed, data)).as("another seed grows other trees").isPositive();
     }
 
     @Test
-    void randomForest_notStopped_predictsExactlyAsTribuosOwnTrainer_onIris() throws IOException {
+    void randomForest_onIris_isSeededAndKeepsTribuosProvenance() throws IOException {
         Optional<Path> csv = IrisGridSearchTest.sharedDataset("iris.csv");
         assumeThat(csv).as("../shared/datasets/iris.csv is not on this machine: iris not compared").isPresent();
         TabularDataset iris = TabularDataset.parseCsv(Files.readString(csv.get()), Optional.of("species"));
-        var tree = new CARTClassificationTrainer(Integer.MAX_VALUE, 1, 0.0f, Algorithm.featureFraction("sqrt", 4),
-                false, new GiniIndex(), 42);
-        Model<Label> tribuo = new RandomForestTrainer<>(tree, new FullyWeightedVotingCombiner(), 100, 42)
-                .train(TribuoData.dataset(iris, null));
-        Model<Label> ours = Algorithm.RANDOM_FOREST.trainer(Map.of("n_estimators", 100), 42, 4, iris.size(),
+        Model<Label> first = Algorithm.RANDOM_FOREST.trainer(Map.of("n_estimators", 100), 42, 4, iris.size(),
                 SearchOptions.defaults()).train(TribuoData.dataset(iris, null));
-        assertSamePredictions(tribuo, ours, iris);
-        assertThat(ours.getProvenance().getTrainerProvenance().getClassName())
+        Model<Label> second = Algorithm.RANDOM_FOREST.trainer(Map.of("n_estimators", 100), 42, 4, iris.size(),
+                SearchOptions.defaults().withParallelism(1)).train(TribuoData.dataset(iris, null));
+        assertSamePredictions(first, second, iris);
+        assertThat(first.getProvenance().getTrainerProvenance().getClassName())
                 .isEqualTo(RandomForestTrainer.class.getName());
     }
 
     @Test
-    void regressionForestAndBaggedTrees_notStopped_predictExactlyAsTribuosOwnTrainers() {
+    void regressionForestAndBaggedTrees_sameSeed_predictTheSameOnOneCoreAndOnTwo() {
         TabularDataset data = generated(500, 5, true);
         double[] y = RegressionSearch.numericTargets(data);
         int[] all = IntStream.range(0, data.size()).toArray();
-        var dataset = new org.tribuo.MutableDataset<Regressor>(
-                new org.tribuo.provenance.SimpleDataSourceProvenance("t", RegressionSearch.FACTORY),
-                RegressionSearch.FACTORY);
-        for (int i : all) {
-            dataset.add(RegressionSearch.example(data, i, y[i]));
-        }
-        // max_features 0.5: Tribuo's RandomForestTrainer; every feature: its BaggingTrainer
-        var half = new CARTRegressionTrainer(8, 2, 0.0f, Algorithm.featureFraction(0.5, 5), false,
-                new MeanSquaredError(), 5);
-        Model<Regressor> tribuoForest = new RandomForestTrainer<>(half, new AveragingCombiner(), 30, 5).train(dataset);
-        Model<Regressor> ourForest = RegressionSearch.trainer(Algorithm.RANDOM_FOREST, Map.of("n_estimators", 30,
-                "max_depth", 8, "min_samples_leaf", 2, "max_features", 0.5), 5, 5, SearchOptions.defaults())
-                .train(dataset);
-        var every = new CARTRegressionTrainer(8, 2, 0.0f, 1.0f, false, new MeanSquaredError(), 5);
-        Model<Regressor> tribuoBagging = new BaggingTrainer<>(every, new AveragingCombiner(), 30, 5).train(dataset);
-        Model<Regressor> ourBagging = RegressionSearch.trainer(Algorithm.RANDOM_FOREST, Map.of("n_estimators", 30,
-                "max_depth", 8, "min_samples_leaf", 2), 5, 5, SearchOptions.defaults()).train(dataset);
+        var dataset = RegressionSearch.dataset(data, y, all);
+        // max_features 0.5: a random forest; every feature: bagged trees
+        Map<String, Object> half = Map.of("n_estimators", 30, "max_depth", 8, "min_samples_leaf", 2, "max_features", 0.5);
+        Map<String, Object> every = Map.of("n_estimators", 30, "max_depth", 8, "min_samples_leaf", 2);
+        SearchOptions one = SearchOptions.defaults().withParallelism(1);
+        SearchOptions two = SearchOptions.defaults().withParallelism(2);
+        Model<Regressor> forest1 = RegressionSearch.trainer(Algorithm.RANDOM_FOREST, half, 5, 5, one).train(dataset);
+        Model<Regressor> forest2 = RegressionSearch.trainer(Algorithm.RANDOM_FOREST, half, 5, 5, two).train(dataset);
+        Model<Regressor> bagging1 = RegressionSearch.trainer(Algorithm.RANDOM_FOREST, every, 5, 5, one).train(dataset);
+        Model<Regressor> bagging2 = RegressionSearch.trainer(Algorithm.RANDOM_FOREST, every, 5, 5, two).train(dataset);
 
         for (int i : all) {
             var example = RegressionSearch.example(data, i, Double.NaN);
-            assertThat(ourForest.predict(example).getOutput().getValues())
-                    .containsExactly(tribuoForest.predict(example).getOutput().getValues());
-            assertThat(ourBagging.predict(example).getOutput().getValues())
-                    .containsExactly(tribuoBagging.predict(example).getOutput().getValues());
+            assertThat(forest2.predict(example).getOutput().getValues())
+                    .containsExactly(forest1.predict(example).getOutput().getValues());
+            assertThat(bagging2.predict(example).getOutput().getValues())
+                    .containsExactly(bagging1.predict(example).getOutput().getValues());
         }
+        assertThat(forest1.getProvenance().getTrainerProvenance().getClassName())
+                .isEqualTo(RandomForestTrainer.class.getName());
+        assertThat(bagging1.getProvenance().getTrainerProvenance().getClassName())
+                .isEqualTo(BaggingTrainer.class.getName());
     }
 
     @Test
@@ -159,6 +150,17 @@ class ForestStopTest {
             assertThat(got.getOutput().getLabel()).as("row %d", i).isEqualTo(want.getOutput().getLabel());
             assertThat(got.getOutputScores().toString()).as("row %d", i).isEqualTo(want.getOutputScores().toString());
         }
+    }
+
+    private static int differentScores(Model<Label> a, Model<Label> b, TabularDataset data) {
+        int different = 0;
+        for (int i = 0; i < data.size(); i++) {
+            var example = TribuoData.example(data.featureNames(), data.rows()[i], null);
+            if (!a.predict(example).getOutputScores().toString().equals(b.predict(example).getOutputScores().toString())) {
+                different++;
+            }
+        }
+        return different;
     }
 
     /** A noisy table of {@code rows} × {@code features} numbers with a two-class or numeric target. */

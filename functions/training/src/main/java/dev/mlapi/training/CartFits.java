@@ -1,0 +1,167 @@
+package dev.mlapi.training;
+
+import com.oracle.labs.mlrg.olcut.provenance.ListProvenance;
+import java.time.OffsetDateTime;
+import java.util.List;
+import org.tribuo.ImmutableFeatureMap;
+import org.tribuo.ImmutableOutputInfo;
+import org.tribuo.Model;
+import org.tribuo.MutableDataset;
+import org.tribuo.MutableFeatureMap;
+import org.tribuo.MutableOutputInfo;
+import org.tribuo.Output;
+import org.tribuo.OutputFactory;
+import org.tribuo.classification.Label;
+import org.tribuo.common.tree.TreeModel;
+import org.tribuo.ensemble.EnsembleCombiner;
+import org.tribuo.ensemble.WeightedEnsembleModel;
+import org.tribuo.provenance.DatasetProvenance;
+import org.tribuo.provenance.EnsembleModelProvenance;
+import org.tribuo.provenance.ModelProvenance;
+import org.tribuo.provenance.SimpleDataSourceProvenance;
+import org.tribuo.provenance.TrainerProvenance;
+import org.tribuo.regression.Regressor;
+
+/**
+ * A search plan's rows as {@link Cart} reads them, built once per plan and shared (read-only) by
+ * all its cross-validation fits: the columns by Tribuo feature id, every feature sorted once, the
+ * class ids or targets. A fit grows its trees on its own rows of these (a 0/1 mask, or bootstrap
+ * counts over them), so no fit builds a Tribuo dataset or sorts anything; and a fit's model is
+ * scored straight from the table's rows. The models are {@link CartModel}s with the plan's feature
+ * and output maps and a placeholder provenance: they are scored and dropped (the refit, whose
+ * model is kept, goes through Tribuo's dataset and carries its real provenance).
+ */
+final class CartFits<T extends Output<T>> {
+
+    private final Cart.Data data;
+    private final ImmutableFeatureMap features;
+    private final ImmutableOutputInfo<T> outputs;
+    private final int[] idOfColumn;
+    private final String dimension;
+    private final ModelProvenance provenance;
+    private final EnsembleModelProvenance ensembleProvenance;
+    private final TrainerProvenance trainerProvenance;
+
+    private CartFits(TabularDataset table, double[] y, OutputFactory<T> factory, TrainerProvenance trainerProvenance) {
+        List<String> names = table.featureNames();
+        MutableFeatureMap mutable = new MutableFeatureMap();
+        for (String name : names) {
+            mutable.add(name, 1.0);
+        }
+        this.features = new ImmutableFeatureMap(mutable);
+        this.idOfColumn = new int[names.size()];
+        for (int c = 0; c < names.size(); c++) {
+            idOfColumn[c] = features.getID(names.get(c));
+        }
+        int n = table.size();
+        double[][] x = new double[features.size()][n];
+        double[][] rows = table.rows();
+        for (int r = 0; r < n; r++) {
+            for (int c = 0; c < idOfColumn.length; c++) {
+                x[idOfColumn[c]][r] = rows[r][c];
+            }
+        }
+        MutableOutputInfo<T> info = factory.generateInfo();
+        @SuppressWarnings("unchecked")
+        T[] outputsByRow = (T[]) new Output<?>[n];
+        this.dimension = table.target();
+        for (int r = 0; r < n; r++) {
+            @SuppressWarnings("unchecked")
+            T output = y != null ? (T) new Regressor(dimension, y[r]) : (T) new Label(table.targets().get(r));
+            outputsByRow[r] = output;
+            info.observe(output);
+        }
+        this.outputs = info.generateImmutableOutputInfo();
+        int[] classes = null;
+        if (y == null) {
+            classes = new int[n];
+            for (int r = 0; r < n; r++) {
+                classes[r] = outputs.getID(outputsByRow[r]);
+            }
+        }
+        double[] weights = new double[n];
+        java.util.Arrays.fill(weights, 1.0);
+        this.data = new Cart.Data(x, n, classes, y == null ? outputs.size() : 0, y, weights);
+        DatasetProvenance empty = new MutableDataset<>(new SimpleDataSourceProvenance("csv", factory), factory)
+                .getProvenance();
+        OffsetDateTime now = OffsetDateTime.now();
+        this.trainerProvenance = trainerProvenance;
+        this.provenance = new ModelProvenance(TreeModel.class.getName(), now, empty, trainerProvenance);
+        this.ensembleProvenance = new EnsembleModelProvenance(WeightedEnsembleModel.class.getName(), now, empty,
+                trainerProvenance, new ListProvenance<>());
+    }
+
+    static CartFits<Label> classification(TabularDataset table, TrainerProvenance trainer) {
+        return new CartFits<>(table, null, TribuoData.LABELS, trainer);
+    }
+
+    static CartFits<Regressor> regression(TabularDataset table, double[] y, TrainerProvenance trainer) {
+        return new CartFits<>(table, y, RegressionSearch.FACTORY, trainer);
+    }
+
+    Cart.Data data() {
+        return data;
+    }
+
+    @SuppressWarnings("unchecked")
+    TreeModel<T> model(Cart.Tree tree) {
+        if (data.classes == null) {
+            return (TreeModel<T>) CartModel.regressor(provenance, features, (ImmutableOutputInfo<Regressor>) outputs,
+                    tree, dimension);
+        }
+        return (TreeModel<T>) CartModel.classifier(provenance, features, (ImmutableOutputInfo<Label>) outputs, tree);
+    }
+
+    Model<T> ensemble(String name, List<Model<T>> members, EnsembleCombiner<T> combiner) {
+        return new WeightedEnsembleModel<>(name, ensembleProvenance, features, outputs, members, combiner);
+    }
+
+    /** A table row (the table's column order) as the fit's columns (Tribuo feature ids). */
+    private double[] byId(double[] row) {
+        double[] out = new double[features.size()];
+        for (int c = 0; c < idOfColumn.length; c++) {
+            out[idOfColumn[c]] = row[c];
+        }
+        return out;
+    }
+
+    /**
+     * The label {@code model} (a tree or forest of this plan's fits) gives a table row: the class
+     * of highest mean probability over the trees, the first by name on a tie.
+     */
+    String label(Model<Label> model, double[] row) {
+        double[] x = byId(row);
+        List<? extends Model<Label>> trees = model instanceof WeightedEnsembleModel<Label> forest
+                ? forest.getModels() : List.of(model);
+        int width = data.classCount;
+        double[] sum = new double[width];
+        CartModel<Label> first = null;
+        for (Model<Label> m : trees) {
+            CartModel<Label> tree = (CartModel<Label>) m;
+            first = tree;
+            Cart.Tree arrays = tree.tree();
+            int leaf = arrays.leaf(x);
+            for (int c = 0; c < width; c++) {
+                sum[c] += arrays.value[leaf * width + c];
+            }
+        }
+        return first.bestLabel(sum);
+    }
+
+    /** The value {@code model} (a tree or forest of this plan's fits) gives a table row: the mean over its trees. */
+    double value(Model<Regressor> model, double[] row) {
+        double[] x = byId(row);
+        List<? extends Model<Regressor>> trees = model instanceof WeightedEnsembleModel<Regressor> forest
+                ? forest.getModels() : List.of(model);
+        double sum = 0;
+        for (Model<Regressor> m : trees) {
+            Cart.Tree arrays = ((CartModel<Regressor>) m).tree();
+            sum += arrays.value[arrays.leaf(x)];
+        }
+        return sum / trees.size();
+    }
+
+    TrainerProvenance trainerProvenance() {
+        return trainerProvenance;
+    }
+}
