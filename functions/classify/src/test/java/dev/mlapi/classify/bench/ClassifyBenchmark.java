@@ -118,7 +118,81 @@ public final class ClassifyBenchmark {
     private static final int IMAGEIO_READ = 10;
 
     public static void main(String[] args) throws Exception {
-        InterleavedBench.runThenHalt("classify", ClassifyBenchmark::run);
+        InterleavedBench.runThenHalt("classify", Boolean.getBoolean("bench.decodeOnly") ? ClassifyBenchmark::decodeOnly
+                : ClassifyBenchmark::run);
+    }
+
+    private static final List<String> DECODE_ROWS = List.of(
+            "Java: ImageDecoder.decode (as classify runs it)",
+            "Java: plain ImageIO.read (before #23)",
+            "Java: ImageIO.read, APP2 profile dropped",
+            "Pillow: decode (libjpeg-turbo; Python process)",
+            "Pillow: draft decode (DCT-scaled, shorter side ≥ 256)");
+
+    /** {@code -Dbench.decodeOnly=true}: the decode rows alone, many more rounds in the same time. */
+    private static void decodeOnly() throws Exception {
+        Path shared = SharedFolder.find().orElseThrow(() -> new IllegalStateException("the benchmark needs shared/images"));
+        Pillow pillow = Pillow.start(shared);
+        ImageDecoder decoder = ImageDecoder.withDefaultLimits();
+        List<InterleavedBench.Subject> measured = new ArrayList<>();
+        byte[] photo = Files.readAllBytes(shared.resolve("images").resolve(PHOTO));
+        List<Subject> subjects = new ArrayList<>();
+        for (String name : photoNames(shared)) {
+            subjects.add(new Subject(name, Files.readAllBytes(shared.resolve("images").resolve(name))));
+        }
+        subjects.add(new Subject(PHOTO + " tagged linear RGB (converted)", withLinearRgbProfile(photo)));
+        for (Subject subject : subjects) {
+            byte[] bytes = subject.jpeg();
+            byte[] withoutApp2 = bytes[0] == (byte) 0xff ? withoutApp2(bytes) : bytes;
+            Path file = Files.createTempFile("bench-", "-" + subject.name().replaceAll("[^A-Za-z0-9.]", "_"));
+            Files.write(file, bytes);
+            file.toFile().deleteOnExit();
+            DecodedImage decoded = decoder.decode(bytes);
+            measured.add(new InterleavedBench.Subject(subject.name() + " (" + bytes.length + " bytes, " + decoded.width()
+                    + "×" + decoded.height() + ")", List.of(
+                    timed(() -> decoder.decode(bytes)),
+                    timed(() -> read(bytes)),
+                    timed(() -> read(withoutApp2)),
+                    () -> pillow.call("decode", file),
+                    () -> pillow.call("draft", file))));
+        }
+        InterleavedBench.Result result = InterleavedBench.measure(DECODE_ROWS, measured);
+        pillow.close();
+        InterleavedBench.printHeader(FunctionCatalog.CLASSIFY, "image decoding", result.warmupRounds());
+        System.out.printf(Locale.ROOT, "%n| image | ImageDecoder p50 ms | ImageIO.read (before) | profile dropped,"
+                + " ImageIO.read | Pillow decode | Pillow draft | ImageDecoder / Pillow | ImageDecoder / Pillow draft"
+                + " | before / Pillow |%n|---|---|---|---|---|---|---|---|---|%n");
+        for (InterleavedBench.Table table : result.tables()) {
+            double java = table.row(0).p50();
+            double pillowDecode = table.row(3).p50();
+            System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f× | %.2f× | %.2f× |%n",
+                    table.heading(), java, table.row(1).p50(), table.row(2).p50(), pillowDecode, table.row(4).p50(),
+                    java / pillowDecode, java / table.row(4).p50(), table.row(1).p50() / pillowDecode);
+        }
+    }
+
+    private static void read(byte[] bytes) {
+        try {
+            check(ImageIO.read(new ByteArrayInputStream(bytes)).getWidth() > 0 ? 200 : 500, "read");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A JPEG without its APP2 segments (where ICC profiles live). */
+    static byte[] withoutApp2(byte[] jpeg) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(jpeg, 0, 2);
+        int at = 2;
+        while ((jpeg[at + 1] & 0xff) != 0xda) {
+            int segment = 2 + ((jpeg[at + 2] & 0xff) << 8 | (jpeg[at + 3] & 0xff));
+            if ((jpeg[at + 1] & 0xff) != 0xe2) {
+                out.write(jpeg, at, segment);
+            }
+            at += segment;
+        }
+        out.write(jpeg, at, jpeg.length - at);
+        return out.toByteArray();
     }
 
     private static void run() throws Exception {
@@ -371,15 +445,8 @@ public final class ClassifyBenchmark {
         out.write(1);
         out.write(1);
         out.writeBytes(profile);
-        int at = 2;
-        while ((jpeg[at + 1] & 0xff) != 0xda) {
-            int segment = 2 + ((jpeg[at + 2] & 0xff) << 8 | (jpeg[at + 3] & 0xff));
-            if ((jpeg[at + 1] & 0xff) != 0xe2) {
-                out.write(jpeg, at, segment);
-            }
-            at += segment;
-        }
-        out.write(jpeg, at, jpeg.length - at);
+        byte[] rest = withoutApp2(jpeg);
+        out.write(rest, 2, rest.length - 2);
         return out.toByteArray();
     }
 

@@ -90,6 +90,20 @@ class ImageDecoderJpegTest {
     }
 
     @Test
+    void decode_whenProgressiveJpegHasAnAdobeMarker_leavesTheColourSpaceToImageIo() throws IOException {
+        byte[] progressive = jpeg(noisy(40, 30), true);
+        // APP14 "Adobe", version 100, flags 0 0, transform 1 (YCbCr): libjpeg decides the colour space.
+        byte[] adobe = {(byte) 0xff, (byte) 0xee, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, 1};
+        byte[] tagged = new byte[progressive.length + adobe.length];
+        System.arraycopy(progressive, 0, tagged, 0, 2);
+        System.arraycopy(adobe, 0, tagged, 2, adobe.length);
+        System.arraycopy(progressive, 2, tagged, 2 + adobe.length, progressive.length - 2);
+
+        assertThat(JpegHeaders.read(tagged).ycbcr()).isFalse();
+        assertSamePixels(DECODER.decode(tagged).pixels(), ImageIO.read(new ByteArrayInputStream(tagged)));
+    }
+
+    @Test
     void decode_whenProgressiveJpegIsTruncated_is422() throws IOException {
         byte[] progressive = jpeg(noisy(97, 61), true);
         byte[] truncated = Arrays.copyOf(progressive, progressive.length * 2 / 3);
