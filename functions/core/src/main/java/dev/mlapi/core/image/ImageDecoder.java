@@ -37,8 +37,8 @@ import javax.imageio.stream.ImageInputStream;
  *
  * <p>JPEG fast paths, each giving the same pixels as before (and as Pillow/libjpeg-turbo): an
  * embedded sRGB profile (most camera and phone photos) is dropped before ImageIO sees it, so the
- * reader does not run a colour conversion from sRGB to sRGB (5–13× the decode of the shared photos); other profiles
- * are converted to sRGB as before ({@link IccProfiles}). ImageIO outputs a progressive JPEG once
+ * reader does not run a colour conversion from sRGB to sRGB (5–13× the decode of the shared
+ * photos); other profiles are converted to sRGB as before ({@link IccProfiles}). ImageIO outputs a progressive JPEG once
  * per scan (IDCT, upsampling and colour conversion of the whole image each time, 5–10 times);
  * without a profile to convert from, it is read as YCbCr samples and converted to RGB once
  * ({@link YCbCr}, libjpeg's arithmetic), 1.6–2.2× faster (BENCHMARKS.md, "Image decoding").
