@@ -11,18 +11,22 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.core.users.Role;
 import dev.mlapi.core.config.Config;
+import dev.mlapi.core.image.ImageDecoder;
 import dev.mlapi.core.testkit.TestStack;
 import dev.mlapi.registry.Manifest;
 import dev.mlapi.registry.RegistrySettings;
 import dev.mlapi.registry.S3ModelRegistry;
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -52,6 +56,25 @@ class SharedPhotosTest {
             "espresso.jpg", Set.of(967, 504, 968),
             "taxi_cab.jpg", Set.of(468),
             "kitten_224.png", Set.of(281, 282, 285));
+
+    /**
+     * The reference: Pillow 12.3 (libjpeg-turbo) decode, the same preprocessing, ONNX Runtime
+     * ({@code benchmarks/scripts/pillow_images.py reference ../shared}): SHA-256 of the decoded RGB
+     * pixels, then the top-1 class of MobileNetV2 int8 and of SqueezeNet 1.1. Classify must decode
+     * the same pixels and answer the same top-1.
+     */
+    static final Map<String, String> PILLOW_PIXELS = Map.of(
+            "banana.jpg", "979ed9261065bcc5907eb260a2ae4269cdebc46552bb5d49c37996542f51b961",
+            "cat.jpg", "8e46393fe3bd96dc0cf2f04256117ca45b14752829f1e41f3f2ee321cad5d41b",
+            "dog_beagle.jpg", "6c979f9ead92ed7b5e046df3ec22c62b8418cb6336a47866eca0a533d6f5ccd1",
+            "espresso.jpg", "ed4e8b8b6317e710282fed706fac5da62548eac8800d6545ca027e130f1f946f",
+            "kitten_224.png", "504d260bfe2ae0db8acf7f7dc2dc1f69d52268b45a1e104691f0e5e0cd34717b",
+            "pizza.jpg", "7b1dc1b5411e43d560fabbefbdc2c8412ebcee2738ef1f43693eb4a410a005eb",
+            "taxi_cab.jpg", "4eb7cf2d2a30e607edaf22a2f784ef7071adc9499170c8d6c0e171c53e1f88c7");
+    static final Map<String, Integer> PILLOW_TOP1_MOBILENET = Map.of("banana.jpg", 954, "cat.jpg", 281,
+            "dog_beagle.jpg", 162, "espresso.jpg", 967, "kitten_224.png", 281, "pizza.jpg", 963, "taxi_cab.jpg", 468);
+    static final Map<String, Integer> PILLOW_TOP1_SQUEEZENET = Map.of("banana.jpg", 954, "cat.jpg", 281,
+            "dog_beagle.jpg", 162, "espresso.jpg", 967, "kitten_224.png", 281, "pizza.jpg", 963, "taxi_cab.jpg", 468);
 
     static TestStack stack;
     static ClassifyService service;
@@ -141,8 +164,31 @@ class SharedPhotosTest {
         assertThat(total).isBetween(0.0, 1.01);
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("photoNames")
+    void decode_givesPillowsPixels(String photo) throws Exception {
+        BufferedImage pixels = ImageDecoder.withDefaultLimits().decode(photo(photo)).pixels();
+
+        int width = pixels.getWidth();
+        byte[] rgb = new byte[width * pixels.getHeight() * 3];
+        int[] row = new int[width];
+        for (int y = 0, at = 0; y < pixels.getHeight(); y++) {
+            pixels.getRGB(0, y, width, 1, row, 0, width);
+            for (int argb : row) {
+                rgb[at++] = (byte) (argb >> 16);
+                rgb[at++] = (byte) (argb >> 8);
+                rgb[at++] = (byte) argb;
+            }
+        }
+        assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(rgb)))
+                .as(photo + ": SHA-256 of the decoded RGB pixels against Pillow's").isEqualTo(PILLOW_PIXELS.get(photo));
+    }
+
     static void assertTopOneAccepted(String photo, JsonNode body, String model) {
         JsonNode top = body.get("predictions").get(0);
+        int pillowTop1 = (model.equals("squeezenet") ? PILLOW_TOP1_SQUEEZENET : PILLOW_TOP1_MOBILENET).get(photo);
+        assertThat(top.get("class_id").asInt()).as(photo + " with " + model + ": Pillow + ONNX Runtime's top-1")
+                .isEqualTo(pillowTop1);
         results.merge(photo + " " + model, top.get("class_id").asInt() + " " + top.get("label").asText() + " "
                 + String.format("%.3f", top.get("probability").asDouble()), (a, b) -> a);
         assertThat(ACCEPTED.get(photo)).as(photo + " with " + model + ": " + body).contains(top.get("class_id").asInt());

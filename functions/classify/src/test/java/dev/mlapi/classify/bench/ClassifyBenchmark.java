@@ -40,6 +40,7 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,6 +84,11 @@ import javax.imageio.ImageIO;
 public final class ClassifyBenchmark {
 
     static final String PHOTO = System.getProperty("bench.photo", "cat.jpg");
+    /** {@code all}: every photo in {@code shared/images} (and the 224×224 JPEG); else a comma-separated list; empty: {@link #PHOTO}. */
+    static final String PHOTOS = System.getProperty("bench.photos", "");
+    /** A Python with Pillow, numpy and onnxruntime: adds the Pillow rows (another process, interleaved call by call). */
+    static final String PYTHON = System.getProperty("bench.python", "");
+    static final String PILLOW_SCRIPT = System.getProperty("bench.pillowScript", "../../benchmarks/scripts/pillow_images.py");
 
     private ClassifyBenchmark() {
     }
@@ -95,24 +101,118 @@ public final class ClassifyBenchmark {
             "handler: base64 JPEG → JSON answer (auth overlapped)",
             "floor: JPEG decode + raw ORT session.run",
             "handler without auth + request log (same code)",
-            "  stage: decode (ImageIO + bomb guard)",
+            "  stage: decode (ImageDecoder: bomb guard + ImageIO)",
             "  stage: preprocess (resize/crop/normalise)",
             "  stage: DJL predictor (tensor in, probabilities out)",
             "  stage: raw ORT session.run only",
             "  stage: token lookup (BatchGetItem), alone",
             "  stage: request-log write (PutItem), alone",
-            "handler, request log after the answer (Lambda)");
+            "handler, request log after the answer (Lambda)",
+            "  stage: decode, plain ImageIO.read (before #23)");
+    private static final List<String> PILLOW_ROWS = List.of(
+            "Pillow: decode (libjpeg-turbo; Python process)",
+            "Pillow: draft decode (DCT-scaled, shorter side ≥ 256)",
+            "phys. floor: Pillow decode+preprocess+ORT (Python)");
+    private static final int DECODE = 3;
+    private static final int LAMBDA = 9;
+    private static final int IMAGEIO_READ = 10;
 
     public static void main(String[] args) throws Exception {
-        InterleavedBench.runThenHalt("classify", ClassifyBenchmark::run);
+        InterleavedBench.runThenHalt("classify", Boolean.getBoolean("bench.decodeOnly") ? ClassifyBenchmark::decodeOnly
+                : ClassifyBenchmark::run);
+    }
+
+    private static final List<String> DECODE_ROWS = List.of(
+            "Java: ImageDecoder.decode (as classify runs it)",
+            "Java: plain ImageIO.read (before #23)",
+            "Java: ImageIO.read, APP2 profile dropped",
+            "Pillow: decode (libjpeg-turbo; Python process)",
+            "Pillow: draft decode (DCT-scaled, shorter side ≥ 256)");
+
+    /** {@code -Dbench.decodeOnly=true}: the decode rows alone, many more rounds in the same time. */
+    private static void decodeOnly() throws Exception {
+        Path shared = SharedFolder.find().orElseThrow(() -> new IllegalStateException("the benchmark needs shared/images"));
+        Pillow pillow = Pillow.start(shared);
+        ImageDecoder decoder = ImageDecoder.withDefaultLimits();
+        List<InterleavedBench.Subject> measured = new ArrayList<>();
+        byte[] photo = Files.readAllBytes(shared.resolve("images").resolve(PHOTO));
+        List<Subject> subjects = new ArrayList<>();
+        for (String name : photoNames(shared)) {
+            subjects.add(new Subject(name, Files.readAllBytes(shared.resolve("images").resolve(name))));
+        }
+        subjects.add(new Subject(PHOTO + " tagged linear RGB (converted)", withLinearRgbProfile(photo)));
+        for (Subject subject : subjects) {
+            byte[] bytes = subject.jpeg();
+            byte[] withoutApp2 = bytes[0] == (byte) 0xff ? withoutApp2(bytes) : bytes;
+            Path file = Files.createTempFile("bench-", "-" + subject.name().replaceAll("[^A-Za-z0-9.]", "_"));
+            Files.write(file, bytes);
+            file.toFile().deleteOnExit();
+            DecodedImage decoded = decoder.decode(bytes);
+            measured.add(new InterleavedBench.Subject(subject.name() + " (" + bytes.length + " bytes, " + decoded.width()
+                    + "×" + decoded.height() + ")", List.of(
+                    timed(() -> decoder.decode(bytes)),
+                    timed(() -> read(bytes)),
+                    timed(() -> read(withoutApp2)),
+                    () -> pillow.call("decode", file),
+                    () -> pillow.call("draft", file))));
+        }
+        InterleavedBench.Result result = InterleavedBench.measure(DECODE_ROWS, measured);
+        pillow.close();
+        InterleavedBench.printHeader(FunctionCatalog.CLASSIFY, "image decoding", result.warmupRounds());
+        System.out.printf(Locale.ROOT, "%n| image | ImageDecoder p50 ms | ImageIO.read (before) | profile dropped,"
+                + " ImageIO.read | Pillow decode | Pillow draft | ImageDecoder / Pillow | ImageDecoder / Pillow draft"
+                + " | before / Pillow |%n|---|---|---|---|---|---|---|---|---|%n");
+        for (InterleavedBench.Table table : result.tables()) {
+            double java = table.row(0).p50();
+            double pillowDecode = table.row(3).p50();
+            System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f× | %.2f× | %.2f× |%n",
+                    table.heading(), java, table.row(1).p50(), table.row(2).p50(), pillowDecode, table.row(4).p50(),
+                    java / pillowDecode, java / table.row(4).p50(), table.row(1).p50() / pillowDecode);
+        }
+    }
+
+    private static void read(byte[] bytes) {
+        try {
+            check(ImageIO.read(new ByteArrayInputStream(bytes)).getWidth() > 0 ? 200 : 500, "read");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A JPEG without its APP2 segments (where ICC profiles live). */
+    static byte[] withoutApp2(byte[] jpeg) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(jpeg, 0, 2);
+        int at = 2;
+        while ((jpeg[at + 1] & 0xff) != 0xda) {
+            int segment = 2 + ((jpeg[at + 2] & 0xff) << 8 | (jpeg[at + 3] & 0xff));
+            if ((jpeg[at + 1] & 0xff) != 0xe2) {
+                out.write(jpeg, at, segment);
+            }
+            at += segment;
+        }
+        out.write(jpeg, at, jpeg.length - at);
+        return out.toByteArray();
     }
 
     private static void run() throws Exception {
         Path shared = SharedFolder.find().orElseThrow(() -> new IllegalStateException(
                 "the benchmark needs shared/models and shared/images (../../../shared or -D" + SharedFolder.PROPERTY + ")"));
         byte[] photo = Files.readAllBytes(shared.resolve("images").resolve(PHOTO));
-        List<Subject> subjects = List.of(new Subject(PHOTO, photo), new Subject("224×224 JPEG (" + PHOTO + " scaled)",
-                scaled(photo, 224, 224)));
+        List<Subject> subjects = new ArrayList<>();
+        for (String name : photoNames(shared)) {
+            subjects.add(new Subject(name, Files.readAllBytes(shared.resolve("images").resolve(name))));
+        }
+        subjects.add(new Subject("224×224 JPEG (" + PHOTO + " scaled)", scaled(photo, 224, 224)));
+        if (PHOTOS.equals("all")) {
+            // What a profile other than sRGB costs: ImageIO converts from it (Pillow ignores it).
+            subjects.add(new Subject(PHOTO + " tagged linear RGB (converted)", withLinearRgbProfile(photo)));
+        }
+        Pillow pillow = PYTHON.isBlank() ? null : Pillow.start(shared);
+        List<String> rows = new ArrayList<>(ROWS);
+        if (pillow != null) {
+            rows.addAll(PILLOW_ROWS);
+        }
         TestModels.Model mobileNet = TestModels.mobileNet(shared, "mobilenetv2", 1);
 
         try (TestStack stack = TestStack.start(Map.of(Config.Env.DEFAULT_IMAGE_MODEL, "mobilenetv2@production"))) {
@@ -143,7 +243,7 @@ public final class ClassifyBenchmark {
                 ImageTensor tensor = ImagePreprocessor.toTensor(decoder.decode(jpeg).pixels(),
                         manifest.preprocessing().orElseThrow());
                 DecodedImage decoded = decoder.decode(jpeg);
-                measured.add(new InterleavedBench.Subject(subject.name() + " (" + jpeg.length + " bytes)", List.of(
+                List<java.util.function.LongSupplier> calls = new ArrayList<>(List.of(
                         handlerCall(handler, "/classify", body, token),
                         () -> {
                             long t0 = System.nanoTime();
@@ -202,14 +302,116 @@ public final class ClassifyBenchmark {
                             check(afterResponse.awaitSettled(invocation, Duration.ofSeconds(30)) ? 200 : 500,
                                     "request log written after the answer");
                             return elapsed;
+                        },
+                        timed(() -> {
+                            try {
+                                check(ImageIO.read(new ByteArrayInputStream(jpeg)).getWidth() > 0 ? 200 : 500, "read");
+                            } catch (IOException e) {
+                                throw new UncheckedIOException(e);
+                            }
                         })));
+                if (pillow != null) {
+                    Path file = Files.createTempFile("bench-", "-" + subject.name().replaceAll("[^A-Za-z0-9.]", "_"));
+                    Files.write(file, jpeg);
+                    file.toFile().deleteOnExit();
+                    for (String op : List.of("decode", "draft", "floor")) {
+                        calls.add(() -> pillow.call(op, file));
+                    }
+                }
+                measured.add(new InterleavedBench.Subject(subject.name() + " (" + jpeg.length + " bytes, "
+                        + decoded.width() + "×" + decoded.height() + ")", calls));
             }
 
-            InterleavedBench.Result result = InterleavedBench.measure(ROWS, measured);
+            InterleavedBench.Result result = InterleavedBench.measure(rows, measured);
             djl.close();
             session.close();
             service.close();
             print(result);
+            if (pillow != null) {
+                pillow.close();
+                printSideBySide(result);
+            }
+        }
+    }
+
+    private static List<String> photoNames(Path shared) throws IOException {
+        if (PHOTOS.isBlank()) {
+            return List.of(PHOTO);
+        }
+        if (!PHOTOS.equals("all")) {
+            return List.of(PHOTOS.split(","));
+        }
+        try (var files = Files.list(shared.resolve("images"))) {
+            return files.map(f -> f.getFileName().toString())
+                    .filter(n -> n.toLowerCase(Locale.ROOT).matches(".*\\.(jpe?g|png)")).sorted().toList();
+        }
+    }
+
+    /** One line per image: Java's decode against Pillow's, the handler and classify's code against the physical floor. */
+    private static void printSideBySide(InterleavedBench.Result result) {
+        int pillowDecode = ROWS.size();
+        System.out.printf(Locale.ROOT, "%nside by side, p50 ms (ratios of p50s, same rounds):%n%n"
+                + "| image | Java decode | ImageIO.read (before) | Pillow decode | Pillow draft | Java / Pillow"
+                + " | Java / Pillow draft | handler | own code | physical floor | handler / floor | own code / floor |%n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|---|%n");
+        for (InterleavedBench.Table table : result.tables()) {
+            double java = table.row(DECODE).p50();
+            double pillow = table.row(pillowDecode).p50();
+            double draft = table.row(pillowDecode + 1).p50();
+            double floor = table.row(pillowDecode + 2).p50();
+            double handler = table.row(0).p50();
+            double own = table.row(2).p50();
+            System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f× | %.2f× | %.2f | %.2f | %.2f | %.2f× | %.2f× |%n",
+                    table.heading(), java, table.row(IMAGEIO_READ).p50(), pillow, draft, java / pillow, java / draft,
+                    handler, own, floor, handler / floor, own / floor);
+        }
+    }
+
+    /**
+     * {@code benchmarks/scripts/pillow_images.py serve}: one operation per line, timed inside the
+     * Python process (the pipe's round trip is not counted), called in turn with the Java rows.
+     */
+    private static final class Pillow implements AutoCloseable {
+        private final Process process;
+        private final java.io.BufferedWriter in;
+        private final java.io.BufferedReader out;
+
+        private Pillow(Process process) {
+            this.process = process;
+            this.in = new java.io.BufferedWriter(new java.io.OutputStreamWriter(process.getOutputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8));
+            this.out = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8));
+        }
+
+        static Pillow start(Path shared) throws IOException {
+            Path script = Path.of(PILLOW_SCRIPT).toAbsolutePath().normalize();
+            Process process = new ProcessBuilder(PYTHON, script.toString(), "serve", shared.toString())
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            return new Pillow(process);
+        }
+
+        long call(String op, Path image) {
+            try {
+                in.write(op + " " + image + "\n");
+                in.flush();
+                String line = out.readLine();
+                if (line == null) {
+                    throw new IllegalStateException("the Pillow process ended (exit " + process.waitFor() + ")");
+                }
+                return Long.parseLong(line.trim());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+            process.destroy();
         }
     }
 
@@ -220,13 +422,32 @@ public final class ClassifyBenchmark {
             InterleavedBench.Row handler = table.row(0);
             InterleavedBench.Row floor = table.row(1);
             InterleavedBench.Row own = table.row(2);
-            InterleavedBench.Row lambda = table.row(ROWS.size() - 1);
+            InterleavedBench.Row lambda = table.row(LAMBDA);
             System.out.printf(Locale.ROOT, "%nhandler / floor: p50 %.2f×, p95 %.2f×; without auth + request log: p50 %.2f×,"
                             + " p95 %.2f×; request log after the answer (Lambda): p50 %.2f×, p95 %.2f×%n",
                     handler.p50() / floor.p50(), handler.p95() / floor.p95(),
                     own.p50() / floor.p50(), own.p95() / floor.p95(),
                     lambda.p50() / floor.p50(), lambda.p95() / floor.p95());
         }
+    }
+
+    /** {@code jpeg} (whose own APP2 segments are dropped) tagged with the JDK's linear-RGB ICC profile. */
+    static byte[] withLinearRgbProfile(byte[] jpeg) {
+        byte[] profile = java.awt.color.ICC_Profile.getInstance(java.awt.color.ColorSpace.CS_LINEAR_RGB).getData();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(jpeg, 0, 2);
+        int length = 2 + 12 + 2 + profile.length;
+        out.write(0xff);
+        out.write(0xe2);
+        out.write(length >> 8);
+        out.write(length & 0xff);
+        out.writeBytes("ICC_PROFILE\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        out.write(1);
+        out.write(1);
+        out.writeBytes(profile);
+        byte[] rest = withoutApp2(jpeg);
+        out.write(rest, 2, rest.length - 2);
+        return out.toByteArray();
     }
 
     /** The photo scaled to {@code width}×{@code height} (bilinear) and encoded as JPEG again. */
