@@ -345,7 +345,12 @@ class SourceSystemClientsEndToEndTest {
             if (!path.getKey().startsWith("/compat/")) {
                 continue;
             }
+            // a path template's parameters are called with a placeholder, as the native path's
+            String compatPath = path.getKey().replaceAll("\\{[^}]+}", "x");
             for (var operation : path.getValue().entrySet()) {
+                if (operation.getKey().equals("parameters")) {
+                    continue;
+                }
                 String method = operation.getKey().toUpperCase(java.util.Locale.ROOT);
                 String nativeKey = (String) ((Map<String, Object>) operation.getValue()).get("x-native-route");
                 assertThat(nativeKey).as(method + " " + path.getKey() + " names its native route").isNotBlank();
@@ -353,14 +358,14 @@ class SourceSystemClientsEndToEndTest {
                 assertThat(nativeKey.split(" ", 2)[0]).as(method + " " + path.getKey()).isEqualTo(method);
                 String what = method + " " + path.getKey() + " vs " + nativeKey;
                 // anonymous: refused (401) exactly when the native route refuses
-                int compat = call(method, path.getKey(), Map.of(), null).statusCode();
+                int compat = call(method, compatPath, Map.of(), null).statusCode();
                 int nativeStatus = call(method, nativePath, Map.of(), null).statusCode();
                 assertThat(compat == 401).as(what + " anonymous: " + compat + " vs " + nativeStatus)
                         .isEqualTo(nativeStatus == 401);
                 // a user's token on an admin route: refused (403) before anything runs, as the native route
                 if (method.equals("GET") || nativeStatus == 401 && isAdminOnly(nativeKey)) {
                     Map<String, String> auth = Map.of("Authorization", "Bearer " + user);
-                    compat = call(method, path.getKey(), auth, null).statusCode();
+                    compat = call(method, compatPath, auth, null).statusCode();
                     nativeStatus = call(method, nativePath, auth, null).statusCode();
                     assertThat(compat == 403).as(what + " as a user: " + compat + " vs " + nativeStatus)
                             .isEqualTo(nativeStatus == 403);
@@ -368,13 +373,140 @@ class SourceSystemClientsEndToEndTest {
                 compared++;
             }
         }
-        assertThat(compared).isEqualTo(24);
+        assertThat(compared).isEqualTo(34);
     }
 
     /** Native routes whose access is ADMIN (a user's token is refused before the route runs). */
     private static boolean isAdminOnly(String nativeKey) {
         return java.util.Set.of("POST /models/{name}/versions", "GET /report", "GET /stats", "GET /auth/users")
                 .contains(nativeKey);
+    }
+
+    // --- 5. DRF images and tags (003): Django REST framework, its page shape -----------------------
+
+    @Test
+    void drf_documentedExamples_answerItsShapes_withTokenAuth_andBasicRefusedWithTheWayToAToken() throws Exception {
+        String base = "/compat/drf";
+        // Setup ("create user" in the Django shell): here the native registration.
+        var user = call("POST", "/auth/users", Map.of("Content-Type", "application/json"),
+                "{\"username\":\"drf-user\",\"password\":\"Pas$w0rd-longer\"}");
+        assertThat(user.statusCode()).as(user.body()).isEqualTo(201);
+        String basic = "Basic " + java.util.Base64.getEncoder()
+                .encodeToString("drf-user:Pas$w0rd-longer".getBytes(StandardCharsets.UTF_8));
+
+        // "create tag" exactly as documented (-u <username>:<password>): refused, naming where a token comes from.
+        var withBasic = call("POST", base + "/api/tags/", Map.of("Content-Type", "application/json", "Authorization", basic),
+                "{\"name\": \"brand new tag\"}");
+        assertRefused(withBasic, 401, "/compat/drf/api-token-auth/");
+        assertThat(json(withBasic).get("detail").asText()).contains("Authorization: Token <token>");
+
+        var token = call("POST", base + "/api-token-auth/", Map.of("Content-Type", "application/json"),
+                "{\"username\":\"drf-user\",\"password\":\"Pas$w0rd-longer\"}");
+        assertThat(token.statusCode()).as(token.body()).isEqualTo(200);
+        assertThat(fields(json(token))).containsExactly("token");
+        Map<String, String> auth = Map.of("Authorization", "Token " + json(token).get("token").asText());
+
+        // "create tag", with the token instead of -u.
+        for (String name : new String[] {"brand new tag", "my tag", "another tag"}) {
+            var tag = call("POST", base + "/api/tags/", with(auth, "Content-Type", "application/json"),
+                    "{\"name\": \"" + name + "\"}");
+            assertThat(tag.statusCode()).as(tag.body()).isEqualTo(201);
+            assertThat(fields(json(tag))).containsExactly("name");
+            assertThat(json(tag).get("name").asText()).isEqualTo(name);
+        }
+
+        // "create image": -F 'image=@test123.jpeg' -F 'tags=my tag' -F 'tags=another tag'.
+        Form upload = new Form().file("image", "test123.jpeg", "image/jpeg", jpeg(Color.GREEN))
+                .field("tags", "my tag").field("tags", "another tag");
+        var image = send("POST", base + "/api/images/", with(auth, "Content-Type", upload.contentType()), upload.publisher());
+        assertThat(image.statusCode()).as(image.body()).isEqualTo(201);
+        assertThat(fields(json(image))).containsExactlyInAnyOrder("id", "image", "tags", "created_at");
+        assertThat(json(image).get("tags")).extracting(JsonNode::asText).containsExactlyInAnyOrder("my tag", "another tag");
+        String id = json(image).get("id").asText();
+
+        // "go to http://127.0.0.1:8000/api/ to see the list of available API routes"
+        var root = call("GET", base + "/api/", auth, null);
+        assertThat(root.statusCode()).as(root.body()).isEqualTo(200);
+        assertThat(fields(json(root))).containsExactlyInAnyOrder("images", "tags", "trackings");
+        String imagesUrl = json(root).get("images").asText();
+        assertThat(imagesUrl).endsWith(base + "/api/images/");
+        assertRefused(call("GET", base + "/api/", Map.of(), null), 401, "Authorization");
+
+        var images = http.send(HttpRequest.newBuilder(URI.create(imagesUrl)).header("Authorization", auth.get("Authorization"))
+                .GET().build(), BodyHandlers.ofString());
+        assertThat(images.statusCode()).as(images.body()).isEqualTo(200);
+        assertThat(fields(json(images))).containsExactly("count", "next", "previous", "results");
+        assertThat(json(images).get("count").asInt()).isEqualTo(1);
+        assertThat(json(images).get("next").isNull()).isTrue();
+        assertThat(json(images).get("previous").isNull()).isTrue();
+        assertThat(json(images).get("results").get(0).get("id").asText()).isEqualTo(id);
+
+        var tagged = call("GET", base + "/api/images/?tags=my%20tag", auth, null);
+        assertThat(tagged.statusCode()).as(tagged.body()).isEqualTo(200);
+        assertThat(json(tagged).get("results")).extracting(r -> r.get("id").asText()).containsExactly(id);
+        var untagged = call("GET", base + "/api/images/?tags=brand%20new%20tag", auth, null);
+        assertThat(json(untagged).get("count").asInt()).isZero();
+        var either = call("GET", base + "/api/images/?tags=brand%20new%20tag&tags=another%20tag", auth, null);
+        assertThat(json(either).get("results")).extracting(r -> r.get("id").asText()).containsExactly(id);
+
+        var one = call("GET", base + "/api/images/" + id + "/", auth, null);
+        assertThat(one.statusCode()).as(one.body()).isEqualTo(200);
+        assertThat(fields(json(one))).containsExactlyInAnyOrder("id", "image", "tags", "created_at");
+
+        // Tags page by page: DRF's next link is followed as it is.
+        var firstTags = call("GET", base + "/api/tags/?page_size=2", auth, null);
+        assertThat(firstTags.statusCode()).as(firstTags.body()).isEqualTo(200);
+        assertThat(json(firstTags).get("results")).hasSize(2);
+        String next = json(firstTags).get("next").asText();
+        assertThat(next).contains(base + "/api/tags/").contains("cursor=");
+        var secondTags = http.send(HttpRequest.newBuilder(URI.create(next)).header("Authorization", auth.get("Authorization"))
+                .GET().build(), BodyHandlers.ofString());
+        assertThat(secondTags.statusCode()).as(secondTags.body()).isEqualTo(200);
+        assertThat(json(secondTags).get("next").isNull()).isTrue();
+        java.util.List<String> names = new java.util.ArrayList<>();
+        json(firstTags).get("results").forEach(t -> names.add(t.get("name").asText()));
+        json(secondTags).get("results").forEach(t -> names.add(t.get("name").asText()));
+        assertThat(names).containsExactly("another tag", "brand new tag", "my tag");
+        var tag = call("GET", base + "/api/tags/my%20tag/", auth, null);
+        assertThat(tag.statusCode()).as(tag.body()).isEqualTo(200);
+        assertThat(json(tag).get("name").asText()).isEqualTo("my tag");
+
+        // "trackings DB records are created automatically when user interact with API"
+        await("the trackings show the image upload", () -> {
+            try {
+                var trackings = call("GET", base + "/api/trackings/", auth, null);
+                assertThat(trackings.statusCode()).as(trackings.body()).isEqualTo(200);
+                assertThat(fields(json(trackings))).containsExactly("count", "next", "previous", "results");
+                for (JsonNode tracking : json(trackings).get("results")) {
+                    assertThat(fields(tracking)).containsExactlyInAnyOrder("id", "user", "method", "path", "status_code",
+                            "created_at");
+                    if (tracking.get("method").asText().equals("POST")
+                            && tracking.get("path").asText().equals(base + "/api/images")) {
+                        assertThat(tracking.get("user").asText()).isEqualTo("drf-user");
+                        assertThat(tracking.get("status_code").asInt()).isEqualTo(201);
+                        return true;
+                    }
+                }
+                return false;
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+
+        var deleted = call("DELETE", base + "/api/images/" + id + "/", auth, null);
+        assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(204);
+        assertThat(call("GET", base + "/api/images/" + id + "/", auth, null).statusCode()).isEqualTo(404);
+    }
+
+    static byte[] jpeg(Color color) throws IOException {
+        BufferedImage image = new BufferedImage(48, 40, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setColor(color);
+        g.fillRect(0, 0, 48, 40);
+        g.dispose();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "jpeg", out);
+        return out.toByteArray();
     }
 
     // --- helpers ---------------------------------------------------------------------------------

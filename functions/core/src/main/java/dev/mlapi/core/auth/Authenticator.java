@@ -42,6 +42,12 @@ public final class Authenticator {
         // "Token <t>" is Django REST framework's spelling of the same header (its clients send it).
         String scheme = header.regionMatches(true, 0, "Bearer ", 0, 7) ? "Bearer "
                 : header.regionMatches(true, 0, "Token ", 0, 6) ? "Token " : null;
+        if (scheme == null && header.regionMatches(true, 0, "Basic ", 0, 6)) {
+            // DRF clients send -u user:pass; a password on every request is not accepted.
+            throw new Unauthorized("HTTP Basic (a password on every request) is not accepted: get a token with"
+                    + " POST /compat/drf/api-token-auth/ (or POST /auth/login) {username, password}"
+                    + " and send 'Authorization: Token <token>'");
+        }
         if (scheme == null) {
             throw new Unauthorized("the Authorization header must be 'Bearer <token>' (or 'Token <token>')");
         }

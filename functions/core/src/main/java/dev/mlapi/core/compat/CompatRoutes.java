@@ -1,6 +1,7 @@
 package dev.mlapi.core.compat;
 
 import dev.mlapi.core.compat.django.DjangoRoutes;
+import dev.mlapi.core.compat.drf.DrfRoutes;
 import dev.mlapi.core.compat.registry.RegistryRoutes;
 import dev.mlapi.core.compat.resnet.ResnetRoutes;
 import dev.mlapi.core.compat.trainer.TrainerRoutes;
@@ -17,7 +18,7 @@ import java.util.stream.Stream;
 public final class CompatRoutes {
 
     public static final List<AdaptedRoute> ALL = Stream.of(DjangoRoutes.ROUTES, ResnetRoutes.ROUTES,
-            RegistryRoutes.ROUTES, TrainerRoutes.ROUTES).flatMap(List::stream).toList();
+            RegistryRoutes.ROUTES, TrainerRoutes.ROUTES, DrfRoutes.ROUTES).flatMap(List::stream).toList();
 
     private CompatRoutes() {
     }
