@@ -414,7 +414,7 @@ public final class MlApiStack extends Stack {
                 .handler(spec.handler())
                 .memorySize(spec.memoryMb())
                 .timeout(Duration.seconds(spec.timeout().toSeconds()))
-                .snapStart(SnapStartConf.ON_PUBLISHED_VERSIONS)
+                .snapStart(spec.snapStart() ? SnapStartConf.ON_PUBLISHED_VERSIONS : null)
                 // Old versions are deleted once the alias has moved on, so they do not pile up.
                 .currentVersionOptions(VersionOptions.builder().removalPolicy(RemovalPolicy.DESTROY).build())
                 .environment(environmentOf(spec))
@@ -422,8 +422,10 @@ public final class MlApiStack extends Stack {
                 .role(role)
                 .build();
         Tags.of(function).add(FUNCTION_TAG, spec.name());
-        Annotations.of(function).acknowledgeWarning("@aws-cdk/aws-lambda:snapStartRequirePublish",
-                "every route invokes the '" + LIVE_ALIAS + "' alias of a published version");
+        if (spec.snapStart()) {
+            Annotations.of(function).acknowledgeWarning("@aws-cdk/aws-lambda:snapStartRequirePublish",
+                    "every route invokes the '" + LIVE_ALIAS + "' alias of a published version");
+        }
         Alias alias = Alias.Builder.create(this, id + "Alias")
                 .aliasName(LIVE_ALIAS)
                 .version(function.getCurrentVersion())

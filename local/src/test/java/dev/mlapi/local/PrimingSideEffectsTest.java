@@ -7,6 +7,7 @@ import dev.mlapi.catalog.FunctionCatalog;
 import dev.mlapi.catalog.FunctionSpec;
 import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.catalog.TableSpec;
+import dev.mlapi.core.runtime.Priming;
 import dev.mlapi.local.bench.BenchStack;
 import dev.mlapi.registry.RegistrySettings;
 import dev.mlapi.registry.S3Clients;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * Every function's Lambda constructor primes (a synthetic request through its pipeline, its
+ * Every function's Lambda constructor, initialising for a snapshot, primes (a synthetic request through its pipeline, its
  * services' reads, model loads) and leaves nothing a user could see: each function jar is started
  * in its own JVM through its public no-arg constructor against DynamoDB Local and the S3 server,
  * and afterwards no table has gained an item and the bucket holds the same objects.
@@ -51,7 +52,10 @@ class PrimingSideEffectsTest {
         Set<String> objectsBefore = objects();
 
         for (FunctionSpec spec : built) {
-            var probe = bench.probe(bench.jar(spec), spec.handlerClass(), null, bench.environment(spec), 0);
+            // as Lambda initialises for a snapshot: priming runs only then (and for provisioned concurrency)
+            Map<String, String> env = new HashMap<>(bench.environment(spec));
+            env.put(Priming.INITIALIZATION_TYPE, "snap-start");
+            var probe = bench.probe(bench.jar(spec), spec.handlerClass(), null, env, 0);
             assertThat(probe.get("init_ms")).as(spec.name() + " started").isPositive();
         }
 

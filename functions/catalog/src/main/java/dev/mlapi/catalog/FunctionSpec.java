@@ -26,6 +26,10 @@ import java.util.TreeSet;
  * @param sizingReason one line: why this memory and timeout
  * @param grants       every permission, one grant per resource (the baseline included)
  * @param environment  every variable the function gets in AWS, in a stable order
+ * @param snapStart    whether published versions start from a SnapStart snapshot (on unless
+ *                     {@link Builder#optSnapStart} says otherwise). Priming follows it: a function primes at
+ *                     init only when Lambda initialises for a snapshot (or provisioned concurrency), never
+ *                     on demand ({@code dev.mlapi.core.runtime.Priming})
  */
 public record FunctionSpec(
         String name,
@@ -39,7 +43,8 @@ public record FunctionSpec(
         List<Grant> grants,
         Map<String, EnvValue> environment,
         Optional<Trigger> trigger,
-        Optional<Throttle> routeThrottle) {
+        Optional<Throttle> routeThrottle,
+        boolean snapStart) {
 
     /**
      * API Gateway's limit on each of a function's routes, below the API's own: a flood of one
@@ -207,6 +212,7 @@ public record FunctionSpec(
         private String jvmOptions = FAST_START_JVM;
         private Trigger trigger;
         private Throttle routeThrottle;
+        private boolean snapStart = true;
         private final Map<Resource, SortedSet<String>> grants = new TreeMap<>();
         private final Map<String, EnvValue> extraEnvironment = new LinkedHashMap<>();
 
@@ -265,6 +271,15 @@ public record FunctionSpec(
             return this;
         }
 
+        /**
+         * SnapStart on published versions, on unless set: Java's snapshots cost nothing extra and priming
+         * runs before them, so no request waits for it. Off: every cold start is on demand (no priming).
+         */
+        public Builder optSnapStart(boolean on) {
+            this.snapStart = on;
+            return this;
+        }
+
         /** {@link FunctionSpec#FAST_START_JVM} unless set. */
         public Builder optJvm(String jvmOptions) {
             this.jvmOptions = jvmOptions;
@@ -319,7 +334,7 @@ public record FunctionSpec(
             environment.put(Env.POWERTOOLS_METRICS_NAMESPACE, new EnvValue.Literal(Env.METRICS_NAMESPACE));
             environment.put(Env.POWERTOOLS_LOG_LEVEL, new EnvValue.Literal(Env.DEFAULT_LOG_LEVEL));
             return new FunctionSpec(name, module == null ? name : module, kind, description, handler, memoryMb, timeout, sizingReason, grantList,
-                    environment, Optional.ofNullable(trigger), Optional.ofNullable(routeThrottle));
+                    environment, Optional.ofNullable(trigger), Optional.ofNullable(routeThrottle), snapStart);
         }
     }
 }

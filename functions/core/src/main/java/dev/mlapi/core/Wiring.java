@@ -35,6 +35,7 @@ import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
@@ -73,8 +74,20 @@ public final class Wiring {
         this.clock = clock;
         this.clients = new AwsClients(config);
         this.dynamoDb = memoize(() -> dynamoDbWrapper.apply(clients.dynamoDb()));
-        this.sqs = memoize(clients::sqs);
-        this.secrets = new SecretResolver(clients::secretsManager);
+        // Anonymous classes, not method references: a method reference resolves its return type when
+        // the constructor runs, and the jars of functions that call no SQS (or no secret) leave that SDK out.
+        this.sqs = memoize(new Supplier<SqsClient>() {
+            @Override
+            public SqsClient get() {
+                return clients.sqs();
+            }
+        });
+        this.secrets = new SecretResolver(new Supplier<SecretsManagerClient>() {
+            @Override
+            public SecretsManagerClient get() {
+                return clients.secretsManager();
+            }
+        });
         this.userStore = memoize(() -> new DynamoDbUserStore(dynamoDb.get(), config.usersTable()));
         this.tokenStore = memoize(() -> new DynamoDbTokenStore(dynamoDb.get(), config.tokensTable(), clock));
         this.requestLog = memoize(() -> new DynamoDbRequestLog(dynamoDb.get(), config.requestLogTable()));

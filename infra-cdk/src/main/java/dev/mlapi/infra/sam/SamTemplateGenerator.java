@@ -418,6 +418,10 @@ public final class SamTemplateGenerator {
         properties.put("Handler", spec.handler());
         properties.put("MemorySize", spec.memoryMb());
         properties.put("Timeout", (int) spec.timeout().toSeconds());
+        if (!spec.snapStart()) {
+            // Globals turn SnapStart on; the catalog turns it off for this function.
+            properties.put("SnapStart", map("ApplyOn", "None"));
+        }
         properties.put("Role", Intrinsic.getAtt(id + "Role", "Arn"));
         properties.put("LoggingConfig", map("LogGroup", Intrinsic.ref(id + "Logs")));
         Map<String, Object> variables = new LinkedHashMap<>();

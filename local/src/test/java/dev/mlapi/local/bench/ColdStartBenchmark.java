@@ -2,6 +2,7 @@ package dev.mlapi.local.bench;
 
 import dev.mlapi.catalog.FunctionCatalog;
 import dev.mlapi.catalog.FunctionSpec;
+import dev.mlapi.core.runtime.Priming;
 import dev.mlapi.local.bench.BenchStack.Probe;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +28,9 @@ import java.util.stream.Collectors;
  * (kept runs per jar, warm invokes per JVM). To look into some functions only: {@code BENCH_ONLY=predict,health};
  * diagnostic JVM flags on top of the deployed ones: {@code BENCH_JVM_EXTRA="-Xlog:class+load:file=/tmp/cl-%p.log:uptime"};
  * each function a second time with flags added, side by side: {@code BENCH_VARIANT="-Dmlapi.classPriming=false"}.
+ * Every function runs as an on-demand init ({@code AWS_LAMBDA_INITIALIZATION_TYPE=on-demand}: no priming) and,
+ * where the catalog turns SnapStart on, as a snapshot's init ({@code snap-start}: priming at init); only some of
+ * them: {@code BENCH_INIT=on-demand}.
  */
 public final class ColdStartBenchmark {
 
@@ -102,18 +106,33 @@ public final class ColdStartBenchmark {
                 System.err.println("skipping classify: no MobileNetV2 in ../shared/models to register as its default model");
                 continue;
             }
-            cases.add(new Case(spec.name(), jar, spec.handlerClass(), bench.event(spec), bench.environment(spec),
-                    spec.jvmOptions()));
+            // Each init as Lambda starts it: on demand (no priming), and for a snapshot where SnapStart is on
+            // (priming at init; its first invoke is roughly a restored container's). BENCH_INIT=on-demand: one only.
+            for (String init : initTypes()) {
+                if (init.equals("snap-start") && !spec.snapStart()) {
+                    continue;
+                }
+                Map<String, String> env = new java.util.HashMap<>(bench.environment(spec));
+                env.put(Priming.INITIALIZATION_TYPE, init);
+                cases.add(new Case(spec.name() + " (" + init + ")", jar, spec.handlerClass(), bench.event(spec), env,
+                        spec.jvmOptions()));
+            }
             // BENCH_VARIANT="-Dmlapi.classPriming=false": each function also runs with these flags added, interleaved
             String variant = System.getenv().getOrDefault("BENCH_VARIANT", "").trim();
             if (!variant.isEmpty()) {
                 Map<String, String> env = new java.util.HashMap<>(bench.environment(spec));
                 env.merge("JAVA_TOOL_OPTIONS", variant, (deployed, added) -> deployed + " " + added);
+                env.put(Priming.INITIALIZATION_TYPE, "snap-start"); // class priming runs only with priming
                 cases.add(new Case(spec.name() + " `" + variant + "`", jar, spec.handlerClass(), bench.event(spec), env,
                         spec.jvmOptions() + " " + variant));
             }
         }
         return cases;
+    }
+
+    private static List<String> initTypes() {
+        return Arrays.stream(System.getenv().getOrDefault("BENCH_INIT", "on-demand,snap-start").split(","))
+                .map(String::trim).filter(w -> !w.isEmpty()).toList();
     }
 
     private static void print(List<Case> cases, Map<String, List<Probe>> samples, int runs, int warmInvokes)

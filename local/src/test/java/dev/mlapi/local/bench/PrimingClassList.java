@@ -129,6 +129,8 @@ public final class PrimingClassList {
         // without the jar's current list: what the first request loads when nothing is primed by name
         env.merge("JAVA_TOOL_OPTIONS", "-Dmlapi.classPriming=false -Xlog:class+load:file=" + log + ":uptime",
                 (a, b) -> a + " " + b);
+        // as a snapshot's init: the lists are for priming, which runs only then
+        env.put(dev.mlapi.core.runtime.Priming.INITIALIZATION_TYPE, "snap-start");
         Probe probe = bench.probe(jar, spec.handlerClass(), bench.event(event), env, 3);
         double initEnd = probe.get("init_end_uptime_ms") / 1000.0;
         Set<String> classes = new TreeSet<>();
