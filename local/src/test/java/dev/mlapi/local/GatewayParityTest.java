@@ -95,7 +95,9 @@ class GatewayParityTest {
         var refused = send(at("/models").header("origin", "https://app.example.com"));
         for (var response : List.of(ok, refused)) {
             assertThat(response.headers().firstValue("access-control-allow-origin")).contains("*");
-            assertThat(response.headers().firstValue("access-control-expose-headers")).contains("x-request-id");
+            assertThat(response.headers().firstValue("access-control-expose-headers"))
+                    .contains(String.join(",", ApiCors.EXPOSE_HEADERS));
+            assertThat(ApiCors.EXPOSE_HEADERS).contains("x-request-id");
         }
         assertThat(refused.statusCode()).isEqualTo(401);
         assertThat(send(at("/health")).headers().firstValue("access-control-allow-origin")).isEmpty();

@@ -44,8 +44,8 @@ public final class RegistryRoutes {
     private static ApiResponse login(ApiRequest request, AdaptedRoute.NativeRoutes natives) {
         if (request.queryParameters().containsKey("password")) {
             throw InvalidInput.field("password", "a password in the query string is refused: URLs land in access logs"
-                    + " and browser history. Send username and password in the body instead: -d"
-                    + " 'username=…&password=…' (form) or JSON {\"username\", \"password\"}, to the same URL");
+                    + " and browser history. Send username and password in the body instead (a form, or JSON"
+                    + " {\"username\", \"password\"}) to the same URL");
         }
         return NativeCall.of(request, "POST /auth/login").query(Map.of()).call(natives);
     }
