@@ -44,7 +44,7 @@ class OpenApiSecurityTest {
     void everyOperationWithAToken_acceptsBothSchemes() throws Exception {
         Map<String, Object> document = openApi();
         assertThat(((Map<String, Object>) ((Map<String, Object>) document.get("components")).get("securitySchemes")))
-                .containsOnlyKeys(TOKEN_SCHEMES);
+                .containsOnlyKeys("bearer", "password", "basic");
         List<String> missing = new ArrayList<>();
         ((Map<String, Map<String, Object>>) document.get("paths")).forEach((path, operations) ->
                 operations.forEach((method, operation) -> {
@@ -61,5 +61,30 @@ class OpenApiSecurityTest {
                     }
                 }));
         assertThat(missing).as("operations that Swagger UI's password login would not authorize").isEmpty();
+    }
+
+    /** HTTP Basic is listed exactly on the operations whose route accepts it (DRF's {@code /compat/drf/api/...}). */
+    @Test
+    @SuppressWarnings("unchecked")
+    void basic_isListedExactlyWhereTheRouteAcceptsIt() throws Exception {
+        Map<String, Object> document = openApi();
+        List<String> listed = new ArrayList<>();
+        List<String> accepting = new ArrayList<>();
+        ((Map<String, Map<String, Object>>) document.get("paths")).forEach((path, operations) ->
+                operations.forEach((method, operation) -> {
+                    if (!HTTP_METHODS.contains(method)) {
+                        return;
+                    }
+                    String key = method.toUpperCase() + " " + path;
+                    Object security = ((Map<String, Object>) operation).getOrDefault("security", document.get("security"));
+                    if (((List<Map<String, Object>>) security).stream().anyMatch(r -> r.containsKey("basic"))) {
+                        listed.add(key);
+                    }
+                    if (dev.mlapi.core.compat.drf.DrfRoutes.acceptsBasic(key)) {
+                        accepting.add(key);
+                    }
+                }));
+        assertThat(accepting).hasSize(9);
+        assertThat(listed).containsExactlyInAnyOrderElementsOf(accepting);
     }
 }

@@ -19,6 +19,10 @@ import java.util.Optional;
  * The authorizer function: API Gateway's Lambda REQUEST authorizer (payload 2.0, simple
  * responses) in front of every route whose operation requires a token. Answers
  * {@code {"isAuthorized": …, "context": {…}}}; the gateway caches it per Authorization header.
+ * HTTP Basic passes (its form only, no identity) on DRF's compatibility routes, whose function
+ * checks the password as a login; it is refused elsewhere. The cache is keyed by the header alone,
+ * so within its TTL a Basic header's first answer holds on every route: the functions re-check
+ * every request themselves, so a passed one meets the function's 401 off DRF's routes.
  */
 public final class AuthorizeTokenHandler
         implements RequestHandler<APIGatewayV2CustomAuthorizerEvent, SimpleIAMPolicyResponse> {
@@ -44,7 +48,8 @@ public final class AuthorizeTokenHandler
 
     @Override
     public SimpleIAMPolicyResponse handleRequest(APIGatewayV2CustomAuthorizerEvent event, Context context) {
-        BearerTokenCheck.Decision decision = check.check(authorizationOf(event));
+        String route = event.getRouteKey() != null ? event.getRouteKey() : event.getRawPath();
+        BearerTokenCheck.Decision decision = check.check(authorizationOf(event), route);
         return new SimpleIAMPolicyResponse(decision.allowed(), decision.context());
     }
 

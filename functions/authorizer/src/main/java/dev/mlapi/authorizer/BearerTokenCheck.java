@@ -1,6 +1,7 @@
 package dev.mlapi.authorizer;
 
 import dev.mlapi.core.auth.Authenticator;
+import dev.mlapi.core.auth.BasicCredentials;
 import dev.mlapi.core.auth.JwtService;
 import dev.mlapi.core.auth.Principal;
 import dev.mlapi.core.error.ApiException.Unauthorized;
@@ -56,17 +57,41 @@ public final class BearerTokenCheck implements Primer {
             return new Decision(true, Map.copyOf(context), "");
         }
 
+        /**
+         * HTTP Basic on a route that takes it (DRF's): passed on with no identity, for the function
+         * to check as a login (the stored user, the password, the login throttle). This authorizer
+         * reads no table, so it cannot check a password; the function behind never trusts this context.
+         */
+        static Decision passBasic() {
+            return new Decision(true, Map.of(), "");
+        }
+
         static Decision refuse(String reason) {
             return new Decision(false, Map.of(), reason);
         }
     }
 
-    /** Checks an {@code Authorization} header's value; never throws. */
+    /** Checks an {@code Authorization} header's value for a route that takes tokens only; never throws. */
     public Decision check(Optional<String> authorizationHeader) {
+        return check(authorizationHeader, null);
+    }
+
+    /**
+     * Checks an {@code Authorization} header's value for {@code routeKey} (e.g. {@code GET /compat/drf/api/images}):
+     * a well-formed HTTP Basic header passes on the routes that accept it ({@link BasicCredentials#acceptsRoute}: DRF's),
+     * a token everywhere; never throws.
+     */
+    public Decision check(Optional<String> authorizationHeader, String routeKey) {
         if (authorizationHeader.isEmpty() || authorizationHeader.get().isBlank()) {
             return log(Decision.refuse("no Authorization header"));
         }
         try {
+            if (BasicCredentials.isBasic(authorizationHeader) && BasicCredentials.acceptsRoute(routeKey)) {
+                // the form only (base64 of user:password); never the header or the password in a log
+                BasicCredentials.parse(authorizationHeader.get());
+                LOG.debug("passed HTTP Basic on {} to the function", routeKey);
+                return Decision.passBasic();
+            }
             return log(Decision.allow(authenticator.verifyToken(authorizationHeader).orElseThrow()));
         } catch (Unauthorized e) {
             return log(Decision.refuse(e.detail()));

@@ -107,6 +107,36 @@ class AuthorizeTokenHandlerTest {
     }
 
     @Test
+    void basicOnADrfRoute_isPassedOnWithoutIdentity_forTheFunctionToCheck_andRefusedElsewhere() {
+        String basic = "Basic " + Base64.getEncoder().encodeToString("drf-user:Pas$w0rd-longer".getBytes(StandardCharsets.UTF_8));
+        for (String route : new String[] {"POST /compat/drf/api/tags", "GET /compat/drf/api",
+                "GET /compat/drf/api/images/{id}", "GET /compat/drf/api/trackings"}) {
+            SimpleIAMPolicyResponse response = handler.handleRequest(event(basic, route), null);
+            assertThat(response.getIsAuthorized()).as(route).isTrue();
+            assertThat(response.getContext()).as("%s: no identity the authorizer did not check", route).isEmpty();
+        }
+        for (String route : new String[] {"POST /tags", "GET /images", "GET /models", "POST /compat/drf/api-token-auth",
+                "GET /compat/django/secret"}) {
+            assertThat(handler.handleRequest(event(basic, route), null).getIsAuthorized()).as(route).isFalse();
+        }
+        // not base64 of user:password: refused even on a DRF route
+        for (String malformed : new String[] {"Basic not*base64", "Basic " + Base64.getEncoder()
+                .encodeToString("no-colon".getBytes(StandardCharsets.UTF_8))}) {
+            assertThat(handler.handleRequest(event(malformed, "GET /compat/drf/api/images"), null).getIsAuthorized())
+                    .as(malformed).isFalse();
+        }
+    }
+
+    private static APIGatewayV2CustomAuthorizerEvent event(String header, String routeKey) {
+        APIGatewayV2CustomAuthorizerEvent event = load("authorizer-missing-header.json");
+        event.setHeaders(new HashMap<>(Map.of("authorization", header)));
+        event.setIdentitySource(List.of(header));
+        event.setRouteKey(routeKey);
+        event.setRawPath(routeKey.substring(routeKey.indexOf(' ') + 1));
+        return event;
+    }
+
+    @Test
     void headerIsFoundWhateverItsCase_orInTheIdentitySource() {
         String token = "Bearer " + issuer(SAMPLE_KEY, Instant.now()).issue(ALICE).token();
         APIGatewayV2CustomAuthorizerEvent event = load("authorizer-missing-header.json");

@@ -246,6 +246,8 @@ public final class FunctionCatalog {
             .optJvm(FULL_JIT_JVM)
             .optGrant(REQUEST_LOG_TABLE, "dynamodb:GetItem", "dynamodb:PutItem")
             .optGrant(REQUEST_LOG_INDEXES, "dynamodb:Query")
+            // HTTP Basic on DRF's /compat/drf/api/trackings/ is a password login: its failed-login counters.
+            .optGrant(LOGIN_ATTEMPTS_TABLE, "dynamodb:BatchGetItem", "dynamodb:UpdateItem")
             .build();
 
     public static final FunctionSpec REPORT = FunctionSpec.http("report")
@@ -285,6 +287,8 @@ public final class FunctionCatalog {
             .optGrant(MODELS_OBJECTS, "s3:GetObject")
             .optGrant(TRAINING_JOBS_TABLE, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
             .optGrant(IMAGE_TASKS_QUEUE, "sqs:SendMessage")
+            // HTTP Basic on DRF's /compat/drf/api/images/ and tags/ is a password login: its failed-login counters.
+            .optGrant(LOGIN_ATTEMPTS_TABLE, "dynamodb:BatchGetItem", "dynamodb:UpdateItem")
             .optEnv(Env.DEFAULT_IMAGE_MODEL, new Parameter(StackParameter.DEFAULT_IMAGE_MODEL))
             .build();
 

@@ -2,6 +2,7 @@ package dev.mlapi.core;
 
 import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.auth.Authenticator;
+import dev.mlapi.core.auth.BasicCredentials;
 import dev.mlapi.core.auth.JwtService;
 import dev.mlapi.core.auth.PasswordHasher;
 import dev.mlapi.core.aws.AwsClients;
@@ -24,6 +25,7 @@ import dev.mlapi.core.requestlog.RequestLog;
 import dev.mlapi.core.rollup.RequestRollups;
 import dev.mlapi.core.users.CredentialLookup;
 import dev.mlapi.core.users.LoginAttempts;
+import dev.mlapi.core.users.LoginThrottle;
 import dev.mlapi.core.users.TokenStore;
 import dev.mlapi.core.users.UserStore;
 import dev.mlapi.core.users.Role;
@@ -64,6 +66,8 @@ public final class Wiring {
     private final Supplier<JwtService> jwt;
     private final Supplier<PasswordHasher> passwordHasher;
     private final Supplier<LoginAttempts> loginAttempts;
+    /** HTTP Basic's check (DRF's routes), built on the first Basic request: its cache lives as long as the container. */
+    private final Supplier<BasicCredentials> basicCredentials;
     private final SecretResolver secrets;
     private final Supplier<AfterResponse> afterResponse;
 
@@ -102,6 +106,8 @@ public final class Wiring {
         this.passwordHasher = memoize(PasswordHasher::new);
         this.loginAttempts = memoize(() -> new DynamoDbLoginAttempts(dynamoDb.get(),
                 config.environment().tableName(TableCatalog.LOGIN_ATTEMPTS)));
+        this.basicCredentials = memoize(() -> BasicCredentials.withDefaults(userStore.get(), passwordHasher.get(),
+                LoginThrottle.withDefaults(loginAttempts.get(), clock), clock));
     }
 
     public static Wiring fromEnvironment() {
@@ -207,7 +213,7 @@ public final class Wiring {
     }
 
     public Authenticator authenticator() {
-        return new Authenticator(jwt(), credentialLookup.get());
+        return new Authenticator(jwt(), credentialLookup.get(), basicCredentials);
     }
 
     /** Only HTTP functions verify tokens; an event function starts without the key. */

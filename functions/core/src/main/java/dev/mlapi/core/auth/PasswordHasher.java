@@ -14,7 +14,7 @@ import javax.crypto.spec.PBEKeySpec;
  * {@code pbkdf2-sha256$iterations$salt$hash} so the cost can be raised later without breaking
  * stored hashes. Comparison is constant-time.
  */
-public final class PasswordHasher {
+public final class PasswordHasher implements PasswordVerifier {
 
     /** OWASP Password Storage Cheat Sheet's figure for PBKDF2-HMAC-SHA256. */
     public static final int DEFAULT_ITERATIONS = 600_000;
@@ -43,6 +43,7 @@ public final class PasswordHasher {
         return SCHEME + "$" + iterations + "$" + b64.encodeToString(salt) + "$" + b64.encodeToString(hash);
     }
 
+    @Override
     public boolean verify(String password, String encoded) {
         String[] parts = encoded.split("\\$");
         if (parts.length != 4 || !parts[0].equals(SCHEME)) {
@@ -56,6 +57,7 @@ public final class PasswordHasher {
     }
 
     /** Spends the same time as a real verification, for unknown users. */
+    @Override
     public void verifyDecoy(String password) {
         verify(password, decoy.get());
     }

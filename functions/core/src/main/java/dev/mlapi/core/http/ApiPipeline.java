@@ -365,6 +365,15 @@ public final class ApiPipeline implements Primer {
             return TokenCheck.DONE;
         }
         Authenticator tokens = authenticator.get();
+        if (tokens.acceptsBasic(request.routeKey(), header)) {
+            // HTTP Basic where the route takes it (DRF's): the stored user, the password and the login throttle, now.
+            Principal caller = tokens.authenticateBasic(header.orElseThrow(), Optional.ofNullable(request.sourceIp()));
+            request.authenticate(caller);
+            if (access == Access.ADMIN && !caller.isAdmin()) {
+                throw new Forbidden("this route requires the admin role");
+            }
+            return TokenCheck.DONE;
+        }
         Principal claimed = tokens.verifyToken(header).orElseThrow(ApiPipeline::tokenRequired);
         boolean primingGet = rehearsal && request.method().equals("GET");
         if (access == Access.USER_OVERLAPPED && !primingGet) {

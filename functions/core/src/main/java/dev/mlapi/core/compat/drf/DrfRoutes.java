@@ -3,6 +3,7 @@ package dev.mlapi.core.compat.drf;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mlapi.core.auth.BasicCredentials;
 import dev.mlapi.core.compat.Answers;
 import dev.mlapi.core.compat.NativeCall;
 import dev.mlapi.core.http.AdaptedRoute;
@@ -25,8 +26,9 @@ import java.util.stream.Collectors;
  * <p>Pages: {@code next} is the absolute URL of the same route with the native cursor
  * ({@code ?cursor=}); pages go forward only, so {@code previous} is null; {@code count} is known
  * only when one page holds everything (else null: counting would read every record).
- * HTTP Basic is not accepted (see {@code Authenticator}): {@code POST /compat/drf/api-token-auth/}
- * gives DRF's {@code {"token"}} for {@code Authorization: Token <token>}.
+ * HTTP Basic ({@code -u user:pass}) is accepted on the {@code /api/...} routes ({@link #acceptsBasic};
+ * checked by {@code Authenticator} as a login is); {@code POST /compat/drf/api-token-auth/} gives
+ * DRF's {@code {"token"}} for {@code Authorization: Token <token>}.
  */
 public final class DrfRoutes {
 
@@ -62,6 +64,11 @@ public final class DrfRoutes {
                             page -> page(request, page, DrfRoutes::tracking))));
 
     private DrfRoutes() {
+    }
+
+    /** Whether a route accepts HTTP Basic: DRF's {@code /api/} and everything under it ({@link BasicCredentials#acceptsRoute}). */
+    public static boolean acceptsBasic(String routeKeyOrPath) {
+        return BasicCredentials.acceptsRoute(routeKeyOrPath);
     }
 
     /** DRF's API root: the caller must be signed in (checked by the native route); the list's links. */
