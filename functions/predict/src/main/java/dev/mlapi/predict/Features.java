@@ -4,88 +4,141 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.core.error.ApiException.FieldError;
 import dev.mlapi.core.error.ApiException.InvalidInput;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Turns request instances into the rows a model takes, checking each against the model's
- * features: count, names, finite numbers. Every problem is a field error naming the instance and
- * the feature ({@code instances[3][1]}, {@code instances[0].petal_width}); all of them are
- * reported at once, up to {@link #MAX_ERRORS}.
+ * features: count, names, finite numbers. Each value goes straight into one row-major buffer of
+ * the graph's input type (rows × features), with no row of its own. Every problem is a field
+ * error naming the instance and the feature ({@code instances[3][1]}, {@code instances[0].petal_width});
+ * all of them are reported at once, up to {@link #MAX_ERRORS}. Made once per loaded model.
  */
-final class Features {
+final class Features implements InstanceDecoder {
 
     static final int MAX_ERRORS = 20;
 
-    private Features() {
-    }
+    /** The graph's fixed feature count, else the manifest's names' count, else -1 (the first array decides). */
+    private final int width;
+    private final List<String> names;
+    private final Map<String, Integer> index;
+    private final boolean doubles;
 
     /**
      * @param featureCount the graph's fixed feature count, or -1 when dynamic
      * @param names        the manifest's feature names in model order; empty when unknown
+     * @param doubles      whether the graph's input is double (else float)
      */
-    static double[][] rows(List<JsonNode> instances, long featureCount, List<String> names) {
-        int width = (int) (featureCount > 0 ? featureCount : names.isEmpty() ? -1 : names.size());
-        List<FieldError> errors = new ArrayList<>();
-        double[][] rows = new double[instances.size()][];
-        for (int i = 0; i < instances.size() && errors.size() < MAX_ERRORS; i++) {
+    Features(long featureCount, List<String> names, boolean doubles) {
+        this.width = (int) (featureCount > 0 ? featureCount : names.isEmpty() ? -1 : names.size());
+        this.names = List.copyOf(names);
+        this.index = new HashMap<>(names.size() * 2);
+        for (int i = 0; i < names.size(); i++) {
+            index.putIfAbsent(names.get(i), i);
+        }
+        this.doubles = doubles;
+    }
+
+    @Override
+    public TabularModel.Rows decode(List<JsonNode> instances) {
+        int count = instances.size();
+        int width = this.width;
+        float[] floats = null;
+        double[] values = null;
+        if (width >= 0) {
+            if (doubles) {
+                values = new double[count * width];
+            } else {
+                floats = new float[count * width];
+            }
+        }
+        List<FieldError> errors = new ArrayList<>(0);
+        for (int i = 0; i < count && errors.size() < MAX_ERRORS; i++) {
             JsonNode instance = instances.get(i);
-            String at = "instances[" + i + "]";
             if (instance.isArray()) {
                 if (width < 0) {
                     width = instance.size();
+                    if (doubles) {
+                        values = new double[count * width];
+                    } else {
+                        floats = new float[count * width];
+                    }
                 }
                 if (instance.size() != width) {
-                    errors.add(new FieldError(at, "has " + instance.size() + " values; the model takes " + width
+                    errors.add(new FieldError(at(i), "has " + instance.size() + " values; the model takes " + width
                             + " features" + (names.isEmpty() ? "" : " " + names)));
                     continue;
                 }
-                rows[i] = new double[width];
+                int base = i * width;
                 for (int f = 0; f < width; f++) {
-                    rows[i][f] = number(instance.get(f), at + "[" + f + "]", errors);
+                    double value = number(instance.get(f), i, f, null, errors);
+                    if (doubles) {
+                        values[base + f] = value;
+                    } else {
+                        floats[base + f] = (float) value;
+                    }
                 }
+            } else if (names.isEmpty()) {
+                errors.add(new FieldError(at(i), "this model has no feature names in its manifest: give the instance"
+                        + " as an array of " + (width > 0 ? width + " " : "") + "values in feature order"));
+            } else if (names.size() != width) {
+                errors.add(new FieldError(at(i), "this model's manifest names " + names.size() + " features but its"
+                        + " graph takes " + width + ": give the instance as an array of " + width
+                        + " values in feature order"));
             } else {
-                if (names.isEmpty()) {
-                    errors.add(new FieldError(at, "this model has no feature names in its manifest: give the instance"
-                            + " as an array of " + (width > 0 ? width + " " : "") + "values in feature order"));
-                    continue;
-                }
-                rows[i] = byName(instance, names, at, errors);
+                byName(instance, i, i * width, floats, values, errors);
             }
         }
         if (!errors.isEmpty()) {
             throw invalid(errors);
         }
-        return rows;
+        if (width < 0) {
+            width = 0;
+            values = doubles ? new double[0] : null;
+            floats = doubles ? null : new float[0];
+        }
+        return new TabularModel.Rows(count, width, floats, values, null, 0);
     }
 
-    private static double[] byName(JsonNode instance, List<String> names, String at, List<FieldError> errors) {
-        double[] row = new double[names.size()];
-        Set<String> seen = new HashSet<>();
+    private void byName(JsonNode instance, int i, int base, float[] floats, double[] values, List<FieldError> errors) {
+        boolean[] seen = new boolean[names.size()];
         for (Iterator<Map.Entry<String, JsonNode>> it = instance.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> field = it.next();
-            int index = names.indexOf(field.getKey());
-            if (index < 0) {
-                errors.add(new FieldError(at + "." + field.getKey(), "is not a feature of this model; its features are "
-                        + names));
+            Integer position = index.get(field.getKey());
+            if (position == null) {
+                errors.add(new FieldError(at(i) + "." + field.getKey(), "is not a feature of this model; its features"
+                        + " are " + names));
             } else {
-                seen.add(field.getKey());
-                row[index] = number(field.getValue(), at + "." + field.getKey(), errors);
+                seen[position] = true;
+                double value = number(field.getValue(), i, -1, field.getKey(), errors);
+                if (values != null) {
+                    values[base + position] = value;
+                } else {
+                    floats[base + position] = (float) value;
+                }
             }
         }
-        for (String name : names) {
-            if (!seen.contains(name)) {
-                errors.add(new FieldError(at + "." + name, "is missing"));
+        for (int f = 0; f < seen.length; f++) {
+            if (!seen[f]) {
+                errors.add(new FieldError(at(i) + "." + names.get(f), "is missing"));
             }
         }
-        return row;
+    }
+
+    private static String at(int instance) {
+        return "instances[" + instance + "]";
+    }
+
+    /** How an error names a value: {@code instances[3][1]} by position, {@code instances[3].petal_width} by name. */
+    private static String field(int instance, int position, String name) {
+        return name != null ? at(instance) + "." + name : at(instance) + "[" + position + "]";
     }
 
     /** A finite number, given as a JSON number or (from a query string) as text. */
-    private static double number(JsonNode node, String field, List<FieldError> errors) {
+    private static double number(JsonNode node, int instance, int position, String name, List<FieldError> errors) {
         double value;
         if (node.isNumber()) {
             value = node.doubleValue();
@@ -93,16 +146,17 @@ final class Features {
             try {
                 value = Double.parseDouble(node.asText().trim());
             } catch (NumberFormatException e) {
-                errors.add(new FieldError(field, "must be a number, got '" + node.asText() + "'"));
+                errors.add(new FieldError(field(instance, position, name), "must be a number, got '" + node.asText()
+                        + "'"));
                 return 0;
             }
         } else {
-            errors.add(new FieldError(field, "must be a number, got " + (node.isNull() ? "null" : node.getNodeType()
-                    .toString().toLowerCase(java.util.Locale.ROOT))));
+            errors.add(new FieldError(field(instance, position, name), "must be a number, got " + (node.isNull()
+                    ? "null" : node.getNodeType().toString().toLowerCase(Locale.ROOT))));
             return 0;
         }
         if (!Double.isFinite(value)) {
-            errors.add(new FieldError(field, "must be a finite number, got " + node.asText()));
+            errors.add(new FieldError(field(instance, position, name), "must be a finite number, got " + node.asText()));
         }
         return value;
     }

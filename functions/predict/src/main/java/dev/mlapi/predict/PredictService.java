@@ -12,6 +12,7 @@ import dev.mlapi.core.observability.Telemetry;
 import dev.mlapi.core.requestlog.RequestLogFields;
 import dev.mlapi.core.runtime.Primer;
 import dev.mlapi.inference.Djl;
+import dev.mlapi.inference.LoadedModel;
 import dev.mlapi.inference.ModelCache;
 import dev.mlapi.inference.ModelKey;
 import dev.mlapi.predict.PredictResult.ModelInfo;
@@ -28,7 +29,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.List;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,11 +46,11 @@ public final class PredictService implements AutoCloseable, Primer {
     private static final Logger LOG = LoggerFactory.getLogger(PredictService.class);
 
     private final TabularModels models;
-    private final ModelCache<TabularModel> cache;
+    private final ModelCache<Loaded> cache;
     private final ModelCatalog catalog;
     private final ModelsToPrime toPrime;
 
-    PredictService(TabularModels models, ModelCache<TabularModel> cache, ModelCatalog catalog, ModelsToPrime toPrime) {
+    PredictService(TabularModels models, ModelCache<Loaded> cache, ModelCatalog catalog, ModelsToPrime toPrime) {
         this.models = models;
         this.cache = cache;
         this.catalog = catalog;
@@ -111,16 +111,36 @@ public final class PredictService implements AutoCloseable, Primer {
      */
     List<TabularModel.Output> score(Manifest manifest, List<JsonNode> instances) {
         try (var lease = cache.acquire(TabularModels.cacheKey(manifest),
-                () -> Telemetry.timeModelLoad(manifest.ref(), () -> models.load(manifest)))) {
-            TabularModel model = lease.model();
-            Optional<RawColumns> columns = RawColumns.of(manifest);
-            if (columns.isPresent()) {
-                RawColumns.Rows rows = columns.get().rows(instances);
-                return Telemetry.timeInference(manifest.ref(), () -> model.predict(rows.numeric(), rows.text()));
-            }
-            double[][] rows = Features.rows(instances, model.featureCount(), manifest.featureNames());
-            return Telemetry.timeInference(manifest.ref(), () -> model.predict(rows));
+                () -> Telemetry.timeModelLoad(manifest.ref(), () -> load(manifest)))) {
+            Loaded loaded = lease.model();
+            TabularModel.Rows rows = loaded.decoder().decode(instances);
+            return Telemetry.timeInference(manifest.ref(), () -> loaded.model().predict(rows));
         }
+    }
+
+    /**
+     * A loaded model with the decoder of its instances (its raw columns or its features, as its
+     * manifest says), as the cache keeps them: a registered version never changes, so neither is
+     * worked out again per request.
+     */
+    record Loaded(TabularModel model, InstanceDecoder decoder) implements LoadedModel {
+
+        @Override
+        public long footprintBytes() {
+            return model.footprintBytes();
+        }
+
+        @Override
+        public void close() {
+            model.close();
+        }
+    }
+
+    private Loaded load(Manifest manifest) {
+        TabularModel model = models.load(manifest);
+        InstanceDecoder decoder = RawColumns.of(manifest).<InstanceDecoder>map(c -> c)
+                .orElseGet(() -> new Features(model.featureCount(), manifest.featureNames(), model.takesDoubles()));
+        return new Loaded(model, decoder);
     }
 
     /**
@@ -177,7 +197,7 @@ public final class PredictService implements AutoCloseable, Primer {
             return false;
         }
         long started = System.nanoTime();
-        try (var lease = cache.acquire(TabularModels.cacheKey(manifest), () -> models.load(manifest))) {
+        try (var lease = cache.acquire(TabularModels.cacheKey(manifest), () -> load(manifest))) {
             predictGenerated(manifest, lease.model());
             LOG.info("primed {} ({}) in {} ms", ref, manifest.ref(), (System.nanoTime() - started) / 1_000_000);
         } catch (RuntimeException e) {
@@ -191,33 +211,32 @@ public final class PredictService implements AutoCloseable, Primer {
      * manifest names them, else as an array), the model, the answer and its JSON; no telemetry and
      * no request-log fields, so nothing is recorded. Skipped when the width is unknown.
      */
-    private static void predictGenerated(Manifest manifest, TabularModel model) {
+    private static void predictGenerated(Manifest manifest, Loaded loaded) {
         long started = System.nanoTime();
-        Optional<RawColumns> columns = RawColumns.of(manifest);
-        if (columns.isPresent()) {
-            // every cell blank: the graph imputes them all
-            RawColumns.Rows rows = columns.get().rows(List.of(Json.mapper().createObjectNode()));
-            Json.write(result(manifest, model.predict(rows.numeric(), rows.text()), started));
-            return;
-        }
-        List<String> names = manifest.featureNames();
-        int width = (int) (model.featureCount() > 0 ? model.featureCount() : names.size());
-        if (width <= 0) {
-            return;
-        }
+        TabularModel model = loaded.model();
         JsonNode instance;
-        if (names.size() == width) {
-            ObjectNode byName = Json.mapper().createObjectNode();
-            names.forEach(name -> byName.put(name, 0.0));
-            instance = byName;
+        if (loaded.decoder() instanceof RawColumns) {
+            // every cell blank: the graph imputes them all
+            instance = Json.mapper().createObjectNode();
         } else {
-            ArrayNode values = Json.mapper().createArrayNode();
-            for (int i = 0; i < width; i++) {
-                values.add(0.0);
+            List<String> names = manifest.featureNames();
+            int width = (int) (model.featureCount() > 0 ? model.featureCount() : names.size());
+            if (width <= 0) {
+                return;
             }
-            instance = values;
+            if (names.size() == width) {
+                ObjectNode byName = Json.mapper().createObjectNode();
+                names.forEach(name -> byName.put(name, 0.0));
+                instance = byName;
+            } else {
+                ArrayNode values = Json.mapper().createArrayNode();
+                for (int i = 0; i < width; i++) {
+                    values.add(0.0);
+                }
+                instance = values;
+            }
         }
-        double[][] rows = Features.rows(List.of(instance), model.featureCount(), names);
+        TabularModel.Rows rows = loaded.decoder().decode(List.of(instance));
         Json.write(result(manifest, model.predict(rows), started));
     }
 

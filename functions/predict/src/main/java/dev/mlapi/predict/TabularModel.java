@@ -17,7 +17,6 @@ import dev.mlapi.inference.LoadedModel;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -175,20 +174,37 @@ public final class TabularModel implements LoadedModel {
         return task;
     }
 
+    /** Whether the graph's numeric input is double (the train function's graphs) rather than float (scikit-learn's). */
+    public boolean takesDoubles() {
+        return doubleInput;
+    }
+
+    /**
+     * Instances laid out as the graph takes them, row-major: {@code count × width} numbers, in
+     * {@code floats} or {@code doubles} (whichever the graph's input is, see {@link #takesDoubles()};
+     * the other is null), and for a graph with a {@code text} input {@code count × textWidth}
+     * strings in {@code text} (else null).
+     */
+    public record Rows(int count, int width, float[] floats, double[] doubles, String[] text, int textWidth) {
+
+        /** Rows of numbers only, as doubles. */
+        public static Rows of(double[][] rows) {
+            int width = rows.length == 0 ? 0 : rows[0].length;
+            double[] flat = new double[rows.length * width];
+            for (int i = 0; i < rows.length; i++) {
+                System.arraycopy(rows[i], 0, flat, i * width, width);
+            }
+            return new Rows(rows.length, width, null, flat, null, 0);
+        }
+    }
+
     /**
      * Runs the rows through the model.
      *
      * @throws Unprocessable if ONNX Runtime rejects the input or the outputs are not what the graph declared
      */
     public List<Output> predict(double[][] rows) {
-        int width = rows.length == 0 ? 0 : rows[0].length;
-        long[] shape = {rows.length, width};
-        try (OnnxTensor tensor = tensor(rows, shape);
-                OrtSession.Result result = session.run(Map.of(inputName, tensor))) {
-            return task == Task.REGRESSION ? values(result, rows.length) : classes(result, rows.length);
-        } catch (OrtException e) {
-            throw new Unprocessable("model '" + ref + "' could not process the input: " + e.getMessage(), e);
-        }
+        return predict(Rows.of(rows));
     }
 
     /** The graph takes raw rows: a {@code text} input (and a {@code numeric} one) in front of its encoding. */
@@ -204,21 +220,40 @@ public final class TabularModel implements LoadedModel {
         if (text == null || textInput.isEmpty()) {
             return predict(numeric);
         }
-        Map<String, OnnxTensor> inputs = new java.util.HashMap<>();
-        try {
-            OrtEnvironment environment = OrtEnvironment.getEnvironment();
-            int width = text.length == 0 ? 0 : text[0].length;
-            String[] flat = new String[text.length * width];
-            for (int i = 0; i < text.length; i++) {
-                System.arraycopy(text[i], 0, flat, i * width, width);
+        int width = text.length == 0 ? 0 : text[0].length;
+        String[] flat = new String[text.length * width];
+        for (int i = 0; i < text.length; i++) {
+            System.arraycopy(text[i], 0, flat, i * width, width);
+        }
+        Rows numbers = Rows.of(numeric);
+        return predict(new Rows(text.length, numbers.width(), null, numbers.doubles(), flat, width));
+    }
+
+    /**
+     * Runs {@code rows} through the model: the numbers as its input (or its {@code numeric} input)
+     * and, when the graph has a {@code text} input and the rows have text, the text as that.
+     *
+     * @throws Unprocessable if ONNX Runtime rejects the input or the outputs are not what the graph declared
+     */
+    public List<Output> predict(Rows rows) {
+        OrtEnvironment environment = OrtEnvironment.getEnvironment();
+        if (rows.text() == null || textInput.isEmpty()) {
+            try (OnnxTensor tensor = numbers(environment, rows);
+                    OrtSession.Result result = session.run(Map.of(inputName, tensor))) {
+                return outputs(result, rows.count());
+            } catch (OrtException e) {
+                throw new Unprocessable("model '" + ref + "' could not process the input: " + e.getMessage(), e);
             }
-            inputs.put(textInput.get(), OnnxTensor.createTensor(environment, flat, new long[] {text.length, width}));
+        }
+        Map<String, OnnxTensor> inputs = new java.util.HashMap<>(4);
+        try {
+            inputs.put(textInput.get(), OnnxTensor.createTensor(environment, rows.text(),
+                    new long[] {rows.count(), rows.textWidth()}));
             if (numericInput.isPresent()) {
-                int numbers = numeric.length == 0 ? 0 : numeric[0].length;
-                inputs.put(numericInput.get(), tensor(numeric, new long[] {numeric.length, numbers}));
+                inputs.put(numericInput.get(), numbers(environment, rows));
             }
             try (OrtSession.Result result = session.run(inputs)) {
-                return task == Task.REGRESSION ? values(result, text.length) : classes(result, text.length);
+                return outputs(result, rows.count());
             }
         } catch (OrtException e) {
             throw new Unprocessable("model '" + ref + "' could not process the input: " + e.getMessage(), e);
@@ -227,23 +262,31 @@ public final class TabularModel implements LoadedModel {
         }
     }
 
-    private OnnxTensor tensor(double[][] rows, long[] shape) throws OrtException {
-        int width = (int) shape[1];
-        OrtEnvironment environment = OrtEnvironment.getEnvironment();
+    private List<Output> outputs(OrtSession.Result result, int rows) throws OrtException {
+        return task == Task.REGRESSION ? values(result, rows) : classes(result, rows);
+    }
+
+    /** The rows' numbers as a tensor of the graph's input type (converted only if they came in the other). */
+    private OnnxTensor numbers(OrtEnvironment environment, Rows rows) throws OrtException {
+        long[] shape = {rows.count(), rows.width()};
         if (doubleInput) {
-            DoubleBuffer buffer = DoubleBuffer.allocate(rows.length * width);
-            for (double[] row : rows) {
-                buffer.put(row);
+            double[] values = rows.doubles();
+            if (values == null) {
+                values = new double[rows.floats().length];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = rows.floats()[i];
+                }
             }
-            return OnnxTensor.createTensor(environment, buffer.flip(), shape);
+            return OnnxTensor.createTensor(environment, DoubleBuffer.wrap(values), shape);
         }
-        FloatBuffer buffer = FloatBuffer.allocate(rows.length * width);
-        for (double[] row : rows) {
-            for (double v : row) {
-                buffer.put((float) v);
+        float[] values = rows.floats();
+        if (values == null) {
+            values = new float[rows.doubles().length];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) rows.doubles()[i];
             }
         }
-        return OnnxTensor.createTensor(environment, buffer.flip(), shape);
+        return OnnxTensor.createTensor(environment, FloatBuffer.wrap(values), shape);
     }
 
     private List<Output> values(OrtSession.Result result, int rows) {
@@ -258,18 +301,27 @@ public final class TabularModel implements LoadedModel {
     private List<Output> classes(OrtSession.Result result, int rows) throws OrtException {
         List<Map<String, Double>> probabilities = probabilityOutput.isPresent()
                 ? probabilities(output(result, probabilityOutput.get()), rows) : null;
-        List<String> labels = labelOutput.isPresent() ? labels(output(result, labelOutput.get()), rows) : null;
+        // Read only when needed: a row without probabilities takes the label output's.
+        List<String> labels = labelOutput.isPresent()
+                && (probabilities == null || probabilities.stream().anyMatch(Map::isEmpty))
+                ? labels(output(result, labelOutput.get()), rows) : null;
         List<Output> outputs = new ArrayList<>(rows);
         for (int i = 0; i < rows; i++) {
             if (probabilities == null) {
                 outputs.add(new Output(labels.get(i), null, null));
             } else {
                 // Labels come from the probabilities: ONNX Runtime's two-class TreeEnsembleClassifier
-                // can label a row against its own probabilities (ARCHITECTURE.md).
+                // can label a row against its own probabilities (ARCHITECTURE.md). The first of equals wins.
                 Map<String, Double> p = probabilities.get(i);
-                String best = p.entrySet().stream().max(Comparator.comparingDouble(Map.Entry<String, Double>::getValue))
-                        .map(Map.Entry::getKey).orElse(labels == null ? null : labels.get(i));
-                outputs.add(new Output(best, p, null));
+                String best = null;
+                double highest = 0;
+                for (Map.Entry<String, Double> entry : p.entrySet()) {
+                    if (best == null || Double.compare(entry.getValue(), highest) > 0) {
+                        best = entry.getKey();
+                        highest = entry.getValue();
+                    }
+                }
+                outputs.add(new Output(best != null ? best : labels == null ? null : labels.get(i), p, null));
             }
         }
         return outputs;
@@ -282,8 +334,16 @@ public final class TabularModel implements LoadedModel {
     private List<Map<String, Double>> probabilities(OnnxValue output, int rows) throws OrtException {
         List<Map<String, Double>> all = new ArrayList<>(rows);
         if (output instanceof OnnxSequence sequence) {
+            ClassOrder order = null;
             for (OnnxValue element : sequence.getValue()) {
-                all.add(ordered(((OnnxMap) element).getValue()));
+                Map<?, ?> map = ((OnnxMap) element).getValue();
+                // Every row of a ZipMap has the same classes: their order is worked out once.
+                Map<String, Double> row = order == null ? null : order.row(map, true);
+                if (row == null) {
+                    order = order(map);
+                    row = order.row(map, false);
+                }
+                all.add(row);
             }
         } else {
             double[] flat = numbers(output, -1);
@@ -303,8 +363,31 @@ public final class TabularModel implements LoadedModel {
         return all;
     }
 
+    /** The classes of a ZipMap row in the answer's order: by name, and the map's own key for each. */
+    private record ClassOrder(String[] names, Object[] keys) {
+
+        /**
+         * The row by class name in this order; when {@code exact}, null unless {@code map}'s classes
+         * are exactly these (else the order was made from {@code map} itself).
+         */
+        Map<String, Double> row(Map<?, ?> map, boolean exact) {
+            if (exact && map.size() != keys.length) {
+                return null;
+            }
+            Map<String, Double> row = new LinkedHashMap<>(keys.length * 2);
+            for (int c = 0; c < keys.length; c++) {
+                Object value = map.get(keys[c]);
+                if (value == null) {
+                    return null;
+                }
+                row.put(names[c], roundFloat(((Number) value).doubleValue()));
+            }
+            return row;
+        }
+    }
+
     /** The classes in the manifest's label order when it names them all, else sorted (scikit-learn's {@code classes_}). */
-    private Map<String, Double> ordered(Map<?, ?> map) {
+    private ClassOrder order(Map<?, ?> map) {
         List<Object> keys = new ArrayList<>(map.keySet());
         boolean numeric = keys.stream().allMatch(k -> k instanceof Long);
         Map<String, Object> byName = new LinkedHashMap<>();
@@ -317,11 +400,7 @@ public final class TabularModel implements LoadedModel {
         } else {
             names = byName.keySet().stream().sorted().toList();
         }
-        Map<String, Double> row = new LinkedHashMap<>();
-        for (String name : names) {
-            row.put(name, roundFloat(((Number) map.get(byName.get(name))).doubleValue()));
-        }
-        return row;
+        return new ClassOrder(names.toArray(String[]::new), names.stream().map(byName::get).toArray());
     }
 
     private List<String> labels(OnnxValue output, int rows) {
@@ -372,10 +451,32 @@ public final class TabularModel implements LoadedModel {
         return values;
     }
 
-    /** A float as its shortest decimal (0.8f is 0.8, not 0.800000011920929). */
+    /**
+     * A float as its shortest decimal (0.8f is 0.8, not 0.800000011920929). The text round trip
+     * costs about a microsecond, and a model's probabilities repeat (a forest's leaves, 0 and 1),
+     * so the last answers are kept in a small table by the float's bits (a race only recomputes).
+     */
     private static double roundFloat(double value) {
         float f = (float) value;
-        return Float.isFinite(f) && (double) f == value ? Double.parseDouble(Float.toString(f)) : value;
+        if (!Float.isFinite(f) || (double) f != value) {
+            return value;
+        }
+        int bits = Float.floatToRawIntBits(f);
+        int slot = (bits * 0x9E3779B9) >>> (32 - ROUNDED_BITS);
+        Rounded known = ROUNDED[slot];
+        if (known != null && known.bits() == bits) {
+            return known.value();
+        }
+        double rounded = Double.parseDouble(Float.toString(f));
+        ROUNDED[slot] = new Rounded(bits, rounded);
+        return rounded;
+    }
+
+    private static final int ROUNDED_BITS = 10;
+    private static final Rounded[] ROUNDED = new Rounded[1 << ROUNDED_BITS];
+
+    /** A float's bits and its shortest decimal as a double (final fields: safely published through the table). */
+    private record Rounded(int bits, double value) {
     }
 
     private static String describe(Map<String, NodeInfo> nodes) {

@@ -2,6 +2,7 @@ package dev.mlapi.registry;
 
 import dev.mlapi.core.error.ApiException.NotFound;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Port to the model registry (S3 in every mode). The consumers' view: resolve a reference to an
@@ -22,6 +23,15 @@ public interface ModelRegistry {
 
     /** The bytes of one stored file of a version (checked against the manifest's sha256). */
     byte[] readFile(Manifest manifest, String fileName);
+
+    /**
+     * Whether version {@code version} of {@code name} is still registered (not deleted). A version's
+     * manifest never changes once registered, so this is all a remembered manifest needs asking
+     * again; the S3 registry answers it with a HEAD, without reading or parsing the manifest.
+     */
+    default boolean isRegistered(String name, int version) {
+        return find(new ModelRef(name, OptionalInt.of(version), Optional.empty())).isPresent();
+    }
 
     /** The manifest a reference points at now, or empty where {@link #resolve(ModelRef)} would answer 404. */
     default Optional<Manifest> find(ModelRef ref) {

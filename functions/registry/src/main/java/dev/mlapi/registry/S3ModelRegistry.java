@@ -211,6 +211,12 @@ public final class S3ModelRegistry implements ModelRegistryWriter, ModelCatalog 
                 .orElseGet(() -> ModelRoute.of(stable));
     }
 
+    /** A HEAD of the version's manifest: no read, no parse. */
+    @Override
+    public boolean isRegistered(String name, int version) {
+        return exists(manifestKey(ModelRef.requireName("model", name), version));
+    }
+
     @Override
     public byte[] readFile(Manifest manifest, String fileName) {
         FileEntry entry = manifest.files().stream().filter(f -> f.name().equals(fileName)).findFirst()

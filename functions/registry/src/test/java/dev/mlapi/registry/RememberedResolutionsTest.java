@@ -10,11 +10,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Resolutions are served from memory for the TTL, then read again; a 404 is never remembered. */
+/**
+ * Resolutions are served from memory for the TTL, then read again; a version's manifest is kept and
+ * only its existence asked again; a 404 is never remembered.
+ */
 class RememberedResolutionsTest {
 
     static TestStack stack;
@@ -89,5 +93,56 @@ class RememberedResolutionsTest {
         int second = register("remembered-b");
         remembered.forget();
         assertThat(remembered.resolve(bare).version()).isEqualTo(second);
+    }
+
+    /** The S3 registry, counting manifest resolutions and existence checks. */
+    static final class CountingRegistry implements ModelRegistry {
+        final AtomicInteger resolutions = new AtomicInteger();
+        final AtomicInteger checks = new AtomicInteger();
+
+        @Override
+        public Manifest resolve(ModelRef ref) {
+            resolutions.incrementAndGet();
+            return registry.resolve(ref);
+        }
+
+        @Override
+        public boolean isRegistered(String name, int version) {
+            checks.incrementAndGet();
+            return registry.isRegistered(name, version);
+        }
+
+        @Override
+        public byte[] readFile(Manifest manifest, String fileName) {
+            return registry.readFile(manifest, fileName);
+        }
+    }
+
+    @Test
+    void resolve_ofAVersion_keepsItsManifest_asksOnlyWhetherItStillExists_andADeletedOneIs404AfterTheTtl() {
+        HandClock clock = new HandClock();
+        CountingRegistry counting = new CountingRegistry();
+        RememberedResolutions remembered = new RememberedResolutions(counting, clock);
+        register("remembered-c");
+        int version = register("remembered-c");
+        ModelRef ref = ModelRef.parse("model", "remembered-c:" + version);
+        Manifest first = remembered.resolve(ref);
+
+        clock.advance(RememberedResolutions.TTL);
+        assertThat(remembered.resolve(ref)).isSameAs(first);
+        clock.advance(RememberedResolutions.TTL.multipliedBy(3));
+        assertThat(remembered.resolve(ref)).isSameAs(first);
+        assertThat(remembered.resolve(ref)).isSameAs(first);
+        assertThat(counting.resolutions).as("the manifest was read once").hasValue(1);
+        assertThat(counting.checks).as("its existence asked once per TTL").hasValue(2);
+
+        registry.deleteVersion("remembered-c", version);
+        assertThat(remembered.resolve(ref)).as("within the TTL").isSameAs(first);
+        clock.advance(RememberedResolutions.TTL);
+        assertThatThrownBy(() -> remembered.resolve(ref)).as("deleted, once the TTL has passed")
+                .isInstanceOf(NotFound.class);
+        assertThatThrownBy(() -> remembered.resolve(ref)).as("a 404 is not remembered").isInstanceOf(NotFound.class);
+        assertThat(registry.isRegistered("remembered-c", version - 1)).isTrue();
+        assertThat(registry.isRegistered("remembered-c", version)).isFalse();
     }
 }
