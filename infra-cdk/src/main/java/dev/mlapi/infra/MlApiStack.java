@@ -190,7 +190,7 @@ public final class MlApiStack extends Stack {
         this.queues = createQueues();
         this.modelsBucket = createModelsBucket();
         this.functions = createFunctions(catalog);
-        this.httpApi = createHttpApi();
+        this.httpApi = createHttpApi(catalog);
         this.apiStage = createApiStage();
         createRoutes(createTokenAuthorizer());
         this.alarmTopic = createAlarmTopic();
@@ -608,10 +608,26 @@ public final class MlApiStack extends Stack {
 
     // --- HTTP API -----------------------------------------------------------------------------
 
-    private HttpApi createHttpApi() {
+    /**
+     * The HTTP API's description, written from the catalog so that it names every function the
+     * deployment runs (the console shows it beside the API): the functions behind the routes, the
+     * authorizer in front of them, and the event functions that do the work the routes queue.
+     * {@code template.yaml}'s {@code HttpApi} carries the same text.
+     */
+    public static String apiDescription(List<FunctionSpec> catalog) {
+        return "mlapi, a serverless ML API. Routes to: " + names(catalog, FunctionSpec.Kind.HTTP)
+                + ". Token check: " + names(catalog, FunctionSpec.Kind.AUTHORIZER)
+                + ". Event functions (streams, queues, schedules): " + names(catalog, FunctionSpec.Kind.EVENT) + ".";
+    }
+
+    private static String names(List<FunctionSpec> catalog, FunctionSpec.Kind kind) {
+        return String.join(", ", catalog.stream().filter(spec -> spec.kind() == kind).map(FunctionSpec::name).toList());
+    }
+
+    private HttpApi createHttpApi(List<FunctionSpec> catalog) {
         return HttpApi.Builder.create(this, "HttpApi")
                 .apiName("mlapi")
-                .description("mlapi: login, classify, train, predict, model registry, history")
+                .description(apiDescription(catalog))
                 .createDefaultStage(false)
                 .corsPreflight(CorsPreflightOptions.builder()
                         .allowOrigins(settings.corsAllowOrigins())

@@ -251,6 +251,18 @@ class ParityTest {
     }
 
     @Test
+    void httpApiDescription_namesEveryFunction_andIsTheSameInTheStackAndTemplateYaml() {
+        Object stack = Cfn.resourcesOfType(STACK.template(), "AWS::ApiGatewayV2::Api").values().iterator().next()
+                .get("Description");
+        assertThat(stack).isEqualTo(at(SAM.resource("HttpApi"), "Properties").get("Description"))
+                .isEqualTo(MlApiStack.apiDescription(FunctionCatalog.ALL));
+        for (FunctionSpec spec : FunctionCatalog.ALL) {
+            assertThat(DocsMatchCatalogTest.namesToken(String.valueOf(stack), spec.name()))
+                    .as("the HTTP API's description names " + spec.name()).isTrue();
+        }
+    }
+
+    @Test
     void eventFunctions_areTriggeredAlikeInTheStackAndTemplateYaml() {
         for (FunctionSpec spec : FunctionCatalog.ofKind(FunctionSpec.Kind.EVENT)) {
             spec.trigger().orElseThrow().visit(stream -> assertStreamTriggeredAlike(spec, stream),

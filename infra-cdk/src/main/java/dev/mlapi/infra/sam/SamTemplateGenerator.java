@@ -225,6 +225,7 @@ public final class SamTemplateGenerator {
                             "ThrottlingRateLimit", throttle.ratePerSecond())));
         }
         Map<String, Object> properties = map(
+                "Description", MlApiStack.apiDescription(FunctionCatalog.ALL),
                 "DefaultRouteSettings", map("ThrottlingBurstLimit", 200, "ThrottlingRateLimit", 100),
                 "RouteSettings", routeSettings,
                 "CorsConfiguration", map(
