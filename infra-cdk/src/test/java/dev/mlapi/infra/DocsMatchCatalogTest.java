@@ -67,6 +67,41 @@ class DocsMatchCatalogTest {
                 + " functions with what triggers them; a library on the 'libraries' line)").isEmpty();
     }
 
+    /**
+     * The other way round: what the picture draws as a function or a library is one. Inside a box
+     * (between its ┌ and └ lines) a row with "◄" names one event function before it and any other
+     * row lists HTTP functions; the "libraries" line lists libraries. So a renamed or removed
+     * function does not stay drawn.
+     */
+    @Test
+    void readmeArchitecturePicture_drawsOnlyFunctionsAndLibrariesTheCatalogHas() {
+        String picture = firstCodeBlockUnder(read(README), "## Architecture");
+        List<String> unknown = new ArrayList<>();
+        boolean inBox = false;
+        for (String line : picture.split("\n")) {
+            String trimmed = line.trim();
+            if (trimmed.startsWith("┌") || trimmed.startsWith("└")) {
+                inBox = trimmed.startsWith("┌");
+            } else if (inBox && trimmed.startsWith("│") && trimmed.endsWith("│") && trimmed.length() > 1) {
+                String inside = trimmed.substring(1, trimmed.length() - 1).trim();
+                List<String> drawn = inside.contains("◄") ? List.of(inside.substring(0, inside.indexOf('◄')).trim())
+                        : List.of(inside.split("\\s+"));
+                drawn.stream().filter(name -> !name.isEmpty() && FunctionCatalog.find(name).isEmpty())
+                        .forEach(name -> unknown.add("'" + name + "' is drawn as a function (line '" + trimmed
+                                + "'), but FunctionCatalog has no function of that name"));
+            } else if (trimmed.startsWith("libraries")) {
+                for (String name : trimmed.substring(trimmed.indexOf(':') + 1).trim().split("\\s+")) {
+                    if (!FunctionCatalog.LIBRARIES.contains(name)) {
+                        unknown.add("'" + name + "' is on the libraries line, but FunctionCatalog.LIBRARIES does not"
+                                + " list it");
+                    }
+                }
+            }
+        }
+        assertThat(unknown).as("README.md's architecture picture draws names the catalog does not have (renamed or"
+                + " removed?); fix the picture").isEmpty();
+    }
+
     // --- README: the configuration table -------------------------------------------------------
 
     @Test
