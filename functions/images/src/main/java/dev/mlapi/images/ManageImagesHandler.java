@@ -1,7 +1,6 @@
 package dev.mlapi.images;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.mlapi.catalog.Env;
@@ -15,6 +14,7 @@ import dev.mlapi.core.util.Lazy;
 import dev.mlapi.core.runtime.Priming;
 import dev.mlapi.core.http.Access;
 import dev.mlapi.core.http.ApiPipeline;
+import dev.mlapi.core.http.HttpFunction;
 import dev.mlapi.core.http.ApiRequest;
 import dev.mlapi.core.http.ApiResponse;
 import dev.mlapi.imagestore.ImageLibrary;
@@ -32,7 +32,7 @@ import java.util.Map;
  * (by tag), read, change and delete images; create, rename and delete tags; start batch tagging
  * jobs ({@code POST /images/classify}, run by tag-worker).
  */
-public final class ManageImagesHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+public final class ManageImagesHandler implements HttpFunction {
 
     private final ImageLibrary library;
     private final ImageUploads uploads;
@@ -72,6 +72,11 @@ public final class ManageImagesHandler implements RequestHandler<APIGatewayV2HTT
                 .route("PATCH /tags/{name}", Access.USER, this::renameTag)
                 .route("DELETE /tags/{name}", Access.ADMIN, this::deleteTag)
                 .build();
+    }
+
+    @Override
+    public ApiPipeline pipeline() {
+        return pipeline;
     }
 
     @Override

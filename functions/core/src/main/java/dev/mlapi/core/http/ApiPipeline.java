@@ -123,6 +123,11 @@ public final class ApiPipeline implements Primer {
         return routes.keySet();
     }
 
+    /** Every route this function serves with its access rule, in declaration order (adapted routes last). */
+    public List<Route> routes() {
+        return declared;
+    }
+
     /** Handles an event without a Lambda context (tests): as {@link #handle(APIGatewayV2HTTPEvent, Context)} with none. */
     public APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event) {
         return handle(event, null);
