@@ -107,7 +107,7 @@ public final class ManageImagesHandler implements HttpFunction {
         Lazy<TaskQueue> queue = Lazy.of(() -> TaskQueue.of(wiring, QueueCatalog.IMAGE_TASKS));
         return new ImageTaggingJobs(library, S3ModelRegistry.create(RegistrySettings.from(wiring.config()), wiring.clock()),
                 env.string(Env.DEFAULT_IMAGE_MODEL, StackParameter.DEFAULT_IMAGE_MODEL.defaultValue()),
-                new JobsTable(wiring.dynamoDb(), env.tableName(TableCatalog.TRAINING_JOBS)),
+                new JobsTable(wiring.dynamoDb(), env.tableName(TableCatalog.JOBS_AND_DATASETS)),
                 bodies -> queue.get().send(bodies),
                 Math.toIntExact(env.number(Env.TRAINING_MAX_ACTIVE_JOBS, Long.parseLong(Env.DEFAULT_TRAINING_MAX_ACTIVE_JOBS))),
                 wiring.clock());
