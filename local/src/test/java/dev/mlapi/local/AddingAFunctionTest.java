@@ -2,8 +2,12 @@ package dev.mlapi.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.tests.EventLoader;
+import dev.mlapi.catalog.ApiRoute;
 import dev.mlapi.catalog.FunctionCatalog;
 import dev.mlapi.catalog.FunctionSpec;
+import dev.mlapi.catalog.OpenApiRoutes;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.config.Config;
 import dev.mlapi.core.runtime.ClassPriming;
@@ -46,6 +50,28 @@ class AddingAFunctionTest {
     @Test
     void everyStepOfTheReadme_addsAFunctionThatPassesEveryCheck() throws IOException {
         assertThat(check(EnumSet.allOf(Step.class), ScratchFunction.Echo.class)).isEmpty();
+    }
+
+    /**
+     * And the local server hosts it as it hosts the others: behind the route {@code openapi.yaml}
+     * gives it, answering its sample event (its request-log write fails on a closed port and is
+     * logged; the answer stands).
+     */
+    @Test
+    void theAddedFunction_isHostedByTheLocalServer_andAnswersItsSampleEvent() throws IOException {
+        assertThat(check(EnumSet.allOf(Step.class), ScratchFunction.Echo.class)).isEmpty();
+        List<ApiRoute> routes = OpenApiRoutes.read(repository.resolve("openapi.yaml")).stream()
+                .filter(route -> route.function().equals(NAME)).toList();
+        FunctionHost host = FunctionHost.create(List.of(spec(ScratchFunction.Echo.class)), routes, wiring(),
+                repository.resolve("event-sources"));
+        assertThat(host.routes()).singleElement().satisfies(target -> {
+            assertThat(target.route().routeKey()).isEqualTo("GET /echo");
+            APIGatewayV2HTTPResponse response = target.handler().handleRequest(EventLoader.loadApiGatewayHttpEvent(
+                    repository.resolve("events/" + NAME + "-get.json").toString()), null);
+            assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(200);
+            assertThat(response.getBody()).isEqualTo("{\"echo\":\"\"}");
+        });
+        host.close();
     }
 
     @ParameterizedTest
@@ -107,11 +133,16 @@ class AddingAFunctionTest {
 
     private Object handler(FunctionSpec spec) {
         try {
-            Wiring wiring = Wiring.create(Config.fromMap(Map.of()));
-            return Class.forName(spec.handlerClass()).getConstructor(Wiring.class).newInstance(wiring);
+            return Class.forName(spec.handlerClass()).getConstructor(Wiring.class).newInstance(wiring());
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Clients of nothing: DynamoDB on a closed port, so nothing leaves this machine. */
+    private static Wiring wiring() {
+        return Wiring.create(Config.fromMap(Map.of(Config.Env.DYNAMODB_ENDPOINT, "http://127.0.0.1:9",
+                Config.Env.JWT_SECRET, "a-scratch-secret-of-at-least-32-characters")));
     }
 
     private static FunctionSpec spec(Class<?> handler) {

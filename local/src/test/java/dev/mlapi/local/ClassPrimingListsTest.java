@@ -36,8 +36,9 @@ class ClassPrimingListsTest {
             try (JarFile jar = new JarFile(jarPath.toFile())) {
                 ZipEntry entry = jar.getEntry(ClassPriming.LIST);
                 assertThat(entry).as(spec.jarPath() + " has no " + ClassPriming.LIST + ": a new function needs "
-                        + "functions/" + spec.module() + "/src/main/resources/" + ClassPriming.LIST + " (README \"Adding a "
-                        + "function\" step 8): build, run " + PRIMING_CLASS_LIST + ", build again").isNotNull();
+                        + "functions/" + spec.module() + "/src/main/resources/" + ClassPriming.LIST + " ("
+                        + FunctionContract.Step.PRIMING_LIST.label() + "): build, run " + PRIMING_CLASS_LIST
+                        + ", build again").isNotNull();
                 try (BufferedReader lines = new BufferedReader(
                         new InputStreamReader(jar.getInputStream(entry), StandardCharsets.UTF_8))) {
                     names = lines.lines().filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
