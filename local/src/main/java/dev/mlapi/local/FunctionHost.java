@@ -126,7 +126,8 @@ final class FunctionHost implements AutoCloseable {
             return Class.forName(spec.handlerClass()).getConstructor(Wiring.class).newInstance(wiring);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot start " + spec.name() + " (" + spec.handlerClass()
-                    + "): is its module a dependency of local/ and does it have a public (Wiring) constructor?", e);
+                    + "): is its module a dependency of local/pom.xml, and does it have a public (Wiring) constructor?"
+                    + " (README, \"Adding a function\", steps 3 and 4)", e);
         }
     }
 

@@ -23,6 +23,10 @@ import org.junit.jupiter.api.Test;
  */
 class ClassPrimingListsTest {
 
+    /** How a module's list is written (what {@code PrimingClassList}'s javadoc says). */
+    static final String PRIMING_CLASS_LIST = "./mvnw -q -o -pl local -am -DskipTests package exec:exec "
+            + "-Dexec.classpathScope=test -Drun.main=dev.mlapi.local.bench.PrimingClassList";
+
     @Test
     void everyFunctionJar_carriesAClassPrimingList_whoseNamesItsJarCanLoad() throws Exception {
         Path root = LocalServer.repositoryRoot();
@@ -31,7 +35,10 @@ class ClassPrimingListsTest {
             List<String> names;
             try (JarFile jar = new JarFile(jarPath.toFile())) {
                 ZipEntry entry = jar.getEntry(ClassPriming.LIST);
-                assertThat(entry).as(spec.jarPath() + " has " + ClassPriming.LIST).isNotNull();
+                assertThat(entry).as(spec.jarPath() + " has no " + ClassPriming.LIST + ": a new function needs "
+                        + "functions/" + spec.module() + "/src/main/resources/" + ClassPriming.LIST + " ("
+                        + FunctionContract.Step.PRIMING_LIST.label() + "): build, run " + PRIMING_CLASS_LIST
+                        + ", build again").isNotNull();
                 try (BufferedReader lines = new BufferedReader(
                         new InputStreamReader(jar.getInputStream(entry), StandardCharsets.UTF_8))) {
                     names = lines.lines().filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
@@ -42,7 +49,8 @@ class ClassPrimingListsTest {
             try (URLClassLoader loader = new URLClassLoader(new URL[] {jarPath.toUri().toURL()},
                     ClassLoader.getPlatformClassLoader())) {
                 List<String> missing = names.stream().filter(name -> !loadable(name, loader)).toList();
-                assertThat(missing.size()).as(spec.name() + ": listed classes its jar cannot load: " + missing)
+                assertThat(missing.size()).as(spec.name() + ": listed classes its jar cannot load (the list is stale: run "
+                        + PRIMING_CLASS_LIST + "): " + missing)
                         .isLessThanOrEqualTo(names.size() / 20);
             }
         }

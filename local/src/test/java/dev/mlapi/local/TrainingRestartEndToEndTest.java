@@ -77,7 +77,7 @@ class TrainingRestartEndToEndTest {
     }
 
     static List<Map<String, AttributeValue>> units(LocalServer server, String jobId) {
-        String table = server.wiring().config().environment().tableName(TableCatalog.TRAINING_JOBS);
+        String table = server.wiring().config().environment().tableName(TableCatalog.JOBS_AND_DATASETS);
         return server.wiring().dynamoDb().scanPaginator(r -> r.tableName(table).consistentRead(true)
                 .filterExpression("#kind = :unit AND #job = :job")
                 .expressionAttributeNames(Map.of("#kind", "kind", "#job", "job"))

@@ -188,7 +188,7 @@ public final class FunctionCatalog {
                     "Parses the dataset (up to the documented size) and times one real fit to group the others into tasks.")
             .optJvm(FULL_JIT_JVM)
             // One job per invocation; a failed or timed-out job is retried twice (its own attempt count also bounds it).
-            .setTrigger(new Trigger.DynamoDbStream(TableCatalog.TRAINING_JOBS, 1, Duration.ZERO, 2)
+            .setTrigger(new Trigger.DynamoDbStream(TableCatalog.JOBS_AND_DATASETS, 1, Duration.ZERO, 2)
                     .withEventNames("INSERT"))
             // Marks the job running and sets its fits (or fails it); records the fit it times (a unit item Put and
             // the job's done + 1 in one transaction); reads back fits already recorded (BatchGetItem).

@@ -20,11 +20,11 @@ public enum Resource {
     /** Failed-login counters (brute-force throttling). */
     LOGIN_ATTEMPTS_TABLE(Kind.TABLE, TableCatalog.LOGIN_ATTEMPTS.logicalId(), TableCatalog.LOGIN_ATTEMPTS.envVar()),
     /** Training jobs and datasets. */
-    TRAINING_JOBS_TABLE(Kind.TABLE, TableCatalog.TRAINING_JOBS.logicalId(), TableCatalog.TRAINING_JOBS.envVar()),
+    TRAINING_JOBS_TABLE(Kind.TABLE, TableCatalog.JOBS_AND_DATASETS.logicalId(), TableCatalog.JOBS_AND_DATASETS.envVar()),
     /** The training table's indexes ({@code by_owner}, {@code by_kind}): listings, newest first. */
-    TRAINING_JOBS_INDEXES(Kind.TABLE_INDEXES, TableCatalog.TRAINING_JOBS.logicalId(), TableCatalog.TRAINING_JOBS.envVar()),
+    TRAINING_JOBS_INDEXES(Kind.TABLE_INDEXES, TableCatalog.JOBS_AND_DATASETS.logicalId(), TableCatalog.JOBS_AND_DATASETS.envVar()),
     /** The training table's stream: inserted jobs, read by the training worker. */
-    TRAINING_JOBS_STREAM(Kind.TABLE_STREAM, TableCatalog.TRAINING_JOBS.logicalId(), null),
+    TRAINING_JOBS_STREAM(Kind.TABLE_STREAM, TableCatalog.JOBS_AND_DATASETS.logicalId(), null),
     IMAGES_TABLE(Kind.TABLE, TableCatalog.IMAGES.logicalId(), TableCatalog.IMAGES.envVar()),
     /** The image table's indexes ({@code by_owner}, {@code by_time}). */
     IMAGES_INDEXES(Kind.TABLE_INDEXES, TableCatalog.IMAGES.logicalId(), TableCatalog.IMAGES.envVar()),

@@ -40,21 +40,29 @@ public final class TableCatalog {
     public static final TableSpec LOGIN_ATTEMPTS = new TableSpec("LoginAttemptsTable", Env.LOGIN_ATTEMPTS_TABLE,
             "mlapi-login-attempts", "counter", Optional.empty(), Optional.of("expires_at"), List.of(), false);
 
-    /** Index of the training table by owner and kind ({@code alice#job}), newest last: one user's jobs or datasets. */
+    /** Index of the jobs-and-datasets table by owner and kind ({@code alice#job}), newest last: one user's jobs or datasets. */
     public static final String TRAINING_BY_OWNER = "by_owner";
 
-    /** Index of the training table by kind ({@code job}, {@code dataset}), newest last: everyone's, for admins. */
+    /** Index of the jobs-and-datasets table by kind ({@code job}, {@code dataset}), newest last: everyone's, for admins. */
     public static final String TRAINING_BY_KIND = "by_kind";
 
     /**
-     * Training jobs (queued, running, finished, with progress and results) and the datasets
-     * uploaded for them, one item each ({@code kind} tells which). Its stream of new images
-     * feeds the training worker: inserting a job is dispatching it.
+     * Jobs of every kind (training, batch scoring, image tagging: queued, running, finished, with
+     * progress and results) and the datasets uploaded for training, one item each ({@code kind}
+     * tells which). Its stream of new images feeds the training worker: inserting a training job is
+     * dispatching it. The deployed names stay those of when it held training jobs only (logical id
+     * {@code TrainingJobsTable}, {@code TRAINING_JOBS_TABLE}, {@code mlapi-training-jobs}; so do the
+     * {@code Resource.TRAINING_JOBS_*} grants that follow the variable), so a stack and a local
+     * {@code .local/} keep their data.
      */
-    public static final TableSpec TRAINING_JOBS = new TableSpec("TrainingJobsTable", Env.TRAINING_JOBS_TABLE,
+    public static final TableSpec JOBS_AND_DATASETS = new TableSpec("TrainingJobsTable", Env.TRAINING_JOBS_TABLE,
             "mlapi-training-jobs", "id", Optional.empty(), Optional.of("expires_at"),
             List.of(new IndexSpec(TRAINING_BY_OWNER, "owner_kind", "created_at"),
                     new IndexSpec(TRAINING_BY_KIND, "kind", "created_at")), true);
+
+    /** The old name of {@link #JOBS_AND_DATASETS}, which holds more than training jobs; for code written before the rename. */
+    @Deprecated(forRemoval = true)
+    public static final TableSpec TRAINING_JOBS = JOBS_AND_DATASETS;
 
     /** Index of the image library by owner, newest last: one user's images without scans. */
     public static final String IMAGES_BY_OWNER = "by_owner";
@@ -95,7 +103,7 @@ public final class TableCatalog {
                     new IndexSpec(IMAGE_TAGS_BY_OWNER_TAG, "owner_tag", "created_key")), false);
 
     public static final List<TableSpec> ALL = List.of(USERS, TOKENS, REQUEST_LOG, REQUEST_ROLLUPS, LOGIN_ATTEMPTS,
-            TRAINING_JOBS, IMAGES, TAGS, IMAGE_TAGS);
+            JOBS_AND_DATASETS, IMAGES, TAGS, IMAGE_TAGS);
 
     private TableCatalog() {
     }

@@ -1,12 +1,12 @@
 package dev.mlapi.classify;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.http.Access;
 import dev.mlapi.core.http.ApiPipeline;
+import dev.mlapi.core.http.HttpFunction;
 import dev.mlapi.core.http.ApiRequest;
 import dev.mlapi.core.http.ApiResponse;
 import dev.mlapi.core.runtime.Priming;
@@ -24,7 +24,7 @@ import dev.mlapi.registry.S3ModelRegistry;
  * pipeline, so the first request finds everything warm; {@code afterRestore} forgets what model
  * references pointed at, since aliases may have moved while the snapshot waited.
  */
-public final class ClassifyImageHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+public final class ClassifyImageHandler implements HttpFunction {
 
     private final ClassifyService service;
     private final Lazy<ImageTagSuggestions> suggestions;
@@ -48,6 +48,11 @@ public final class ClassifyImageHandler implements RequestHandler<APIGatewayV2HT
                 .route("POST /classify", Access.USER_OVERLAPPED, this::classify)
                 .route("POST /images/{id}/classify", Access.USER, this::suggestTags)
                 .build();
+    }
+
+    @Override
+    public ApiPipeline pipeline() {
+        return pipeline;
     }
 
     @Override

@@ -31,7 +31,7 @@ record TaggingComponents(ClassifyService classifier, TaggingWorker worker) {
     }
 
     static JobsTable table(Wiring wiring) {
-        return new JobsTable(wiring.dynamoDb(), wiring.config().environment().tableName(TableCatalog.TRAINING_JOBS));
+        return new JobsTable(wiring.dynamoDb(), wiring.config().environment().tableName(TableCatalog.JOBS_AND_DATASETS));
     }
 
     /** The image tasks queue, found on first use. */

@@ -88,7 +88,7 @@ class BatchTaggingTest {
         worker = new TagWorkerHandler(components.worker(), service, TaggingComponents.MAX_RECEIVES);
         images = new ManageImagesHandler(stack.wiring());
         library = ImageLibrary.create(stack.wiring());
-        jobs = new JobsTable(stack.wiring().dynamoDb(), stack.config().environment().tableName(TableCatalog.TRAINING_JOBS));
+        jobs = new JobsTable(stack.wiring().dynamoDb(), stack.config().environment().tableName(TableCatalog.JOBS_AND_DATASETS));
     }
 
     @AfterAll

@@ -1,17 +1,17 @@
 package dev.mlapi.health;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.http.Access;
 import dev.mlapi.core.http.ApiPipeline;
+import dev.mlapi.core.http.HttpFunction;
 import dev.mlapi.core.http.ApiResponse;
 import dev.mlapi.core.runtime.Priming;
 
 /** The health function: {@code GET /health}. */
-public final class CheckHealthHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+public final class CheckHealthHandler implements HttpFunction {
 
     private final ApiPipeline pipeline;
 
@@ -25,6 +25,11 @@ public final class CheckHealthHandler implements RequestHandler<APIGatewayV2HTTP
         this.pipeline = wiring.pipeline()
                 .route("GET /health", Access.PUBLIC, request -> ApiResponse.ok(health.report(request.principal())))
                 .build();
+    }
+
+    @Override
+    public ApiPipeline pipeline() {
+        return pipeline;
     }
 
     @Override

@@ -1,18 +1,18 @@
 package dev.mlapi.history;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.http.Access;
 import dev.mlapi.core.http.ApiPipeline;
+import dev.mlapi.core.http.HttpFunction;
 import dev.mlapi.core.http.ApiRequest;
 import dev.mlapi.core.http.ApiResponse;
 import dev.mlapi.core.runtime.Priming;
 
 /** The history function: list, read and delete logged requests. */
-public final class ManageHistoryHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+public final class ManageHistoryHandler implements HttpFunction {
 
     private final HistoryService history;
     private final ApiPipeline pipeline;
@@ -33,6 +33,11 @@ public final class ManageHistoryHandler implements RequestHandler<APIGatewayV2HT
                 .route("GET /history/{request_id}", Access.USER, this::get)
                 .route("DELETE /history", Access.USER, this::delete)
                 .build();
+    }
+
+    @Override
+    public ApiPipeline pipeline() {
+        return pipeline;
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.mlapi.images;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.mlapi.catalog.Env;
@@ -15,6 +14,7 @@ import dev.mlapi.core.util.Lazy;
 import dev.mlapi.core.runtime.Priming;
 import dev.mlapi.core.http.Access;
 import dev.mlapi.core.http.ApiPipeline;
+import dev.mlapi.core.http.HttpFunction;
 import dev.mlapi.core.http.ApiRequest;
 import dev.mlapi.core.http.ApiResponse;
 import dev.mlapi.imagestore.ImageLibrary;
@@ -32,7 +32,7 @@ import java.util.Map;
  * (by tag), read, change and delete images; create, rename and delete tags; start batch tagging
  * jobs ({@code POST /images/classify}, run by tag-worker).
  */
-public final class ManageImagesHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+public final class ManageImagesHandler implements HttpFunction {
 
     private final ImageLibrary library;
     private final ImageUploads uploads;
@@ -75,6 +75,11 @@ public final class ManageImagesHandler implements RequestHandler<APIGatewayV2HTT
     }
 
     @Override
+    public ApiPipeline pipeline() {
+        return pipeline;
+    }
+
+    @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
         return pipeline.handle(event, context);
     }
@@ -102,7 +107,7 @@ public final class ManageImagesHandler implements RequestHandler<APIGatewayV2HTT
         Lazy<TaskQueue> queue = Lazy.of(() -> TaskQueue.of(wiring, QueueCatalog.IMAGE_TASKS));
         return new ImageTaggingJobs(library, S3ModelRegistry.create(RegistrySettings.from(wiring.config()), wiring.clock()),
                 env.string(Env.DEFAULT_IMAGE_MODEL, StackParameter.DEFAULT_IMAGE_MODEL.defaultValue()),
-                new JobsTable(wiring.dynamoDb(), env.tableName(TableCatalog.TRAINING_JOBS)),
+                new JobsTable(wiring.dynamoDb(), env.tableName(TableCatalog.JOBS_AND_DATASETS)),
                 bodies -> queue.get().send(bodies),
                 Math.toIntExact(env.number(Env.TRAINING_MAX_ACTIVE_JOBS, Long.parseLong(Env.DEFAULT_TRAINING_MAX_ACTIVE_JOBS))),
                 wiring.clock());

@@ -42,7 +42,7 @@ class ImageTaggingJobsTest {
     static void start() {
         stack = TestStack.start(Map.of());
         library = ImageLibrary.create(stack.wiring());
-        table = new JobsTable(stack.wiring().dynamoDb(), stack.config().environment().tableName(TableCatalog.TRAINING_JOBS));
+        table = new JobsTable(stack.wiring().dynamoDb(), stack.config().environment().tableName(TableCatalog.JOBS_AND_DATASETS));
     }
 
     @AfterAll

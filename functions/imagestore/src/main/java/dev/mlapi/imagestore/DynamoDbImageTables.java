@@ -348,29 +348,6 @@ public final class DynamoDbImageTables {
         return item.containsKey(LISTING) && PENDING.equals(item.get(LISTING).s());
     }
 
-    /**
-     * Writes records and links in batches, without a transaction, then adds to the tags' counts:
-     * for bulk imports (and the listing benchmark) into tags nobody deletes meanwhile.
-     */
-    void importImages(List<StoredImage> added) {
-        List<WriteRequest> writes = new ArrayList<>();
-        Map<String, Integer> counts = new LinkedHashMap<>();
-        for (StoredImage image : added) {
-            writes.add(WriteRequest.builder().putRequest(p -> p.item(imageItem(image))).build());
-            for (String tagId : image.tagIds()) {
-                writes.add(WriteRequest.builder().putRequest(p -> p.item(linkItem(image, tagId))).build());
-                counts.merge(tagId, 1, Integer::sum);
-            }
-        }
-        List<WriteRequest> images = writes.stream().filter(w -> w.putRequest().item().containsKey(ID)).toList();
-        List<WriteRequest> links = writes.stream().filter(w -> w.putRequest().item().containsKey(LINK)).toList();
-        batchWrite(this.images, images);
-        batchWrite(this.links, links);
-        counts.forEach((tagId, n) -> dynamoDb.updateItem(r -> r.tableName(tags).key(Map.of(KEY, s("id#" + tagId)))
-                .updateExpression("ADD #c :d").expressionAttributeNames(Map.of("#c", IMAGE_COUNT))
-                .expressionAttributeValues(Map.of(":d", n(n)))));
-    }
-
     private void batchWrite(String table, List<WriteRequest> writes) {
         for (int start = 0; start < writes.size(); start += 25) {
             Map<String, List<WriteRequest>> pending = Map.of(table, writes.subList(start, Math.min(writes.size(), start + 25)));
@@ -693,7 +670,8 @@ public final class DynamoDbImageTables {
         return TransactWriteItem.builder().put(p -> p.tableName(links).item(linkItem(image, tagId))).build();
     }
 
-    private static Map<String, AttributeValue> linkItem(StoredImage image, String tagId) {
+    /** A link item of {@code image} to a tag, as an upload writes it (package-private for the test code's bulk import). */
+    static Map<String, AttributeValue> linkItem(StoredImage image, String tagId) {
         return Map.of(LINK, s(tagId + "#" + image.id()), TAG_ID, s(tagId), IMAGE_ID, s(image.id()),
                 OWNER, s(image.owner()), OWNER_TAG, s(image.owner() + "#" + tagId), CREATED_KEY, s(image.createdKey()));
     }
@@ -749,7 +727,8 @@ public final class DynamoDbImageTables {
         return tag.key();
     }
 
-    private static Map<String, AttributeValue> imageItem(StoredImage image) {
+    /** The record of {@code image}, as an upload writes it (package-private for the test code's bulk import). */
+    static Map<String, AttributeValue> imageItem(StoredImage image) {
         Map<String, AttributeValue> item = new HashMap<>();
         item.put(ID, s(image.id()));
         item.put(OWNER, s(image.owner()));

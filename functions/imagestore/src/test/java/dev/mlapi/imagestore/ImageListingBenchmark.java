@@ -20,7 +20,7 @@ import java.util.UUID;
  * Listing by one tag and by two tags at several library sizes, side by side in one run, on
  * DynamoDB Local through the real adapter ({@code BENCHMARKS.md}). Every image carries
  * {@code common} (1 in 2), {@code other} (1 in 3) and {@code rare} (1 in 100) as its index says;
- * records and links are written in batches by the adapter's bulk import (item for item what an upload writes).
+ * records and links are written in batches by the test code's bulk import ({@link ImageImports}) (item for item what an upload writes).
  *
  * <pre>./mvnw -q -o -pl functions/imagestore -am test-compile exec:exec@bench -DskipTests -Dbench=images -Dbench.sizes=1000,100000</pre>
  */
@@ -52,7 +52,7 @@ public final class ImageListingBenchmark {
                     tagIds.put(name, tables.tagByName(TagName.of("name", name)).orElseThrow().id());
                 }
                 long started = System.nanoTime();
-                seed(tables, tagIds, size);
+                seed(stack, tagIds, size);
                 seeding.put(size, String.format(Locale.ROOT, "%.0f", size / ((System.nanoTime() - started) / 1e9)));
                 Map<String, ImageQuery> queries = new LinkedHashMap<>();
                 queries.put("tag=rare (1%)", query(List.of("rare"), true));
@@ -89,7 +89,7 @@ public final class ImageListingBenchmark {
         return new ImageQuery(Optional.empty(), tags, all, Optional.empty(), Optional.empty(), PAGE, Optional.empty());
     }
 
-    private static void seed(DynamoDbImageTables tables, Map<String, String> tagIds, int size) {
+    private static void seed(TestStack stack, Map<String, String> tagIds, int size) {
         Instant base = Instant.parse("2026-01-01T00:00:00Z");
         List<StoredImage> batch = new ArrayList<>();
         for (int i = 0; i < size; i++) {
@@ -106,7 +106,7 @@ public final class ImageListingBenchmark {
             batch.add(new StoredImage(UUID.randomUUID().toString(), "owner" + (i % 10), "p" + i + ".jpg", "image/jpeg",
                     1000, 10, 10, "0".repeat(64), Optional.empty(), tags, List.of(), base.plusMillis(i), 1));
             if (batch.size() == 500 || i == size - 1) {
-                tables.importImages(batch);
+                ImageImports.importImages(stack.wiring().dynamoDb(), stack.config().environment(), batch);
                 batch.clear();
             }
         }

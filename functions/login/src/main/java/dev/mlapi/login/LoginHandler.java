@@ -1,7 +1,6 @@
 package dev.mlapi.login;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.mlapi.core.Wiring;
@@ -9,6 +8,7 @@ import dev.mlapi.core.util.Lazy;
 import dev.mlapi.core.http.Access;
 import dev.mlapi.core.users.LoginThrottle;
 import dev.mlapi.core.http.ApiPipeline;
+import dev.mlapi.core.http.HttpFunction;
 import dev.mlapi.core.http.ApiRequest;
 import dev.mlapi.core.http.ApiResponse;
 import dev.mlapi.core.runtime.Priming;
@@ -19,7 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /** The login function: every route of the API's auth section. */
-public final class LoginHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+public final class LoginHandler implements HttpFunction {
 
     private final UserService users;
     private final ApiPipeline pipeline;
@@ -50,6 +50,11 @@ public final class LoginHandler implements RequestHandler<APIGatewayV2HTTPEvent,
                 .route("GET /auth/users", Access.ADMIN, this::list)
                 .route("DELETE /auth/users/{username}", Access.ADMIN, this::delete)
                 .build();
+    }
+
+    @Override
+    public ApiPipeline pipeline() {
+        return pipeline;
     }
 
     @Override

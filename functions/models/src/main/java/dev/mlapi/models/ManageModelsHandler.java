@@ -1,13 +1,13 @@
 package dev.mlapi.models;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.util.Lazy;
 import dev.mlapi.core.http.Access;
 import dev.mlapi.core.http.ApiPipeline;
+import dev.mlapi.core.http.HttpFunction;
 import dev.mlapi.core.http.ApiRequest;
 import dev.mlapi.core.http.ApiResponse;
 import dev.mlapi.core.runtime.Priming;
@@ -18,7 +18,7 @@ import dev.mlapi.registry.RegistrySettings;
 import dev.mlapi.registry.S3ModelRegistry;
 
 /** The models function: the S3 model registry's routes. */
-public final class ManageModelsHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+public final class ManageModelsHandler implements HttpFunction {
 
     private final ModelRegistryService models;
     private final ApiPipeline pipeline;
@@ -47,6 +47,11 @@ public final class ManageModelsHandler implements RequestHandler<APIGatewayV2HTT
                 .route("GET /models/{name}/aliases/{alias}", Access.ADMIN, this::alias)
                 .route("DELETE /models/{name}/versions/{version}", Access.ADMIN, this::delete)
                 .build();
+    }
+
+    @Override
+    public ApiPipeline pipeline() {
+        return pipeline;
     }
 
     @Override

@@ -37,7 +37,7 @@ record BatchComponents(PredictService predict, BatchJobs jobs, BatchWorker worke
     }
 
     static JobsTable table(Wiring wiring) {
-        return new JobsTable(wiring.dynamoDb(), wiring.config().environment().tableName(TableCatalog.TRAINING_JOBS));
+        return new JobsTable(wiring.dynamoDb(), wiring.config().environment().tableName(TableCatalog.JOBS_AND_DATASETS));
     }
 
     static BatchFiles files(Wiring wiring) {

@@ -1,13 +1,13 @@
 package dev.mlapi.predict;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.http.Access;
 import dev.mlapi.core.http.ApiPipeline;
+import dev.mlapi.core.http.HttpFunction;
 import dev.mlapi.core.http.ApiRequest;
 import dev.mlapi.core.http.ApiResponse;
 import dev.mlapi.core.runtime.Priming;
@@ -17,7 +17,7 @@ import dev.mlapi.core.runtime.Priming;
  * (one instance from the query string): predictions of a tabular ONNX model from the registry;
  * {@code POST /predict/batch}: a job scoring a stored dataset, run by batch-worker.
  */
-public final class PredictHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+public final class PredictHandler implements HttpFunction {
 
     private final PredictService service;
     private final BatchJobs batches;
@@ -49,6 +49,11 @@ public final class PredictHandler implements RequestHandler<APIGatewayV2HTTPEven
                 .route("GET /predict", Access.USER_OVERLAPPED, this::predict)
                 .route("POST /predict/batch", Access.USER, this::submitBatch)
                 .build();
+    }
+
+    @Override
+    public ApiPipeline pipeline() {
+        return pipeline;
     }
 
     @Override

@@ -92,7 +92,7 @@ public final class BatchScoringBenchmark {
             PredictHandler handler = new PredictHandler(stack.wiring(), service, components.jobs());
             BatchWorkerHandler worker = new BatchWorkerHandler(components.worker(), service, 3);
             JobsTable jobs = new JobsTable(stack.wiring().dynamoDb(),
-                    stack.config().environment().tableName(TableCatalog.TRAINING_JOBS));
+                    stack.config().environment().tableName(TableCatalog.JOBS_AND_DATASETS));
             String token = stack.signedIn("bench", Role.ADMIN).token();
 
             String csv = BatchScoringTest.flowers(ROWS, 12);

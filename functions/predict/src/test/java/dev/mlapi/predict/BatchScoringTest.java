@@ -103,7 +103,7 @@ class BatchScoringTest {
         handler = new PredictHandler(stack.wiring(), service, components.jobs());
         worker = new BatchWorkerHandler(components.worker(), service, BatchComponents.MAX_RECEIVES);
         jobs = new JobsTable(stack.wiring().dynamoDb(),
-                stack.config().environment().tableName(TableCatalog.TRAINING_JOBS));
+                stack.config().environment().tableName(TableCatalog.JOBS_AND_DATASETS));
         dana = stack.signedIn("dana", Role.USER).token();
         erin = stack.signedIn("erin", Role.USER).token();
     }
@@ -148,7 +148,7 @@ class BatchScoringTest {
         item.put("status", AttributeValue.fromS("ready"));
         item.put("object_key", AttributeValue.fromS(key));
         stack.wiring().dynamoDb().putItem(r -> r.tableName(stack.config().environment()
-                .tableName(TableCatalog.TRAINING_JOBS)).item(item));
+                .tableName(TableCatalog.JOBS_AND_DATASETS)).item(item));
         return id;
     }
 

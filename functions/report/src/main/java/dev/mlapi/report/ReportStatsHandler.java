@@ -1,12 +1,12 @@
 package dev.mlapi.report;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.http.Access;
 import dev.mlapi.core.http.ApiPipeline;
+import dev.mlapi.core.http.HttpFunction;
 import dev.mlapi.core.http.ApiRequest;
 import dev.mlapi.core.http.ApiResponse;
 import dev.mlapi.core.runtime.Priming;
@@ -20,7 +20,7 @@ import java.util.Optional;
  * The report function: {@code GET /report} and {@code GET /stats} (admin, from rollups only), and
  * the public dashboard page that draws them for an admin who signs in on it.
  */
-public final class ReportStatsHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+public final class ReportStatsHandler implements HttpFunction {
 
     static final String CSV = "text/csv; charset=utf-8";
     /** The window a report answers for (exact: from and to as given, or cut to what exists). */
@@ -49,6 +49,11 @@ public final class ReportStatsHandler implements RequestHandler<APIGatewayV2HTTP
                 .route("GET /dashboard", Access.PUBLIC, request -> dashboard.page())
                 .route("GET /dashboard/{asset}", Access.PUBLIC, request -> dashboard.asset(request.pathParameter("asset")))
                 .build();
+    }
+
+    @Override
+    public ApiPipeline pipeline() {
+        return pipeline;
     }
 
     @Override

@@ -18,7 +18,7 @@ final class TrainComponents {
     }
 
     static TrainingTable table(Wiring wiring) {
-        return new TrainingTable(wiring.dynamoDb(), wiring.config().environment().tableName(TableCatalog.TRAINING_JOBS));
+        return new TrainingTable(wiring.dynamoDb(), wiring.config().environment().tableName(TableCatalog.JOBS_AND_DATASETS));
     }
 
     /** The API side: jobs and datasets, with the registry's owner records for model-name ownership. */

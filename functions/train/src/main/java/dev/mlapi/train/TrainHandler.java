@@ -1,13 +1,13 @@
 package dev.mlapi.train;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.runtime.Priming;
 import dev.mlapi.core.http.Access;
 import dev.mlapi.core.http.ApiPipeline;
+import dev.mlapi.core.http.HttpFunction;
 import dev.mlapi.core.http.ApiRequest;
 import dev.mlapi.core.http.ApiResponse;
 import dev.mlapi.train.TrainViews.JobAccepted;
@@ -18,7 +18,7 @@ import dev.mlapi.train.TrainViews.JobAccepted;
  * live in the training table.
  * Training itself runs in {@link TrainWorkerHandler}, never inside a request.
  */
-public final class TrainHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+public final class TrainHandler implements HttpFunction {
 
     private static final int DEFAULT_PAGE = 20;
     private static final int MAX_PAGE = 100;
@@ -63,6 +63,11 @@ public final class TrainHandler implements RequestHandler<APIGatewayV2HTTPEvent,
                 .route("POST /datasets/{dataset_id}/commit", Access.USER, this::commitDataset)
                 .route("DELETE /datasets/{dataset_id}", Access.USER, this::deleteDataset)
                 .build();
+    }
+
+    @Override
+    public ApiPipeline pipeline() {
+        return pipeline;
     }
 
     @Override

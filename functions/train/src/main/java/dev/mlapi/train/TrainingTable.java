@@ -50,12 +50,12 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
  */
 final class TrainingTable {
 
-    static final String ID = TableCatalog.TRAINING_JOBS.partitionKey();
+    static final String ID = TableCatalog.JOBS_AND_DATASETS.partitionKey();
     static final String KIND = "kind";
     static final String OWNER = "owner";
     static final String OWNER_KIND = "owner_kind";
     static final String CREATED_AT = "created_at";
-    static final String EXPIRES_AT = TableCatalog.TRAINING_JOBS.ttlAttribute().orElseThrow();
+    static final String EXPIRES_AT = TableCatalog.JOBS_AND_DATASETS.ttlAttribute().orElseThrow();
     static final String STATUS = "status";
     static final String MODEL_NAME = "model_name";
     static final String ALGORITHM = "algorithm";

@@ -90,7 +90,7 @@ class FanOutTest {
 
     /** The job's unit items, read from the table itself. */
     static List<Map<String, AttributeValue>> units(String jobId) {
-        String name = stack.config().environment().tableName(TableCatalog.TRAINING_JOBS);
+        String name = stack.config().environment().tableName(TableCatalog.JOBS_AND_DATASETS);
         return stack.wiring().dynamoDb().scanPaginator(r -> r.tableName(name).consistentRead(true)
                 .filterExpression("#kind = :unit AND #job = :job")
                 .expressionAttributeNames(Map.of("#kind", "kind", "#job", "job"))

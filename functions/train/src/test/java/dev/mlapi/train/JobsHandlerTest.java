@@ -81,7 +81,7 @@ class JobsHandlerTest {
     }
 
     static JobsTable jobsTable() {
-        return new JobsTable(stack.wiring().dynamoDb(), stack.config().environment().tableName(TableCatalog.TRAINING_JOBS));
+        return new JobsTable(stack.wiring().dynamoDb(), stack.config().environment().tableName(TableCatalog.JOBS_AND_DATASETS));
     }
 
     static APIGatewayV2HTTPResponse list(String token, Map<String, String> query) {
@@ -186,7 +186,7 @@ class JobsHandlerTest {
     /** The stream record DynamoDB writes when job {@code id}'s item was inserted, its new image read back. */
     static com.amazonaws.services.lambda.runtime.events.DynamodbEvent.DynamodbStreamRecord inserted(String id) {
         var item = stack.wiring().dynamoDb().getItem(r -> r.tableName(stack.config().environment().tableName(
-                dev.mlapi.catalog.TableCatalog.TRAINING_JOBS)).key(Map.of("id",
+                dev.mlapi.catalog.TableCatalog.JOBS_AND_DATASETS)).key(Map.of("id",
                 software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(id)))).item();
         Map<String, com.amazonaws.services.lambda.runtime.events.models.dynamodb.AttributeValue> image = new HashMap<>();
         item.forEach((name, value) -> {

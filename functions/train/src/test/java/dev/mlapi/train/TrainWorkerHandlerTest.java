@@ -224,7 +224,7 @@ class TrainWorkerHandlerTest {
     }
 
     static String jobsTableName() {
-        return stack.config().environment().tableName(TableCatalog.TRAINING_JOBS);
+        return stack.config().environment().tableName(TableCatalog.JOBS_AND_DATASETS);
     }
 
     static List<Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue>> jobsTable() {

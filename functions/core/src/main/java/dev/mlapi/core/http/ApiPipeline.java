@@ -4,44 +4,26 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.mlapi.core.auth.Authenticator;
-import dev.mlapi.core.auth.Principal;
-import dev.mlapi.core.users.Role;
 import dev.mlapi.core.error.ApiException;
-import dev.mlapi.core.util.Lazy;
-import dev.mlapi.core.error.ApiException.Forbidden;
-import dev.mlapi.core.error.ApiException.MethodNotAllowed;
-import dev.mlapi.core.error.ApiException.NotFound;
-import dev.mlapi.core.error.ApiException.ServiceUnavailable;
-import dev.mlapi.core.error.Redaction;
-import dev.mlapi.core.error.ApiException.Unauthorized;
 import dev.mlapi.core.observability.RequestLogContext;
 import dev.mlapi.core.observability.RequestMeasurement;
 import dev.mlapi.core.observability.Telemetry;
 import dev.mlapi.core.requestlog.RequestLog;
-import dev.mlapi.core.requestlog.RequestLogEntry;
 import dev.mlapi.core.runtime.AfterResponse;
 import dev.mlapi.core.runtime.Primer;
+import dev.mlapi.core.users.Role;
+import dev.mlapi.core.util.Lazy;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import software.amazon.lambda.powertools.logging.PowertoolsLogging;
 
 /**
@@ -50,52 +32,36 @@ import software.amazon.lambda.powertools.logging.PowertoolsLogging;
  * exactly one request-log entry per request — also for 400/401/403/404 answers — structured log
  * lines keyed by the Lambda context, route and user, and one metrics record per request.
  *
- * <p>A function's handler declares its routes here (like Javalin's one route table) and
- * delegates {@code handleRequest} to {@link #handle(APIGatewayV2HTTPEvent, Context)}. As a
- * {@link Primer} it runs one synthetic request through itself (see {@link #prime()}).
+ * <p>It runs each request through its collaborators, one concern each: {@link RouteTable}
+ * (routing: 404, 405), {@link RouteAuthorization} (the route's {@link Access} rule, with its own
+ * thread pool for token checks that run beside the route), {@link FailureAnswers} (every error as
+ * problem+json), {@link RequestRecorder} (request log, metrics, log line) and, for {@link #prime()},
+ * {@link PrimingRequests}.
+ *
+ * <p>A function's handler ({@link HttpFunction}) declares its routes here (like Javalin's one route
+ * table) and delegates {@code handleRequest} to {@link #handle(APIGatewayV2HTTPEvent, Context)}. As
+ * a {@link Primer} it runs synthetic requests through itself (see {@link #prime()}).
  */
 public final class ApiPipeline implements Primer {
-
-    private static final Logger LOG = LoggerFactory.getLogger(ApiPipeline.class);
 
     /** Who a priming request claims to be: no account can have this name ({@code Usernames}), so its lookup finds nothing. */
     public static final String PRIMING_USERNAME = "~priming";
 
-    /**
-     * Runs the storage half of {@link Access#USER_OVERLAPPED} token checks beside the route; daemon
-     * threads, so a function's JVM can still end, idle ones retire after a minute.
-     */
-    private static final ExecutorService TOKEN_CHECKS = Executors.newCachedThreadPool(runnable -> {
-        Thread thread = new Thread(runnable, "token-check");
-        thread.setDaemon(true);
-        return thread;
-    });
-
-    private final Map<String, Route> routes;
-    private final List<Route> declared;
-    private final List<Route> bySpecificity;
-    private final Supplier<Authenticator> authenticator;
-    private final Supplier<RequestLog> requestLog;
+    private final RouteTable routes;
+    private final RouteAuthorization authorization;
+    private final FailureAnswers failures;
+    private final RequestRecorder recorder;
+    private final PrimingRequests priming;
     private final Clock clock;
-    private final Duration retention;
-    private final DependencyFailures dependencyFailures;
-    private final Function<Role, Optional<String>> primingToken;
-    private final AfterResponse afterResponse;
     private final AtomicBoolean coldStart = new AtomicBoolean(true);
 
     private ApiPipeline(Builder builder) {
-        this.routes = Map.copyOf(builder.routes);
-        this.declared = List.copyOf(builder.routes.values());
-        this.bySpecificity = builder.routes.values().stream()
-                .sorted(Comparator.comparingInt((Route r) -> r.template().specificity()).reversed())
-                .toList();
-        this.authenticator = builder.authenticator;
-        this.requestLog = builder.requestLog;
+        this.routes = new RouteTable(builder.routes.values());
+        this.authorization = new RouteAuthorization(builder.authenticator);
+        this.failures = new FailureAnswers(builder.dependencyFailures);
+        this.recorder = new RequestRecorder(builder.requestLog, builder.retention, builder.afterResponse);
+        this.priming = new PrimingRequests(builder.primingToken);
         this.clock = builder.clock;
-        this.retention = builder.retention;
-        this.dependencyFailures = builder.dependencyFailures;
-        this.primingToken = builder.primingToken;
-        this.afterResponse = builder.afterResponse;
     }
 
     /**
@@ -120,7 +86,12 @@ public final class ApiPipeline implements Primer {
 
     /** The route keys this function serves, e.g. {@code POST /auth/login}. */
     public Set<String> routeKeys() {
-        return routes.keySet();
+        return routes.routeKeys();
+    }
+
+    /** Every route this function serves with its access rule, in declaration order (adapted routes last). */
+    public List<Route> routes() {
+        return routes.routes();
     }
 
     /** Handles an event without a Lambda context (tests): as {@link #handle(APIGatewayV2HTTPEvent, Context)} with none. */
@@ -141,7 +112,7 @@ public final class ApiPipeline implements Primer {
             return PowertoolsLogging.withLogging(context, () -> Telemetry.inFunction(invocation.function(),
                     () -> EventCodec.encode(respond(event, invocation))));
         } finally {
-            afterResponse.settle(invocation.id());
+            recorder.settle(invocation);
         }
     }
 
@@ -165,60 +136,11 @@ public final class ApiPipeline implements Primer {
      */
     @Override
     public void prime() {
-        for (APIGatewayV2HTTPEvent event : primingEvents()) {
+        for (APIGatewayV2HTTPEvent event : priming.events(routes.routes())) {
             Invocation invocation = new Invocation(functionName(null), false, true, null);
             PowertoolsLogging.withLogging(null, () -> Telemetry.inFunction(invocation.function(),
                     () -> EventCodec.encode(respond(event, invocation))));
         }
-    }
-
-    private List<APIGatewayV2HTTPEvent> primingEvents() {
-        List<APIGatewayV2HTTPEvent> events = new ArrayList<>();
-        for (Route route : declared) {
-            if (route.template().method().equals("GET")) {
-                if (route.access() != Access.ADMIN) {
-                    events.add(primingEvent(route.template(), Role.USER));
-                }
-                if (route.access() != Access.PUBLIC) {
-                    events.add(primingEvent(route.template(), Role.ADMIN));
-                }
-            }
-        }
-        declared.stream().filter(route -> route.access() != Access.PUBLIC && !route.template().method().equals("GET"))
-                .findFirst().ifPresent(route -> events.add(primingEvent(route.template(), Role.USER)));
-        if (events.isEmpty()) {
-            events.add(primingEvent(RouteTemplate.parse("GET /~priming"), Role.USER));
-        }
-        return events;
-    }
-
-    private Optional<String> primingToken(Role role) {
-        try {
-            return primingToken.apply(role);
-        } catch (RuntimeException e) {
-            LOG.info("priming without a token: {}", e.toString());
-            return Optional.empty();
-        }
-    }
-
-    private APIGatewayV2HTTPEvent primingEvent(RouteTemplate template, Role role) {
-        Optional<String> token = primingToken(role);
-        String path = template.path().replaceAll("\\{[^/]+}", "priming");
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("content-type", "application/json");
-        token.ifPresent(value -> headers.put("authorization", "Bearer " + value));
-        return APIGatewayV2HTTPEvent.builder()
-                .withRouteKey(template.routeKey())
-                .withRawPath(path)
-                .withHeaders(headers)
-                .withPathParameters(template.matchPath(path).orElse(Map.of()))
-                .withBody(template.method().equals("GET") ? null : "{}")
-                .withRequestContext(APIGatewayV2HTTPEvent.RequestContext.builder()
-                        .withRequestId("priming-" + UUID.randomUUID())
-                        .withHttp(APIGatewayV2HTTPEvent.RequestContext.Http.builder()
-                                .withMethod(template.method()).withPath(path).withSourceIp("127.0.0.1").build())
-                        .build())
-                .build();
     }
 
     private ApiResponse respond(APIGatewayV2HTTPEvent event, Invocation invocation) {
@@ -232,8 +154,9 @@ public final class ApiPipeline implements Primer {
                     String.valueOf(event.getRawPath()), event.getHeaders(), Map.of(), Map.of(), new byte[0], null,
                     receivedAt);
             try (RequestLogContext log = RequestLogContext.open(request.requestId(), invocation.coldStart())) {
-                return finish(invocation, request, RequestMeasurement.UNMATCHED,
-                        ProblemMapper.render(e, request.path(), request.requestId()), Optional.of(e.detail()), started);
+                FailureAnswers.Answer answer = failures.problem(e, request);
+                return recorder.finish(invocation, request, RequestMeasurement.UNMATCHED, answer.response(),
+                        Optional.of(answer.error()), started);
             }
         }
         return respond(request, started, invocation);
@@ -251,64 +174,20 @@ public final class ApiPipeline implements Primer {
             ApiResponse response;
             Optional<String> error = Optional.empty();
             try {
-                Route route = resolve(request);
+                Route route = routes.resolve(request);
                 routeKey = route.template().routeKey();
                 log.route(routeKey);
-                TokenCheck check = authorize(route.access(), request, invocation.rehearsal());
+                RouteAuthorization.TokenCheck check = authorization.authorize(route.access(), request,
+                        invocation.rehearsal());
                 request.principal().ifPresent(principal -> log.user(principal.username()));
-                response = run(route, request, check);
-            } catch (ApiException e) {
-                response = ProblemMapper.render(e, request.path(), request.requestId());
-                error = Optional.of(e.detail());
-            } catch (RuntimeException | StackOverflowError e) {
-                Optional<ApiException> unavailable = e instanceof RuntimeException runtime
-                        ? dependencyFailures.apply(runtime) : Optional.empty();
-                if (unavailable.isPresent()) {
-                    LOG.warn("dependency unavailable in {} (request {}): {}", request.routeKey(), request.requestId(),
-                            e.toString());
-                    response = ProblemMapper.render(unavailable.get(), request.path(), request.requestId());
-                    error = Optional.of(unavailable.get().detail());
-                } else {
-                    LOG.error("unhandled error in {} (request {})", request.routeKey(), request.requestId(), e);
-                    response = ProblemMapper.internalError(request.path(), request.requestId());
-                    error = Optional.of("internal error: " + e.getClass().getSimpleName());
-                }
-            } catch (OutOfMemoryError e) {
-                // The failed allocation is garbage by now: answer, so the caller is not left with a closed socket.
-                LOG.error("out of memory in {} (request {})", request.routeKey(), request.requestId(), e);
-                ApiException unavailable = new ServiceUnavailable("the server ran out of memory for this request; "
-                        + "try a smaller input, or again later (request id " + request.requestId() + ")");
-                response = ProblemMapper.render(unavailable, request.path(), request.requestId());
-                error = Optional.of("internal error: OutOfMemoryError");
-            } catch (Error e) {
-                if (e instanceof VirtualMachineError) {
-                    throw e;
-                }
-                // e.g. a LinkageError or an assertion in a library: a bug in this request, not a broken JVM
-                LOG.error("unhandled error in {} (request {})", request.routeKey(), request.requestId(), e);
-                response = ProblemMapper.internalError(request.path(), request.requestId());
-                error = Optional.of("internal error: " + e.getClass().getSimpleName());
+                response = check.run(route.handler(), request);
+            } catch (RuntimeException | Error e) {
+                FailureAnswers.Answer answer = failures.answer(e, request);
+                response = answer.response();
+                error = Optional.of(answer.error());
             }
-            return finish(invocation, request, routeKey, response, error, started);
+            return recorder.finish(invocation, request, routeKey, response, error, started);
         }
-    }
-
-    private ApiResponse finish(Invocation invocation, ApiRequest request, String routeKey, ApiResponse response,
-            Optional<String> error, long started) {
-        Duration latency = Duration.ofNanos(System.nanoTime() - started);
-        RequestMeasurement measurement = new RequestMeasurement(invocation.function(), routeKey, response.status(),
-                latency, invocation.coldStart(), request.requestId());
-        if (invocation.rehearsal()) {
-            requestLog.get().rehearse(entry(request, response.status(), latency.toNanos() / 1e9, error));
-            Telemetry.rehearse(measurement);
-            LOG.debug("primed with {} {}: {}", request.method(), request.path(), response.status());
-            return response.withHeader("x-request-id", request.requestId());
-        }
-        afterResponse.defer(invocation.id(), () -> record(request, response.status(), latency.toNanos() / 1e9, error));
-        Telemetry.request(measurement);
-        LOG.info("{} {} {} {} ms", request.method(), request.path(), response.status(),
-                String.format(Locale.ROOT, "%.1f", latency.toNanos() / 1e6));
-        return response.withHeader("x-request-id", request.requestId());
     }
 
     /**
@@ -320,152 +199,6 @@ public final class ApiPipeline implements Primer {
         return Telemetry.serviceName()
                 .or(() -> Optional.ofNullable(context).map(Context::getFunctionName))
                 .orElse("unknown");
-    }
-
-    /**
-     * Which function answers and whether this is its container's first request. Powertools'
-     * own cold-start flag counts on-demand initialisations only, so with SnapStart (every
-     * container restored from a snapshot) it would never report one; the first request a
-     * pipeline serves is what a dashboard means by a cold start, and a snapshot is taken before any.
-     * A {@code rehearsal} is {@link #prime()}'s synthetic request. {@code id} is Lambda's request id
-     * (null without a context), for the request-log write {@link AfterResponse} may postpone.
-     */
-    private record Invocation(String function, boolean coldStart, boolean rehearsal, String id) {
-    }
-
-    private Route resolve(ApiRequest request) {
-        Route exact = routes.get(request.routeKey());
-        if (exact != null) {
-            return exact;
-        }
-        boolean pathKnown = false;
-        for (Route route : bySpecificity) {
-            if (route.template().matchPath(request.path()).isPresent()) {
-                if (route.template().method().equals(request.method())) {
-                    return route;
-                }
-                pathKnown = true;
-            }
-        }
-        if (pathKnown) {
-            throw new MethodNotAllowed(request.method() + " is not allowed on " + request.path());
-        }
-        throw new NotFound("no route for " + request.method() + " " + request.path());
-    }
-
-    private TokenCheck authorize(Access access, ApiRequest request, boolean rehearsal) {
-        Optional<String> header = request.header("authorization");
-        if (access == Access.PUBLIC) {
-            // Public routes ignore a stale or broken token (Swagger UI sends it everywhere).
-            try {
-                authenticator.get().authenticate(header).ifPresent(request::authenticate);
-            } catch (Unauthorized ignored) {
-                // anonymous
-            }
-            return TokenCheck.DONE;
-        }
-        Authenticator tokens = authenticator.get();
-        if (tokens.acceptsBasic(request.routeKey(), header)) {
-            // HTTP Basic where the route takes it (DRF's): the stored user, the password and the login throttle, now.
-            Principal caller = tokens.authenticateBasic(header.orElseThrow(), Optional.ofNullable(request.sourceIp()));
-            request.authenticate(caller);
-            if (access == Access.ADMIN && !caller.isAdmin()) {
-                throw new Forbidden("this route requires the admin role");
-            }
-            return TokenCheck.DONE;
-        }
-        Principal claimed = tokens.verifyToken(header).orElseThrow(ApiPipeline::tokenRequired);
-        boolean primingGet = rehearsal && request.method().equals("GET");
-        if (access == Access.USER_OVERLAPPED && !primingGet) {
-            request.authenticate(claimed);
-            return new TokenCheck(CompletableFuture.runAsync(() -> tokens.confirm(claimed), TOKEN_CHECKS));
-        }
-        confirm(tokens, claimed, primingGet);
-        request.authenticate(claimed);
-        if (access == Access.ADMIN && !claimed.isAdmin()) {
-            throw new Forbidden("this route requires the admin role");
-        }
-        return TokenCheck.DONE;
-    }
-
-    /**
-     * The stored half of the token check. For {@link #prime()}'s {@code GET}s the lookup runs and
-     * finds no such user; only then, and only for the priming user's token, the request goes on
-     * as the principal it claims (owning nothing, with the role its token names).
-     */
-    private static void confirm(Authenticator tokens, Principal claimed, boolean primingGet) {
-        try {
-            tokens.confirm(claimed);
-        } catch (Unauthorized unknownUser) {
-            if (!primingGet || !claimed.username().equals(PRIMING_USERNAME)) {
-                throw unknownUser;
-            }
-        }
-    }
-
-    private static Unauthorized tokenRequired() {
-        return new Unauthorized("this route requires 'Authorization: Bearer <token>'");
-    }
-
-    /**
-     * Runs the route, then waits for a token check still under way: its failure outranks the
-     * route's answer or error, and the caller learns nothing of what the route computed.
-     */
-    private static ApiResponse run(Route route, ApiRequest request, TokenCheck check) {
-        ApiResponse response;
-        try {
-            response = route.handler().handle(request);
-        } catch (RuntimeException | Error e) {
-            check.await(request);
-            throw e;
-        }
-        check.await(request);
-        return response;
-    }
-
-    /** The storage half of a token check, done or running beside the route. */
-    private record TokenCheck(CompletableFuture<Void> lookup) {
-        static final TokenCheck DONE = new TokenCheck(CompletableFuture.completedFuture(null));
-
-        /** Returns when the token proved its user; otherwise forgets the caller and what the route logged, and throws. */
-        void await(ApiRequest request) {
-            try {
-                lookup.join();
-            } catch (CompletionException e) {
-                request.authenticate(null);
-                request.logFields().clear();
-                if (e.getCause() instanceof RuntimeException cause) {
-                    throw cause;
-                }
-                if (e.getCause() instanceof Error cause) {
-                    throw cause;
-                }
-                throw e;
-            }
-        }
-    }
-
-    private void record(ApiRequest request, int status, double seconds, Optional<String> error) {
-        RequestLogEntry entry = entry(request, status, seconds, error);
-        try {
-            requestLog.get().record(entry);
-        } catch (RuntimeException e) {
-            // The answer is already decided; losing its log entry must not turn it into a 500.
-            LOG.error("could not record request {} in the request log", request.requestId(), e);
-        }
-    }
-
-    private RequestLogEntry entry(ApiRequest request, int status, double seconds, Optional<String> error) {
-        var fields = request.logFields();
-        return new RequestLogEntry(request.requestId(), request.receivedAt(), request.routeKey(),
-                request.method(), request.path(), request.principal().map(Principal::username), status, seconds,
-                request.body().length, fields.imageUrl(), fields.imageWidth(), fields.imageHeight(), fields.model(),
-                fields.result(), error.map(Redaction::redact).map(ApiPipeline::clip), Optional.ofNullable(request.sourceIp()),
-                request.receivedAt().plus(retention), fields.modelRole());
-    }
-
-    private static String clip(String message) {
-        return message.length() <= 1024 ? message : message.substring(0, 1024);
     }
 
     /** One declared route. */

@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
  * adding its own services that have something to warm beyond the pipeline:
  * {@code Priming.atInit(pipeline, service)}. The constructors tests and the local server use do
  * not prime (the local server's functions start on demand, like Lambda's default).
+ * The handler's whole shape (both constructors, the route table) is written down in
+ * {@code dev.mlapi.core.http.HttpFunction}.
  */
 public final class Priming implements Resource {
 

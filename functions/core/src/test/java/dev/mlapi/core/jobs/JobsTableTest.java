@@ -32,7 +32,7 @@ class JobsTableTest {
     @BeforeAll
     static void start() {
         stack = TestStack.start();
-        jobs = new JobsTable(stack.wiring().dynamoDb(), stack.config().environment().tableName(TableCatalog.TRAINING_JOBS));
+        jobs = new JobsTable(stack.wiring().dynamoDb(), stack.config().environment().tableName(TableCatalog.JOBS_AND_DATASETS));
     }
 
     @AfterAll
@@ -71,7 +71,7 @@ class JobsTableTest {
             assertThat(jobs.unit(id, "part#" + unit)).isPresent();
         }
         // Units stay out of the by-kind index (a write there per unit would double each count's cost).
-        String table = stack.config().environment().tableName(TableCatalog.TRAINING_JOBS);
+        String table = stack.config().environment().tableName(TableCatalog.JOBS_AND_DATASETS);
         var indexed = stack.wiring().dynamoDb().query(r -> r.tableName(table).indexName(TableCatalog.TRAINING_BY_KIND)
                 .keyConditionExpression("#kind = :unit").expressionAttributeNames(Map.of("#kind", JobsTable.KIND))
                 .expressionAttributeValues(Map.of(":unit", JobsTable.s(JobsTable.UNIT))));
