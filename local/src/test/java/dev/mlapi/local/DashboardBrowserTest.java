@@ -359,8 +359,8 @@ class DashboardBrowserTest {
             assertThat(Double.parseDouble(cellOf("p95", version)))
                     .isEqualTo(figures.get("percentile_95_processing_time").asDouble());
         }
-        assertThat(browser.findElement(By.cssSelector("#versions tr[data-row='Aliases'] td[data-version='1']")).getText())
-                .isEqualTo("production");
+        assertThat(browser.findElements(By.cssSelector("#versions tr[data-row='Aliases'] td"))).extracting(e -> e.getText())
+                .containsExactly("production", "production canary");
         assertThat(cellOf("Requests", "1")).isEqualTo("3");
         assertThat(cellOf("Requests", "2")).isEqualTo("2");
 

@@ -185,10 +185,11 @@
       { label: "errors (4xx, 5xx)", data: points.map((point) => Math.round(point.error_rate * point.total_requests)) },
     ]);
     const latency = (key) => points.map((point) => (point[key] === undefined ? null : 1000 * point[key]));
+    // Buckets without requests have no latency: dots, so a lone busy minute still shows.
     line("latency", labels, [
-      { label: "p50", data: latency("median_processing_time") },
-      { label: "p95", data: latency("percentile_95_processing_time") },
-      { label: "p99", data: latency("percentile_99_processing_time") },
+      { label: "p50", data: latency("median_processing_time"), pointRadius: 2 },
+      { label: "p95", data: latency("percentile_95_processing_time"), pointRadius: 2 },
+      { label: "p99", data: latency("percentile_99_processing_time"), pointRadius: 2 },
     ]);
     bars("top-images", images, "image_url", "classification_count");
     bars("top-models", models, "model", "request_count");
@@ -216,12 +217,12 @@
         + ": " + error.message);
   }
 
-  function versionsTable(detail, byVersion) {
+  function versionsTable(detail, byVersion, roles) {
     const versions = (detail.versions || []).slice().sort((a, b) => a.version - b.version);
     const figures = (v) => byVersion[String(v.version)] || {};
     const rows = [
       ["Kind", (v) => [v.kind]],
-      ["Aliases", (v) => [(v.aliases || []).join(", ") || "–"]],
+      ["Aliases", (v) => [roles.filter(([version]) => version === v.version).map(([, role]) => role).join(", ") || "–"]],
       ["Created", (v) => [v.created_at ? when(v.created_at) : "–", v.created_at]],
       ["Size", (v) => [(v.size_bytes / 1024).toFixed(1) + " KiB", v.size_bytes]],
       ["Requests", (v) => [figures(v).total_requests || 0, figures(v).total_requests || 0]],
@@ -231,7 +232,7 @@
       ["p99", (v) => [millis(figures(v).percentile_99_processing_time), figures(v).percentile_99_processing_time]],
     ];
     $("versions").replaceChildren(
-        el("thead", {}, el("tr", {}, el("th", {}, "Version"), versions.map((v) => el("th", { "data-version": v.version }, "v" + v.version)))),
+        el("thead", {}, el("tr", {}, el("th", {}, "Version"), versions.map((v) => el("th", { class: "num", "data-version": v.version }, "v" + v.version)))),
         el("tbody", {}, rows.map(([name, value]) => el("tr", { "data-row": name },
             el("th", {}, name), versions.map((v) => {
               const [text, raw] = value(v);
@@ -243,7 +244,8 @@
   function sideFigures(figures) {
     const sides = Object.entries(figures.sides || {});
     return el("table", { class: "sides" },
-        el("thead", {}, el("tr", {}, ["Side", "Version", "Requests", "Error rate", "p95", "p99"].map((h) => el("th", {}, h)))),
+        el("thead", {}, el("tr", {}, el("th", {}, "Side"), el("th", {}, "Version"),
+            ["Requests", "Error rate", "p95", "p99"].map((h) => el("th", { class: "num" }, h)))),
         el("tbody", {}, sides.map(([side, f]) => el("tr", { "data-side": side },
             el("td", {}, side), el("td", {}, "v" + f.version), cell(f.total_requests, f.total_requests),
             cell(percent(f.error_rate), f.error_rate), cell(millis(f.percentile_95_processing_time)),
@@ -270,20 +272,20 @@
     ]);
     if (detail instanceof Error) {
       card.append(unavailable("This alias", detail));
-      return { card, versions: [] };
+      return { card, roles: [] };
     }
-    const versions = [detail.version];
+    const roles = [[detail.version, alias]];
     const split = detail.split || { stable: 100 };
     const state = el("p", { class: "state" }, "v" + detail.version + " serves " + split.stable + " %");
     if (detail.canary) {
-      versions.push(detail.canary.version);
+      roles.push([detail.canary.version, alias + " canary"]);
       state.append("; canary v" + detail.canary.version + " serves " + detail.canary.weight + " % since " + when(detail.canary.since));
     }
     card.append(state, el("p", { class: "changed" }, "Set " + when(detail.updated_at) + " by " + detail.updated_by
         + (detail.previous_version ? ", was v" + detail.previous_version : "")));
     if (detail.shadow) {
       const agreement = detail.shadow.agreement || {};
-      versions.push(detail.shadow.version);
+      roles.push([detail.shadow.version, alias + " shadow"]);
       card.append(el("p", { class: "shadow" }, "Shadow v" + detail.shadow.version + " since " + when(detail.shadow.since)
           + ": agreed on " + (agreement.agreed || 0) + " of " + (agreement.requests || 0) + " requests ("
           + percent(agreement.rate) + ")"));
@@ -306,7 +308,7 @@
     } else {
       card.append(el("ol", { class: "events" }, events.items.map(eventItem)));
     }
-    return { card, versions };
+    return { card, roles };
   }
 
   async function driftOf(name, version, w) {
@@ -332,7 +334,8 @@
       call("stats?model=" + encodeURIComponent(name) + "&" + windowQuery(w)),
     ]);
     const aliases = await Promise.all(Object.keys(detail.aliases || {}).map((alias) => aliasCard(name, alias)));
-    const served = new Set(aliases.flatMap((alias) => alias.versions));
+    const roles = aliases.flatMap((alias) => alias.roles);
+    const served = new Set(roles.map(([version]) => version));
     if (detail.latest_version) {
       served.add(detail.latest_version);
     }
@@ -342,7 +345,7 @@
     }
     showWindow(stats, w);
     $("model-name").textContent = "Model " + name;
-    versionsTable(detail, stats.by_version || {});
+    versionsTable(detail, stats.by_version || {}, roles);
     $("aliases").replaceChildren(...(aliases.length ? aliases.map((alias) => alias.card)
         : [el("p", { class: "unavailable" }, "No aliases: requests name a version.")]));
     $("drift").replaceChildren(...drift);
