@@ -54,7 +54,7 @@
   }
 
   const iso = (ms) => new Date(ms).toISOString().replace(".000Z", "Z");
-  const when = (text) => dateTime.format(new Date(text));
+  const when = (text) => (text && !Number.isNaN(Date.parse(text)) ? dateTime.format(new Date(text)) : "–");
   const millis = (seconds) => (seconds === undefined || seconds === null ? "–" : (1000 * seconds).toFixed(1) + " ms");
   const percent = (share) => (share === undefined || share === null ? "–" : (100 * share).toFixed(1) + " %");
 
@@ -253,14 +253,17 @@
   }
 
   function settings(object) {
-    return Object.entries(object).map(([key, value]) => key.replaceAll("_", " ") + " " + value).join(", ");
+    const shown = (value) => (typeof value === "number" && !Number.isInteger(value) ? +value.toFixed(4)
+        : value !== null && typeof value === "object" ? JSON.stringify(value) : value);
+    return Object.entries(object).map(([key, value]) => key.replaceAll("_", " ") + " " + shown(value)).join(", ");
   }
 
   function eventItem(event) {
     const figures = event.figures && Object.keys(event.figures).length ? " (" + settings(event.figures) + ")" : "";
     return el("li", { "data-kind": event.kind },
         el("time", { datetime: event.at }, when(event.at)), " ", el("strong", {}, event.kind),
-        " v" + event.from_version + " → v" + event.to_version, event.reason ? ": " + event.reason : "", figures);
+        (event.from_version === undefined || event.from_version === null ? "" : " v" + event.from_version + " →")
+        + " v" + event.to_version, event.reason ? ": " + event.reason : "", figures);
   }
 
   async function aliasCard(name, alias) {
@@ -320,7 +323,7 @@
           el("table", {}, el("thead", {}, el("tr", {}, ["Feature", "Kind", "PSI", "Largest shift"].map((h) => el("th", {}, h)))),
               el("tbody", {}, (drift.features || []).slice(0, 10).map((f) => el("tr", {
                 "data-feature": f.name, class: f.psi >= 0.25 ? "drift-major" : f.psi >= 0.1 ? "drift-moderate" : null },
-              el("td", {}, f.name), el("td", {}, f.kind), cell(f.psi.toFixed(3), f.psi),
+              el("td", {}, f.name), el("td", {}, f.kind), cell(typeof f.psi === "number" ? f.psi.toFixed(3) : "–", f.psi),
               el("td", {}, (f.largest_shifts || []).slice(0, 1).map((s) => s.bucket + ": " + shift(s))))))));
     } catch (error) {
       box.append(unavailable("Drift", error));
