@@ -9,6 +9,7 @@ import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -16,7 +17,7 @@ import java.util.Optional;
 final class ReportQuery {
 
     /** What {@code sort} may name; a leading {@code -} sorts descending. */
-    enum SortKey { COUNT, AVG, MAX, MIN, P50, P95, KEY }
+    enum SortKey { COUNT, AVG, MAX, MIN, P50, P95, P99, KEY }
 
     record Sort(SortKey key, boolean descending) {
     }
@@ -62,14 +63,14 @@ final class ReportQuery {
         try {
             return new Sort(SortKey.valueOf(name.toUpperCase(Locale.ROOT)), descending);
         } catch (IllegalArgumentException e) {
-            throw InvalidInput.field("sort", "must be one of count, avg, max, min, p50, p95, key (prefix - for descending)");
+            throw InvalidInput.field("sort", "must be one of count, avg, max, min, p50, p95, p99, key (prefix - for descending)");
         }
     }
 
     static Optional<String> interval(ApiRequest request) {
         Optional<String> interval = request.query("interval");
-        if (interval.isPresent() && !interval.get().equals("hour") && !interval.get().equals("day")) {
-            throw InvalidInput.field("interval", "must be hour or day");
+        if (interval.isPresent() && !List.of("minute", "hour", "day").contains(interval.get())) {
+            throw InvalidInput.field("interval", "must be minute, hour or day");
         }
         return interval;
     }

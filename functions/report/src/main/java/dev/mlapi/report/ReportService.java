@@ -61,7 +61,8 @@ final class ReportService implements Primer {
      * The effective window, answered exactly. Its ends must be whole minutes (else a 400 naming the
      * two nearest); {@code to} is at most the end of the current minute, {@code from} never older than
      * the retention. Without {@code from} the window is as long as it may be (the retention, or the
-     * longest an hourly series may span), starting on a day (an hour for an hourly series); a longer
+     * longest an hourly or per-minute series may span), starting on a day (an hour for an hourly
+     * series, a minute for a per-minute one); a longer
      * explicit window is a 400. A window the kept tiers cannot answer exactly is a 400 too (see
      * {@link #plan}).
      */
@@ -75,20 +76,40 @@ final class ReportService implements Primer {
         Instant latest = Tier.MINUTE.floor(now).plus(Tier.MINUTE.length());
         Instant end = to.filter(t -> t.isBefore(latest)).orElse(latest);
         Instant oldest = Tier.DAY.oldestKept(now, retention);
-        boolean hourly = interval.filter("hour"::equals).isPresent();
-        Duration longest = hourly ? Duration.ofHours(limits.maxHourPoints()) : Duration.ofDays(limits.maxDays());
-        Instant start = from.orElse((hourly ? Tier.HOUR : Tier.DAY).ceil(end.minus(longest)));
+        Tier coarsest = coarsest(interval);
+        Duration longest = switch (coarsest) {
+            case MINUTE -> Duration.ofMinutes(limits.maxMinutePoints());
+            case HOUR -> Duration.ofHours(limits.maxHourPoints());
+            case DAY -> Duration.ofDays(limits.maxDays());
+        };
+        Instant start = from.orElse(coarsest.ceil(end.minus(longest)));
         start = start.isBefore(oldest) ? oldest : start.isAfter(end) ? end : start;
         if (Duration.between(start, end).compareTo(longest) > 0) {
-            throw InvalidInput.field("from", hourly
-                    ? "the range from %s to %s has %d hours; an hourly series has at most %d points: use interval=day or a shorter range"
-                            .formatted(start, end, Duration.between(start, end).toHours(), limits.maxHourPoints())
-                    : "the range from %s to %s has %d days; a request reads at most %d days: ask for a shorter range"
-                            .formatted(start, end, Duration.between(start, end).toDays(), limits.maxDays()));
+            throw InvalidInput.field("from", switch (coarsest) {
+                case MINUTE -> "the range from %s to %s has %d minutes; a per-minute series has at most %d points: use interval=hour or a shorter range"
+                        .formatted(start, end, Duration.between(start, end).toMinutes(), limits.maxMinutePoints());
+                case HOUR -> "the range from %s to %s has %d hours; an hourly series has at most %d points: use interval=day or a shorter range"
+                        .formatted(start, end, Duration.between(start, end).toHours(), limits.maxHourPoints());
+                case DAY -> "the range from %s to %s has %d days; a request reads at most %d days: ask for a shorter range"
+                        .formatted(start, end, Duration.between(start, end).toDays(), limits.maxDays());
+            });
         }
         Range range = new Range(start, end, now);
-        plan(range, hourly ? Tier.HOUR : Tier.DAY);
+        plan(range, coarsest);
         return range;
+    }
+
+    /** The coarsest tier a request reads: its series' bucket (a per-minute series reads minutes only), else days. */
+    private static Tier coarsest(Optional<String> interval) {
+        return interval.map(ReportService::tierOf).orElse(Tier.DAY);
+    }
+
+    private static Tier tierOf(String interval) {
+        return switch (interval) {
+            case "minute" -> Tier.MINUTE;
+            case "hour" -> Tier.HOUR;
+            default -> Tier.DAY;
+        };
     }
 
     private static void onMinute(String field, Instant instant) {
@@ -180,6 +201,7 @@ final class ReportService implements Primer {
             case MIN -> Comparator.comparingDouble(e -> e.getValue().minProcessingTime());
             case P50 -> Comparator.comparingDouble(e -> e.getValue().processingTimes().quantile(0.5));
             case P95 -> Comparator.comparingDouble(e -> e.getValue().processingTimes().quantile(0.95));
+            case P99 -> Comparator.comparingDouble(e -> e.getValue().processingTimes().quantile(0.99));
             case KEY -> Map.Entry.comparingByKey();
         };
         if (sort.descending()) {
@@ -193,7 +215,8 @@ final class ReportService implements Primer {
             Rollup r = entry.getValue();
             List<Object> values = List.of(entry.getKey(), count(groupBy, r), r.meanProcessingTime(),
                     r.maxProcessingTime(), r.minProcessingTime(), r.processingTimes().quantile(0.5),
-                    r.processingTimes().quantile(0.95), r.clientErrors() + r.serverErrors());
+                    r.processingTimes().quantile(0.95), r.clientErrors() + r.serverErrors(),
+                    r.processingTimes().quantile(0.99));
             Map<String, Object> row = new LinkedHashMap<>();
             for (int i = 0; i < columns.size(); i++) {
                 row.put(columns.get(i), values.get(i));
@@ -203,11 +226,14 @@ final class ReportService implements Primer {
         return rows;
     }
 
-    /** Column names of a report row, in order: the seed's, then the percentiles and the failures. */
+    /**
+     * Column names of a report row, in order: the seed's, then the percentiles and the failures, then
+     * p99 (added last, so the earlier CSV columns keep their places).
+     */
     static List<String> columns(Dimension groupBy) {
         return List.of(groupBy.apiName(), groupBy == Dimension.IMAGE_URL ? "classification_count" : "request_count",
                 "processing_time_avg", "processing_time_max", "processing_time_min", "processing_time_p50",
-                "processing_time_p95", "error_count");
+                "processing_time_p95", "error_count", "processing_time_p99");
     }
 
     /**
@@ -231,7 +257,7 @@ final class ReportService implements Primer {
         Rollup total = empty();
         Map<Instant, Rollup> buckets = new TreeMap<>();
         ReadBudget budget = budget();
-        Tier coarsest = interval.filter("hour"::equals).isPresent() ? Tier.HOUR : Tier.DAY;
+        Tier coarsest = coarsest(interval);
         read(Dimension.ALL, range, coarsest, budget).forEach((start, groups) -> groups.values().forEach(r -> {
             total.merge(r);
             interval.ifPresent(i -> buckets.computeIfAbsent(bucketOf(start, i), b -> empty()).merge(r));
@@ -308,7 +334,7 @@ final class ReportService implements Primer {
     }
 
     private static Instant bucketOf(Instant start, String interval) {
-        return (interval.equals("day") ? Tier.DAY : Tier.HOUR).floor(start);
+        return tierOf(interval).floor(start);
     }
 
     private static Rollup empty() {

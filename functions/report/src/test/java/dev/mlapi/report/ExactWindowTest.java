@@ -25,8 +25,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -145,7 +147,45 @@ class ExactWindowTest {
             assertThat(row.get("processing_time_min").asDouble()).isEqualTo(times[0]);
             assertThat(row.get("processing_time_max").asDouble()).isEqualTo(times[times.length - 1]);
             assertWithinSketchError(row.get("processing_time_p95"), nearestRank(times, 0.95));
+            assertWithinSketchError(row.get("processing_time_p99"), nearestRank(times, 0.99));
         }
+    }
+
+    @Test
+    void stats_perMinute_hasAPointPerMinuteWithRequests_equalToItsEntries_readFromMinutesOnly() {
+        rollups.reset();
+        JsonNode stats = Events.body(call("report-stats.json",
+                Map.of("from", FROM.toString(), "to", TO.toString(), "interval", "minute")));
+
+        assertThat(rollups.tiersRead()).containsExactly(Tier.MINUTE);
+        assertThat(stats.get("interval").asText()).isEqualTo("minute");
+        assertThat(stats.get("from").asText()).isEqualTo(FROM.toString());
+        Map<Instant, List<RequestLogEntry>> minutes = inWindow(FROM, TO).stream().collect(Collectors.groupingBy(
+                e -> e.createdAt().truncatedTo(ChronoUnit.MINUTES), TreeMap::new, Collectors.toList()));
+        JsonNode series = stats.get("series");
+        assertThat(series).hasSize(minutes.size());
+        int i = 0;
+        for (Map.Entry<Instant, List<RequestLogEntry>> minute : minutes.entrySet()) {
+            JsonNode point = series.get(i++);
+            assertThat(point.get("start").asText()).isEqualTo(minute.getKey().toString());
+            assertThat(point.get("total_requests").asLong()).isEqualTo(minute.getValue().size());
+            assertThat(point.get("max_processing_time").asDouble()).isEqualTo(
+                    minute.getValue().stream().mapToDouble(RequestLogEntry::processingTime).max().orElseThrow());
+        }
+    }
+
+    @Test
+    void stats_perMinute_coversAtMost24Hours_theLast24WithoutFrom() {
+        Instant end = Instant.now().truncatedTo(ChronoUnit.MINUTES).minus(Duration.ofHours(1));
+        APIGatewayV2HTTPResponse tooLong = call("report-stats.json", Map.of("interval", "minute",
+                "from", end.minus(Duration.ofMinutes(24 * 60 + 1)).toString(), "to", end.toString()));
+        assertThat(tooLong.getStatusCode()).isEqualTo(400);
+        assertThat(Events.body(tooLong).get("detail").asText()).contains("1441 minutes", "at most 1440 points",
+                "interval=hour");
+
+        JsonNode lastDay = Events.body(call("report-stats.json", Map.of("interval", "minute")));
+        Instant to = Instant.parse(lastDay.get("to").asText());
+        assertThat(Instant.parse(lastDay.get("from").asText())).isEqualTo(to.minus(Duration.ofHours(24)));
     }
 
     @Test

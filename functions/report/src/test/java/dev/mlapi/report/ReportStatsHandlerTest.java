@@ -162,7 +162,7 @@ class ReportStatsHandlerTest {
         assertThat(Events.header(response, "content-type")).startsWith("text/csv");
         String[] lines = response.getBody().split("\r\n");
         assertThat(lines[0]).isEqualTo("model,request_count,processing_time_avg,processing_time_max,"
-                + "processing_time_min,processing_time_p50,processing_time_p95,error_count");
+                + "processing_time_min,processing_time_p50,processing_time_p95,error_count,processing_time_p99");
         assertThat(lines).hasSize(2);
         assertThat(lines[1]).startsWith("mobilenetv2:1," + ENTRIES.stream().filter(e -> e.model().isPresent()).count() + ",");
     }
@@ -229,7 +229,7 @@ class ReportStatsHandlerTest {
 
     @Test
     void report_readingMoreRollupsThanALimit_is400NamingTheLimit() {
-        ReportStatsHandler small = limitedTo(new ReportLimits(400, 744, 1, Duration.ofSeconds(25)), Clock.systemUTC());
+        ReportStatsHandler small = limitedTo(new ReportLimits(400, 744, 1440, 1, Duration.ofSeconds(25)), Clock.systemUTC());
 
         APIGatewayV2HTTPResponse response = call(small, "report-by-image-url.json", Map.of("group_by", "image_url"));
 
