@@ -47,7 +47,7 @@ import java.util.stream.Stream;
  * checks every function's memory against them).
  *
  * <pre>./mvnw -q -o -pl local -am -DskipTests package exec:exec -Dexec.classpathScope=test \
- *     -Drun.main=dev.mlapi.local.bench.SizingBenchmark [-Drun.args="&lt;rounds, default 2&gt; &lt;warm invokes, default 40&gt;"]</pre>
+ *     -Drun.main=dev.mlapi.local.bench.SizingBenchmark [-Drun.args="&lt;JVMs per function, default 1&gt; &lt;warm invokes, default 60&gt;"]</pre>
  * {@code BENCH_ONLY=login,health}: some functions only (the peaks file is then not written).
  */
 public final class SizingBenchmark {
@@ -104,8 +104,8 @@ public final class SizingBenchmark {
     public static void main(String[] args) throws Exception {
         List<String> words = Arrays.stream(String.join(" ", args).trim().split("\\s+")).filter(w -> !w.isEmpty())
                 .toList();
-        int rounds = words.isEmpty() ? 2 : Integer.parseInt(words.get(0));
-        int warm = words.size() > 1 ? Integer.parseInt(words.get(1)) : 40;
+        int rounds = words.isEmpty() ? 1 : Integer.parseInt(words.get(0));
+        int warm = words.size() > 1 ? Integer.parseInt(words.get(1)) : 60;
         int exit = 1;
         try {
             run(rounds, warm);
@@ -333,13 +333,20 @@ public final class SizingBenchmark {
         return sizes;
     }
 
-    /** The smallest setting whose cost × latency is within {@link #FLAT} of the lowest, among those the peak fits with headroom. */
+    /**
+     * The smallest setting whose cost × latency is within {@link #FLAT} of the lowest, among those the peak fits with
+     * headroom. Latency counts at least 1 ms, Lambda's billing unit: below it the model's proportional CPU share says
+     * nothing a caller would see (the authorizer's 0.3 ms invoke would otherwise ask for 6 vCPUs).
+     */
     static int choose(Row row) {
         List<Integer> fitting = candidates().stream().filter(mb -> mb >= row.peakRssMb() * HEADROOM).toList();
-        double lowest = fitting.stream().mapToDouble(mb -> costPerMillion(row, mb) * durationMs(row, mb)).min()
-                .orElseThrow();
-        return fitting.stream().filter(mb -> costPerMillion(row, mb) * durationMs(row, mb) <= lowest * (1 + FLAT))
+        double lowest = fitting.stream().mapToDouble(mb -> objective(row, mb)).min().orElseThrow();
+        return fitting.stream().filter(mb -> objective(row, mb) <= lowest * (1 + FLAT))
                 .min(Comparator.naturalOrder()).orElseThrow();
+    }
+
+    static double objective(Row row, int memoryMb) {
+        return costPerMillion(row, memoryMb) * Math.max(1, durationMs(row, memoryMb));
     }
 
     /** The cheapest setting the peak fits with headroom (the smallest of equally cheap ones). */
