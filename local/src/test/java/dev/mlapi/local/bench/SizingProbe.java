@@ -1,0 +1,254 @@
+package dev.mlapi.local.bench;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.lang.management.ThreadMXBean;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.net.Proxy;
+import java.net.ProxySelector;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+
+/**
+ * One function's memory and CPU inside a fresh JVM, run by {@link SizingBenchmark} with a one-class
+ * jar in front of the function's own jar on the classpath: the handler's constructor (Lambda's
+ * init), the first invoke, then warm invokes of the same request. It reads what Lambda's "Max Memory
+ * Used" is close to, the process's resident set ({@code VmHWM}, its peak, and {@code VmRSS} of
+ * {@code /proc/self/status}) after init, after the first invoke and at the end; the heap still used
+ * after a full GC at the end (the live set); the peak committed heap and the non-heap in use
+ * (metaspace, code cache). Per warm invoke it reads the handler thread's CPU time, the whole
+ * process's CPU time (GC, JIT and ONNX Runtime's threads too) and the wall time, and counts the
+ * HTTP requests the invoke sends, by endpoint (a {@link ProxySelector} that counts and delegates:
+ * the SDK's URL-connection client asks it once per request). Figures of the second half of the
+ * warm invokes only (the first half's compilation done). Prints one JSON line.
+ *
+ * <pre>java -cp sizing-probe.jar:login.jar dev.mlapi.local.bench.SizingProbe &lt;handler class&gt; &lt;event.json&gt; &lt;warm invokes&gt;</pre>
+ */
+public final class SizingProbe {
+
+    private SizingProbe() {
+    }
+
+    /** Counts each request's endpoint ({@code host:port}) and leaves the choice of proxy to the JVM's default. */
+    private static final class CountingSelector extends ProxySelector {
+        private final ProxySelector delegate;
+        private final Thread handlerThread = Thread.currentThread();
+        /** By endpoint; a {@code pool:} prefix when sent from another thread than the handler's (a query fan-out). */
+        private final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
+        private final Set<Long> poolThreads = ConcurrentHashMap.newKeySet();
+
+        CountingSelector(ProxySelector delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public List<Proxy> select(URI uri) {
+            boolean pool = Thread.currentThread() != handlerThread;
+            if (pool) {
+                poolThreads.add(Thread.currentThread().getId());
+            }
+            counts.computeIfAbsent((pool ? "pool:" : "") + uri.getHost() + ":" + uri.getPort(), k -> new AtomicLong())
+                    .incrementAndGet();
+            return delegate == null ? List.of(Proxy.NO_PROXY) : delegate.select(uri);
+        }
+
+        @Override
+        public void connectFailed(URI uri, SocketAddress address, IOException e) {
+            if (delegate != null) {
+                delegate.connectFailed(uri, address, e);
+            }
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        CountingSelector calls = new CountingSelector(ProxySelector.getDefault());
+        ProxySelector.setDefault(calls);
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long rssAtMain = status("VmRSS");
+
+        Class<?> type = Class.forName(args[0]);
+        Method handleRequest = handleRequest(type);
+        Class<?> eventType = handleRequest.getParameterTypes()[0];
+        var tree = mapper().readTree(Files.readAllBytes(Path.of(args[1])));
+        if (eventType.getSimpleName().equals("ScheduledEvent") && tree instanceof ObjectNode scheduled) {
+            scheduled.remove("time"); // a Joda DateTime, which Lambda's serializer reads and plain Jackson does not; unused
+        }
+        Object event = mapper().treeToValue(tree, eventType);
+        int warmInvokes = Integer.parseInt(args[2]);
+
+        long initCpuStart = processCpuNanos()[0];
+        Object handler = type.getConstructor().newInstance();
+        long initCpu = processCpuNanos()[0] - initCpuStart;
+        long hwmInit = status("VmHWM");
+
+        long firstCpuStart = processCpuNanos()[0];
+        int firstStatus = status(handleRequest.invoke(handler, fresh(event), null));
+        long firstCpu = processCpuNanos()[0] - firstCpuStart;
+        long hwmFirst = status("VmHWM");
+
+        int kept = warmInvokes - warmInvokes / 2;
+        double[] wall = new double[kept];
+        double[] wait = new double[kept];
+        long threadCpu = 0;
+        long[] processCpuStart = new long[3];
+        long gcStart = 0;
+        int lastStatus = firstStatus;
+        for (int i = 0; i < warmInvokes; i++) {
+            if (i == warmInvokes / 2) {
+                calls.counts.clear();
+                calls.poolThreads.clear();
+                processCpuStart = processCpuNanos();
+                gcStart = gcMillis();
+            }
+            long t0 = threads.getCurrentThreadCpuTime();
+            long w0 = System.nanoTime();
+            lastStatus = status(handleRequest.invoke(handler, fresh(event), null));
+            long w = System.nanoTime() - w0;
+            long t = threads.getCurrentThreadCpuTime() - t0;
+            if (i >= warmInvokes / 2) {
+                int k = i - warmInvokes / 2;
+                wall[k] = w / 1e6;
+                wait[k] = Math.max(0, w - t) / 1e6;
+                threadCpu += t;
+            }
+        }
+        long[] processCpuEnd = processCpuNanos();
+        long processCpu = processCpuEnd[0] - processCpuStart[0];
+        long jitCpu = processCpuEnd[1] - processCpuStart[1];
+        long vmCpu = processCpuEnd[2] - processCpuStart[2];
+        long gc = gcMillis() - gcStart;
+        Map<String, Long> callCounts = new TreeMap<>(calls.counts.entrySet().stream()
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().get())));
+        long hwmEnd = status("VmHWM");
+        long rssEnd = status("VmRSS");
+        long heapPeakCommitted = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                heapPeakCommitted += pool.getPeakUsage().getCommitted();
+            }
+        }
+        System.gc();
+        System.gc();
+        var memory = ManagementFactory.getMemoryMXBean();
+        long liveHeap = memory.getHeapMemoryUsage().getUsed();
+        long nonHeap = memory.getNonHeapMemoryUsage().getUsed();
+        long heapMax = memory.getHeapMemoryUsage().getMax();
+        Arrays.sort(wall);
+        Arrays.sort(wait);
+        String callJson = callCounts.entrySet().stream()
+                .map(e -> String.format(Locale.ROOT, "\"%s\":%.3f", e.getKey(), e.getValue() / (double) kept))
+                .collect(Collectors.joining(",", "{", "}"));
+        System.out.printf(Locale.ROOT, "{\"status\":%d,\"warm_status\":%d,\"rss_at_main_mb\":%.1f,\"hwm_init_mb\":%.1f,"
+                        + "\"hwm_first_mb\":%.1f,\"hwm_mb\":%.1f,\"rss_end_mb\":%.1f,\"heap_live_mb\":%.1f,"
+                        + "\"heap_peak_committed_mb\":%.1f,\"heap_max_mb\":%.1f,\"non_heap_mb\":%.1f,"
+                        + "\"init_cpu_ms\":%.1f,\"first_cpu_ms\":%.1f,\"thread_cpu_ms\":%.3f,\"process_cpu_ms\":%.3f,\"gc_ms\":%.3f,\"jit_cpu_ms\":%.3f,\"vm_cpu_ms\":%.3f,"
+                        + "\"wall_p50_ms\":%.3f,\"wait_p50_ms\":%.3f,\"threads\":%d,\"pool_threads\":%d,\"calls\":%s}%n",
+                firstStatus, lastStatus, rssAtMain / 1024.0, hwmInit / 1024.0, hwmFirst / 1024.0, hwmEnd / 1024.0,
+                rssEnd / 1024.0, liveHeap / 1048576.0, heapPeakCommitted / 1048576.0, heapMax / 1048576.0,
+                nonHeap / 1048576.0, initCpu / 1e6, firstCpu / 1e6, threadCpu / 1e6 / kept, processCpu / 1e6 / kept, gc / (double) kept,
+                jitCpu / 1e6 / kept, vmCpu / 1e6 / kept,
+                wall[kept / 2], wait[kept / 2], threads.getThreadCount(), calls.poolThreads.size(), callJson);
+        System.out.flush();
+        Runtime.getRuntime().halt(0);
+    }
+
+    /**
+     * The CPU time of every thread of this process, native ones (ONNX Runtime's pool) included, in ns: the sum
+     * of {@code /proc/self/task/<tid>/schedstat}'s first field (the JVM's process CPU time counts in 10 ms ticks).
+     * Index 0: all threads; 1: the JIT compiler threads; 2: the VM thread (the serial collector runs there,
+     * with the handler stopped).
+     */
+    private static long[] processCpuNanos() throws IOException {
+        long[] total = new long[3];
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String line = Files.readString(task.resolve("schedstat")).trim();
+                    long nanos = Long.parseLong(line.substring(0, line.indexOf(' ')));
+                    String name = Files.readString(task.resolve("comm")).trim();
+                    total[0] += nanos;
+                    if (name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler")) {
+                        total[1] += nanos;
+                    } else if (name.equals("VM Thread")) {
+                        total[2] += nanos;
+                    }
+                } catch (IOException | RuntimeException ended) {
+                    // the thread ended between the listing and the read
+                }
+            }
+        }
+        return total;
+    }
+
+    /** The collectors' accumulated pause time (the serial collector stops the handler thread while it runs). */
+    private static long gcMillis() {
+        return ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(gc -> Math.max(0, gc.getCollectionTime()))
+                .sum();
+    }
+
+    /** A field of {@code /proc/self/status} in kB. */
+    private static long status(String field) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith(field + ":")) {
+                return Long.parseLong(line.substring(field.length() + 1).replace("kB", "").trim());
+            }
+        }
+        throw new IllegalStateException("no " + field + " in /proc/self/status");
+    }
+
+    private static Method handleRequest(Class<?> type) {
+        return Arrays.stream(type.getMethods())
+                .filter(m -> m.getName().equals("handleRequest") && m.getParameterCount() == 2 && !m.isBridge()
+                        && !Modifier.isStatic(m.getModifiers()))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(type + " has no handleRequest(event, context)"));
+    }
+
+    /** Lambda's own event format, as {@code ColdStartProbe} reads it. */
+    private static ObjectMapper mapper() {
+        return JsonMapper.builder()
+                .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+                .configure(MapperFeature.ACCEPT_CASE_INSENSITIVE_PROPERTIES, true)
+                .build();
+    }
+
+    private static Object fresh(Object event) {
+        if (event instanceof APIGatewayV2HTTPEvent http && http.getRequestContext() != null) {
+            http.getRequestContext().setRequestId(UUID.randomUUID().toString());
+        }
+        return event;
+    }
+
+    private static int status(Object response) {
+        if (response instanceof APIGatewayV2HTTPResponse http) {
+            return http.getStatusCode();
+        }
+        if (response instanceof StreamsEventResponse stream) {
+            return stream.getBatchItemFailures() == null || stream.getBatchItemFailures().isEmpty() ? 200 : 500;
+        }
+        return response == null ? 204 : 200;
+    }
+}
