@@ -1,4 +1,4 @@
-package dev.mlapi.registry;
+package dev.mlapi.registry.storage;
 
 import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.error.ApiException.Conflict;
@@ -20,15 +20,15 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
  * missing or refused bucket and an unreachable endpoint are a 503 worth retrying later. Details
  * name the action, never credentials or the bucket's contents.
  */
-final class S3Errors {
+public final class S3Failures {
 
-    private static final Logger LOG = LoggerFactory.getLogger(S3Errors.class);
+    private static final Logger LOG = LoggerFactory.getLogger(S3Failures.class);
 
-    private S3Errors() {
+    private S3Failures() {
     }
 
     /** Runs one S3 operation; any SDK failure leaves as an {@link ApiException}. */
-    static <T> T call(String action, Supplier<T> operation) {
+    public static <T> T call(String action, Supplier<T> operation) {
         try {
             return operation.get();
         } catch (AwsServiceException e) {
@@ -41,7 +41,7 @@ final class S3Errors {
     }
 
     /** The domain error of an error answer from S3. */
-    static ApiException translate(AwsServiceException e, String action) {
+    public static ApiException translate(AwsServiceException e, String action) {
         String code = e.awsErrorDetails() == null ? "" : String.valueOf(e.awsErrorDetails().errorCode());
         if (e instanceof NoSuchKeyException || code.equals("NoSuchKey") || (e.statusCode() == 404
                 && !code.equals("NoSuchBucket"))) {
@@ -65,9 +65,15 @@ final class S3Errors {
     }
 
     /** The domain error of a call that never got an answer: network, timeout, credentials. */
-    static ServiceUnavailable unreachable(SdkClientException e, String action) {
+    public static ServiceUnavailable unreachable(SdkClientException e, String action) {
         LOG.error("S3 unreachable while {}", action, e);
         return new ServiceUnavailable("the model registry is unreachable (" + action + "); retry later");
+    }
+
+    /** A read whose stream broke part-way: worth retrying later. */
+    public static ServiceUnavailable streamFailed(String action, java.io.IOException e) {
+        LOG.error("S3 stream failed while {}", action, e);
+        return new ServiceUnavailable(action + " failed: " + e.getMessage());
     }
 
     private static ServiceUnavailable unavailable(AwsServiceException e, String detail) {

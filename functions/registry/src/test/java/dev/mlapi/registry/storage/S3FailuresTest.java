@@ -1,4 +1,4 @@
-package dev.mlapi.registry;
+package dev.mlapi.registry.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -18,7 +18,7 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /** S3 failures as the registry's callers see them: domain errors, never SDK exceptions. */
-class S3ErrorsTest {
+class S3FailuresTest {
 
     static S3Exception s3Error(int status, String code) {
         return (S3Exception) S3Exception.builder().statusCode(status)
@@ -27,7 +27,7 @@ class S3ErrorsTest {
     }
 
     static ApiException translated(S3Exception e) {
-        return S3Errors.translate(e, "reading models/x");
+        return S3Failures.translate(e, "reading models/x");
     }
 
     @Test
@@ -62,13 +62,13 @@ class S3ErrorsTest {
 
     @Test
     void call_whenUnreachableOrStreamFails_isServiceUnavailable() {
-        assertThatThrownBy(() -> S3Errors.call("listing models/", () -> {
+        assertThatThrownBy(() -> S3Failures.call("listing models/", () -> {
             throw SdkClientException.create("connection refused");
         })).isInstanceOf(ServiceUnavailable.class).hasMessageContaining("unreachable (listing models/)");
-        assertThatThrownBy(() -> S3Errors.call("reading models/x", () -> {
+        assertThatThrownBy(() -> S3Failures.call("reading models/x", () -> {
             throw new UncheckedIOException(new IOException("reset"));
         })).isInstanceOf(ServiceUnavailable.class);
-        assertThatThrownBy(() -> S3Errors.call("reading models/x", () -> {
+        assertThatThrownBy(() -> S3Failures.call("reading models/x", () -> {
             throw s3Error(503, "SlowDown");
         })).isInstanceOf(ServiceUnavailable.class);
     }
