@@ -21,7 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.ResponseInputStream;
-import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
@@ -130,8 +130,8 @@ public final class S3Bucket {
                 return read(key).map(stored -> Arrays.equals(stored, data)).orElse(false);
             }
             throw S3Failures.translate(e, "writing " + key);
-        } catch (SdkClientException e) {
-            throw S3Failures.unreachable(e, "writing " + key);
+        } catch (SdkException e) {
+            throw S3Failures.translate(e, "writing " + key);
         }
     }
 
