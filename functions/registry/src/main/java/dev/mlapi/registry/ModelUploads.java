@@ -52,7 +52,7 @@ final class ModelUploads {
     ModelUploads(RegistryObjects objects, ModelClaims claims, Clock clock, Duration uploadValidity) {
         this.objects = objects;
         this.claims = claims;
-        this.uploads = new PresignedUploads(objects.bucket(), clock);
+        this.uploads = new PresignedUploads(objects.bucket());
         this.clock = clock;
         this.uploadValidity = uploadValidity;
     }
@@ -90,7 +90,7 @@ final class ModelUploads {
             return committed.get();
         }
         PendingDocument pending = objects.pendingDocument(name, version).orElseThrow(() -> notPending(name, version));
-        if (uploads.isExpired(pending.expiresAt())) {
+        if (PresignedUploads.isExpired(pending.expiresAt(), clock.instant())) {
             objects.discard(name, version);
             throw new Conflict("the upload of '" + name + ":" + version + "' expired at " + pending.expiresAt()
                     + " and was discarded; start a new upload");
@@ -126,7 +126,7 @@ final class ModelUploads {
         List<PendingVersion> pending = new ArrayList<>();
         for (RegistryObjects.Listed listed : objects.listed(name, Kind.PENDING)) {
             Optional<PendingDocument> document = objects.pendingDocument(name, listed.key().version());
-            if (document.isPresent() && uploads.isExpired(document.get().expiresAt())) {
+            if (document.isPresent() && isExpired(document.get())) {
                 // Its URLs expired: nobody can finish this upload any more, so it goes now.
                 objects.discard(name, listed.key().version());
                 LOG.info("discarded the expired upload of model {}:{}", name, listed.key().version());
@@ -139,7 +139,7 @@ final class ModelUploads {
 
     /** Whether a pending upload expired: its URLs no longer work and nobody can commit it. */
     boolean isExpired(PendingDocument pending) {
-        return uploads.isExpired(pending.expiresAt());
+        return PresignedUploads.isExpired(pending.expiresAt(), clock.instant());
     }
 
     /** Discards pending uploads of {@code name} that expired, so abandoned uploads do not pile up. */

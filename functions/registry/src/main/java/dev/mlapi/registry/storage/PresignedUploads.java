@@ -2,7 +2,6 @@ package dev.mlapi.registry.storage;
 
 import java.io.IOException;
 import java.net.URI;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -22,11 +21,9 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 public final class PresignedUploads {
 
     private final S3Bucket bucket;
-    private final Clock clock;
 
-    public PresignedUploads(S3Bucket bucket, Clock clock) {
+    public PresignedUploads(S3Bucket bucket) {
         this.bucket = bucket;
-        this.clock = clock;
     }
 
     /** An object a client is to upload: its key, exact size and sha256 (lower-case hex). */
@@ -56,8 +53,8 @@ public final class PresignedUploads {
     }
 
     /** Whether a reservation that expires at {@code expiresAt} has expired: its URLs no longer work, its commit is refused. */
-    public boolean isExpired(Instant expiresAt) {
-        return clock.instant().isAfter(expiresAt);
+    public static boolean isExpired(Instant expiresAt, Instant now) {
+        return now.isAfter(expiresAt);
     }
 
     /** What a commit found at the declared key. */
