@@ -2,9 +2,6 @@ package dev.mlapi.registry.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.mlapi.core.testkit.TestStack;
-import dev.mlapi.registry.RegistrySettings;
-import dev.mlapi.registry.S3Clients;
 import dev.mlapi.registry.storage.PresignedUploads.DeclaredObject;
 import dev.mlapi.registry.storage.PresignedUploads.Differs;
 import dev.mlapi.registry.storage.PresignedUploads.Matches;
@@ -22,8 +19,6 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
  * The one presigned upload protocol against S3Proxy, as models, datasets and images use it: a
@@ -33,27 +28,20 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 class PresignedUploadsTest {
 
     static final HttpClient HTTP = HttpClient.newHttpClient();
-    static TestStack stack;
-    static S3Client s3;
-    static S3Presigner presigner;
+    static StorageStack storage;
     static S3Bucket bucket;
     static PresignedUploads uploads;
 
     @BeforeAll
     static void start() {
-        stack = TestStack.start();
-        RegistrySettings settings = RegistrySettings.from(stack.config());
-        s3 = S3Clients.s3(settings);
-        presigner = S3Clients.presigner(settings);
-        bucket = new S3Bucket(s3, presigner, settings.bucket());
+        storage = StorageStack.start();
+        bucket = storage.bucket;
         uploads = new PresignedUploads(bucket);
     }
 
     @AfterAll
     static void stop() {
-        presigner.close();
-        s3.close();
-        stack.close();
+        storage.close();
     }
 
     static DeclaredObject declared(byte[] data) {

@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mlapi.core.error.ApiException;
-import dev.mlapi.core.testkit.TestStack;
 import dev.mlapi.registry.ModelRef;
-import dev.mlapi.registry.RegistrySettings;
-import dev.mlapi.registry.S3Clients;
 import dev.mlapi.registry.S3ModelRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -18,8 +15,6 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
  * The raw S3 access against S3Proxy: a missing object is an empty answer, and a bucket that is not
@@ -28,25 +23,18 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  */
 class S3BucketTest {
 
-    static TestStack stack;
-    static S3Client s3;
-    static S3Presigner presigner;
+    static StorageStack storage;
     static S3Bucket bucket;
 
     @BeforeAll
     static void start() {
-        stack = TestStack.start();
-        RegistrySettings settings = RegistrySettings.from(stack.config());
-        s3 = S3Clients.s3(settings);
-        presigner = S3Clients.presigner(settings);
-        bucket = new S3Bucket(s3, presigner, settings.bucket());
+        storage = StorageStack.start();
+        bucket = storage.bucket;
     }
 
     @AfterAll
     static void stop() {
-        presigner.close();
-        s3.close();
-        stack.close();
+        storage.close();
     }
 
     @Test
@@ -63,7 +51,7 @@ class S3BucketTest {
 
     @Test
     void read_whenTheBucketDoesNotExist_isAnInternalErrorNamingTheMisconfiguration() {
-        S3Bucket missing = new S3Bucket(s3, presigner, "no-such-bucket-" + UUID.randomUUID());
+        S3Bucket missing = new S3Bucket(storage.s3, storage.presigner, "no-such-bucket-" + UUID.randomUUID());
 
         assertThatThrownBy(() -> missing.read("models/x/owner.json"))
                 .isNotInstanceOf(ApiException.class)
@@ -72,7 +60,7 @@ class S3BucketTest {
 
     @Test
     void registryResolve_whenTheBucketDoesNotExist_isAnInternalErrorNotA503() {
-        S3ModelRegistry registry = new S3ModelRegistry(s3, presigner, "no-such-bucket-" + UUID.randomUUID(),
+        S3ModelRegistry registry = new S3ModelRegistry(storage.s3, storage.presigner, "no-such-bucket-" + UUID.randomUUID(),
                 Clock.systemUTC(), Duration.ofHours(1));
 
         assertThatThrownBy(() -> registry.resolve(new ModelRef("iris", OptionalInt.of(1), Optional.empty())))
