@@ -10,14 +10,12 @@ import dev.mlapi.core.util.Lazy;
 import dev.mlapi.imagestore.DynamoDbImageTables.IndexPage;
 import dev.mlapi.imagestore.DynamoDbImageTables.KeyRange;
 import dev.mlapi.registry.RegistrySettings;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import dev.mlapi.registry.storage.Sha256;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -110,7 +108,7 @@ public final class ImageLibrary {
         List<StoredImage> records = new ArrayList<>();
         for (NewImage image : images) {
             records.add(new StoredImage(UUID.randomUUID().toString(), caller.username(), image.filename(),
-                    image.contentType(), image.data().length, image.width(), image.height(), sha256(image.data()),
+                    image.contentType(), image.data().length, image.width(), image.height(), Sha256.hex(image.data()),
                     Optional.empty(), tagIds, List.of(), now, 1));
         }
         List<String> stored = new ArrayList<>();
@@ -518,13 +516,5 @@ public final class ImageLibrary {
         return new ImageView(image.id(), image.filename(), image.contentType(), image.bytes(), image.width(),
                 image.height(), image.sha256(), names, image.description(), image.suggestedTags(), image.owner(),
                 image.createdAt().toString(), objects.downloadUrl(image).toString(), expires.toString());
-    }
-
-    private static String sha256(byte[] data) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is not available", e);
-        }
     }
 }

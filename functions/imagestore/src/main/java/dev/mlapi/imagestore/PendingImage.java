@@ -1,5 +1,6 @@
 package dev.mlapi.imagestore;
 
+import dev.mlapi.registry.storage.PresignedUploads;
 import java.time.Instant;
 import java.util.Set;
 
@@ -18,7 +19,8 @@ public record PendingImage(String uploadId, String owner, String filename, long 
         tagIds = Set.copyOf(tagIds);
     }
 
+    /** As every presigned upload: see {@link PresignedUploads#isExpired}. */
     public boolean isExpired(Instant now) {
-        return now.isAfter(expiresAt);
+        return PresignedUploads.isExpired(expiresAt, now);
     }
 }

@@ -6,8 +6,10 @@ import dev.mlapi.core.error.ApiException.Conflict;
 import dev.mlapi.core.error.ApiException.InvalidInput;
 import dev.mlapi.core.error.ApiException.NotFound;
 import dev.mlapi.core.error.ApiException.PayloadTooLarge;
-import dev.mlapi.imagestore.ImageObjects.PresignedPut;
-import dev.mlapi.imagestore.ImageObjects.Readback;
+import dev.mlapi.registry.storage.PresignedUploads.Differs;
+import dev.mlapi.registry.storage.PresignedUploads.Matches;
+import dev.mlapi.registry.storage.PresignedUploads.Readback;
+import dev.mlapi.registry.storage.PresignedUploads.SignedPut;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -122,7 +124,7 @@ public final class PresignedImageUploads {
         List<Upload> uploads = new ArrayList<>();
         for (PendingImage reserved : reservations) {
             String id = reserved.uploadId();
-            PresignedPut put = objects.presignUpload(id, reserved.size(), reserved.sha256(), UPLOAD_VALIDITY);
+            SignedPut put = objects.presignUpload(reserved, UPLOAD_VALIDITY);
             uploads.add(new Upload(id, reserved.filename(), reserved.size(), "PUT", put.url(), put.headers(), expiresAt,
                     "/images/uploads/" + id + "/commit"));
         }
@@ -153,26 +155,25 @@ public final class PresignedImageUploads {
             discard(pending);
             throw new Conflict(what + " expired at " + pending.expiresAt() + "; reserve a new one with POST /images");
         }
-        long stored = objects.pendingSize(uploadId).orElseThrow(() -> InvalidInput.field("upload_id",
-                what + " has not been uploaded yet; PUT the file to its url first"));
-        Readback back = stored == pending.size()
-                ? objects.readPending(uploadId, pending.size())
-                : new Readback(Optional.empty(), stored, "");
-        if (back.data().isEmpty() || back.size() != pending.size() || !back.sha256().equals(pending.sha256())) {
+        Readback back = objects.readBack(pending);
+        if (back instanceof Differs differs) {
             discard(pending);
-            throw InvalidInput.field("upload_id", what + " has " + back.size() + " bytes"
-                    + (back.sha256().isEmpty() ? "" : " and sha256 " + back.sha256()) + "; " + pending.size()
+            throw InvalidInput.field("upload_id", what + " has " + differs.size() + " bytes"
+                    + differs.sha256().map(sha256 -> " and sha256 " + sha256).orElse("") + "; " + pending.size()
                     + " bytes and sha256 " + pending.sha256() + " were declared. It was removed: reserve and upload again");
+        }
+        if (!(back instanceof Matches matches)) {
+            throw InvalidInput.field("upload_id", what + " has not been uploaded yet; PUT the file to its url first");
         }
         NewImage image;
         try {
-            image = sniffer.sniff(what, pending.filename(), back.data().get());
+            image = sniffer.sniff(what, pending.filename(), matches.data().orElseThrow());
         } catch (ApiException e) {
             discard(pending);
             throw e;
         }
         StoredImage record = new StoredImage(uploadId, pending.owner(), pending.filename(), image.contentType(),
-                back.size(), image.width(), image.height(), pending.sha256(), Optional.empty(), pending.tagIds(),
+                matches.size(), image.width(), image.height(), pending.sha256(), Optional.empty(), pending.tagIds(),
                 List.of(), clock.instant(), 1);
         objects.copyPendingToImage(uploadId, uploadId, image.contentType());
         try {

@@ -1,6 +1,8 @@
 package dev.mlapi.predict;
 
-import dev.mlapi.core.aws.SdkErrors;
+import static dev.mlapi.registry.storage.S3Failures.call;
+
+import dev.mlapi.core.error.ApiException.NotFound;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,18 +10,17 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Supplier;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 /**
  * Batch scoring's objects in the registry bucket, all under {@code training/} (the prefix the
  * functions' grants allow): the dataset read by byte ranges, each chunk's scored part
  * ({@code training/batch/<job>/part-<k>.csv}) and the assembled CSV ({@code …/result.csv}).
- * Keys are built here from job ids the jobs table gave out.
+ * Keys are built here from job ids the jobs table gave out. S3 failures are translated by the shared
+ * {@code S3Failures}: a missing object is a {@link NotFound}.
  */
 final class BatchFiles {
 
@@ -48,16 +49,16 @@ final class BatchFiles {
     /** The first {@link #HEADER_BYTES} bytes (fewer for a smaller object); empty if it does not exist. */
     Optional<byte[]> head(String key) {
         try {
-            return Optional.of(call(() -> s3.getObjectAsBytes(r -> r.bucket(bucket).key(key)
+            return Optional.of(call("reading " + key, () -> s3.getObjectAsBytes(r -> r.bucket(bucket).key(key)
                     .range("bytes=0-" + (HEADER_BYTES - 1))).asByteArray()));
-        } catch (NoSuchKeyException e) {
+        } catch (NotFound e) {
             return Optional.empty();
         }
     }
 
     /** The whole object, streamed (the caller closes it). */
     InputStream open(String key) {
-        return call(() -> s3.getObject(r -> r.bucket(bucket).key(key)));
+        return call("reading " + key, () -> s3.getObject(r -> r.bucket(bucket).key(key)));
     }
 
     /** Bytes {@code [start, end)} of the object. */
@@ -65,12 +66,12 @@ final class BatchFiles {
         if (end <= start) {
             return new byte[0];
         }
-        return call(() -> s3.getObjectAsBytes(r -> r.bucket(bucket).key(key).range("bytes=" + start + "-" + (end - 1))))
+        return call("reading " + key, () -> s3.getObjectAsBytes(r -> r.bucket(bucket).key(key).range("bytes=" + start + "-" + (end - 1))))
                 .asByteArray();
     }
 
     void put(String key, byte[] data) {
-        call(() -> s3.putObject(r -> r.bucket(bucket).key(key).contentType("text/csv"), RequestBody.fromBytes(data)));
+        call("writing " + key, () -> s3.putObject(r -> r.bucket(bucket).key(key).contentType("text/csv"), RequestBody.fromBytes(data)));
     }
 
     /**
@@ -79,7 +80,7 @@ final class BatchFiles {
      * beyond one upload part. Returns the object's size. A failed assembly aborts its upload.
      */
     long concatenate(byte[] header, List<String> parts, String key) {
-        String uploadId = call(() -> s3.createMultipartUpload(r -> r.bucket(bucket).key(key).contentType("text/csv")))
+        String uploadId = call("assembling " + key, () -> s3.createMultipartUpload(r -> r.bucket(bucket).key(key).contentType("text/csv")))
                 .uploadId();
         List<CompletedPart> completed = new ArrayList<>();
         ByteArrayOutputStream pending = new ByteArrayOutputStream(UPLOAD_PART_BYTES + 64 * 1024);
@@ -100,7 +101,7 @@ final class BatchFiles {
             if (pending.size() > 0 || completed.isEmpty()) {
                 size += upload(key, uploadId, completed, pending);
             }
-            call(() -> s3.completeMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId)
+            call("assembling " + key, () -> s3.completeMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId)
                     .multipartUpload(m -> m.parts(completed))));
             return size;
         } catch (IOException e) {
@@ -116,7 +117,7 @@ final class BatchFiles {
         int number = completed.size() + 1;
         byte[] bytes = pending.toByteArray();
         pending.reset();
-        String etag = call(() -> s3.uploadPart(r -> r.bucket(bucket).key(key).uploadId(uploadId).partNumber(number),
+        String etag = call("assembling " + key, () -> s3.uploadPart(r -> r.bucket(bucket).key(key).uploadId(uploadId).partNumber(number),
                 RequestBody.fromBytes(bytes))).eTag();
         completed.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
         return bytes.length;
@@ -127,16 +128,6 @@ final class BatchFiles {
             s3.abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId));
         } catch (SdkException ignored) {
             // the bucket's lifecycle rule removes incomplete uploads
-        }
-    }
-
-    private static <T> T call(Supplier<T> operation) {
-        try {
-            return operation.get();
-        } catch (NoSuchKeyException e) {
-            throw e;
-        } catch (SdkException e) {
-            throw SdkErrors.translate(e);
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.mlapi.predict;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.core.Wiring;
+import dev.mlapi.core.error.ApiException.NotFound;
 import dev.mlapi.core.jobs.JobKind;
 import dev.mlapi.core.jobs.JobsTable;
 import dev.mlapi.core.json.Json;
@@ -13,7 +14,6 @@ import java.util.List;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 /**
  * Re-sends the work of batch scoring jobs whose tasks were lost with their queue (the local
@@ -59,7 +59,7 @@ public final class BatchJobRecovery {
         JsonNode plan;
         try (InputStream in = files.open(BatchWorker.planKey(job.id()))) {
             plan = Json.readTree(in.readAllBytes());
-        } catch (NoSuchKeyException e) {
+        } catch (NotFound e) {
             return List.of(BatchTask.plan(job.id()).body());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -1,9 +1,7 @@
 package dev.mlapi.registry;
 
 import dev.mlapi.core.error.ApiException.InvalidInput;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import dev.mlapi.registry.storage.Sha256;
 import java.util.regex.Pattern;
 
 /**
@@ -47,15 +45,7 @@ public record ModelFile(String name, byte[] data) {
 
     /** Lower-case hex SHA-256 of {@code data}. */
     public static String sha256Hex(byte[] data) {
-        return HexFormat.of().formatHex(newSha256Digest().digest(data));
-    }
-
-    static MessageDigest newSha256Digest() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is unavailable", e);
-        }
+        return Sha256.hex(data);
     }
 
     private static String clip(String value) {

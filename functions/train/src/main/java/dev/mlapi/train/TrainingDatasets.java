@@ -9,6 +9,10 @@ import dev.mlapi.core.error.ApiException.NotFound;
 import dev.mlapi.core.error.ApiException.PayloadTooLarge;
 import dev.mlapi.core.error.ApiException.TooManyRequests;
 import dev.mlapi.core.json.Json;
+import dev.mlapi.registry.storage.PresignedUploads;
+import dev.mlapi.registry.storage.PresignedUploads.Differs;
+import dev.mlapi.registry.storage.PresignedUploads.Matches;
+import dev.mlapi.registry.storage.PresignedUploads.Readback;
 import dev.mlapi.train.TrainViews.DatasetPage;
 import dev.mlapi.train.TrainViews.DatasetUpload;
 import dev.mlapi.train.TrainViews.DatasetView;
@@ -99,7 +103,7 @@ final class TrainingDatasets {
             throw overQuota(table.usage(caller.username()), declared);
         }
         return new DatasetUpload(id, TrainingDataset.PENDING, expiresAt,
-                files.presignUpload(key, sha256, UPLOAD_VALIDITY), "/datasets/" + id + "/commit");
+                files.presignUpload(dataset, UPLOAD_VALIDITY), "/datasets/" + id + "/commit");
     }
 
     /** Checks the upload's size and sha256 against the declared ones; the dataset is then ready. */
@@ -108,16 +112,18 @@ final class TrainingDatasets {
         if (dataset.isReady()) {
             return DatasetView.of(dataset);
         }
-        if (dataset.expiresAt().map(clock.instant()::isAfter).orElse(false)) {
+        if (dataset.expiresAt().map(at -> PresignedUploads.isExpired(at, clock.instant())).orElse(false)) {
             throw new Conflict("the upload of dataset '" + id + "' expired at " + dataset.expiresAt().get()
                     + "; reserve a new one");
         }
-        TrainingFiles.Digest digest = files.digest(dataset.objectKey()).orElseThrow(() -> InvalidInput.field(
-                "file", "dataset '" + id + "' has not been uploaded; PUT it to its upload URL first"));
-        if (digest.size() != dataset.size() || !digest.sha256().equals(dataset.sha256())) {
-            files.delete(dataset.objectKey());
-            throw InvalidInput.field("file", "the upload has " + digest.size() + " bytes and sha256 " + digest.sha256()
-                    + "; " + dataset.size() + " bytes and " + dataset.sha256() + " were declared. Upload it again");
+        Readback readback = files.readBack(dataset);
+        if (readback instanceof Differs differs) {
+            throw InvalidInput.field("file", "the upload has " + differs.size() + " bytes"
+                    + differs.sha256().map(sha256 -> " and sha256 " + sha256).orElse("") + "; " + dataset.size()
+                    + " bytes and " + dataset.sha256() + " were declared. Upload it again");
+        }
+        if (!(readback instanceof Matches)) {
+            throw InvalidInput.field("file", "dataset '" + id + "' has not been uploaded; PUT it to its upload URL first");
         }
         if (!table.markReady(dataset)) {
             TrainingDataset now = table.findDataset(id).orElseThrow(() -> notFound(id));

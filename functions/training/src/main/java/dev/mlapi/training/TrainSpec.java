@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.core.error.ApiException.InvalidInput;
 import dev.mlapi.core.json.Json;
 import dev.mlapi.registry.ModelFile;
+import dev.mlapi.registry.storage.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -125,12 +126,7 @@ public record TrainSpec(String modelName, Algorithm algorithm, String task, Tabu
         if (json.has("dataset")) {
             throw InvalidInput.field("dataset", "is read from the stored CSV here, not from the request");
         }
-        MessageDigest sha256;
-        try {
-            sha256 = MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        MessageDigest sha256 = Sha256.newDigest();
         TabularDataset data;
         try (InputStream in = csv.get();
                 Reader reader = new InputStreamReader(new DigestInputStream(in, sha256), StandardCharsets.UTF_8)) {

@@ -28,7 +28,10 @@ import software.amazon.awssdk.core.exception.SdkServiceException;
  *       build) is a bug in this code: not translated, so it becomes a 500.
  * </ul>
  * A dependency's throttle is a 503, not a 429: it is not this caller's doing (API Gateway already
- * answers 429 to a caller over its own rate), and every caller would get it alike.
+ * answers 429 to a caller over its own rate), and every caller would get it alike. A refused
+ * permission ({@code AccessDenied}, {@code AccessDeniedException}) is deliberately not here: a role
+ * without its grant is the operator's to fix, not cured by retrying, so it stays a 500 (see
+ * {@code S3Failures}, which adds S3's own answers: 404, 409, checksum 400s, 413).
  */
 public final class SdkErrors {
 
@@ -39,32 +42,42 @@ public final class SdkErrors {
     private SdkErrors() {
     }
 
-    /** The 503 for a failure that retrying later may cure; empty for one that is a bug here. */
     /** As {@link #transientFailure(SdkException)} for any exception: empty unless it is the SDK's. */
     public static Optional<ApiException> dependencyFailure(RuntimeException e) {
         return e instanceof SdkException sdk ? transientFailure(sdk) : Optional.empty();
     }
 
+    /** The 503 for a failure that retrying later may cure; empty for one that is a bug here. */
     public static Optional<ApiException> transientFailure(SdkException e) {
+        return transientFailure(e, null);
+    }
+
+    /**
+     * As {@link #transientFailure(SdkException)}, the detail naming what was being done, e.g.
+     * "reading models/x/manifests/0000000001.json" (the S3 adapters' {@code S3Failures}).
+     */
+    public static Optional<ApiException> transientFailure(SdkException e, String action) {
+        String during = action == null ? "" : " (" + action + ")";
         if (e instanceof SdkServiceException service) {
             String name = serviceName(service);
             if (service.isThrottlingException()) {
-                return Optional.of(new ServiceUnavailable(name + " is throttling requests; retry shortly",
+                return Optional.of(new ServiceUnavailable(name + " is throttling requests" + during + "; retry shortly",
                         THROTTLED_RETRY_AFTER, e));
             }
             if (service.statusCode() >= 500) {
-                return Optional.of(new ServiceUnavailable(name + " failed (HTTP " + service.statusCode()
-                        + "); retry later", FAILED_RETRY_AFTER, e));
+                return Optional.of(new ServiceUnavailable(name + " failed" + during + " (HTTP " + service.statusCode()
+                        + errorCode(service) + "); retry later", FAILED_RETRY_AFTER, e));
             }
             return Optional.empty();
         }
         if (e instanceof ApiCallTimeoutException || e instanceof ApiCallAttemptTimeoutException) {
-            return Optional.of(new ServiceUnavailable("a storage service did not answer in time; retry later",
-                    FAILED_RETRY_AFTER, e));
+            return Optional.of(new ServiceUnavailable("a storage service did not answer in time" + during
+                    + "; retry later", FAILED_RETRY_AFTER, e));
         }
         if (e instanceof SdkClientException && causedByIo(e)) {
-            return Optional.of(new ServiceUnavailable("a storage service could not be reached; retry later",
-                    FAILED_RETRY_AFTER, e));
+            return Optional.of(new ServiceUnavailable(action == null
+                    ? "a storage service could not be reached; retry later"
+                    : "a storage service is unreachable" + during + "; retry later", FAILED_RETRY_AFTER, e));
         }
         return Optional.empty();
     }
@@ -80,6 +93,14 @@ public final class SdkErrors {
             return aws.awsErrorDetails().serviceName();
         }
         return "a storage service";
+    }
+
+    private static String errorCode(SdkServiceException e) {
+        if (e instanceof AwsServiceException aws && aws.awsErrorDetails() != null
+                && aws.awsErrorDetails().errorCode() != null && !aws.awsErrorDetails().errorCode().isEmpty()) {
+            return ", " + aws.awsErrorDetails().errorCode();
+        }
+        return "";
     }
 
     private static boolean causedByIo(Throwable e) {

@@ -1,4 +1,4 @@
-package dev.mlapi.registry;
+package dev.mlapi.registry.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -11,14 +11,19 @@ import dev.mlapi.core.error.ApiException.PayloadTooLarge;
 import dev.mlapi.core.error.ApiException.ServiceUnavailable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
-/** S3 failures as the registry's callers see them: domain errors, never SDK exceptions. */
-class S3ErrorsTest {
+/**
+ * S3 failures as the registry's, the image library's and training's callers see them: domain
+ * errors; a misconfigured deployment (refused access, no bucket) or a bug stays a 500.
+ */
+class S3FailuresTest {
 
     static S3Exception s3Error(int status, String code) {
         return (S3Exception) S3Exception.builder().statusCode(status)
@@ -26,31 +31,50 @@ class S3ErrorsTest {
                 .build();
     }
 
-    static ApiException translated(S3Exception e) {
-        return S3Errors.translate(e, "reading models/x");
+    static RuntimeException translated(S3Exception e) {
+        return S3Failures.translate(e, "reading models/x");
+    }
+
+    static String detail(RuntimeException e) {
+        return ((ApiException) e).detail();
     }
 
     @Test
     void translate_whenObjectMissing_isNotFound() {
         assertThat(translated((S3Exception) NoSuchKeyException.builder().statusCode(404).build())).isInstanceOf(NotFound.class);
         assertThat(translated(s3Error(404, "NoSuchKey"))).isInstanceOf(NotFound.class);
-        assertThat(translated(s3Error(404, "")).detail()).isEqualTo("reading models/x: not found");
+        assertThat(detail(translated(s3Error(404, "")))).isEqualTo("reading models/x: not found");
     }
 
     @Test
-    void translate_whenThrottled_isServiceUnavailable() {
+    void translate_whenThrottled_isServiceUnavailableRetryShortly() {
         assertThat(translated(s3Error(503, "SlowDown"))).isInstanceOf(ServiceUnavailable.class)
-                .extracting(ApiException::detail).asString().contains("throttling");
+                .extracting(e -> detail(e)).asString().contains("throttling", "reading models/x");
         assertThat(translated(s3Error(429, "TooManyRequests"))).isInstanceOf(ServiceUnavailable.class)
-                .extracting(ApiException::detail).asString().contains("throttling");
+                .extracting(e -> ((ApiException) e).retryAfter()).isEqualTo(java.util.Optional.of(Duration.ofSeconds(1)));
     }
 
     @Test
-    void translate_whenServerErrorOrBucketProblem_isServiceUnavailable() {
+    void translate_whenServerError_isServiceUnavailable() {
         assertThat(translated(s3Error(500, "InternalError"))).isInstanceOf(ServiceUnavailable.class)
-                .extracting(ApiException::detail).asString().contains("HTTP 500", "InternalError");
-        assertThat(translated(s3Error(404, "NoSuchBucket"))).isInstanceOf(ServiceUnavailable.class);
-        assertThat(translated(s3Error(403, "AccessDenied"))).isInstanceOf(ServiceUnavailable.class);
+                .extracting(e -> detail(e)).asString().contains("HTTP 500", "InternalError");
+    }
+
+    /** The decision of issue #21: a role without its grant (or no bucket) is the operator's to fix, a 500, not a 503. */
+    @Test
+    void translate_whenAccessRefusedOrBucketMissing_isAnInternalErrorNamingTheCause() {
+        for (S3Exception e : new S3Exception[] {s3Error(403, "AccessDenied"), s3Error(403, "InvalidAccessKeyId"),
+                s3Error(404, "NoSuchBucket")}) {
+            RuntimeException translated = translated(e);
+            assertThat(translated).isNotInstanceOf(ApiException.class).hasCause(e)
+                    .hasMessageContaining("reading models/x").hasMessageContaining("misconfigured");
+        }
+    }
+
+    @Test
+    void translate_whenAnUnknownRefusal_leavesTheBugAsItIs() {
+        S3Exception e = s3Error(400, "MalformedXML");
+        assertThat(translated(e)).isSameAs(e);
     }
 
     @Test
@@ -62,13 +86,14 @@ class S3ErrorsTest {
 
     @Test
     void call_whenUnreachableOrStreamFails_isServiceUnavailable() {
-        assertThatThrownBy(() -> S3Errors.call("listing models/", () -> {
-            throw SdkClientException.create("connection refused");
+        // As the SDK builds it: the I/O error is the cause.
+        assertThatThrownBy(() -> S3Failures.call("listing models/", () -> {
+            throw SdkClientException.create("Unable to execute HTTP request", new ConnectException("connection refused"));
         })).isInstanceOf(ServiceUnavailable.class).hasMessageContaining("unreachable (listing models/)");
-        assertThatThrownBy(() -> S3Errors.call("reading models/x", () -> {
+        assertThatThrownBy(() -> S3Failures.call("reading models/x", () -> {
             throw new UncheckedIOException(new IOException("reset"));
         })).isInstanceOf(ServiceUnavailable.class);
-        assertThatThrownBy(() -> S3Errors.call("reading models/x", () -> {
+        assertThatThrownBy(() -> S3Failures.call("reading models/x", () -> {
             throw s3Error(503, "SlowDown");
         })).isInstanceOf(ServiceUnavailable.class);
     }
