@@ -1,5 +1,11 @@
 package dev.mlapi.local;
 
+import dev.mlapi.catalog.TableCatalog;
+import dev.mlapi.core.jobs.ActiveJobs;
+import dev.mlapi.core.jobs.JobsTable;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 import dev.mlapi.classify.TaggingJobRecovery;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.imagestore.ImageLibrary;
@@ -28,8 +34,11 @@ final class LocalStartup {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalStartup.class);
 
-    /** One piece of start-up work that needs the queues (and every table and bucket) to exist. */
-    record StartupTask(String name, Consumer<Wiring> task) {
+    /**
+     * One piece of start-up work that needs the queues (and every table and bucket) to exist; it is
+     * given the jobs still queued or running, read once for every task that asks.
+     */
+    record StartupTask(String name, BiConsumer<Wiring, Supplier<ActiveJobs>> task) {
     }
 
     /**
@@ -39,10 +48,13 @@ final class LocalStartup {
      * twice counts nothing twice).
      */
     static final List<StartupTask> STARTUP_TASKS = List.of(
-            new StartupTask("batch scoring: lost tasks sent again", wiring -> new BatchJobRecovery(wiring).resume()),
+            new StartupTask("batch scoring: lost tasks sent again",
+                    (wiring, active) -> new BatchJobRecovery(wiring).resume(active.get())),
             new StartupTask("training jobs: fit, refit and planning tasks lost with the queues sent again",
-                    wiring -> LOG.info("{} unfinished training job(s) resumed", new JobRecovery(wiring).resume())),
-            new StartupTask("batch tagging: lost tasks sent again", wiring -> new TaggingJobRecovery(wiring).resume()));
+                    (wiring, active) -> LOG.info("{} unfinished training job(s) resumed",
+                            new JobRecovery(wiring).resume(active.get()))),
+            new StartupTask("batch tagging: lost tasks sent again",
+                    (wiring, active) -> new TaggingJobRecovery(wiring).resume(active.get())));
 
     private LocalStartup() {
     }
@@ -53,9 +65,14 @@ final class LocalStartup {
     }
 
     static void runStartupTasks(List<StartupTask> tasks, Wiring wiring) {
+        // one read of the jobs index for every task, at the first that asks (one that fails is read again by the next)
+        AtomicReference<ActiveJobs> read = new AtomicReference<>();
+        Supplier<ActiveJobs> active = () -> read.updateAndGet(known -> known != null ? known
+                : new JobsTable(wiring.dynamoDb(), wiring.config().environment().tableName(TableCatalog.TRAINING_JOBS))
+                        .activeJobs());
         for (StartupTask task : tasks) {
             try {
-                task.task().accept(wiring);
+                task.task().accept(wiring, active);
                 LOG.info("start-up task done: {}", task.name());
             } catch (RuntimeException e) {
                 LOG.error("start-up task failed: {}; the server starts anyway", task.name(), e);

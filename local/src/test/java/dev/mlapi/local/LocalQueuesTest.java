@@ -2,6 +2,13 @@ package dev.mlapi.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mlapi.catalog.TableCatalog;
+import dev.mlapi.core.Wiring;
+import dev.mlapi.core.testkit.EmbeddedSqs;
+import dev.mlapi.core.testkit.TestStack;
+import dev.mlapi.core.testkit.ThrottlingDynamoDb;
+import java.util.concurrent.atomic.AtomicInteger;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import dev.mlapi.catalog.QueueCatalog;
 import dev.mlapi.catalog.Trigger;
 import dev.mlapi.catalog.FunctionCatalog;
@@ -80,11 +87,35 @@ class LocalQueuesTest {
     void startupTasks_runInOrder_andOneThatFailsDoesNotStopTheOthers() {
         List<String> ran = new ArrayList<>();
         LocalStartup.runStartupTasks(List.of(
-                new LocalStartup.StartupTask("first", wiring -> ran.add("first")),
-                new LocalStartup.StartupTask("failing", wiring -> {
+                new LocalStartup.StartupTask("first", (wiring, active) -> ran.add("first")),
+                new LocalStartup.StartupTask("failing", (wiring, active) -> {
                     throw new IllegalStateException("recovery failed");
                 }),
-                new LocalStartup.StartupTask("last", wiring -> ran.add("last"))), null);
+                new LocalStartup.StartupTask("last", (wiring, active) -> ran.add("last"))), null);
         assertThat(ran).containsExactly("first", "last");
+    }
+
+    @Test
+    void startupTasks_readTheJobsIndexOnce_forAllThreeRecoveries() {
+        try (EmbeddedSqs sqs = EmbeddedSqs.start();
+                TestStack stack = TestStack.start(queues(sqs))) {
+            AtomicInteger indexQueries = new AtomicInteger();
+            Wiring wiring = stack.wiring().withDynamoDb(real -> new ThrottlingDynamoDb(real).throttle(request -> {
+                if (request instanceof QueryRequest query && TableCatalog.TRAINING_BY_KIND.equals(query.indexName())) {
+                    indexQueries.incrementAndGet();
+                }
+                return false;
+            }));
+
+            LocalStartup.runStartupTasks(wiring);
+
+            assertThat(indexQueries).as("queries of the jobs table's by_kind index").hasValue(1);
+        }
+    }
+
+    private static Map<String, String> queues(EmbeddedSqs sqs) {
+        Map<String, String> env = new java.util.HashMap<>(sqs.createQueues(QueueCatalog.ALL, queue -> Duration.ofSeconds(3)));
+        env.put(Config.Env.SQS_ENDPOINT, sqs.endpoint().toString());
+        return env;
     }
 }

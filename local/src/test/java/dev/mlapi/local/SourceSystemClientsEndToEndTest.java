@@ -24,7 +24,6 @@ import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -143,19 +142,15 @@ class SourceSystemClientsEndToEndTest {
         assertRefused(call("GET", base + "/secret", Map.of("Authorization", "Token " + second), null), 401, "revoked");
     }
 
-    private JsonNode reportRow(String base, Map<String, String> auth, String imageUrl) {
-        try {
-            var report = call("GET", base + "/report", auth, null);
-            assertThat(report.statusCode()).as(report.body()).isEqualTo(200);
-            for (JsonNode row : json(report)) {
-                if (row.get("image_url").asText().equals(imageUrl)) {
-                    return row;
-                }
+    private JsonNode reportRow(String base, Map<String, String> auth, String imageUrl) throws Exception {
+        var report = call("GET", base + "/report", auth, null);
+        assertThat(report.statusCode()).as(report.body()).isEqualTo(200);
+        for (JsonNode row : json(report)) {
+            if (row.get("image_url").asText().equals(imageUrl)) {
+                return row;
             }
-            return null;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
+        return null;
     }
 
     // --- 2. FastAPI ResNet50 service (002) ------------------------------------------------------
@@ -218,17 +213,13 @@ class SourceSystemClientsEndToEndTest {
         assertThat(redoc.headers().firstValue("location")).hasValue("/docs/");
     }
 
-    private boolean historyHasImage(String base, Map<String, String> auth) {
-        try {
-            for (JsonNode item : json(call("GET", base + "/history", auth, null)).get("items")) {
-                if (item.get("request_type").asText().equals("image") && item.get("status_code").asInt() == 200) {
-                    return true;
-                }
+    private boolean historyHasImage(String base, Map<String, String> auth) throws Exception {
+        for (JsonNode item : json(call("GET", base + "/history", auth, null)).get("items")) {
+            if (item.get("request_type").asText().equals("image") && item.get("status_code").asInt() == 200) {
+                return true;
             }
-            return false;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
+        return false;
     }
 
     // --- 3. FastAPI model registry (004) --------------------------------------------------------
@@ -306,13 +297,8 @@ class SourceSystemClientsEndToEndTest {
             assertThat(json(trained).get("best_score").asDouble()).isGreaterThan(0.8);
         } else {
             // longer than the route waits on this machine: the job goes on, /status tells when it is done
-            await("the training job ends", () -> {
-                try {
-                    return json(call("GET", base + "/status", auth, null)).get("model_trained").asBoolean();
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            await("the training job ends",
+                    () -> json(call("GET", base + "/status", auth, null)).get("model_trained").asBoolean());
         }
         var status = json(call("GET", base + "/status", auth, null));
         assertThat(status.get("model_trained").asBoolean()).isTrue();
@@ -485,24 +471,20 @@ class SourceSystemClientsEndToEndTest {
 
         // "trackings DB records are created automatically when user interact with API"
         await("the trackings show the image upload", () -> {
-            try {
-                var trackings = call("GET", base + "/api/trackings/", auth, null);
-                assertThat(trackings.statusCode()).as(trackings.body()).isEqualTo(200);
-                assertThat(fields(json(trackings))).containsExactly("count", "next", "previous", "results");
-                for (JsonNode tracking : json(trackings).get("results")) {
-                    assertThat(fields(tracking)).containsExactlyInAnyOrder("id", "user", "method", "path", "status_code",
-                            "created_at");
-                    if (tracking.get("method").asText().equals("POST")
-                            && tracking.get("path").asText().equals(base + "/api/images")) {
-                        assertThat(tracking.get("user").asText()).isEqualTo("drf-user");
-                        assertThat(tracking.get("status_code").asInt()).isEqualTo(201);
-                        return true;
-                    }
+            var trackings = call("GET", base + "/api/trackings/", auth, null);
+            assertThat(trackings.statusCode()).as(trackings.body()).isEqualTo(200);
+            assertThat(fields(json(trackings))).containsExactly("count", "next", "previous", "results");
+            for (JsonNode tracking : json(trackings).get("results")) {
+                assertThat(fields(tracking)).containsExactlyInAnyOrder("id", "user", "method", "path", "status_code",
+                        "created_at");
+                if (tracking.get("method").asText().equals("POST")
+                        && tracking.get("path").asText().equals(base + "/api/images")) {
+                    assertThat(tracking.get("user").asText()).isEqualTo("drf-user");
+                    assertThat(tracking.get("status_code").asInt()).isEqualTo(201);
+                    return true;
                 }
-                return false;
-            } catch (IOException | InterruptedException e) {
-                throw new IllegalStateException(e);
             }
+            return false;
         });
 
         var deleted = call("DELETE", base + "/api/images/" + id + "/", auth, null);
@@ -564,9 +546,14 @@ class SourceSystemClientsEndToEndTest {
         return names;
     }
 
-    static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    /** A condition that may call the server (and so throw). */
+    interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    static void await(String what, Condition condition) throws Exception {
         long deadline = System.nanoTime() + 30_000_000_000L;
-        while (!condition.getAsBoolean()) {
+        while (!condition.holds()) {
             assertThat(System.nanoTime()).as("within 30 s: " + what).isLessThan(deadline);
             Thread.sleep(200);
         }

@@ -1,5 +1,6 @@
 package dev.mlapi.classify;
 
+import dev.mlapi.core.jobs.ActiveJobs;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.jobs.JobKind;
 import dev.mlapi.core.jobs.JobsTable;
@@ -40,9 +41,14 @@ public final class TaggingJobRecovery {
 
     /** Re-sends every missing task; returns how many tasks it sent. */
     public int resume() {
+        return resume(table.activeJobs());
+    }
+
+    /** As {@link #resume()}, for the batch tagging jobs among {@code active} (read once for every recovery). */
+    public int resume(ActiveJobs active) {
         int sent = 0;
         TaggingPlan plan = new TaggingPlan(table);
-        for (JobsTable.Job job : table.active(JobKind.CLASSIFY_BATCH)) {
+        for (JobsTable.Job job : table.active(active, JobKind.CLASSIFY_BATCH)) {
             if (job.total() == 0) {
                 table.fail(job.id(), "the job's submission stopped before its tasks were sent; submit it again",
                         clock.instant());

@@ -7,6 +7,7 @@ import dev.mlapi.core.auth.Principal;
 import dev.mlapi.core.queue.TaskMessages;
 import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.error.ApiException.NotFound;
+import dev.mlapi.core.jobs.JobRun;
 import dev.mlapi.core.jobs.JobsTable;
 import dev.mlapi.core.json.Json;
 import dev.mlapi.core.requestlog.RequestLogFields;
@@ -60,18 +61,16 @@ final class TaggingWorker implements TaskMessages.Worker<TaggingTask> {
     private static final Logger LOG = LoggerFactory.getLogger(TaggingWorker.class);
 
     private final JobsTable table;
+    private final JobRun run;
     private final ImageLibrary library;
     private final ImageTagSuggestions suggestions;
-    private final Consumer<List<String>> tasks;
-    private final Clock clock;
 
     TaggingWorker(JobsTable table, ImageLibrary library, ImageTagSuggestions suggestions, Consumer<List<String>> tasks,
             Clock clock) {
         this.table = table;
+        this.run = new JobRun(table, tasks, clock, LOG);
         this.library = library;
         this.suggestions = suggestions;
-        this.tasks = tasks;
-        this.clock = clock;
     }
 
     /** Runs {@code task}. Throws {@link Permanent} for what no retry can fix; anything else is worth a retry. */
@@ -92,10 +91,8 @@ final class TaggingWorker implements TaskMessages.Worker<TaggingTask> {
 
     @Override
     public void run(TaggingTask task) {
-        Optional<JobsTable.Job> job = table.find(task.job());
-        if (job.isEmpty() || !job.get().isActive()) {
-            LOG.info("{} of job {}: the job is {}; nothing to do", task.kind(), task.job(),
-                    job.map(JobsTable.Job::status).orElse("gone"));
+        Optional<JobsTable.Job> job = run.active(task.job(), task.kind());
+        if (job.isEmpty()) {
             return;
         }
         switch (task.kind()) {
@@ -108,16 +105,16 @@ final class TaggingWorker implements TaskMessages.Worker<TaggingTask> {
     /** Records the job failed with {@code reason} (its slot given back); false if it had finished already. */
     @Override
     public boolean fail(String jobId, String reason) {
-        return table.fail(jobId, reason, clock.instant());
+        return run.fail(jobId, reason);
     }
 
     private void tag(JobsTable.Job job, TaggingTask task) {
         String unit = TaggingPlan.unit(task.batch());
-        if (table.unit(job.id(), unit).isPresent()) {
-            sendFinishIfComplete(job.id());
+        String finish = TaggingTask.finish(job.id()).body();
+        if (run.counted(job.id(), unit, finish)) {
             return;
         }
-        JsonNode request = request(job);
+        JsonNode request = JobRun.request(job);
         Principal owner = new Principal("", job.owner(), request.path("admin").asBoolean() ? Role.ADMIN : Role.USER,
                 "job:" + job.id(), 0, Instant.MAX);
         Optional<String> model = Optional.of(request.path("resolved").asText());
@@ -158,13 +155,7 @@ final class TaggingWorker implements TaskMessages.Worker<TaggingTask> {
                 }
             }
         }
-        JobsTable.Count count = table.countUnit(job.id(), unit,
-                Map.of("summary", AttributeValue.fromS(Json.writeString(summary.toJson()))), clock.instant());
-        if (count == JobsTable.Count.LAST) {
-            tasks.accept(List.of(TaggingTask.finish(job.id()).body()));
-        } else if (count == JobsTable.Count.DUPLICATE) {
-            sendFinishIfComplete(job.id());
-        }
+        run.count(job.id(), unit, Map.of("summary", AttributeValue.fromS(Json.writeString(summary.toJson()))), finish);
     }
 
     private boolean exists(Principal owner, String imageId) {
@@ -176,15 +167,8 @@ final class TaggingWorker implements TaskMessages.Worker<TaggingTask> {
         }
     }
 
-    private void sendFinishIfComplete(String jobId) {
-        table.find(jobId).filter(j -> j.isRunning() && j.total() > 0 && j.done() == j.total())
-                .ifPresent(j -> tasks.accept(List.of(TaggingTask.finish(jobId).body())));
-    }
-
     private void finish(JobsTable.Job job) {
-        if (job.total() == 0 || job.done() < job.total()) {
-            throw new IllegalStateException("job " + job.id() + " has " + job.done() + " of " + job.total() + " batches");
-        }
+        JobRun.requireComplete(job, "batches");
         Summary total = new Summary();
         int failed = 0;
         for (int k = 0; k < job.total(); k++) {
@@ -205,7 +189,7 @@ final class TaggingWorker implements TaskMessages.Worker<TaggingTask> {
                 }
             }
         }
-        JsonNode request = request(job);
+        JsonNode request = JobRun.request(job);
         ModelRef resolved = ModelRef.parse("model", request.path("resolved").asText());
         ObjectNode result = total.toJson();
         result.put("images", request.path("images").asInt());
@@ -213,14 +197,10 @@ final class TaggingWorker implements TaskMessages.Worker<TaggingTask> {
         result.put("tasks", job.total());
         result.put("apply", request.path("apply").asBoolean());
         result.putObject("model").put("name", resolved.name()).put("version", resolved.version().orElse(0));
-        if (table.succeed(job.id(), Json.writeString(result), clock.instant())) {
+        if (run.succeed(job.id(), Json.writeString(result))) {
             LOG.info("job {}: {} images classified, {} deleted meanwhile, {} failed", job.id(), total.classified,
                     total.deleted, failed);
         }
-    }
-
-    private static JsonNode request(JobsTable.Job job) {
-        return Json.readTree(job.request().getBytes(StandardCharsets.UTF_8));
     }
 
     /** What a batch (or the whole job) did: images classified, skipped as deleted, tags per name, failures. */

@@ -1,5 +1,6 @@
 package dev.mlapi.predict;
 
+import dev.mlapi.core.jobs.ActiveJobs;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.error.ApiException.NotFound;
@@ -43,8 +44,13 @@ public final class BatchJobRecovery {
 
     /** Re-sends every missing task; returns how many tasks it sent. */
     public int resume() {
+        return resume(table.activeJobs());
+    }
+
+    /** As {@link #resume()}, for the batch scoring jobs among {@code active} (read once for every recovery). */
+    public int resume(ActiveJobs active) {
         int sent = 0;
-        for (JobsTable.Job job : table.active(JobKind.PREDICT_BATCH)) {
+        for (JobsTable.Job job : table.active(active, JobKind.PREDICT_BATCH)) {
             List<String> bodies = missing(job);
             if (!bodies.isEmpty()) {
                 tasks.accept(bodies);

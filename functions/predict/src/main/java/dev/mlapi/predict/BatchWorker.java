@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.queue.TaskMessages;
 import dev.mlapi.core.error.ApiException.InvalidInput;
+import dev.mlapi.core.jobs.JobRun;
 import dev.mlapi.core.jobs.JobsTable;
 import dev.mlapi.core.json.Json;
 import dev.mlapi.registry.Manifest;
@@ -66,6 +67,7 @@ final class BatchWorker implements TaskMessages.Worker<BatchTask> {
     static final String PLAN_FILE = "plan.json";
 
     private final JobsTable table;
+    private final JobRun run;
     private final BatchFiles files;
     private final PredictService predict;
     private final Consumer<List<String>> tasks;
@@ -75,6 +77,7 @@ final class BatchWorker implements TaskMessages.Worker<BatchTask> {
     BatchWorker(JobsTable table, BatchFiles files, PredictService predict, Consumer<List<String>> tasks,
             BatchSettings settings, Clock clock) {
         this.table = table;
+        this.run = new JobRun(table, tasks, clock, LOG);
         this.files = files;
         this.predict = predict;
         this.tasks = tasks;
@@ -100,10 +103,8 @@ final class BatchWorker implements TaskMessages.Worker<BatchTask> {
 
     @Override
     public void run(BatchTask task) {
-        Optional<JobsTable.Job> job = table.find(task.job());
-        if (job.isEmpty() || !job.get().isActive()) {
-            LOG.info("{} of job {}: the job is {}; nothing to do", task.kind(), task.job(),
-                    job.map(JobsTable.Job::status).orElse("gone"));
+        Optional<JobsTable.Job> job = run.active(task.job(), task.kind());
+        if (job.isEmpty()) {
             return;
         }
         switch (task.kind()) {
@@ -117,7 +118,7 @@ final class BatchWorker implements TaskMessages.Worker<BatchTask> {
     /** Records the job failed with {@code reason} (its slot given back); false if it had finished already. */
     @Override
     public boolean fail(String jobId, String reason) {
-        return table.fail(jobId, reason, clock.instant());
+        return run.fail(jobId, reason);
     }
 
     private void plan(JobsTable.Job job) {
@@ -149,13 +150,13 @@ final class BatchWorker implements TaskMessages.Worker<BatchTask> {
 
     private void score(JobsTable.Job job, BatchTask task) {
         String unit = "part#" + task.chunk();
-        if (table.unit(job.id(), unit).isPresent()) {
-            // redelivered after it was counted: the assembly may be what was lost
-            sendAssemblyIfComplete(job.id());
+        String assemble = BatchTask.assemble(job.id()).body();
+        // redelivered after it was counted: the assembly may be what was lost
+        if (run.counted(job.id(), unit, assemble)) {
             return;
         }
         Stored plan = plan(job.id());
-        Manifest manifest = predict.resolve(ModelRef.parse("model", request(job).path("resolved").asText()));
+        Manifest manifest = predict.resolve(ModelRef.parse("model", JobRun.request(job).path("resolved").asText()));
         List<String> inputs = PredictService.inputColumns(manifest);
         byte[] bytes = files.range(job.datasetKey(), task.start(), task.end());
         List<CSVRecord> records;
@@ -198,25 +199,13 @@ final class BatchWorker implements TaskMessages.Worker<BatchTask> {
         classes.forEach(c -> columns.add("probability_" + c));
         files.put(BatchFiles.partKey(job.id(), task.chunk()), part(records, outputs, classes));
         ArrayNode header = Json.mapper().valueToTree(columns);
-        JobsTable.Count count = table.countUnit(job.id(), unit, Map.of(
+        run.count(job.id(), unit, Map.of(
                 "rows", AttributeValue.fromN(Integer.toString(records.size())),
-                "header", AttributeValue.fromS(Json.writeString(header))), clock.instant());
-        if (count == JobsTable.Count.LAST) {
-            tasks.accept(List.of(BatchTask.assemble(job.id()).body()));
-        } else if (count == JobsTable.Count.DUPLICATE) {
-            sendAssemblyIfComplete(job.id());
-        }
-    }
-
-    private void sendAssemblyIfComplete(String jobId) {
-        table.find(jobId).filter(j -> j.isRunning() && j.total() > 0 && j.done() == j.total())
-                .ifPresent(j -> tasks.accept(List.of(BatchTask.assemble(jobId).body())));
+                "header", AttributeValue.fromS(Json.writeString(header))), assemble);
     }
 
     private void assemble(JobsTable.Job job) {
-        if (job.total() == 0 || job.done() < job.total()) {
-            throw new IllegalStateException("job " + job.id() + " has " + job.done() + " of " + job.total() + " parts");
-        }
+        JobRun.requireComplete(job, "parts");
         Stored plan = plan(job.id());
         JsonNode header = table.unit(job.id(), "part#0").map(u -> Json.readTree(u.get("header").s()
                 .getBytes(StandardCharsets.UTF_8))).orElseThrow(() -> new IllegalStateException("part 0 is not recorded"));
@@ -228,7 +217,7 @@ final class BatchWorker implements TaskMessages.Worker<BatchTask> {
         }
         String key = BatchFiles.resultKey(job.id());
         long size = files.concatenate(csvLine(columns), parts, key);
-        JsonNode request = request(job);
+        JsonNode request = JobRun.request(job);
         ModelRef resolved = ModelRef.parse("model", request.path("resolved").asText());
         ObjectNode result = Json.mapper().createObjectNode();
         result.put("rows", plan.rows());
@@ -237,7 +226,7 @@ final class BatchWorker implements TaskMessages.Worker<BatchTask> {
         result.set("header", header);
         result.put("size", size);
         result.put("object_key", key);
-        if (table.succeed(job.id(), Json.writeString(result), clock.instant())) {
+        if (run.succeed(job.id(), Json.writeString(result))) {
             LOG.info("job {}: {} rows scored into {} ({} bytes)", job.id(), plan.rows(), key, size);
         }
     }
@@ -259,10 +248,6 @@ final class BatchWorker implements TaskMessages.Worker<BatchTask> {
 
     static String planKey(String jobId) {
         return BatchFiles.PREFIX + jobId + "/" + PLAN_FILE;
-    }
-
-    private static JsonNode request(JobsTable.Job job) {
-        return Json.readTree(job.request().getBytes(StandardCharsets.UTF_8));
     }
 
     /** The rows as read, then the prediction and each class's probability, as CSV without a header. */

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mlapi.core.error.ApiException.NotFound;
+import dev.mlapi.core.testkit.TestClock;
 import dev.mlapi.core.testkit.TestStack;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -23,30 +23,6 @@ class RememberedResolutionsTest {
 
     static TestStack stack;
     static S3ModelRegistry registry;
-
-    /** A clock the test moves by hand. */
-    static final class HandClock extends Clock {
-        private Instant now = Instant.parse("2026-12-01T12:00:00Z");
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-    }
 
     @BeforeAll
     static void start() {
@@ -66,7 +42,7 @@ class RememberedResolutionsTest {
 
     @Test
     void resolve_servesTheRememberedVersionUntilTheTtlEnds_thenReadsTheRegistryAgain() {
-        HandClock clock = new HandClock();
+        TestClock clock = new TestClock(Instant.parse("2026-12-01T12:00:00Z"));
         RememberedResolutions remembered = new RememberedResolutions(registry, clock);
         ModelRef bare = ModelRef.parse("model", "remembered-a");
         int first = register("remembered-a");
@@ -82,7 +58,7 @@ class RememberedResolutionsTest {
 
     @Test
     void forget_makesTheNextResolutionReadTheRegistry_andNotFoundIsNeverRemembered() {
-        HandClock clock = new HandClock();
+        TestClock clock = new TestClock(Instant.parse("2026-12-01T12:00:00Z"));
         RememberedResolutions remembered = new RememberedResolutions(registry, clock);
         ModelRef bare = ModelRef.parse("model", "remembered-b");
         assertThatThrownBy(() -> remembered.resolve(bare)).isInstanceOf(NotFound.class);
@@ -120,7 +96,7 @@ class RememberedResolutionsTest {
 
     @Test
     void resolve_ofAVersion_keepsItsManifest_asksOnlyWhetherItStillExists_andADeletedOneIs404AfterTheTtl() {
-        HandClock clock = new HandClock();
+        TestClock clock = new TestClock(Instant.parse("2026-12-01T12:00:00Z"));
         CountingRegistry counting = new CountingRegistry();
         RememberedResolutions remembered = new RememberedResolutions(counting, clock);
         register("remembered-c");

@@ -13,12 +13,11 @@ import dev.mlapi.core.requestlog.RequestLogEntry;
 import dev.mlapi.core.rollup.LogSketch;
 import dev.mlapi.core.rollup.Tier;
 import dev.mlapi.core.testkit.Events;
+import dev.mlapi.core.testkit.TestClock;
 import dev.mlapi.core.testkit.TestStack;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,7 +26,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -243,27 +241,11 @@ class ReportStatsHandlerTest {
         // Accepted at 00:00:00 UTC, when the oldest day kept is exactly 90 days back; every later
         // reading of the clock is a second on, when that day has just left the retention.
         Instant midnight = Tier.DAY.floor(Instant.now());
-        AtomicLong calls = new AtomicLong();
-        Clock crossing = new Clock() {
-            @Override
-            public ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return midnight.plusSeconds(calls.getAndIncrement());
-            }
-        };
+        TestClock crossing = TestClock.stepping(midnight, Duration.ofSeconds(1));
 
         APIGatewayV2HTTPResponse response = call(limitedTo(ReportLimits.DEFAULT, crossing), "report-stats.json", Map.of());
 
-        assertThat(calls.get()).as("the clock was read again after the window was fixed").isGreaterThan(1);
+        assertThat(crossing.readings()).as("the clock was read again after the window was fixed").isGreaterThan(1);
         assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(200);
         assertThat(Events.body(response).get("from").asText())
                 .isEqualTo(midnight.minus(stack.config().requestLogRetention()).toString());
@@ -272,24 +254,7 @@ class ReportStatsHandlerTest {
     @Test
     void stats_stillReadingWhenItsTimeIsUp_stopsWith503() {
         // Each reading of this clock is 30 s later: the 25 s budget has run out by the first store request.
-        Clock ticking = new Clock() {
-            private final AtomicLong calls = new AtomicLong();
-
-            @Override
-            public ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return HOUR.plus(Duration.ofSeconds(30 * calls.getAndIncrement()));
-            }
-        };
+        TestClock ticking = TestClock.stepping(HOUR, Duration.ofSeconds(30));
         ReportStatsHandler slow = limitedTo(ReportLimits.DEFAULT, ticking);
 
         APIGatewayV2HTTPResponse response = call(slow, "report-stats.json", Map.of());

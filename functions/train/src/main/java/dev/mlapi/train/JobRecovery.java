@@ -1,5 +1,6 @@
 package dev.mlapi.train;
 
+import dev.mlapi.core.jobs.ActiveJobs;
 import dev.mlapi.catalog.QueueCatalog;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.queue.TaskQueue;
@@ -35,8 +36,13 @@ public final class JobRecovery {
 
     /** Sends the missing tasks of every unfinished job; returns how many jobs got tasks. */
     public int resume() {
+        return resume(table.activeJobs());
+    }
+
+    /** As {@link #resume()}, for the unfinished jobs among {@code active} (read once for every recovery). */
+    public int resume(ActiveJobs active) {
         int resumed = 0;
-        for (TrainingJob job : table.unfinishedJobs()) {
+        for (TrainingJob job : table.unfinishedJobs(active)) {
             try {
                 if (resume(job.id())) {
                     resumed++;

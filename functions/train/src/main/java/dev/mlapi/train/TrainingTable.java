@@ -3,6 +3,7 @@ package dev.mlapi.train;
 import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.aws.SdkErrors;
 import dev.mlapi.core.aws.Transactions;
+import dev.mlapi.core.jobs.ActiveJobs;
 import dev.mlapi.core.jobs.JobKind;
 import dev.mlapi.core.jobs.JobsTable;
 import java.time.Instant;
@@ -503,27 +504,17 @@ final class TrainingTable {
 
     /** Every training job queued or running, everyone's (by {@code by_kind}), oldest first. */
     List<TrainingJob> unfinishedJobs() {
-        List<TrainingJob> jobs = new ArrayList<>();
-        Map<String, AttributeValue> start = null;
-        do {
-            Map<String, AttributeValue> from = start;
-            QueryResponse response = call(() -> dynamoDb.query(r -> {
-                r.tableName(table).indexName(TableCatalog.TRAINING_BY_KIND)
-                        .keyConditionExpression("#kind = :job").filterExpression("#status IN (:queued, :running)")
-                        .expressionAttributeNames(Map.of("#kind", KIND, "#status", STATUS))
-                        .expressionAttributeValues(Map.of(":job", s(JOB), ":queued", s(JobStatus.QUEUED.value()),
-                                ":running", s(JobStatus.RUNNING.value())));
-                if (from != null) {
-                    r.exclusiveStartKey(from);
-                }
-            }));
-            // batch jobs live here too; their own recovery resends their tasks
-            response.items().stream().filter(item -> JobKind.stored(optionalText(item, JOB_KIND)) == JobKind.TRAIN)
-                    .forEach(item -> jobs.add(job(item)));
-            start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
-                    ? response.lastEvaluatedKey() : null;
-        } while (start != null);
-        return jobs;
+        return unfinishedJobs(activeJobs());
+    }
+
+    /** The training jobs among {@code active} (batch jobs live here too; their own recovery resends their tasks). */
+    List<TrainingJob> unfinishedJobs(ActiveJobs active) {
+        return active.of(JobKind.TRAIN).stream().map(item -> job(item)).toList();
+    }
+
+    /** Every job still queued or running, of every kind: one read of the {@code by_kind} index. */
+    ActiveJobs activeJobs() {
+        return new JobsTable(dynamoDb, table).activeJobs();
     }
 
     // ---------------------------------------------------------------- datasets

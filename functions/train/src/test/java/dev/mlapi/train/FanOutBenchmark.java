@@ -174,7 +174,7 @@ public final class FanOutBenchmark {
         }
         long started = System.nanoTime();
         threads.forEach(Thread::start);
-        planner.handleRequest(TrainWorkerHandlerTest.inserted(jobId, "INSERT", "job"), new LocalContext(
+        planner.handleRequest(TrainFixtures.inserted(jobId, "INSERT", "job"), new LocalContext(
                 UUID.randomUUID().toString(), "train-worker", System.currentTimeMillis() + 900_000));
         TrainingJob job;
         while (!(job = this.table.findJob(jobId).orElseThrow()).status().isFinished()) {

@@ -4,7 +4,6 @@ import static dev.mlapi.core.testkit.Events.body;
 import static dev.mlapi.core.testkit.Events.invoke;
 import static dev.mlapi.core.testkit.Events.load;
 import static dev.mlapi.core.testkit.Events.withBearer;
-import static dev.mlapi.core.testkit.Events.withJson;
 import static dev.mlapi.core.testkit.Events.withPath;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,9 +12,6 @@ import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.json.Json;
 import dev.mlapi.core.queue.TaskQueue;
 import dev.mlapi.core.testkit.LocalContext;
-import dev.mlapi.core.testkit.TestStack;
-import dev.mlapi.core.users.Role;
-import dev.mlapi.core.error.ApiException.NotFound;
 import dev.mlapi.training.ClassWeight;
 import dev.mlapi.training.GridSearch;
 import dev.mlapi.training.SearchOptions;
@@ -26,7 +22,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,67 +38,34 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  */
 class FanOutTest {
 
-    static TrainingQueue queue;
-    static TestStack stack;
-    static TrainingTable table;
-    static TrainComponents.Storage storage;
-    static TrainHandler api;
-    static TrainWorkerHandler planner;
-    static FitWorkerHandler fitWorker;
-    static String alice;
+    static TrainFixtures.Pipeline train;
 
     @BeforeAll
     static void start() {
-        queue = TrainingQueue.start();
-        stack = TestStack.start(queue.environment());
-        table = TrainComponents.table(stack.wiring());
-        storage = TrainComponents.Storage.create(stack.wiring());
-        api = new TrainHandler(stack.wiring());
-        planner = new TrainWorkerHandler(stack.wiring());
-        fitWorker = new FitWorkerHandler(stack.wiring());
-        alice = stack.signedIn("alice", Role.USER).token();
+        train = TrainFixtures.Pipeline.start();
     }
 
     @AfterAll
     static void stop() {
-        stack.close();
-        queue.close();
-    }
-
-    static String submit(Map<String, Object> request) {
-        var response = invoke(api, withJson(withBearer(load("train-submit-inline.json"), alice), request));
-        assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(202);
-        return body(response).get("job_id").asText();
+        train.close();
     }
 
     /** The planner runs the job's stream record: it claims the job, times one fit and sends the tasks. */
     static void plan(String jobId) {
-        var response = planner.handleRequest(TrainWorkerHandlerTest.inserted(jobId, "INSERT", "job"),
+        var response = train.planner.handleRequest(TrainFixtures.inserted(jobId, "INSERT", "job"),
                 new LocalContext(UUID.randomUUID().toString(), "train-worker",
                         System.currentTimeMillis() + Duration.ofMinutes(15).toMillis()));
         assertThat(response.getBatchItemFailures()).isEmpty();
     }
 
-    static TrainingJob job(String id) {
-        return table.findJob(id).orElseThrow();
-    }
-
     /** The job's unit items, read from the table itself. */
     static List<Map<String, AttributeValue>> units(String jobId) {
-        String name = stack.config().environment().tableName(TableCatalog.JOBS_AND_DATASETS);
-        return stack.wiring().dynamoDb().scanPaginator(r -> r.tableName(name).consistentRead(true)
+        String name = train.stack.config().environment().tableName(TableCatalog.JOBS_AND_DATASETS);
+        return train.stack.wiring().dynamoDb().scanPaginator(r -> r.tableName(name).consistentRead(true)
                 .filterExpression("#kind = :unit AND #job = :job")
                 .expressionAttributeNames(Map.of("#kind", "kind", "#job", "job"))
                 .expressionAttributeValues(Map.of(":unit", AttributeValue.fromS("unit"),
                         ":job", AttributeValue.fromS(jobId)))).items().stream().toList();
-    }
-
-    static int versionsOf(String model) {
-        try {
-            return storage.registry().versions(model, 100, Optional.empty()).items().size();
-        } catch (NotFound none) {
-            return 0;
-        }
     }
 
     static Map<String, Object> forest(String modelName, int rows, List<Object> trees, List<Object> depths, int folds) {
@@ -121,19 +83,19 @@ class FanOutTest {
     @Test
     void aGridJob_givesTheInProcessSearchsBestParamsAndScores_andCountsEachFitOnce_howeverOftenDelivered() {
         Map<String, Object> request = forest("fanned-forest", 600, List.of(10, 20), List.of(3, 6), 4);
-        String jobId = submit(request);
+        String jobId = train.submit(request);
         plan(jobId);
-        TrainingJob planned = job(jobId);
+        TrainingJob planned = train.job(jobId);
         assertThat(planned.total()).as("2 × 2 candidates × 4 folds").isEqualTo(16);
         assertThat(planned.done()).as("the planner's timed fit").isEqualTo(1);
         // Redeliveries: the same fits sent again, twice, beside the planner's tasks.
         String again = TrainingTask.fits(jobId, List.of(new TrainingTask.Fit(1, 0), new TrainingTask.Fit(3, 3)),
                 planned.datasetKey(), "").toJson();
-        new TaskQueue(queue.sqs.client(), queue.url).send(List.of(again, again));
+        new TaskQueue(train.queue.sqs.client(), train.queue.url).send(List.of(again, again));
 
-        queue.drain(fitWorker);
+        train.queue.drain(train.fitWorker);
 
-        TrainingJob done = job(jobId);
+        TrainingJob done = train.job(jobId);
         assertThat(done.status()).as(done.error().orElse("")).isEqualTo(JobStatus.SUCCEEDED);
         assertThat(done.done()).isEqualTo(16);
         assertThat(units(jobId)).hasSize(16);
@@ -154,8 +116,8 @@ class FanOutTest {
             assertThat(result.get("candidates").get(c).get("std_score").asDouble()).as("candidate " + c)
                     .isEqualTo(inProcess.candidates().get(c).stdScore());
         }
-        assertThat(versionsOf("fanned-forest")).isEqualTo(1);
-        var view = body(invoke(api, withPath(withBearer(load("train-get.json"), alice), "/train/" + jobId,
+        assertThat(train.versionsOf("fanned-forest")).isEqualTo(1);
+        var view = body(invoke(train.api, withPath(withBearer(load("train-get.json"), train.alice), "/train/" + jobId,
                 Map.of("job_id", jobId))));
         assertThat(view.get("progress").get("done").asInt()).isEqualTo(16);
         assertThat(view.get("progress").get("total").asInt()).isEqualTo(16);
@@ -164,71 +126,71 @@ class FanOutTest {
     @Test
     void aFitThatAlwaysThrows_failsItsJobNamingTheCandidateAndFold_andItsTaskEndsInTheDeadLetterQueue() {
         // No value a grid accepts makes Tribuo throw; the fault sits in front of the real fit.
-        FitWorker poisoned = new FitWorker(table, new JobInputs(storage.files(), DatasetCache.inTempDirectory()),
-                new FitRunner(table, new TaskQueue(queue.sqs.client(), queue.url), Clock.systemUTC(),
+        FitWorker poisoned = new FitWorker(train.table, new JobInputs(train.storage.files(), DatasetCache.inTempDirectory()),
+                new FitRunner(train.table, new TaskQueue(train.queue.sqs.client(), train.queue.url), Clock.systemUTC(),
                         (plan, candidate, fold, options) -> {
                             if (candidate == 1) {
                                 throw new IllegalStateException("no split is possible for this candidate");
                             }
                             return plan.fit(candidate, fold, options);
                         }),
-                TrainComponents.worker(stack.wiring()), storage.registry(), Clock.systemUTC(), 1);
-        Map<String, Object> request = new LinkedHashMap<>(TrainWorkerHandlerTest.irisTree("poisoned"));
-        String jobId = submit(request);
+                TrainComponents.worker(train.stack.wiring()), train.storage.registry(), Clock.systemUTC(), 1);
+        Map<String, Object> request = new LinkedHashMap<>(TrainFixtures.irisTree("poisoned"));
+        String jobId = train.submit(request);
         plan(jobId);
 
-        queue.drain(new FitWorkerHandler(poisoned));
+        train.queue.drain(new FitWorkerHandler(poisoned));
 
-        TrainingJob failed = job(jobId);
+        TrainingJob failed = train.job(jobId);
         assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
         assertThat(failed.error().orElseThrow()).matches("fit of candidate 1 \\(max_depth=2\\) on fold \\d failed: "
                 + "no split is possible for this candidate");
-        assertThat(queue.deadLetterBodies()).anySatisfy(body -> assertThat(body).contains("\"job\":\"" + jobId + "\""));
-        assertThat(versionsOf("poisoned")).isZero();
+        assertThat(train.queue.deadLetterBodies()).anySatisfy(body -> assertThat(body).contains("\"job\":\"" + jobId + "\""));
+        assertThat(train.versionsOf("poisoned")).isZero();
     }
 
     @Test
     void aCancelledJob_startsNoFitOfItsRemainingTasks_andRegistersNothing() {
-        String jobId = submit(forest("cancelled-fanned", 600, List.of(10, 20), List.of(3, 6), 4));
+        String jobId = train.submit(forest("cancelled-fanned", 600, List.of(10, 20), List.of(3, 6), 4));
         plan(jobId);
-        assertThat(job(jobId).done()).isEqualTo(1);
-        assertThat(queue.pending()).isPositive();
+        assertThat(train.job(jobId).done()).isEqualTo(1);
+        assertThat(train.queue.pending()).isPositive();
 
-        assertThat(table.cancel(jobId, "alice", java.time.Instant.now())).isTrue();
-        queue.drain(fitWorker);
+        assertThat(train.table.cancel(jobId, "alice", java.time.Instant.now())).isTrue();
+        train.queue.drain(train.fitWorker);
 
-        TrainingJob cancelled = job(jobId);
+        TrainingJob cancelled = train.job(jobId);
         assertThat(cancelled.status()).isEqualTo(JobStatus.CANCELLED);
         assertThat(cancelled.done()).as("only the planner's fit").isEqualTo(1);
         assertThat(units(jobId)).hasSize(1);
-        assertThat(versionsOf("cancelled-fanned")).isZero();
+        assertThat(train.versionsOf("cancelled-fanned")).isZero();
     }
 
     @Test
     void workLostWithTheQueue_isSentAgainByJobRecovery_andTheJobSucceeds_withNoFitCountedTwice() {
-        String jobId = submit(forest("recovered-forest", 4000, List.of(400, 500), List.of(4, 8), 5));
+        String jobId = train.submit(forest("recovered-forest", 4000, List.of(400, 500), List.of(4, 8), 5));
         plan(jobId);
-        TrainingJob planned = job(jobId);
-        assertThat(queue.pending()).as("several tasks").isGreaterThan(1);
+        TrainingJob planned = train.job(jobId);
+        assertThat(train.queue.pending()).as("several tasks").isGreaterThan(1);
         // Half-way, the server dies: the tasks in its queue are gone.
-        queue.drainWhile(fitWorker, () -> job(jobId).done() < planned.total() / 2);
-        queue.purge();
-        TrainingJob halfWay = job(jobId);
+        train.queue.drainWhile(train.fitWorker, () -> train.job(jobId).done() < planned.total() / 2);
+        train.queue.purge();
+        TrainingJob halfWay = train.job(jobId);
         assertThat(halfWay.status()).isEqualTo(JobStatus.RUNNING);
         assertThat(halfWay.done()).isBetween(1, planned.total() - 1);
 
-        assertThat(new JobRecovery(stack.wiring()).resume()).isGreaterThanOrEqualTo(1);
+        assertThat(new JobRecovery(train.stack.wiring()).resume()).isGreaterThanOrEqualTo(1);
         // Again, this time every fit but no refit: the refit task is lost too.
-        queue.drainWhile(fitWorker, () -> job(jobId).done() < planned.total());
-        queue.purge();
-        assertThat(job(jobId).status()).isEqualTo(JobStatus.RUNNING);
-        assertThat(new JobRecovery(stack.wiring()).resume()).isGreaterThanOrEqualTo(1);
-        queue.drain(fitWorker);
+        train.queue.drainWhile(train.fitWorker, () -> train.job(jobId).done() < planned.total());
+        train.queue.purge();
+        assertThat(train.job(jobId).status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(new JobRecovery(train.stack.wiring()).resume()).isGreaterThanOrEqualTo(1);
+        train.queue.drain(train.fitWorker);
 
-        TrainingJob done = job(jobId);
+        TrainingJob done = train.job(jobId);
         assertThat(done.status()).as(done.error().orElse("")).isEqualTo(JobStatus.SUCCEEDED);
         assertThat(done.done()).isEqualTo(done.total()).isEqualTo(20);
         assertThat(units(jobId)).hasSize(20);
-        assertThat(versionsOf("recovered-forest")).isEqualTo(1);
+        assertThat(train.versionsOf("recovered-forest")).isEqualTo(1);
     }
 }

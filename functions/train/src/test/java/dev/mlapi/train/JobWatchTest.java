@@ -2,11 +2,10 @@ package dev.mlapi.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mlapi.core.testkit.TestClock;
 import dev.mlapi.core.testkit.TestStack;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,40 +44,17 @@ class JobWatchTest {
     void getAsBoolean_duringAFit_seesACancellationWithinOneInterval() {
         Instant start = Instant.parse("2026-12-07T03:00:00Z");
         String id = running("job-" + "a".repeat(32), start);
-        MovableClock clock = new MovableClock(start);
+        TestClock clock = new TestClock(start);
         JobWatch watch = new JobWatch(table, id, clock, Duration.ofSeconds(1));
 
         assertThat(watch.getAsBoolean()).isFalse();
         assertThat(table.cancel(id, "alice", start)).isTrue();
         assertThat(watch.getAsBoolean()).as("read at most once per interval: not yet").isFalse();
 
-        clock.now = start.plusMillis(1_500);
+        clock.set(start.plusMillis(1_500));
 
         assertThat(watch.getAsBoolean()).isTrue();
-        clock.now = start.plusSeconds(60);
+        clock.set(start.plusSeconds(60));
         assertThat(watch.getAsBoolean()).as("once stopped, stays stopped").isTrue();
-    }
-
-    static final class MovableClock extends Clock {
-        volatile Instant now;
-
-        MovableClock(Instant now) {
-            this.now = now;
-        }
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

@@ -119,7 +119,7 @@ class TrainQuotasTest {
 
         // The worker fails a job (its CSV is gone): its slot is free again.
         storage.files().delete(table.findJob(failedByWorker).orElseThrow().datasetKey());
-        new TrainWorkerHandler(stack.wiring()).handleRequest(TrainWorkerHandlerTest.inserted(failedByWorker,
+        new TrainWorkerHandler(stack.wiring()).handleRequest(TrainFixtures.inserted(failedByWorker,
                 "INSERT", "job"), null);
         assertThat(table.findJob(failedByWorker).orElseThrow().status()).isEqualTo(JobStatus.FAILED);
         String fifth = accepted(dora, "dora-5");

@@ -4,27 +4,20 @@ import static dev.mlapi.core.testkit.Events.body;
 import static dev.mlapi.core.testkit.Events.invoke;
 import static dev.mlapi.core.testkit.Events.load;
 import static dev.mlapi.core.testkit.Events.withBearer;
-import static dev.mlapi.core.testkit.Events.withJson;
 import static dev.mlapi.core.testkit.Events.withPath;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.amazonaws.services.lambda.runtime.events.DynamodbEvent;
-import com.amazonaws.services.lambda.runtime.events.DynamodbEvent.DynamodbStreamRecord;
 import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
 import com.amazonaws.services.lambda.runtime.events.models.dynamodb.AttributeValue;
-import com.amazonaws.services.lambda.runtime.events.models.dynamodb.StreamRecord;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.json.Json;
 import dev.mlapi.core.testkit.Events;
 import dev.mlapi.core.testkit.LocalContext;
-import dev.mlapi.core.testkit.TestStack;
-import dev.mlapi.core.users.Role;
-import dev.mlapi.core.error.ApiException.NotFound;
 import dev.mlapi.registry.Manifest;
 import dev.mlapi.registry.ModelRef;
-import dev.mlapi.registry.S3ModelRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,85 +41,24 @@ import org.junit.jupiter.api.Test;
  */
 class TrainWorkerHandlerTest {
 
-    static TrainingQueue queue;
-    static TestStack stack;
-    static FitWorkerHandler fitWorker;
-    static TrainingTable table;
-    static TrainComponents.Storage storage;
-    static TrainHandler api;
-    static TrainWorkerHandler handler;
-    static String alice;
+    static TrainFixtures.Pipeline train;
 
     @BeforeAll
     static void start() {
-        queue = TrainingQueue.start();
-        stack = TestStack.start(queue.environment());
-        fitWorker = new FitWorkerHandler(stack.wiring());
-        table = TrainComponents.table(stack.wiring());
-        storage = TrainComponents.Storage.create(stack.wiring());
-        api = new TrainHandler(stack.wiring());
-        handler = new TrainWorkerHandler(stack.wiring());
-        alice = stack.signedIn("alice", Role.USER).token();
+        train = TrainFixtures.Pipeline.start();
     }
 
     @AfterAll
     static void stop() {
-        stack.close();
-        queue.close();
-    }
-
-    static String submit(Map<String, Object> request) {
-        var response = invoke(api, withJson(withBearer(load("train-submit-inline.json"), alice), request));
-        assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(202);
-        return body(response).get("job_id").asText();
-    }
-
-    static Map<String, Object> irisTree(String modelName) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("model_name", modelName);
-        body.put("algorithm", "decision_tree");
-        body.put("target", "species");
-        body.put("dataset", Map.of("csv", TrainFixtures.SMALL_IRIS));
-        body.put("params", Map.of("max_depth", List.of(1, 2, 3)));
-        body.put("cv_folds", 3);
-        body.put("seed", 42);
-        return body;
-    }
-
-    /** What the stream sends when the API inserts job {@code jobId}. */
-    static DynamodbEvent inserted(String jobId, String eventName, String kind) {
-        StreamRecord stream = new StreamRecord();
-        stream.setKeys(Map.of("id", new AttributeValue().withS(jobId)));
-        stream.setNewImage(Map.of("id", new AttributeValue().withS(jobId), "kind", new AttributeValue().withS(kind),
-                "status", new AttributeValue().withS("queued")));
-        stream.setSequenceNumber(Long.toString(System.nanoTime()));
-        DynamodbStreamRecord record = new DynamodbStreamRecord();
-        record.setEventName(eventName);
-        record.setEventSource("aws:dynamodb");
-        record.setDynamodb(stream);
-        DynamodbEvent event = new DynamodbEvent();
-        event.setRecords(List.of(record));
-        return event;
+        train.close();
     }
 
     /** The record to the planner, then every task it (and its fits) sent to the fit worker, to the end. */
     static StreamsEventResponse deliver(DynamodbEvent event) {
-        StreamsEventResponse response = handler.handleRequest(event, new LocalContext(UUID.randomUUID().toString(),
+        StreamsEventResponse response = train.planner.handleRequest(event, new LocalContext(UUID.randomUUID().toString(),
                 "train-worker", System.currentTimeMillis() + Duration.ofMinutes(15).toMillis()));
-        queue.drain(fitWorker);
+        train.queue.drain(train.fitWorker);
         return response;
-    }
-
-    static TrainingJob job(String id) {
-        return table.findJob(id).orElseThrow();
-    }
-
-    static int versionsOf(String model) {
-        try {
-            return storage.registry().versions(model, 100, Optional.empty()).items().size();
-        } catch (NotFound none) {
-            return 0;
-        }
     }
 
     @Test
@@ -135,8 +67,8 @@ class TrainWorkerHandlerTest {
         DynamodbEvent event = EventLoader.loadDynamoDbEvent(Events.folder().resolve("train-worker-job-inserted.json")
                 .toString());
         var image = event.getRecords().get(0).getDynamodb().getNewImage();
-        storage.files().put(image.get("dataset_key").getS(), TrainFixtures.SMALL_IRIS.getBytes(StandardCharsets.UTF_8));
-        table.createJob(new TrainingJob(jobId, "alice", JobStatus.QUEUED, "iris-sample", "decision_tree",
+        train.storage.files().put(image.get("dataset_key").getS(), TrainFixtures.SMALL_IRIS.getBytes(StandardCharsets.UTF_8));
+        train.table.createJob(new TrainingJob(jobId, "alice", JobStatus.QUEUED, "iris-sample", "decision_tree",
                 "classification", image.get("request").getS(), image.get("dataset_key").getS(), Optional.empty(),
                 Instant.now(), Optional.empty(), Optional.empty(), 0, 7, 0, Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.empty()), Instant.now().plus(Duration.ofDays(1)));
@@ -144,7 +76,7 @@ class TrainWorkerHandlerTest {
         StreamsEventResponse response = deliver(event);
 
         assertThat(response.getBatchItemFailures()).isEmpty();
-        TrainingJob done = job(jobId);
+        TrainingJob done = train.job(jobId);
         assertThat(done.status()).as(done.error().orElse("")).isEqualTo(JobStatus.SUCCEEDED);
         assertThat(done.total()).as("2 candidates × 3 folds").isEqualTo(6);
         assertThat(done.done()).isEqualTo(6);
@@ -155,33 +87,33 @@ class TrainWorkerHandlerTest {
         assertThat(result.get("best_params").has("max_depth")).isTrue();
         assertThat(result.get("best_score").asDouble()).isBetween(0.5, 1.0);
         assertThat(result.get("model").get("version").asInt()).isEqualTo(1);
-        Manifest manifest = storage.registry().resolve(ModelRef.parse("model", "iris-sample:1"));
+        Manifest manifest = train.storage.registry().resolve(ModelRef.parse("model", "iris-sample:1"));
         assertThat(manifest.createdBy()).isEqualTo("alice");
         assertThat(manifest.featureNames()).containsExactly("sepal_length", "sepal_width", "petal_length", "petal_width");
 
         assertThat(deliver(event).getBatchItemFailures()).isEmpty();
-        assertThat(job(jobId).attempts()).as("a finished job is not started again").isEqualTo(1);
-        assertThat(versionsOf("iris-sample")).isEqualTo(1);
+        assertThat(train.job(jobId).attempts()).as("a finished job is not started again").isEqualTo(1);
+        assertThat(train.versionsOf("iris-sample")).isEqualTo(1);
     }
 
     @Test
     void aJobWhoseWorkerDied_isRestarted_andOnceOutOfAttempts_failedWithTheReason() {
-        String restarted = submit(irisTree("restarted"));
-        assertThat(table.claim(restarted, TrainingWorker.MAX_ATTEMPTS, Instant.now())).as("the worker that died")
+        String restarted = train.submit(TrainFixtures.irisTree("restarted"));
+        assertThat(train.table.claim(restarted, TrainingWorker.MAX_ATTEMPTS, Instant.now())).as("the worker that died")
                 .isPresent();
-        deliver(inserted(restarted, "INSERT", "job"));
-        assertThat(job(restarted).status()).isEqualTo(JobStatus.SUCCEEDED);
-        assertThat(job(restarted).attempts()).isEqualTo(2);
+        deliver(TrainFixtures.inserted(restarted, "INSERT", "job"));
+        assertThat(train.job(restarted).status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(train.job(restarted).attempts()).isEqualTo(2);
 
-        String exhausted = submit(irisTree("exhausted"));
+        String exhausted = train.submit(TrainFixtures.irisTree("exhausted"));
         for (int i = 0; i < TrainingWorker.MAX_ATTEMPTS; i++) {
-            table.claim(exhausted, TrainingWorker.MAX_ATTEMPTS, Instant.now());
+            train.table.claim(exhausted, TrainingWorker.MAX_ATTEMPTS, Instant.now());
         }
-        assertThat(deliver(inserted(exhausted, "INSERT", "job")).getBatchItemFailures()).isEmpty();
-        TrainingJob failed = job(exhausted);
+        assertThat(deliver(TrainFixtures.inserted(exhausted, "INSERT", "job")).getBatchItemFailures()).isEmpty();
+        TrainingJob failed = train.job(exhausted);
         assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
         assertThat(failed.error().orElseThrow()).contains("stopped without finishing 3 times");
-        assertThat(versionsOf("exhausted")).isZero();
+        assertThat(train.versionsOf("exhausted")).isZero();
     }
 
     @Test
@@ -194,41 +126,41 @@ class TrainWorkerHandlerTest {
         request.put("params", Map.of("n_estimators", List.of(150, 200), "max_depth", List.of(6, 10, 14),
                 "min_samples_leaf", List.of(1, 3)));
         request.put("cv_folds", 5);
-        String jobId = submit(request);
+        String jobId = train.submit(request);
 
         CompletableFuture<StreamsEventResponse> running = CompletableFuture.supplyAsync(
-                () -> deliver(inserted(jobId, "INSERT", "job")));
+                () -> deliver(TrainFixtures.inserted(jobId, "INSERT", "job")));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (job(jobId).done() == 0 && !running.isDone() && System.nanoTime() < deadline) {
+        while (train.job(jobId).done() == 0 && !running.isDone() && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
         assertThat(running.isDone()).as("the grid outlasts its first progress report").isFalse();
-        assertThat(table.cancel(jobId, "alice", Instant.now())).isTrue();
+        assertThat(train.table.cancel(jobId, "alice", Instant.now())).isTrue();
 
         assertThat(running.get(120, TimeUnit.SECONDS).getBatchItemFailures()).isEmpty();
-        TrainingJob cancelled = job(jobId);
+        TrainingJob cancelled = train.job(jobId);
         assertThat(cancelled.status()).isEqualTo(JobStatus.CANCELLED);
         assertThat(cancelled.done()).isLessThan(cancelled.total());
-        assertThat(versionsOf("cancelled-forest")).isZero();
+        assertThat(train.versionsOf("cancelled-forest")).isZero();
     }
 
     @Test
     void aJobWhoseDatasetVanished_failsWithTheReason_withoutRetries() {
-        String jobId = submit(irisTree("vanished"));
-        storage.files().delete(job(jobId).datasetKey());
+        String jobId = train.submit(TrainFixtures.irisTree("vanished"));
+        train.storage.files().delete(train.job(jobId).datasetKey());
 
-        assertThat(deliver(inserted(jobId, "INSERT", "job")).getBatchItemFailures()).isEmpty();
+        assertThat(deliver(TrainFixtures.inserted(jobId, "INSERT", "job")).getBatchItemFailures()).isEmpty();
 
-        assertThat(job(jobId).status()).isEqualTo(JobStatus.FAILED);
-        assertThat(job(jobId).error().orElseThrow()).contains("deleted");
+        assertThat(train.job(jobId).status()).isEqualTo(JobStatus.FAILED);
+        assertThat(train.job(jobId).error().orElseThrow()).contains("deleted");
     }
 
     static String jobsTableName() {
-        return stack.config().environment().tableName(TableCatalog.JOBS_AND_DATASETS);
+        return train.stack.config().environment().tableName(TableCatalog.JOBS_AND_DATASETS);
     }
 
     static List<Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue>> jobsTable() {
-        return stack.wiring().dynamoDb().scanPaginator(r -> r.tableName(jobsTableName()).consistentRead(true)).items()
+        return train.stack.wiring().dynamoDb().scanPaginator(r -> r.tableName(jobsTableName()).consistentRead(true)).items()
                 .stream().toList();
     }
 
@@ -240,47 +172,47 @@ class TrainWorkerHandlerTest {
 
     @Test
     void prime_runsAStreamBatchForAJobNoOneHas_writesNothing_andTheHandlerThenRunsARealJob() {
-        String waiting = submit(irisTree("after-priming"));
+        String waiting = train.submit(TrainFixtures.irisTree("after-priming"));
         var before = jobsTable();
 
-        handler.prime();
+        train.planner.prime();
 
         assertThat(jobsTable()).as("the failed claim created no item and changed none")
                 .containsExactlyInAnyOrderElementsOf(before);
-        assertThat(stack.wiring().dynamoDb().getItem(r -> r.tableName(jobsTableName()).consistentRead(true)
+        assertThat(train.stack.wiring().dynamoDb().getItem(r -> r.tableName(jobsTableName()).consistentRead(true)
                 .key(primingKey())).hasItem()).isFalse();
 
-        assertThat(deliver(inserted(waiting, "INSERT", "job")).getBatchItemFailures()).isEmpty();
-        assertThat(job(waiting).status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(deliver(TrainFixtures.inserted(waiting, "INSERT", "job")).getBatchItemFailures()).isEmpty();
+        assertThat(train.job(waiting).status()).isEqualTo(JobStatus.SUCCEEDED);
     }
 
     @Test
     void prime_goesThroughTheRealClaim_soAJobThatHadThePrimingIdWouldBeRun() {
         Instant now = Instant.now();
-        table.createJob(new TrainingJob(PrimingBatch.JOB_ID, "alice", JobStatus.QUEUED, "primed", "decision_tree",
+        train.table.createJob(new TrainingJob(PrimingBatch.JOB_ID, "alice", JobStatus.QUEUED, "primed", "decision_tree",
                 "classification", "{}", "training/jobs/none/data.csv", Optional.empty(), now, Optional.empty(),
                 Optional.empty(), 0, 1, 0, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()),
                 now.plus(Duration.ofDays(1)));
         try {
-            handler.prime();
+            train.planner.prime();
 
-            TrainingJob claimed = job(PrimingBatch.JOB_ID);
+            TrainingJob claimed = train.job(PrimingBatch.JOB_ID);
             assertThat(claimed.attempts()).as("the priming record's claim took effect on an existing job").isEqualTo(1);
             assertThat(claimed.status()).as("and its missing dataset failed it").isEqualTo(JobStatus.FAILED);
         } finally {
-            stack.wiring().dynamoDb().deleteItem(r -> r.tableName(jobsTableName()).key(primingKey()));
+            train.stack.wiring().dynamoDb().deleteItem(r -> r.tableName(jobsTableName()).key(primingKey()));
         }
     }
 
     @Test
     void recordsThatInsertNoJob_areIgnored() {
-        String jobId = submit(irisTree("ignored"));
+        String jobId = train.submit(TrainFixtures.irisTree("ignored"));
 
-        assertThat(deliver(inserted(jobId, "MODIFY", "job")).getBatchItemFailures()).isEmpty();
-        assertThat(deliver(inserted(jobId, "INSERT", "dataset")).getBatchItemFailures()).isEmpty();
+        assertThat(deliver(TrainFixtures.inserted(jobId, "MODIFY", "job")).getBatchItemFailures()).isEmpty();
+        assertThat(deliver(TrainFixtures.inserted(jobId, "INSERT", "dataset")).getBatchItemFailures()).isEmpty();
 
-        assertThat(job(jobId).status()).isEqualTo(JobStatus.QUEUED);
-        assertThat(job(jobId).attempts()).isZero();
+        assertThat(train.job(jobId).status()).isEqualTo(JobStatus.QUEUED);
+        assertThat(train.job(jobId).attempts()).isZero();
     }
 
     @Test
@@ -288,58 +220,58 @@ class TrainWorkerHandlerTest {
         // A job queued without a claim on its name (as every job was before names were claimed at submit)…
         String jobId = "job-" + UUID.randomUUID().toString().replace("-", "");
         String datasetKey = TrainingFiles.jobCsvKey(jobId);
-        storage.files().put(datasetKey, TrainFixtures.SMALL_IRIS.getBytes(StandardCharsets.UTF_8));
-        Map<String, Object> request = irisTree("taken-meanwhile");
+        train.storage.files().put(datasetKey, TrainFixtures.SMALL_IRIS.getBytes(StandardCharsets.UTF_8));
+        Map<String, Object> request = TrainFixtures.irisTree("taken-meanwhile");
         request.remove("dataset");
         request.put("deploy", true);
-        table.createJob(new TrainingJob(jobId, "alice", JobStatus.QUEUED, "taken-meanwhile", "decision_tree",
+        train.table.createJob(new TrainingJob(jobId, "alice", JobStatus.QUEUED, "taken-meanwhile", "decision_tree",
                 "classification", Json.writeString(request), datasetKey, Optional.empty(), Instant.now(),
                 Optional.empty(), Optional.empty(), 0, 10, 0, Optional.empty(), Optional.empty(), Optional.empty(),
                 Optional.empty()), Instant.now().plus(Duration.ofDays(1)));
         // …and another user registers the name's first version before the worker runs.
-        storage.registry().register(dev.mlapi.registry.ModelRegistration.builder().setName("taken-meanwhile")
+        train.storage.registry().register(dev.mlapi.registry.ModelRegistration.builder().setName("taken-meanwhile")
                 .setKind(dev.mlapi.registry.ModelKind.TABULAR).setModelFile("model.onnx").setCreatedBy("bob")
                 .optFeatureNames(dev.mlapi.inference.TabularOnnx.IRIS_FEATURES).build(),
                 List.of(new dev.mlapi.registry.ModelFile("model.onnx", dev.mlapi.inference.TabularOnnx.irisTree())));
 
-        assertThat(deliver(inserted(jobId, "INSERT", "job")).getBatchItemFailures()).isEmpty();
+        assertThat(deliver(TrainFixtures.inserted(jobId, "INSERT", "job")).getBatchItemFailures()).isEmpty();
 
-        TrainingJob failed = job(jobId);
+        TrainingJob failed = train.job(jobId);
         assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
         assertThat(failed.error().orElseThrow()).contains("model name 'taken-meanwhile' belongs to another user");
-        assertThat(versionsOf("taken-meanwhile")).as("only bob's version").isEqualTo(1);
-        assertThat(storage.registry().find(ModelRef.parse("model", "taken-meanwhile@production"))).isEmpty();
+        assertThat(train.versionsOf("taken-meanwhile")).as("only bob's version").isEqualTo(1);
+        assertThat(train.storage.registry().find(ModelRef.parse("model", "taken-meanwhile@production"))).isEmpty();
     }
 
     @Test
     void anAdminsUploadWhileAUsersJobRuns_leavesTheNameTheUsers_andTheJobDeploysItsVersion() {
-        Map<String, Object> request = irisTree("claimed-then-uploaded");
+        Map<String, Object> request = TrainFixtures.irisTree("claimed-then-uploaded");
         request.put("deploy", true);
-        String jobId = submit(request);
-        storage.registry().register(dev.mlapi.registry.ModelRegistration.builder().setName("claimed-then-uploaded")
+        String jobId = train.submit(request);
+        train.storage.registry().register(dev.mlapi.registry.ModelRegistration.builder().setName("claimed-then-uploaded")
                 .setKind(dev.mlapi.registry.ModelKind.TABULAR).setModelFile("model.onnx").setCreatedBy("root")
                 .optFeatureNames(dev.mlapi.inference.TabularOnnx.IRIS_FEATURES).build(),
                 List.of(new dev.mlapi.registry.ModelFile("model.onnx", dev.mlapi.inference.TabularOnnx.irisTree())));
 
-        assertThat(deliver(inserted(jobId, "INSERT", "job")).getBatchItemFailures()).isEmpty();
+        assertThat(deliver(TrainFixtures.inserted(jobId, "INSERT", "job")).getBatchItemFailures()).isEmpty();
 
-        assertThat(job(jobId).status()).as(job(jobId).error().orElse("")).isEqualTo(JobStatus.SUCCEEDED);
-        assertThat(storage.registry().owner("claimed-then-uploaded")).as("claimed at submit").contains("alice");
-        Manifest production = storage.registry().resolve(ModelRef.parse("model", "claimed-then-uploaded@production"));
+        assertThat(train.job(jobId).status()).as(train.job(jobId).error().orElse("")).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(train.storage.registry().owner("claimed-then-uploaded")).as("claimed at submit").contains("alice");
+        Manifest production = train.storage.registry().resolve(ModelRef.parse("model", "claimed-then-uploaded@production"));
         assertThat(production.version()).isEqualTo(2);
         assertThat(production.createdBy()).isEqualTo("alice");
     }
 
     @Test
     void aJobWithTestSize_showsTheHeldOutScoresAndImportances_inGetTrain() {
-        Map<String, Object> request = irisTree("iris-held-out");
+        Map<String, Object> request = TrainFixtures.irisTree("iris-held-out");
         request.put("test_size", 0.34);
         request.put("class_weight", "balanced");
-        String jobId = submit(request);
+        String jobId = train.submit(request);
 
-        assertThat(deliver(inserted(jobId, "INSERT", "job")).getBatchItemFailures()).isEmpty();
+        assertThat(deliver(TrainFixtures.inserted(jobId, "INSERT", "job")).getBatchItemFailures()).isEmpty();
 
-        var response = invoke(api, withPath(withBearer(load("train-get.json"), alice), "/train/" + jobId,
+        var response = invoke(train.api, withPath(withBearer(load("train-get.json"), train.alice), "/train/" + jobId,
                 Map.of("job_id", jobId)));
         assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(200);
         JsonNode view = body(response);
@@ -364,14 +296,14 @@ class TrainWorkerHandlerTest {
         assertThat(cells).isEqualTo(6);
         assertThat(result.get("feature_importances").size()).isEqualTo(4);
         assertThat(result.get("feature_importances_kind").asText()).isEqualTo("split_count");
-        Manifest manifest = storage.registry().resolve(ModelRef.parse("model", "iris-held-out:1"));
+        Manifest manifest = train.storage.registry().resolve(ModelRef.parse("model", "iris-held-out:1"));
         assertThat(manifest.metrics()).containsKeys("held_out", "feature_importances");
         assertThat(((Number) manifest.parameters().get("training_rows")).intValue()).isEqualTo(12);
     }
 
     @Test
     void aJobOnATableWithTextBlanksAndDates_listsEveryColumnInTheResult_andTheVersionTakesRawColumns() {
-        Map<String, Object> request = irisTree("iris-raw-columns");
+        Map<String, Object> request = TrainFixtures.irisTree("iris-raw-columns");
         String csv = TrainFixtures.SMALL_IRIS.replace("species", "garden,planted,tag,species");
         StringBuilder rows = new StringBuilder();
         int i = 0;
@@ -384,11 +316,11 @@ class TrainWorkerHandlerTest {
             i++;
         }
         request.put("dataset", Map.of("csv", rows.toString()));
-        String jobId = submit(request);
+        String jobId = train.submit(request);
 
-        assertThat(deliver(inserted(jobId, "INSERT", "job")).getBatchItemFailures()).isEmpty();
+        assertThat(deliver(TrainFixtures.inserted(jobId, "INSERT", "job")).getBatchItemFailures()).isEmpty();
 
-        var response = invoke(api, withPath(withBearer(load("train-get.json"), alice), "/train/" + jobId,
+        var response = invoke(train.api, withPath(withBearer(load("train-get.json"), train.alice), "/train/" + jobId,
                 Map.of("job_id", jobId)));
         JsonNode view = body(response);
         assertThat(view.get("status").asText()).as(view.path("error").asText()).isEqualTo("succeeded");
@@ -399,7 +331,7 @@ class TrainWorkerHandlerTest {
                 "categorical", "date", "id");
         assertThat(columns.get(4).get("categories").toString()).isEqualTo("[\"east\",\"north\",\"south\"]");
         assertThat(columns.get(6).get("encoding").asText()).contains("an id");
-        Manifest manifest = storage.registry().resolve(ModelRef.parse("model", "iris-raw-columns:1"));
+        Manifest manifest = train.storage.registry().resolve(ModelRef.parse("model", "iris-raw-columns:1"));
         assertThat(manifest.featureNames()).containsExactly("sepal_length", "sepal_width", "petal_length",
                 "petal_width", "garden", "planted");
         assertThat(manifest.parameters()).containsKey("columns");

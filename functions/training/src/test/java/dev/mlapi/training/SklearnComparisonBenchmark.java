@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,8 +54,8 @@ public final class SklearnComparisonBenchmark {
         if (!BenchSelection.runs("sklearn")) {
             return;
         }
-        String python = System.getProperty("bench.python", "python3");
-        Optional<Path> script = findUp(Path.of("benchmarks", "scripts", "sklearn_tabular.py"));
+        String python = PythonScripts.python();
+        Optional<Path> script = PythonScripts.findUp(Path.of("benchmarks", "scripts", "sklearn_tabular.py"));
         if (script.isEmpty()) {
             System.out.println("SKIPPED: benchmarks/scripts/sklearn_tabular.py not found above " + Path.of("").toAbsolutePath());
             return;
@@ -98,7 +97,7 @@ public final class SklearnComparisonBenchmark {
                         grid("max_depth", Arrays.asList(3, 6, null), "n_estimators", List.of(50, 100)), "balanced"));
 
         System.out.printf("cores available: %d, load average at start: %s%n", Runtime.getRuntime().availableProcessors(),
-                loadAverage());
+                PythonScripts.loadAverage());
         Map<String, Ours> ours = new LinkedHashMap<>();
         try (TestStack stack = TestStack.start()) {
             S3ModelRegistry registry = S3ModelRegistry.create(RegistrySettings.from(stack.config()), Clock.systemUTC());
@@ -126,17 +125,10 @@ public final class SklearnComparisonBenchmark {
         }
         Path requestFile = folder.resolve("tasks.json");
         Files.write(requestFile, Json.write(requests));
-        Process fit = new ProcessBuilder(python, script.get().toString(), "fit", folder.toString(), requestFile.toString())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        Map<String, JsonNode> sklearn = new HashMap<>();
-        for (String line : new String(fit.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-            if (line.startsWith("{")) {
-                JsonNode node = Json.readTree(line.getBytes(StandardCharsets.UTF_8));
-                sklearn.put(node.get("id").asText(), node);
-            }
-        }
-        if (fit.waitFor() != 0) {
-            System.out.println("scikit-learn's script failed (exit " + fit.exitValue() + "); its rows are blank");
+        PythonScripts.Output fit = PythonScripts.run(python, script.get(), "fit", folder.toString(), requestFile.toString());
+        Map<String, JsonNode> sklearn = fit.byId();
+        if (fit.exit() != 0) {
+            System.out.println("scikit-learn's script failed (exit " + fit.exit() + "); its rows are blank");
         }
 
         System.out.println();
@@ -169,7 +161,7 @@ public final class SklearnComparisonBenchmark {
         System.out.println();
         System.out.printf("5-fold CV, seed 42, both on one core; ours: TrainSpec.parse + ModelTrainer.train (search, refit,"
                 + " ONNX export and verification, registration), one cold JVM; scikit-learn: GridSearchCV.fit"
-                + " (search and refit), n_jobs=1; load average at end: %s%n", loadAverage());
+                + " (search and refit), n_jobs=1; load average at end: %s%n", PythonScripts.loadAverage());
         System.exit(0);
     }
 
@@ -208,20 +200,4 @@ public final class SklearnComparisonBenchmark {
         return grid;
     }
 
-    private static Optional<Path> findUp(Path relative) {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isRegularFile(dir.resolve(relative))) {
-                return Optional.of(dir.resolve(relative));
-            }
-        }
-        return Optional.empty();
-    }
-
-    private static String loadAverage() {
-        try {
-            return Arrays.stream(Files.readString(Path.of("/proc/loadavg")).split(" ")).limit(3).toList().toString();
-        } catch (IOException e) {
-            return "unknown";
-        }
-    }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.core.json.Json;
 import dev.mlapi.core.testkit.BenchSelection;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -68,8 +67,8 @@ public final class TreeFitBenchmark {
         }
         int warmup = Integer.getInteger("bench.warmup", 3);
         int rounds = Integer.getInteger("bench.rounds", 5);
-        String python = System.getProperty("bench.python", "python3");
-        Optional<Path> script = findUp(Path.of("benchmarks", "scripts", "sklearn_trees.py"));
+        String python = PythonScripts.python();
+        Optional<Path> script = PythonScripts.findUp(Path.of("benchmarks", "scripts", "sklearn_trees.py"));
         Optional<Path> iris = IrisGridSearchTest.sharedDataset("iris.csv");
         Optional<Path> diabetes = IrisGridSearchTest.sharedDataset("diabetes.csv");
         if (script.isEmpty() || iris.isEmpty() || diabetes.isEmpty()) {
@@ -97,7 +96,7 @@ public final class TreeFitBenchmark {
         }
 
         System.out.printf("cores available: %d, load average at start: %s%n", Runtime.getRuntime().availableProcessors(),
-                loadAverage());
+                PythonScripts.loadAverage());
         if ("only".equals(System.getProperty("bench.grid"))) {
             // -Dbench.grid=only: the grid alone; -Dbench.grid=true: the per-fit table, then the grid
             grid(folder.resolve("generated-20000.csv"), python, script.get(), folder);
@@ -151,16 +150,10 @@ public final class TreeFitBenchmark {
         Files.write(taskFile, Json.write(tasks));
         Map<String, JsonNode> sklearn = new HashMap<>();
         try {
-            Process fit = new ProcessBuilder(python, script.get().toString(), taskFile.toString())
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            for (String line : new String(fit.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (line.startsWith("{")) {
-                    JsonNode node = Json.readTree(line.getBytes(StandardCharsets.UTF_8));
-                    sklearn.put(node.get("id").asText(), node);
-                }
-            }
-            if (fit.waitFor() != 0) {
-                System.out.println("scikit-learn's script failed (exit " + fit.exitValue() + ")");
+            PythonScripts.Output fit = PythonScripts.run(python, script.get(), taskFile.toString());
+            sklearn.putAll(fit.byId());
+            if (fit.exit() != 0) {
+                System.out.println("scikit-learn's script failed (exit " + fit.exit() + ")");
             }
         } catch (IOException e) {
             System.out.println("scikit-learn not run (" + python + "): " + e.getMessage());
@@ -191,7 +184,7 @@ public final class TreeFitBenchmark {
                     trainRows.get(w.id()), o.cell(), sf.cell(), first.cell(), two == null ? "—" : two.cell(), sk, ratio,
                     t == null ? "not run" : t.cell(), scores);
         }
-        System.out.printf("%nload average at end: %s%n", loadAverage());
+        System.out.printf("%nload average at end: %s%n", PythonScripts.loadAverage());
         if ("true".equals(System.getProperty("bench.grid"))) {
             grid(folder.resolve("generated-20000.csv"), python, script.get(), folder);
         }
@@ -209,7 +202,7 @@ public final class TreeFitBenchmark {
         grid.put("n_estimators", List.of(50, 100));
         grid.put("max_depth", Arrays.asList(8, null));
         var candidates = Algorithm.RANDOM_FOREST.candidates(grid, data.featureNames().size());
-        System.out.printf("%ngrid on %s, load average at start: %s%n", csv.getFileName(), loadAverage());
+        System.out.printf("%ngrid on %s, load average at start: %s%n", csv.getFileName(), PythonScripts.loadAverage());
         long started = System.nanoTime();
         GridSearch.Result ours = GridSearch.run(data, Algorithm.RANDOM_FOREST, candidates, 5, SEED, Scoring.ACCURACY,
                 SearchOptions.defaults().withParallelism(1), (d, t) -> { });
@@ -223,15 +216,8 @@ public final class TreeFitBenchmark {
         task.put("grid", grid);
         Path taskFile = folder.resolve("grid.json");
         Files.write(taskFile, Json.write(List.of(task)));
-        Process fit = new ProcessBuilder(python, script.toString(), taskFile.toString())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        JsonNode s = null;
-        for (String line : new String(fit.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-            if (line.startsWith("{")) {
-                s = Json.readTree(line.getBytes(StandardCharsets.UTF_8));
-            }
-        }
-        fit.waitFor();
+        List<JsonNode> printed = PythonScripts.run(python, script, taskFile.toString()).lines();
+        JsonNode s = printed.isEmpty() ? null : printed.get(printed.size() - 1);
         System.out.println("| grid | ours: s (search + refit, 1 core) | ours: best CV | ours: best params "
                 + "| scikit-learn GridSearchCV(n_jobs=1): s | best CV | best params | ours ÷ scikit-learn |");
         System.out.println("|---|---:|---:|---|---:|---:|---|---:|");
@@ -242,7 +228,7 @@ public final class TreeFitBenchmark {
                 s == null ? "—" : String.format(Locale.ROOT, "%.4f", s.get("best_score").asDouble()),
                 s == null ? "—" : s.get("best_params").toString(),
                 s == null ? "—" : String.format(Locale.ROOT, "%.2f×", seconds / s.get("seconds").asDouble()));
-        System.out.printf("load average at end: %s%n", loadAverage());
+        System.out.printf("load average at end: %s%n", PythonScripts.loadAverage());
     }
 
     private static String describe(Map<String, Object> params) {
@@ -377,20 +363,4 @@ public final class TreeFitBenchmark {
         return out;
     }
 
-    private static Optional<Path> findUp(Path relative) {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isRegularFile(dir.resolve(relative))) {
-                return Optional.of(dir.resolve(relative));
-            }
-        }
-        return Optional.empty();
-    }
-
-    private static String loadAverage() {
-        try {
-            return Arrays.stream(Files.readString(Path.of("/proc/loadavg")).split(" ")).limit(3).toList().toString();
-        } catch (IOException e) {
-            return "unknown";
-        }
-    }
 }

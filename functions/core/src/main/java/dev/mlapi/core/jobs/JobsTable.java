@@ -56,7 +56,7 @@ public final class JobsTable {
     static final String ERROR = "error";
     static final String RESULT = "result";
     static final String COUNTED = "counted";
-    static final String JOB_KIND = "job_kind";
+    public static final String JOB_KIND = "job_kind";
     static final String ACTIVE_JOBS = "active_jobs";
     static final String USAGE_PREFIX = "usage#";
     static final String OBJECT_KEY = "object_key";
@@ -214,7 +214,21 @@ public final class JobsTable {
      * index, read to its end: few jobs are ever active at once).
      */
     public List<Job> active(JobKind kind) {
+        return active(activeJobs(), kind);
+    }
+
+    /** The jobs of {@code kind} among {@code jobs}, each read again: those still queued or running. */
+    public List<Job> active(ActiveJobs jobs, JobKind kind) {
         List<Job> active = new java.util.ArrayList<>();
+        for (Map<String, AttributeValue> item : jobs.of(kind)) {
+            find(text(item, ID).orElseThrow()).filter(Job::isActive).ifPresent(active::add);
+        }
+        return active;
+    }
+
+    /** The items of every job still queued or running, of every kind: one read of the {@code by_kind} index, to its end. */
+    public ActiveJobs activeJobs() {
+        List<Map<String, AttributeValue>> items = new java.util.ArrayList<>();
         Map<String, AttributeValue> start = null;
         do {
             Map<String, AttributeValue> from = start;
@@ -228,15 +242,11 @@ public final class JobsTable {
                     r.exclusiveStartKey(from);
                 }
             }));
-            for (Map<String, AttributeValue> item : response.items()) {
-                if (JobKind.stored(text(item, JOB_KIND)) == kind) {
-                    find(text(item, ID).orElseThrow()).filter(Job::isActive).ifPresent(active::add);
-                }
-            }
+            items.addAll(response.items());
             start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
                     ? response.lastEvaluatedKey() : null;
         } while (start != null);
-        return active;
+        return new ActiveJobs(items);
     }
 
     /** The id of unit {@code unit} of a job: {@code <jobId>#part#<k>}. */

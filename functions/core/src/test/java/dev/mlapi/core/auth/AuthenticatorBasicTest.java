@@ -5,16 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mlapi.core.error.ApiException.TooManyRequests;
 import dev.mlapi.core.error.ApiException.Unauthorized;
+import dev.mlapi.core.testkit.TestClock;
 import dev.mlapi.core.testkit.TestStack;
 import dev.mlapi.core.users.LoginThrottle;
 import dev.mlapi.core.users.Role;
 import dev.mlapi.core.users.User;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.UUID;
@@ -64,28 +62,8 @@ class AuthenticatorBasicTest {
         }
     }
 
-    /** A clock the test moves. */
-    static final class MovableClock extends Clock {
-        Instant now = Instant.now();
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     final CountingVerifier verifier = new CountingVerifier();
-    final MovableClock clock = new MovableClock();
+    final TestClock clock = new TestClock();
 
     private Authenticator authenticator(int failuresPerUsername) {
         LoginThrottle throttle = new LoginThrottle(stack.wiring().loginAttempts(), clock, failuresPerUsername, 1000,
@@ -121,7 +99,7 @@ class AuthenticatorBasicTest {
         assertThat(first.role()).isEqualTo(Role.USER);
         assertThat(verifier.calls).hasValue(1);
 
-        clock.now = clock.now.plusSeconds(30);
+        clock.advance(Duration.ofSeconds(30));
         // the scheme's case and the username's case do not matter, as at login
         Principal second = authenticator.authenticate(
                 Optional.of("basic " + basic(user.username().toUpperCase(), "Pas$w0rd-longer").orElseThrow().substring(6)),
@@ -129,7 +107,7 @@ class AuthenticatorBasicTest {
         assertThat(second.userId()).isEqualTo(user.id());
         assertThat(verifier.calls).as("within the TTL: no PBKDF2").hasValue(1);
 
-        clock.now = clock.now.plusSeconds(31);
+        clock.advance(Duration.ofSeconds(31));
         authenticator.authenticate(basic(user.username(), "Pas$w0rd-longer"), DRF_ROUTE, SOURCE);
         assertThat(verifier.calls).as("after the TTL: verified again").hasValue(2);
     }

@@ -73,6 +73,13 @@ public final class EmbeddedS3 implements AutoCloseable {
         }
     }
 
+    /** Deletes {@code bucket} and everything in it, if it exists: straight in the store. */
+    public void deleteBucket(String bucket) {
+        if (store.containerExists(bucket)) {
+            store.deleteContainer(bucket);
+        }
+    }
+
     @Override
     public void close() {
         try {

@@ -1,6 +1,8 @@
 package dev.mlapi.core.testkit;
 
 import dev.mlapi.core.Wiring;
+import dev.mlapi.catalog.TableCatalog;
+import dev.mlapi.catalog.TableSpec;
 import dev.mlapi.core.auth.IssuedToken;
 import dev.mlapi.core.aws.Tables;
 import dev.mlapi.core.config.Config;
@@ -10,25 +12,55 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 
 /**
  * Real storage for a test class: DynamoDB Local and S3Proxy in this JVM, the tables created, a
  * bucket created, and a {@link Config} pointing at them. Each stack uses its own table and
- * bucket names, so stacks never see each other's data.
+ * bucket names (every table of {@link TableCatalog}), so stacks never see each other's data: the
+ * two servers are started once per JVM and shared by every stack (starting them for each test
+ * class, or each test, was most of many tests' time); closing a stack deletes its tables and
+ * buckets.
  */
 public final class TestStack implements AutoCloseable {
 
     public static final String JWT_SECRET = "test-signing-secret-of-at-least-32-bytes!";
 
+    /** DynamoDB Local and S3Proxy, started by the first stack of this JVM and stopped when it exits. */
+    private record Servers(EmbeddedDynamoDb dynamoDb, EmbeddedS3 s3) {
+    }
+
+    private static Servers servers;
+
+    private static synchronized Servers servers() {
+        if (servers == null) {
+            EmbeddedDynamoDb dynamoDb = EmbeddedDynamoDb.inMemory();
+            EmbeddedS3 s3 = EmbeddedS3.inMemory();
+            Servers started = new Servers(dynamoDb, s3);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    started.s3().close();
+                } finally {
+                    started.dynamoDb().close();
+                }
+            }, "test-stack-servers-stop"));
+            servers = started;
+        }
+        return servers;
+    }
+
     private final EmbeddedDynamoDb dynamoDb;
     private final EmbeddedS3 s3;
     private final Config config;
     private final Wiring wiring;
+    private final Set<String> buckets = ConcurrentHashMap.newKeySet();
 
     private TestStack(Map<String, String> overrides) {
-        this.dynamoDb = EmbeddedDynamoDb.inMemory();
-        this.s3 = EmbeddedS3.inMemory();
+        this.dynamoDb = servers().dynamoDb();
+        this.s3 = servers().s3();
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         Map<String, String> env = new HashMap<>();
         env.put(Config.Env.DYNAMODB_ENDPOINT, dynamoDb.endpoint().toString());
@@ -38,13 +70,15 @@ public final class TestStack implements AutoCloseable {
         env.put(Config.Env.REQUEST_LOG_TABLE, "requests-" + suffix);
         env.put(dev.mlapi.catalog.Env.REQUEST_ROLLUPS_TABLE, "request-rollups-" + suffix);
         env.put(dev.mlapi.catalog.Env.LOGIN_ATTEMPTS_TABLE, "login-attempts-" + suffix);
+        // the servers are shared: every other table of the catalog gets a name of its own too
+        TableCatalog.ALL.forEach(table -> env.putIfAbsent(table.envVar(), table.defaultName() + "-" + suffix));
         env.put(Config.Env.MODELS_BUCKET, "models-" + suffix);
         env.put(Config.Env.JWT_SECRET, JWT_SECRET);
         env.putAll(overrides);
         this.config = Config.fromMap(env);
         this.wiring = Wiring.create(config);
         Tables.createMissing(wiring.dynamoDb(), config);
-        s3.createBucket(config.environment().string(Config.Env.MODELS_BUCKET, Config.DEFAULT_MODELS_BUCKET));
+        createBucket(config.environment().string(Config.Env.MODELS_BUCKET, Config.DEFAULT_MODELS_BUCKET));
     }
 
     public static TestStack start() {
@@ -84,6 +118,7 @@ public final class TestStack implements AutoCloseable {
     /** A bucket of its own for a test that needs an empty registry. */
     public void createBucket(String bucket) {
         s3.createBucket(bucket);
+        buckets.add(bucket);
     }
 
     /** The wiring the code under test would build from this configuration. */
@@ -111,12 +146,19 @@ public final class TestStack implements AutoCloseable {
         }
     }
 
+    /** Deletes this stack's tables and buckets; the shared servers run on for the next stack. */
     @Override
     public void close() {
         try {
-            s3.close();
+            for (TableSpec table : TableCatalog.ALL) {
+                try {
+                    wiring.dynamoDb().deleteTable(r -> r.tableName(config.environment().tableName(table)));
+                } catch (ResourceNotFoundException alreadyGone) {
+                    // a test deleted it, or never had it
+                }
+            }
         } finally {
-            dynamoDb.close();
+            buckets.forEach(s3::deleteBucket);
         }
     }
 }
