@@ -68,7 +68,7 @@ final class LocalStartup {
         // one read of the jobs index for every task, at the first that asks (one that fails is read again by the next)
         AtomicReference<ActiveJobs> read = new AtomicReference<>();
         Supplier<ActiveJobs> active = () -> read.updateAndGet(known -> known != null ? known
-                : new JobsTable(wiring.dynamoDb(), wiring.config().environment().tableName(TableCatalog.TRAINING_JOBS))
+                : new JobsTable(wiring.dynamoDb(), wiring.config().environment().tableName(TableCatalog.JOBS_AND_DATASETS))
                         .activeJobs());
         for (StartupTask task : tasks) {
             try {
