@@ -1,5 +1,6 @@
 package dev.mlapi.registry;
 
+import dev.mlapi.core.drift.InputCounts;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -38,8 +39,8 @@ public record DriftBaseline(String id, long rows, List<Feature> features) {
     public static final String PARAMETER = "drift_baseline";
     public static final int NUMERIC_BUCKETS = 10;
     public static final int TOP_CATEGORIES = 20;
-    public static final int MAX_BUCKETS = TOP_CATEGORIES + 2;
-    public static final int MAX_FEATURES = 100;
+    public static final int MAX_BUCKETS = InputCounts.MAX_BUCKETS;
+    public static final int MAX_FEATURES = InputCounts.MAX_FEATURES;
     /** The proportion an empty bucket counts as in {@link #psi}: 0.0001 (0.01%), so the log stays finite. */
     public static final double EPSILON = 1e-4;
 

@@ -461,7 +461,7 @@ public final class ApiPipeline implements Primer {
                 request.method(), request.path(), request.principal().map(Principal::username), status, seconds,
                 request.body().length, fields.imageUrl(), fields.imageWidth(), fields.imageHeight(), fields.model(),
                 fields.result(), error.map(Redaction::redact).map(ApiPipeline::clip), Optional.ofNullable(request.sourceIp()),
-                request.receivedAt().plus(retention), fields.modelRole());
+                request.receivedAt().plus(retention), fields.modelRole(), fields.inputCounts());
     }
 
     private static String clip(String message) {
