@@ -15,9 +15,19 @@ import java.util.Optional;
 final class InputBuckets {
 
     private final DriftBaseline baseline;
+    /** Each numeric feature's edges as an array (null for a categorical one): no boxing per cell. */
+    private final double[][] edges;
+    private final int[] numericSlots;
+    private final int[] textSlots;
 
     private InputBuckets(DriftBaseline baseline) {
         this.baseline = baseline;
+        this.edges = baseline.features().stream()
+                .map(f -> f.kind() == DriftBaseline.Kind.NUMERIC ? f.edgeArray() : null).toArray(double[][]::new);
+        this.numericSlots = baseline.features().stream().filter(f -> f.input() == DriftBaseline.Input.NUMERIC)
+                .mapToInt(Feature::slot).toArray();
+        this.textSlots = baseline.features().stream().filter(f -> f.input() == DriftBaseline.Input.TEXT)
+                .mapToInt(Feature::slot).toArray();
     }
 
     static Optional<InputBuckets> of(Manifest manifest) {
@@ -26,27 +36,28 @@ final class InputBuckets {
 
     /** The rows' counts, as the request log holds them; empty when the rows do not have the baseline's cells. */
     Optional<String> count(TabularModel.Rows rows) {
-        long[][] counts = new long[baseline.features().size()][];
-        for (int f = 0; f < counts.length; f++) {
-            Feature feature = baseline.features().get(f);
-            long[] buckets = new long[feature.buckets()];
-            counts[f] = buckets;
-            if (feature.input() == DriftBaseline.Input.NUMERIC) {
-                int width = rows.width();
-                if (feature.slot() >= width || (rows.doubles() == null && rows.floats() == null)) {
-                    return Optional.empty();
-                }
-                for (int i = 0; i < rows.count(); i++) {
+        int width = rows.width();
+        int textWidth = rows.textWidth();
+        boolean numbers = rows.doubles() != null || rows.floats() != null;
+        if (numericSlots.length > 0 && (!numbers || java.util.Arrays.stream(numericSlots).anyMatch(s -> s >= width))
+                || textSlots.length > 0 && (rows.text() == null || java.util.Arrays.stream(textSlots).anyMatch(s -> s >= textWidth))) {
+            return Optional.empty();
+        }
+        int features = baseline.features().size();
+        long[][] counts = new long[features][];
+        for (int f = 0; f < features; f++) {
+            counts[f] = new long[baseline.features().get(f).buckets()];
+        }
+        // row by row, each row's cells in order: the buffers are row-major
+        for (int i = 0; i < rows.count(); i++) {
+            for (int f = 0; f < features; f++) {
+                Feature feature = baseline.features().get(f);
+                if (edges[f] != null) {
                     int at = i * width + feature.slot();
-                    buckets[feature.bucketOf(rows.doubles() != null ? rows.doubles()[at] : rows.floats()[at])]++;
-                }
-            } else {
-                int width = rows.textWidth();
-                if (feature.slot() >= width || rows.text() == null) {
-                    return Optional.empty();
-                }
-                for (int i = 0; i < rows.count(); i++) {
-                    buckets[feature.bucketOf(rows.text()[i * width + feature.slot()])]++;
+                    double value = rows.doubles() != null ? rows.doubles()[at] : rows.floats()[at];
+                    counts[f][DriftBaseline.numericBucket(edges[f], value)]++;
+                } else {
+                    counts[f][feature.bucketOf(rows.text()[i * textWidth + feature.slot()])]++;
                 }
             }
         }

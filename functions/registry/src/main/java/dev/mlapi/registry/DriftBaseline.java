@@ -99,20 +99,12 @@ public record DriftBaseline(String id, long rows, List<Feature> features) {
 
         /** The bucket of a number; NaN is a blank. */
         public int bucketOf(double value) {
-            if (Double.isNaN(value)) {
-                return missingBucket();
-            }
-            int low = 0;
-            int high = edges.size();
-            while (low < high) { // the first edge at or above the value
-                int mid = (low + high) >>> 1;
-                if (edges.get(mid) < value) {
-                    low = mid + 1;
-                } else {
-                    high = mid;
-                }
-            }
-            return low;
+            return numericBucket(edgeArray(), value);
+        }
+
+        /** The edges as an array, for {@link DriftBaseline#numericBucket} (callers that count many rows keep it). */
+        public double[] edgeArray() {
+            return edges.stream().mapToDouble(Double::doubleValue).toArray();
         }
 
         /** The bucket of a category ({@code ""} is a blank), as predict's text input holds it. */
@@ -158,6 +150,27 @@ public record DriftBaseline(String id, long rows, List<Feature> features) {
             m.put("counts", counts);
             return m;
         }
+    }
+
+    /**
+     * The bucket of {@code value} among a numeric feature's {@code edges}: the first edge at or above
+     * it ({@code edges.length} above them all), {@code edges.length + 1} for NaN (a blank).
+     */
+    public static int numericBucket(double[] edges, double value) {
+        if (Double.isNaN(value)) {
+            return edges.length + 1;
+        }
+        int low = 0;
+        int high = edges.length;
+        while (low < high) {
+            int mid = (low + high) >>> 1;
+            if (edges[mid] < value) {
+                low = mid + 1;
+            } else {
+                high = mid;
+            }
+        }
+        return low;
     }
 
     private static String number(double value) {

@@ -95,8 +95,9 @@ public final class FeatureProfiles {
         Feature empty = new Feature(name, Kind.NUMERIC, Input.NUMERIC, slot, edges, List.of(),
                 java.util.Collections.nCopies(edges.size() + 2, 0L));
         long[] counts = new long[empty.buckets()];
+        double[] cuts = empty.edgeArray();
         for (double v : values) {
-            counts[empty.bucketOf(v)]++;
+            counts[DriftBaseline.numericBucket(cuts, v)]++;
         }
         return new Feature(name, Kind.NUMERIC, Input.NUMERIC, slot, edges, List.of(),
                 Arrays.stream(counts).boxed().toList());
