@@ -96,7 +96,7 @@ class ModelDriftTest {
     private static APIGatewayV2HTTPResponse drift(int version, Map<String, String> query) {
         APIGatewayV2HTTPEvent event = withPath(withBearer(load("models-get-drift.json"), admin),
                 "/models/drifty/versions/" + version + "/drift", Map.of("name", "drifty", "version", "" + version));
-        event.setQueryStringParameters(query.isEmpty() ? null : new HashMap<>(query));
+        event.setQueryStringParameters(query.isEmpty() ? null : new HashMap<>(query)); // the sample asks for the default window
         event.setRawQueryString(String.join("&", query.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()));
         return invoke(handler, event);
     }
