@@ -34,7 +34,8 @@ import org.tribuo.impl.ArrayExample;
  * the jobs table's real stream in DynamoDB Local feeds the train-worker, the job is polled to
  * success, and {@code /predict} on the registered model labels every training row as the same
  * grid search (same seed) does in Tribuo. Bad CSVs create no job; a cancelled job registers
- * nothing; a job whose server is stopped mid-run is retried when the server comes back.
+ * nothing; a job whose server is stopped mid-run is retried when the server comes back. A shifted
+ * table sent to {@code /predict} shows as drift of the shifted feature.
  */
 class TrainEndToEndTest {
 
@@ -263,6 +264,53 @@ class TrainEndToEndTest {
             server = shared;
             token = sharedToken;
         }
+    }
+
+    /**
+     * Drift (#22, 6): the registered version keeps its training distribution, {@code /predict} is sent
+     * a table whose {@code x} moved above everything trained on and whose {@code y} did not, the
+     * request log's stream feeds the aggregator, and the drift endpoint puts {@code x} first.
+     */
+    @Test
+    void drift_afterPredictingAShiftedTable_putsTheShiftedFeatureFirst() throws Exception {
+        Random random = new Random(3);
+        StringBuilder csv = new StringBuilder("x,y,band\n");
+        for (int i = 0; i < 120; i++) {
+            double x = Math.round(random.nextDouble() * 1000) / 1000.0;
+            double y = Math.round(random.nextDouble() * 1000) / 1000.0;
+            csv.append(x).append(',').append(y).append(',').append(x + y < 1 ? "low" : "high").append('\n');
+        }
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("model_name", "drifting");
+        request.put("algorithm", "decision_tree");
+        request.put("dataset", Map.of("csv", csv.toString()));
+        request.put("params", Map.of("max_depth", List.of(3)));
+        request.put("cv_folds", 2);
+        JsonNode job = await(submit(request), "succeeded", 300);
+        assertThat(job.get("status").asText()).as(job.toString()).isEqualTo("succeeded");
+        int version = job.at("/result/model/version").asInt();
+        List<Map<String, Double>> shifted = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            shifted.add(Map.of("x", 2 + random.nextDouble(), "y", random.nextDouble()));
+        }
+        var predicted = send("POST", "/predict", Map.of("model", "drifting:" + version, "instances", shifted), token);
+        assertThat(predicted.statusCode()).as(predicted.body()).isEqualTo(200);
+
+        String admin = login("admin", ADMIN_PASSWORD);
+        String path = "/models/drifting/versions/" + version + "/drift";
+        JsonNode drift = json(send("GET", path, null, admin));
+        for (long deadline = System.nanoTime() + 60_000_000_000L;
+                drift.get("served_count").asLong() < 50 && System.nanoTime() < deadline; Thread.sleep(200)) {
+            drift = json(send("GET", path, null, admin)); // the aggregator runs as the log's stream is polled
+        }
+
+        assertThat(drift.get("served_count").asLong()).as(drift.toString()).isEqualTo(50);
+        assertThat(drift.at("/features/0/name").asText()).as(drift.toString()).isEqualTo("x");
+        assertThat(drift.at("/features/0/psi").asDouble()).isGreaterThan(5); // every row in a bucket training left empty
+        assertThat(drift.at("/features/0/largest_shifts/0/bucket").asText()).startsWith("> ");
+        assertThat(drift.at("/features/0/largest_shifts/0/actual").asDouble()).isEqualTo(1.0);
+        assertThat(drift.at("/features/1/name").asText()).isEqualTo("y");
+        assertThat(drift.at("/features/1/psi").asDouble()).isLessThan(drift.at("/features/0/psi").asDouble());
     }
 
     static String login(String username, String password) throws Exception {

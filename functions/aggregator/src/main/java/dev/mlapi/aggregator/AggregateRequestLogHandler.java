@@ -4,13 +4,16 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.DynamodbEvent;
 import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
+import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.Wiring;
+import dev.mlapi.core.aws.DynamoDbDriftCounts;
 import dev.mlapi.core.events.EventInvocations;
 import dev.mlapi.core.runtime.Priming;
 
 /**
  * The request-log aggregator: an event function fed by the request log's DynamoDB stream. It
- * merges them into hourly rollups and carries out the history deletions recorded in the log.
+ * merges them into hourly rollups, adds the served inputs' bucket counts up per model version and
+ * hour (drift), and carries out the history deletions recorded in the log.
  */
 public final class AggregateRequestLogHandler implements RequestHandler<DynamodbEvent, StreamsEventResponse> {
 
@@ -24,7 +27,10 @@ public final class AggregateRequestLogHandler implements RequestHandler<Dynamodb
 
     public AggregateRequestLogHandler(Wiring wiring) {
         this(new RequestLogAggregator(wiring.requestRollups(),
-                java.util.Optional.of(new HistoryPurges(wiring.requestHistory(), HistoryPurges.PASS_BUDGET))));
+                java.util.Optional.of(new HistoryPurges(wiring.requestHistory(), HistoryPurges.PASS_BUDGET)),
+                java.util.Optional.of(new DynamoDbDriftCounts(wiring.dynamoDb(),
+                        wiring.config().environment().tableName(TableCatalog.REQUEST_ROLLUPS),
+                        wiring.config().requestLogRetention(), wiring.clock()))));
     }
 
     AggregateRequestLogHandler(RequestLogAggregator aggregator) {

@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
 import com.amazonaws.services.lambda.runtime.events.models.dynamodb.AttributeValue;
 import com.amazonaws.services.lambda.runtime.events.models.dynamodb.StreamRecord;
 import dev.mlapi.core.aws.DynamoDbRequestLog;
+import dev.mlapi.core.drift.DriftCounts;
 import dev.mlapi.core.requestlog.HistoryDeletion;
 import dev.mlapi.core.requestlog.RequestLogEntry;
 import dev.mlapi.core.rollup.RequestRollups;
@@ -36,6 +37,7 @@ public final class RequestLogAggregator implements Primer {
 
     private final RequestRollups rollups;
     private final Optional<HistoryPurges> purges;
+    private final Optional<DriftCounts> drift;
 
     /** An aggregator that only rolls up (deletions recorded in the log are left alone). */
     public RequestLogAggregator(RequestRollups rollups) {
@@ -43,8 +45,14 @@ public final class RequestLogAggregator implements Primer {
     }
 
     RequestLogAggregator(RequestRollups rollups, Optional<HistoryPurges> purges) {
+        this(rollups, purges, Optional.empty());
+    }
+
+    /** An aggregator that also adds the served inputs' bucket counts up per version and hour ({@link DriftCounts}). */
+    RequestLogAggregator(RequestRollups rollups, Optional<HistoryPurges> purges, Optional<DriftCounts> drift) {
         this.rollups = rollups;
         this.purges = purges;
+        this.drift = drift;
     }
 
     /**
@@ -113,7 +121,6 @@ public final class RequestLogAggregator implements Primer {
                 LOG.info("{} of {} requests were already rolled up: a redelivered batch, counted once",
                         entries.size() - applied, entries.size());
             }
-            return Optional.empty();
         } catch (RollupsIncomplete e) {
             LOG.warn("could not roll up request {}; the batch is retried from there",
                     entries.get(e.applied()).requestId(), e);
@@ -121,6 +128,25 @@ public final class RequestLogAggregator implements Primer {
         } catch (RuntimeException e) {
             LOG.warn("could not roll up request {}; the batch is retried from there", entries.get(0).requestId(), e);
             return Optional.of(counted.get(0));
+        }
+        return countInputs(counted, entries);
+    }
+
+    /**
+     * Adds the entries' served input counts to their versions' hours (after the rollups: a retry
+     * from a failed record finds the rollups of the records before it applied, and adds nothing twice).
+     */
+    private Optional<DynamodbStreamRecord> countInputs(List<DynamodbStreamRecord> counted, List<RequestLogEntry> entries) {
+        if (drift.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            drift.get().applyAll(entries);
+            return Optional.empty();
+        } catch (RollupsIncomplete e) {
+            LOG.warn("could not count the inputs of request {}; the batch is retried from there",
+                    entries.get(e.applied()).requestId(), e);
+            return Optional.of(counted.get(e.applied()));
         }
     }
 

@@ -21,6 +21,7 @@ import dev.mlapi.registry.S3ModelRegistry;
 public final class ManageModelsHandler implements HttpFunction {
 
     private final ModelRegistryService models;
+    private final DriftView drift;
     private final ApiPipeline pipeline;
 
     public ManageModelsHandler() {
@@ -37,6 +38,8 @@ public final class ManageModelsHandler implements HttpFunction {
 
     ManageModelsHandler(Wiring wiring, ModelRegistryService models) {
         this.models = models;
+        this.drift = new DriftView(models::manifest, Lazy.of(() -> DriftView.countsOf(wiring)), wiring.clock(),
+                wiring.config().requestLogRetention());
         this.pipeline = wiring.pipeline()
                 .route("GET /models", Access.USER, this::list)
                 .route("GET /models/{name}", Access.USER, this::describe)
@@ -46,6 +49,7 @@ public final class ManageModelsHandler implements HttpFunction {
                 .route("PUT /models/{name}/aliases/{alias}", Access.ADMIN, this::setAlias)
                 .route("GET /models/{name}/aliases/{alias}", Access.ADMIN, this::alias)
                 .route("DELETE /models/{name}/versions/{version}", Access.ADMIN, this::delete)
+                .route("GET /models/{name}/versions/{version}/drift", Access.ADMIN, this::drift)
                 .build();
     }
 
@@ -101,6 +105,14 @@ public final class ManageModelsHandler implements HttpFunction {
 
     private ApiResponse alias(ApiRequest request) {
         return ApiResponse.ok(models.alias(ModelRequests.name(request), ModelRequests.alias(request)));
+    }
+
+    private ApiResponse drift(ApiRequest request) {
+        String name = ModelRequests.name(request);
+        int version = ModelRequests.version(request);
+        DriftView.Window window = drift.window(request.query("from"), request.query("to"));
+        request.logFields().model(name + ":" + version);
+        return ApiResponse.ok(drift.drift(name, version, window));
     }
 
     private ApiResponse delete(ApiRequest request) {

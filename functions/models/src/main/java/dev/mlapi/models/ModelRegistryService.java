@@ -118,6 +118,11 @@ public final class ModelRegistryService implements Primer {
                 catalog.downloadUrls(manifest, DOWNLOAD_URL_VALIDITY));
     }
 
+    /** The manifest of one version: a 404 when there is none. */
+    Manifest manifest(String name, int version) {
+        return registry.resolve(versionRef(name, version));
+    }
+
     VersionView register(String name, DirectUpload upload, String createdBy) {
         List<ModelFile> files = upload.files();
         ModelRegistration registration = ModelRequests.registration(name, upload.kind(), upload.description(),

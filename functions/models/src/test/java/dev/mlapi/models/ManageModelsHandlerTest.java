@@ -196,7 +196,7 @@ class ManageModelsHandlerTest {
         List<String> inOrder = List.of("models-register-multipart.json", "models-register-presigned.json",
                 "models-commit.json", "models-get-version.json", "models-describe.json", "models-list.json",
                 "models-set-alias.json", "models-set-alias-canary.json", "models-get-alias.json",
-                "models-delete-version.json");
+                "models-get-drift.json", "models-delete-version.json");
         try (Stream<Path> files = Files.list(Events.folder())) {
             // The compatibility routes' events (models-compat-*) are replayed by SourceSystemClientsEndToEndTest.
             assertThat(files.map(p -> p.getFileName().toString())
@@ -217,6 +217,7 @@ class ManageModelsHandlerTest {
                 Map.entry("models-set-alias.json", 200),
                 Map.entry("models-set-alias-canary.json", 400), // its canary, version 2, is still an upload
                 Map.entry("models-get-alias.json", 200),
+                Map.entry("models-get-drift.json", 404), // an uploaded version has no drift baseline
                 Map.entry("models-delete-version.json", 204)); // abandons the pending upload
         JsonNode iris = body(getVersion(user, "iris", "1"));
         assertThat(iris.get("labels")).extracting(JsonNode::asText).containsExactly("setosa", "versicolor", "virginica");

@@ -29,6 +29,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,7 +93,7 @@ public final class PredictService implements AutoCloseable, Primer {
         Served served = models.serve(request.model(), requestId);
         Manifest manifest = served.manifest();
         log.served(manifest.ref(), served.role().value());
-        List<TabularModel.Output> outputs = score(manifest, request.instances());
+        List<TabularModel.Output> outputs = score(manifest, request.instances(), log);
         PredictResult result = result(manifest, outputs, started, served.role());
         Prediction first = result.predictions().get(0);
         log.result(first.label() != null ? first.label() : String.valueOf(first.value()));
@@ -110,20 +111,29 @@ public final class PredictService implements AutoCloseable, Primer {
      * the cache's budget. A bad instance is a 400 naming it ({@code instances[3].petal_width}).
      */
     List<TabularModel.Output> score(Manifest manifest, List<JsonNode> instances) {
+        return score(manifest, instances, null);
+    }
+
+    /** As {@link #score(Manifest, List)}, counting the rows into the version's drift buckets in {@code log}, if given. */
+    private List<TabularModel.Output> score(Manifest manifest, List<JsonNode> instances, RequestLogFields log) {
         try (var lease = cache.acquire(TabularModels.cacheKey(manifest),
                 () -> Telemetry.timeModelLoad(manifest.ref(), () -> load(manifest)))) {
             Loaded loaded = lease.model();
             TabularModel.Rows rows = loaded.decoder().decode(instances);
-            return Telemetry.timeInference(manifest.ref(), () -> loaded.model().predict(rows));
+            List<TabularModel.Output> outputs = Telemetry.timeInference(manifest.ref(), () -> loaded.model().predict(rows));
+            if (log != null) {
+                loaded.buckets().flatMap(buckets -> buckets.count(rows)).ifPresent(log::inputCounts);
+            }
+            return outputs;
         }
     }
 
     /**
      * A loaded model with the decoder of its instances (its raw columns or its features, as its
-     * manifest says), as the cache keeps them: a registered version never changes, so neither is
-     * worked out again per request.
+     * manifest says) and the buckets of its drift baseline, as the cache keeps them: a registered
+     * version never changes, so none is worked out again per request.
      */
-    record Loaded(TabularModel model, InstanceDecoder decoder) implements LoadedModel {
+    record Loaded(TabularModel model, InstanceDecoder decoder, Optional<InputBuckets> buckets) implements LoadedModel {
 
         @Override
         public long footprintBytes() {
@@ -140,7 +150,7 @@ public final class PredictService implements AutoCloseable, Primer {
         TabularModel model = models.load(manifest);
         InstanceDecoder decoder = RawColumns.of(manifest).<InstanceDecoder>map(c -> c)
                 .orElseGet(() -> new Features(model.featureCount(), manifest.featureNames(), model.takesDoubles()));
-        return new Loaded(model, decoder);
+        return new Loaded(model, decoder, InputBuckets.of(manifest));
     }
 
     /**

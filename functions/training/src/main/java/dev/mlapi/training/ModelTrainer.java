@@ -1,6 +1,7 @@
 package dev.mlapi.training;
 
 import com.oracle.labs.mlrg.olcut.config.json.JsonProvenanceSerialization;
+import dev.mlapi.registry.DriftBaseline;
 import dev.mlapi.registry.Manifest;
 import dev.mlapi.registry.ModelFile;
 import dev.mlapi.registry.ModelKind;
@@ -164,7 +165,7 @@ public final class ModelTrainer {
                 .optLabels(spec.isRegression() ? List.of() : data.classes())
                 .optTarget(data.target())
                 .optMetrics(metrics(metric, candidates, best, seconds, evaluation, importances, encodedImportances))
-                .optParameters(parameters(spec, best))
+                .optParameters(withBaseline(parameters(spec, best), data))
                 .build(), List.of(new ModelFile(MODEL_FILE, onnx), new ModelFile(PROVENANCE_FILE, provenance)));
         if (spec.deploy()) {
             try {
@@ -259,6 +260,12 @@ public final class ModelTrainer {
         parameters.put("libraries", Map.of("tribuo", TRIBUO_VERSION, "java", System.getProperty("java.version"),
                 "onnx_opset", 15));
         parameters.put("provenance_file", PROVENANCE_FILE);
+        return parameters;
+    }
+
+    /** The parameters with the training rows' {@link FeatureProfiles drift baseline}, which predict counts served inputs against. */
+    private static Map<String, Object> withBaseline(Map<String, Object> parameters, TabularDataset training) {
+        parameters.put(DriftBaseline.PARAMETER, FeatureProfiles.of(training).toParameter());
         return parameters;
     }
 

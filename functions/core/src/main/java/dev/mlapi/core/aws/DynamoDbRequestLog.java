@@ -45,6 +45,7 @@ public final class DynamoDbRequestLog implements RequestLog {
     public static final String MODEL = "model";
     public static final String RESULT = "result";
     public static final String MODEL_ROLE = "model_role";
+    public static final String INPUT_COUNTS = "input_counts";
     public static final String ERROR_MESSAGE = "error_message";
     public static final String SOURCE_IP = "source_ip";
     public static final String EXPIRES_AT = TableCatalog.REQUEST_LOG.ttlAttribute().orElseThrow();
@@ -197,6 +198,7 @@ public final class DynamoDbRequestLog implements RequestLog {
         e.model().ifPresent(v -> item.put(MODEL, s(v)));
         e.result().ifPresent(v -> item.put(RESULT, s(v)));
         e.modelRole().ifPresent(v -> item.put(MODEL_ROLE, s(v)));
+        e.inputCounts().ifPresent(v -> item.put(INPUT_COUNTS, s(v)));
         e.errorMessage().ifPresent(v -> item.put(ERROR_MESSAGE, s(v)));
         e.sourceIp().ifPresent(v -> item.put(SOURCE_IP, s(v)));
         item.put(EXPIRES_AT, n(e.expiresAt().getEpochSecond()));
@@ -228,7 +230,8 @@ public final class DynamoDbRequestLog implements RequestLog {
                 string(item, ERROR_MESSAGE),
                 string(item, SOURCE_IP),
                 number(item, EXPIRES_AT).map(v -> Instant.ofEpochSecond(v.longValue())).orElse(Instant.MAX),
-                string(item, MODEL_ROLE));
+                string(item, MODEL_ROLE),
+                string(item, INPUT_COUNTS));
     }
 
     private static Optional<String> string(Map<String, AttributeValue> item, String name) {

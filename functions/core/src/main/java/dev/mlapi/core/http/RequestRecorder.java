@@ -74,7 +74,7 @@ final class RequestRecorder {
                 request.method(), request.path(), request.principal().map(Principal::username), status, seconds,
                 request.body().length, fields.imageUrl(), fields.imageWidth(), fields.imageHeight(), fields.model(),
                 fields.result(), error.map(Redaction::redact).map(RequestRecorder::clip), Optional.ofNullable(request.sourceIp()),
-                request.receivedAt().plus(retention), fields.modelRole());
+                request.receivedAt().plus(retention), fields.modelRole(), fields.inputCounts());
     }
 
     private static String clip(String message) {

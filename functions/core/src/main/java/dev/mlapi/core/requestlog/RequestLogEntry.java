@@ -14,6 +14,8 @@ import java.util.Optional;
  * @param modelRole      for a request a model served (classify, predict): the role of the version that
  *                       served it in its alias ({@code stable}, {@code canary} or {@code shadow}); a
  *                       version named directly serves as {@code stable}
+ * @param inputCounts    for a tabular prediction of a model with a drift baseline: how many of its rows fell in
+ *                       each of the baseline's buckets ({@code dev.mlapi.core.drift.InputCounts}'s encoding)
  */
 public record RequestLogEntry(
         String requestId,
@@ -33,7 +35,18 @@ public record RequestLogEntry(
         Optional<String> errorMessage,
         Optional<String> sourceIp,
         Instant expiresAt,
-        Optional<String> modelRole) {
+        Optional<String> modelRole,
+        Optional<String> inputCounts) {
+
+    /** An entry without input counts (every request but a tabular prediction, and those logged before them). */
+    public RequestLogEntry(String requestId, Instant createdAt, String route, String method, String path,
+            Optional<String> user, int statusCode, double processingTime, long inputSize, Optional<String> imageUrl,
+            Optional<Integer> imageWidth, Optional<Integer> imageHeight, Optional<String> model,
+            Optional<String> result, Optional<String> errorMessage, Optional<String> sourceIp, Instant expiresAt,
+            Optional<String> modelRole) {
+        this(requestId, createdAt, route, method, path, user, statusCode, processingTime, inputSize, imageUrl,
+                imageWidth, imageHeight, model, result, errorMessage, sourceIp, expiresAt, modelRole, Optional.empty());
+    }
 
     /** An entry no model served (or logged before roles were): no {@link #modelRole}. */
     public RequestLogEntry(String requestId, Instant createdAt, String route, String method, String path,
@@ -55,6 +68,6 @@ public record RequestLogEntry(
     /** This entry under another id (all else equal). */
     public RequestLogEntry withRequestId(String id) {
         return new RequestLogEntry(id, createdAt, route, method, path, user, statusCode, processingTime, inputSize,
-                imageUrl, imageWidth, imageHeight, model, result, errorMessage, sourceIp, expiresAt, modelRole);
+                imageUrl, imageWidth, imageHeight, model, result, errorMessage, sourceIp, expiresAt, modelRole, inputCounts);
     }
 }

@@ -14,6 +14,7 @@ public final class RequestLogFields {
     private String model;
     private String result;
     private String modelRole;
+    private String inputCounts;
 
     public RequestLogFields imageUrl(String value) {
         this.imageUrl = value;
@@ -48,6 +49,15 @@ public final class RequestLogFields {
         return this;
     }
 
+    /**
+     * How many of the request's rows fell in each bucket of the serving version's drift baseline
+     * ({@code dev.mlapi.core.drift.InputCounts#encode()}): what the aggregator adds up per version and hour.
+     */
+    public RequestLogFields inputCounts(String value) {
+        this.inputCounts = value;
+        return this;
+    }
+
     /** Forgets every field: the route's work is not to be logged (its caller turned out unauthenticated). */
     public void clear() {
         imageUrl = null;
@@ -56,6 +66,7 @@ public final class RequestLogFields {
         model = null;
         result = null;
         modelRole = null;
+        inputCounts = null;
     }
 
     public Optional<String> imageUrl() {
@@ -76,6 +87,10 @@ public final class RequestLogFields {
 
     public Optional<String> modelRole() {
         return Optional.ofNullable(modelRole);
+    }
+
+    public Optional<String> inputCounts() {
+        return Optional.ofNullable(inputCounts);
     }
 
     public Optional<String> result() {
