@@ -7,10 +7,13 @@ import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.events.EventInvocations;
 import dev.mlapi.core.runtime.Priming;
+import dev.mlapi.registry.RegistrySettings;
+import dev.mlapi.registry.S3ModelRegistry;
 
 /**
  * The request-log aggregator: an event function fed by the request log's DynamoDB stream. It
- * merges them into hourly rollups and carries out the history deletions recorded in the log.
+ * merges them into hourly rollups, carries out the history deletions recorded in the log, and
+ * rolls back (or promotes) the canaries of aliases by their guardrails.
  */
 public final class AggregateRequestLogHandler implements RequestHandler<DynamodbEvent, StreamsEventResponse> {
 
@@ -24,7 +27,14 @@ public final class AggregateRequestLogHandler implements RequestHandler<Dynamodb
 
     public AggregateRequestLogHandler(Wiring wiring) {
         this(new RequestLogAggregator(wiring.requestRollups(),
-                java.util.Optional.of(new HistoryPurges(wiring.requestHistory(), HistoryPurges.PASS_BUDGET))));
+                java.util.Optional.of(new HistoryPurges(wiring.requestHistory(), HistoryPurges.PASS_BUDGET)),
+                java.util.Optional.of(guardrails(wiring))));
+    }
+
+    /** The canaries' judge, on the model registry the functions serve from. */
+    static GuardrailEvaluator guardrails(Wiring wiring) {
+        S3ModelRegistry registry = S3ModelRegistry.create(RegistrySettings.from(wiring.config()), wiring.clock());
+        return new GuardrailEvaluator(registry, registry, wiring.requestRollups(), wiring.clock());
     }
 
     AggregateRequestLogHandler(RequestLogAggregator aggregator) {

@@ -36,6 +36,7 @@ public final class RequestLogAggregator implements Primer {
 
     private final RequestRollups rollups;
     private final Optional<HistoryPurges> purges;
+    private final Optional<GuardrailEvaluator> guardrails;
 
     /** An aggregator that only rolls up (deletions recorded in the log are left alone). */
     public RequestLogAggregator(RequestRollups rollups) {
@@ -43,8 +44,15 @@ public final class RequestLogAggregator implements Primer {
     }
 
     RequestLogAggregator(RequestRollups rollups, Optional<HistoryPurges> purges) {
+        this(rollups, purges, Optional.empty());
+    }
+
+    /** @param guardrails judges the canaries that served in each batch, once the batch is rolled up */
+    RequestLogAggregator(RequestRollups rollups, Optional<HistoryPurges> purges,
+            Optional<GuardrailEvaluator> guardrails) {
         this.rollups = rollups;
         this.purges = purges;
+        this.guardrails = guardrails;
     }
 
     /**
@@ -113,6 +121,7 @@ public final class RequestLogAggregator implements Primer {
                 LOG.info("{} of {} requests were already rolled up: a redelivered batch, counted once",
                         entries.size() - applied, entries.size());
             }
+            guardrails.ifPresent(g -> g.afterBatch(entries));
             return Optional.empty();
         } catch (RollupsIncomplete e) {
             LOG.warn("could not roll up request {}; the batch is retried from there",
