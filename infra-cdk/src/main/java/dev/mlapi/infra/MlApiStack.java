@@ -196,6 +196,7 @@ public final class MlApiStack extends Stack {
         this.alarmTopic = createAlarmTopic();
         createAlarms();
         createDeadLetterAlarms();
+        createRollbackAlarm();
         Dashboard dashboard = createDashboard();
         createOutputs(dashboard);
     }
@@ -779,6 +780,22 @@ public final class MlApiStack extends Stack {
                     .comparisonOperator(ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
                     .treatMissingData(TreatMissingData.NOT_BREACHING));
         }
+    }
+
+    /**
+     * The aggregator rolled an alias's canary back (its metric {@code alias_rollbacks}): the alias is
+     * safe again, but a release failed and somebody should read the alias's events.
+     */
+    private void createRollbackAlarm() {
+        functions.stream().filter(fn -> fn.spec().name().equals(FunctionCatalog.AGGREGATOR.name())).findFirst()
+                .ifPresent(fn -> alarm(Alarm.Builder.create(this, "AliasRollbacksAlarm")
+                        .alarmDescription("A canary broke its alias's guardrail and was rolled back; see GET"
+                                + " /models/{name}/aliases/{alias}/events.")
+                        .metric(functionMetric(fn, "alias_rollbacks", sum()))
+                        .threshold(1)
+                        .evaluationPeriods(1)
+                        .comparisonOperator(ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
+                        .treatMissingData(TreatMissingData.NOT_BREACHING)));
     }
 
     /** A task in a dead-letter queue failed every receive: its job failed (and says why), worth a look. */

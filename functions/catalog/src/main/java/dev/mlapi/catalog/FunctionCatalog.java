@@ -110,6 +110,8 @@ public final class FunctionCatalog {
             .optGrant(TRAINING_OBJECTS, "s3:GetObject")
             // The job's plan task.
             .optGrant(BATCH_TASKS_QUEUE, "sqs:SendMessage")
+            // An alias's shadow: its agreement with the stable answer, counted per minute after the answer.
+            .optGrant(REQUEST_ROLLUPS_TABLE, "dynamodb:UpdateItem")
             .optEnv(Env.DJL_OFFLINE, new Literal("true"))
             .build();
 
@@ -224,18 +226,22 @@ public final class FunctionCatalog {
             .build();
 
     public static final FunctionSpec AGGREGATOR = FunctionSpec.event("aggregator")
-            .setDescription("Merges the request log's stream into hourly rollups (exactly once) and purges deleted history.")
+            .setDescription("Merges the request log's stream into hourly rollups (exactly once), purges deleted history, rolls back failing canaries.")
             .setHandler("dev.mlapi.aggregator.AggregateRequestLogHandler::handleRequest")
             .setSize(512, Duration.ofSeconds(60),
                     "About two transactions per 100-record batch; a history purge pass stops after 20 s; 60 s covers DynamoDB retries.")
             .setTrigger(new Trigger.DynamoDbStream(TableCatalog.REQUEST_LOG, 100, Duration.ofSeconds(5), 5))
             // One transaction per chunk of entries: a marker Put per entry (only if absent) and the chunk's summed rollup Updates.
-            .optGrant(REQUEST_ROLLUPS_TABLE, "dynamodb:PutItem", "dynamodb:UpdateItem")
+            .optGrant(REQUEST_ROLLUPS_TABLE, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
             // History deletions: find the covered entries by index, delete each with its rollups, record progress.
             .optGrant(REQUEST_LOG_TABLE, "dynamodb:DeleteItem", "dynamodb:UpdateItem")
             .optGrant(REQUEST_LOG_INDEXES, "dynamodb:Query")
             // How far back a deletion has to look for entries.
             .optEnv(Env.REQUEST_LOG_RETENTION_DAYS, new Literal(Env.DEFAULT_REQUEST_LOG_RETENTION_DAYS))
+            // Canary guardrails: the per-version minute rollups are read (Query above), the alias read, rolled
+            // back or promoted by a conditional write of its next change record and document.
+            .optGrant(MODELS_BUCKET, "s3:ListBucket")
+            .optGrant(MODELS_OBJECTS, "s3:GetObject", "s3:PutObject")
             .build();
 
     public static final FunctionSpec HISTORY = FunctionSpec.http("history")

@@ -201,13 +201,11 @@ public final class S3ModelRegistry implements ModelRegistryWriter, ModelCatalog 
         Manifest stable = manifest(name, alias.version())
                 .orElseThrow(() -> new NotFound("model '" + ref + "' not found: the alias points at version "
                         + alias.version() + ", which does not exist"));
-        if (alias.canary() == null) {
-            return ModelRoute.of(stable);
-        }
         // A canary deleted under the alias (deleting refuses that; a hand edit might not) serves nothing.
-        return manifest(name, alias.canary().version())
+        ModelRoute route = alias.canary() == null ? ModelRoute.of(stable) : manifest(name, alias.canary().version())
                 .map(canary -> new ModelRoute(stable, Optional.of(canary), alias.canary().weight()))
                 .orElseGet(() -> ModelRoute.of(stable));
+        return alias.shadow() == null ? route : route.withShadow(manifest(name, alias.shadow().version()));
     }
 
     /** A HEAD of the version's manifest: no read, no parse. */
