@@ -443,12 +443,13 @@ public final class MlApiStack extends Stack {
         io.github.cdklabs.cdknag.NagSuppressions.addResourceSuppressions(role, List.of(
                 io.github.cdklabs.cdknag.NagPackSuppression.builder().id("AwsSolutions-IAM5")
                         .reason("Exact actions on the registry bucket's objects (<bucket>/*, or only <bucket>/training/*,"
-                                + " <bucket>/images/* or the model names' owner records <bucket>/models/*/owner.json*)"
+                                + " <bucket>/images/*, the model names' owner records <bucket>/models/*/owner.json* or their"
+                                + " alias records <bucket>/models/*/alias*)"
                                 + " and tables' indexes (<table>/index/*): S3 objects and DynamoDB indexes have no other"
                                 + " ARN form.")
                         .appliesTo(List.of(
                                 io.github.cdklabs.cdknag.RegexAppliesTo.builder()
-                                        .regex("/^Resource::<[A-Za-z0-9]+\\.Arn>\\/(((index|training|images)\\/)?\\*|models\\/\\*\\/owner\\.json\\*?)$/g")
+                                        .regex("/^Resource::<[A-Za-z0-9]+\\.Arn>\\/(((index|training|images)\\/)?\\*|models\\/\\*\\/(owner\\.json\\*?|alias\\*))$/g")
                                         .build()))
                         .build()), true);
         return new JavaFunction(spec, function, alias, logGroup, failureQueue);

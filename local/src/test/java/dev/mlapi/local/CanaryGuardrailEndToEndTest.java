@@ -58,6 +58,9 @@ class CanaryGuardrailEndToEndTest {
             assertThat(rollback.get("to_version").asInt()).isEqualTo(GuardrailScenario.STABLE);
             assertThat(rollback.at("/figures/canary_errors").asInt()).isGreaterThanOrEqualTo(5);
             assertThat(scenario.predict("guarded-after-rollback").status()).isEqualTo(200);
+            assertThat(scenario.send("GET", "/metrics", null, Map.of()).body())
+                    .contains("mlapi_events_total{function=\"aggregator\",event=\"alias_rollbacks\","
+                            + "model=\"guarded@production\"} 1");
 
             // A canary that holds (and a shadow of it meanwhile) is promoted after 5 requests.
             scenario.setAlias(Map.of("version", GuardrailScenario.STABLE, "canary",
@@ -73,18 +76,18 @@ class CanaryGuardrailEndToEndTest {
             assertThat(promote.get("kind").asText()).isEqualTo("promote");
             assertThat(promote.get("from_version").asInt()).isEqualTo(GuardrailScenario.STABLE);
 
-            // A shadow scores copies after the answer; its agreement shows on the alias.
+            // A shadow scores copies after the answer; its agreement shows on the alias. (Predict remembers
+            // where an alias points for a few seconds, so the first requests may still go the old way.)
             scenario.setAlias(Map.of("version", GuardrailScenario.GOOD, "shadow",
                     Map.of("version", GuardrailScenario.STABLE)));
-            for (int i = 0; i < 5; i++) {
-                assertThat(scenario.predict("shadowed-%06d".formatted(i)).role()).isEqualTo("stable");
-            }
             deadline = System.nanoTime() + WAIT_NANOS;
-            while (scenario.alias().at("/shadow/agreement/requests").asInt() < 5 && System.nanoTime() < deadline) {
-                Thread.sleep(50);
+            for (int i = 0; scenario.alias().at("/shadow/agreement/requests").asInt() < 3
+                    && System.nanoTime() < deadline; i++) {
+                assertThat(scenario.predict("shadowed-%06d".formatted(i)).status()).isEqualTo(200);
             }
             JsonNode agreement = scenario.alias().at("/shadow/agreement");
-            assertThat(agreement.get("requests").asInt()).isEqualTo(5);
+            assertThat(agreement.get("requests").asInt()).isGreaterThanOrEqualTo(3);
+            assertThat(agreement.get("agreed").asInt()).isEqualTo(agreement.get("requests").asInt());
             assertThat(agreement.get("rate").asDouble()).as("the same model bytes agree").isEqualTo(1.0);
         }
     }

@@ -16,7 +16,7 @@ import java.util.Map;
  *
  * <pre>
  * ./mvnw -q -o -pl local -am -DskipTests package exec:exec -Dexec.classpathScope=test \
- *     -Drun.main=dev.mlapi.local.RollbackLatencyBenchmark [-Drun.args="runs min_requests"]
+ *     -Drun.main=dev.mlapi.local.RollbackLatencyBenchmark [-Drun.args="runs (3) min_requests (10)"]
  * </pre>
  */
 public final class RollbackLatencyBenchmark {
@@ -25,9 +25,10 @@ public final class RollbackLatencyBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        int runs = args.length > 0 && !args[0].isBlank() ? Integer.parseInt(args[0].trim().split("\\s+")[0]) : 5;
-        String[] parts = args.length > 0 ? args[0].trim().split("\\s+") : new String[0];
-        int minRequests = parts.length > 1 ? Integer.parseInt(parts[1]) : args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        // exec passes -Drun.args as one argument: "runs min_requests".
+        String[] parts = String.join(" ", args).trim().split("\\s+");
+        int runs = parts[0].isEmpty() ? 3 : Integer.parseInt(parts[0]);
+        int minRequests = parts.length > 1 ? Integer.parseInt(parts[1]) : 10;
         Path data = Files.createTempDirectory("rollback-bench");
         String password = "bench-admin-password";
         List<double[]> rows = new ArrayList<>();

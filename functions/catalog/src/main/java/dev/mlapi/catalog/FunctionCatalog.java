@@ -13,6 +13,7 @@ import static dev.mlapi.catalog.Resource.TAGS_INDEXES;
 import static dev.mlapi.catalog.Resource.TAGS_TABLE;
 import static dev.mlapi.catalog.Resource.MODELS_BUCKET;
 import static dev.mlapi.catalog.Resource.MODELS_OBJECTS;
+import static dev.mlapi.catalog.Resource.MODEL_ALIAS_RECORDS;
 import static dev.mlapi.catalog.Resource.LOGIN_ATTEMPTS_TABLE;
 import static dev.mlapi.catalog.Resource.MODEL_OWNER_RECORDS;
 import static dev.mlapi.catalog.Resource.REQUEST_LOG_INDEXES;
@@ -241,7 +242,7 @@ public final class FunctionCatalog {
             // Canary guardrails: the per-version minute rollups are read (Query above), the alias read, rolled
             // back or promoted by a conditional write of its next change record and document.
             .optGrant(MODELS_BUCKET, "s3:ListBucket")
-            .optGrant(MODELS_OBJECTS, "s3:GetObject", "s3:PutObject")
+            .optGrant(MODEL_ALIAS_RECORDS, "s3:GetObject", "s3:PutObject")
             .build();
 
     public static final FunctionSpec HISTORY = FunctionSpec.http("history")
