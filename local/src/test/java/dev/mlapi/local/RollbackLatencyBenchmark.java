@@ -40,6 +40,8 @@ public final class RollbackLatencyBenchmark {
                         Map.of("version", GuardrailScenario.FAILING, "weight", 10), "guardrail",
                         Map.of("max_error_rate_increase", 0.05, "min_requests", minRequests, "window_minutes", 5)));
                 long firstCanary = 0;
+                long enough = 0;
+                int sentAtEnough = 0;
                 int sentAtFirst = 0;
                 int sent = 0;
                 int canary = 0;
@@ -52,6 +54,10 @@ public final class RollbackLatencyBenchmark {
                             firstCanary = System.nanoTime();
                             sentAtFirst = sent;
                         }
+                        if (canary == minRequests) {
+                            enough = System.nanoTime();
+                            sentAtEnough = sent;
+                        }
                     }
                     if (canary > 0 && !scenario.alias().has("canary")) {
                         break;
@@ -60,9 +66,10 @@ public final class RollbackLatencyBenchmark {
                         throw new IllegalStateException("no rollback after " + sent + " requests");
                     }
                 }
-                double seconds = (System.nanoTime() - firstCanary) / 1e9;
+                long rolledBack = System.nanoTime();
                 if (run > 0) { // run 0 warms the JVM and the model cache
-                    rows.add(new double[] {run, sent - sentAtFirst + 1, canary, seconds});
+                    rows.add(new double[] {run, sent - sentAtFirst + 1, canary, (rolledBack - firstCanary) / 1e9,
+                        sent - sentAtEnough, (rolledBack - enough) / 1e9});
                 }
             }
         }
@@ -70,10 +77,12 @@ public final class RollbackLatencyBenchmark {
         System.out.printf(Locale.ROOT, "rollback latency, local server: canary 10%%, guardrail min_requests %d, "
                 + "window 5 min; load average %s, %d cores%n", minRequests, load,
                 Runtime.getRuntime().availableProcessors());
-        System.out.println("| run | requests from the first canary one to rollback | canary requests | seconds |");
-        System.out.println("|---:|---:|---:|---:|");
+        System.out.println("| run | requests, first canary one to rollback | canary requests | seconds |"
+                + " requests after the min_requests-th canary one | seconds after it (aggregator lag) |");
+        System.out.println("|---:|---:|---:|---:|---:|---:|");
         for (double[] r : rows) {
-            System.out.printf(Locale.ROOT, "| %d | %d | %d | %.2f |%n", (int) r[0], (int) r[1], (int) r[2], r[3]);
+            System.out.printf(Locale.ROOT, "| %d | %d | %d | %.2f | %d | %.2f |%n", (int) r[0], (int) r[1], (int) r[2],
+                    r[3], (int) r[4], r[5]);
         }
         double[] seconds = rows.stream().mapToDouble(r -> r[3]).sorted().toArray();
         System.out.printf(Locale.ROOT, "median %.2f s, min %.2f s, max %.2f s%n", seconds[seconds.length / 2],
