@@ -196,6 +196,7 @@ public final class MlApiStack extends Stack {
         this.alarmTopic = createAlarmTopic();
         createAlarms();
         createDeadLetterAlarms();
+        createRollbackAlarm();
         Dashboard dashboard = createDashboard();
         createOutputs(dashboard);
     }
@@ -442,12 +443,13 @@ public final class MlApiStack extends Stack {
         io.github.cdklabs.cdknag.NagSuppressions.addResourceSuppressions(role, List.of(
                 io.github.cdklabs.cdknag.NagPackSuppression.builder().id("AwsSolutions-IAM5")
                         .reason("Exact actions on the registry bucket's objects (<bucket>/*, or only <bucket>/training/*,"
-                                + " <bucket>/images/* or the model names' owner records <bucket>/models/*/owner.json*)"
+                                + " <bucket>/images/*, the model names' owner records <bucket>/models/*/owner.json* or their"
+                                + " alias records <bucket>/models/*/alias*)"
                                 + " and tables' indexes (<table>/index/*): S3 objects and DynamoDB indexes have no other"
                                 + " ARN form.")
                         .appliesTo(List.of(
                                 io.github.cdklabs.cdknag.RegexAppliesTo.builder()
-                                        .regex("/^Resource::<[A-Za-z0-9]+\\.Arn>\\/(((index|training|images)\\/)?\\*|models\\/\\*\\/owner\\.json\\*?)$/g")
+                                        .regex("/^Resource::<[A-Za-z0-9]+\\.Arn>\\/(((index|training|images)\\/)?\\*|models\\/\\*\\/(owner\\.json\\*?|alias\\*))$/g")
                                         .build()))
                         .build()), true);
         return new JavaFunction(spec, function, alias, logGroup, failureQueue);
@@ -795,6 +797,22 @@ public final class MlApiStack extends Stack {
                     .comparisonOperator(ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
                     .treatMissingData(TreatMissingData.NOT_BREACHING));
         }
+    }
+
+    /**
+     * The aggregator rolled an alias's canary back (its metric {@code alias_rollbacks}): the alias is
+     * safe again, but a release failed and somebody should read the alias's events.
+     */
+    private void createRollbackAlarm() {
+        functions.stream().filter(fn -> fn.spec().name().equals(FunctionCatalog.AGGREGATOR.name())).findFirst()
+                .ifPresent(fn -> alarm(Alarm.Builder.create(this, "AliasRollbacksAlarm")
+                        .alarmDescription("A canary broke its alias's guardrail and was rolled back; see GET"
+                                + " /models/{name}/aliases/{alias}/events.")
+                        .metric(functionMetric(fn, "alias_rollbacks", sum()))
+                        .threshold(1)
+                        .evaluationPeriods(1)
+                        .comparisonOperator(ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
+                        .treatMissingData(TreatMissingData.NOT_BREACHING)));
     }
 
     /** A task in a dead-letter queue failed every receive: its job failed (and says why), worth a look. */

@@ -152,7 +152,7 @@ class LeastPrivilegeTest {
             assertThat(aggregator.get(table(view, Env.REQUEST_LOG_TABLE)))
                     .containsExactly("dynamodb:DeleteItem", "dynamodb:UpdateItem");
             assertThat(aggregator.get(table(view, Env.REQUEST_ROLLUPS_TABLE)))
-                    .containsExactly("dynamodb:PutItem", "dynamodb:UpdateItem");
+                    .containsExactly("dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem");
             assertThat(actions(aggregator)).doesNotContain("dynamodb:Scan");
         }
     }
@@ -194,6 +194,12 @@ class LeastPrivilegeTest {
                     // Reads manifests and uploads, deletes leftovers; it never writes a model.
                     assertThat(grants.get(bucket)).as(fn.module()).containsExactly("s3:ListBucket");
                     assertThat(grants.get(bucket + "/*")).as(fn.module()).containsExactly("s3:DeleteObject", "s3:GetObject");
+                } else if (spec == FunctionCatalog.AGGREGATOR) {
+                    // Canary guardrails: lists and rewrites aliases (and their change records), nothing else.
+                    assertThat(grants.get(bucket)).as(fn.module()).containsExactly("s3:ListBucket");
+                    assertThat(grants.get(bucket + "/" + Resource.MODEL_ALIAS_RECORDS.objectPrefix() + "*"))
+                            .as(fn.module()).containsExactly("s3:GetObject", "s3:PutObject");
+                    assertThat(grants.get(bucket + "/*")).as(fn.module()).isNull();
                 } else if (spec == FunctionCatalog.IMAGE_SWEEPER) {
                     // Lists images/ to find objects without a record; touches no model.
                     assertThat(grants.get(bucket)).as(fn.module()).containsExactly("s3:ListBucket");

@@ -363,8 +363,12 @@ class MlApiStackTest {
                     "Namespace", "AWS/SQS", "MetricName", "ApproximateNumberOfMessagesVisible",
                     "Dimensions", List.of(Map.of("Name", "QueueName", "Value", Map.of("Fn::GetAtt", List.of(queue, "QueueName")))))));
         }
+        // A canary rolled back by its guardrail (the aggregator's alias_rollbacks metric).
+        TEMPLATE.hasResourceProperties("AWS::CloudWatch::Alarm", Match.objectLike(Map.of(
+                "Namespace", "mlapi", "MetricName", "alias_rollbacks", "Statistic", "Sum", "Threshold", 1,
+                "Dimensions", List.of(Map.of("Name", "function", "Value", FunctionCatalog.AGGREGATOR.name())))));
         TEMPLATE.resourceCountIs("AWS::CloudWatch::Alarm", 1 + 2 * VIEW.functions().size() + streamFunctions.size()
-                + QueueCatalog.ALL.size() + FunctionCatalog.ofKind(FunctionSpec.Kind.HTTP).size());
+                + QueueCatalog.ALL.size() + FunctionCatalog.ofKind(FunctionSpec.Kind.HTTP).size() + 1);
         String topic = Cfn.resourcesOfType(VIEW.template(), "AWS::SNS::Topic").keySet().iterator().next();
         Cfn.resourcesOfType(VIEW.template(), "AWS::CloudWatch::Alarm").forEach((id, alarm) ->
                 assertThat(list(alarm.get("AlarmActions"))).as(id).containsExactly(Map.of("Ref", topic)));

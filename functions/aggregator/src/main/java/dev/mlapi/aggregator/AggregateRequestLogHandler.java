@@ -9,11 +9,14 @@ import dev.mlapi.core.Wiring;
 import dev.mlapi.core.aws.DynamoDbDriftCounts;
 import dev.mlapi.core.events.EventInvocations;
 import dev.mlapi.core.runtime.Priming;
+import dev.mlapi.registry.RegistrySettings;
+import dev.mlapi.registry.S3ModelRegistry;
 
 /**
  * The request-log aggregator: an event function fed by the request log's DynamoDB stream. It
  * merges them into hourly rollups, adds the served inputs' bucket counts up per model version and
- * hour (drift), and carries out the history deletions recorded in the log.
+ * hour (drift), carries out the history deletions recorded in the log, and rolls back (or
+ * promotes) the canaries of aliases by their guardrails.
  */
 public final class AggregateRequestLogHandler implements RequestHandler<DynamodbEvent, StreamsEventResponse> {
 
@@ -30,7 +33,14 @@ public final class AggregateRequestLogHandler implements RequestHandler<Dynamodb
                 java.util.Optional.of(new HistoryPurges(wiring.requestHistory(), HistoryPurges.PASS_BUDGET)),
                 java.util.Optional.of(new DynamoDbDriftCounts(wiring.dynamoDb(),
                         wiring.config().environment().tableName(TableCatalog.REQUEST_ROLLUPS),
-                        wiring.config().requestLogRetention(), wiring.clock()))));
+                        wiring.config().requestLogRetention(), wiring.clock())),
+                java.util.Optional.of(guardrails(wiring))));
+    }
+
+    /** The canaries' judge, on the model registry the functions serve from. */
+    static GuardrailEvaluator guardrails(Wiring wiring) {
+        S3ModelRegistry registry = S3ModelRegistry.create(RegistrySettings.from(wiring.config()), wiring.clock());
+        return new GuardrailEvaluator(registry, registry, wiring.requestRollups(), wiring.clock());
     }
 
     AggregateRequestLogHandler(RequestLogAggregator aggregator) {

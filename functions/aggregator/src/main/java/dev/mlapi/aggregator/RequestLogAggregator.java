@@ -38,6 +38,7 @@ public final class RequestLogAggregator implements Primer {
     private final RequestRollups rollups;
     private final Optional<HistoryPurges> purges;
     private final Optional<DriftCounts> drift;
+    private final Optional<GuardrailEvaluator> guardrails;
 
     /** An aggregator that only rolls up (deletions recorded in the log are left alone). */
     public RequestLogAggregator(RequestRollups rollups) {
@@ -50,9 +51,19 @@ public final class RequestLogAggregator implements Primer {
 
     /** An aggregator that also adds the served inputs' bucket counts up per version and hour ({@link DriftCounts}). */
     RequestLogAggregator(RequestRollups rollups, Optional<HistoryPurges> purges, Optional<DriftCounts> drift) {
+        this(rollups, purges, drift, Optional.empty());
+    }
+
+    /**
+     * @param drift adds the served inputs' bucket counts up per version and hour
+     * @param guardrails judges the canaries that served in each batch, once the batch is rolled up
+     */
+    RequestLogAggregator(RequestRollups rollups, Optional<HistoryPurges> purges, Optional<DriftCounts> drift,
+            Optional<GuardrailEvaluator> guardrails) {
         this.rollups = rollups;
         this.purges = purges;
         this.drift = drift;
+        this.guardrails = guardrails;
     }
 
     /**
@@ -121,6 +132,7 @@ public final class RequestLogAggregator implements Primer {
                 LOG.info("{} of {} requests were already rolled up: a redelivered batch, counted once",
                         entries.size() - applied, entries.size());
             }
+            guardrails.ifPresent(g -> g.afterBatch(entries));
         } catch (RollupsIncomplete e) {
             LOG.warn("could not roll up request {}; the batch is retried from there",
                     entries.get(e.applied()).requestId(), e);

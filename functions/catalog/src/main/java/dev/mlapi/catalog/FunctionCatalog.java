@@ -13,6 +13,7 @@ import static dev.mlapi.catalog.Resource.TAGS_INDEXES;
 import static dev.mlapi.catalog.Resource.TAGS_TABLE;
 import static dev.mlapi.catalog.Resource.MODELS_BUCKET;
 import static dev.mlapi.catalog.Resource.MODELS_OBJECTS;
+import static dev.mlapi.catalog.Resource.MODEL_ALIAS_RECORDS;
 import static dev.mlapi.catalog.Resource.LOGIN_ATTEMPTS_TABLE;
 import static dev.mlapi.catalog.Resource.MODEL_OWNER_RECORDS;
 import static dev.mlapi.catalog.Resource.REQUEST_LOG_INDEXES;
@@ -111,6 +112,8 @@ public final class FunctionCatalog {
             .optGrant(TRAINING_OBJECTS, "s3:GetObject")
             // The job's plan task.
             .optGrant(BATCH_TASKS_QUEUE, "sqs:SendMessage")
+            // An alias's shadow: its agreement with the stable answer, counted per minute after the answer.
+            .optGrant(REQUEST_ROLLUPS_TABLE, "dynamodb:UpdateItem")
             .optEnv(Env.DJL_OFFLINE, new Literal("true"))
             .build();
 
@@ -225,18 +228,24 @@ public final class FunctionCatalog {
             .build();
 
     public static final FunctionSpec AGGREGATOR = FunctionSpec.event("aggregator")
-            .setDescription("Merges the request log's stream into hourly rollups (exactly once) and purges deleted history.")
+            .setDescription("Rolls the request log's stream up (exactly once), counts served inputs for drift, purges deleted history, judges canaries.")
             .setHandler("dev.mlapi.aggregator.AggregateRequestLogHandler::handleRequest")
             .setSize(1216, Duration.ofSeconds(60),
                     "2 transactions, 9 ms of CPU per batch: measured best cost x latency; a purge pass stops after 20 s; 60 s covers retries.")
             .setTrigger(new Trigger.DynamoDbStream(TableCatalog.REQUEST_LOG, 100, Duration.ofSeconds(5), 5))
-            // One transaction per chunk of entries: a marker Put per entry (only if absent) and the chunk's summed rollup Updates.
-            .optGrant(REQUEST_ROLLUPS_TABLE, "dynamodb:PutItem", "dynamodb:UpdateItem")
+            // One transaction per chunk of entries: a marker Put per entry (only if absent) and the chunk's summed rollup
+            // Updates, conditioned on the stored min/max it reads first (BatchGetItem).
+            .optGrant(REQUEST_ROLLUPS_TABLE, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
+                    "dynamodb:BatchGetItem")
             // History deletions: find the covered entries by index, delete each with its rollups, record progress.
             .optGrant(REQUEST_LOG_TABLE, "dynamodb:DeleteItem", "dynamodb:UpdateItem")
             .optGrant(REQUEST_LOG_INDEXES, "dynamodb:Query")
             // How far back a deletion has to look for entries.
             .optEnv(Env.REQUEST_LOG_RETENTION_DAYS, new Literal(Env.DEFAULT_REQUEST_LOG_RETENTION_DAYS))
+            // Canary guardrails: the per-version minute rollups are read (Query above), the alias read, rolled
+            // back or promoted by a conditional write of its next change record and document.
+            .optGrant(MODELS_BUCKET, "s3:ListBucket")
+            .optGrant(MODEL_ALIAS_RECORDS, "s3:GetObject", "s3:PutObject")
             .build();
 
     public static final FunctionSpec HISTORY = FunctionSpec.http("history")

@@ -42,6 +42,11 @@ public enum Resource {
     TRAINING_OBJECTS(Kind.BUCKET_OBJECTS, "ModelsBucket", Env.MODELS_BUCKET, "training/"),
     /** The registry's owner records only ({@code models/<name>/owner.json}): train claims a new model name for a job's user. */
     MODEL_OWNER_RECORDS(Kind.BUCKET_OBJECTS, "ModelsBucket", Env.MODELS_BUCKET, "models/*/owner.json"),
+    /**
+     * The registry's alias documents and change records only ({@code models/<name>/aliases/…},
+     * {@code models/<name>/alias-changes/…}): the aggregator rolls back or promotes canaries.
+     */
+    MODEL_ALIAS_RECORDS(Kind.BUCKET_OBJECTS, "ModelsBucket", Env.MODELS_BUCKET, "models/*/alias"),
     /** The image library's objects: the bucket's {@code images/} prefix only (the registry lists {@code models/}). */
     IMAGES_OBJECTS(Kind.BUCKET_OBJECTS, "ModelsBucket", Env.MODELS_BUCKET, "images/"),
     JWT_SECRET(Kind.SECRET, "JwtSecret", Env.JWT_SECRET_ARN),

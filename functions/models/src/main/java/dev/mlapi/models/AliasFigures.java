@@ -4,6 +4,7 @@ import dev.mlapi.core.rollup.Dimension;
 import dev.mlapi.core.rollup.ReadBudget;
 import dev.mlapi.core.rollup.RequestRollups;
 import dev.mlapi.core.rollup.Rollup;
+import dev.mlapi.core.rollup.ShadowAgreements;
 import dev.mlapi.core.rollup.Tier;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,12 +29,30 @@ final class AliasFigures {
     private final Supplier<RequestRollups> rollups;
     private final Clock clock;
     private final Duration retention;
+    private final Supplier<ShadowAgreements> agreements;
 
     /** @param rollups the rollups' store, built on first use (only the alias route reads it) */
     AliasFigures(Supplier<RequestRollups> rollups, Clock clock, Duration retention) {
+        this(rollups, clock, retention, () -> null);
+    }
+
+    /** @param agreements the shadows' agreement counts, built on first use */
+    AliasFigures(Supplier<RequestRollups> rollups, Clock clock, Duration retention,
+            Supplier<ShadowAgreements> agreements) {
         this.rollups = rollups;
         this.clock = clock;
         this.retention = retention;
+        this.agreements = agreements;
+    }
+
+    /** How often the shadow agreed with the stable answer since {@code since} (none where agreements are not kept). */
+    ShadowAgreements.Agreement agreement(String alias, int shadowVersion, Instant since) {
+        ShadowAgreements store = agreements.get();
+        if (store == null) {
+            return new ShadowAgreements.Agreement(0, 0);
+        }
+        Instant now = clock.instant();
+        return store.read(alias, shadowVersion, since, Tier.MINUTE.floor(now).plus(Tier.MINUTE.length()));
     }
 
     /** The window read and the rollup of each {@code name:version} group in it. */

@@ -3,7 +3,9 @@ package dev.mlapi.models;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.Wiring;
+import dev.mlapi.core.aws.DynamoDbShadowAgreements;
 import dev.mlapi.core.util.Lazy;
 import dev.mlapi.core.http.Access;
 import dev.mlapi.core.http.ApiPipeline;
@@ -33,7 +35,9 @@ public final class ManageModelsHandler implements HttpFunction {
         this(wiring, ModelRegistryService.create(
                 S3ModelRegistry.create(RegistrySettings.from(wiring.config()), wiring.clock()),
                 Lazy.of(() -> ModelRegistryService.cursorsWithSecret(wiring.signingSecret())),
-                wiring::requestRollups, wiring.clock(), wiring.config().requestLogRetention()));
+                wiring::requestRollups, Lazy.of(() -> new DynamoDbShadowAgreements(wiring.dynamoDb(),
+                        wiring.config().environment().tableName(TableCatalog.REQUEST_ROLLUPS))),
+                wiring.clock(), wiring.config().requestLogRetention()));
     }
 
     ManageModelsHandler(Wiring wiring, ModelRegistryService models) {
@@ -48,6 +52,7 @@ public final class ManageModelsHandler implements HttpFunction {
                 .route("POST /models/{name}/versions/{version}/commit", Access.ADMIN, this::commit)
                 .route("PUT /models/{name}/aliases/{alias}", Access.ADMIN, this::setAlias)
                 .route("GET /models/{name}/aliases/{alias}", Access.ADMIN, this::alias)
+                .route("GET /models/{name}/aliases/{alias}/events", Access.ADMIN, this::aliasEvents)
                 .route("DELETE /models/{name}/versions/{version}", Access.ADMIN, this::delete)
                 .route("GET /models/{name}/versions/{version}/drift", Access.ADMIN, this::drift)
                 .build();
@@ -113,6 +118,11 @@ public final class ManageModelsHandler implements HttpFunction {
         DriftView.Window window = drift.window(request.query("from"), request.query("to"));
         request.logFields().model(name + ":" + version);
         return ApiResponse.ok(drift.drift(name, version, window));
+    }
+
+    private ApiResponse aliasEvents(ApiRequest request) {
+        return ApiResponse.ok(models.events(ModelRequests.name(request), ModelRequests.alias(request),
+                request.queryInt("limit", 20, 1, 100), request.query("next_token")));
     }
 
     private ApiResponse delete(ApiRequest request) {

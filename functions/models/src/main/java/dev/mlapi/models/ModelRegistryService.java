@@ -5,6 +5,11 @@ import dev.mlapi.core.error.ApiException.ServiceUnavailable;
 import dev.mlapi.core.json.Json;
 import dev.mlapi.core.rollup.ReadBudgetExceeded;
 import dev.mlapi.core.rollup.RequestRollups;
+import dev.mlapi.core.rollup.ShadowAgreements;
+import dev.mlapi.models.ModelViews.EventView;
+import dev.mlapi.models.ModelViews.EventsView;
+import dev.mlapi.models.ModelViews.ShadowView;
+import dev.mlapi.registry.AliasEvent;
 import dev.mlapi.models.ModelViews.AliasDetail;
 import dev.mlapi.models.ModelViews.FiguresView;
 import dev.mlapi.core.page.Page;
@@ -66,6 +71,13 @@ public final class ModelRegistryService implements Primer {
     public static ModelRegistryService create(S3ModelRegistry registry, Supplier<SignedCursor> cursors,
             Supplier<RequestRollups> rollups, Clock clock, Duration retention) {
         return new ModelRegistryService(registry, registry, cursors, new AliasFigures(rollups, clock, retention));
+    }
+
+    /** As above, with the shadows' agreement counts for an alias's shadow. */
+    public static ModelRegistryService create(S3ModelRegistry registry, Supplier<SignedCursor> cursors,
+            Supplier<RequestRollups> rollups, Supplier<ShadowAgreements> agreements, Clock clock, Duration retention) {
+        return new ModelRegistryService(registry, registry, cursors,
+                new AliasFigures(rollups, clock, retention, agreements));
     }
 
     /** The model listings' cursors, keyed by the signing secret: an altered cursor, or one of another listing, is a 400. */
@@ -169,7 +181,21 @@ public final class ModelRegistryService implements Primer {
         Map<String, Map<String, Object>> sides = new LinkedHashMap<>();
         sides.put("stable", side(window, name, found.version()));
         found.canary().ifPresent(c -> sides.put("canary", side(window, name, c.version())));
-        return AliasDetail.of(AliasView.of(found), split, new FiguresView(window.from(), window.to(), sides));
+        AliasView view = AliasView.of(found);
+        if (found.shadow().isPresent()) {
+            ModelAlias.Shadow shadow = found.shadow().get();
+            view = view.withShadow(ShadowView.of(shadow, figures.agreement(name + "@" + alias, shadow.version(),
+                    shadow.since())));
+        }
+        return AliasDetail.of(view, split, new FiguresView(window.from(), window.to(), sides));
+    }
+
+    /** The changes of one alias, newest first: by people, rollbacks and promotions. 404 for an unknown alias. */
+    EventsView events(String name, String alias, int limit, Optional<String> nextToken) {
+        ModelRef.requireName("name", name);
+        ModelRef.requireName("alias", alias);
+        Page<AliasEvent> page = catalog.aliasEvents(name, alias, limit, nextToken);
+        return new EventsView(page.items().stream().map(EventView::of).toList(), page.nextCursor().orElse(null));
     }
 
     private static Map<String, Object> side(AliasFigures.Window window, String name, int version) {

@@ -65,7 +65,12 @@ final class ModelRequests {
      * {@code PUT /models/{name}/aliases/{alias}}: the version as a string or a number, and optionally
      * a canary {@code {version, weight}} serving {@code weight} percent of the requests.
      */
-    record AliasRequest(JsonNode version, JsonNode canary) {
+    record AliasRequest(JsonNode version, JsonNode canary, JsonNode shadow, JsonNode guardrail,
+            JsonNode promoteAfter) {
+
+        AliasRequest(JsonNode version, JsonNode canary) {
+            this(version, canary, null, null, null);
+        }
     }
 
     /** A direct registration read from {@code multipart/form-data}. */
@@ -147,6 +152,12 @@ final class ModelRequests {
 
     /** The stable version and the canary, if any; each bad field is a 400 naming it ({@code canary.weight}). */
     static AliasTarget aliasTarget(AliasRequest body) {
+        AliasTarget split = canaryTarget(body);
+        return new AliasTarget(split.version(), split.canary(), AliasPolicyRequests.shadow(body.shadow()),
+                AliasPolicyRequests.guardrail(body.guardrail()), AliasPolicyRequests.promoteAfter(body.promoteAfter()));
+    }
+
+    private static AliasTarget canaryTarget(AliasRequest body) {
         int version = aliasVersion(body);
         JsonNode canary = body.canary();
         if (canary == null || canary.isNull()) {
@@ -185,7 +196,7 @@ final class ModelRequests {
         return text.length() <= 40 ? text : text.substring(0, 40) + "…";
     }
 
-    private static int versionField(String field, JsonNode version) {
+    static int versionField(String field, JsonNode version) {
         if (version == null || version.isNull()) {
             throw InvalidInput.field(field, "is required, e.g. {\"version\": \"3\"}");
         }

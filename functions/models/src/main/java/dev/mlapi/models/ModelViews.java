@@ -5,7 +5,11 @@ import dev.mlapi.registry.Manifest;
 import dev.mlapi.registry.Manifest.FileEntry;
 import dev.mlapi.registry.Manifest.ImagePreprocessing;
 import dev.mlapi.registry.Manifest.TensorSpec;
+import dev.mlapi.core.rollup.ShadowAgreements;
+import dev.mlapi.registry.AliasEvent;
+import dev.mlapi.registry.AliasGuardrail;
 import dev.mlapi.registry.ModelAlias;
+import dev.mlapi.registry.PromoteAfter;
 import dev.mlapi.registry.ModelSummary;
 import dev.mlapi.registry.PendingUpload;
 import dev.mlapi.registry.PendingVersion;
@@ -108,11 +112,44 @@ final class ModelViews {
 
     /** {@code PUT /models/{name}/aliases/{alias}}; {@code canary} only for an alias that has one. */
     record AliasView(String name, String alias, int version, Integer previousVersion, Instant updatedAt,
-            String updatedBy, CanaryView canary) {
+            String updatedBy, CanaryView canary, ShadowView shadow, AliasGuardrail guardrail,
+            PromoteAfter promoteAfter) {
         static AliasView of(ModelAlias alias) {
             return new AliasView(alias.model(), alias.alias(), alias.version(),
                     alias.previousVersion().isPresent() ? alias.previousVersion().getAsInt() : null,
-                    alias.updatedAt(), alias.updatedBy(), alias.canary().map(CanaryView::of).orElse(null));
+                    alias.updatedAt(), alias.updatedBy(), alias.canary().map(CanaryView::of).orElse(null),
+                    alias.shadow().map(s -> ShadowView.of(s, null)).orElse(null), alias.guardrail().orElse(null),
+                    alias.promoteAfter().orElse(null));
+        }
+
+        AliasView withShadow(ShadowView shadow) {
+            return new AliasView(name, alias, version, previousVersion, updatedAt, updatedBy, canary, shadow,
+                    guardrail, promoteAfter);
+        }
+    }
+
+    /** An alias's shadow: its version, since when it scores copies, and (GET) how often it agreed since. */
+    record ShadowView(int version, Instant since, AgreementView agreement) {
+        static ShadowView of(ModelAlias.Shadow shadow, ShadowAgreements.Agreement agreement) {
+            return new ShadowView(shadow.version(), shadow.since(), agreement == null ? null
+                    : new AgreementView(agreement.requests(), agreement.agreed(), agreement.rate()));
+        }
+    }
+
+    /** Requests the shadow scored, answers that agreed with the stable one, and their ratio. */
+    record AgreementView(long requests, long agreed, double rate) {
+    }
+
+    /** {@code GET /models/{name}/aliases/{alias}/events}: newest first, {@code next_token} for the next page. */
+    record EventsView(List<EventView> items, String nextToken) {
+    }
+
+    /** One change of an alias. */
+    record EventView(Instant at, String kind, Integer fromVersion, int toVersion, String reason, String by,
+            Map<String, Object> figures) {
+        static EventView of(AliasEvent e) {
+            return new EventView(e.at(), e.kind().value(), e.fromVersion(), e.toVersion(), e.reason(), e.by(),
+                    e.figures());
         }
     }
 
@@ -129,10 +166,12 @@ final class ModelViews {
      * last changed), from the per-version rollups.
      */
     record AliasDetail(String name, String alias, int version, Integer previousVersion, Instant updatedAt,
-            String updatedBy, CanaryView canary, Map<String, Integer> split, FiguresView figures) {
+            String updatedBy, CanaryView canary, ShadowView shadow, AliasGuardrail guardrail,
+            PromoteAfter promoteAfter, Map<String, Integer> split, FiguresView figures) {
         static AliasDetail of(AliasView view, Map<String, Integer> split, FiguresView figures) {
             return new AliasDetail(view.name(), view.alias(), view.version(), view.previousVersion(),
-                    view.updatedAt(), view.updatedBy(), view.canary(), split, figures);
+                    view.updatedAt(), view.updatedBy(), view.canary(), view.shadow(), view.guardrail(),
+                    view.promoteAfter(), split, figures);
         }
     }
 

@@ -196,7 +196,7 @@ class ManageModelsHandlerTest {
         List<String> inOrder = List.of("models-register-multipart.json", "models-register-presigned.json",
                 "models-commit.json", "models-get-version.json", "models-describe.json", "models-list.json",
                 "models-set-alias.json", "models-set-alias-canary.json", "models-get-alias.json",
-                "models-get-drift.json", "models-delete-version.json");
+                "models-list-alias-events.json", "models-get-drift.json", "models-delete-version.json");
         try (Stream<Path> files = Files.list(Events.folder())) {
             // The compatibility routes' events (models-compat-*) are replayed by SourceSystemClientsEndToEndTest.
             assertThat(files.map(p -> p.getFileName().toString())
@@ -217,6 +217,7 @@ class ManageModelsHandlerTest {
                 Map.entry("models-set-alias.json", 200),
                 Map.entry("models-set-alias-canary.json", 400), // its canary, version 2, is still an upload
                 Map.entry("models-get-alias.json", 200),
+                Map.entry("models-list-alias-events.json", 200),
                 Map.entry("models-get-drift.json", 404), // an uploaded version has no drift baseline
                 Map.entry("models-delete-version.json", 204)); // abandons the pending upload
         JsonNode iris = body(getVersion(user, "iris", "1"));
@@ -434,6 +435,83 @@ class ManageModelsHandlerTest {
         assertThat(unchanged.at("/canary/weight").asInt()).as("refused changes changed nothing").isEqualTo(10);
         JsonNode plain = body(setAlias("canaried", "production", Map.of("version", 1)));
         assertThat(plain.has("canary")).as("a plain version ends the canary").isFalse();
+    }
+
+    static APIGatewayV2HTTPResponse aliasEvents(String token, String name, String alias, Map<String, String> query) {
+        APIGatewayV2HTTPEvent event = event("models-list-alias-events.json", token,
+                "/models/" + name + "/aliases/" + alias + "/events", Map.of("name", name, "alias", alias));
+        event.setQueryStringParameters(query);
+        event.setRawQueryString("");
+        return call(event);
+    }
+
+    @Test
+    void setAlias_withShadowGuardrailAndPromoteAfter_showsThem_andEveryBadValueIs400NamingItsField() {
+        for (int i = 0; i < 3; i++) {
+            registerMultipart(admin, "guarded", tabularForm(4));
+        }
+        Map<String, Object> guardrail = Map.of("max_error_rate_increase", 0.1, "window_minutes", 3);
+        Map<String, Object> full = Map.of("version", 1, "canary", Map.of("version", 2, "weight", 10),
+                "shadow", Map.of("version", 3), "guardrail", guardrail, "promote_after", Map.of("requests", 500));
+        JsonNode set = body(setAlias("guarded", "production", full));
+        assertThat(set.at("/shadow/version").asInt()).isEqualTo(3);
+        assertThat(set.at("/guardrail/max_error_rate_increase").asDouble()).isEqualTo(0.1);
+        assertThat(set.at("/guardrail/max_p95_ratio").asDouble()).as("default").isEqualTo(2.0);
+        assertThat(set.at("/guardrail/min_requests").asInt()).as("default").isEqualTo(20);
+        assertThat(set.at("/guardrail/window_minutes").asInt()).isEqualTo(3);
+        assertThat(set.at("/promote_after/requests").asInt()).isEqualTo(500);
+        assertThat(set.at("/promote_after/minutes").asInt()).isZero();
+
+        java.util.function.BiFunction<String, Object, Map<String, Object>> with = (field, value) -> {
+            Map<String, Object> body = new LinkedHashMap<>(full);
+            body.put(field, value);
+            return body;
+        };
+        assertThat(fields(setAlias("guarded", "production", with.apply("guardrail", Map.of("window_minutes", 61)))))
+                .containsExactly("guardrail.window_minutes");
+        assertThat(fields(setAlias("guarded", "production", with.apply("guardrail", Map.of("window_minutes", 0)))))
+                .containsExactly("guardrail.window_minutes");
+        assertThat(fields(setAlias("guarded", "production", with.apply("guardrail", Map.of("min_requests", 0)))))
+                .containsExactly("guardrail.min_requests");
+        assertThat(fields(setAlias("guarded", "production",
+                with.apply("guardrail", Map.of("max_error_rate_increase", -0.1))))).containsExactly(
+                        "guardrail.max_error_rate_increase");
+        assertThat(fields(setAlias("guarded", "production", with.apply("guardrail", Map.of("max_p95_ratio", 0)))))
+                .containsExactly("guardrail.max_p95_ratio");
+        assertThat(fields(setAlias("guarded", "production", with.apply("guardrail", Map.of("max_p95_ratio", "x")))))
+                .containsExactly("guardrail.max_p95_ratio");
+        assertThat(fields(setAlias("guarded", "production", with.apply("guardrail", Map.of("window", 5)))))
+                .containsExactly("guardrail.window");
+        assertThat(fields(setAlias("guarded", "production", with.apply("promote_after", Map.of("minutes", 5)))))
+                .containsExactly("promote_after.requests");
+        assertThat(fields(setAlias("guarded", "production", with.apply("promote_after", Map.of("requests", 0)))))
+                .containsExactly("promote_after.requests");
+        assertThat(fields(setAlias("guarded", "production", with.apply("shadow", Map.of("version", 1)))))
+                .containsExactly("shadow.version");
+        assertThat(fields(setAlias("guarded", "production", with.apply("shadow", Map.of("version", 2)))))
+                .containsExactly("shadow.version");
+        assertThat(fields(setAlias("guarded", "production", with.apply("shadow", Map.of("version", 9)))))
+                .containsExactly("shadow.version");
+        assertThat(fields(setAlias("guarded", "production", with.apply("shadow", 3)))).containsExactly("shadow");
+
+        new dev.mlapi.core.aws.DynamoDbShadowAgreements(stack.wiring().dynamoDb(), stack.config().environment()
+                .tableName(dev.mlapi.catalog.TableCatalog.REQUEST_ROLLUPS))
+                .record("guarded@production", 3, java.time.Instant.now(), true);
+        JsonNode detail = body(getAlias(admin, "guarded", "production"));
+        assertThat(detail.at("/shadow/agreement/requests").asInt()).isEqualTo(1);
+        assertThat(detail.at("/shadow/agreement/agreed").asInt()).isEqualTo(1);
+        assertThat(detail.at("/shadow/agreement/rate").asDouble()).isEqualTo(1.0);
+        assertThat(detail.at("/guardrail/window_minutes").asInt()).isEqualTo(3);
+
+        JsonNode events = body(aliasEvents(admin, "guarded", "production", Map.of("limit", "1")));
+        assertThat(events.get("items")).hasSize(1);
+        assertThat(events.at("/items/0/kind").asText()).isEqualTo("change");
+        assertThat(events.at("/items/0/to_version").asInt()).isEqualTo(1);
+        assertThat(events.get("next_token")).isNull();
+        assertThat(aliasEvents(admin, "guarded", "staging", Map.of()).getStatusCode()).isEqualTo(404);
+        assertThat(aliasEvents(user, "guarded", "production", Map.of()).getStatusCode()).isEqualTo(403);
+        assertThat(fields(aliasEvents(admin, "guarded", "production", Map.of("next_token", "x"))))
+                .containsExactly("next_token");
     }
 
     @Test

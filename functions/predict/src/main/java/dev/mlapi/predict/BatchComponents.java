@@ -23,7 +23,8 @@ record BatchComponents(PredictService predict, BatchJobs jobs, BatchWorker worke
         RegistrySettings settings = RegistrySettings.from(wiring.config());
         S3Client s3 = S3Clients.s3(settings);
         PredictService predict = PredictService.create(wiring.config(),
-                S3ModelRegistry.create(settings, s3, S3Clients.presigner(settings), wiring.clock()));
+                S3ModelRegistry.create(settings, s3, S3Clients.presigner(settings), wiring.clock()))
+                .withShadows(ShadowScoring.create(wiring));
         return create(wiring, predict, s3, settings.bucket(), tasks(wiring));
     }
 

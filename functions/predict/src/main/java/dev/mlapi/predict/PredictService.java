@@ -50,6 +50,7 @@ public final class PredictService implements AutoCloseable, Primer {
     private final ModelCache<Loaded> cache;
     private final ModelCatalog catalog;
     private final ModelsToPrime toPrime;
+    private volatile java.util.Optional<ShadowScoring> shadows = java.util.Optional.empty();
 
     PredictService(TabularModels models, ModelCache<Loaded> cache, ModelCatalog catalog, ModelsToPrime toPrime) {
         this.models = models;
@@ -78,6 +79,12 @@ public final class PredictService implements AutoCloseable, Primer {
                 catalog, ModelsToPrime.from(config.environment()));
     }
 
+    /** Scores a copy of the requests an alias's stable version serves with its shadow, if it has one. */
+    PredictService withShadows(ShadowScoring shadows) {
+        this.shadows = java.util.Optional.of(shadows);
+        return this;
+    }
+
     /** Predicts every instance, adding the model and the first answer to the request's history entry. */
     public PredictResult predict(PredictRequest request, RequestLogFields log) {
         return predict(request, log, RequestIds.newId());
@@ -95,6 +102,10 @@ public final class PredictService implements AutoCloseable, Primer {
         log.served(manifest.ref(), served.role().value());
         List<TabularModel.Output> outputs = score(manifest, request.instances(), log);
         PredictResult result = result(manifest, outputs, started, served.role());
+        if (served.role() == Served.Role.STABLE && shadows.isPresent()) {
+            models.shadow(request.model()).ifPresent(shadow -> shadows.get().submit(request.model().toString(), shadow,
+                    request.instances(), outputs, this::score));
+        }
         Prediction first = result.predictions().get(0);
         log.result(first.label() != null ? first.label() : String.valueOf(first.value()));
         return result;

@@ -42,6 +42,11 @@ final class TabularModels {
         return served;
     }
 
+    /** The shadow version of the alias {@code ref} names, if it has one (remembered with the route). */
+    java.util.Optional<Manifest> shadow(ModelRef ref) {
+        return route(ref).shadow().filter(m -> m.kind() == ModelKind.TABULAR);
+    }
+
     private ModelRoute route(ModelRef ref) {
         try {
             return registry.route(ref);

@@ -5,11 +5,11 @@ import static dev.mlapi.registry.RegistryKeys.aliasKey;
 import static dev.mlapi.registry.RegistryKeys.manifestKey;
 
 import dev.mlapi.core.error.ApiException.Conflict;
+import dev.mlapi.core.page.Page;
 import dev.mlapi.core.error.ApiException.InvalidInput;
 import dev.mlapi.core.error.ApiException.NotFound;
 import dev.mlapi.core.error.ApiException.ServiceUnavailable;
 import dev.mlapi.registry.RegistryDocuments.AliasDocument;
-import dev.mlapi.registry.RegistryDocuments.CanaryDocument;
 import dev.mlapi.registry.RegistryKeys.Kind;
 import dev.mlapi.registry.storage.S3Bucket;
 import java.time.Clock;
@@ -69,6 +69,7 @@ final class ModelAliases {
         Manifest stable = objects.manifest(name, version)
                 .orElseThrow(() -> new NotFound("model '" + name + ":" + version + "' not found"));
         target.canary().ifPresent(canary -> requireCanary(stable, canary));
+        AliasSettings.requireShadow(stable, target, v -> objects.manifest(name, v));
         String key = aliasKey(name, alias);
         Instant deadline = clock.instant().plus(ALIAS_CHANGE_STALE.multipliedBy(3));
         for (int attempt = 1; ; attempt++) {
@@ -89,13 +90,8 @@ final class ModelAliases {
                 }
                 continue;
             }
-            AliasDocument updated = new AliasDocument(RegistryDocuments.FORMAT, name, alias, version,
-                    previous.map(AliasDocument::version).orElse(null), now, updatedBy,
-                    target.canary().map(c -> new CanaryDocument(c.version(), c.weight(), previous
-                            .filter(p -> p.version() == version && p.canary() != null
-                                    && p.canary().version() == c.version() && p.canary().weight() == c.weight())
-                            .map(p -> p.canary().since()).orElse(now))).orElse(null),
-                    change);
+            AliasDocument updated = AliasSettings.next(previous, name, alias, target, now, updatedBy, change,
+                    Optional.empty());
             byte[] json = RegistryDocuments.write(updated);
             if (!objects.putIfAbsent(changeKey, json)) {
                 continue; // another change took this number: read what it wrote, then go on from there
@@ -119,12 +115,58 @@ final class ModelAliases {
     /** A 409 naming the aliases (stable or canary) that point at {@code name:version}, if any do. */
     void requireNoAlias(String name, int version) {
         List<String> pointing = aliases(name).stream()
-                .filter(a -> a.version() == version || a.canary().filter(c -> c.version() == version).isPresent())
+                .filter(a -> a.version() == version || a.canary().filter(c -> c.version() == version).isPresent()
+                        || a.shadow().filter(sh -> sh.version() == version).isPresent())
                 .map(ModelAlias::alias).toList();
         if (!pointing.isEmpty()) {
             throw new Conflict("'" + name + ":" + version + "' is the target of alias " + String.join(", ", pointing)
                     + "; point the alias at another version first");
         }
+    }
+
+    /**
+     * A conditional change: applied only if the alias is still at change {@code expectedChange} and no
+     * other change takes the next number first (If-None-Match: * on its change record), so a change
+     * somebody makes meanwhile wins. The versions are the alias's own, so they are not checked again.
+     */
+    Optional<ModelAlias> replaceAlias(String name, String alias, int expectedChange, AliasTarget target,
+            String updatedBy, AliasEvent.Decision decision) {
+        Optional<AliasDocument> previous = objects.aliasDocument(name, alias);
+        if (previous.isEmpty() || previous.get().changeNumber() != expectedChange) {
+            return Optional.empty();
+        }
+        int change = expectedChange + 1;
+        AliasDocument updated = AliasSettings.next(previous, name, alias, target, clock.instant(), updatedBy, change,
+                Optional.of(decision));
+        byte[] json = RegistryDocuments.write(updated);
+        if (!objects.putIfAbsent(aliasChangeKey(name, alias, change), json)) {
+            return Optional.empty();
+        }
+        objects.put(aliasKey(name, alias), json);
+        LOG.info("alias {}@{}: {} from {} to {} ({}), change {}", name, alias, decision.kind().value(),
+                decision.fromVersion(), decision.toVersion(), decision.reason(), change);
+        return Optional.of(updated.toAlias());
+    }
+
+    /** The change records of the alias, newest first, read one by one down from the current change. */
+    Page<AliasEvent> aliasEvents(String name, String alias, int limit, Optional<String> cursor) {
+        ModelRef.requireName("name", name);
+        ModelRef.requireName("alias", alias);
+        AliasDocument current = objects.aliasDocument(name, alias)
+                .orElseThrow(() -> new NotFound("model '" + name + "' has no alias '" + alias + "'"));
+        int below = cursor.map(c -> ModelRef.parseVersion("next_token", c)).orElse(current.changeNumber() + 1);
+        List<AliasEvent> events = new ArrayList<>();
+        int change = Math.min(below, current.changeNumber() + 1) - 1;
+        for (; change >= 1 && events.size() < limit; change--) {
+            String key = aliasChangeKey(name, alias, change);
+            // A record may be missing: an undone first change is removed so the numbering starts over.
+            bucket.read(key).map(json -> RegistryDocuments.read(json, AliasDocument.class, key).toEvent())
+                    .ifPresent(events::add);
+        }
+        if (current.changeNumber() == 0 && cursor.isEmpty()) {
+            events.add(current.toEvent()); // an alias from before changes were numbered: its one known state
+        }
+        return new Page<>(events, change >= 1 ? Optional.of(String.valueOf(change + 1)) : Optional.empty());
     }
 
     private void undo(String name, String alias, Optional<AliasDocument> previous, int change) {
@@ -136,8 +178,7 @@ final class ModelAliases {
             return;
         }
         AliasDocument p = previous.get();
-        byte[] json = RegistryDocuments.write(new AliasDocument(p.format(), p.model(), p.alias(), p.version(),
-                p.previousVersion(), clock.instant(), p.updatedBy(), p.canary(), change));
+        byte[] json = RegistryDocuments.write(p.rewritten(clock.instant(), change));
         if (objects.putIfAbsent(aliasChangeKey(name, alias, change), json)) {
             objects.put(key, json);
         } // else a later change already replaced ours

@@ -17,6 +17,12 @@ public interface ModelCatalog {
     /** Every alias of {@code name}, by alias name. */
     List<ModelAlias> aliases(String name);
 
+    /**
+     * The changes of one alias, newest first: changes somebody made, rollbacks and promotions;
+     * {@code cursor} is the previous page's. A 404 for an unknown alias.
+     */
+    Page<AliasEvent> aliasEvents(String name, String alias, int limit, Optional<String> cursor);
+
     /** Reserved versions of {@code name} still waiting for their commit. */
     List<PendingVersion> pendingVersions(String name);
 

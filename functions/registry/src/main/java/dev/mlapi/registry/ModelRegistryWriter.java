@@ -51,6 +51,15 @@ public interface ModelRegistryWriter extends ModelRegistry {
     ModelAlias setAlias(String name, String alias, AliasTarget target, String updatedBy);
 
     /**
+     * Replaces the alias with {@code target} only if it is still at change {@code expectedChange}
+     * ({@link ModelAlias#change()}) and nobody changes it meanwhile: a conditional write, so a change
+     * somebody makes at the same time wins. Records {@code decision} (a rollback or promotion) as the
+     * change's event. Empty when the alias had moved on or is gone.
+     */
+    Optional<ModelAlias> replaceAlias(String name, String alias, int expectedChange, AliasTarget target,
+            String updatedBy, AliasEvent.Decision decision);
+
+    /**
      * Deletes a version's manifest and every file, or abandons a pending upload. A 409 while an
      * alias points at the version. The number is never given out again.
      */

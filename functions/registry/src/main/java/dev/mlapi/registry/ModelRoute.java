@@ -8,13 +8,24 @@ import java.util.Optional;
 /**
  * Where the requests of one model reference go: always to {@code stable}, or, for an alias with a
  * canary, {@code weight} percent of them to the canary. Which side a request takes depends only on
- * its request id ({@link #bucket}), so a retry under the same id is served by the same version.
+ * its request id ({@link #bucket}), so a retry under the same id is served by the same version. A
+ * {@code shadow} version scores a copy of the requests the stable version served, after the answer.
  */
-public record ModelRoute(Manifest stable, Optional<Manifest> canary, int weight) {
+public record ModelRoute(Manifest stable, Optional<Manifest> canary, int weight, Optional<Manifest> shadow) {
+
+    /** A route without a shadow. */
+    public ModelRoute(Manifest stable, Optional<Manifest> canary, int weight) {
+        this(stable, canary, weight, Optional.empty());
+    }
 
     /** Every request to {@code manifest}. */
     public static ModelRoute of(Manifest manifest) {
         return new ModelRoute(manifest, Optional.empty(), 0);
+    }
+
+    /** This route with a shadow version that scores a copy of each request the stable version serves. */
+    public ModelRoute withShadow(Optional<Manifest> shadow) {
+        return new ModelRoute(stable, canary, weight, shadow);
     }
 
     /** The version that serves the request with id {@code requestId}, and its role. */

@@ -113,27 +113,67 @@ final class RegistryDocuments {
 
     /**
      * {@code models/{name}/aliases/{alias}.json}, and the same document as change record
-     * {@code alias-changes/{alias}/{change}.json}; {@code canary} is absent for an alias without one
-     * (and in every document written before canaries), which older code ignores.
+     * {@code alias-changes/{alias}/{change}.json}; {@code canary}, {@code shadow}, {@code guardrail},
+     * {@code promote_after} and {@code event} are absent where unset (and in every document written
+     * before them), which older code ignores. {@code event} says why an automatic change was made.
      */
     record AliasDocument(int format, String model, String alias, int version, Integer previousVersion,
-            Instant updatedAt, String updatedBy, CanaryDocument canary, Integer change) {
+            Instant updatedAt, String updatedBy, CanaryDocument canary, Integer change, ShadowDocument shadow,
+            AliasGuardrail guardrail, PromoteAfter promoteAfter, EventDocument event) {
+
+        /** A document of the fields from before shadows and guardrails. */
+        AliasDocument(int format, String model, String alias, int version, Integer previousVersion,
+                Instant updatedAt, String updatedBy, CanaryDocument canary, Integer change) {
+            this(format, model, alias, version, previousVersion, updatedAt, updatedBy, canary, change, null, null,
+                    null, null);
+        }
 
         /** The number of the change that wrote this document; 0 for one written before changes were numbered. */
         int changeNumber() {
             return change == null ? 0 : change;
         }
 
+        /** This alias written again as change {@code next}: the same settings, no event. */
+        AliasDocument rewritten(Instant at, int next) {
+            return new AliasDocument(format, model, alias, version, previousVersion, at, updatedBy, canary, next,
+                    shadow, guardrail, promoteAfter, null);
+        }
+
         ModelAlias toAlias() {
             return new ModelAlias(model, alias, version,
                     previousVersion == null ? OptionalInt.empty() : OptionalInt.of(previousVersion), updatedAt,
                     updatedBy, Optional.ofNullable(canary).map(c -> new ModelAlias.Canary(c.version(), c.weight(),
-                            c.since())));
+                            c.since())),
+                    Optional.ofNullable(shadow).map(s -> new ModelAlias.Shadow(s.version(), s.since())),
+                    Optional.ofNullable(guardrail), Optional.ofNullable(promoteAfter), changeNumber());
+        }
+
+        AliasEvent toEvent() {
+            if (event != null) {
+                return new AliasEvent(changeNumber(), updatedAt, AliasEvent.Kind.parse(event.kind()),
+                        event.fromVersion(), event.toVersion(), event.reason(), updatedBy, map(event.figures()));
+            }
+            return new AliasEvent(changeNumber(), updatedAt, AliasEvent.Kind.CHANGE, previousVersion, version,
+                    canary == null ? "set by " + updatedBy
+                            : "set by " + updatedBy + ", canary " + canary.version() + " at " + canary.weight() + "%",
+                    updatedBy, Map.of());
         }
     }
 
     /** The canary of an alias document: its version, weight (percent) and since when it serves at it. */
     record CanaryDocument(int version, int weight, Instant since) {
+    }
+
+    /** The shadow of an alias document: its version and since when it scores copies. */
+    record ShadowDocument(int version, Instant since) {
+    }
+
+    /** Why the aggregator changed an alias: a rollback or a promotion, and the figures it decided on. */
+    record EventDocument(String kind, Integer fromVersion, int toVersion, String reason, Map<String, Object> figures) {
+
+        static EventDocument of(AliasEvent.Decision d) {
+            return new EventDocument(d.kind().value(), d.fromVersion(), d.toVersion(), d.reason(), d.figures());
+        }
     }
 
     private static <T> List<T> list(List<T> values) {

@@ -80,13 +80,11 @@ final class RegistryReader {
         Manifest stable = objects.manifest(name, alias.version())
                 .orElseThrow(() -> new NotFound("model '" + ref + "' not found: the alias points at version "
                         + alias.version() + ", which does not exist"));
-        if (alias.canary() == null) {
-            return ModelRoute.of(stable);
-        }
         // A canary deleted under the alias (deleting refuses that; a hand edit might not) serves nothing.
-        return objects.manifest(name, alias.canary().version())
+        ModelRoute route = alias.canary() == null ? ModelRoute.of(stable) : objects.manifest(name, alias.canary().version())
                 .map(canary -> new ModelRoute(stable, Optional.of(canary), alias.canary().weight()))
                 .orElseGet(() -> ModelRoute.of(stable));
+        return alias.shadow() == null ? route : route.withShadow(objects.manifest(name, alias.shadow().version()));
     }
 
     private AliasDocument aliasOf(ModelRef ref) {

@@ -181,6 +181,17 @@ public final class S3ModelRegistry implements ModelRegistryWriter, ModelCatalog 
     }
 
     @Override
+    public Optional<ModelAlias> replaceAlias(String name, String alias, int expectedChange, AliasTarget target,
+            String updatedBy, AliasEvent.Decision decision) {
+        return aliases.replaceAlias(name, alias, expectedChange, target, updatedBy, decision);
+    }
+
+    @Override
+    public Page<AliasEvent> aliasEvents(String name, String alias, int limit, Optional<String> cursor) {
+        return aliases.aliasEvents(name, alias, limit, cursor);
+    }
+
+    @Override
     public void deleteVersion(String name, int version) {
         versions.deleteVersion(name, version);
     }

@@ -86,6 +86,15 @@ final class EmfMetrics implements MetricsSink {
         metrics.flush();
     }
 
+    /** One record with the dimension set {@code [function]}, the model as a property: an alarm reads the count. */
+    @Override
+    public void count(String function, String metric, String model) {
+        Metrics metrics = record(STDOUT, DimensionSet.of(Telemetry.FUNCTION, function));
+        metrics.addMetric(metric, 1, MetricUnit.COUNT);
+        metrics.addMetadata(Telemetry.MODEL, model);
+        metrics.flush();
+    }
+
     /**
      * {@code POST:/auth/login} for {@code POST /auth/login}: Powertools refuses whitespace in a
      * dimension value. (Log lines and the Prometheus labels keep the route key as declared.)

@@ -38,6 +38,8 @@ public final class MetricsRegistry implements MetricsSink {
             "Time to load a model into memory.", "function", "model");
     private final Histogram inferenceTime = new Histogram("mlapi_inference_time_seconds",
             "Time of one inference.", "function", "model");
+    private final Counter events = new Counter("mlapi_events_total",
+            "Occurrences such as an alias's canary rolled back (event alias_rollbacks).", "function", "event", "model");
 
     @Override
     public void request(RequestMeasurement m) {
@@ -52,6 +54,11 @@ public final class MetricsRegistry implements MetricsSink {
         if (m.coldStart()) {
             coldStarts.increment(m.function());
         }
+    }
+
+    @Override
+    public void count(String function, String metric, String model) {
+        events.increment(function, metric, model);
     }
 
     @Override
@@ -73,6 +80,9 @@ public final class MetricsRegistry implements MetricsSink {
         coldStarts.render(out);
         modelLoadTime.render(out);
         inferenceTime.render(out);
+        if (!events.series.isEmpty()) {
+            events.render(out);
+        }
         return out.toString();
     }
 

@@ -72,6 +72,15 @@ public final class Telemetry {
         timing(ModelMetric.INFERENCE_TIME, model, took);
     }
 
+    /**
+     * Counts one event of {@code metric} (e.g. {@code alias_rollbacks}) for {@code model}, in the function
+     * running on the thread or the process's service.
+     */
+    public static void count(String metric, String model) {
+        String function = Optional.ofNullable(CURRENT_FUNCTION.get()).or(Telemetry::serviceName).orElse("unknown");
+        forEachSink(sink -> sink.count(function, metric, model));
+    }
+
     /** Loads a model through {@code load} and records how long it took (also when it failed). */
     public static <T> T timeModelLoad(String model, Supplier<T> load) {
         return timed(ModelMetric.MODEL_LOAD_TIME, model, load);
