@@ -228,10 +228,10 @@ public final class FunctionCatalog {
             .build();
 
     public static final FunctionSpec AGGREGATOR = FunctionSpec.event("aggregator")
-            .setDescription("Rolls the request log's stream up (exactly once), counts served inputs for drift, purges deleted history, judges canaries.")
+            .setDescription("Rolls up the request log (exactly once), counts served inputs (drift), purges deleted history, judges canaries.")
             .setHandler("dev.mlapi.aggregator.AggregateRequestLogHandler::handleRequest")
             .setSize(1216, Duration.ofSeconds(60),
-                    "2 transactions, 9 ms of CPU per batch: measured best cost x latency; a purge pass stops after 20 s; 60 s covers retries.")
+                    "2 transactions, 9 ms CPU a batch: best measured cost x latency; purges stop at 20 s; 60 s covers retries.")
             .setTrigger(new Trigger.DynamoDbStream(TableCatalog.REQUEST_LOG, 100, Duration.ofSeconds(5), 5))
             // One transaction per chunk of entries: a marker Put per entry (only if absent) and the chunk's summed rollup
             // Updates, conditioned on the stored min/max it reads first (BatchGetItem).

@@ -60,10 +60,6 @@ public final class TableCatalog {
             List.of(new IndexSpec(TRAINING_BY_OWNER, "owner_kind", "created_at"),
                     new IndexSpec(TRAINING_BY_KIND, "kind", "created_at")), true);
 
-    /** The old name of {@link #JOBS_AND_DATASETS}, which holds more than training jobs; for code written before the rename. */
-    @Deprecated(forRemoval = true)
-    public static final TableSpec TRAINING_JOBS = JOBS_AND_DATASETS;
-
     /** Index of the image library by owner, newest last: one user's images without scans. */
     public static final String IMAGES_BY_OWNER = "by_owner";
 
