@@ -101,6 +101,8 @@ import software.amazon.awscdk.services.sqs.Queue;
 import software.amazon.awscdk.services.sqs.QueueEncryption;
 import software.amazon.awscdk.services.sns.subscriptions.EmailSubscription;
 import software.constructs.Construct;
+import java.util.TreeMap;
+import software.amazon.awscdk.services.apigatewayv2.CfnStage;
 
 /**
  * mlapi in AWS: one Java Lambda per function module behind an HTTP API, DynamoDB tables for
@@ -667,7 +669,7 @@ public final class MlApiStack extends Stack {
                     }
                 })
                 .build();
-        Map<String, Object> routeSettings = new java.util.TreeMap<>();
+        Map<String, Object> routeSettings = new TreeMap<>();
         for (ApiRoute route : routes) {
             FunctionCatalog.find(route.function()).flatMap(FunctionSpec::routeThrottle).ifPresent(throttle ->
                     // CloudFormation's own key names: jsii passes a map of structs through untranslated.
@@ -675,7 +677,7 @@ public final class MlApiStack extends Stack {
                             "ThrottlingRateLimit", throttle.ratePerSecond())));
         }
         if (!routeSettings.isEmpty()) {
-            ((software.amazon.awscdk.services.apigatewayv2.CfnStage) stage.getNode().getDefaultChild())
+            ((CfnStage) stage.getNode().getDefaultChild())
                     .setRouteSettings(routeSettings);
         }
         return stage;

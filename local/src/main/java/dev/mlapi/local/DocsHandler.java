@@ -13,6 +13,7 @@ import java.util.Map;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import java.util.Set;
 
 /**
  * Swagger UI at {@code /docs} (from the pinned swagger-ui webjar, so it works offline) over the
@@ -22,7 +23,7 @@ import org.eclipse.jetty.util.Callback;
 final class DocsHandler implements Request.Handler {
 
     /** The FastAPI ResNet service's documentation pages under its compatibility base path: redirected to these docs. */
-    static final java.util.Set<String> COMPAT_PATHS = java.util.Set.of("/compat/resnet/docs", "/compat/resnet/redoc");
+    static final Set<String> COMPAT_PATHS = Set.of("/compat/resnet/docs", "/compat/resnet/redoc");
 
     private static final String WEBJAR = "META-INF/resources/webjars/swagger-ui/";
     private static final Map<String, String> TYPES = Map.of(

@@ -31,6 +31,7 @@ import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+import java.util.HashSet;
 
 /**
  * Lambda's SQS event source mapping, for one queue-triggered function in the local server: up
@@ -205,7 +206,7 @@ final class SqsEventSource implements AutoCloseable {
             if (response == null || response.getBatchItemFailures() == null) {
                 return Set.of();
             }
-            Set<String> failed = new java.util.HashSet<>();
+            Set<String> failed = new HashSet<>();
             for (SQSBatchResponse.BatchItemFailure failure : response.getBatchItemFailures()) {
                 String id = failure == null ? null : failure.getItemIdentifier();
                 if (id == null || id.isBlank() || !all.contains(id)) {

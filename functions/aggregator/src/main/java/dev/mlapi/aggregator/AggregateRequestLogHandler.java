@@ -11,6 +11,8 @@ import dev.mlapi.core.events.EventInvocations;
 import dev.mlapi.core.runtime.Priming;
 import dev.mlapi.registry.RegistrySettings;
 import dev.mlapi.registry.S3ModelRegistry;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * The request-log aggregator: an event function fed by the request log's DynamoDB stream. It
@@ -30,11 +32,11 @@ public final class AggregateRequestLogHandler implements RequestHandler<Dynamodb
 
     public AggregateRequestLogHandler(Wiring wiring) {
         this(new RequestLogAggregator(wiring.requestRollups(),
-                java.util.Optional.of(new HistoryPurges(wiring.requestHistory(), HistoryPurges.PASS_BUDGET)),
-                java.util.Optional.of(new DynamoDbDriftCounts(wiring.dynamoDb(),
+                Optional.of(new HistoryPurges(wiring.requestHistory(), HistoryPurges.PASS_BUDGET)),
+                Optional.of(new DynamoDbDriftCounts(wiring.dynamoDb(),
                         wiring.config().environment().tableName(TableCatalog.REQUEST_ROLLUPS),
                         wiring.config().requestLogRetention(), wiring.clock())),
-                java.util.Optional.of(guardrails(wiring))));
+                Optional.of(guardrails(wiring))));
     }
 
     /** The canaries' judge, on the model registry the functions serve from. */
@@ -50,6 +52,6 @@ public final class AggregateRequestLogHandler implements RequestHandler<Dynamodb
     @Override
     public StreamsEventResponse handleRequest(DynamodbEvent event, Context context) {
         return invocations.run(context,
-                () -> aggregator.aggregate(event.getRecords() == null ? java.util.List.of() : event.getRecords()));
+                () -> aggregator.aggregate(event.getRecords() == null ? List.of() : event.getRecords()));
     }
 }

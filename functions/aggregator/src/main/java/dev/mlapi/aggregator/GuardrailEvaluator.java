@@ -29,6 +29,7 @@ import java.util.OptionalInt;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.ArrayList;
 
 /**
  * Watches the canaries of aliases: after a batch of the request log is rolled up, each alias with
@@ -81,7 +82,7 @@ public final class GuardrailEvaluator {
                 entry.servedVersion().map(v -> v.substring(0, v.lastIndexOf(':'))).ifPresent(models::add);
             }
         }
-        List<Outcome> outcomes = new java.util.ArrayList<>();
+        List<Outcome> outcomes = new ArrayList<>();
         for (String model : models) {
             try {
                 for (ModelAlias alias : catalog.aliases(model)) {

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.Collections;
 
 /**
  * How one function module is deployed: its kind, handler, size with the reason for it, JVM
@@ -133,7 +134,7 @@ public record FunctionSpec(
             throw new IllegalArgumentException(name + ": only an HTTP function has routes to throttle");
         }
         grants = List.copyOf(grants);
-        environment = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(environment));
+        environment = Collections.unmodifiableMap(new LinkedHashMap<>(environment));
     }
 
     /** Starts an HTTP function: it verifies tokens and records every request (the baseline grants). */

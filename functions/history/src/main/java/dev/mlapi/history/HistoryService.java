@@ -19,14 +19,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /** The history's rules: who sees and deletes which entries. Admins: everyone's; users: their own. */
 final class HistoryService implements Primer {
 
     /** The longest request id any caller can be given: a kept X-Request-Id (64) with a suffix, or API Gateway's. */
     static final int MAX_REQUEST_ID = 128;
-    private static final java.util.regex.Pattern REQUEST_ID =
-            java.util.regex.Pattern.compile("[A-Za-z0-9_=+-]{1," + MAX_REQUEST_ID + "}");
+    private static final Pattern REQUEST_ID =
+            Pattern.compile("[A-Za-z0-9_=+-]{1," + MAX_REQUEST_ID + "}");
 
     /** Entries are logged after their handler answers: a default {@code to} a little ahead includes the newest. */
     private static final Duration DEFAULT_TO_AHEAD = Duration.ofMinutes(1);

@@ -10,6 +10,7 @@ import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.Objects;
 
 /** The JSON bodies and query strings of the image and tag routes, read and checked. */
 final class ImageRequests {
@@ -35,7 +36,7 @@ final class ImageRequests {
             throw InvalidInput.field("files", "is required: [{\"name\", \"size\", \"sha256\", \"content_type\"}]");
         }
         List<String> tags = body.tags() == null ? List.of() : body.tags();
-        if (tags.stream().anyMatch(java.util.Objects::isNull)) {
+        if (tags.stream().anyMatch(Objects::isNull)) {
             throw InvalidInput.field("tags", "must not contain null");
         }
         return new PresignBody(body.files(), tags);

@@ -26,6 +26,7 @@ import dev.mlapi.registry.S3ModelRegistry;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * The images function: upload (multipart, or presigned PUTs and a commit for large files), list
@@ -98,7 +99,7 @@ public final class ManageImagesHandler implements HttpFunction {
     /** Batch tagging: 202 with the job, polled at {@code /jobs/{id}}. */
     private ApiResponse classify(ApiRequest request) {
         ImageTaggingJobs.Accepted accepted = tagging.get().submit(request.requirePrincipal(),
-                request.json(com.fasterxml.jackson.databind.JsonNode.class));
+                request.json(JsonNode.class));
         return ApiResponse.json(202, accepted).withHeader("location", accepted.statusUrl());
     }
 

@@ -24,6 +24,9 @@ import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
+import java.time.Duration;
+import java.util.Objects;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 
 /**
  * The image library's three tables, one item mapper each, and every write that touches more than
@@ -79,7 +82,7 @@ public final class DynamoDbImageTables {
     static final String EXPIRES_AT = "expires_at";
     /** The table's TTL attribute (epoch seconds): DynamoDB deletes a reservation a day after it expired. */
     static final String PURGE_AT = TableCatalog.IMAGES.ttlAttribute().orElseThrow();
-    static final java.time.Duration PURGE_AFTER_EXPIRY = java.time.Duration.ofDays(1);
+    static final Duration PURGE_AFTER_EXPIRY = Duration.ofDays(1);
 
     static final String KEY = "key";
     static final String TAG_ID = "tag_id";
@@ -135,7 +138,7 @@ public final class DynamoDbImageTables {
         batchGet(images, ids.stream().distinct().map(id -> Map.of(ID, s(id))).toList()).stream()
                 .filter(item -> !isPending(item))
                 .forEach(item -> found.put(item.get(ID).s(), toImage(item)));
-        return ids.stream().map(found::get).filter(java.util.Objects::nonNull).toList();
+        return ids.stream().map(found::get).filter(Objects::nonNull).toList();
     }
 
     /**
@@ -306,7 +309,7 @@ public final class DynamoDbImageTables {
             dynamoDb.deleteItem(r -> r.tableName(images).key(Map.of(ID, s(uploadId)))
                     .conditionExpression("#l = :pending").expressionAttributeNames(Map.of("#l", LISTING))
                     .expressionAttributeValues(Map.of(":pending", s(PENDING))));
-        } catch (software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException e) {
+        } catch (ConditionalCheckFailedException e) {
             // Already committed or already removed: nothing of the reservation is left either way.
         }
     }
@@ -605,7 +608,7 @@ public final class DynamoDbImageTables {
                         .updateExpression("SET #nk = :nk").conditionExpression("attribute_exists(#k)")
                         .expressionAttributeNames(Map.of("#nk", NAME_KEY, "#k", KEY))
                         .expressionAttributeValues(Map.of(":nk", s(to.key()))));
-            } catch (software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException gone) {
+            } catch (ConditionalCheckFailedException gone) {
                 // that user's item was removed meanwhile
             }
         }

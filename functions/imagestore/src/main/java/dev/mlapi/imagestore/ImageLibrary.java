@@ -25,6 +25,7 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import java.util.Objects;
 
 /**
  * The image library: images (bytes in S3 under {@code images/}, records in DynamoDB), tags and the
@@ -510,7 +511,7 @@ public final class ImageLibrary {
     }
 
     private ImageView view(StoredImage image, Map<String, Tag> tags) {
-        List<String> names = image.tagIds().stream().map(tags::get).filter(java.util.Objects::nonNull)
+        List<String> names = image.tagIds().stream().map(tags::get).filter(Objects::nonNull)
                 .map(Tag::name).sorted(String.CASE_INSENSITIVE_ORDER).toList();
         Instant expires = clock.instant().plus(ImageObjects.URL_LIFETIME);
         return new ImageView(image.id(), image.filename(), image.contentType(), image.bytes(), image.width(),

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Locale;
 
 /**
  * What one user's images may take: the bytes of their stored images
@@ -76,6 +77,6 @@ public record ImageQuota(Optional<Long> maxBytes, Optional<Integer> maxPendingUp
     }
 
     private static String mebibytes(long bytes) {
-        return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024.0));
+        return String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024.0));
     }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Reads the shadow, guardrail and promote_after of {@code PUT /models/{name}/aliases/{alias}}; each
@@ -75,7 +76,7 @@ final class AliasPolicyRequests {
         node.fieldNames().forEachRemaining(name -> {
             if (!known.contains(name)) {
                 errors.add(new FieldError(field + "." + name, "is not a field of " + field + " "
-                        + new java.util.TreeSet<>(known)));
+                        + new TreeSet<>(known)));
             }
         });
         if (!errors.isEmpty()) {

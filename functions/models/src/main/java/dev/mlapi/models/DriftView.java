@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
+import java.util.Arrays;
 
 /**
  * {@code GET /models/{name}/versions/{version}/drift}: how far the inputs a version served in a
@@ -158,8 +159,8 @@ final class DriftView {
     }
 
     static FeatureDrift feature(Feature feature, long[] expected, long[] actual) {
-        long e = java.util.Arrays.stream(expected).sum();
-        long a = java.util.Arrays.stream(actual).sum();
+        long e = Arrays.stream(expected).sum();
+        long a = Arrays.stream(actual).sum();
         if (a == 0 || e == 0) {
             return new FeatureDrift(feature.name(), feature.kind().value(), null, List.of());
         }

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /** The request bodies of the models function, and their decoding from an {@link ApiRequest}. */
 final class ModelRequests {
@@ -209,7 +210,7 @@ final class ModelRequests {
         throw InvalidInput.field(field, "must be a positive integer, as a number or a string");
     }
 
-    private static final java.util.regex.Pattern LOWER_HEX_SHA256 = java.util.regex.Pattern.compile("[0-9a-f]{64}");
+    private static final Pattern LOWER_HEX_SHA256 = Pattern.compile("[0-9a-f]{64}");
 
     static List<FileEntry> declaredFiles(UploadRequest request) {
         if (request.files() == null || request.files().isEmpty()) {

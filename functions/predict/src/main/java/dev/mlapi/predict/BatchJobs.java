@@ -31,6 +31,9 @@ import java.util.regex.Pattern;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
+import java.io.ByteArrayInputStream;
+import java.io.UncheckedIOException;
+import java.util.Optional;
 
 /**
  * {@code POST /predict/batch}: everything is checked before a job exists (the model exists and is
@@ -110,7 +113,7 @@ final class BatchJobs {
         Instant now = clock.instant();
         OptionalInt limit = caller.isAdmin() ? OptionalInt.empty() : OptionalInt.of(settings.maxActiveJobs());
         if (!table.insert(id, caller.username(), JobKind.PREDICT_BATCH, model.asText().trim(), Json.writeString(request),
-                dataset.objectKey(), java.util.Optional.of(dataset.id()), now, now.plus(RETENTION), limit)) {
+                dataset.objectKey(), Optional.of(dataset.id()), now, now.plus(RETENTION), limit)) {
             throw new TooManyRequests("you have " + table.activeJobs(caller.username()) + " of "
                     + settings.maxActiveJobs() + " jobs (training and batch) queued or running; wait for one to finish"
                     + " or cancel one (DELETE /jobs/{id})", Duration.ofSeconds(60));
@@ -153,23 +156,23 @@ final class BatchJobs {
     }
 
     /** The first record of {@code head} if it is whole (ends with a line feed, or {@code head} is the whole file). */
-    static java.util.Optional<List<String>> headerOf(byte[] head, long fileSize) {
-        CsvChunks.Plan firstRow = CsvChunks.plan(new java.io.ByteArrayInputStream(head), Integer.MAX_VALUE, Long.MAX_VALUE);
+    static Optional<List<String>> headerOf(byte[] head, long fileSize) {
+        CsvChunks.Plan firstRow = CsvChunks.plan(new ByteArrayInputStream(head), Integer.MAX_VALUE, Long.MAX_VALUE);
         boolean whole = head.length >= fileSize || firstRow.headerEnd() < head.length
                 || (head.length > 0 && head[head.length - 1] == '\n');
         if (!whole || firstRow.headerEnd() == 0) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         String text = new String(head, 0, (int) firstRow.headerEnd(), StandardCharsets.UTF_8);
         try (CSVParser parser = CSVParser.parse(new StringReader(text), CSVFormat.DEFAULT)) {
             List<CSVRecord> records = parser.getRecords();
             if (records.isEmpty()) {
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
             List<String> names = new ArrayList<>();
             records.get(0).forEach(name -> names.add(name.strip().replace("\uFEFF", "")));
-            return java.util.Optional.of(names);
-        } catch (IOException | java.io.UncheckedIOException e) {
+            return Optional.of(names);
+        } catch (IOException | UncheckedIOException e) {
             throw InvalidInput.field("dataset_id", "the dataset's header row is not valid CSV: " + e.getMessage());
         }
     }

@@ -34,6 +34,7 @@ import org.apache.commons.csv.CSVRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import java.io.ByteArrayInputStream;
 
 /**
  * Batch scoring's work, one task at a time (batch-worker runs it from the queue):
@@ -160,7 +161,7 @@ final class BatchWorker implements TaskMessages.Worker<BatchTask> {
         List<String> inputs = PredictService.inputColumns(manifest);
         byte[] bytes = files.range(job.datasetKey(), task.start(), task.end());
         List<CSVRecord> records;
-        try (CSVParser parser = CSVParser.parse(new InputStreamReader(new java.io.ByteArrayInputStream(bytes),
+        try (CSVParser parser = CSVParser.parse(new InputStreamReader(new ByteArrayInputStream(bytes),
                 StandardCharsets.UTF_8), CSVFormat.DEFAULT)) {
             records = parser.getRecords();
         } catch (IOException | UncheckedIOException e) {

@@ -5,6 +5,7 @@ import dev.mlapi.registry.DriftBaseline;
 import dev.mlapi.registry.DriftBaseline.Feature;
 import dev.mlapi.registry.Manifest;
 import java.util.Optional;
+import java.util.Arrays;
 
 /**
  * Counts a request's rows into the buckets of its model version's drift baseline, from the rows
@@ -39,8 +40,8 @@ final class InputBuckets {
         int width = rows.width();
         int textWidth = rows.textWidth();
         boolean numbers = rows.doubles() != null || rows.floats() != null;
-        if (numericSlots.length > 0 && (!numbers || java.util.Arrays.stream(numericSlots).anyMatch(s -> s >= width))
-                || textSlots.length > 0 && (rows.text() == null || java.util.Arrays.stream(textSlots).anyMatch(s -> s >= textWidth))) {
+        if (numericSlots.length > 0 && (!numbers || Arrays.stream(numericSlots).anyMatch(s -> s >= width))
+                || textSlots.length > 0 && (rows.text() == null || Arrays.stream(textSlots).anyMatch(s -> s >= textWidth))) {
             return Optional.empty();
         }
         int features = baseline.features().size();

@@ -50,7 +50,7 @@ public final class PredictService implements AutoCloseable, Primer {
     private final ModelCache<Loaded> cache;
     private final ModelCatalog catalog;
     private final ModelsToPrime toPrime;
-    private volatile java.util.Optional<ShadowScoring> shadows = java.util.Optional.empty();
+    private volatile Optional<ShadowScoring> shadows = Optional.empty();
 
     PredictService(TabularModels models, ModelCache<Loaded> cache, ModelCatalog catalog, ModelsToPrime toPrime) {
         this.models = models;
@@ -81,7 +81,7 @@ public final class PredictService implements AutoCloseable, Primer {
 
     /** Scores a copy of the requests an alias's stable version serves with its shadow, if it has one. */
     PredictService withShadows(ShadowScoring shadows) {
-        this.shadows = java.util.Optional.of(shadows);
+        this.shadows = Optional.of(shadows);
         return this;
     }
 

@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.Arrays;
 
 /**
  * The raw columns of a model trained on a table with text, blank or date columns, as its manifest
@@ -99,7 +100,7 @@ final class RawColumns implements InstanceDecoder {
         for (int i = 0; i < count && errors.size() < Features.MAX_ERRORS; i++) {
             JsonNode instance = instances.get(i);
             boolean byName;
-            java.util.Arrays.fill(cells, null);
+            Arrays.fill(cells, null);
             if (instance.isArray()) {
                 if (instance.size() != used.size()) {
                     errors.add(new FieldError(at(i), "has " + instance.size() + " values; the model takes " + used.size()

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Scores a copy of each request an alias's stable version served with the alias's shadow version,
@@ -110,7 +111,7 @@ final class ShadowScoring implements AutoCloseable {
 
     /** Waits up to {@code millis} for queued copies: tests and benchmarks read the counts afterwards. */
     boolean drain(long millis) {
-        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        CompletableFuture<Void> done = new CompletableFuture<>();
         try {
             executor.execute(() -> done.complete(null));
             done.get(millis, TimeUnit.MILLISECONDS);

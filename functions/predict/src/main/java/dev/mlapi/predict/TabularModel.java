@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.HashMap;
 
 /**
  * One tabular ONNX model loaded into ONNX Runtime: rows of numbers in, a label with class
@@ -245,7 +246,7 @@ public final class TabularModel implements LoadedModel {
                 throw new Unprocessable("model '" + ref + "' could not process the input: " + e.getMessage(), e);
             }
         }
-        Map<String, OnnxTensor> inputs = new java.util.HashMap<>(4);
+        Map<String, OnnxTensor> inputs = new HashMap<>(4);
         try {
             inputs.put(textInput.get(), OnnxTensor.createTensor(environment, rows.text(),
                     new long[] {rows.count(), rows.textWidth()}));

@@ -11,6 +11,7 @@ import dev.mlapi.registry.ModelRoute;
 import dev.mlapi.registry.ModelRoute.Served;
 import dev.mlapi.registry.RememberedResolutions;
 import java.time.Clock;
+import java.util.Optional;
 
 /**
  * Finds the tabular model a request names in the registry and loads it: 404 for an unknown
@@ -43,7 +44,7 @@ final class TabularModels {
     }
 
     /** The shadow version of the alias {@code ref} names, if it has one (remembered with the route). */
-    java.util.Optional<Manifest> shadow(ModelRef ref) {
+    Optional<Manifest> shadow(ModelRef ref) {
         return route(ref).shadow().filter(m -> m.kind() == ModelKind.TABULAR);
     }
 

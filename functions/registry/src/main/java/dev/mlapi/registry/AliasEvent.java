@@ -2,6 +2,7 @@ package dev.mlapi.registry;
 
 import java.time.Instant;
 import java.util.Map;
+import java.util.Locale;
 
 /**
  * One change of an alias, as {@code GET /models/{name}/aliases/{alias}/events} lists it: a change
@@ -21,11 +22,11 @@ public record AliasEvent(int change, Instant at, Kind kind, Integer fromVersion,
         CHANGE, ROLLBACK, PROMOTE;
 
         public String value() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
 
         public static Kind parse(String value) {
-            return value == null ? CHANGE : valueOf(value.toUpperCase(java.util.Locale.ROOT));
+            return value == null ? CHANGE : valueOf(value.toUpperCase(Locale.ROOT));
         }
     }
 

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Optional;
+import java.util.Locale;
 
 /**
  * Where the requests of one model reference go: always to {@code stable}, or, for an alias with a
@@ -63,7 +64,7 @@ public record ModelRoute(Manifest stable, Optional<Manifest> canary, int weight,
 
             /** The name in answers and the request log ({@code stable}, {@code canary}, {@code shadow}). */
             public String value() {
-                return name().toLowerCase(java.util.Locale.ROOT);
+                return name().toLowerCase(Locale.ROOT);
             }
         }
     }

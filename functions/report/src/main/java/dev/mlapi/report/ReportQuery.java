@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /** Parsing and validation of the report function's query parameters: a bad value is a 400 naming it. */
 final class ReportQuery {
@@ -54,7 +55,7 @@ final class ReportQuery {
         return model;
     }
 
-    private static final java.util.regex.Pattern MODEL_NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+    private static final Pattern MODEL_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
 
     static Sort sort(ApiRequest request) {
         String value = request.query("sort").orElse("-count");

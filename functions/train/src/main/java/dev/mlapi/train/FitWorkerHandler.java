@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.logging.Level;
 
 /**
  * The fit worker: an event function fed by the training tasks queue
@@ -92,7 +93,7 @@ public final class FitWorkerHandler implements RequestHandler<SQSEvent, SQSBatch
 
     private static java.util.logging.Logger quiet(String name) {
         java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
-        logger.setLevel(java.util.logging.Level.WARNING);
+        logger.setLevel(Level.WARNING);
         return logger;
     }
 

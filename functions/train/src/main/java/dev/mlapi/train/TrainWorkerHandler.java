@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.mlapi.core.jobs.JobKind;
+import java.util.logging.Level;
 
 /**
  * The training worker, the planner of a job: an event function fed by the jobs table's stream
@@ -94,7 +96,7 @@ public final class TrainWorkerHandler implements RequestHandler<DynamodbEvent, S
         }
         // Batch scoring and tagging jobs live in the same table; their work runs in batch-worker.
         AttributeValue jobKind = image.get(TrainingTable.JOB_KIND);
-        if (jobKind != null && !dev.mlapi.core.jobs.JobKind.TRAIN.value().equals(jobKind.getS())) {
+        if (jobKind != null && !JobKind.TRAIN.value().equals(jobKind.getS())) {
             return Optional.empty();
         }
         return Optional.of(id.getS());
@@ -102,7 +104,7 @@ public final class TrainWorkerHandler implements RequestHandler<DynamodbEvent, S
 
     private static java.util.logging.Logger quiet(String name) {
         java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
-        logger.setLevel(java.util.logging.Level.WARNING);
+        logger.setLevel(Level.WARNING);
         return logger;
     }
 }

@@ -31,6 +31,7 @@ import software.amazon.awssdk.services.dynamodb.model.Update;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+import java.time.Duration;
 
 /**
  * The training table in DynamoDB: jobs and datasets, one item each ({@link #KIND}), listed newest
@@ -469,7 +470,7 @@ final class TrainingTable {
      * refit started less than {@code staleAfter} ago (a redelivered or re-sent refit task waits
      * for it). Empty when the refit is not this caller's to run.
      */
-    Optional<TrainingJob> claimRefit(String id, Instant now, java.time.Duration staleAfter) {
+    Optional<TrainingJob> claimRefit(String id, Instant now, Duration staleAfter) {
         try {
             var response = call(() -> dynamoDb.updateItem(r -> r.tableName(table).key(key(id))
                     .updateExpression("SET #refit = :now, #heartbeat = :now")

@@ -17,6 +17,8 @@ import org.tribuo.transform.TransformTrainer;
 import org.tribuo.transform.TransformationMap;
 import org.tribuo.classification.Label;
 import org.tribuo.classification.ensemble.FullyWeightedVotingCombiner;
+import java.util.Arrays;
+import org.tribuo.common.sgd.AbstractSGDTrainer;
 
 /**
  * The algorithms a grid may search, the tasks each serves, their parameters under scikit-learn's
@@ -52,7 +54,7 @@ public enum Algorithm {
      * log would hold thousands of them, and a summary of the user's data. Held here so the
      * logger (weakly referenced by java.util.logging) keeps its level.
      */
-    private static final Logger SGD_LOG = quiet(org.tribuo.common.sgd.AbstractSGDTrainer.class.getName());
+    private static final Logger SGD_LOG = quiet(AbstractSGDTrainer.class.getName());
     public static final int MAX_EPOCHS = 1_000;
     /** Epochs of a linear model when the grid does not set {@code max_iter}. */
     public static final int DEFAULT_EPOCHS = 100;
@@ -82,7 +84,7 @@ public enum Algorithm {
         if (regressionTask ? !regression : !classification) {
             String task = regressionTask ? "regression" : "classification";
             throw InvalidInput.field("algorithm", "'" + value() + "' is not a " + task + " algorithm; " + task
-                    + " algorithms: " + java.util.Arrays.stream(values())
+                    + " algorithms: " + Arrays.stream(values())
                             .filter(a -> regressionTask ? a.regression : a.classification).map(Algorithm::value).toList());
         }
         return this;
@@ -99,7 +101,7 @@ public enum Algorithm {
             }
         }
         throw InvalidInput.field("algorithm", "must be one of "
-                + java.util.Arrays.stream(values()).map(Algorithm::value).toList() + ", got '" + text + "'");
+                + Arrays.stream(values()).map(Algorithm::value).toList() + ", got '" + text + "'");
     }
 
     /** Every combination of the grid, in the grid's order (the last parameter varies fastest); checked values. */

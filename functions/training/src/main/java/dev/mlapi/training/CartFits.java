@@ -21,6 +21,7 @@ import org.tribuo.provenance.ModelProvenance;
 import org.tribuo.provenance.SimpleDataSourceProvenance;
 import org.tribuo.provenance.TrainerProvenance;
 import org.tribuo.regression.Regressor;
+import java.util.Arrays;
 
 /**
  * A search plan's rows as {@link Cart} reads them, built once per plan and shared (read-only) by
@@ -80,7 +81,7 @@ final class CartFits<T extends Output<T>> {
             }
         }
         double[] weights = new double[n];
-        java.util.Arrays.fill(weights, 1.0);
+        Arrays.fill(weights, 1.0);
         this.data = new Cart.Data(x, n, classes, y == null ? outputs.size() : 0, y, weights);
         DatasetProvenance empty = new MutableDataset<>(new SimpleDataSourceProvenance("csv", factory), factory)
                 .getProvenance();

@@ -22,6 +22,10 @@ import org.tribuo.common.tree.SplitNode;
 import org.tribuo.common.tree.TreeModel;
 import org.tribuo.provenance.ModelProvenance;
 import org.tribuo.regression.Regressor;
+import com.oracle.labs.mlrg.olcut.util.Pair;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
 
 /**
  * A {@link Cart} tree as a Tribuo {@link TreeModel}: it predicts from its own arrays (column
@@ -54,8 +58,8 @@ final class CartModel<T extends Output<T>> extends TreeModel<T> {
             for (int i = 0; i < order.length; i++) {
                 order[i] = i;
             }
-            java.util.Arrays.sort(order, Comparator.comparing(i -> classes[i].getLabel()));
-            this.byName = java.util.Arrays.stream(order).mapToInt(Integer::intValue).toArray();
+            Arrays.sort(order, Comparator.comparing(i -> classes[i].getLabel()));
+            this.byName = Arrays.stream(order).mapToInt(Integer::intValue).toArray();
         } else {
             this.byName = null;
         }
@@ -160,7 +164,7 @@ final class CartModel<T extends Output<T>> extends TreeModel<T> {
     @SuppressWarnings("unchecked")
     private Node<T> nodes() {
         int count = tree.nodes();
-        List<Node<T>> built = new ArrayList<>(java.util.Collections.nCopies(count, null));
+        List<Node<T>> built = new ArrayList<>(Collections.nCopies(count, null));
         // children have larger ids than their parent: build from the last node back
         for (int n = count - 1; n >= 0; n--) {
             if (tree.feature[n] >= 0) {
@@ -189,18 +193,18 @@ final class CartModel<T extends Output<T>> extends TreeModel<T> {
 
     /** How many splits test each feature, most first (Tribuo's view of a tree's features). */
     @Override
-    public Map<String, List<com.oracle.labs.mlrg.olcut.util.Pair<String, Double>>> getTopFeatures(int n) {
-        Map<String, Double> counts = new java.util.HashMap<>();
+    public Map<String, List<Pair<String, Double>>> getTopFeatures(int n) {
+        Map<String, Double> counts = new HashMap<>();
         for (int f : tree.feature) {
             if (f >= 0) {
                 counts.merge(featureIDMap.get(f).getName(), 1.0, Double::sum);
             }
         }
-        List<com.oracle.labs.mlrg.olcut.util.Pair<String, Double>> top = new ArrayList<>();
+        List<Pair<String, Double>> top = new ArrayList<>();
         counts.entrySet().stream()
                 .sorted(Map.Entry.<String, Double>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
                 .limit(n < 0 ? Long.MAX_VALUE : n)
-                .forEach(e -> top.add(new com.oracle.labs.mlrg.olcut.util.Pair<>(e.getKey(), e.getValue())));
+                .forEach(e -> top.add(new Pair<>(e.getKey(), e.getValue())));
         return Map.of(Model.ALL_OUTPUTS, top);
     }
 

@@ -15,6 +15,7 @@ import org.tribuo.Model;
 import org.tribuo.Prediction;
 import org.tribuo.classification.Label;
 import org.tribuo.regression.Regressor;
+import java.util.HashMap;
 
 /**
  * Runs an exported classifier in ONNX Runtime on every row of its training data and compares it
@@ -84,7 +85,7 @@ public final class ExportVerifier {
         Djl.startEngine();
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
         TableSchema schema = data.schema();
-        Map<String, OnnxTensor> inputs = new java.util.HashMap<>();
+        Map<String, OnnxTensor> inputs = new HashMap<>();
         try (OrtSession session = environment.createSession(onnx, new OrtSession.SessionOptions())) {
             try {
                 if (schema.plain()) {

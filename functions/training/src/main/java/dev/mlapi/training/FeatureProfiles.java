@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Collections;
 
 /**
  * The {@link DriftBaseline} of a training table: each used column's distribution over the rows the
@@ -93,7 +94,7 @@ public final class FeatureProfiles {
             }
         }
         Feature empty = new Feature(name, Kind.NUMERIC, Input.NUMERIC, slot, edges, List.of(),
-                java.util.Collections.nCopies(edges.size() + 2, 0L));
+                Collections.nCopies(edges.size() + 2, 0L));
         long[] counts = new long[empty.buckets()];
         double[] cuts = empty.edgeArray();
         for (double v : values) {
@@ -116,7 +117,7 @@ public final class FeatureProfiles {
                         .thenComparing(Map.Entry.comparingByKey()))
                 .limit(DriftBaseline.TOP_CATEGORIES).map(Map.Entry::getKey).toList();
         Feature empty = new Feature(name, Kind.CATEGORICAL, Input.TEXT, slot, List.of(), top,
-                java.util.Collections.nCopies(top.size() + 2, 0L));
+                Collections.nCopies(top.size() + 2, 0L));
         long[] counts = new long[empty.buckets()];
         for (String v : values) {
             counts[empty.bucketOf(v)]++;

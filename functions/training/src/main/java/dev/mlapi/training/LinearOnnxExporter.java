@@ -19,6 +19,8 @@ import org.tribuo.math.la.DenseMatrix;
 import org.tribuo.regression.Regressor;
 import org.tribuo.transform.TransformerMap;
 import org.tribuo.transform.TransformedModel;
+import org.tribuo.ImmutableOutputInfo;
+import org.tribuo.Output;
 
 /**
  * Writes a standardised Tribuo linear model ({@link Algorithm#LOGISTIC_REGRESSION},
@@ -106,7 +108,7 @@ public final class LinearOnnxExporter {
     }
 
     @SuppressWarnings("unchecked")
-    static <T extends org.tribuo.Output<T>> Folded fold(Model<T> model, List<String> featureNames, List<T> outputs) {
+    static <T extends Output<T>> Folded fold(Model<T> model, List<String> featureNames, List<T> outputs) {
         if (!(model instanceof TransformedModel<T> transformed)
                 || !(transformed.getInnerModel() instanceof AbstractLinearSGDModel<?> linear)) {
             throw new IllegalArgumentException("not a standardised linear model: " + model.getClass().getName());
@@ -118,7 +120,7 @@ public final class LinearOnnxExporter {
         double[][] weights = new double[featureNames.size()][outputs.size()];
         double[] biases = new double[outputs.size()];
         for (int k = 0; k < outputs.size(); k++) {
-            int row = ((org.tribuo.ImmutableOutputInfo<T>) linear.getOutputIDInfo()).getID(outputs.get(k));
+            int row = ((ImmutableOutputInfo<T>) linear.getOutputIDInfo()).getID(outputs.get(k));
             if (row < 0) {
                 throw new IllegalArgumentException("the model has no output " + outputs.get(k));
             }

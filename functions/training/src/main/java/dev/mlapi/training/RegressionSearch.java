@@ -18,6 +18,7 @@ import org.tribuo.regression.rtree.impurity.MeanAbsoluteError;
 import org.tribuo.regression.rtree.impurity.MeanSquaredError;
 import org.tribuo.regression.sgd.linear.LinearSGDTrainer;
 import org.tribuo.regression.sgd.objectives.SquaredLoss;
+import java.util.Collections;
 
 /**
  * {@link GridSearch} for regression: the same grid, folds shuffled with the seed (not stratified),
@@ -172,7 +173,7 @@ public final class RegressionSearch {
         for (int i = 0; i < rows; i++) {
             order.add(i);
         }
-        java.util.Collections.shuffle(order, new Random(seed));
+        Collections.shuffle(order, new Random(seed));
         int[][] result = new int[folds][];
         int start = 0;
         for (int f = 0; f < folds; f++) {

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The score a grid search ranks candidates by, under scikit-learn's {@code scoring} names; higher
@@ -93,7 +95,7 @@ public enum Scoring {
 
     /** The unweighted mean over the classes in the truth of each one's recall (predicted ones absent from the truth do not count). */
     private static double balancedAccuracy(List<String> truth, List<String> predicted) {
-        java.util.Map<String, int[]> byClass = new java.util.TreeMap<>();
+        Map<String, int[]> byClass = new TreeMap<>();
         for (int i = 0; i < truth.size(); i++) {
             int[] counts = byClass.computeIfAbsent(truth.get(i), k -> new int[2]);
             counts[0]++;

@@ -9,6 +9,7 @@ import org.tribuo.Model;
 import org.tribuo.Trainer;
 import org.tribuo.classification.Label;
 import org.tribuo.regression.Regressor;
+import org.tribuo.ensemble.WeightedEnsembleModel;
 
 /**
  * A grid search as independent fits, so that they can run anywhere and in any order: the
@@ -271,7 +272,7 @@ public final class SearchPlan {
         if (cartFits == null) {
             return false;
         }
-        if (model instanceof org.tribuo.ensemble.WeightedEnsembleModel<?> forest) {
+        if (model instanceof WeightedEnsembleModel<?> forest) {
             return forest.getModels().stream().allMatch(CartModel.class::isInstance);
         }
         return model instanceof CartModel<?>;

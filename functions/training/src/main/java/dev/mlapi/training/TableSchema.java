@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.AbstractList;
 
 /**
  * The columns of a training table (the target aside): each one's type, inferred from its cells or
@@ -197,7 +198,7 @@ public final class TableSchema {
      * blanks) as text in {@code text} ({@code null} when every cell is a number, as a plain table's
      * rows are). Read as text, a number cell is its {@link #canonical} form: the same number.
      */
-    static final class NumericRow extends java.util.AbstractList<String> {
+    static final class NumericRow extends AbstractList<String> {
         final double[] values;
         private final String[] text;
 

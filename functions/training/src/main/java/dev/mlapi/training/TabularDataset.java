@@ -19,6 +19,9 @@ import java.util.TreeSet;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
+import java.util.AbstractList;
+import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * A classification table read from CSV: numeric features in column order and a text target.
@@ -59,7 +62,7 @@ public record TabularDataset(List<String> featureNames, String target, double[][
         if (raw != null) {
             return raw.get(i);
         }
-        return java.util.Arrays.stream(rows[i]).mapToObj(Double::toString).toList();
+        return Arrays.stream(rows[i]).mapToObj(Double::toString).toList();
     }
 
     /** The rows at {@code indices}, with their raw cells. */
@@ -459,14 +462,14 @@ public record TabularDataset(List<String> featureNames, String target, double[][
     }
 
     /** A growable list of longs (a row's line, for errors) without a boxed value per row. */
-    static final class LongList extends java.util.AbstractList<Long> {
+    static final class LongList extends AbstractList<Long> {
         private long[] values = new long[1024];
         private int size;
 
         @Override
         public boolean add(Long value) {
             if (size == values.length) {
-                values = java.util.Arrays.copyOf(values, values.length * 2);
+                values = Arrays.copyOf(values, values.length * 2);
             }
             values[size++] = value;
             return true;
@@ -474,7 +477,7 @@ public record TabularDataset(List<String> featureNames, String target, double[][
 
         @Override
         public Long get(int index) {
-            java.util.Objects.checkIndex(index, size);
+            Objects.checkIndex(index, size);
             return values[index];
         }
 

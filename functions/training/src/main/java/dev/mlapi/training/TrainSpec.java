@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
+import dev.mlapi.registry.ModelRef;
 
 /**
  * A training request as {@code POST /train} takes it, checked completely before any job exists:
@@ -189,7 +190,7 @@ public record TrainSpec(String modelName, Algorithm algorithm, String task, Tabu
             });
             String modelName = text(json, "model_name").orElseThrow(() -> InvalidInput.field("model_name",
                     "is required"));
-            dev.mlapi.registry.ModelRef.requireName("model_name", modelName);
+            ModelRef.requireName("model_name", modelName);
             String task = text(json, "task").orElse("classification");
             if (!task.equals("classification") && !task.equals("regression")) {
                 throw InvalidInput.field("task", "must be 'classification' or 'regression', got '" + task + "'");

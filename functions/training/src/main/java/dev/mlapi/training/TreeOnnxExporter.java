@@ -22,6 +22,7 @@ import org.tribuo.common.tree.Node;
 import org.tribuo.common.tree.SplitNode;
 import org.tribuo.common.tree.TreeModel;
 import org.tribuo.ensemble.WeightedEnsembleModel;
+import com.google.protobuf.ByteString;
 
 /**
  * Writes a Tribuo decision tree or random forest (classification) as an {@code ai.onnx.ml}
@@ -74,7 +75,7 @@ public final class TreeOnnxExporter {
                 .addAttribute(strings("classlabels_strings", classes))
                 .addAttribute(AttributeProto.newBuilder().setName("post_transform")
                         .setType(AttributeProto.AttributeType.STRING)
-                        .setS(com.google.protobuf.ByteString.copyFromUtf8("NONE")))
+                        .setS(ByteString.copyFromUtf8("NONE")))
                 .build();
         NodeProto zipMap = NodeProto.newBuilder().setName("zipmap").setOpType("ZipMap").setDomain("ai.onnx.ml")
                 .addInput("scores").addOutput(PROBABILITIES)
@@ -185,7 +186,7 @@ public final class TreeOnnxExporter {
     private static AttributeProto strings(String name, List<String> values) {
         AttributeProto.Builder attribute = AttributeProto.newBuilder().setName(name)
                 .setType(AttributeProto.AttributeType.STRINGS);
-        values.forEach(v -> attribute.addStrings(com.google.protobuf.ByteString.copyFromUtf8(v)));
+        values.forEach(v -> attribute.addStrings(ByteString.copyFromUtf8(v)));
         return attribute.build();
     }
 

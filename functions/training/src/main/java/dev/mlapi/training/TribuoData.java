@@ -8,6 +8,8 @@ import org.tribuo.classification.Label;
 import org.tribuo.classification.LabelFactory;
 import org.tribuo.impl.ArrayExample;
 import org.tribuo.provenance.SimpleDataSourceProvenance;
+import java.util.ArrayList;
+import java.util.stream.IntStream;
 
 /** Rows of a {@link TabularDataset} as Tribuo examples and datasets. */
 final class TribuoData {
@@ -32,8 +34,8 @@ final class TribuoData {
      * its class as {@code classWeight} says over exactly these rows.
      */
     static MutableDataset<Label> dataset(TabularDataset data, int[] indices, ClassWeight classWeight) {
-        int[] rows = indices != null ? indices : java.util.stream.IntStream.range(0, data.size()).toArray();
-        List<String> targets = new java.util.ArrayList<>();
+        int[] rows = indices != null ? indices : IntStream.range(0, data.size()).toArray();
+        List<String> targets = new ArrayList<>();
         for (int i : rows) {
             targets.add(data.targets().get(i));
         }

@@ -29,6 +29,9 @@ import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.nodes.Tag;
 import org.yaml.snakeyaml.representer.Representer;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * Writes {@code template.yaml} for SAM users from the two descriptions of the deployment:
@@ -49,8 +52,8 @@ public final class SamTemplateGenerator {
             # and `sam local start-api --env-vars env.json` against the local server's storage.
             """.formatted(COMMAND);
 
-    private static final java.util.regex.Pattern PLAIN_TAGGED =
-            java.util.regex.Pattern.compile("(!(?:Ref|GetAtt|Sub)) '([A-Za-z0-9$][A-Za-z0-9.:/${}*_-]*)'");
+    private static final Pattern PLAIN_TAGGED =
+            Pattern.compile("(!(?:Ref|GetAtt|Sub)) '([A-Za-z0-9$][A-Za-z0-9.:/${}*_-]*)'");
     private static final int LOG_RETENTION_DAYS = 30;
     private static final int FAILURE_RETENTION_SECONDS = 14 * 24 * 3600;
 
@@ -93,7 +96,7 @@ public final class SamTemplateGenerator {
      * Java runtime puts on the classpath, so {@code sam local} and {@code sam deploy} run that jar.
      */
     public static Map<String, String> makefiles(List<FunctionSpec> catalog) {
-        Map<String, List<FunctionSpec>> byModule = new java.util.TreeMap<>();
+        Map<String, List<FunctionSpec>> byModule = new TreeMap<>();
         catalog.forEach(spec -> byModule.computeIfAbsent(spec.module(), m -> new ArrayList<>()).add(spec));
         Map<String, String> makefiles = new LinkedHashMap<>();
         byModule.forEach((module, specs) -> {
@@ -218,7 +221,7 @@ public final class SamTemplateGenerator {
     }
 
     private static Map<String, Object> httpApi(List<ApiRoute> routes) {
-        Map<String, Object> routeSettings = new java.util.TreeMap<>();
+        Map<String, Object> routeSettings = new TreeMap<>();
         for (ApiRoute route : routes) {
             FunctionCatalog.find(route.function()).flatMap(FunctionSpec::routeThrottle).ifPresent(throttle ->
                     routeSettings.put(route.routeKey(), map("ThrottlingBurstLimit", throttle.burst(),
@@ -245,7 +248,7 @@ public final class SamTemplateGenerator {
     }
 
     /** The catalog's authorizer function, if it has one (at most one). */
-    private static java.util.Optional<FunctionSpec> authorizer() {
+    private static Optional<FunctionSpec> authorizer() {
         List<FunctionSpec> authorizers = FunctionCatalog.ofKind(FunctionSpec.Kind.AUTHORIZER);
         if (authorizers.size() > 1) {
             throw new IllegalStateException("FunctionCatalog declares more than one authorizer: " + authorizers);

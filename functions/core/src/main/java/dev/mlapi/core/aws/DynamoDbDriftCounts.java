@@ -32,6 +32,8 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 import software.amazon.awssdk.services.dynamodb.model.Update;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * {@link DriftCounts} in the table of {@link TableCatalog#REQUEST_ROLLUPS}, beside the rollups:
@@ -58,7 +60,7 @@ public final class DynamoDbDriftCounts implements DriftCounts {
     private static final int MAX_TRANSACTION_ITEMS = DynamoDbRequestRollups.MAX_TRANSACTION_ITEMS;
     private static final String CONDITION_FAILED = "ConditionalCheckFailed";
     private static final String NONE = "None";
-    private static final java.util.regex.Pattern COUNTER = java.util.regex.Pattern.compile("f(\\d{1,3})b(\\d{1,3})");
+    private static final Pattern COUNTER = Pattern.compile("f(\\d{1,3})b(\\d{1,3})");
 
     private final DynamoDbClient dynamoDb;
     private final String table;
@@ -284,7 +286,7 @@ public final class DynamoDbDriftCounts implements DriftCounts {
     private static InputCounts countsOf(String baselineId, Map<String, AttributeValue> item) {
         List<Map<Integer, Long>> features = new ArrayList<>();
         item.forEach((name, value) -> {
-            java.util.regex.Matcher counter = COUNTER.matcher(name);
+            Matcher counter = COUNTER.matcher(name);
             if (counter.matches() && value.n() != null) {
                 int feature = Integer.parseInt(counter.group(1));
                 int bucket = Integer.parseInt(counter.group(2));

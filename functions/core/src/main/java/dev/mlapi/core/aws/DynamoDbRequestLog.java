@@ -21,6 +21,8 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import java.security.SecureRandom;
+import java.util.Base64;
 
 /**
  * {@link RequestLog} on a DynamoDB table keyed by request id, with a {@code by_day} index
@@ -64,7 +66,7 @@ public final class DynamoDbRequestLog implements RequestLog {
     public static final int BATCH_WRITE_LIMIT = 25;
     private static final int BATCH_WRITE_ATTEMPTS = 8;
 
-    private static final java.security.SecureRandom SUFFIXES = new java.security.SecureRandom();
+    private static final SecureRandom SUFFIXES = new SecureRandom();
 
     private final DynamoDbClient dynamoDb;
     private final String table;
@@ -122,7 +124,7 @@ public final class DynamoDbRequestLog implements RequestLog {
     private static String randomSuffix() {
         byte[] bytes = new byte[6];
         SUFFIXES.nextBytes(bytes);
-        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     /**

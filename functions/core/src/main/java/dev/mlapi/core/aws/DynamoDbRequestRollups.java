@@ -44,6 +44,8 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 import software.amazon.awssdk.services.dynamodb.model.Update;
+import java.math.BigDecimal;
+import java.util.Collection;
 
 /**
  * {@link RequestRollups} on the table of {@link TableCatalog#REQUEST_ROLLUPS}. One item per tier,
@@ -219,7 +221,7 @@ public final class DynamoDbRequestRollups implements RequestRollups {
     }
 
     /** The stored bounds of {@code keys}' items, by BatchGetItem (strongly consistent: the next write is conditioned on them). */
-    private Map<RollupKey, Stored> storedBounds(java.util.Collection<RollupKey> keys) {
+    private Map<RollupKey, Stored> storedBounds(Collection<RollupKey> keys) {
         Map<Map<String, AttributeValue>, RollupKey> byItemKey = new HashMap<>();
         keys.forEach(key -> byItemKey.put(key(key), key));
         Map<RollupKey, Stored> stored = new HashMap<>();
@@ -371,7 +373,7 @@ public final class DynamoDbRequestRollups implements RequestRollups {
     }
 
     private static AttributeValue decimal(double value) {
-        return AttributeValue.fromN(java.math.BigDecimal.valueOf(value).toPlainString());
+        return AttributeValue.fromN(BigDecimal.valueOf(value).toPlainString());
     }
 
     private static void add(List<String> adds, Map<String, String> names, Map<String, AttributeValue> values,

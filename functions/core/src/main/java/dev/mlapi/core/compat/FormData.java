@@ -5,6 +5,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.UUID;
+import java.util.Optional;
 
 /** Writes {@code multipart/form-data} bodies, for adapters that pass a form on with a field added. */
 public final class FormData {
@@ -29,7 +30,7 @@ public final class FormData {
     }
 
     public FormData field(String name, String value) {
-        return part(new MultipartPart(name, java.util.Optional.empty(), "text/plain; charset=utf-8",
+        return part(new MultipartPart(name, Optional.empty(), "text/plain; charset=utf-8",
                 value.getBytes(StandardCharsets.UTF_8)));
     }
 

@@ -9,6 +9,8 @@ import dev.mlapi.core.json.Json;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 
 /**
  * One call of a native route from an adapted one: the caller's request with what the adapter
@@ -70,7 +72,7 @@ public final class NativeCall {
         String path = target.path();
         for (var parameter : pathParameters.entrySet()) {
             path = path.replace("{" + parameter.getKey() + "}",
-                    java.net.URLEncoder.encode(parameter.getValue(), java.nio.charset.StandardCharsets.UTF_8)
+                    URLEncoder.encode(parameter.getValue(), StandardCharsets.UTF_8)
                             .replace("+", "%20"));
         }
         return nativeRoute.handle(request.derive(target.routeKey(), path, headers, query, pathParameters, body));

@@ -4,6 +4,7 @@ import dev.mlapi.catalog.QueueSpec;
 import dev.mlapi.catalog.TableSpec;
 import java.util.Map;
 import java.util.Optional;
+import java.util.HashMap;
 
 /**
  * The settings a function was started with, by the names of {@link dev.mlapi.catalog.Env}: each
@@ -73,7 +74,7 @@ public final class Environment {
 
     /** A copy with {@code name} set to {@code value}. */
     public Environment with(String name, String value) {
-        var copy = new java.util.HashMap<>(values);
+        var copy = new HashMap<>(values);
         copy.put(name, value);
         return new Environment(copy);
     }

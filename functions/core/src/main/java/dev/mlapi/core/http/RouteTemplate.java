@@ -4,6 +4,9 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * A route as API Gateway writes it ({@code GET /models/{name}/versions/{version}}), matched
@@ -35,7 +38,7 @@ public record RouteTemplate(String method, String path, String[] segments) {
                     return Optional.empty();
                 }
                 parameters.put(expected.substring(1, expected.length() - 2), String.join("/",
-                        java.util.Arrays.copyOfRange(actual, i, actual.length)));
+                        Arrays.copyOfRange(actual, i, actual.length)));
                 return Optional.of(parameters);
             }
             if (i >= actual.length) {
@@ -72,7 +75,7 @@ public record RouteTemplate(String method, String path, String[] segments) {
 
     private static String decode(String segment) {
         try {
-            return java.net.URLDecoder.decode(segment.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+            return URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
             return segment;
         }

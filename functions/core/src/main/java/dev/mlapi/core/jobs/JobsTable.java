@@ -19,6 +19,8 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
 import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.Update;
+import dev.mlapi.catalog.TableCatalog;
+import java.util.ArrayList;
 
 /**
  * The jobs (training) table as batch jobs use it: job items of a {@link JobKind} other than
@@ -219,7 +221,7 @@ public final class JobsTable {
 
     /** The jobs of {@code kind} among {@code jobs}, each read again: those still queued or running. */
     public List<Job> active(ActiveJobs jobs, JobKind kind) {
-        List<Job> active = new java.util.ArrayList<>();
+        List<Job> active = new ArrayList<>();
         for (Map<String, AttributeValue> item : jobs.of(kind)) {
             find(text(item, ID).orElseThrow()).filter(Job::isActive).ifPresent(active::add);
         }
@@ -228,12 +230,12 @@ public final class JobsTable {
 
     /** The items of every job still queued or running, of every kind: one read of the {@code by_kind} index, to its end. */
     public ActiveJobs activeJobs() {
-        List<Map<String, AttributeValue>> items = new java.util.ArrayList<>();
+        List<Map<String, AttributeValue>> items = new ArrayList<>();
         Map<String, AttributeValue> start = null;
         do {
             Map<String, AttributeValue> from = start;
             var response = call(() -> dynamoDb.query(r -> {
-                r.tableName(table).indexName(dev.mlapi.catalog.TableCatalog.TRAINING_BY_KIND)
+                r.tableName(table).indexName(TableCatalog.TRAINING_BY_KIND)
                         .keyConditionExpression("#kind = :job")
                         .filterExpression("#status IN (:queued, :running)")
                         .expressionAttributeNames(Map.of("#kind", KIND, "#status", STATUS))

@@ -28,6 +28,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.stream.Collectors;
+import java.util.Collection;
 
 /**
  * The project's one JSON mapper: snake_case, ISO-8601 timestamps, strict about types and depth.
@@ -178,7 +179,7 @@ public final class Json {
         if (type == Boolean.class || type == boolean.class) {
             return "boolean";
         }
-        if (type.isArray() || java.util.Collection.class.isAssignableFrom(type)) {
+        if (type.isArray() || Collection.class.isAssignableFrom(type)) {
             return "array";
         }
         return "object";

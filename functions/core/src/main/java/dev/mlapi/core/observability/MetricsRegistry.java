@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /**
  * The same measurements as the EMF records, kept in this process and rendered in Prometheus'
@@ -99,7 +100,7 @@ public final class MetricsRegistry implements MetricsSink {
             this.labelNames = labelNames;
         }
 
-        S series(String[] labelValues, java.util.function.Supplier<S> create) {
+        S series(String[] labelValues, Supplier<S> create) {
             return series.computeIfAbsent(List.of(labelValues), key -> create.get());
         }
 

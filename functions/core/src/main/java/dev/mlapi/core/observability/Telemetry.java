@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.lambda.powertools.common.internal.LambdaConstants;
 import software.amazon.lambda.powertools.common.internal.LambdaHandlerProcessor;
+import java.util.function.Consumer;
 
 /**
  * The process's metrics: what the request pipeline and the services measure goes to CloudWatch
@@ -131,7 +132,7 @@ public final class Telemetry {
     }
 
     /** Metrics are never worth failing a request for: a broken sink is logged and skipped. */
-    private static void forEachSink(java.util.function.Consumer<MetricsSink> action) {
+    private static void forEachSink(Consumer<MetricsSink> action) {
         for (MetricsSink sink : sinks) {
             try {
                 action.accept(sink);

@@ -1,6 +1,7 @@
 package dev.mlapi.core.requestlog;
 
 import dev.mlapi.core.error.ApiException.InvalidInput;
+import java.util.Locale;
 
 /**
  * A filter on the HTTP status of logged requests: one code ({@code 404}) or a class ({@code 4xx}).
@@ -12,7 +13,7 @@ public record StatusFilter(int low, int high) {
 
     /** Parses {@code 404} or {@code 4xx}; anything else is a 400 naming {@code field}. */
     public static StatusFilter parse(String field, String value) {
-        String text = value.trim().toLowerCase(java.util.Locale.ROOT);
+        String text = value.trim().toLowerCase(Locale.ROOT);
         if (text.matches("[1-5]xx")) {
             int hundred = (text.charAt(0) - '0') * 100;
             return new StatusFilter(hundred, hundred + 99);

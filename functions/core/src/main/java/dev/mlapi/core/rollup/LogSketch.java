@@ -2,6 +2,7 @@ package dev.mlapi.core.rollup;
 
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.Collections;
 
 /**
  * A mergeable quantile sketch over positive values: counts in logarithmic buckets
@@ -58,7 +59,7 @@ public final class LogSketch {
     }
 
     public Map<Integer, Long> buckets() {
-        return java.util.Collections.unmodifiableMap(counts);
+        return Collections.unmodifiableMap(counts);
     }
 
     /**

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.Collections;
 
 /**
  * Consecutive log entries merged into one write: what they add to each rollup they touch, summed
@@ -21,7 +22,7 @@ public record RollupChunk(List<RequestLogEntry> entries, Map<RollupKey, Rollup> 
 
     public RollupChunk {
         entries = List.copyOf(entries);
-        deltas = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(deltas));
+        deltas = Collections.unmodifiableMap(new LinkedHashMap<>(deltas));
     }
 
     /** The chunk of {@code entries} as one write, however many writes that takes. */

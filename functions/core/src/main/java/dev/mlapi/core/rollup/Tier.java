@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.Locale;
 
 /**
  * How finely rollups are kept: per minute for the last 48 hours, per hour for 90 days, per day for
@@ -70,6 +71,6 @@ public enum Tier {
 
     /** The name used in keys and in the API ({@code minute}, {@code hour}, {@code day}). */
     public String apiName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

@@ -7,6 +7,7 @@ import org.crac.Core;
 import org.crac.Resource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.ArrayList;
 
 /**
  * Warms a function before its first request, for SnapStart and provisioned concurrency: {@link #atInit}
@@ -66,7 +67,7 @@ public final class Priming implements Resource {
             LOG.debug("{} init: no priming", initializationType == null ? "unknown" : initializationType);
             return;
         }
-        List<Primer> all = new java.util.ArrayList<>();
+        List<Primer> all = new ArrayList<>();
         all.add(ClassPriming.fromClasspath());
         all.addAll(List.of(primers));
         Priming priming = new Priming(List.copyOf(all));
