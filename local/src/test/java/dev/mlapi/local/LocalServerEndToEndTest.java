@@ -366,7 +366,7 @@ class LocalServerEndToEndTest {
         });
         assertThat(printed.value().statusCode()).isEqualTo(200);
         String line = printed.lines().stream().filter(l -> l.contains("GET /health 200")).findFirst().orElseThrow();
-        assertThat(line).doesNotStartWith("{").contains("INFO", "[health]", "ApiPipeline");
+        assertThat(line).doesNotStartWith("{").contains("INFO", "[health]", "RequestRecorder");
     }
 
     @Test
