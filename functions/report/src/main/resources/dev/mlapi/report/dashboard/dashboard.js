@@ -333,7 +333,7 @@
       Object.assign(box.dataset, { from: drift.from, to: drift.to, served: drift.served_count });
       box.append(el("p", { class: "note" }, drift.served_count + " rows served from " + when(drift.from) + " to " + when(drift.to)
           + " (counted per hour)" + (drift.served_count ? "" : ": no PSI without served rows")),
-          el("table", {}, el("thead", {}, el("tr", {}, ["Feature", "Kind", "PSI", "Largest shift"].map((h) => el("th", {}, h)))),
+          el("table", {}, el("thead", {}, el("tr", {}, ["Feature", "Kind", "PSI", "Largest shift"].map((h) => el("th", h === "PSI" ? { class: "num" } : {}, h)))),
               el("tbody", {}, (drift.features || []).slice(0, 10).map((f) => el("tr", {
                 "data-feature": f.name, class: f.psi >= 0.25 ? "drift-major" : f.psi >= 0.1 ? "drift-moderate" : null },
               el("td", {}, f.name), el("td", {}, f.kind), cell(typeof f.psi === "number" ? f.psi.toFixed(3) : "–", f.psi),
