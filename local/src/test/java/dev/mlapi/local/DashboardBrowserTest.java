@@ -611,7 +611,7 @@ class DashboardBrowserTest {
                 instant);
     }
 
-    /** The page as the browser draws it, into target/ for a look (CI keeps it with the reports). */
+    /** The page as the browser draws it, into the module's target/ for a person to look at (nothing asserts on it). */
     static void screenshot(String name) throws IOException {
         Path file = Path.of("target", name);
         Files.createDirectories(file.getParent());
