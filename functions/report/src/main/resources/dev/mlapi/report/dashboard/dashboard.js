@@ -1,7 +1,8 @@
 // The dashboard's logic: sign in through POST /auth/login, then draw /stats and /report for a range
 // (the overview), or a model's versions, aliases and drift (#model=<name>), with the token. Every URL
 // is relative, so the page works under any host, port or API stage. Times are shown in the
-// browser's time zone; the API is asked for UTC windows whose ends fall on whole minutes.
+// browser's time zone; the API is asked for UTC windows whose ends fall on whole minutes (drift:
+// whole hours, as served inputs are counted per hour).
 (() => {
   "use strict";
   const $ = (id) => document.getElementById(id);
@@ -94,6 +95,11 @@
 
   function windowQuery(w) {
     return "from=" + encodeURIComponent(iso(w.from)) + "&to=" + encodeURIComponent(iso(w.to));
+  }
+
+  /** Served inputs are counted per hour: the whole hours that hold the range (the API stops at the end of the current hour). */
+  function hours(w) {
+    return { from: Math.floor(w.from / HOUR) * HOUR, to: Math.ceil(w.to / HOUR) * HOUR };
   }
 
   function current() {
@@ -260,10 +266,11 @@
 
   function eventItem(event) {
     const figures = event.figures && Object.keys(event.figures).length ? " (" + settings(event.figures) + ")" : "";
-    return el("li", { "data-kind": event.kind },
+    const from = event.from_version === undefined || event.from_version === null || event.from_version === event.to_version
+      ? "" : " v" + event.from_version + " →";
+    return el("li", { "data-kind": event.kind, "data-from": event.from_version, "data-to": event.to_version },
         el("time", { datetime: event.at }, when(event.at)), " ", el("strong", {}, event.kind),
-        (event.from_version === undefined || event.from_version === null ? "" : " v" + event.from_version + " →")
-        + " v" + event.to_version, event.reason ? ": " + event.reason : "", figures);
+        from + " v" + event.to_version, event.reason ? ": " + event.reason : "", figures);
   }
 
   async function aliasCard(name, alias) {
@@ -279,19 +286,23 @@
     }
     const roles = [[detail.version, alias]];
     const split = detail.split || { stable: 100 };
-    const state = el("p", { class: "state" }, "v" + detail.version + " serves " + split.stable + " %");
+    const state = el("p", { class: "state", "data-version": detail.version }, "v" + detail.version + " serves " + split.stable + " %");
     if (detail.canary) {
       roles.push([detail.canary.version, alias + " canary"]);
+      Object.assign(state.dataset, { canary: detail.canary.version, weight: detail.canary.weight });
       state.append("; canary v" + detail.canary.version + " serves " + detail.canary.weight + " % since " + when(detail.canary.since));
     }
     card.append(state, el("p", { class: "changed" }, "Set " + when(detail.updated_at) + " by " + detail.updated_by
-        + (detail.previous_version ? ", was v" + detail.previous_version : "")));
+        + (detail.previous_version && detail.previous_version !== detail.version ? ", was v" + detail.previous_version : "")));
     if (detail.shadow) {
-      const agreement = detail.shadow.agreement || {};
+      // The shadow scores a copy of what the stable version served after the answer: its agreement, never a wait.
+      const agreement = detail.shadow.agreement || { requests: 0, agreed: 0, rate: 0 };
       roles.push([detail.shadow.version, alias + " shadow"]);
-      card.append(el("p", { class: "shadow" }, "Shadow v" + detail.shadow.version + " since " + when(detail.shadow.since)
-          + ": agreed on " + (agreement.agreed || 0) + " of " + (agreement.requests || 0) + " requests ("
-          + percent(agreement.rate) + ")"));
+      card.append(el("p", { class: "shadow", "data-version": detail.shadow.version, "data-requests": agreement.requests,
+        "data-agreed": agreement.agreed, "data-rate": agreement.rate },
+      "Shadow v" + detail.shadow.version + " since " + when(detail.shadow.since) + ": "
+          + (agreement.requests ? "agreed with v" + detail.version + " on " + agreement.agreed + " of " + agreement.requests
+            + " requests (" + percent(agreement.rate) + ")" : "no copies scored yet")));
     }
     if (detail.guardrail) {
       card.append(el("p", { class: "guardrail" }, "Guardrail: " + settings(detail.guardrail)));
@@ -317,10 +328,12 @@
   async function driftOf(name, version, w) {
     const box = el("div", { class: "drift", "data-version": version }, el("h4", {}, "v" + version));
     try {
-      const drift = await call("models/" + encodeURIComponent(name) + "/versions/" + version + "/drift?" + windowQuery(w));
-      const shift = (s) => (s.expected <= 1 && s.actual <= 1 ? percent(s.expected) + " → " + percent(s.actual) : s.expected + " → " + s.actual);
-      box.append(el("p", { class: "note" }, drift.served_count + " inputs served from " + when(drift.from) + " to " + when(drift.to)),
-          el("table", {}, el("thead", {}, el("tr", {}, ["Feature", "Kind", "PSI", "Largest shift"].map((h) => el("th", {}, h)))),
+      const drift = await call("models/" + encodeURIComponent(name) + "/versions/" + version + "/drift?" + windowQuery(hours(w)));
+      const shift = (s) => percent(s.expected) + " → " + percent(s.actual);
+      Object.assign(box.dataset, { from: drift.from, to: drift.to, served: drift.served_count });
+      box.append(el("p", { class: "note" }, drift.served_count + " rows served from " + when(drift.from) + " to " + when(drift.to)
+          + " (counted per hour)" + (drift.served_count ? "" : ": no PSI without served rows")),
+          el("table", {}, el("thead", {}, el("tr", {}, ["Feature", "Kind", "PSI", "Largest shift"].map((h) => el("th", h === "PSI" ? { class: "num" } : {}, h)))),
               el("tbody", {}, (drift.features || []).slice(0, 10).map((f) => el("tr", {
                 "data-feature": f.name, class: f.psi >= 0.25 ? "drift-major" : f.psi >= 0.1 ? "drift-moderate" : null },
               el("td", {}, f.name), el("td", {}, f.kind), cell(typeof f.psi === "number" ? f.psi.toFixed(3) : "–", f.psi),
