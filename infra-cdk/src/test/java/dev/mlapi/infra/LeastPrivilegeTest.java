@@ -152,8 +152,18 @@ class LeastPrivilegeTest {
             assertThat(aggregator.get(table(view, Env.REQUEST_LOG_TABLE)))
                     .containsExactly("dynamodb:DeleteItem", "dynamodb:UpdateItem");
             assertThat(aggregator.get(table(view, Env.REQUEST_ROLLUPS_TABLE)))
-                    .containsExactly("dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem");
+                    .containsExactly("dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem");
             assertThat(actions(aggregator)).doesNotContain("dynamodb:Scan");
+        }
+    }
+
+    @Test
+    void classifyAndPredict_countTheirShadowsAgreementsInTheRollups_andReadNothingThere() {
+        for (DeploymentView view : VIEWS) {
+            for (String function : List.of("classify", "predict")) {
+                assertThat(grants(view, view.functions().get(function)).get(table(view, Env.REQUEST_ROLLUPS_TABLE)))
+                        .as(function).containsExactly("dynamodb:UpdateItem");
+            }
         }
     }
 
