@@ -64,15 +64,16 @@ class ClassifyShadowTest {
     static void start() {
         shared = SharedFolder.find().orElse(null);
         stack = TestStack.start();
-        if (shared == null) {
-            return;
-        }
         S3ModelRegistry registry = S3ModelRegistry.create(RegistrySettings.from(stack.config()), Clock.systemUTC());
-        Manifest mobileNet = TestModels.register(registry, TestModels.mobileNet(shared, "photos", 1), false);
-        Manifest squeezeNet = TestModels.register(registry, TestModels.squeezeNet(shared, "photos", 2), false);
-        for (String alias : List.of("production", "slow")) {
-            registry.setAlias("photos", alias, new AliasTarget(mobileNet.version(), Optional.empty(),
-                    OptionalInt.of(squeezeNet.version()), Optional.empty(), Optional.empty()), "tests");
+        Manifest tiny = TestModels.register(registry, TestModels.tiny("twins", 1), true);
+        Manifest twin = TestModels.register(registry, TestModels.tiny("twins", 2), true);
+        setShadow(registry, "twins", "production", tiny, twin);
+        if (shared != null) {
+            Manifest mobileNet = TestModels.register(registry, TestModels.mobileNet(shared, "photos", 1), false);
+            Manifest squeezeNet = TestModels.register(registry, TestModels.squeezeNet(shared, "photos", 2), false);
+            for (String alias : List.of("production", "slow")) {
+                setShadow(registry, "photos", alias, mobileNet, squeezeNet);
+            }
         }
         String rollups = stack.config().environment().tableName(TableCatalog.REQUEST_ROLLUPS);
         Wiring wiring = stack.wiring().withAfterResponse(afterResponse)
@@ -88,6 +89,11 @@ class ClassifyShadowTest {
         handler = new ClassifyImageHandler(wiring, service);
         agreements = new DynamoDbShadowAgreements(stack.wiring().dynamoDb(), rollups);
         token = stack.signedIn("carol", Role.USER).token();
+    }
+
+    static void setShadow(S3ModelRegistry registry, String name, String alias, Manifest stable, Manifest shadow) {
+        registry.setAlias(name, alias, new AliasTarget(stable.version(), Optional.empty(),
+                OptionalInt.of(shadow.version()), Optional.empty(), Optional.empty()), "tests");
     }
 
     @AfterAll
@@ -117,6 +123,23 @@ class ClassifyShadowTest {
         assertThat(agreement.requests()).isEqualTo(PHOTOS.size());
         assertThat(agreement.agreed()).isEqualTo(agreed);
         assertThat(agreement.rate()).isBetween(0.0, 1.0).isEqualTo((double) agreed / PHOTOS.size());
+    }
+
+    /** The same graph and preprocessing: the shadow scores the stable version's tensor, and always agrees. */
+    @Test
+    void classify_whenTheShadowPreprocessesAlike_scoresTheSameTensor_andAgrees() {
+        for (int i = 0; i < 2; i++) {
+            String id = "shadow-twin-" + i;
+            APIGatewayV2HTTPEvent event = withJson(withBearer(load("classify-image-base64.json"), token), Map.of(
+                    "image_base64", Base64.getEncoder().encodeToString(TestImages.png(java.awt.Color.RED, 64, 48)),
+                    "model", "twins@production"));
+            assertThat(invoke(handler, event, new LocalContext(id, "classify", Long.MAX_VALUE)).getStatusCode())
+                    .isEqualTo(200);
+            assertThat(afterResponse.awaitSettled(id, Duration.ofSeconds(30))).isTrue();
+        }
+
+        assertThat(agreements.read("twins@production", 2, Instant.now().minus(Duration.ofHours(1)),
+                Instant.now().plus(Duration.ofMinutes(1)))).isEqualTo(new Agreement(2, 2));
     }
 
     @Test
