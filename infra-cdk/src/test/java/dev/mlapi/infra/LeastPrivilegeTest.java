@@ -160,6 +160,16 @@ class LeastPrivilegeTest {
     }
 
     @Test
+    void classifyAndPredict_countTheirShadowsAgreementsInTheRollups_andReadNothingThere() {
+        for (DeploymentView view : VIEWS) {
+            for (String function : List.of("classify", "predict")) {
+                assertThat(grants(view, view.functions().get(function)).get(table(view, Env.REQUEST_ROLLUPS_TABLE)))
+                        .as(function).containsExactly("dynamodb:UpdateItem");
+            }
+        }
+    }
+
+    @Test
     void onlyLogin_writesUsersOrTokensOrReadsTheAdminPassword() {
         for (DeploymentView view : VIEWS) {
             String adminSecret = Cfn.singleReference(view.functions().get("login").environment()

@@ -81,6 +81,8 @@ public final class FunctionCatalog {
             .optGrant(IMAGES_TABLE, "dynamodb:GetItem", "dynamodb:UpdateItem")
             .optGrant(TAGS_TABLE, "dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
             .optGrant(IMAGE_TAGS_TABLE, "dynamodb:PutItem")
+            // An alias's shadow: its agreement with the stable answer, counted per minute after the answer.
+            .optGrant(REQUEST_ROLLUPS_TABLE, "dynamodb:UpdateItem")
             .optEnv(Env.DJL_OFFLINE, new Literal("true"))
             .optEnv(Env.DEFAULT_IMAGE_MODEL, new Parameter(StackParameter.DEFAULT_IMAGE_MODEL))
             .build();

@@ -3,12 +3,15 @@ package dev.mlapi.classify;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.Wiring;
+import dev.mlapi.core.aws.DynamoDbShadowAgreements;
 import dev.mlapi.core.http.Access;
 import dev.mlapi.core.http.ApiPipeline;
 import dev.mlapi.core.http.HttpFunction;
 import dev.mlapi.core.http.ApiRequest;
 import dev.mlapi.core.http.ApiResponse;
+import dev.mlapi.core.rollup.ShadowCopies;
 import dev.mlapi.core.runtime.Priming;
 import dev.mlapi.core.util.Lazy;
 import dev.mlapi.imagestore.ImageLibrary;
@@ -38,7 +41,8 @@ public final class ClassifyImageHandler implements HttpFunction {
 
     public ClassifyImageHandler(Wiring wiring) {
         this(wiring, ClassifyService.create(ClassifySettings.from(wiring.config().environment()),
-                S3ModelRegistry.create(RegistrySettings.from(wiring.config()), wiring.clock()), wiring.clock()));
+                S3ModelRegistry.create(RegistrySettings.from(wiring.config()), wiring.clock()), wiring.clock())
+                .withShadows(shadowCopies(wiring)));
     }
 
     ClassifyImageHandler(Wiring wiring, ClassifyService service) {
@@ -48,6 +52,12 @@ public final class ClassifyImageHandler implements HttpFunction {
                 .route("POST /classify", Access.USER_OVERLAPPED, this::classify)
                 .route("POST /images/{id}/classify", Access.USER, this::suggestTags)
                 .build();
+    }
+
+    /** An alias's shadow: its agreements with the stable answer, counted per minute in the rollups table. */
+    static ShadowCopies shadowCopies(Wiring wiring) {
+        return new ShadowCopies(new DynamoDbShadowAgreements(wiring.dynamoDb(),
+                wiring.config().environment().tableName(TableCatalog.REQUEST_ROLLUPS)), wiring.clock());
     }
 
     @Override
@@ -61,7 +71,8 @@ public final class ClassifyImageHandler implements HttpFunction {
     }
 
     private ApiResponse classify(ApiRequest request) {
-        return ApiResponse.ok(service.classify(ClassifyRequest.from(request), request.logFields(), request.requestId()));
+        return ApiResponse.ok(service.classify(ClassifyRequest.from(request), request.logFields(), request.requestId(),
+                request::afterAnswer));
     }
 
     private ApiResponse suggestTags(ApiRequest request) {

@@ -17,6 +17,8 @@ import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.error.ApiException.InvalidInput;
 import dev.mlapi.core.error.ApiException.Unprocessable;
 import dev.mlapi.core.observability.Telemetry;
+import dev.mlapi.core.rollup.ShadowCopies;
+import dev.mlapi.core.runtime.AfterAnswer;
 import dev.mlapi.core.runtime.Primer;
 import dev.mlapi.core.requestlog.RequestLogFields;
 import dev.mlapi.inference.Djl;
@@ -52,6 +54,7 @@ public final class ClassifyService implements AutoCloseable, Primer {
     private final ModelCache<OnnxImageClassifier> cache;
     private final ImageDecoder decoder;
     private final SafeUrlFetcher fetcher;
+    private volatile Optional<ShadowCopies> shadows = Optional.empty();
 
     ClassifyService(ImageModels models, ModelCache<OnnxImageClassifier> cache, ImageDecoder decoder,
             SafeUrlFetcher fetcher) {
@@ -72,6 +75,12 @@ public final class ClassifyService implements AutoCloseable, Primer {
                 new ModelCache<>(settings.modelCacheMaxBytes()), ImageDecoder.withDefaultLimits(), fetcher);
     }
 
+    /** Scores a copy of the images an alias's stable version classifies with its shadow, if it has one. */
+    ClassifyService withShadows(ShadowCopies shadows) {
+        this.shadows = Optional.of(shadows);
+        return this;
+    }
+
     /**
      * Classifies the request's image as {@link #classify(ClassifyRequest, RequestLogFields, String)}
      * does, under a new request id (an alias's canary is chosen at random by its weight).
@@ -86,6 +95,16 @@ public final class ClassifyService implements AutoCloseable, Primer {
      * {@code requestId} falls on, so a retry under the same id gets the same version.
      */
     public ClassifyResult classify(ClassifyRequest request, RequestLogFields log, String requestId) {
+        return classify(request, log, requestId, AfterAnswer.NONE);
+    }
+
+    /**
+     * As {@link #classify(ClassifyRequest, RequestLogFields, String)}; when the stable version of an
+     * alias with a shadow served, the shadow's classification of the same image is left for after
+     * the answer through {@code later} ({@code ApiRequest::afterAnswer}), and agrees when its top
+     * label is the stable one's.
+     */
+    public ClassifyResult classify(ClassifyRequest request, RequestLogFields log, String requestId, AfterAnswer later) {
         long started = System.nanoTime();
         if (request.image() instanceof Url url) {
             log.imageUrl(HistoryUrl.of(url.url()));
@@ -95,9 +114,13 @@ public final class ClassifyService implements AutoCloseable, Primer {
         log.served(manifest.ref(), served.role().value());
         DecodedImage image = decode(request.image());
         log.imageSize(image.width(), image.height());
-        List<Prediction> predictions = predict(manifest, image, request.topK());
+        ImageTensor tensor = ImagePreprocessor.toTensor(image.pixels(), manifest.preprocessing().orElseThrow());
+        List<Prediction> predictions = predict(manifest, tensor, request.topK());
         Prediction best = predictions.get(0);
         log.result(best.label());
+        if (served.role() == Served.Role.STABLE) {
+            scoreShadow(request.model(), later, manifest, image, tensor, best.label());
+        }
         double seconds = (System.nanoTime() - started) / 1e9;
         return new ClassifyResult(best.label(), best.probability(), predictions,
                 new ModelInfo(manifest.name(), manifest.version(), served.role().value()),
@@ -139,8 +162,34 @@ public final class ClassifyService implements AutoCloseable, Primer {
         cache.close();
     }
 
+    /**
+     * Leaves for after the answer the shadow's top label for the same image, if the alias has a
+     * shadow: on the stable version's tensor when both preprocess alike, else preprocessed again.
+     */
+    private void scoreShadow(Optional<String> requested, AfterAnswer later, Manifest stable, DecodedImage image,
+            ImageTensor tensor, String label) {
+        if (shadows.isEmpty()) {
+            return;
+        }
+        models.shadow(requested).ifPresent(shadow -> {
+            // Only what the copy needs stays in memory until it is scored: the tensor or the pixels.
+            ImageTensor same = shadow.preprocessing().equals(stable.preprocessing()) ? tensor : null;
+            DecodedImage again = same == null ? image : null;
+            shadows.get().offer(later, models.ref(requested).toString(), shadow.ref(), shadow.version(), () -> {
+                Manifest checked = ImageModels.checked(shadow);
+                ImageTensor input = same != null ? same
+                        : ImagePreprocessor.toTensor(again.pixels(), checked.preprocessing().orElseThrow());
+                return label.equals(predict(checked, input, 1).get(0).label());
+            });
+        });
+    }
+
     private List<Prediction> predict(Manifest manifest, DecodedImage image, int topK) {
-        ImageTensor tensor = ImagePreprocessor.toTensor(image.pixels(), manifest.preprocessing().orElseThrow());
+        return predict(manifest, ImagePreprocessor.toTensor(image.pixels(), manifest.preprocessing().orElseThrow()),
+                topK);
+    }
+
+    private List<Prediction> predict(Manifest manifest, ImageTensor tensor, int topK) {
         float[] probabilities;
         try (var lease = cache.acquire(ImageModels.cacheKey(manifest),
                 () -> Telemetry.timeModelLoad(manifest.ref(), () -> models.load(manifest)))) {

@@ -59,8 +59,21 @@ final class ImageModels {
         return served;
     }
 
+    /**
+     * The shadow version of the alias {@code requested} (or the default model) names, if it has one
+     * of kind {@code image_classifier} (remembered with the route; checked when it scores, not here).
+     */
+    Optional<Manifest> shadow(Optional<String> requested) {
+        return route(requested).shadow().filter(m -> m.kind() == ModelKind.IMAGE_CLASSIFIER);
+    }
+
+    /** The reference {@code requested} names, or the default model's. */
+    ModelRef ref(Optional<String> requested) {
+        return requested.map(text -> ModelRef.parse("model", text.trim())).orElse(defaultModel);
+    }
+
     private ModelRoute route(Optional<String> requested) {
-        ModelRef ref = requested.map(text -> ModelRef.parse("model", text.trim())).orElse(defaultModel);
+        ModelRef ref = ref(requested);
         try {
             return registry.route(ref);
         } catch (NotFound e) {
@@ -73,7 +86,8 @@ final class ImageModels {
         }
     }
 
-    private static Manifest checked(Manifest manifest) {
+    /** {@code manifest} if classify can serve it: 400 for another kind, 422 for missing or invalid preprocessing. */
+    static Manifest checked(Manifest manifest) {
         if (manifest.kind() != ModelKind.IMAGE_CLASSIFIER) {
             throw InvalidInput.field("model", "'" + manifest.ref() + "' is a " + manifest.kind().value()
                     + " model; classify needs an image_classifier");

@@ -67,6 +67,7 @@ public final class PredictHandler implements HttpFunction {
     }
 
     private ApiResponse predict(ApiRequest request) {
-        return ApiResponse.ok(service.predict(PredictRequest.from(request), request.logFields(), request.requestId()));
+        return ApiResponse.ok(service.predict(PredictRequest.from(request), request.logFields(), request.requestId(),
+                request::afterAnswer));
     }
 }

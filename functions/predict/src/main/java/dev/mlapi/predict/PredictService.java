@@ -10,6 +10,7 @@ import dev.mlapi.core.error.ApiException.NotFound;
 import dev.mlapi.core.json.Json;
 import dev.mlapi.core.observability.Telemetry;
 import dev.mlapi.core.requestlog.RequestLogFields;
+import dev.mlapi.core.runtime.AfterAnswer;
 import dev.mlapi.core.runtime.Primer;
 import dev.mlapi.inference.Djl;
 import dev.mlapi.inference.LoadedModel;
@@ -96,6 +97,15 @@ public final class PredictService implements AutoCloseable, Primer {
      * version, its role and the first answer to the request's history entry.
      */
     public PredictResult predict(PredictRequest request, RequestLogFields log, String requestId) {
+        return predict(request, log, requestId, AfterAnswer.NONE);
+    }
+
+    /**
+     * As {@link #predict(PredictRequest, RequestLogFields, String)}; when the stable version of an
+     * alias with a shadow served, the shadow's scoring of a copy is left for after the answer through
+     * {@code later} ({@code ApiRequest::afterAnswer}).
+     */
+    public PredictResult predict(PredictRequest request, RequestLogFields log, String requestId, AfterAnswer later) {
         long started = System.nanoTime();
         Served served = models.serve(request.model(), requestId);
         Manifest manifest = served.manifest();
@@ -103,8 +113,8 @@ public final class PredictService implements AutoCloseable, Primer {
         List<TabularModel.Output> outputs = score(manifest, request.instances(), log);
         PredictResult result = result(manifest, outputs, started, served.role());
         if (served.role() == Served.Role.STABLE && shadows.isPresent()) {
-            models.shadow(request.model()).ifPresent(shadow -> shadows.get().submit(request.model().toString(), shadow,
-                    request.instances(), outputs, this::score));
+            models.shadow(request.model()).ifPresent(shadow -> shadows.get().submit(later, request.model().toString(),
+                    shadow, request.instances(), outputs, this::score));
         }
         Prediction first = result.predictions().get(0);
         log.result(first.label() != null ? first.label() : String.valueOf(first.value()));

@@ -4,86 +4,47 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.aws.DynamoDbShadowAgreements;
-import dev.mlapi.core.rollup.ShadowAgreements;
+import dev.mlapi.core.rollup.ShadowCopies;
+import dev.mlapi.core.runtime.AfterAnswer;
 import dev.mlapi.registry.Manifest;
-import java.time.Clock;
-import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * Scores a copy of each request an alias's stable version served with the alias's shadow version,
- * on a thread of its own after the answer (the caller never waits for it), and counts per minute
- * whether the shadow agreed: the same label for every instance, or for regression a value within
- * {@value #RELATIVE_TOLERANCE} of the stable one relative to the larger. A shadow that fails to
- * score counts as disagreeing. At most {@value #QUEUE} copies wait; beyond that, copies are dropped
- * (a shadow is a sample, never a load on the caller's path).
+ * after the answer ({@link ShadowCopies}: off the caller's path, bounded, counted per minute), and
+ * says whether the shadow agreed: the same label for every instance, or for regression a value
+ * within {@value #RELATIVE_TOLERANCE} of the stable one relative to the larger.
  */
-final class ShadowScoring implements AutoCloseable {
+final class ShadowScoring {
 
     static final double RELATIVE_TOLERANCE = 0.01;
-    static final int QUEUE = 256;
 
-    private static final Logger LOG = LoggerFactory.getLogger(ShadowScoring.class);
+    private final ShadowCopies copies;
 
-    private final ShadowAgreements agreements;
-    private final Clock clock;
-    private final ExecutorService executor;
-
-    ShadowScoring(ShadowAgreements agreements, Clock clock) {
-        this.agreements = agreements;
-        this.clock = clock;
-        this.executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUE),
-                runnable -> {
-                    Thread thread = new Thread(runnable, "shadow-scoring");
-                    thread.setDaemon(true);
-                    return thread;
-                });
+    ShadowScoring(ShadowCopies copies) {
+        this.copies = copies;
     }
 
     /** Agreements kept in the rollups table. */
     static ShadowScoring create(Wiring wiring) {
-        return new ShadowScoring(new DynamoDbShadowAgreements(wiring.dynamoDb(),
-                wiring.config().environment().tableName(TableCatalog.REQUEST_ROLLUPS)), wiring.clock());
+        return new ShadowScoring(new ShadowCopies(new DynamoDbShadowAgreements(wiring.dynamoDb(),
+                wiring.config().environment().tableName(TableCatalog.REQUEST_ROLLUPS)), wiring.clock()));
     }
 
     /**
-     * Queues the shadow's scoring of {@code instances}, compared with {@code stable}'s answers, for
-     * alias {@code alias} ({@code iris@production}); returns at once.
+     * Leaves for after the answer, through {@code later}, the shadow's scoring of {@code instances}
+     * compared with {@code stable}'s answers, for alias {@code alias} ({@code iris@production}).
      */
-    void submit(String alias, Manifest shadow, List<JsonNode> instances, List<TabularModel.Output> stable,
-            BiFunction<Manifest, List<JsonNode>, List<TabularModel.Output>> scorer) {
-        Instant at = clock.instant();
-        try {
-            executor.execute(() -> score(alias, shadow, instances, stable, scorer, at));
-        } catch (RejectedExecutionException e) {
-            LOG.debug("shadow {} of {}: queue full, copy dropped", shadow.ref(), alias);
-        }
+    void submit(AfterAnswer later, String alias, Manifest shadow, List<JsonNode> instances,
+            List<TabularModel.Output> stable, BiFunction<Manifest, List<JsonNode>, List<TabularModel.Output>> scorer) {
+        copies.offer(later, alias, shadow.ref(), shadow.version(), () -> agree(stable, scorer.apply(shadow, instances)));
     }
 
-    private void score(String alias, Manifest shadow, List<JsonNode> instances, List<TabularModel.Output> stable,
-            BiFunction<Manifest, List<JsonNode>, List<TabularModel.Output>> scorer, Instant at) {
-        boolean agreed;
-        try {
-            agreed = agree(stable, scorer.apply(shadow, instances));
-        } catch (RuntimeException e) {
-            LOG.info("shadow {} of {} failed to score a copy: {}", shadow.ref(), alias, e.toString());
-            agreed = false;
-        }
-        try {
-            agreements.record(alias, shadow.version(), at, agreed);
-        } catch (RuntimeException e) {
-            LOG.warn("could not record the agreement of shadow {} of {}", shadow.ref(), alias, e);
-        }
+    /** Copies skipped in this container because the after-answer backlog was full. */
+    long skipped() {
+        return copies.skipped();
     }
 
     /** Whether every instance got the same answer (labels equal; values within the tolerance). */
@@ -107,22 +68,5 @@ final class ShadowScoring implements AutoCloseable {
             }
         }
         return true;
-    }
-
-    /** Waits up to {@code millis} for queued copies: tests and benchmarks read the counts afterwards. */
-    boolean drain(long millis) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        try {
-            executor.execute(() -> done.complete(null));
-            done.get(millis, TimeUnit.MILLISECONDS);
-            return true;
-        } catch (Exception e) {
-            return false;
-        }
-    }
-
-    @Override
-    public void close() {
-        executor.shutdownNow();
     }
 }

@@ -10,6 +10,7 @@ import dev.mlapi.core.requestlog.RequestLogFields;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,19 +37,21 @@ public final class ApiRequest {
     private final String sourceIp;
     private final Instant receivedAt;
     private final RequestLogFields logFields;
+    private final List<Offered> afterAnswer;
     private Principal principal;
 
     public ApiRequest(String requestId, String routeKey, String method, String path, Map<String, String> headers,
             Map<String, String> queryParameters, Map<String, String> pathParameters, byte[] body, String sourceIp,
             Instant receivedAt) {
         this(requestId, routeKey, method, path, headers, queryParameters, pathParameters, body, sourceIp, receivedAt,
-                new RequestLogFields());
+                new RequestLogFields(), Collections.synchronizedList(new ArrayList<>()));
     }
 
     private ApiRequest(String requestId, String routeKey, String method, String path, Map<String, String> headers,
             Map<String, String> queryParameters, Map<String, String> pathParameters, byte[] body, String sourceIp,
-            Instant receivedAt, RequestLogFields logFields) {
+            Instant receivedAt, RequestLogFields logFields, List<Offered> afterAnswer) {
         this.logFields = logFields;
+        this.afterAnswer = afterAnswer;
         this.requestId = requestId;
         this.routeKey = routeKey;
         this.method = method.toUpperCase(Locale.ROOT);
@@ -208,6 +211,28 @@ public final class ApiRequest {
         return logFields;
     }
 
+    /**
+     * Leaves optional {@code work} (a shadow model's scoring of a copy) for after this request's
+     * answer: {@link ApiPipeline} hands it to {@code AfterResponse#offer} once the answer is a success
+     * (never on the caller's path; after the response in Lambda), or runs {@code skipped} instead when
+     * the backlog is full; a failed request drops it. As a {@code dev.mlapi.core.runtime.AfterAnswer}:
+     * {@code request::afterAnswer}.
+     */
+    public void afterAnswer(Runnable work, Runnable skipped) {
+        afterAnswer.add(new Offered(work, skipped));
+    }
+
+    /** The work left for after the answer, in order. */
+    List<Offered> offeredAfterAnswer() {
+        synchronized (afterAnswer) {
+            return List.copyOf(afterAnswer);
+        }
+    }
+
+    /** One piece of work left for after the answer, and what to do instead if it cannot run. */
+    record Offered(Runnable work, Runnable skipped) {
+    }
+
     public Optional<Principal> principal() {
         return Optional.ofNullable(principal);
     }
@@ -237,7 +262,7 @@ public final class ApiRequest {
     public ApiRequest derive(String routeKey, String path, Map<String, String> headers,
             Map<String, String> queryParameters, Map<String, String> pathParameters, byte[] body) {
         ApiRequest derived = new ApiRequest(requestId, routeKey, RouteTemplate.parse(routeKey).method(), path, headers,
-                queryParameters, pathParameters, body, sourceIp, receivedAt, logFields);
+                queryParameters, pathParameters, body, sourceIp, receivedAt, logFields, afterAnswer);
         derived.principal = principal;
         return derived;
     }

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Logging, {@link ApiPipeline}'s last step for every answer, also 400/401/403/404: exactly one
  * request-log entry (written where {@link AfterResponse} says: before the answer, or after it in
- * Lambda), one metrics record, one log line, and the {@code X-Request-Id} header. For priming's
+ * Lambda), one metrics record, one log line, and the {@code X-Request-Id} header; then, for a
+ * successful answer, the work the route left for after it ({@link ApiRequest#afterAnswer}). For priming's
  * synthetic requests the entry and the record are only rehearsed.
  */
 final class RequestRecorder {
@@ -47,6 +48,13 @@ final class RequestRecorder {
             return response.withHeader("x-request-id", request.requestId());
         }
         afterResponse.defer(invocation.id(), () -> record(request, response.status(), latency.toNanos() / 1e9, error));
+        if (response.status() < 400) {
+            for (ApiRequest.Offered offered : request.offeredAfterAnswer()) {
+                if (!afterResponse.offer(invocation.id(), offered.work())) {
+                    offered.skipped().run();
+                }
+            }
+        }
         Telemetry.request(measurement);
         LOG.info("{} {} {} {} ms", request.method(), request.path(), response.status(),
                 String.format(Locale.ROOT, "%.1f", latency.toNanos() / 1e6));

@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import dev.mlapi.core.aws.DynamoDbRequestLog;
+import dev.mlapi.core.error.ApiException;
 import dev.mlapi.core.runtime.AfterResponse;
 import dev.mlapi.core.testkit.LocalContext;
 import dev.mlapi.core.testkit.TestStack;
 import dev.mlapi.core.testkit.ThrottlingDynamoDb;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -31,6 +34,8 @@ class ApiPipelineAfterResponseTest {
     /** While set, the request-log PutItem waits for it: the write is slow, the answer must not wait. */
     static final AtomicReference<CountDownLatch> slowWrite = new AtomicReference<>();
     static ApiPipeline pipeline;
+    /** What the routes' work left for after the answer did. */
+    static final List<String> offered = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void start() {
@@ -46,6 +51,14 @@ class ApiPipelineAfterResponseTest {
                 }))
                 .pipeline()
                 .route("GET /things", Access.PUBLIC, request -> ApiResponse.ok(Map.of("things", 0)))
+                .route("POST /things", Access.PUBLIC, request -> {
+                    request.afterAnswer(() -> offered.add("scored " + request.requestId()), () -> offered.add("skipped"));
+                    return ApiResponse.ok(Map.of("things", 1));
+                })
+                .route("DELETE /things", Access.PUBLIC, request -> {
+                    request.afterAnswer(() -> offered.add("scored a failed request"), () -> offered.add("skipped"));
+                    throw new ApiException.InvalidInput("no deleting things");
+                })
                 .build();
     }
 
@@ -76,6 +89,21 @@ class ApiPipelineAfterResponseTest {
         assertThat(logged(event)).hasValueSatisfying(entry ->
                 assertThat(entry.get(DynamoDbRequestLog.STATUS_CODE).n()).isEqualTo("200"));
         assertThat(logged(second)).isPresent();
+    }
+
+    @Test
+    void workARouteLeavesForAfterTheAnswer_runsOnceTheInvocationSettles_andNotForAFailedRequest() {
+        APIGatewayV2HTTPEvent failed = ApiPipelinePrimingTest.event("DELETE /things", "/things");
+        APIGatewayV2HTTPEvent served = ApiPipelinePrimingTest.event("POST /things", "/things");
+
+        assertThat(pipeline.handle(failed, new LocalContext("invocation-3", "things", Long.MAX_VALUE)).getStatusCode())
+                .isEqualTo(400);
+        assertThat(pipeline.handle(served, new LocalContext("invocation-4", "things", Long.MAX_VALUE)).getStatusCode())
+                .isEqualTo(200);
+
+        assertThat(afterResponse.awaitSettled("invocation-3", Duration.ofSeconds(10))).isTrue();
+        assertThat(afterResponse.awaitSettled("invocation-4", Duration.ofSeconds(10))).isTrue();
+        assertThat(offered).containsExactly("scored " + served.getRequestContext().getRequestId());
     }
 
     @Test
