@@ -32,6 +32,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -100,6 +101,33 @@ public final class BenchStack implements AutoCloseable {
     }
 
     /** DynamoDB Local, S3Proxy and ElasticMQ with every queue (the queue workers and their producers need their URLs). */
+    /** A benchmark's body, run by {@link #runThenHalt}. */
+    public interface Body {
+        void run(int first, int second) throws Exception;
+    }
+
+    /**
+     * Runs a benchmark's main: its two whole-number arguments ({@code exec:exec} passes -Drun.args
+     * as one argument, so it is split here; a missing one takes its default), then ends the JVM at
+     * once with 0, or 1 after printing what failed (DynamoDB Local's scheduler thread is not a
+     * daemon, and its shutdown is noisy).
+     */
+    public static void runThenHalt(String[] args, int firstDefault, int secondDefault, Body body) {
+        List<String> words = Arrays.stream(String.join(" ", args).trim().split("\\s+")).filter(w -> !w.isEmpty())
+                .toList();
+        int exit = 1;
+        try {
+            body.run(words.isEmpty() ? firstDefault : Integer.parseInt(words.get(0)),
+                    words.size() > 1 ? Integer.parseInt(words.get(1)) : secondDefault);
+            exit = 0;
+        } catch (Exception | Error e) {
+            e.printStackTrace();
+        } finally {
+            System.out.flush();
+            Runtime.getRuntime().halt(exit);
+        }
+    }
+
     public static BenchStack start() throws IOException {
         EmbeddedSqs sqs = EmbeddedSqs.start();
         Map<String, String> queues = new HashMap<>(sqs.createQueues(QueueCatalog.ALL, QueueSpec::visibilityTimeout));

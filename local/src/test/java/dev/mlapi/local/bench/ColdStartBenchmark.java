@@ -43,23 +43,8 @@ public final class ColdStartBenchmark {
     private record Case(String name, Path jar, String handler, Path event, Map<String, String> env, String jvm) {
     }
 
-    public static void main(String[] args) throws Exception {
-        // exec:exec passes -Drun.args as one argument: split it.
-        List<String> words = java.util.Arrays.stream(String.join(" ", args).trim().split("\\s+"))
-                .filter(w -> !w.isEmpty()).toList();
-        int runs = words.isEmpty() ? 11 : Integer.parseInt(words.get(0));
-        int warmInvokes = words.size() > 1 ? Integer.parseInt(words.get(1)) : 30;
-        int exit = 1;
-        try {
-            run(runs, warmInvokes);
-            exit = 0;
-        } catch (Exception | Error e) {
-            e.printStackTrace();
-        } finally {
-            // DynamoDB Local's scheduler thread is not a daemon (and its shutdown is noisy): end here, now.
-            System.out.flush();
-            Runtime.getRuntime().halt(exit);
-        }
+    public static void main(String[] args) {
+        BenchStack.runThenHalt(args, 11, 30, ColdStartBenchmark::run);
     }
 
     private static void run(int runs, int warmInvokes) throws Exception {

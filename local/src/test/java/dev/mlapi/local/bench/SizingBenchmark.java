@@ -101,21 +101,8 @@ public final class SizingBenchmark {
             int chosenMb, String note) {
     }
 
-    public static void main(String[] args) throws Exception {
-        List<String> words = Arrays.stream(String.join(" ", args).trim().split("\\s+")).filter(w -> !w.isEmpty())
-                .toList();
-        int rounds = words.isEmpty() ? 1 : Integer.parseInt(words.get(0));
-        int warm = words.size() > 1 ? Integer.parseInt(words.get(1)) : 60;
-        int exit = 1;
-        try {
-            run(rounds, warm);
-            exit = 0;
-        } catch (Exception | Error e) {
-            e.printStackTrace();
-        } finally {
-            System.out.flush();
-            Runtime.getRuntime().halt(exit);
-        }
+    public static void main(String[] args) {
+        BenchStack.runThenHalt(args, 1, 60, SizingBenchmark::run);
     }
 
     private static void run(int rounds, int warm) throws Exception {

@@ -1,20 +1,12 @@
 package dev.mlapi.local.bench;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.MapperFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.lang.management.ThreadMXBean;
 import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
 import java.net.Proxy;
 import java.net.ProxySelector;
 import java.net.SocketAddress;
@@ -27,10 +19,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
+import dev.mlapi.core.bench.ColdStartProbe;
 
 /**
  * One function's memory and CPU inside a fresh JVM, run by {@link SizingBenchmark} with a one-class
@@ -90,13 +82,13 @@ public final class SizingProbe {
         long rssAtMain = status("VmRSS");
 
         Class<?> type = Class.forName(args[0]);
-        Method handleRequest = handleRequest(type);
+        Method handleRequest = ColdStartProbe.handleRequest(type);
         Class<?> eventType = handleRequest.getParameterTypes()[0];
-        var tree = mapper().readTree(Files.readAllBytes(Path.of(args[1])));
+        var tree = ColdStartProbe.mapper().readTree(Files.readAllBytes(Path.of(args[1])));
         if (eventType.getSimpleName().equals("ScheduledEvent") && tree instanceof ObjectNode scheduled) {
             scheduled.remove("time"); // a Joda DateTime, which Lambda's serializer reads and plain Jackson does not; unused
         }
-        Object event = mapper().treeToValue(tree, eventType);
+        Object event = ColdStartProbe.mapper().treeToValue(tree, eventType);
         int warmInvokes = Integer.parseInt(args[2]);
 
         long initCpuStart = processCpuNanos()[0];
@@ -105,7 +97,7 @@ public final class SizingProbe {
         long hwmInit = status("VmHWM");
 
         long firstCpuStart = processCpuNanos()[0];
-        int firstStatus = status(handleRequest.invoke(handler, fresh(event), null));
+        int firstStatus = ColdStartProbe.status(handleRequest.invoke(handler, ColdStartProbe.fresh(event), null));
         long firstCpu = processCpuNanos()[0] - firstCpuStart;
         long hwmFirst = status("VmHWM");
 
@@ -125,7 +117,7 @@ public final class SizingProbe {
             }
             long t0 = threads.getCurrentThreadCpuTime();
             long w0 = System.nanoTime();
-            lastStatus = status(handleRequest.invoke(handler, fresh(event), null));
+            lastStatus = ColdStartProbe.status(handleRequest.invoke(handler, ColdStartProbe.fresh(event), null));
             long w = System.nanoTime() - w0;
             long t = threads.getCurrentThreadCpuTime() - t0;
             if (i >= warmInvokes / 2) {
@@ -217,38 +209,5 @@ public final class SizingProbe {
             }
         }
         throw new IllegalStateException("no " + field + " in /proc/self/status");
-    }
-
-    private static Method handleRequest(Class<?> type) {
-        return Arrays.stream(type.getMethods())
-                .filter(m -> m.getName().equals("handleRequest") && m.getParameterCount() == 2 && !m.isBridge()
-                        && !Modifier.isStatic(m.getModifiers()))
-                .findFirst()
-                .orElseThrow(() -> new IllegalArgumentException(type + " has no handleRequest(event, context)"));
-    }
-
-    /** Lambda's own event format, as {@code ColdStartProbe} reads it. */
-    private static ObjectMapper mapper() {
-        return JsonMapper.builder()
-                .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-                .configure(MapperFeature.ACCEPT_CASE_INSENSITIVE_PROPERTIES, true)
-                .build();
-    }
-
-    private static Object fresh(Object event) {
-        if (event instanceof APIGatewayV2HTTPEvent http && http.getRequestContext() != null) {
-            http.getRequestContext().setRequestId(UUID.randomUUID().toString());
-        }
-        return event;
-    }
-
-    private static int status(Object response) {
-        if (response instanceof APIGatewayV2HTTPResponse http) {
-            return http.getStatusCode();
-        }
-        if (response instanceof StreamsEventResponse stream) {
-            return stream.getBatchItemFailures() == null || stream.getBatchItemFailures().isEmpty() ? 200 : 500;
-        }
-        return response == null ? 204 : 200;
     }
 }

@@ -76,7 +76,8 @@ public final class ColdStartProbe {
                 firstInvokeClasses, initEndUptime);
     }
 
-    private static Method handleRequest(Class<?> type) {
+    /** The handler's {@code handleRequest(event, context)} (also the sizing benchmark's probe's). */
+    public static Method handleRequest(Class<?> type) {
         return Arrays.stream(type.getMethods())
                 .filter(m -> m.getName().equals("handleRequest") && m.getParameterCount() == 2 && !m.isBridge()
                         && !Modifier.isStatic(m.getModifiers()))
@@ -85,21 +86,23 @@ public final class ColdStartProbe {
     }
 
     /** Lambda's own event format: property names as AWS writes them ({@code Records}, {@code NewImage}, {@code S}). */
-    private static ObjectMapper mapper() {
+    public static ObjectMapper mapper() {
         return JsonMapper.builder()
                 .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
                 .configure(MapperFeature.ACCEPT_CASE_INSENSITIVE_PROPERTIES, true)
                 .build();
     }
 
-    private static Object fresh(Object event) {
+    /** The event with a new request id, as every Lambda invocation has. */
+    public static Object fresh(Object event) {
         if (event instanceof APIGatewayV2HTTPEvent http && http.getRequestContext() != null) {
             http.getRequestContext().setRequestId(UUID.randomUUID().toString());
         }
         return event;
     }
 
-    private static int status(Object response) {
+    /** The HTTP status a response stands for (a stream batch with failures: 500; nothing: 204). */
+    public static int status(Object response) {
         if (response instanceof APIGatewayV2HTTPResponse http) {
             return http.getStatusCode();
         }
