@@ -3,17 +3,23 @@ package dev.mlapi.core.bench;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.Module;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.deser.std.FromStringDeserializer;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import java.lang.management.ManagementFactory;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.UUID;
+import org.joda.time.DateTime;
 
 /**
  * One cold start inside a fresh JVM, as Lambda runs it without SnapStart: the handler's public
@@ -25,7 +31,7 @@ import java.util.UUID;
  * <p>It prints {@code FIRST <status>} the moment the first response exists (the harness times
  * that line from process spawn: the external clock) and a JSON line of its own timings at the end.
  * Each invoke gets a fresh request id, as API Gateway would give it. Works for any
- * {@code RequestHandler} whose event Jackson can read (API Gateway, DynamoDB streams).
+ * {@code RequestHandler} whose event Jackson can read (API Gateway, DynamoDB streams, schedules).
  */
 public final class ColdStartProbe {
 
@@ -85,11 +91,15 @@ public final class ColdStartProbe {
                 .orElseThrow(() -> new IllegalArgumentException(type + " has no handleRequest(event, context)"));
     }
 
-    /** Lambda's own event format: property names as AWS writes them ({@code Records}, {@code NewImage}, {@code S}). */
+    /**
+     * Lambda's own event format: property names as AWS writes them ({@code Records}, {@code NewImage},
+     * {@code S}), and the Joda times of a scheduled event ({@code "time": "2026-12-01T03:00:00Z"}).
+     */
     public static ObjectMapper mapper() {
         return JsonMapper.builder()
                 .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
                 .configure(MapperFeature.ACCEPT_CASE_INSENSITIVE_PROPERTIES, true)
+                .addModules(JodaTimes.moduleIfPresent())
                 .build();
     }
 
@@ -110,5 +120,23 @@ public final class ColdStartProbe {
             return stream.getBatchItemFailures() == null || stream.getBatchItemFailures().isEmpty() ? 200 : 500;
         }
         return response == null ? 204 : 200;
+    }
+
+    /** Joda's {@code DateTime} read from ISO text, in jars that carry Joda (not the hello world's). */
+    private static final class JodaTimes {
+
+        static List<Module> moduleIfPresent() {
+            try {
+                Class.forName("org.joda.time.DateTime", false, ColdStartProbe.class.getClassLoader());
+            } catch (ClassNotFoundException absent) {
+                return List.of();
+            }
+            return List.of(new SimpleModule().addDeserializer(DateTime.class, new FromStringDeserializer<>(DateTime.class) {
+                @Override
+                protected DateTime _deserialize(String value, DeserializationContext context) {
+                    return DateTime.parse(value);
+                }
+            }));
+        }
     }
 }
