@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Loaded once, when the class initialises (at init, so before a SnapStart snapshot): the library
  * is copied from the jar to a private temporary file (on Lambda only {@code /tmp} is writable),
- * opened, and the file deleted again (the mapping stays). Anywhere it cannot load (another OS or
+ * opened, and the file deleted again (the mapping stays). JNA's own {@code libjnidispatch} (from
+ * its jar) goes to {@code ~/.cache/JNA/temp}, or to {@code java.io.tmpdir} where that cannot be
+ * written (Lambda), or to {@code -Djna.tmpdir}. Anywhere it cannot load (another OS or
  * architecture, e.g. a Mac running the local server) {@link #available()} is false, one line is
  * logged, and callers decode as before. Each decode opens and destroys its own handle, so calls are
  * thread-safe and nothing native outlives a call.
