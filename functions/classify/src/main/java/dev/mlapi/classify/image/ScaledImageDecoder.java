@@ -179,7 +179,11 @@ public final class ScaledImageDecoder {
                 byte[] rgb = new byte[length];
                 out.read(0, rgb, 0, length);
                 if (profile.isPresent()) {
-                    rgb = toSrgb(rgb, scaledWidth, scaledHeight, profile.get());
+                    try {
+                        rgb = toSrgb(rgb, scaledWidth, scaledHeight, profile.get());
+                    } catch (RuntimeException e) {
+                        return null; // LittleCMS refused the profile: ImageIO decodes it or reports it, as before
+                    }
                 }
                 return new Decoded(RgbImage.packed(rgb, scaledWidth, scaledHeight), "jpeg", bytes.length, width, height,
                         scale);
