@@ -1,16 +1,17 @@
 """Pillow (libjpeg-turbo) + ONNX Runtime: the reference for classify's decode and preprocessing.
 
   python pillow_images.py reference SHARED_DIR
-      per photo in SHARED_DIR/images: SHA-256 of the decoded RGB pixels and the top-1 class of
-      MobileNetV2 int8 and SqueezeNet 1.1 with the preprocessing the manifests declare
-      (shorter side resized with Pillow's antialiased bilinear, centre crop, normalise), as
-      SharedPhotosTest pins them.
+      per photo in SHARED_DIR/images, as SharedPhotosTest pins them: SHA-256 of the decoded RGB
+      pixels, full size and with Image.draft("RGB", (256, 256)) (libjpeg's DCT scaling, as
+      classify decodes a JPEG for a 256-pixel resize; "draft=WxH/SCALE"), and the top-1 class of
+      MobileNetV2 int8 and SqueezeNet 1.1 with the preprocessing the manifests declare (shorter
+      side resized with Pillow's antialiased bilinear, centre crop, normalise) from either decode.
   python pillow_images.py serve SHARED_DIR
       the benchmark's other process (ClassifyBenchmark): reads "OP PHOTO" lines on stdin, runs the
       operation once and answers the nanoseconds it took. OP is decode (Image.open + load as
       RGB), draft (the same with Image.draft to the smallest DCT scale that keeps the shorter side
-      >= 256, as the model needs), or floor (decode + resize/crop/normalise + ORT session.run of
-      MobileNetV2 int8).
+      >= 256, as the model needs), or floor (draft decode + resize/crop/normalise + ORT
+      session.run of MobileNetV2 int8: the best Pillow can do, and what classify does).
 
 Needs Pillow, numpy and onnxruntime (pip install pillow numpy onnxruntime).
 """
@@ -35,6 +36,14 @@ def decode(data, draft=None):
     if draft:
         image.draft("RGB", (draft, draft))
     return image.convert("RGB")
+
+
+def draft_scale(data, size):
+    """The DCT scale's denominator Image.draft chose (1 for a PNG or when no scaling applies)."""
+    image = Image.open(io.BytesIO(data))
+    full = image.size
+    image.draft("RGB", (size, size))
+    return next(s for s in (8, 4, 2, 1) if (full[0] + s - 1) // s == image.size[0])
 
 
 def tensor(image, p, dtype=np.float32):
@@ -67,13 +76,17 @@ def reference(shared):
     for photo in photos(shared):
         data = open(os.path.join(shared, "images", photo), "rb").read()
         image = decode(data)
-        line = [photo, hashlib.sha256(image.tobytes()).hexdigest()]
+        drafted = decode(data, draft=MOBILENET["resize"])
+        line = [photo, hashlib.sha256(image.tobytes()).hexdigest(),
+                f"draft={drafted.size[0]}x{drafted.size[1]}/{draft_scale(data, MOBILENET['resize'])}",
+                hashlib.sha256(drafted.tobytes()).hexdigest()]
         for name, p, s in models:
             inp = s.get_inputs()[0]
-            x = tensor(image, p, np.float16 if "float16" in inp.type else np.float32)
-            scores = np.asarray(s.run(None, {inp.name: x})[0], dtype=np.float64).reshape(-1)
-            top = np.argsort(-scores)[:2]
-            line.append(f"{name}={top[0]} (next {top[1]}, margin {scores[top[0]] - scores[top[1]]:.4f})")
+            for label, decoded in (("", image), ("draft ", drafted)):
+                x = tensor(decoded, p, np.float16 if "float16" in inp.type else np.float32)
+                scores = np.asarray(s.run(None, {inp.name: x})[0], dtype=np.float64).reshape(-1)
+                top = np.argsort(-scores)[:2]
+                line.append(f"{label}{name}={top[0]} (next {top[1]}, margin {scores[top[0]] - scores[top[1]]:.4f})")
         print(" ".join(line))
 
 
@@ -93,7 +106,7 @@ def serve(shared):
         elif op == "draft":
             decode(data, draft=MOBILENET["resize"])
         elif op == "floor":
-            scores = s.run(None, {name: tensor(decode(data), MOBILENET)})[0]
+            scores = s.run(None, {name: tensor(decode(data, draft=MOBILENET["resize"]), MOBILENET)})[0]
             assert scores.shape[-1] == 1000
         else:
             raise SystemExit("unknown operation " + op)

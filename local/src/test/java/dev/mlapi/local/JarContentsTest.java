@@ -136,6 +136,25 @@ class JarContentsTest {
         }
     }
 
+    /**
+     * libjpeg-turbo's TurboJPEG library (classify's JPEG decoder) is in the classify jar alone, for
+     * linux-x86-64 alone, with its provenance and licence beside it.
+     */
+    @Test
+    void turboJpeg_isInTheClassifyJarOnly_forTheDeployedArchitecture_withItsLicence() throws IOException {
+        String folder = "dev/mlapi/classify/image/turbojpeg/linux-x86-64/";
+        for (String module : modules().keySet()) {
+            Path jar = root.resolve("functions/" + module + "/target/" + module + ".jar");
+            List<String> found = entries(jar).stream()
+                    .filter(name -> name.toLowerCase(java.util.Locale.ROOT).contains("turbojpeg") && !name.endsWith("/")
+                            && !name.endsWith(".class"))
+                    .sorted().toList();
+            assertThat(found).as(jar.getFileName() + ": TurboJPEG files").isEqualTo(module.equals("classify")
+                    ? List.of(folder + "COPYRIGHT.libjpeg-turbo", folder + "PROVENANCE.md", folder + "libturbojpeg.so")
+                    : List.of());
+        }
+    }
+
     @Test
     void everyFunctionJar_unzipsWithinLambdasLimit() throws IOException {
         for (String module : modules().keySet()) {

@@ -7,9 +7,10 @@ import dev.mlapi.classify.ClassifyResult.ModelInfo;
 import dev.mlapi.classify.ClassifyResult.Prediction;
 import dev.mlapi.classify.fetch.FetchedImage;
 import dev.mlapi.classify.fetch.SafeUrlFetcher;
-import dev.mlapi.core.image.DecodedImage;
 import dev.mlapi.core.image.ImageDecoder;
 import dev.mlapi.classify.image.ImagePreprocessor;
+import dev.mlapi.classify.image.ScaledImageDecoder;
+import dev.mlapi.classify.image.ScaledImageDecoder.Decoded;
 import dev.mlapi.classify.image.ImageTensor;
 import dev.mlapi.classify.inference.OnnxImageClassifier;
 import dev.mlapi.core.config.Config;
@@ -52,11 +53,11 @@ public final class ClassifyService implements AutoCloseable, Primer {
 
     private final ImageModels models;
     private final ModelCache<OnnxImageClassifier> cache;
-    private final ImageDecoder decoder;
+    private final ScaledImageDecoder decoder;
     private final SafeUrlFetcher fetcher;
     private volatile Optional<ShadowCopies> shadows = Optional.empty();
 
-    ClassifyService(ImageModels models, ModelCache<OnnxImageClassifier> cache, ImageDecoder decoder,
+    ClassifyService(ImageModels models, ModelCache<OnnxImageClassifier> cache, ScaledImageDecoder decoder,
             SafeUrlFetcher fetcher) {
         this.models = models;
         this.cache = cache;
@@ -72,7 +73,8 @@ public final class ClassifyService implements AutoCloseable, Primer {
     static ClassifyService create(ClassifySettings settings, ModelRegistry registry, Clock clock, SafeUrlFetcher fetcher) {
         Djl.startEngine();
         return new ClassifyService(new ImageModels(registry, settings.defaultImageModel(), clock),
-                new ModelCache<>(settings.modelCacheMaxBytes()), ImageDecoder.withDefaultLimits(), fetcher);
+                new ModelCache<>(settings.modelCacheMaxBytes()),
+                new ScaledImageDecoder(ImageDecoder.withDefaultLimits()), fetcher);
     }
 
     /** Scores a copy of the images an alias's stable version classifies with its shadow, if it has one. */
@@ -112,14 +114,15 @@ public final class ClassifyService implements AutoCloseable, Primer {
         Served served = models.serve(request.model(), requestId);
         Manifest manifest = served.manifest();
         log.served(manifest.ref(), served.role().value());
-        DecodedImage image = decode(request.image());
+        Received received = receive(request.image());
+        Decoded image = decode(received, manifest);
         log.imageSize(image.width(), image.height());
         ImageTensor tensor = ImagePreprocessor.toTensor(image.pixels(), manifest.preprocessing().orElseThrow());
         List<Prediction> predictions = predict(manifest, tensor, request.topK());
         Prediction best = predictions.get(0);
         log.result(best.label());
         if (served.role() == Served.Role.STABLE) {
-            scoreShadow(request.model(), later, manifest, image, tensor, best.label());
+            scoreShadow(request.model(), later, manifest, received, tensor, best.label());
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         return new ClassifyResult(best.label(), best.probability(), predictions,
@@ -136,7 +139,7 @@ public final class ClassifyService implements AutoCloseable, Primer {
     public void prime() {
         try {
             Manifest manifest = models.resolve(Optional.empty());
-            DecodedImage image = decoder.decode(warmUpJpeg());
+            Decoded image = decoder.decode(warmUpJpeg(), manifest.preprocessing().orElseThrow().resize());
             predict(manifest, image, ClassifyRequest.DEFAULT_TOP_K);
             LOG.info("warmed up with image model {}", manifest.ref());
         } catch (ApiException e) {
@@ -164,27 +167,28 @@ public final class ClassifyService implements AutoCloseable, Primer {
 
     /**
      * Leaves for after the answer the shadow's top label for the same image, if the alias has a
-     * shadow: on the stable version's tensor when both preprocess alike, else preprocessed again.
+     * shadow: on the stable version's tensor when both preprocess alike, else decoded (at the
+     * shadow's own scale) and preprocessed again.
      */
-    private void scoreShadow(Optional<String> requested, AfterAnswer later, Manifest stable, DecodedImage image,
+    private void scoreShadow(Optional<String> requested, AfterAnswer later, Manifest stable, Received image,
             ImageTensor tensor, String label) {
         if (shadows.isEmpty()) {
             return;
         }
         models.shadow(requested).ifPresent(shadow -> {
-            // Only what the copy needs stays in memory until it is scored: the tensor or the pixels.
+            // Only what the copy needs stays in memory until it is scored: the tensor or the encoded image.
             ImageTensor same = shadow.preprocessing().equals(stable.preprocessing()) ? tensor : null;
-            DecodedImage again = same == null ? image : null;
+            Received again = same == null ? image : null;
             shadows.get().offer(later, models.ref(requested).toString(), shadow.ref(), shadow.version(), () -> {
                 Manifest checked = ImageModels.checked(shadow);
                 ImageTensor input = same != null ? same
-                        : ImagePreprocessor.toTensor(again.pixels(), checked.preprocessing().orElseThrow());
+                        : ImagePreprocessor.toTensor(decode(again, checked).pixels(), checked.preprocessing().orElseThrow());
                 return label.equals(predict(checked, input, 1).get(0).label());
             });
         });
     }
 
-    private List<Prediction> predict(Manifest manifest, DecodedImage image, int topK) {
+    private List<Prediction> predict(Manifest manifest, Decoded image, int topK) {
         return predict(manifest, ImagePreprocessor.toTensor(image.pixels(), manifest.preprocessing().orElseThrow()),
                 topK);
     }
@@ -201,13 +205,27 @@ public final class ClassifyService implements AutoCloseable, Primer {
         return Ranking.top(probabilities, topK, manifest.labels());
     }
 
-    private DecodedImage decode(ClassifyRequest.Image image) {
+    /** The encoded image: uploaded, or fetched from its URL. */
+    private record Received(byte[] bytes, FetchedImage fetched) {
+    }
+
+    private Received receive(ClassifyRequest.Image image) {
         if (image instanceof Upload upload) {
-            return decoder.decode(upload.bytes());
+            return new Received(upload.bytes(), null);
         }
         FetchedImage fetched = fetcher.fetch(((Url) image).url());
+        return new Received(fetched.body(), fetched);
+    }
+
+    /** Decoded for {@code manifest}: a JPEG at the smallest DCT scale that still covers its resize. */
+    private Decoded decode(Received image, Manifest manifest) {
+        int resize = manifest.preprocessing().orElseThrow().resize();
+        if (image.fetched() == null) {
+            return decoder.decode(image.bytes(), resize);
+        }
+        FetchedImage fetched = image.fetched();
         try {
-            return decoder.decode(fetched.body());
+            return decoder.decode(image.bytes(), resize);
         } catch (Unprocessable | InvalidInput e) {
             String type = fetched.contentType().isEmpty() ? "no content type" : fetched.contentType();
             throw new Unprocessable("image_url: what the URL returned (" + type + ", " + fetched.body().length

@@ -39,15 +39,24 @@ public final class ImagePreprocessor {
     }
 
     public static ImageTensor toTensor(BufferedImage image, ImagePreprocessing p) {
+        return toTensor(RgbImage.of(image), p);
+    }
+
+    public static ImageTensor toTensor(RgbImage image, ImagePreprocessing p) {
         validate(p);
-        int[] crop = resizeAndCrop(image, p.resize(), p.crop());
+        int[] crop = resizeAndCrop(image.rows(), p.resize(), p.crop());
         return normalise(crop, p);
     }
 
     /** The centre crop of the resized image as 8-bit interleaved R, G, B, {@code size × size} pixels. */
     static int[] resizeAndCrop(BufferedImage image, int resize, int size) {
-        int width = image.getWidth();
-        int height = image.getHeight();
+        return resizeAndCrop(RgbRows.of(image), resize, size);
+    }
+
+    /** As {@link #resizeAndCrop(BufferedImage, int, int)}, from rows of any decoded form. */
+    static int[] resizeAndCrop(RgbRows reader, int resize, int size) {
+        int width = reader.width;
+        int height = reader.height;
         int resizedWidth;
         int resizedHeight;
         if (width <= height) {
@@ -75,7 +84,6 @@ public final class ImagePreprocessor {
         int stride = size * 3;
         int[] horizontal = new int[(lastRow - firstRow) * stride];
         int[] source = new int[width * 3];
-        RgbRows reader = RgbRows.of(image);
         for (int y = firstRow; y < lastRow; y++) {
             reader.read(y, firstColumn, lastColumn, source);
             int out = (y - firstRow) * stride;

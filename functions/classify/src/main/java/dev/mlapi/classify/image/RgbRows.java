@@ -22,8 +22,12 @@ abstract class RgbRows {
     final int height;
 
     private RgbRows(BufferedImage image) {
-        this.width = image.getWidth();
-        this.height = image.getHeight();
+        this(image.getWidth(), image.getHeight());
+    }
+
+    private RgbRows(int width, int height) {
+        this.width = width;
+        this.height = height;
     }
 
     /**
@@ -55,6 +59,11 @@ abstract class RgbRows {
             return new GreySamples(image);
         }
         return new Generic(image);
+    }
+
+    /** {@code width × height} pixels packed as R, G, B bytes, row by row (TurboJPEG's {@code TJPF_RGB}). */
+    static RgbRows packed(byte[] rgb, int width, int height) {
+        return new PackedBytes(rgb, width, height);
     }
 
     private static boolean allSamplesAre8Bit(ComponentSampleModel model) {
@@ -95,6 +104,23 @@ abstract class RgbRows {
                 rgb[o] = data[p + red] & 0xff;
                 rgb[o + 1] = data[p + green] & 0xff;
                 rgb[o + 2] = data[p + blue] & 0xff;
+            }
+        }
+    }
+
+    /** Packed R, G, B bytes without padding. */
+    private static final class PackedBytes extends RgbRows {
+        private final byte[] data;
+
+        PackedBytes(byte[] data, int width, int height) {
+            super(width, height);
+            this.data = data;
+        }
+
+        @Override
+        void read(int y, int from, int to, int[] rgb) {
+            for (int p = (y * width + from) * 3, o = from * 3, end = (y * width + to) * 3; p < end; p++, o++) {
+                rgb[o] = data[p] & 0xff;
             }
         }
     }

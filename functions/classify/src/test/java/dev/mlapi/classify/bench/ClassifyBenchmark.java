@@ -20,6 +20,7 @@ import dev.mlapi.classify.TestModels;
 import dev.mlapi.core.image.DecodedImage;
 import dev.mlapi.core.image.ImageDecoder;
 import dev.mlapi.classify.image.ImagePreprocessor;
+import dev.mlapi.classify.image.ScaledImageDecoder;
 import dev.mlapi.classify.image.ImageTensor;
 import dev.mlapi.core.config.Config;
 import dev.mlapi.core.http.ApiRequest;
@@ -65,8 +66,8 @@ import javax.imageio.ImageIO;
  * <li>handler: a base64 JPEG through {@link ClassifyImageHandler#handleRequest}: JSON, base64,
  * the token check (signature first, user and revocation lookup in DynamoDB Local overlapped with
  * the work), model resolution, decode, preprocessing, DJL + ONNX Runtime, the request-log write.</li>
- * <li>floor: JPEG decode ({@code ImageIO.read}) + a raw {@code ai.onnxruntime} {@code session.run}
- * on the same, precomputed tensor.</li>
+ * <li>floor: JPEG decode (classify's {@link ScaledImageDecoder}: TurboJPEG, DCT-scaled) + a raw
+ * {@code ai.onnxruntime} {@code session.run} on the same, precomputed tensor.</li>
  * <li>handler without auth + request log: the same code minus the pipeline.</li>
  * <li>stages: each step timed on its own, to show where the time goes.</li>
  * <li>handler, request log after the answer: as deployed in Lambda, where the after-response
@@ -99,23 +100,25 @@ public final class ClassifyBenchmark {
 
     private static final List<String> ROWS = List.of(
             "handler: base64 JPEG → JSON answer (auth overlapped)",
-            "floor: JPEG decode + raw ORT session.run",
+            "floor: JPEG decode (scaled) + raw ORT session.run",
             "handler without auth + request log (same code)",
-            "  stage: decode (ImageDecoder: bomb guard + ImageIO)",
+            "  stage: decode (ScaledImageDecoder, as classify)",
             "  stage: preprocess (resize/crop/normalise)",
             "  stage: DJL predictor (tensor in, probabilities out)",
             "  stage: raw ORT session.run only",
             "  stage: token lookup (BatchGetItem), alone",
             "  stage: request-log write (PutItem), alone",
             "handler, request log after the answer (Lambda)",
-            "  stage: decode, plain ImageIO.read (before #23)");
+            "  stage: decode, plain ImageIO.read (before #23)",
+            "  stage: decode, ImageDecoder (ImageIO, fallback)");
     private static final List<String> PILLOW_ROWS = List.of(
             "Pillow: decode (libjpeg-turbo; Python process)",
             "Pillow: draft decode (DCT-scaled, shorter side ≥ 256)",
-            "phys. floor: Pillow decode+preprocess+ORT (Python)");
+            "phys. floor: Pillow draft+preprocess+ORT (Python)");
     private static final int DECODE = 3;
     private static final int LAMBDA = 9;
     private static final int IMAGEIO_READ = 10;
+    private static final int IMAGE_DECODER = 11;
 
     public static void main(String[] args) throws Exception {
         InterleavedBench.runThenHalt("classify", Boolean.getBoolean("bench.decodeOnly") ? ClassifyBenchmark::decodeOnly
@@ -123,7 +126,9 @@ public final class ClassifyBenchmark {
     }
 
     private static final List<String> DECODE_ROWS = List.of(
-            "Java: ImageDecoder.decode (as classify runs it)",
+            "Java: ScaledImageDecoder (classify: TurboJPEG, scaled)",
+            "Java: TurboJPEG at full size (ScaledImageDecoder, 0)",
+            "Java: ImageDecoder.decode (ImageIO; the fallback)",
             "Java: plain ImageIO.read (before #23)",
             "Java: ImageIO.read, APP2 profile dropped",
             "Pillow: decode (libjpeg-turbo; Python process)",
@@ -134,6 +139,8 @@ public final class ClassifyBenchmark {
         Path shared = SharedFolder.find().orElseThrow(() -> new IllegalStateException("the benchmark needs shared/images"));
         Pillow pillow = Pillow.start(shared);
         ImageDecoder decoder = ImageDecoder.withDefaultLimits();
+        ScaledImageDecoder scaled = new ScaledImageDecoder(decoder);
+        System.out.println("TurboJPEG: " + (ScaledImageDecoder.nativeJpeg() ? "loaded" : "unavailable (ImageIO rows twice)"));
         List<InterleavedBench.Subject> measured = new ArrayList<>();
         byte[] photo = Files.readAllBytes(shared.resolve("images").resolve(PHOTO));
         List<Subject> subjects = new ArrayList<>();
@@ -149,7 +156,9 @@ public final class ClassifyBenchmark {
             file.toFile().deleteOnExit();
             DecodedImage decoded = decoder.decode(bytes);
             measured.add(new InterleavedBench.Subject(subject.name() + " (" + bytes.length + " bytes, " + decoded.width()
-                    + "×" + decoded.height() + ")", List.of(
+                    + "×" + decoded.height() + ", 1/" + scaled.decode(bytes, RESIZE).scale() + ")", List.of(
+                    timed(() -> scaled.decode(bytes, RESIZE)),
+                    timed(() -> scaled.decode(bytes, 0)),
                     timed(() -> decoder.decode(bytes)),
                     timed(() -> read(bytes)),
                     timed(() -> read(withoutApp2)),
@@ -159,17 +168,22 @@ public final class ClassifyBenchmark {
         InterleavedBench.Result result = InterleavedBench.measure(DECODE_ROWS, measured);
         pillow.close();
         InterleavedBench.printHeader(FunctionCatalog.CLASSIFY, "image decoding", result.warmupRounds());
-        System.out.printf(Locale.ROOT, "%n| image | ImageDecoder p50 ms | ImageIO.read (before) | profile dropped,"
-                + " ImageIO.read | Pillow decode | Pillow draft | ImageDecoder / Pillow | ImageDecoder / Pillow draft"
-                + " | before / Pillow |%n|---|---|---|---|---|---|---|---|---|%n");
+        System.out.printf(Locale.ROOT, "%n| image | classify decode (TurboJPEG, scaled) | TurboJPEG full size"
+                + " | ImageDecoder (ImageIO) | ImageIO.read (before) | profile dropped, ImageIO.read | Pillow decode"
+                + " | Pillow draft | scaled / Pillow draft | full size / Pillow decode | ImageDecoder / Pillow decode"
+                + " |%n|---|---|---|---|---|---|---|---|---|---|---|%n");
         for (InterleavedBench.Table table : result.tables()) {
-            double java = table.row(0).p50();
-            double pillowDecode = table.row(3).p50();
-            System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f× | %.2f× | %.2f× |%n",
-                    table.heading(), java, table.row(1).p50(), table.row(2).p50(), pillowDecode, table.row(4).p50(),
-                    java / pillowDecode, java / table.row(4).p50(), table.row(1).p50() / pillowDecode);
+            double pillowDecode = table.row(5).p50();
+            double pillowDraft = table.row(6).p50();
+            System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f× | %.2f× | %.2f× |%n",
+                    table.heading(), table.row(0).p50(), table.row(1).p50(), table.row(2).p50(), table.row(3).p50(),
+                    table.row(4).p50(), pillowDecode, pillowDraft, table.row(0).p50() / pillowDraft,
+                    table.row(1).p50() / pillowDecode, table.row(2).p50() / pillowDecode);
         }
     }
+
+    /** MobileNetV2's resize (the manifest's), what classify scales a JPEG for. */
+    private static final int RESIZE = 256;
 
     private static void read(byte[] bytes) {
         try {
@@ -229,7 +243,9 @@ public final class ClassifyBenchmark {
             ClassifyImageHandler lambdaHandler = new ClassifyImageHandler(stack.wiring().withAfterResponse(afterResponse));
             ClassifyService service = ClassifyService.create(ClassifySettings.from(stack.config().environment()),
                     registry, Clock.systemUTC());
-            ImageDecoder decoder = ImageDecoder.withDefaultLimits();
+            ImageDecoder imageIo = ImageDecoder.withDefaultLimits();
+            ScaledImageDecoder decoder = new ScaledImageDecoder(imageIo);
+            int resize = manifest.preprocessing().orElseThrow().resize();
             OrtEnvironment env = OrtEnvironment.getEnvironment();
             OrtSession.SessionOptions options = new OrtSession.SessionOptions();
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
@@ -240,19 +256,19 @@ public final class ClassifyBenchmark {
             for (Subject subject : subjects) {
                 byte[] jpeg = subject.jpeg();
                 String body = "{\"image_base64\":\"" + Base64.getEncoder().encodeToString(jpeg) + "\"}";
-                ImageTensor tensor = ImagePreprocessor.toTensor(decoder.decode(jpeg).pixels(),
+                ImageTensor tensor = ImagePreprocessor.toTensor(decoder.decode(jpeg, resize).pixels(),
                         manifest.preprocessing().orElseThrow());
-                DecodedImage decoded = decoder.decode(jpeg);
+                ScaledImageDecoder.Decoded decoded = decoder.decode(jpeg, resize);
                 List<java.util.function.LongSupplier> calls = new ArrayList<>(List.of(
                         handlerCall(handler, "/classify", body, token),
                         () -> {
                             long t0 = System.nanoTime();
                             try {
-                                var image = ImageIO.read(new ByteArrayInputStream(jpeg));
+                                var image = decoder.decode(jpeg, resize).pixels();
                                 try (OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(tensor.data()),
                                         tensor.shape()); OrtSession.Result result = session.run(Map.of("input", input))) {
                                     float[][] scores = (float[][]) result.get(0).getValue();
-                                    check(image.getWidth() > 0 && scores[0].length == 1000 ? 200 : 500, "floor");
+                                    check(image.width() > 0 && scores[0].length == 1000 ? 200 : 500, "floor");
                                 }
                             } catch (Exception e) {
                                 throw new IllegalStateException(e);
@@ -269,7 +285,7 @@ public final class ClassifyBenchmark {
                             check(response.getStatusCode(), response.getBody());
                             return elapsed;
                         },
-                        timed(() -> decoder.decode(jpeg)),
+                        timed(() -> decoder.decode(jpeg, resize)),
                         timed(() -> ImagePreprocessor.toTensor(decoded.pixels(), manifest.preprocessing().orElseThrow())),
                         timed(() -> djl.probabilities(tensor)),
                         () -> {
@@ -309,7 +325,8 @@ public final class ClassifyBenchmark {
                             } catch (IOException e) {
                                 throw new UncheckedIOException(e);
                             }
-                        })));
+                        }),
+                        timed(() -> imageIo.decode(jpeg))));
                 if (pillow != null) {
                     Path file = Files.createTempFile("bench-", "-" + subject.name().replaceAll("[^A-Za-z0-9.]", "_"));
                     Files.write(file, jpeg);
@@ -319,7 +336,7 @@ public final class ClassifyBenchmark {
                     }
                 }
                 measured.add(new InterleavedBench.Subject(subject.name() + " (" + jpeg.length + " bytes, "
-                        + decoded.width() + "×" + decoded.height() + ")", calls));
+                        + decoded.width() + "×" + decoded.height() + ", 1/" + decoded.scale() + ")", calls));
             }
 
             InterleavedBench.Result result = InterleavedBench.measure(rows, measured);
@@ -351,9 +368,9 @@ public final class ClassifyBenchmark {
     private static void printSideBySide(InterleavedBench.Result result) {
         int pillowDecode = ROWS.size();
         System.out.printf(Locale.ROOT, "%nside by side, p50 ms (ratios of p50s, same rounds):%n%n"
-                + "| image | Java decode | ImageIO.read (before) | Pillow decode | Pillow draft | Java / Pillow"
-                + " | Java / Pillow draft | handler | own code | physical floor | handler / floor | own code / floor |%n"
-                + "|---|---|---|---|---|---|---|---|---|---|---|---|%n");
+                + "| image | Java decode (scaled) | ImageDecoder (ImageIO) | ImageIO.read (before) | Pillow decode"
+                + " | Pillow draft | Java / Pillow draft | handler | own code | physical floor (draft) | handler / floor"
+                + " | own code / floor |%n|---|---|---|---|---|---|---|---|---|---|---|---|%n");
         for (InterleavedBench.Table table : result.tables()) {
             double java = table.row(DECODE).p50();
             double pillow = table.row(pillowDecode).p50();
@@ -361,9 +378,9 @@ public final class ClassifyBenchmark {
             double floor = table.row(pillowDecode + 2).p50();
             double handler = table.row(0).p50();
             double own = table.row(2).p50();
-            System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f× | %.2f× | %.2f | %.2f | %.2f | %.2f× | %.2f× |%n",
-                    table.heading(), java, table.row(IMAGEIO_READ).p50(), pillow, draft, java / pillow, java / draft,
-                    handler, own, floor, handler / floor, own / floor);
+            System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f× | %.2f | %.2f | %.2f | %.2f× | %.2f× |%n",
+                    table.heading(), java, table.row(IMAGE_DECODER).p50(), table.row(IMAGEIO_READ).p50(), pillow, draft,
+                    java / draft, handler, own, floor, handler / floor, own / floor);
         }
     }
 

@@ -53,6 +53,26 @@ class ImagePreprocessorTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {32, 90, 256})
+    void toTensor_fromPackedRgbRows_isTheBufferedImagesTensor(int resize) {
+        BufferedImage image = pattern(301, 203, BufferedImage.TYPE_3BYTE_BGR);
+        byte[] rgb = new byte[301 * 203 * 3];
+        for (int y = 0, at = 0; y < 203; y++) {
+            for (int x = 0; x < 301; x++) {
+                int argb = image.getRGB(x, y);
+                rgb[at++] = (byte) (argb >> 16);
+                rgb[at++] = (byte) (argb >> 8);
+                rgb[at++] = (byte) argb;
+            }
+        }
+        ImagePreprocessing p = raw(resize, Math.min(resize, 224), "RGB", "NCHW");
+
+        assertThat(ImagePreprocessor.toTensor(RgbImage.packed(rgb, 301, 203), p))
+                .isEqualTo(ImagePreprocessor.toTensor(image, p));
+        assertThat(RgbImage.of(image).packedRgb()).isEqualTo(rgb);
+    }
+
     @Test
     void toTensor_whenNhwc_interleavesTheSameValues() {
         BufferedImage image = pattern(16, 16, BufferedImage.TYPE_3BYTE_BGR);

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
@@ -89,8 +90,7 @@ public final class ImageDecoder {
         boolean rawYCbCr = false;
         if (JpegHeaders.isJpeg(bytes)) {
             JpegHeaders headers = JpegHeaders.read(bytes);
-            boolean keepsProfile = !headers.iccSegments().isEmpty()
-                    && !headers.icc().map(ImageDecoder::needsNoConversion).orElse(true);
+            boolean keepsProfile = keepsProfile(headers);
             if (!keepsProfile) {
                 input = headers.withoutIcc(bytes);
             }
@@ -133,6 +133,28 @@ public final class ImageDecoder {
         }
     }
 
+    /** Whether {@code bytes} start as a JPEG does (SOI, then a marker). */
+    public static boolean isJpeg(byte[] bytes) {
+        return bytes != null && JpegHeaders.isJpeg(bytes);
+    }
+
+    /**
+     * The ICC profile the JPEG {@code bytes} embed when its pixels are to be converted from it to
+     * sRGB (readable and not sRGB, see {@link IccProfiles}), as {@link #decode} converts them;
+     * empty for no profile, sRGB, an unreadable profile, or not a JPEG.
+     */
+    public static Optional<ICC_Profile> jpegProfileToConvert(byte[] bytes) {
+        if (!isJpeg(bytes)) {
+            return Optional.empty();
+        }
+        JpegHeaders headers = JpegHeaders.read(bytes);
+        return keepsProfile(headers) ? headers.icc().map(ICC_Profile::getInstance) : Optional.empty();
+    }
+
+    private static boolean keepsProfile(JpegHeaders headers) {
+        return !headers.iccSegments().isEmpty() && !headers.icc().map(ImageDecoder::needsNoConversion).orElse(true);
+    }
+
     /**
      * Whether a JPEG's embedded profile can be dropped before decoding: sRGB (what the pixels are
      * taken to be without a profile, and what Pillow, which ignores profiles, feeds the reference
@@ -149,7 +171,8 @@ public final class ImageDecoder {
         return IccProfiles.isSrgb(profile);
     }
 
-    void checkDimensions(int width, int height) {
+    /** 422 when {@code width × height} declares no pixels, 413 when it is over this decoder's limits. */
+    public void checkDimensions(int width, int height) {
         if (width <= 0 || height <= 0) {
             throw new Unprocessable("the image declares no pixels (" + width + "×" + height + ")");
         }
