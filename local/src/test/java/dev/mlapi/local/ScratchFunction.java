@@ -44,11 +44,6 @@ public final class ScratchFunction {
         public ApiPipeline pipeline() {
             return pipeline;
         }
-
-        @Override
-        public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-            return pipeline.handle(event, context);
-        }
     }
 
     /** The same route for admins only: its code disagrees with an operation whose security is public. */
@@ -66,11 +61,6 @@ public final class ScratchFunction {
         @Override
         public ApiPipeline pipeline() {
             return echo.pipeline();
-        }
-
-        @Override
-        public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-            return echo.handleRequest(event, context);
         }
     }
 

@@ -5,8 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.mlapi.core.Wiring;
-import dev.mlapi.core.events.EventInvocations;
-import dev.mlapi.core.queue.TaskMessages;
+import dev.mlapi.core.queue.QueueWorker;
 import dev.mlapi.core.runtime.Primer;
 import dev.mlapi.core.runtime.Priming;
 import dev.mlapi.imagestore.tagging.TaggingTask;
@@ -26,8 +25,7 @@ public final class TagWorkerHandler implements RequestHandler<SQSEvent, SQSBatch
     private static final Logger LOG = LoggerFactory.getLogger(TagWorkerHandler.class);
 
     private final ClassifyService classifier;
-    private final TaskMessages<TaggingTask> messages;
-    private final EventInvocations invocations = new EventInvocations("tag-worker");
+    private final QueueWorker<TaggingTask> tasks;
 
     /** Lambda's entry point: configuration from the environment, primed during init (and before a snapshot). */
     public TagWorkerHandler() {
@@ -45,24 +43,21 @@ public final class TagWorkerHandler implements RequestHandler<SQSEvent, SQSBatch
 
     TagWorkerHandler(TaggingWorker worker, ClassifyService classifier, int maxReceives) {
         this.classifier = classifier;
-        this.messages = new TaskMessages<>(worker, maxReceives, LOG);
+        this.tasks = new QueueWorker<>("tag-worker", worker, maxReceives, LOG);
     }
 
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
-        return invocations.run(context, () -> messages.handle(event));
+        return tasks.handle(event, context);
     }
 
     /**
      * Loads the default model and classifies once (as classify primes), then runs a message through
-     * {@link #handleRequest} for a job no one can have: its read finds nothing, so nothing is written.
+     * the worker for a job no one can have: its read finds nothing, so nothing is written.
      */
     @Override
     public void prime() {
         classifier.prime();
-        SQSBatchResponse primed = handleRequest(TaskMessages.primingEvent(TaggingTask.finish("job-" + "0".repeat(32)).body()), null);
-        if (!primed.getBatchItemFailures().isEmpty()) {
-            throw new IllegalStateException("the priming message failed (see the warning above)");
-        }
+        tasks.prime(TaggingTask.finish(QueueWorker.PRIMING_JOB).body());
     }
 }

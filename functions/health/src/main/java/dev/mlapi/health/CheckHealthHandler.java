@@ -1,8 +1,5 @@
 package dev.mlapi.health;
 
-import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.http.Access;
 import dev.mlapi.core.http.ApiPipeline;
@@ -30,10 +27,5 @@ public final class CheckHealthHandler implements HttpFunction {
     @Override
     public ApiPipeline pipeline() {
         return pipeline;
-    }
-
-    @Override
-    public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return pipeline.handle(event, context);
     }
 }

@@ -1,8 +1,5 @@
 package dev.mlapi.images;
 
-import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.mlapi.catalog.Env;
 import dev.mlapi.catalog.QueueCatalog;
 import dev.mlapi.catalog.StackParameter;
@@ -78,11 +75,6 @@ public final class ManageImagesHandler implements HttpFunction {
     @Override
     public ApiPipeline pipeline() {
         return pipeline;
-    }
-
-    @Override
-    public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return pipeline.handle(event, context);
     }
 
     /** Multipart: the images, stored (201). JSON: presigned PUTs to upload them, then commit each (202). */

@@ -1,8 +1,5 @@
 package dev.mlapi.models;
 
-import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.mlapi.catalog.TableCatalog;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.aws.DynamoDbShadowAgreements;
@@ -61,11 +58,6 @@ public final class ManageModelsHandler implements HttpFunction {
     @Override
     public ApiPipeline pipeline() {
         return pipeline;
-    }
-
-    @Override
-    public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return pipeline.handle(event, context);
     }
 
     private ApiResponse list(ApiRequest request) {

@@ -5,8 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.mlapi.core.Wiring;
-import dev.mlapi.core.events.EventInvocations;
-import dev.mlapi.core.queue.TaskMessages;
+import dev.mlapi.core.queue.QueueWorker;
 import dev.mlapi.core.runtime.Primer;
 import dev.mlapi.core.runtime.Priming;
 import org.slf4j.Logger;
@@ -25,8 +24,7 @@ public final class BatchWorkerHandler implements RequestHandler<SQSEvent, SQSBat
     private static final Logger LOG = LoggerFactory.getLogger(BatchWorkerHandler.class);
 
     private final PredictService predict;
-    private final TaskMessages<BatchTask> messages;
-    private final EventInvocations invocations = new EventInvocations("batch-worker");
+    private final QueueWorker<BatchTask> tasks;
 
     /** Lambda's entry point: configuration from the environment, primed during init (and before a snapshot). */
     public BatchWorkerHandler() {
@@ -44,25 +42,22 @@ public final class BatchWorkerHandler implements RequestHandler<SQSEvent, SQSBat
 
     BatchWorkerHandler(BatchWorker worker, PredictService predict, int maxReceives) {
         this.predict = predict;
-        this.messages = new TaskMessages<>(worker, maxReceives, LOG);
+        this.tasks = new QueueWorker<>("batch-worker", worker, maxReceives, LOG);
     }
 
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
-        return invocations.run(context, () -> messages.handle(event));
+        return tasks.handle(event, context);
     }
 
     /**
      * Starts ONNX Runtime and predicts once with the bundled tree (as predict primes), then runs a
-     * message through {@link #handleRequest} for a job no one can have: its read finds nothing, so
+     * message through the worker for a job no one can have: its read finds nothing, so
      * nothing is written.
      */
     @Override
     public void prime() {
         predict.prime();
-        SQSBatchResponse primed = handleRequest(TaskMessages.primingEvent(BatchTask.plan("job-" + "0".repeat(32)).body()), null);
-        if (!primed.getBatchItemFailures().isEmpty()) {
-            throw new IllegalStateException("the priming message failed (see the warning above)");
-        }
+        tasks.prime(BatchTask.plan(QueueWorker.PRIMING_JOB).body());
     }
 }

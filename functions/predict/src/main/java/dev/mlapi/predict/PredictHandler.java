@@ -1,8 +1,5 @@
 package dev.mlapi.predict;
 
-import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.http.Access;
@@ -54,11 +51,6 @@ public final class PredictHandler implements HttpFunction {
     @Override
     public ApiPipeline pipeline() {
         return pipeline;
-    }
-
-    @Override
-    public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return pipeline.handle(event, context);
     }
 
     private ApiResponse submitBatch(ApiRequest request) {

@@ -1,9 +1,8 @@
 package dev.mlapi.registry;
 
 import dev.mlapi.core.drift.InputCounts;
+import dev.mlapi.registry.storage.Sha256;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -187,12 +186,8 @@ public record DriftBaseline(String id, long rows, List<Feature> features) {
             layout.append(f.name()).append('\u0000').append(f.kind()).append(f.input()).append(f.slot())
                     .append(f.edges()).append(f.categories()).append('\u0001');
         }
-        try {
-            byte[] hash = MessageDigest.getInstance("SHA-256").digest(layout.toString().getBytes(StandardCharsets.UTF_8));
-            return new DriftBaseline(HexFormat.of().formatHex(hash, 0, 6), rows, features);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        byte[] hash = Sha256.newDigest().digest(layout.toString().getBytes(StandardCharsets.UTF_8));
+        return new DriftBaseline(HexFormat.of().formatHex(hash, 0, 6), rows, features);
     }
 
     /** The baseline in {@code manifest}, or empty for a version stored without one (uploaded, or trained before baselines). */

@@ -1,8 +1,7 @@
 package dev.mlapi.registry;
 
+import dev.mlapi.registry.storage.Sha256;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Optional;
 import java.util.Locale;
 
@@ -43,16 +42,12 @@ public record ModelRoute(Manifest stable, Optional<Manifest> canary, int weight,
      * uniform enough that a weight of 10 sends 10% of distinct ids to the canary.
      */
     public static int bucket(String requestId) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(requestId.getBytes(StandardCharsets.UTF_8));
-            long value = 0;
-            for (int i = 0; i < 8; i++) {
-                value = (value << 8) | (digest[i] & 0xff);
-            }
-            return (int) Long.remainderUnsigned(value, 100);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
+        byte[] digest = Sha256.newDigest().digest(requestId.getBytes(StandardCharsets.UTF_8));
+        long value = 0;
+        for (int i = 0; i < 8; i++) {
+            value = (value << 8) | (digest[i] & 0xff);
         }
+        return (int) Long.remainderUnsigned(value, 100);
     }
 
     /** A version chosen to serve a request, and its role in the reference's alias. */

@@ -1,8 +1,5 @@
 package dev.mlapi.train;
 
-import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.mlapi.core.Wiring;
 import dev.mlapi.core.runtime.Priming;
 import dev.mlapi.core.http.Access;
@@ -68,11 +65,6 @@ public final class TrainHandler implements HttpFunction {
     @Override
     public ApiPipeline pipeline() {
         return pipeline;
-    }
-
-    @Override
-    public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        return pipeline.handle(event, context);
     }
 
     private ApiResponse submit(ApiRequest request) {
