@@ -1,8 +1,16 @@
 package dev.mlapi.training;
 
 import com.oracle.labs.mlrg.olcut.provenance.ListProvenance;
+import com.oracle.labs.mlrg.olcut.provenance.ObjectProvenance;
+import com.oracle.labs.mlrg.olcut.provenance.Provenance;
+import com.oracle.labs.mlrg.olcut.provenance.primitives.BooleanProvenance;
+import com.oracle.labs.mlrg.olcut.provenance.primitives.IntProvenance;
+import com.oracle.labs.mlrg.olcut.provenance.primitives.StringProvenance;
 import java.time.OffsetDateTime;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.tribuo.Tribuo;
 import org.tribuo.ImmutableFeatureMap;
 import org.tribuo.ImmutableOutputInfo;
 import org.tribuo.Model;
@@ -29,8 +37,11 @@ import java.util.Arrays;
  * class ids or targets. A fit grows its trees on its own rows of these (a 0/1 mask, or bootstrap
  * counts over them), so no fit builds a Tribuo dataset or sorts anything; and a fit's model is
  * scored straight from the table's rows. The models are {@link CartModel}s with the plan's feature
- * and output maps and a placeholder provenance: they are scored and dropped (the refit, whose
- * model is kept, goes through Tribuo's dataset and carries its real provenance).
+ * and output maps and a placeholder provenance: they are scored and dropped. The refit, whose
+ * model is kept, grows on the same sorted rows but carries what a Tribuo dataset of the plan's rows
+ * would have given it ({@link #source()}: the feature statistics, the dataset's provenance), without
+ * building one: an example per row, its sorted feature names and a feature-map update per value
+ * cost more than the fit on small tables (BENCHMARKS.md, "per-fit time").
  */
 final class CartFits<T extends Output<T>> {
 
@@ -42,8 +53,14 @@ final class CartFits<T extends Output<T>> {
     private final ModelProvenance provenance;
     private final EnsembleModelProvenance ensembleProvenance;
     private final TrainerProvenance trainerProvenance;
+    private final TabularDataset table;
+    private final OutputFactory<T> factory;
+    /** The feature map a Tribuo dataset of the rows would have, with its statistics (built on first use). */
+    private ImmutableFeatureMap statistics;
 
     private CartFits(TabularDataset table, double[] y, OutputFactory<T> factory, TrainerProvenance trainerProvenance) {
+        this.table = table;
+        this.factory = factory;
         List<String> names = table.featureNames();
         MutableFeatureMap mutable = new MutableFeatureMap();
         for (String name : names) {
@@ -102,6 +119,54 @@ final class CartFits<T extends Output<T>> {
 
     Cart.Data data() {
         return data;
+    }
+
+    /**
+     * What {@code MutableDataset} of every row (an {@code ArrayExample} per row, as
+     * {@link TribuoData#dataset} and {@link RegressionSearch#dataset} build it) would give a model
+     * trained on it: the same feature map (each feature's values observed in row order, so the same
+     * statistics), output map and dataset provenance (a fresh {@code csv} source, no
+     * transformations, dense).
+     */
+    synchronized CartTrainers.Source<T> source() {
+        if (statistics == null) {
+            List<String> names = table.featureNames();
+            double[][] rows = table.rows();
+            MutableFeatureMap observed = new MutableFeatureMap();
+            for (int c = 0; c < names.size(); c++) {
+                String name = names.get(c);
+                for (double[] row : rows) {
+                    observed.add(name, row[c]);
+                }
+            }
+            ImmutableFeatureMap map = new ImmutableFeatureMap(observed);
+            for (int c = 0; c < names.size(); c++) {
+                if (map.getID(names.get(c)) != idOfColumn[c]) {
+                    throw new IllegalStateException("feature ids differ for " + names.get(c));
+                }
+            }
+            statistics = map;
+        }
+        SimpleDataSourceProvenance csv = new SimpleDataSourceProvenance("csv", factory);
+        ImmutableFeatureMap features = statistics;
+        return new CartTrainers.Source<>(features, outputs, () -> datasetProvenance(csv, features.size()),
+                data.classes == null ? dimension : null);
+    }
+
+    /** {@code MutableDataset.getProvenance()} of a dense dataset of every row from {@code csv}, untransformed. */
+    private DatasetProvenance datasetProvenance(SimpleDataSourceProvenance csv, int featureCount) {
+        Map<String, Provenance> provenance = new LinkedHashMap<>();
+        provenance.put(ObjectProvenance.CLASS_NAME, new StringProvenance(ObjectProvenance.CLASS_NAME,
+                MutableDataset.class.getName()));
+        provenance.put("datasource", csv);
+        provenance.put("transformations", new ListProvenance<>());
+        provenance.put("is-sequence", new BooleanProvenance("is-sequence", false));
+        provenance.put("is-dense", new BooleanProvenance("is-dense", true));
+        provenance.put("num-examples", new IntProvenance("num-examples", data.rows));
+        provenance.put("num-features", new IntProvenance("num-features", featureCount));
+        provenance.put("num-outputs", new IntProvenance("num-outputs", outputs.size()));
+        provenance.put("tribuo-version", new StringProvenance("tribuo-version", Tribuo.VERSION));
+        return new DatasetProvenance(provenance);
     }
 
     @SuppressWarnings("unchecked")
