@@ -38,6 +38,7 @@ import org.tribuo.provenance.ModelProvenance;
 import org.tribuo.provenance.TrainerProvenance;
 import org.tribuo.regression.Regressor;
 import org.tribuo.regression.rtree.CARTRegressionTrainer;
+import org.tribuo.regression.rtree.impurity.MeanAbsoluteError;
 import org.tribuo.regression.rtree.impurity.MeanSquaredError;
 
 /**
@@ -61,10 +62,14 @@ final class CartTrainers {
         return params(params, featureCount, forest ? params.getOrDefault("max_features", "sqrt") : null, criterion);
     }
 
-    /** The tree parameters of a regression candidate (squared error). */
+    /** The tree parameters of a regression candidate (squared error unless {@code criterion} is {@code absolute_error}). */
     static Cart.Params regression(Map<String, Object> params, int featureCount, boolean forest) {
         return params(params, featureCount, forest ? params.getOrDefault("max_features", 1.0) : null,
-                Cart.Criterion.SQUARED_ERROR);
+                absoluteError(params) ? Cart.Criterion.ABSOLUTE_ERROR : Cart.Criterion.SQUARED_ERROR);
+    }
+
+    private static boolean absoluteError(Map<String, Object> params) {
+        return "absolute_error".equals(params.get("criterion"));
     }
 
     private static Cart.Params params(Map<String, Object> params, int featureCount, Object maxFeatures,
@@ -110,7 +115,8 @@ final class CartTrainers {
         float minLeaf = ((Number) params.getOrDefault("min_samples_leaf", 1)).floatValue();
         float fraction = forest ? Algorithm.featureFraction(params.getOrDefault("max_features", 1.0), featureCount)
                 : 1.0f;
-        return new CARTRegressionTrainer(maxDepth, minLeaf, 0.0f, fraction, false, new MeanSquaredError(), seed);
+        return new CARTRegressionTrainer(maxDepth, minLeaf, 0.0f, fraction, false,
+                absoluteError(params) ? new MeanAbsoluteError() : new MeanSquaredError(), seed);
     }
 
     /** A dataset's rows by column (Tribuo feature ids), targets and weights, with every feature sorted. */
