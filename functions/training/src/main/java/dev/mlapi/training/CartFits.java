@@ -10,6 +10,7 @@ import java.time.OffsetDateTime;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.tribuo.Tribuo;
 import org.tribuo.ImmutableFeatureMap;
 import org.tribuo.ImmutableOutputInfo;
@@ -50,15 +51,18 @@ final class CartFits<T extends Output<T>> {
     private final ImmutableOutputInfo<T> outputs;
     private final int[] idOfColumn;
     private final String dimension;
-    private final ModelProvenance provenance;
-    private final EnsembleModelProvenance ensembleProvenance;
-    private final TrainerProvenance trainerProvenance;
+    /** The trainer of the plan's first fit, whose provenance the placeholders name. */
+    private final Supplier<TrainerProvenance> trainerProvenance;
+    // the cross-validation fits' placeholder provenance (made by the first of them: a refit needs none)
+    private ModelProvenance provenance;
+    private EnsembleModelProvenance ensembleProvenance;
     private final TabularDataset table;
     private final OutputFactory<T> factory;
     /** The feature map a Tribuo dataset of the rows would have, with its statistics (built on first use). */
     private ImmutableFeatureMap statistics;
 
-    private CartFits(TabularDataset table, double[] y, OutputFactory<T> factory, TrainerProvenance trainerProvenance) {
+    private CartFits(TabularDataset table, double[] y, OutputFactory<T> factory,
+            Supplier<TrainerProvenance> trainerProvenance) {
         this.table = table;
         this.factory = factory;
         List<String> names = table.featureNames();
@@ -100,21 +104,28 @@ final class CartFits<T extends Output<T>> {
         double[] weights = new double[n];
         Arrays.fill(weights, 1.0);
         this.data = new Cart.Data(x, n, classes, y == null ? outputs.size() : 0, y, weights);
-        DatasetProvenance empty = new MutableDataset<>(new SimpleDataSourceProvenance("csv", factory), factory)
-                .getProvenance();
-        OffsetDateTime now = OffsetDateTime.now();
         this.trainerProvenance = trainerProvenance;
-        this.provenance = new ModelProvenance(TreeModel.class.getName(), now, empty, trainerProvenance);
-        this.ensembleProvenance = new EnsembleModelProvenance(WeightedEnsembleModel.class.getName(), now, empty,
-                trainerProvenance, new ListProvenance<>());
     }
 
-    static CartFits<Label> classification(TabularDataset table, TrainerProvenance trainer) {
+    static CartFits<Label> classification(TabularDataset table, Supplier<TrainerProvenance> trainer) {
         return new CartFits<>(table, null, TribuoData.LABELS, trainer);
     }
 
-    static CartFits<Regressor> regression(TabularDataset table, double[] y, TrainerProvenance trainer) {
+    static CartFits<Regressor> regression(TabularDataset table, double[] y, Supplier<TrainerProvenance> trainer) {
         return new CartFits<>(table, y, RegressionSearch.FACTORY, trainer);
+    }
+
+    /** Makes the cross-validation fits' placeholder provenance on first use. */
+    private synchronized void placeholders() {
+        if (provenance == null) {
+            DatasetProvenance empty = new MutableDataset<>(new SimpleDataSourceProvenance("csv", factory), factory)
+                    .getProvenance();
+            OffsetDateTime now = OffsetDateTime.now();
+            TrainerProvenance trainer = trainerProvenance.get();
+            ensembleProvenance = new EnsembleModelProvenance(WeightedEnsembleModel.class.getName(), now, empty,
+                    trainer, new ListProvenance<>());
+            provenance = new ModelProvenance(TreeModel.class.getName(), now, empty, trainer);
+        }
     }
 
     Cart.Data data() {
@@ -171,6 +182,7 @@ final class CartFits<T extends Output<T>> {
 
     @SuppressWarnings("unchecked")
     TreeModel<T> model(Cart.Tree tree) {
+        placeholders();
         if (data.classes == null) {
             return (TreeModel<T>) CartModel.regressor(provenance, features, (ImmutableOutputInfo<Regressor>) outputs,
                     tree, dimension);
@@ -179,6 +191,7 @@ final class CartFits<T extends Output<T>> {
     }
 
     Model<T> ensemble(String name, List<Model<T>> members, EnsembleCombiner<T> combiner) {
+        placeholders();
         return new WeightedEnsembleModel<>(name, ensembleProvenance, features, outputs, members, combiner);
     }
 
@@ -227,7 +240,4 @@ final class CartFits<T extends Output<T>> {
         return sum / trees.size();
     }
 
-    TrainerProvenance trainerProvenance() {
-        return trainerProvenance;
-    }
 }

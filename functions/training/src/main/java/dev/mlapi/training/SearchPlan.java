@@ -252,8 +252,8 @@ public final class SearchPlan {
             synchronized (this) {
                 fits = cartFits;
                 if (fits == null) {
-                    fits = y != null ? CartFits.regression(data, y, trainer.getProvenance())
-                            : CartFits.classification(data, trainer.getProvenance());
+                    fits = y != null ? CartFits.regression(data, y, trainer::getProvenance)
+                            : CartFits.classification(data, trainer::getProvenance);
                     cartFits = fits;
                 }
             }

@@ -40,8 +40,8 @@ import org.tribuo.regression.rtree.impurity.MeanSquaredError;
  * iris and diabetes (shuffled with seed 42), and generated 20-feature two-class tables of 5,000,
  * 20,000 and 100,000 rows, written to {@code target/tree-bench} so both sides read the same CSV;
  * the first 80% of the rows train, the rest give the held-out score (accuracy or R²). Each
- * implementation: {@code bench.warmup} unmeasured fits, then {@code bench.rounds} measured ones
- * (median, min, max). Prints a table; asserts nothing. {@code -Dbench.profile=only} prints where a
+ * implementation: at least {@code bench.warmup} unmeasured fits and 2 s of them
+ * ({@code bench.warmupSeconds}), then {@code bench.rounds} measured ones (median, min, max). Prints a table; asserts nothing. {@code -Dbench.profile=only} prints where a
  * refit's time goes instead.
  *
  * <pre>./mvnw -q -o -pl functions/training -am test-compile exec:exec@trees -Dbench.python=/work/venv/bin/python</pre>
@@ -275,11 +275,11 @@ public final class TreeFitBenchmark {
             double beforeMs = millis(warmup, rounds, () -> trainer.train(dataset.get()));
             double planMs = millis(warmup, rounds, () -> plan(w, training));
             double fitsMs = millis(warmup, rounds, () -> w.regression()
-                    ? CartFits.regression(training, RegressionSearch.numericTargets(training), twin)
-                    : CartFits.classification(training, twin));
+                    ? CartFits.regression(training, RegressionSearch.numericTargets(training), () -> twin)
+                    : CartFits.classification(training, () -> twin));
             double sourceMs = millis(warmup, rounds, () -> (w.regression()
-                    ? CartFits.regression(training, RegressionSearch.numericTargets(training), twin)
-                    : CartFits.classification(training, twin)).source()) - fitsMs;
+                    ? CartFits.regression(training, RegressionSearch.numericTargets(training), () -> twin)
+                    : CartFits.classification(training, () -> twin)).source()) - fitsMs;
             double refitMs = millis(warmup, rounds, () -> plan(w, training).refit(0, SearchOptions.defaults()
                     .withParallelism(1)));
             System.out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |%n",
@@ -289,13 +289,12 @@ public final class TreeFitBenchmark {
     }
 
     private static double millis(int warmup, int rounds, Supplier<?> work) {
+        warmUp(warmup, work);
         List<Double> times = new ArrayList<>();
-        for (int i = 0; i < warmup + rounds; i++) {
+        for (int i = 0; i < rounds; i++) {
             long started = System.nanoTime();
             work.get();
-            if (i >= warmup) {
-                times.add((System.nanoTime() - started) / 1e6);
-            }
+            times.add((System.nanoTime() - started) / 1e6);
         }
         Collections.sort(times);
         return times.get(times.size() / 2);
@@ -349,15 +348,27 @@ public final class TreeFitBenchmark {
                 : SearchPlan.classification(data, algorithm, candidates, 5, SEED, Scoring.ACCURACY, ClassWeight.NONE);
     }
 
+    /**
+     * Unmeasured runs: at least {@code warmup}, and until {@code bench.warmupSeconds} (2 s) have
+     * passed (at most 5,000): a fit of a few milliseconds needs hundreds of runs before the JIT has
+     * compiled it, and scikit-learn's compiled code needs none.
+     */
+    private static void warmUp(int warmup, Supplier<?> work) {
+        long until = System.nanoTime() + (long) (Double.parseDouble(System.getProperty("bench.warmupSeconds", "2"))
+                * 1e9);
+        for (int i = 0; i < 5_000 && (i < warmup || System.nanoTime() < until); i++) {
+            work.get();
+        }
+    }
+
     private static Times seconds(int warmup, int rounds, Supplier<SearchPlan.FitResult> fit) {
+        warmUp(warmup, fit);
         List<Double> seconds = new ArrayList<>();
         double score = 0;
-        for (int i = 0; i < warmup + rounds; i++) {
+        for (int i = 0; i < rounds; i++) {
             long started = System.nanoTime();
             score = fit.get().score();
-            if (i >= warmup) {
-                seconds.add((System.nanoTime() - started) / 1e9);
-            }
+            seconds.add((System.nanoTime() - started) / 1e9);
         }
         Collections.sort(seconds);
         return new Times(seconds.get(seconds.size() / 2), seconds.get(0), seconds.get(seconds.size() - 1), score);
@@ -366,14 +377,13 @@ public final class TreeFitBenchmark {
     @SuppressWarnings("unchecked")
     private static Times measure(int warmup, int rounds, Supplier<Model<?>> fit, TabularDataset data, int[] test,
             Workload w) {
+        warmUp(warmup, fit);
         Model<?> model = null;
         List<Double> seconds = new ArrayList<>();
-        for (int i = 0; i < warmup + rounds; i++) {
+        for (int i = 0; i < rounds; i++) {
             long started = System.nanoTime();
             model = fit.get();
-            if (i >= warmup) {
-                seconds.add((System.nanoTime() - started) / 1e9);
-            }
+            seconds.add((System.nanoTime() - started) / 1e9);
         }
         Collections.sort(seconds);
         double score;
