@@ -36,10 +36,15 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
  * fit workers consuming the training queue, then the refit) with 1 and with 2 workers of one core
  * each. Prints wall time, fits, tasks, the per-task overhead and the speed-ups, and the machine's
  * load. Not a test: {@code ./mvnw -q -o -pl functions/train -am test-compile exec:exec@bench -Dbench=train}.
+ * {@code -Dbench.algorithm=random_forest} runs issue 23's forest grid instead ({@code n_estimators}
+ * {50, 100} × {@code max_depth} {8, none} = 4 candidates × 5 folds = 20 fits) on a generated table of
+ * 20 features ({@code -Dbench.rows=20000} for issue 23's size).
  */
 public final class FanOutBenchmark {
 
     static final int ROWS = Integer.getInteger("bench.rows", 50_000);
+    /** {@code decision_tree} (the default: the 6 × 2 grid) or {@code random_forest} (issue 23's 2 × 2 grid). */
+    static final boolean FOREST = "random_forest".equals(System.getProperty("bench.algorithm", "decision_tree"));
     static final long SEED = 42;
 
     public static void main(String[] args) throws Exception {
@@ -68,22 +73,27 @@ public final class FanOutBenchmark {
         this.planner = new TrainWorkerHandler(stack.wiring());
         this.table = TrainComponents.table(stack.wiring());
         this.token = stack.signedIn("bench", Role.ADMIN).token();
-        this.csv = TrainFixtures.largeCsv(ROWS, SEED);
+        this.csv = table(ROWS);
     }
 
     /**
-     * 6 × 2 = 12 candidates × 5 folds = 60 fits. Decision trees: a forest grid of this size on 50k
-     * rows takes over 15 minutes per variant on one shared core, too long to run three times.
+     * 6 × 2 = 12 candidates × 5 folds = 60 fits of decision trees; or, with {@link #FOREST}, issue
+     * 23's forest grid: 2 × 2 = 4 candidates × 5 folds = 20 fits.
      */
     private Map<String, Object> request(String modelName, String table) {
         Map<String, Object> request = new LinkedHashMap<>();
         request.put("model_name", modelName);
-        request.put("algorithm", "decision_tree");
+        request.put("algorithm", FOREST ? "random_forest" : "decision_tree");
         request.put("target", "label");
         request.put("dataset", Map.of("csv", table));
         Map<String, Object> grid = new LinkedHashMap<>();
-        grid.put("max_depth", List.of(4, 6, 8, 10, 12, 16));
-        grid.put("min_samples_leaf", List.of(1, 10));
+        if (FOREST) {
+            grid.put("n_estimators", List.of(50, 100));
+            grid.put("max_depth", java.util.Arrays.asList(8, null));
+        } else {
+            grid.put("max_depth", List.of(4, 6, 8, 10, 12, 16));
+            grid.put("min_samples_leaf", List.of(1, 10));
+        }
         request.put("params", grid);
         request.put("cv_folds", 5);
         request.put("seed", 7);
@@ -96,10 +106,11 @@ public final class FanOutBenchmark {
 
     private void run() throws Exception {
         String load = loadAverage();
-        System.out.printf(Locale.ROOT, "fan-out benchmark: %d rows × 6 features, decision_tree 6×2 grid, 5 folds;"
-                + " %d cores; load average at start %s%n", ROWS, Runtime.getRuntime().availableProcessors(), load);
+        System.out.printf(Locale.ROOT, "fan-out benchmark: %d rows × %s, 5 folds; %d cores; load average at start"
+                + " %s%n", ROWS, FOREST ? "20 features, random_forest n_estimators {50, 100} × max_depth {8, none}"
+                : "6 features, decision_tree 6×2 grid", Runtime.getRuntime().availableProcessors(), load);
         // Warm-up: the same code paths on a small table, so no variant pays the JIT alone.
-        String small = TrainFixtures.largeCsv(3_000, SEED);
+        String small = table(Math.min(3_000, ROWS));
         inProcess("warm-up", small);
         fanOut("warm-up", small, 2);
         queue.purge();
@@ -221,6 +232,30 @@ public final class FanOutBenchmark {
                 }
             }
         }
+    }
+
+    /** The benchmark's table: {@link TrainFixtures#largeCsv} (6 features), or 20 features for the forest grid. */
+    private static String table(int rows) {
+        if (!FOREST) {
+            return TrainFixtures.largeCsv(rows, SEED);
+        }
+        java.util.Random random = new java.util.Random(SEED);
+        StringBuilder csv = new StringBuilder();
+        for (int f = 0; f < 20; f++) {
+            csv.append('x').append(f).append(',');
+        }
+        csv.append("label\n");
+        double[] x = new double[20];
+        for (int i = 0; i < rows; i++) {
+            for (int f = 0; f < x.length; f++) {
+                x[f] = random.nextGaussian();
+                csv.append(String.format(Locale.ROOT, "%.4f,", x[f]));
+            }
+            double signal = x[0] - 0.8 * x[1] + 0.6 * x[2] * x[3] + Math.sin(2 * x[4]) + 0.5 * Math.abs(x[5])
+                    - 0.3 * x[6] + random.nextGaussian();
+            csv.append(signal > 0.3 ? "yes" : "no").append('\n');
+        }
+        return csv.toString();
     }
 
     private static String loadAverage() {

@@ -9,7 +9,10 @@ import java.util.SplittableRandom;
  * sample's rows with their counts as weights); a node is one range of every feature's order, and
  * a split partitions those ranges stably, so no node sorts anything. Criteria: Gini, entropy
  * (classification) and squared error (regression), each scanned in one pass per feature with the
- * children's statistics updated per row.
+ * children's statistics updated per row; absolute error (regression: a leaf predicts the weighted
+ * median, scikit-learn's {@code MAE} criterion) ranks the node's targets once and finds every
+ * prefix's and suffix's median and absolute error with a Fenwick tree of weights and weighted
+ * targets, as scikit-learn 1.9 does ({@link Fenwick}).
  *
  * <p>scikit-learn's rules: a node splits when it is below {@code maxDepth}, holds at least two
  * rows and twice {@code minLeaf} rows (counted, not weighed) and is impure; the threshold is the
@@ -19,12 +22,12 @@ import java.util.SplittableRandom;
  */
 final class Cart {
 
-    enum Criterion { GINI, ENTROPY, SQUARED_ERROR }
+    enum Criterion { GINI, ENTROPY, SQUARED_ERROR, ABSOLUTE_ERROR }
 
     /** The parameters of one tree; {@code maxFeatures} features are tried per node. */
     record Params(int maxDepth, int minLeaf, int maxFeatures, Criterion criterion) {
         boolean regression() {
-            return criterion == Criterion.SQUARED_ERROR;
+            return criterion == Criterion.SQUARED_ERROR || criterion == Criterion.ABSOLUTE_ERROR;
         }
     }
 
@@ -60,7 +63,8 @@ final class Cart {
     /**
      * A grown tree as parallel arrays; node 0 is the root, children have larger ids than their
      * parent. {@code feature[n] < 0} marks a leaf. {@code value} holds, per node, the class
-     * probabilities ({@code classCount} per node) or the mean target (one per node).
+     * probabilities ({@code classCount} per node) or the mean target (one per node; the median for
+     * absolute error).
      */
     static final class Tree {
         final int[] feature;
@@ -136,6 +140,14 @@ final class Cart {
         private final int k;
         private final double[] total;
         private final double[] leftCounts;
+        // absolute error: the node's targets ranked, each prefix's and suffix's absolute error
+        private final boolean absolute;
+        private final int[] rank;
+        private final double[] sortedY;
+        private final int[] byY;
+        private final double[] leftErrors;
+        private final double[] rightErrors;
+        private final Fenwick fenwick;
         // the tree being built
         private int[] feature = new int[64];
         private double[] threshold = new double[64];
@@ -182,6 +194,13 @@ final class Cart {
             this.k = Math.max(1, Math.min(p.maxFeatures(), d.features));
             this.total = new double[Math.max(1, d.classCount)];
             this.leftCounts = new double[Math.max(1, d.classCount)];
+            this.absolute = p.criterion() == Criterion.ABSOLUTE_ERROR;
+            this.rank = absolute ? new int[d.rows] : null;
+            this.sortedY = absolute ? new double[active] : null;
+            this.byY = absolute ? new int[active] : null;
+            this.leftErrors = absolute ? new double[active] : null;
+            this.rightErrors = absolute ? new double[active] : null;
+            this.fenwick = absolute ? new Fenwick(active) : null;
         }
 
         Tree grow() {
@@ -246,7 +265,21 @@ final class Cart {
             int[] rows = idx[statFeature];
             double weight = 0;
             double nodeImpurity;
-            if (p.regression()) {
+            if (absolute) {
+                for (int j = lo; j < hi; j++) {
+                    weight += sw[rows[j]];
+                }
+                rankTargets(rows, lo, hi);
+                // the median and absolute error of every row: the last of a backward pass, as scikit-learn
+                fenwick.reset(count);
+                double errors = 0;
+                for (int j = hi - 1; j >= lo; j--) {
+                    int r = rows[j];
+                    errors = fenwick.addAndError(rank[r], sortedY, sw[r]);
+                }
+                value[id] = fenwick.median;
+                nodeImpurity = weight > 0 ? errors / weight : 0;
+            } else if (p.regression()) {
                 double sum = 0;
                 double squares = 0;
                 for (int j = lo; j < hi; j++) {
@@ -307,7 +340,8 @@ final class Cart {
                     continue; // constant here: not counted
                 }
                 tried++;
-                long found = p.regression() ? scanSquaredError(f, lo, hi, weight) : scanClasses(f, lo, hi, weight);
+                long found = absolute ? scanAbsoluteError(f, lo, hi, weight)
+                        : p.regression() ? scanSquaredError(f, lo, hi, weight) : scanClasses(f, lo, hi, weight);
                 if (found >= 0 && scanScore > best) {
                     best = scanScore;
                     bestFeature = f;
@@ -476,8 +510,208 @@ final class Cart {
             return position;
         }
 
+        /**
+         * Ranks the node's targets: {@code sortedY[0..n)} ascending and {@code rank[r]} each row's
+         * place in it (equal targets in any order: their medians and errors are the same).
+         */
+        private void rankTargets(int[] rows, int lo, int hi) {
+            int n = hi - lo;
+            for (int j = 0; j < n; j++) {
+                byY[j] = rows[lo + j];
+                sortedY[j] = d.y[byY[j]];
+            }
+            sort(sortedY, byY, 0, n - 1);
+            for (int k = 0; k < n; k++) {
+                rank[byY[k]] = k;
+            }
+        }
+
+        /**
+         * As {@link #scanSquaredError}, for absolute error: every prefix's and every suffix's
+         * absolute error about its weighted median (forward and backward passes over the feature's
+         * order), then scikit-learn's proxy {@code -wR·(eR/wR) - wL·(eL/wL)} at each threshold.
+         */
+        private long scanAbsoluteError(int f, int lo, int hi, double weight) {
+            double[] x = d.x[f];
+            int[] rows = idx[f];
+            int count = hi - lo;
+            fenwick.reset(count);
+            for (int j = lo; j < hi; j++) {
+                int r = rows[j];
+                leftErrors[j - lo] = fenwick.addAndError(rank[r], sortedY, sw[r]);
+            }
+            fenwick.reset(count);
+            for (int j = hi - 1; j >= lo; j--) {
+                int r = rows[j];
+                rightErrors[j - lo] = fenwick.addAndError(rank[r], sortedY, sw[r]);
+            }
+            double leftWeight = 0;
+            int minLeaf = p.minLeaf();
+            double best = Double.NEGATIVE_INFINITY;
+            long position = -1;
+            double next = x[rows[lo]];
+            for (int j = lo; j < hi - 1; j++) {
+                leftWeight += sw[rows[j]];
+                double v = next;
+                next = x[rows[j + 1]];
+                if (next <= v) {
+                    continue;
+                }
+                int n = j + 1 - lo;
+                if (n < minLeaf) {
+                    continue;
+                }
+                if (count - n < minLeaf) {
+                    break;
+                }
+                double rightWeight = weight - leftWeight;
+                if (leftWeight <= 0 || rightWeight <= 0) {
+                    continue;
+                }
+                double score = -rightWeight * (rightErrors[j + 1 - lo] / rightWeight)
+                        - leftWeight * (leftErrors[j - lo] / leftWeight);
+                if (score > best) {
+                    best = score;
+                    position = j + 1;
+                }
+            }
+            scanScore = best;
+            return position;
+        }
+
         private static double xlogx(double v) {
             return v > 0 ? v * Math.log(v) : 0;
+        }
+    }
+
+    /**
+     * scikit-learn's {@code WeightedFenwickTree} (sklearn/tree/_utils.pyx, 1.9): prefix sums of
+     * weights and of weight × target over targets' ranks, and the search for the weighted median:
+     * the smallest added rank whose cumulative weight exceeds half the total, or the midpoint of two
+     * neighbouring added ranks when the cumulative weight meets half exactly between them. Ported
+     * step by step, so the medians, and the errors up to the order of additions, are its own.
+     */
+    static final class Fenwick {
+        private final double[] w;
+        private final double[] wy;
+        private int size;
+        private int maxPow2;
+        private double totalW;
+        private double totalWy;
+        // the last search's prefix below the median rank, and the rank before it
+        private double cumW;
+        private double cumWy;
+        private int prev;
+        /** The median after the last {@link #addAndError}. */
+        double median;
+
+        Fenwick(int capacity) {
+            w = new double[capacity + 1];
+            wy = new double[capacity + 1];
+        }
+
+        void reset(int n) {
+            size = n;
+            Arrays.fill(w, 0, n + 1, 0.0);
+            Arrays.fill(wy, 0, n + 1, 0.0);
+            totalW = 0;
+            totalWy = 0;
+            int p = 1;
+            while (p <= n) {
+                p <<= 1;
+            }
+            maxPow2 = p >> 1;
+        }
+
+        void add(int rank, double y, double weight) {
+            double weighted = weight * y;
+            for (int i = rank + 1; i <= size; i += i & -i) {
+                w[i] += weight;
+                wy[i] += weighted;
+            }
+            totalW += weight;
+            totalWy += weighted;
+        }
+
+        /**
+         * Adds the row of rank {@code rank} (target {@code sortedY[rank]}), then returns the absolute
+         * error of every row added about their weighted median ({@link #median}).
+         */
+        double addAndError(int rank, double[] sortedY, double weight) {
+            add(rank, sortedY[rank], weight);
+            int m = search(0.5 * totalW);
+            median = m != prev ? (sortedY[prev] + sortedY[m]) / 2 : sortedY[m];
+            double wRight = totalW - cumW;
+            double wyRight = totalWy - cumWy;
+            return (wyRight - median * wRight) + (median * cumW - cumWy);
+        }
+
+        /** The rank where the cumulative weight reaches {@code target}; sets the prefix before it and {@link #prev}. */
+        int search(double target) {
+            int current = 0;
+            double cw = 0;
+            double cwy = 0;
+            int bit = maxPow2;
+            boolean equal = false;
+            double equalTarget = 0;
+            int equalBit = 0;
+            while (bit != 0) {
+                int next = current + bit;
+                if (next <= size) {
+                    double node = w[next];
+                    if (target == node) {
+                        equalTarget = target;
+                        equalBit = bit;
+                        equal = true;
+                        break;
+                    } else if (target > node) {
+                        target -= node;
+                        current = next;
+                        cw += node;
+                        cwy += wy[next];
+                    }
+                }
+                bit >>= 1;
+            }
+            if (!equal) {
+                cumW = cw;
+                cumWy = cwy;
+                prev = current;
+                return current;
+            }
+            // the cumulative weight meets the target exactly: the largest rank below it ...
+            int below = current;
+            while (bit != 0) {
+                int next = below + bit;
+                if (next <= size) {
+                    double node = w[next];
+                    if (target > node) {
+                        target -= node;
+                        below = next;
+                    }
+                }
+                bit >>= 1;
+            }
+            // ... and the first rank past it
+            bit = equalBit;
+            target = equalTarget;
+            while (bit != 0) {
+                int next = current + bit;
+                if (next <= size) {
+                    double node = w[next];
+                    if (target >= node) {
+                        target -= node;
+                        current = next;
+                        cw += node;
+                        cwy += wy[next];
+                    }
+                }
+                bit >>= 1;
+            }
+            cumW = cw;
+            cumWy = cwy;
+            prev = below;
+            return current;
         }
     }
 

@@ -1,8 +1,17 @@
 package dev.mlapi.training;
 
 import com.oracle.labs.mlrg.olcut.provenance.ListProvenance;
+import com.oracle.labs.mlrg.olcut.provenance.ObjectProvenance;
+import com.oracle.labs.mlrg.olcut.provenance.Provenance;
+import com.oracle.labs.mlrg.olcut.provenance.primitives.BooleanProvenance;
+import com.oracle.labs.mlrg.olcut.provenance.primitives.IntProvenance;
+import com.oracle.labs.mlrg.olcut.provenance.primitives.StringProvenance;
 import java.time.OffsetDateTime;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.tribuo.Tribuo;
 import org.tribuo.ImmutableFeatureMap;
 import org.tribuo.ImmutableOutputInfo;
 import org.tribuo.Model;
@@ -29,8 +38,11 @@ import java.util.Arrays;
  * class ids or targets. A fit grows its trees on its own rows of these (a 0/1 mask, or bootstrap
  * counts over them), so no fit builds a Tribuo dataset or sorts anything; and a fit's model is
  * scored straight from the table's rows. The models are {@link CartModel}s with the plan's feature
- * and output maps and a placeholder provenance: they are scored and dropped (the refit, whose
- * model is kept, goes through Tribuo's dataset and carries its real provenance).
+ * and output maps and a placeholder provenance: they are scored and dropped. The refit, whose
+ * model is kept, grows on the same sorted rows but carries what a Tribuo dataset of the plan's rows
+ * would have given it ({@link #source()}: the feature statistics, the dataset's provenance), without
+ * building one: an example per row, its sorted feature names and a feature-map update per value
+ * cost more than the fit on small tables (BENCHMARKS.md, "per-fit time").
  */
 final class CartFits<T extends Output<T>> {
 
@@ -39,11 +51,20 @@ final class CartFits<T extends Output<T>> {
     private final ImmutableOutputInfo<T> outputs;
     private final int[] idOfColumn;
     private final String dimension;
-    private final ModelProvenance provenance;
-    private final EnsembleModelProvenance ensembleProvenance;
-    private final TrainerProvenance trainerProvenance;
+    /** The trainer of the plan's first fit, whose provenance the placeholders name. */
+    private final Supplier<TrainerProvenance> trainerProvenance;
+    // the cross-validation fits' placeholder provenance (made by the first of them: a refit needs none)
+    private ModelProvenance provenance;
+    private EnsembleModelProvenance ensembleProvenance;
+    private final TabularDataset table;
+    private final OutputFactory<T> factory;
+    /** The feature map a Tribuo dataset of the rows would have, with its statistics (built on first use). */
+    private ImmutableFeatureMap statistics;
 
-    private CartFits(TabularDataset table, double[] y, OutputFactory<T> factory, TrainerProvenance trainerProvenance) {
+    private CartFits(TabularDataset table, double[] y, OutputFactory<T> factory,
+            Supplier<TrainerProvenance> trainerProvenance) {
+        this.table = table;
+        this.factory = factory;
         List<String> names = table.featureNames();
         MutableFeatureMap mutable = new MutableFeatureMap();
         for (String name : names) {
@@ -83,29 +104,85 @@ final class CartFits<T extends Output<T>> {
         double[] weights = new double[n];
         Arrays.fill(weights, 1.0);
         this.data = new Cart.Data(x, n, classes, y == null ? outputs.size() : 0, y, weights);
-        DatasetProvenance empty = new MutableDataset<>(new SimpleDataSourceProvenance("csv", factory), factory)
-                .getProvenance();
-        OffsetDateTime now = OffsetDateTime.now();
         this.trainerProvenance = trainerProvenance;
-        this.provenance = new ModelProvenance(TreeModel.class.getName(), now, empty, trainerProvenance);
-        this.ensembleProvenance = new EnsembleModelProvenance(WeightedEnsembleModel.class.getName(), now, empty,
-                trainerProvenance, new ListProvenance<>());
     }
 
-    static CartFits<Label> classification(TabularDataset table, TrainerProvenance trainer) {
+    static CartFits<Label> classification(TabularDataset table, Supplier<TrainerProvenance> trainer) {
         return new CartFits<>(table, null, TribuoData.LABELS, trainer);
     }
 
-    static CartFits<Regressor> regression(TabularDataset table, double[] y, TrainerProvenance trainer) {
+    static CartFits<Regressor> regression(TabularDataset table, double[] y, Supplier<TrainerProvenance> trainer) {
         return new CartFits<>(table, y, RegressionSearch.FACTORY, trainer);
+    }
+
+    /** Makes the cross-validation fits' placeholder provenance on first use. */
+    private synchronized void placeholders() {
+        if (provenance == null) {
+            DatasetProvenance empty = new MutableDataset<>(new SimpleDataSourceProvenance("csv", factory), factory)
+                    .getProvenance();
+            OffsetDateTime now = OffsetDateTime.now();
+            TrainerProvenance trainer = trainerProvenance.get();
+            ensembleProvenance = new EnsembleModelProvenance(WeightedEnsembleModel.class.getName(), now, empty,
+                    trainer, new ListProvenance<>());
+            provenance = new ModelProvenance(TreeModel.class.getName(), now, empty, trainer);
+        }
     }
 
     Cart.Data data() {
         return data;
     }
 
+    /**
+     * What {@code MutableDataset} of every row (an {@code ArrayExample} per row, as
+     * {@link TribuoData#dataset} and {@link RegressionSearch#dataset} build it) would give a model
+     * trained on it: the same feature map (each feature's values observed in row order, so the same
+     * statistics), output map and dataset provenance (a fresh {@code csv} source, no
+     * transformations, dense).
+     */
+    synchronized CartTrainers.Source<T> source() {
+        if (statistics == null) {
+            List<String> names = table.featureNames();
+            double[][] rows = table.rows();
+            MutableFeatureMap observed = new MutableFeatureMap();
+            for (int c = 0; c < names.size(); c++) {
+                String name = names.get(c);
+                for (double[] row : rows) {
+                    observed.add(name, row[c]);
+                }
+            }
+            ImmutableFeatureMap map = new ImmutableFeatureMap(observed);
+            for (int c = 0; c < names.size(); c++) {
+                if (map.getID(names.get(c)) != idOfColumn[c]) {
+                    throw new IllegalStateException("feature ids differ for " + names.get(c));
+                }
+            }
+            statistics = map;
+        }
+        SimpleDataSourceProvenance csv = new SimpleDataSourceProvenance("csv", factory);
+        ImmutableFeatureMap features = statistics;
+        return new CartTrainers.Source<>(features, outputs, () -> datasetProvenance(csv, features.size()),
+                data.classes == null ? dimension : null);
+    }
+
+    /** {@code MutableDataset.getProvenance()} of a dense dataset of every row from {@code csv}, untransformed. */
+    private DatasetProvenance datasetProvenance(SimpleDataSourceProvenance csv, int featureCount) {
+        Map<String, Provenance> provenance = new LinkedHashMap<>();
+        provenance.put(ObjectProvenance.CLASS_NAME, new StringProvenance(ObjectProvenance.CLASS_NAME,
+                MutableDataset.class.getName()));
+        provenance.put("datasource", csv);
+        provenance.put("transformations", new ListProvenance<>());
+        provenance.put("is-sequence", new BooleanProvenance("is-sequence", false));
+        provenance.put("is-dense", new BooleanProvenance("is-dense", true));
+        provenance.put("num-examples", new IntProvenance("num-examples", data.rows));
+        provenance.put("num-features", new IntProvenance("num-features", featureCount));
+        provenance.put("num-outputs", new IntProvenance("num-outputs", outputs.size()));
+        provenance.put("tribuo-version", new StringProvenance("tribuo-version", Tribuo.VERSION));
+        return new DatasetProvenance(provenance);
+    }
+
     @SuppressWarnings("unchecked")
     TreeModel<T> model(Cart.Tree tree) {
+        placeholders();
         if (data.classes == null) {
             return (TreeModel<T>) CartModel.regressor(provenance, features, (ImmutableOutputInfo<Regressor>) outputs,
                     tree, dimension);
@@ -114,6 +191,7 @@ final class CartFits<T extends Output<T>> {
     }
 
     Model<T> ensemble(String name, List<Model<T>> members, EnsembleCombiner<T> combiner) {
+        placeholders();
         return new WeightedEnsembleModel<>(name, ensembleProvenance, features, outputs, members, combiner);
     }
 
@@ -162,7 +240,4 @@ final class CartFits<T extends Output<T>> {
         return sum / trees.size();
     }
 
-    TrainerProvenance trainerProvenance() {
-        return trainerProvenance;
-    }
 }

@@ -4,9 +4,11 @@ import com.oracle.labs.mlrg.olcut.provenance.ListProvenance;
 import com.oracle.labs.mlrg.olcut.provenance.Provenance;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
@@ -30,11 +32,13 @@ import org.tribuo.common.tree.TreeModel;
 import org.tribuo.ensemble.BaggingTrainer;
 import org.tribuo.ensemble.EnsembleCombiner;
 import org.tribuo.ensemble.WeightedEnsembleModel;
+import org.tribuo.provenance.DatasetProvenance;
 import org.tribuo.provenance.EnsembleModelProvenance;
 import org.tribuo.provenance.ModelProvenance;
 import org.tribuo.provenance.TrainerProvenance;
 import org.tribuo.regression.Regressor;
 import org.tribuo.regression.rtree.CARTRegressionTrainer;
+import org.tribuo.regression.rtree.impurity.MeanAbsoluteError;
 import org.tribuo.regression.rtree.impurity.MeanSquaredError;
 
 /**
@@ -58,10 +62,14 @@ final class CartTrainers {
         return params(params, featureCount, forest ? params.getOrDefault("max_features", "sqrt") : null, criterion);
     }
 
-    /** The tree parameters of a regression candidate (squared error). */
+    /** The tree parameters of a regression candidate (squared error unless {@code criterion} is {@code absolute_error}). */
     static Cart.Params regression(Map<String, Object> params, int featureCount, boolean forest) {
         return params(params, featureCount, forest ? params.getOrDefault("max_features", 1.0) : null,
-                Cart.Criterion.SQUARED_ERROR);
+                absoluteError(params) ? Cart.Criterion.ABSOLUTE_ERROR : Cart.Criterion.SQUARED_ERROR);
+    }
+
+    private static boolean absoluteError(Map<String, Object> params) {
+        return "absolute_error".equals(params.get("criterion"));
     }
 
     private static Cart.Params params(Map<String, Object> params, int featureCount, Object maxFeatures,
@@ -107,7 +115,8 @@ final class CartTrainers {
         float minLeaf = ((Number) params.getOrDefault("min_samples_leaf", 1)).floatValue();
         float fraction = forest ? Algorithm.featureFraction(params.getOrDefault("max_features", 1.0), featureCount)
                 : 1.0f;
-        return new CARTRegressionTrainer(maxDepth, minLeaf, 0.0f, fraction, false, new MeanSquaredError(), seed);
+        return new CARTRegressionTrainer(maxDepth, minLeaf, 0.0f, fraction, false,
+                absoluteError(params) ? new MeanAbsoluteError() : new MeanSquaredError(), seed);
     }
 
     /** A dataset's rows by column (Tribuo feature ids), targets and weights, with every feature sorted. */
@@ -138,20 +147,32 @@ final class CartTrainers {
         return new Cart.Data(x, n, classes, regression ? 0 : outputs.size(), y, weights);
     }
 
-    private static String dimension(Dataset<Regressor> dataset) {
-        return dataset.getExample(0).getOutput().getNames()[0];
+    /**
+     * What a model keeps of the rows it was trained on: Tribuo's feature map (with each feature's
+     * statistics) and output map, the dataset's provenance (a new one for each model that records
+     * it, as {@code Dataset.getProvenance()} gives), and a regression's target name.
+     */
+    record Source<T extends Output<T>>(ImmutableFeatureMap features, ImmutableOutputInfo<T> outputs,
+            Supplier<DatasetProvenance> provenance, String dimension) {
+
+        @SuppressWarnings("unchecked")
+        static <T extends Output<T>> Source<T> of(Dataset<T> dataset, boolean regression) {
+            String dimension = regression
+                    ? ((Dataset<Regressor>) dataset).getExample(0).getOutput().getNames()[0] : null;
+            return new Source<>(dataset.getFeatureIDMap(), dataset.getOutputIDInfo(), dataset::getProvenance,
+                    dimension);
+        }
     }
 
     @SuppressWarnings("unchecked")
-    private static <T extends Output<T>> TreeModel<T> model(Dataset<T> dataset, ModelProvenance provenance,
+    private static <T extends Output<T>> TreeModel<T> model(Source<T> source, ModelProvenance provenance,
             Cart.Tree tree, boolean regression) {
         if (regression) {
-            Dataset<Regressor> regressors = (Dataset<Regressor>) dataset;
-            return (TreeModel<T>) CartModel.regressor(provenance, regressors.getFeatureIDMap(),
-                    regressors.getOutputIDInfo(), tree, dimension(regressors));
+            return (TreeModel<T>) CartModel.regressor(provenance, source.features(),
+                    (ImmutableOutputInfo<Regressor>) source.outputs(), tree, source.dimension());
         }
-        Dataset<Label> labels = (Dataset<Label>) dataset;
-        return (TreeModel<T>) CartModel.classifier(provenance, labels.getFeatureIDMap(), labels.getOutputIDInfo(), tree);
+        return (TreeModel<T>) CartModel.classifier(provenance, source.features(),
+                (ImmutableOutputInfo<Label>) source.outputs(), tree);
     }
 
     private static long mix(long seed, int invocation) {
@@ -183,13 +204,29 @@ final class CartTrainers {
                 invocations = invocationCount;
             }
             int invocation = invocations++;
+            return grown(data(examples, params.regression()), null, Source.of(examples, params.regression()),
+                    runProvenance, invocation);
+        }
+
+        /**
+         * The refit: the model {@link #train} would give on a Tribuo dataset of every row of
+         * {@code fits} (each weighted by {@code weights}, null: 1), grown on the plan's sorted rows
+         * without building that dataset; {@code fits.source()} stands for it (its feature statistics
+         * and provenance).
+         */
+        synchronized TreeModel<T> refit(CartFits<T> fits, double[] weights) {
+            int invocation = invocations++;
+            return grown(fits.data(), weights, fits.source(), Collections.emptyMap(), invocation);
+        }
+
+        private TreeModel<T> grown(Cart.Data data, double[] weights, Source<T> source,
+                Map<String, Provenance> runProvenance, int invocation) {
             twin.setInvocationCount(invocation);
             TrainerProvenance trainerProvenance = twin.getProvenance();
-            Cart.Data data = data(examples, params.regression());
-            Cart.Tree tree = Cart.grow(data, params, null, new SplittableRandom(mix(seed, invocation)));
+            Cart.Tree tree = Cart.grow(data, params, null, weights, new SplittableRandom(mix(seed, invocation)));
             ModelProvenance provenance = new ModelProvenance(TreeModel.class.getName(), OffsetDateTime.now(),
-                    examples.getProvenance(), trainerProvenance, runProvenance);
-            return model(examples, provenance, tree, params.regression());
+                    source.provenance().get(), trainerProvenance, runProvenance);
+            return model(source, provenance, tree, params.regression());
         }
 
         /** The tree of the plan's rows {@code rows} (weighted by {@code weights}, null: 1), as {@link #train} on them would grow it. */
@@ -274,23 +311,42 @@ final class CartTrainers {
                 }
                 invocation = invocations++;
             }
+            return grown(data(examples, params.regression()), null, Source.of(examples, params.regression()),
+                    runProvenance, invocation);
+        }
+
+        /**
+         * The refit: the forest {@link #train} would give on a Tribuo dataset of every row of
+         * {@code fits} (each weighted by {@code weights}, null: 1), grown on the plan's sorted rows
+         * without building that dataset; {@code fits.source()} stands for it.
+         */
+        Model<T> refit(CartFits<T> fits, double[] weights) {
+            int invocation;
+            synchronized (this) {
+                invocation = invocations++;
+            }
+            return grown(fits.data(), weights, fits.source(), Collections.emptyMap(), invocation);
+        }
+
+        private Model<T> grown(Cart.Data data, double[] weights, Source<T> source,
+                Map<String, Provenance> runProvenance, int invocation) {
             TrainerProvenance trainerProvenance = twin(invocation).getProvenance();
             TrainerProvenance treeProvenance = twinTree.getProvenance();
-            Cart.Data data = data(examples, params.regression());
-            Cart.Tree[] grown = grow(data, null, null, invocation);
+            Cart.Tree[] grown = grow(data, null, weights, invocation);
             OffsetDateTime now = OffsetDateTime.now();
             List<Model<T>> models = new ArrayList<>();
             List<ModelProvenance> memberProvenance = new ArrayList<>();
             for (Cart.Tree tree : grown) {
                 ModelProvenance provenance = new ModelProvenance(TreeModel.class.getName(), now,
-                        examples.getProvenance(), treeProvenance, runProvenance);
-                models.add(model(examples, provenance, tree, params.regression()));
+                        source.provenance().get(), treeProvenance, runProvenance);
+                models.add(model(source, provenance, tree, params.regression()));
                 memberProvenance.add(provenance);
             }
             EnsembleModelProvenance provenance = new EnsembleModelProvenance(WeightedEnsembleModel.class.getName(), now,
-                    examples.getProvenance(), trainerProvenance, runProvenance, new ListProvenance<>(memberProvenance));
-            return new WeightedEnsembleModel<>(name(), provenance, examples.getFeatureIDMap(),
-                    examples.getOutputIDInfo(), models, combiner);
+                    source.provenance().get(), trainerProvenance, runProvenance,
+                    new ListProvenance<>(memberProvenance));
+            return new WeightedEnsembleModel<>(name(), provenance, source.features(), source.outputs(), models,
+                    combiner);
         }
 
         /** The forest of the plan's rows {@code rows} (weighted by {@code weights}, null: 1), as {@link #train} on them would grow it. */

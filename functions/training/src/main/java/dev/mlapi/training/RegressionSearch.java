@@ -13,9 +13,6 @@ import org.tribuo.provenance.SimpleDataSourceProvenance;
 import org.tribuo.regression.RegressionFactory;
 import org.tribuo.regression.Regressor;
 import org.tribuo.regression.ensemble.AveragingCombiner;
-import org.tribuo.regression.rtree.CARTRegressionTrainer;
-import org.tribuo.regression.rtree.impurity.MeanAbsoluteError;
-import org.tribuo.regression.rtree.impurity.MeanSquaredError;
 import org.tribuo.regression.sgd.linear.LinearSGDTrainer;
 import org.tribuo.regression.sgd.objectives.SquaredLoss;
 import java.util.Collections;
@@ -121,34 +118,16 @@ public final class RegressionSearch {
         if (algorithm.isLinear()) {
             throw new IllegalArgumentException(algorithm.value() + " needs its training targets");
         }
-        if (!"absolute_error".equals(params.get("criterion"))) {
-            int trees = ((Number) params.getOrDefault("n_estimators", 100)).intValue();
-            boolean forest = algorithm == Algorithm.RANDOM_FOREST;
-            Cart.Params tree = CartTrainers.regression(params, featureCount, forest);
-            var twin = CartTrainers.tribuoRegressor(params, seed, featureCount, forest);
-            if (!forest) {
-                return new CartTrainers.Tree<>(tree, twin, seed);
-            }
-            return new CartTrainers.Forest<>(tree, twin, new AveragingCombiner(), trees, seed, options,
-                    tree.maxFeatures() < featureCount);
-        }
-        // absolute error: Tribuo's CART
-        Object depth = params.get("max_depth");
-        int maxDepth = depth == null ? Integer.MAX_VALUE : ((Number) depth).intValue();
-        float minLeaf = ((Number) params.getOrDefault("min_samples_leaf", 1)).floatValue();
-        var impurity = "absolute_error".equals(params.get("criterion")) ? new MeanAbsoluteError() : new MeanSquaredError();
-        if (algorithm == Algorithm.DECISION_TREE) {
-            return new CARTRegressionTrainer(maxDepth, minLeaf, 0.0f, 1.0f, false, impurity, seed);
-        }
-        float fraction = Algorithm.featureFraction(params.getOrDefault("max_features", 1.0), featureCount);
-        var tree = new CARTRegressionTrainer(maxDepth, minLeaf, 0.0f, fraction, false, impurity, seed);
         int trees = ((Number) params.getOrDefault("n_estimators", 100)).intValue();
-        if (fraction >= 1.0f) {
-            // scikit-learn's default for regression forests: bagged trees over every feature, which
-            // Tribuo's RandomForestTrainer refuses; its BaggingTrainer is exactly that.
-            return StoppableEnsembles.bagging(tree, new AveragingCombiner(), trees, seed, options);
+        boolean forest = algorithm == Algorithm.RANDOM_FOREST;
+        Cart.Params tree = CartTrainers.regression(params, featureCount, forest);
+        var twin = CartTrainers.tribuoRegressor(params, seed, featureCount, forest);
+        if (!forest) {
+            return new CartTrainers.Tree<>(tree, twin, seed);
         }
-        return StoppableEnsembles.randomForest(tree, new AveragingCombiner(), trees, seed, options);
+        // every feature per split (scikit-learn's default for regression forests): bagged trees
+        return new CartTrainers.Forest<>(tree, twin, new AveragingCombiner(), trees, seed, options,
+                tree.maxFeatures() < featureCount);
     }
 
     static ArrayExample<Regressor> example(TabularDataset data, int row, double target) {

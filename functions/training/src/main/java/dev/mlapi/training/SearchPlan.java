@@ -184,17 +184,19 @@ public final class SearchPlan {
 
     /**
      * Each fit has its own trainer seeded with the search's seed: the same model wherever and
-     * whenever it runs. A cross-validation fit of our trees ({@code direct}) grows on the plan's
-     * shared {@link CartFits} (no Tribuo dataset per fit); the refit goes through Tribuo's dataset,
-     * so the kept model carries its provenance.
+     * whenever it runs. Our trees grow on the plan's shared {@link CartFits} (no Tribuo dataset per
+     * fit): a cross-validation fit ({@code direct}) on its rows, the refit on every row with what a
+     * Tribuo dataset of them would carry (feature statistics, provenance: {@link CartFits#source()}),
+     * so the kept model is the one {@code trainer.train(TribuoData.dataset(rows))} gives. Other
+     * algorithms train on Tribuo's dataset.
      */
     private Model<?> train(int candidate, int[] rows, SearchOptions options, boolean direct) {
         int features = data.featureNames().size();
         Map<String, Object> params = candidates.get(candidate);
         Trainer<?> trainer = y != null ? RegressionSearch.trainer(algorithm, params, seed, features, y, rows, options)
                 : algorithm.trainer(params, seed, features, rows.length, options);
-        if (direct && (trainer instanceof CartTrainers.Tree<?> || trainer instanceof CartTrainers.Forest<?>)) {
-            return fitOnPlan(trainer, rows);
+        if (trainer instanceof CartTrainers.Tree<?> || trainer instanceof CartTrainers.Forest<?>) {
+            return direct ? fitOnPlan(trainer, rows) : refitOnPlan(trainer);
         }
         if (y != null) {
             return ((Trainer<Regressor>) trainer).train(RegressionSearch.dataset(data, y, rows));
@@ -205,23 +207,42 @@ public final class SearchPlan {
     @SuppressWarnings({"unchecked", "rawtypes"})
     private Model<?> fitOnPlan(Trainer<?> trainer, int[] rows) {
         CartFits fits = cartFits(trainer);
-        double[] weights = null;
-        if (y == null && classWeight != ClassWeight.NONE) {
-            List<String> targets = new ArrayList<>();
-            for (int i : rows) {
-                targets.add(data.targets().get(i));
-            }
-            Map<String, Double> byClass = classWeight.weights(targets);
-            weights = new double[data.size()];
-            for (int i : rows) {
-                // as an example's weight: a float
-                weights[i] = byClass.get(data.targets().get(i)).floatValue();
-            }
-        }
+        double[] weights = classWeights(rows);
         if (trainer instanceof CartTrainers.Tree tree) {
             return tree.fit(fits, rows, weights);
         }
         return ((CartTrainers.Forest) trainer).fit(fits, rows, weights);
+    }
+
+    /** The refit of our trees on every row of the plan, as {@link #fitOnPlan} grows it on its rows. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private Model<?> refitOnPlan(Trainer<?> trainer) {
+        CartFits fits = cartFits(trainer);
+        double[] weights = classWeights(IntStream.range(0, data.size()).toArray());
+        if (trainer instanceof CartTrainers.Tree tree) {
+            return tree.refit(fits, weights);
+        }
+        return ((CartTrainers.Forest) trainer).refit(fits, weights);
+    }
+
+    /**
+     * Each of {@code rows}' class weight over exactly these rows (indexed by row, as an example's
+     * weight: a float), or null when the plan has none.
+     */
+    private double[] classWeights(int[] rows) {
+        if (y != null || classWeight == ClassWeight.NONE) {
+            return null;
+        }
+        List<String> targets = new ArrayList<>();
+        for (int i : rows) {
+            targets.add(data.targets().get(i));
+        }
+        Map<String, Double> byClass = classWeight.weights(targets);
+        double[] weights = new double[data.size()];
+        for (int i : rows) {
+            weights[i] = byClass.get(data.targets().get(i)).floatValue();
+        }
+        return weights;
     }
 
     /** The plan's rows as our trees read them, built by the first fit that needs them. */
@@ -231,8 +252,8 @@ public final class SearchPlan {
             synchronized (this) {
                 fits = cartFits;
                 if (fits == null) {
-                    fits = y != null ? CartFits.regression(data, y, trainer.getProvenance())
-                            : CartFits.classification(data, trainer.getProvenance());
+                    fits = y != null ? CartFits.regression(data, y, trainer::getProvenance)
+                            : CartFits.classification(data, trainer::getProvenance);
                     cartFits = fits;
                 }
             }

@@ -32,16 +32,17 @@ import org.tribuo.regression.rtree.CARTRegressionTrainer;
 import org.tribuo.regression.rtree.impurity.MeanSquaredError;
 
 /**
- * Per-fit time of one decision tree and one random forest (10 trees, depth 8), ours ({@link Cart}
- * through {@link Algorithm#trainer} / {@link RegressionSearch#trainer}: the Tribuo dataset built
- * from the rows, then the fit, one core) against scikit-learn's {@code fit} on the same rows and
+ * Per-fit time of one decision tree and one random forest (10 trees, depth 8), ours ({@link Cart}:
+ * a new plan's refit, from the table's rows to the model, one core; also the refit before, the
+ * trainer on a Tribuo dataset built from the rows) against scikit-learn's {@code fit} on the same rows and
  * parameters ({@code benchmarks/scripts/sklearn_trees.py}, one thread), side by side in one run,
  * with Tribuo's own CART (the learner before issue 23) where it finishes in reasonable time. Data:
  * iris and diabetes (shuffled with seed 42), and generated 20-feature two-class tables of 5,000,
  * 20,000 and 100,000 rows, written to {@code target/tree-bench} so both sides read the same CSV;
  * the first 80% of the rows train, the rest give the held-out score (accuracy or R²). Each
- * implementation: {@code bench.warmup} unmeasured fits, then {@code bench.rounds} measured ones
- * (median, min, max). Prints a table; asserts nothing.
+ * implementation: at least {@code bench.warmup} unmeasured fits and 2 s of them
+ * ({@code bench.warmupSeconds}), then {@code bench.rounds} measured ones (median, min, max). Prints a table; asserts nothing. {@code -Dbench.profile=only} prints where a
+ * refit's time goes instead.
  *
  * <pre>./mvnw -q -o -pl functions/training -am test-compile exec:exec@trees -Dbench.python=/work/venv/bin/python</pre>
  */
@@ -97,13 +98,18 @@ public final class TreeFitBenchmark {
 
         System.out.printf("cores available: %d, load average at start: %s%n", Runtime.getRuntime().availableProcessors(),
                 PythonScripts.loadAverage());
+        if ("only".equals(System.getProperty("bench.profile"))) {
+            profile(workloads, warmup, rounds);
+            System.exit(0);
+        }
         if ("only".equals(System.getProperty("bench.grid"))) {
             // -Dbench.grid=only: the grid alone; -Dbench.grid=true: the per-fit table, then the grid
             grid(folder.resolve("generated-20000.csv"), python, script.get(), folder);
             System.exit(0);
         }
         Map<String, Times> ours = new LinkedHashMap<>();
-        Map<String, Times> oursTwo = new LinkedHashMap<>();
+        Map<String, Times> refit = new LinkedHashMap<>();
+        Map<String, Times> refitTwo = new LinkedHashMap<>();
         Map<String, Times> tribuo = new LinkedHashMap<>();
         Map<String, Times> searchFit = new LinkedHashMap<>();
         Map<String, Times> planFirstFit = new LinkedHashMap<>();
@@ -115,6 +121,9 @@ public final class TreeFitBenchmark {
             trainRows.put(w.id(), train);
             int[] rows = IntStream.range(0, train).toArray();
             int[] test = IntStream.range(train, data.size()).toArray();
+            TabularDataset training = data.subset(IntStream.range(0, train).boxed().toList());
+            refit.put(w.id(), measure(warmup, rounds, () -> plan(w, training).refit(0, SearchOptions.defaults()
+                    .withParallelism(1)), data, test, w));
             ours.put(w.id(), measure(warmup, rounds, () -> fit(w, data, rows, ours(w, data, rows, 1)), data, test, w));
             SearchPlan plan = plan(w, data);
             searchFit.put(w.id(), seconds(warmup, rounds, () -> plan.fit(0, 0, SearchOptions.defaults()
@@ -122,14 +131,15 @@ public final class TreeFitBenchmark {
             planFirstFit.put(w.id(), seconds(warmup, rounds, () -> plan(w, data).fit(0, 0, SearchOptions.defaults()
                     .withParallelism(1))));
             if (w.algorithm().equals("random_forest")) {
-                oursTwo.put(w.id(), measure(warmup, rounds, () -> fit(w, data, rows, ours(w, data, rows, 2)), data,
-                        test, w));
+                refitTwo.put(w.id(), measure(warmup, rounds, () -> plan(w, training).refit(0, SearchOptions.defaults()
+                        .withParallelism(2)), data, test, w));
             }
             if (data.size() <= TRIBUO_MAX_ROWS) {
                 tribuo.put(w.id(), measure(Math.min(warmup, 1), Math.min(rounds, 3),
                         () -> fit(w, data, rows, tribuo(w, data)), data, test, w));
             }
-            System.out.printf("  %s: ours %s s%n", w.id(), ours.get(w.id()).cell());
+            System.out.printf("  %s: refit %s s, Tribuo dataset + fit %s s%n", w.id(), refit.get(w.id()).cell(),
+                    ours.get(w.id()).cell());
         }
 
         List<Map<String, Object>> tasks = new ArrayList<>();
@@ -160,29 +170,31 @@ public final class TreeFitBenchmark {
         }
 
         System.out.println();
-        System.out.println("| data | algorithm | train rows | ours, 1 core: Tribuo dataset + fit, s, median (min–max) "
-                + "| ours: a search's fit (SearchPlan.fit: fit + fold scoring) | ours: a new plan's first fit "
-                + "| ours, 2 cores: dataset + fit | scikit-learn fit, 1 thread | ours ÷ scikit-learn (dataset + fit; "
-                + "search fit) | Tribuo CART (before), 1 core | held-out score: ours / scikit-learn / Tribuo |");
-        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        System.out.println("| data | algorithm | train rows | ours, 1 core: refit (a new plan's, rows → model), s, median "
+                + "(min–max) | ours: Tribuo dataset + fit (the refit before) | ours: a search's fit (SearchPlan.fit: fit "
+                + "+ fold scoring) | ours: a new plan's first fit | ours, 2 cores: refit | scikit-learn fit, 1 thread "
+                + "| ours ÷ scikit-learn (refit; search fit) | Tribuo CART (before), 1 core "
+                + "| held-out score: ours / scikit-learn / Tribuo |");
+        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         for (Workload w : workloads) {
+            Times r = refit.get(w.id());
             Times o = ours.get(w.id());
-            Times two = oursTwo.get(w.id());
+            Times two = refitTwo.get(w.id());
             Times t = tribuo.get(w.id());
             JsonNode s = sklearn.get(w.id());
             String sk = s == null ? "—" : String.format(Locale.ROOT, "%.4f (%.4f–%.4f)", s.get("median").asDouble(),
                     s.get("min").asDouble(), s.get("max").asDouble());
             Times sf = searchFit.get(w.id());
             Times first = planFirstFit.get(w.id());
-            String ratio = s == null ? "—" : String.format(Locale.ROOT, "%.2f×; %.2f×", o.median() / s.get("median")
+            String ratio = s == null ? "—" : String.format(Locale.ROOT, "%.2f×; %.2f×", r.median() / s.get("median")
                     .asDouble(), sf.median() / s.get("median").asDouble());
-            String scores = String.format(Locale.ROOT, "%.4f / %s / %s", o.score(),
+            String scores = String.format(Locale.ROOT, "%.4f / %s / %s", r.score(),
                     s == null ? "—" : String.format(Locale.ROOT, "%.4f", s.get("score").asDouble()),
                     t == null ? "—" : String.format(Locale.ROOT, "%.4f", t.score()));
-            System.out.printf("| %s | %s %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |%n", w.name(),
+            System.out.printf("| %s | %s %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", w.name(),
                     w.regression() ? "regression" : "classification", w.algorithm() + describe(w.params()),
-                    trainRows.get(w.id()), o.cell(), sf.cell(), first.cell(), two == null ? "—" : two.cell(), sk, ratio,
-                    t == null ? "not run" : t.cell(), scores);
+                    trainRows.get(w.id()), r.cell(), o.cell(), sf.cell(), first.cell(),
+                    two == null ? "—" : two.cell(), sk, ratio, t == null ? "not run" : t.cell(), scores);
         }
         System.out.printf("%nload average at end: %s%n", PythonScripts.loadAverage());
         if ("true".equals(System.getProperty("bench.grid"))) {
@@ -229,6 +241,63 @@ public final class TreeFitBenchmark {
                 s == null ? "—" : s.get("best_params").toString(),
                 s == null ? "—" : String.format(Locale.ROOT, "%.2f×", seconds / s.get("seconds").asDouble()));
         System.out.printf("load average at end: %s%n", PythonScripts.loadAverage());
+    }
+
+    /**
+     * {@code -Dbench.profile=only}: where a refit's time goes, per workload (medians of
+     * {@code rounds} after {@code warmup}, ms): before, the Tribuo dataset's construction, our
+     * trees' columns and sorts read back from it, and the whole {@code train}; now, a new plan, its
+     * sorted columns ({@link CartFits}), the Tribuo feature statistics ({@link CartFits#source()})
+     * and the whole refit.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void profile(List<Workload> workloads, int warmup, int rounds) throws IOException {
+        System.out.println("| workload | train rows | Tribuo dataset | its columns + sorts (CartTrainers.data) "
+                + "| train(dataset) | total before | new plan | CartFits (columns + sorts) | source() (statistics) "
+                + "| plan.refit (all of it) |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (Workload w : workloads) {
+            TabularDataset data = TabularDataset.parseCsv(Files.readString(w.csv()), Optional.of(w.target()),
+                    !w.regression());
+            int train = data.size() * 4 / 5;
+            TabularDataset training = data.subset(IntStream.range(0, train).boxed().toList());
+            int[] rows = IntStream.range(0, train).toArray();
+            Supplier<org.tribuo.Dataset<?>> dataset = () -> w.regression()
+                    ? RegressionSearch.dataset(training, RegressionSearch.numericTargets(training), rows)
+                    : TribuoData.dataset(training, rows);
+            org.tribuo.Dataset<?> built = dataset.get();
+            Trainer trainer = ours(w, training, rows, 1);
+            org.tribuo.provenance.TrainerProvenance twin = ((Trainer<?>) trainer).getProvenance();
+            double datasetMs = millis(warmup, rounds, dataset::get);
+            double columnsMs = millis(warmup, rounds, () -> CartTrainers.data((org.tribuo.Dataset) built,
+                    w.regression()));
+            double trainMs = millis(warmup, rounds, () -> trainer.train(built));
+            double beforeMs = millis(warmup, rounds, () -> trainer.train(dataset.get()));
+            double planMs = millis(warmup, rounds, () -> plan(w, training));
+            double fitsMs = millis(warmup, rounds, () -> w.regression()
+                    ? CartFits.regression(training, RegressionSearch.numericTargets(training), () -> twin)
+                    : CartFits.classification(training, () -> twin));
+            double sourceMs = millis(warmup, rounds, () -> (w.regression()
+                    ? CartFits.regression(training, RegressionSearch.numericTargets(training), () -> twin)
+                    : CartFits.classification(training, () -> twin)).source()) - fitsMs;
+            double refitMs = millis(warmup, rounds, () -> plan(w, training).refit(0, SearchOptions.defaults()
+                    .withParallelism(1)));
+            System.out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |%n",
+                    w.id(), train, datasetMs, columnsMs, trainMs, beforeMs, planMs, fitsMs, sourceMs, refitMs);
+        }
+        System.out.printf("load average at end: %s%n", PythonScripts.loadAverage());
+    }
+
+    private static double millis(int warmup, int rounds, Supplier<?> work) {
+        warmUp(warmup, work);
+        List<Double> times = new ArrayList<>();
+        for (int i = 0; i < rounds; i++) {
+            long started = System.nanoTime();
+            work.get();
+            times.add((System.nanoTime() - started) / 1e6);
+        }
+        Collections.sort(times);
+        return times.get(times.size() / 2);
     }
 
     private static String describe(Map<String, Object> params) {
@@ -279,15 +348,27 @@ public final class TreeFitBenchmark {
                 : SearchPlan.classification(data, algorithm, candidates, 5, SEED, Scoring.ACCURACY, ClassWeight.NONE);
     }
 
+    /**
+     * Unmeasured runs: at least {@code warmup}, and until {@code bench.warmupSeconds} (2 s) have
+     * passed (at most 5,000): a fit of a few milliseconds needs hundreds of runs before the JIT has
+     * compiled it, and scikit-learn's compiled code needs none.
+     */
+    private static void warmUp(int warmup, Supplier<?> work) {
+        long until = System.nanoTime() + (long) (Double.parseDouble(System.getProperty("bench.warmupSeconds", "2"))
+                * 1e9);
+        for (int i = 0; i < 5_000 && (i < warmup || System.nanoTime() < until); i++) {
+            work.get();
+        }
+    }
+
     private static Times seconds(int warmup, int rounds, Supplier<SearchPlan.FitResult> fit) {
+        warmUp(warmup, fit);
         List<Double> seconds = new ArrayList<>();
         double score = 0;
-        for (int i = 0; i < warmup + rounds; i++) {
+        for (int i = 0; i < rounds; i++) {
             long started = System.nanoTime();
             score = fit.get().score();
-            if (i >= warmup) {
-                seconds.add((System.nanoTime() - started) / 1e9);
-            }
+            seconds.add((System.nanoTime() - started) / 1e9);
         }
         Collections.sort(seconds);
         return new Times(seconds.get(seconds.size() / 2), seconds.get(0), seconds.get(seconds.size() - 1), score);
@@ -296,14 +377,13 @@ public final class TreeFitBenchmark {
     @SuppressWarnings("unchecked")
     private static Times measure(int warmup, int rounds, Supplier<Model<?>> fit, TabularDataset data, int[] test,
             Workload w) {
+        warmUp(warmup, fit);
         Model<?> model = null;
         List<Double> seconds = new ArrayList<>();
-        for (int i = 0; i < warmup + rounds; i++) {
+        for (int i = 0; i < rounds; i++) {
             long started = System.nanoTime();
             model = fit.get();
-            if (i >= warmup) {
-                seconds.add((System.nanoTime() - started) / 1e9);
-            }
+            seconds.add((System.nanoTime() - started) / 1e9);
         }
         Collections.sort(seconds);
         double score;
