@@ -84,13 +84,13 @@ public final class SizingBenchmark {
 
     /**
      * What a function can hold beyond what its measured requests made it hold: classify's and predict's model
-     * caches are bounded at 512 MB of models (one or two models measured); tag-worker's decoded photo at 160 MB.
+     * caches are bounded at 512 MB of models (one or two models measured), and tag-worker and batch-worker hold the same caches.
      * Their setting must be at least
      * {@link #HEADROOM} × (peak RSS + this).
      */
     static final Map<String, Integer> UNMEASURED_MB = Map.of("classify", 512, "predict", 512,
-            // a stored photo decoded at up to 40 Mpx (ImageDecoder's bound: 160 MB of pixels); the shared photos are 1–1.5 Mpx
-            "tag-worker", 160);
+            // the same caches: tag-worker loads the job's image model as classify does, batch-worker the job's model as predict
+            "tag-worker", 512, "batch-worker", 512);
 
     private SizingBenchmark() {
     }
@@ -331,7 +331,7 @@ public final class SizingBenchmark {
             notes.add(WORK.get(spec.name()));
         }
         if (UNMEASURED_MB.containsKey(spec.name())) {
-            notes.add(String.format(Locale.ROOT, "floor %.2f × (%.0f + %d MB not measured) = %.0f MB", HEADROOM, peak,
+            notes.add(String.format(Locale.ROOT, "floor %.2f × (%.0f + %d MB of model cache) = %.0f MB", HEADROOM, peak,
                     UNMEASURED_MB.get(spec.name()), floorMb(measured)));
         }
         return new Row(spec, initCpu, peak, heap, nonHeap, processCpu, threadCpu, gcMs, jitMs, localWait, awsWait, calls,
