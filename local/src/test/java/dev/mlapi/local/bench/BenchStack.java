@@ -1,5 +1,6 @@
 package dev.mlapi.local.bench;
 
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mlapi.catalog.Env;
@@ -148,6 +149,21 @@ public final class BenchStack implements AutoCloseable {
     /** Whether MobileNetV2 is registered (the shared models folder was there): classify answers without it only 404. */
     public boolean hasImageModel() {
         return imageModel;
+    }
+
+    /** The embedded SQS server (ElasticMQ) the queue workers' tasks go through. */
+    public EmbeddedSqs sqs() {
+        return sqs;
+    }
+
+    /** The URL of one of the catalog's queues on this stack. */
+    public String queueUrl(QueueSpec queue) {
+        return queueEnvironment.get(queue.envVar());
+    }
+
+    /** {@code events/<file>} as an API Gateway event carrying the admin's token (to call an API handler in this JVM). */
+    public APIGatewayV2HTTPEvent adminEvent(String file) {
+        return Events.withBearer(Events.load(file), adminToken);
     }
 
     public Path jar(FunctionSpec spec) {

@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.jar.JarEntry;
@@ -73,17 +74,23 @@ public final class SizingBenchmark {
      * choice is shown, not applied) and the reason printed.
      */
     static final Map<String, String> KEPT = Map.ofEntries(
-            Map.entry("classify", "its model cache holds up to 512 MB of models; one small model measured"),
-            Map.entry("predict", "its model cache holds up to 512 MB of models; one small model measured"),
-            Map.entry("batch-worker", "the sample task names no job; a 20,000-row chunk is not measured"),
-            Map.entry("tag-worker", "the sample task names no job; a batch of 25 images is not measured"),
-            Map.entry("train-worker", "the sample names no job; parsing a dataset is not measured"),
-            Map.entry("fit-worker", "the sample task names no job; fits are not measured"),
             Map.entry("models", "the sample lists; a registration holds a model file in memory"),
             Map.entry("train", "the sample lists; an inline CSV of up to 6 MB is parsed"),
+            Map.entry("train-worker", "a 20,000-row table (1.1 MB) measured; a stored dataset of up to 1 GiB is parsed"
+                    + " in memory, not measured"),
             Map.entry("images", "the sample lists tags; an upload decodes an image of up to 50 MB"),
             Map.entry("image-sweeper", "runs 4 times a day against a near-empty bucket here; scans grow with it"),
             Map.entry("registry-cleanup", "runs daily against a near-empty registry here; scans grow with it"));
+
+    /**
+     * What a function can hold beyond what its measured requests made it hold: classify's and predict's model
+     * caches are bounded at 512 MB of models (one or two models measured), and tag-worker and batch-worker hold the same caches.
+     * Their setting must be at least
+     * {@link #HEADROOM} × (peak RSS + this).
+     */
+    static final Map<String, Integer> UNMEASURED_MB = Map.of("classify", 512, "predict", 512,
+            // the same caches: tag-worker loads the job's image model as classify does, batch-worker the job's model as predict
+            "tag-worker", 512, "batch-worker", 512);
 
     private SizingBenchmark() {
     }
@@ -115,6 +122,8 @@ public final class SizingBenchmark {
             Map<String, String> services = services(bench.environment(FunctionCatalog.HEALTH));
             List<FunctionSpec> specs = new ArrayList<>();
             Map<String, Path> events = new HashMap<>();
+            RealWork realWork = new RealWork(bench);
+            Map<String, Integer> warmOf = warmOverrides();
             for (FunctionSpec spec : FunctionCatalog.ALL) {
                 if (!only.isEmpty() && !only.contains(spec.name())) {
                     continue;
@@ -132,7 +141,8 @@ public final class SizingBenchmark {
             specs.forEach(s -> samples.put(s.name(), new ArrayList<>()));
             for (int round = 1; round <= rounds; round++) {
                 for (FunctionSpec spec : specs) {
-                    samples.get(spec.name()).add(probe(bench, probeJar, spec, events.get(spec.name()), spec.memoryMb(), warm));
+                    samples.get(spec.name()).add(probe(bench, realWork, probeJar, spec, events.get(spec.name()),
+                            spec.memoryMb(), warmOf.getOrDefault(spec.name(), warm)));
                 }
                 System.err.printf("round %d of %d done%n", round, rounds);
             }
@@ -144,11 +154,11 @@ public final class SizingBenchmark {
             Map<String, Sample> atChosen = new LinkedHashMap<>();
             for (Row row : rows) {
                 if (row.chosenMb() != row.spec().memoryMb()) {
-                    atChosen.put(row.spec().name(), probe(bench, probeJar, row.spec(), events.get(row.spec().name()),
-                            row.chosenMb(), warm));
+                    atChosen.put(row.spec().name(), probe(bench, realWork, probeJar, row.spec(),
+                            events.get(row.spec().name()), row.chosenMb(), warmOf.getOrDefault(row.spec().name(), warm)));
                 }
             }
-            print(rows, atChosen, rounds, warm, loadAtStart, started);
+            print(rows, atChosen, rounds, warm, warmOf, loadAtStart, started);
             if (only.isEmpty()) {
                 writePeaks(bench.root().resolve(PEAKS), rows, atChosen, rounds, warm, started);
             }
@@ -194,6 +204,39 @@ public final class SizingBenchmark {
         return "-XX:+UseSerialGC -XX:MaxRAM=" + memoryMb + "m -Xmx" + (int) (memoryMb * 0.85) + "m";
     }
 
+    /** {@code BENCH_WARM=fit-worker:4,train-worker:10}: fewer warm invokes for functions whose real invoke is long. */
+    static Map<String, Integer> warmOverrides() {
+        Map<String, Integer> warm = new TreeMap<>();
+        for (String item : System.getenv().getOrDefault("BENCH_WARM", "").split(",")) {
+            if (!item.isBlank()) {
+                String[] parts = item.trim().split(":");
+                warm.put(parts[0], Integer.parseInt(parts[1]));
+            }
+        }
+        return warm;
+    }
+
+    /** What each function's invokes did (RealWork's description), for the table's note. */
+    static final Map<String, String> WORK = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static Sample probe(BenchStack bench, RealWork realWork, Path probeJar, FunctionSpec spec, Path sample,
+            int memoryMb, int warm) throws Exception {
+        // The real work that sizes it, made fresh for this JVM (a job's task is done once); else the sample event.
+        Optional<RealWork.Prepared> prepared = realWork.prepare(spec, warm + 1);
+        Path event = prepared.map(RealWork.Prepared::folder).orElse(sample);
+        prepared.ifPresent(p -> WORK.put(spec.name(), p.what()));
+        Sample measured = probe(bench, probeJar, spec, event, memoryMb, warm);
+        if (prepared.isPresent()) {
+            if (measured.get("failed_invokes") > 0) {
+                throw new IllegalStateException(spec.name() + ": " + (int) measured.get("failed_invokes") + " of " + (warm + 1)
+                        + " invokes failed (see " + bench.root().resolve("local/target/bench/sizing-" + spec.name()
+                                + ".stderr.log") + ")");
+            }
+            prepared.get().check().verify();
+        }
+        return measured;
+    }
+
     private static Sample probe(BenchStack bench, Path probeJar, FunctionSpec spec, Path event, int memoryMb, int warm)
             throws IOException, InterruptedException {
         Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
@@ -204,7 +247,8 @@ public final class SizingBenchmark {
         Map<String, String> env = new HashMap<>(bench.environment(spec));
         // As deployed: priming at init where SnapStart takes the snapshot, none on demand.
         env.put(Priming.INITIALIZATION_TYPE, spec.snapStart() ? "snap-start" : "on-demand");
-        env.put(Env.JAVA_TOOL_OPTIONS, spec.jvmOptions() + " " + lambdaJvm(memoryMb));
+        // Compiler threads kept alive: the JVM retires idle ones, and a retired thread's CPU time leaves the per-thread sum.
+        env.put(Env.JAVA_TOOL_OPTIONS, spec.jvmOptions() + " " + lambdaJvm(memoryMb) + " -XX:-UseDynamicNumberOfCompilerThreads");
         env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", Integer.toString(memoryMb));
         builder.environment().putAll(env);
         Process process = builder.start();
@@ -282,8 +326,16 @@ public final class SizingBenchmark {
             return new Row(spec, initCpu, peak, heap, nonHeap, processCpu, threadCpu, gcMs, jitMs, localWait, awsWait, calls,
                     spec.memoryMb(), "kept: " + note + " (model: " + best + " MB)");
         }
+        List<String> notes = new ArrayList<>();
+        if (WORK.containsKey(spec.name())) {
+            notes.add(WORK.get(spec.name()));
+        }
+        if (UNMEASURED_MB.containsKey(spec.name())) {
+            notes.add(String.format(Locale.ROOT, "floor %.2f × (%.0f + %d MB of model cache) = %.0f MB", HEADROOM, peak,
+                    UNMEASURED_MB.get(spec.name()), floorMb(measured)));
+        }
         return new Row(spec, initCpu, peak, heap, nonHeap, processCpu, threadCpu, gcMs, jitMs, localWait, awsWait, calls,
-                best, "");
+                best, String.join("; ", notes));
     }
 
     private static double median(List<Sample> samples, String field) {
@@ -326,10 +378,15 @@ public final class SizingBenchmark {
      * nothing a caller would see (the authorizer's 0.3 ms invoke would otherwise ask for 6 vCPUs).
      */
     static int choose(Row row) {
-        List<Integer> fitting = candidates().stream().filter(mb -> mb >= row.peakRssMb() * HEADROOM).toList();
+        List<Integer> fitting = candidates().stream().filter(mb -> mb >= floorMb(row)).toList();
         double lowest = fitting.stream().mapToDouble(mb -> objective(row, mb)).min().orElseThrow();
         return fitting.stream().filter(mb -> objective(row, mb) <= lowest * (1 + FLAT))
                 .min(Comparator.naturalOrder()).orElseThrow();
+    }
+
+    /** The least memory a function may get: {@link #HEADROOM} × (its peak RSS + what it can hold beyond it, {@link #UNMEASURED_MB}). */
+    static double floorMb(Row row) {
+        return HEADROOM * (row.peakRssMb() + UNMEASURED_MB.getOrDefault(row.spec().name(), 0));
     }
 
     static double objective(Row row, int memoryMb) {
@@ -338,7 +395,7 @@ public final class SizingBenchmark {
 
     /** The cheapest setting the peak fits with headroom (the smallest of equally cheap ones). */
     static int cheapest(Row row) {
-        List<Integer> fitting = candidates().stream().filter(mb -> mb >= row.peakRssMb() * HEADROOM).toList();
+        List<Integer> fitting = candidates().stream().filter(mb -> mb >= floorMb(row)).toList();
         double lowest = fitting.stream().mapToDouble(mb -> costPerMillion(row, mb)).min().orElseThrow();
         return fitting.stream().filter(mb -> costPerMillion(row, mb) <= lowest + 1e-9).min(Comparator.naturalOrder())
                 .orElseThrow();
@@ -348,11 +405,11 @@ public final class SizingBenchmark {
         return String.format(Locale.ROOT, "%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     }
 
-    private static void print(List<Row> rows, Map<String, Sample> atChosen, int rounds, int warm, String loadAtStart,
-            Instant started) {
-        System.out.printf(Locale.ROOT, "%nSizing: %d fresh JVM(s) per function, %d warm invokes each (figures of the last %d),"
-                        + " %s %s, %d cores, load average %s at the start and %s at the end, %s to %s UTC%n",
-                rounds, warm, warm - warm / 2, System.getProperty("java.vm.name"), Runtime.version(),
+    private static void print(List<Row> rows, Map<String, Sample> atChosen, int rounds, int warm, Map<String, Integer> warmOf,
+            String loadAtStart, Instant started) {
+        System.out.printf(Locale.ROOT, "%nSizing: %d fresh JVM(s) per function, %d warm invokes each (figures of the last %d;"
+                        + " BENCH_WARM %s), %s %s, %d cores, load average %s at the start and %s at the end, %s to %s UTC%n",
+                rounds, warm, warm - warm / 2, warmOf, System.getProperty("java.vm.name"), Runtime.version(),
                 Runtime.getRuntime().availableProcessors(), loadAtStart, loadAverage(), started, Instant.now());
         System.out.printf(Locale.ROOT, "Model: x86_64, $%.2f per million requests + $%.10f per GB-s (billed ms);"
                         + " CPU share M/%.0f vCPU; AWS round trips assumed %s ms; headroom %.2f× peak RSS%n%n",
@@ -380,7 +437,7 @@ public final class SizingBenchmark {
     private static void writePeaks(Path file, List<Row> rows, Map<String, Sample> atChosen, int rounds, int warm,
             Instant started) throws IOException {
         StringBuilder out = new StringBuilder();
-        out.append("# Peak RSS (MB, VmHWM) of each function's jar under its sample request, written by\n")
+        out.append("# Peak RSS (MB, VmHWM) of each function's jar under its sample request (the workers, classify and predict: their real work), written by\n")
                 .append("# dev.mlapi.local.bench.SizingBenchmark (").append(started).append(", ").append(rounds)
                 .append(" JVM(s) per function, ").append(warm).append(" warm invokes each; the larger of the peaks at\n")
                 .append("# the catalog's setting and at the chosen one). MeasuredMemoryTest: memoryMb >= peak x ")

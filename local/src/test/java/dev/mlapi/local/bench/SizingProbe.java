@@ -37,7 +37,7 @@ import dev.mlapi.core.bench.ColdStartProbe;
  * the SDK's URL-connection client asks it once per request). Figures of the second half of the
  * warm invokes only (the first half's compilation done). Prints one JSON line.
  *
- * <pre>java -cp sizing-probe.jar:login.jar dev.mlapi.local.bench.SizingProbe &lt;handler class&gt; &lt;event.json&gt; &lt;warm invokes&gt;</pre>
+ * <pre>java -cp sizing-probe.jar:login.jar dev.mlapi.local.bench.SizingProbe &lt;handler class&gt; &lt;event.json or a folder of them&gt; &lt;warm invokes&gt;</pre>
  */
 public final class SizingProbe {
 
@@ -84,12 +84,28 @@ public final class SizingProbe {
         Class<?> type = Class.forName(args[0]);
         Method handleRequest = ColdStartProbe.handleRequest(type);
         Class<?> eventType = handleRequest.getParameterTypes()[0];
-        var tree = ColdStartProbe.mapper().readTree(Files.readAllBytes(Path.of(args[1])));
-        if (eventType.getSimpleName().equals("ScheduledEvent") && tree instanceof ObjectNode scheduled) {
-            scheduled.remove("time"); // a Joda DateTime, which Lambda's serializer reads and plain Jackson does not; unused
+        // One event, sent on every invoke; or a folder of them (the real work of a worker: a fresh job's task per
+        // invoke), invoke i sending the i-th in turn.
+        Path eventPath = Path.of(args[1]);
+        List<Path> eventFiles;
+        if (Files.isDirectory(eventPath)) {
+            try (var files = Files.list(eventPath)) {
+                eventFiles = files.filter(f -> f.toString().endsWith(".json")).sorted().toList();
+            }
+        } else {
+            eventFiles = List.of(eventPath);
         }
-        Object event = ColdStartProbe.mapper().treeToValue(tree, eventType);
+        List<Object> events = new java.util.ArrayList<>();
+        for (Path file : eventFiles) {
+            var tree = ColdStartProbe.mapper().readTree(Files.readAllBytes(file));
+            if (eventType.getSimpleName().equals("ScheduledEvent") && tree instanceof ObjectNode scheduled) {
+                scheduled.remove("time"); // a Joda DateTime, which Lambda's serializer reads and plain Jackson does not; unused
+            }
+            events.add(ColdStartProbe.mapper().treeToValue(tree, eventType));
+        }
         int warmInvokes = Integer.parseInt(args[2]);
+        int[] sent = {0};
+        java.util.function.Supplier<Object> next = () -> ColdStartProbe.fresh(events.get(sent[0]++ % events.size()));
 
         long initCpuStart = processCpuNanos()[0];
         Object handler = type.getConstructor().newInstance();
@@ -97,7 +113,7 @@ public final class SizingProbe {
         long hwmInit = status("VmHWM");
 
         long firstCpuStart = processCpuNanos()[0];
-        int firstStatus = ColdStartProbe.status(handleRequest.invoke(handler, ColdStartProbe.fresh(event), null));
+        int firstStatus = status(handleRequest.invoke(handler, next.get(), null));
         long firstCpu = processCpuNanos()[0] - firstCpuStart;
         long hwmFirst = status("VmHWM");
 
@@ -105,7 +121,7 @@ public final class SizingProbe {
         double[] wall = new double[kept];
         double[] wait = new double[kept];
         long threadCpu = 0;
-        long[] processCpuStart = new long[3];
+        long[] processCpuStart = new long[4];
         long gcStart = 0;
         int lastStatus = firstStatus;
         for (int i = 0; i < warmInvokes; i++) {
@@ -117,7 +133,7 @@ public final class SizingProbe {
             }
             long t0 = threads.getCurrentThreadCpuTime();
             long w0 = System.nanoTime();
-            lastStatus = ColdStartProbe.status(handleRequest.invoke(handler, ColdStartProbe.fresh(event), null));
+            lastStatus = status(handleRequest.invoke(handler, next.get(), null));
             long w = System.nanoTime() - w0;
             long t = threads.getCurrentThreadCpuTime() - t0;
             if (i >= warmInvokes / 2) {
@@ -128,7 +144,9 @@ public final class SizingProbe {
             }
         }
         long[] processCpuEnd = processCpuNanos();
-        long processCpu = processCpuEnd[0] - processCpuStart[0];
+        // The per-thread sum misses threads that ended during the invokes (a fit's tree pool, compiler threads
+        // the JVM retires); /proc/self/stat's utime + stime keeps them, at the clock tick's resolution.
+        long processCpu = Math.max(processCpuEnd[0] - processCpuStart[0], processCpuEnd[3] - processCpuStart[3]);
         long jitCpu = processCpuEnd[1] - processCpuStart[1];
         long vmCpu = processCpuEnd[2] - processCpuStart[2];
         long gc = gcMillis() - gcStart;
@@ -157,12 +175,12 @@ public final class SizingProbe {
                         + "\"hwm_first_mb\":%.1f,\"hwm_mb\":%.1f,\"rss_end_mb\":%.1f,\"heap_live_mb\":%.1f,"
                         + "\"heap_peak_committed_mb\":%.1f,\"heap_max_mb\":%.1f,\"non_heap_mb\":%.1f,"
                         + "\"init_cpu_ms\":%.1f,\"first_cpu_ms\":%.1f,\"thread_cpu_ms\":%.3f,\"process_cpu_ms\":%.3f,\"gc_ms\":%.3f,\"jit_cpu_ms\":%.3f,\"vm_cpu_ms\":%.3f,"
-                        + "\"wall_p50_ms\":%.3f,\"wait_p50_ms\":%.3f,\"threads\":%d,\"pool_threads\":%d,\"calls\":%s}%n",
+                        + "\"wall_p50_ms\":%.3f,\"wait_p50_ms\":%.3f,\"threads\":%d,\"pool_threads\":%d,\"failed_invokes\":%d,\"events\":%d,\"calls\":%s}%n",
                 firstStatus, lastStatus, rssAtMain / 1024.0, hwmInit / 1024.0, hwmFirst / 1024.0, hwmEnd / 1024.0,
                 rssEnd / 1024.0, liveHeap / 1048576.0, heapPeakCommitted / 1048576.0, heapMax / 1048576.0,
                 nonHeap / 1048576.0, initCpu / 1e6, firstCpu / 1e6, threadCpu / 1e6 / kept, processCpu / 1e6 / kept, gc / (double) kept,
                 jitCpu / 1e6 / kept, vmCpu / 1e6 / kept,
-                wall[kept / 2], wait[kept / 2], threads.getThreadCount(), calls.poolThreads.size(), callJson);
+                wall[kept / 2], wait[kept / 2], threads.getThreadCount(), calls.poolThreads.size(), failed, events.size(), callJson);
         System.out.flush();
         Runtime.getRuntime().halt(0);
     }
@@ -171,10 +189,14 @@ public final class SizingProbe {
      * The CPU time of every thread of this process, native ones (ONNX Runtime's pool) included, in ns: the sum
      * of {@code /proc/self/task/<tid>/schedstat}'s first field (the JVM's process CPU time counts in 10 ms ticks).
      * Index 0: all threads; 1: the JIT compiler threads; 2: the VM thread (the serial collector runs there,
-     * with the handler stopped).
+     * with the handler stopped); 3: the whole process from {@code /proc/self/stat} (ended threads too, 10 ms ticks).
      */
     private static long[] processCpuNanos() throws IOException {
-        long[] total = new long[3];
+        long[] total = new long[4];
+        String stat = Files.readString(Path.of("/proc/self/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // fields[11], [12]: utime, stime in clock ticks (USER_HZ, 100 on Linux), every thread's, ended ones too
+        total[3] = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10_000_000L;
         try (var tasks = Files.list(Path.of("/proc/self/task"))) {
             for (Path task : tasks.toList()) {
                 try {
@@ -200,6 +222,35 @@ public final class SizingProbe {
         return ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(gc -> Math.max(0, gc.getCollectionTime()))
                 .sum();
     }
+
+    /** As {@link ColdStartProbe#status}; an SQS batch response listing failed messages is a 500 (the task's work failed). */
+    private static int status(Object response) throws ReflectiveOperationException {
+        if (response != null && response.getClass().getSimpleName().equals("SQSBatchResponse")) {
+            Object failures = response.getClass().getMethod("getBatchItemFailures").invoke(response);
+            if (failures instanceof List<?> list && !list.isEmpty()) {
+                return 500;
+            }
+        }
+        int status = ColdStartProbe.status(response);
+        if (status >= 400) {
+            failed++;
+        }
+        if (status >= 400 && !reported) {
+            reported = true;
+            Object body = response;
+            try {
+                body = response.getClass().getMethod("getBody").invoke(response);
+            } catch (ReflectiveOperationException none) {
+                // not an HTTP response
+            }
+            System.err.println("SizingProbe: an invoke answered " + status + ": " + body);
+        }
+        return status;
+    }
+
+    private static boolean reported;
+    /** Invokes answered 4xx/5xx (or whose SQS batch response listed failures). */
+    private static int failed;
 
     /** A field of {@code /proc/self/status} in kB. */
     private static long status(String field) throws IOException {
