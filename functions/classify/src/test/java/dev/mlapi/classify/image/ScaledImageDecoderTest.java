@@ -1,5 +1,8 @@
 package dev.mlapi.classify.image;
 
+import static dev.mlapi.core.testkit.TestJpegs.jpeg;
+import static dev.mlapi.core.testkit.TestJpegs.noisy;
+import static dev.mlapi.core.testkit.TestJpegs.withProfile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -146,7 +149,7 @@ class ScaledImageDecoderTest {
     @ValueSource(booleans = {false, true})
     void decode_whenJpegEmbedsAProfileOtherThanSrgb_convertsAsImageDecoderDoes_andStillScales(boolean progressive) {
         byte[] tagged = withProfile(jpeg(noisy(600, 520), progressive),
-                ICC_Profile.getInstance(ColorSpace.CS_LINEAR_RGB).getData());
+                ICC_Profile.getInstance(ColorSpace.CS_LINEAR_RGB).getData(), 1);
 
         Decoded full = DECODER.decode(tagged, 0);
 
@@ -163,7 +166,7 @@ class ScaledImageDecoderTest {
     @Test
     void decode_whenJpegEmbedsSrgbProfile_isDecodedNatively_withoutConversion() {
         byte[] plain = jpeg(noisy(600, 520), false);
-        byte[] tagged = withProfile(plain, ICC_Profile.getInstance(ColorSpace.CS_sRGB).getData());
+        byte[] tagged = withProfile(plain, ICC_Profile.getInstance(ColorSpace.CS_sRGB).getData(), 1);
 
         Decoded decoded = DECODER.decode(tagged, 256);
 
@@ -171,53 +174,6 @@ class ScaledImageDecoderTest {
         if (ScaledImageDecoder.nativeJpeg()) {
             assertThat(decoded.scale()).isEqualTo(2);
         }
-    }
-
-    static BufferedImage noisy(int width, int height) {
-        Random random = new Random(42);
-        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
-        for (int y = 0; y < height; y++) {
-            for (int x = 0; x < width; x++) {
-                int base = (x * 255 / width) << 16 | (y * 255 / height) << 8;
-                image.setRGB(x, y, base | random.nextInt(256));
-            }
-        }
-        return image;
-    }
-
-    static byte[] jpeg(BufferedImage image, boolean progressive) {
-        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-        ImageWriteParam param = writer.getDefaultWriteParam();
-        if (progressive) {
-            param.setProgressiveMode(ImageWriteParam.MODE_DEFAULT);
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (ImageOutputStream stream = ImageIO.createImageOutputStream(out)) {
-            writer.setOutput(stream);
-            writer.write(null, new IIOImage(image, null, null), param);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            writer.dispose();
-        }
-        return out.toByteArray();
-    }
-
-    /** {@code jpeg} with {@code profile} in one APP2 ICC_PROFILE segment after SOI. */
-    static byte[] withProfile(byte[] jpeg, byte[] profile) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(jpeg, 0, 2);
-        int length = 2 + 12 + 2 + profile.length;
-        out.write(0xff);
-        out.write(0xe2);
-        out.write(length >> 8);
-        out.write(length & 0xff);
-        out.writeBytes("ICC_PROFILE\0".getBytes(StandardCharsets.US_ASCII));
-        out.write(1);
-        out.write(1);
-        out.writeBytes(profile);
-        out.write(jpeg, 2, jpeg.length - 2);
-        return out.toByteArray();
     }
 
     /** {@code tagged} without the APP2 segment {@link #withProfile} inserted. */

@@ -1,5 +1,8 @@
 package dev.mlapi.core.image;
 
+import static dev.mlapi.core.testkit.TestJpegs.jpeg;
+import static dev.mlapi.core.testkit.TestJpegs.noisy;
+import static dev.mlapi.core.testkit.TestJpegs.withProfile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -168,58 +171,6 @@ class ImageDecoderJpegTest {
             tag.putInt((int) Math.round(v * 65536));
         }
         return tag.array();
-    }
-
-    static BufferedImage noisy(int width, int height) {
-        Random random = new Random(42);
-        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
-        for (int y = 0; y < height; y++) {
-            for (int x = 0; x < width; x++) {
-                int base = (x * 255 / width) << 16 | (y * 255 / height) << 8;
-                image.setRGB(x, y, base | random.nextInt(256));
-            }
-        }
-        return image;
-    }
-
-    static byte[] jpeg(BufferedImage image, boolean progressive) {
-        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-        ImageWriteParam param = writer.getDefaultWriteParam();
-        if (progressive) {
-            param.setProgressiveMode(ImageWriteParam.MODE_DEFAULT);
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (ImageOutputStream stream = ImageIO.createImageOutputStream(out)) {
-            writer.setOutput(stream);
-            writer.write(null, new IIOImage(image, null, null), param);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            writer.dispose();
-        }
-        return out.toByteArray();
-    }
-
-    /** {@code jpeg} with {@code profile} inserted after SOI as {@code chunks} APP2 ICC_PROFILE segments. */
-    static byte[] withProfile(byte[] jpeg, byte[] profile, int chunks) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(jpeg, 0, 2);
-        int per = (profile.length + chunks - 1) / chunks;
-        for (int i = 0; i < chunks; i++) {
-            int from = i * per;
-            int to = Math.min(profile.length, from + per);
-            int length = 2 + 12 + 2 + (to - from);
-            out.write(0xff);
-            out.write(0xe2);
-            out.write(length >> 8);
-            out.write(length & 0xff);
-            out.writeBytes("ICC_PROFILE\0".getBytes(StandardCharsets.US_ASCII));
-            out.write(i + 1);
-            out.write(chunks);
-            out.write(profile, from, to - from);
-        }
-        out.write(jpeg, 2, jpeg.length - 2);
-        return out.toByteArray();
     }
 
     static void assertSamePixels(BufferedImage actual, BufferedImage expected) {
