@@ -138,13 +138,21 @@ public final class ScaledImageDecoder {
         }
         try (Memory jpeg = new Memory(bytes.length); Memory header = new Memory(16)) {
             jpeg.write(0, bytes, 0, bytes.length);
+            // JNA's Memory is not zeroed, and libjpeg-turbo 2.1's tjDecompressHeader3 can succeed without
+            // writing the four outputs (a stream that ends before its frame header: "tables only"), so
+            // unwritten outputs read as 0 and are refused below rather than read as whatever was there.
+            header.clear();
             NativeLong size = new NativeLong(bytes.length);
             if (Api.tjDecompressHeader3(handle, jpeg, size, header, header.share(4), header.share(8), header.share(12)) != 0) {
                 return null; // not a header TurboJPEG reads: ImageIO says what is wrong, or reads it
             }
             int width = header.getInt(0);
             int height = header.getInt(4);
+            int subsampling = header.getInt(8);
             int colorspace = header.getInt(12);
+            if (width < 1 || height < 1 || subsampling < 0) {
+                return null; // no frame header read: ImageIO says what is wrong
+            }
             if (colorspace != TurboJpeg.TJCS_YCBCR && colorspace != TurboJpeg.TJCS_GRAY
                     && colorspace != TurboJpeg.TJCS_RGB) {
                 return null; // CMYK, YCCK: ImageIO's conversion, as before
