@@ -19,7 +19,7 @@ import java.util.function.ToDoubleFunction;
  *
  * <p>The estimates come from the planner: it times one real fit (recorded like any other) and
  * scales it to each candidate by its relative cost ({@link #weight}: trees × expected depth for a
- * forest, expected depth for a tree, epochs for a linear model); the overhead is a fixed
+ * forest, epochs for a linear model); the overhead is a fixed
  * {@link #QUEUE_SECONDS} plus the time the planner took to read and parse the same dataset (an
  * upper bound: a warm worker keeps the parsed job).
  */
@@ -103,13 +103,14 @@ final class TaskGrouping {
 
     /**
      * A candidate's relative fit cost on {@code rows} training rows: trees × expected depth
-     * (forest), expected depth (tree), epochs (linear), else 1.
+     * (forest), epochs (linear), else 1. A single tree's fit is
+     * mostly the plan's one-off work at these sizes (its sorted columns, paid by the planner's timed
+     * fit), so depth would scale that fixed cost too: trees weigh 1, as before.
      */
     static double weight(Algorithm algorithm, Map<String, Object> params, int rows) {
         return switch (algorithm) {
             case RANDOM_FOREST -> ((Number) params.getOrDefault("n_estimators", 100)).doubleValue()
                     * depth(params, rows);
-            case DECISION_TREE -> depth(params, rows);
             case LOGISTIC_REGRESSION, LINEAR_REGRESSION -> ((Number) params.getOrDefault("max_iter",
                     Algorithm.DEFAULT_EPOCHS)).doubleValue();
             default -> 1.0;
