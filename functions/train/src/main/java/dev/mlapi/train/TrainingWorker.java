@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.ToDoubleFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -39,10 +40,10 @@ import software.amazon.awssdk.core.exception.SdkException;
  * all, then failed with the reason.</li>
  * <li>Loads the dataset from S3 and checks it as {@code POST /train} does (a bad one fails the job
  * with the 400's reason), and fixes the folds from the seed ({@link SearchPlan}).</li>
- * <li>Times one real fit (recorded like any other), groups the other fits into tasks whose
- * overhead stays under 10 % of their fit time ({@link TaskGrouping}), sets {@code total} to the
- * number of fits and sends the tasks to {@link QueueCatalog#TRAINING_TASKS}. The fit that
- * completes the job sends its refit ({@link FitWorker}).</li>
+ * <li>Times one real fit (the cheapest by {@link TaskGrouping#weight}; recorded like any other), packs
+ * the other fits into tasks of nearly equal estimated time whose overhead stays under 10 % of
+ * their fit time ({@link TaskGrouping}), sets {@code total} to the number of fits and sends the tasks to
+ * {@link QueueCatalog#TRAINING_TASKS}, longest first. The fit that completes the job sends its refit ({@link FitWorker}).</li>
  * </ol>
  * Only a storage outage escapes (to be retried by the event source); every other failure is the
  * job's and is recorded on it.
@@ -129,17 +130,20 @@ final class TrainingWorker {
             LOG.info("job {}: every fit was already recorded; refit sent", jobId);
             return;
         }
-        // One real fit, timed and recorded, tells what a fit of this job costs.
-        TrainingTask.Fit timed = missing.get(0);
+        // One real fit, timed and recorded, tells what a fit of this job costs: the cheapest, as it runs alone.
+        int rows = plan.data().size() * (plan.folds() - 1) / plan.folds();
+        ToDoubleFunction<TrainingTask.Fit> weight = fit -> TaskGrouping.weight(spec.algorithm(),
+                plan.params(fit.candidate()), rows);
+        TrainingTask.Fit timed = missing.stream().min(Comparator.comparingDouble(weight)).orElseThrow();
         SearchOptions options = SearchOptions.defaults().withParallelism(1)
                 .withStop(new JobWatch(table, jobId, clock, JobWatch.INTERVAL), "the job was cancelled");
         long started = System.nanoTime();
         fits.run(jobId, plan, List.of(timed), overhead, worker, options);
         double fitSeconds = Math.max(1e-3, (System.nanoTime() - started) / 1e9);
-        double timedWeight = TaskGrouping.weight(spec.algorithm(), plan.params(timed.candidate()));
-        List<TrainingTask.Fit> rest = missing.subList(1, missing.size());
-        List<List<TrainingTask.Fit>> groups = TaskGrouping.group(rest, fit -> fitSeconds
-                * TaskGrouping.weight(spec.algorithm(), plan.params(fit.candidate())) / timedWeight, overhead);
+        double timedWeight = weight.applyAsDouble(timed);
+        List<TrainingTask.Fit> rest = missing.stream().filter(fit -> !fit.equals(timed)).toList();
+        List<List<TrainingTask.Fit>> groups = TaskGrouping.group(rest,
+                fit -> fitSeconds * weight.applyAsDouble(fit) / timedWeight, overhead);
         List<String> tasks = groups.stream().map(group -> TrainingTask.fits(jobId, group, job.datasetKey(),
                 spec.datasetSha256()).toJson()).toList();
         table.startFanOut(jobId, attempt, plan.fitCount(), plan.folds(), tasks.size() + 1, fitSeconds,
