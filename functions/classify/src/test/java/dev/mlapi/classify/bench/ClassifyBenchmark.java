@@ -110,7 +110,9 @@ public final class ClassifyBenchmark {
             "  stage: request-log write (PutItem), alone",
             "handler, request log after the answer (Lambda)",
             "  stage: decode, plain ImageIO.read (before #23)",
-            "  stage: decode, ImageDecoder (ImageIO, fallback)");
+            "  stage: decode, ImageDecoder (ImageIO, fallback)",
+            "  stage: request in (event decoded, JSON read, base64 decoded)",
+            "  stage: answer out (result encoded as the JSON answer)");
     private static final List<String> PILLOW_ROWS = List.of(
             "Pillow: decode (libjpeg-turbo; Python process)",
             "Pillow: draft decode (DCT-scaled, shorter side ≥ 256)",
@@ -259,6 +261,8 @@ public final class ClassifyBenchmark {
                 ImageTensor tensor = ImagePreprocessor.toTensor(decoder.decode(jpeg, resize).pixels(),
                         manifest.preprocessing().orElseThrow());
                 ScaledImageDecoder.Decoded decoded = decoder.decode(jpeg, resize);
+                ApiRequest sample = EventCodec.decode(post("/classify", body, token), Instant.now());
+                var answer = service.classify(ClassifyRequest.from(sample), sample.logFields());
                 List<java.util.function.LongSupplier> calls = new ArrayList<>(List.of(
                         handlerCall(handler, "/classify", body, token),
                         () -> {
@@ -326,7 +330,16 @@ public final class ClassifyBenchmark {
                                 throw new UncheckedIOException(e);
                             }
                         }),
-                        timed(() -> imageIo.decode(jpeg))));
+                        timed(() -> imageIo.decode(jpeg)),
+                        () -> {
+                            APIGatewayV2HTTPEvent event = post("/classify", body, token);
+                            long t0 = System.nanoTime();
+                            ClassifyRequest parsed = ClassifyRequest.from(EventCodec.decode(event, Instant.now()));
+                            long elapsed = System.nanoTime() - t0;
+                            check(parsed != null ? 200 : 500, "request read");
+                            return elapsed;
+                        },
+                        timed(() -> check(EventCodec.encode(ApiResponse.ok(answer)).getStatusCode(), "answer"))));
                 if (pillow != null) {
                     Path file = Files.createTempFile("bench-", "-" + subject.name().replaceAll("[^A-Za-z0-9.]", "_"));
                     Files.write(file, jpeg);
