@@ -180,7 +180,8 @@ public final class HostileImages {
         });
     }
 
-    private static byte[] write(BufferedImage image, String format, java.util.function.Consumer<ImageWriteParam> settings) {
+    /** {@code image} encoded by the JDK's writer for {@code format}, its default parameters adjusted by {@code settings}. */
+    static byte[] write(BufferedImage image, String format, java.util.function.Consumer<ImageWriteParam> settings) {
         ImageWriter writer = ImageIO.getImageWritersByFormatName(format).next();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (ImageOutputStream stream = ImageIO.createImageOutputStream(out)) {
